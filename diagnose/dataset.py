@@ -1,0 +1,177 @@
+"""The Dataset record every check takes, and its validation."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from diagnose.errors import DataError
+
+
+def _class_order(y: np.ndarray) -> np.ndarray:
+    """Sorted unique labels when they sort, else order of first appearance."""
+    try:
+        return np.unique(y)
+    except TypeError:
+        seen: dict = {}
+        for v in y:
+            seen.setdefault(v, None)
+        return np.array(list(seen), dtype=object)
+
+
+def _true_lengths(X: np.ndarray) -> np.ndarray:
+    """Length of each series up to its last timestep with any non-zero value (right padding with 0)."""
+    nonzero = np.any(X != 0, axis=2)  # (n, T)
+    T = X.shape[1]
+    last = T - np.argmax(nonzero[:, ::-1], axis=1)
+    return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
+
+
+@dataclass
+class Dataset:
+    """Time series for classification in Keras order.
+
+    Attributes
+    ----------
+    X : float32 array ``(n_series, n_timesteps, n_channels)``, variable-length series right-padded with 0.
+    y : the labels as given, one per series.
+    lengths : int array, the true length of each series.
+    groups : optional array of group ids (subject, recording) for group-aware CV.
+    name : short name used in reports.
+    source : the string the data was loaded from.
+    meta : anything else worth keeping, e.g. ``{"split": array of "train"/"test"}``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    lengths: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    name: str = "data"
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.X, self.y = validate_arrays(self.X, self.y)
+        n, T = self.X.shape[:2]
+        if self.lengths is None:
+            self.lengths = _true_lengths(self.X)
+        else:
+            self.lengths = np.asarray(self.lengths)
+            if self.lengths.shape != (n,) or not np.issubdtype(self.lengths.dtype, np.integer):
+                raise DataError(f"lengths must be {n} integers, one per series; got shape {self.lengths.shape}")
+            if self.lengths.min() < 1 or self.lengths.max() > T:
+                raise DataError(f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}")
+            self.lengths = self.lengths.astype(np.int64)
+        if self.groups is not None:
+            self.groups = np.asarray(self.groups)
+            if self.groups.shape != (n,):
+                raise DataError(f"groups must have one id per series ({n}); got shape {self.groups.shape}")
+        self.classes = _class_order(self.y)
+        index = {c: i for i, c in enumerate(self.classes.tolist())}
+        self.y_codes = np.array([index[v] for v in self.y.tolist()], dtype=np.int64)
+
+    @property
+    def n_series(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_timesteps(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def n_channels(self) -> int:
+        return self.X.shape[2]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.y_codes, minlength=self.n_classes)
+        return {str(c): int(k) for c, k in zip(self.classes.tolist(), counts)}
+
+    def check_folds(self, folds: int) -> None:
+        """Refuse CV with more folds than the smallest class (or group count) can fill."""
+        check_folds(self.y, folds, self.groups)
+
+    def summary(self) -> dict:
+        """What `diagnose inspect` prints and the Diagnosis document's `dataset` section holds."""
+        lengths = self.lengths
+        padded = 1.0 - lengths.sum() / (self.n_series * self.n_timesteps)
+        out = {
+            "name": self.name,
+            "source": self.source,
+            "n_series": self.n_series,
+            "n_timesteps": self.n_timesteps,
+            "n_channels": self.n_channels,
+            "n_classes": self.n_classes,
+            "classes": [str(c) for c in self.classes.tolist()],
+            "class_counts": self.class_counts,
+            "lengths": {
+                "min": int(lengths.min()),
+                "max": int(lengths.max()),
+                "mean": float(lengths.mean()),
+                "variable": bool(lengths.min() != lengths.max()),
+            },
+            "padding_share": float(padded),
+            "n_groups": None if self.groups is None else int(len(np.unique(self.groups))),
+        }
+        if "split" in self.meta:
+            split = np.asarray(self.meta["split"])
+            out["original_split"] = {s: int((split == s).sum()) for s in ("train", "test")}
+        return out
+
+
+def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Check X and y and return X as float32 ``(n, T, C)``; 2-D X means univariate."""
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.dtype == object:
+        raise DataError("X is an object array (ragged or mixed types): give a numeric array, padding variable-length series with 0")
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise DataError(f"X must be numeric; got dtype {X.dtype}")
+    if X.ndim == 2:
+        X = X[:, :, None]
+    if X.ndim != 3:
+        raise DataError(f"X must have 3 dimensions (n_series, n_timesteps, n_channels) or 2 for univariate; got {X.ndim} with shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0 or X.shape[2] == 0:
+        raise DataError(f"X is empty: shape {X.shape}")
+    if y.ndim != 1:
+        raise DataError(f"y must be 1-D, one label per series; got shape {y.shape}")
+    if y.dtype == object and any(v is None for v in y.tolist()):
+        raise DataError("y has missing labels (None): drop those series or give them a label")
+    if len(y) != len(X):
+        raise DataError(f"X has {len(X)} series but y has {len(y)} labels: they must match")
+    X = X.astype(np.float32, copy=False)
+    bad = ~np.isfinite(X)
+    if bad.any():
+        n_bad = int(bad.sum())
+        series = np.flatnonzero(bad.any(axis=(1, 2)))
+        first = ", ".join(str(i) for i in series[:5])
+        raise DataError(
+            f"X has {n_bad} NaN or infinite values in {len(series)} series (first: {first}): "
+            "impute them, or pad variable-length series with 0 instead of NaN"
+        )
+    if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
+        raise DataError("y has NaN labels: drop those series or give them a label")
+    if len(_class_order(y)) < 2:
+        raise DataError(f"y has only one class ({y[0]!r}): classification needs at least two")
+    return X, y
+
+
+def check_folds(y: np.ndarray, folds: int, groups: np.ndarray | None = None) -> None:
+    """Raise a DataError naming the classes too small for ``folds``-fold stratified CV."""
+    classes, counts = np.unique(np.asarray(y).astype(str), return_counts=True)
+    if groups is not None:
+        groups = np.asarray(groups)
+        counts = np.array([len(np.unique(groups[np.asarray(y).astype(str) == c])) for c in classes])
+    small = classes[counts < folds]
+    if len(small):
+        unit = "groups" if groups is not None else "series"
+        names = ", ".join(repr(str(c)) for c in small[:8])
+        raise DataError(
+            f"{len(small)} class(es) have fewer than {folds} {unit} ({names}; smallest has {counts.min()}): "
+            f"use --folds {max(2, int(counts.min()))} or drop those classes"
+        )

@@ -1,0 +1,10 @@
+"""The one exception type for input a user can fix."""
+from __future__ import annotations
+
+
+class DataError(ValueError):
+    """Bad input the user can fix: the CLI prints the message on one line and exits 2.
+
+    Messages name the problem, the value seen and the fix, e.g.
+    "y has 2 classes with fewer than 5 series ('b', 'f'): use --folds 3 or drop them".
+    """

@@ -1,0 +1,98 @@
+"""Generated datasets with known answers, for tests, demos and seeing what each check reports.
+
+Each generator returns a :class:`~diagnose.dataset.Dataset`; ``meta["planted"]`` says what was put
+in (window, channels, amplitude) so checks can be scored against the truth.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diagnose.dataset import Dataset
+
+
+def _lengths(rng: np.random.Generator, n: int, T: int, variable: bool) -> np.ndarray:
+    return rng.integers(T // 2, T + 1, size=n) if variable else np.full(n, T)
+
+
+def _pad(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    steps = np.arange(X.shape[1])[None, :, None]
+    return np.where(steps < lengths[:, None, None], X, 0.0).astype(np.float32)
+
+
+def _labels(rng: np.random.Generator, n: int, weights: list[float]) -> np.ndarray:
+    w = np.asarray(weights, float) / np.sum(weights)
+    counts = np.floor(w * n).astype(int)
+    counts[np.argsort(-w)[: n - counts.sum()]] += 1  # hand out the remainder to the largest classes
+    y = np.repeat(np.arange(len(w)), counts)
+    return rng.permutation(y)
+
+
+def noise(n: int = 200, T: int = 40, C: int = 3, classes: int = 2, imbalance: float = 1.0,
+          variable_length: bool = False, seed: int = 0) -> Dataset:
+    """Pure Gaussian noise: labels carry no information. ``imbalance`` is the ratio largest/smallest class."""
+    rng = np.random.default_rng(seed)
+    y = _labels(rng, n, list(np.geomspace(imbalance, 1.0, classes)))
+    lengths = _lengths(rng, n, T, variable_length)
+    X = _pad(rng.standard_normal((n, T, C)), lengths)
+    return Dataset(X, y, lengths=lengths, name="synthetic:noise", meta={"planted": None})
+
+
+def bump(n: int = 200, T: int = 40, C: int = 3, classes: int = 2, start: int = 15, stop: int = 25,
+         channel: int = 0, amplitude: float = 1.0, variable_length: bool = False, seed: int = 0) -> Dataset:
+    """Noise plus a class-dependent bump on one channel in steps ``[start, stop)``.
+
+    Class ``k`` adds ``amplitude * k`` inside the window (class 0 adds nothing), so the classes differ
+    there and nowhere else.
+    """
+    if not 0 <= start < stop <= T:
+        raise ValueError(f"need 0 <= start < stop <= T; got start={start}, stop={stop}, T={T}")
+    rng = np.random.default_rng(seed)
+    y = _labels(rng, n, [1.0] * classes)
+    lengths = _lengths(rng, n, T, variable_length)
+    if variable_length:
+        lengths = np.maximum(lengths, stop)  # keep the window inside every series
+    X = rng.standard_normal((n, T, C))
+    X[:, start:stop, channel] += amplitude * y[:, None]
+    X = _pad(X, lengths)
+    planted = {"start": start, "stop": stop, "channels": [channel], "amplitude": amplitude}
+    return Dataset(X, y, lengths=lengths, name="synthetic:bump", meta={"planted": planted})
+
+
+def length_leak(n: int = 200, T: int = 40, C: int = 2, classes: int = 3, seed: int = 0) -> Dataset:
+    """Noise whose only class information is the series length (class k is shorter the larger k is)."""
+    rng = np.random.default_rng(seed)
+    y = _labels(rng, n, [1.0] * classes)
+    band = (T // 2) // classes
+    lengths = T - band * y - rng.integers(0, max(band, 1), size=n)
+    X = _pad(rng.standard_normal((n, T, C)), lengths)
+    return Dataset(X, y, lengths=lengths, name="synthetic:length_leak", meta={"planted": {"leak": "length"}})
+
+
+def imbalanced(n: int = 640, T: int = 29, C: int = 12, classes: int = 8, majority: float = 0.6,
+               amplitude: float = 0.6, start: int = 10, stop: int = 18, dropout: float = 0.03,
+               seed: int = 0) -> Dataset:
+    """The motivating case: class 0 holds ``majority`` of the series, weak signal, zero padding.
+
+    Classes 1.. differ from class 0 by a small bump of a class-specific sign pattern over channels in
+    steps ``[start, stop)``; ``dropout`` of the real timesteps are all-zero (sensor drop-outs), so a
+    ``Masking(0.0)`` layer would silently drop real data.
+    """
+    rng = np.random.default_rng(seed)
+    rest = (1.0 - majority) / (classes - 1)
+    y = _labels(rng, n, [majority] + [rest] * (classes - 1))
+    lengths = _lengths(rng, n, T, True)
+    lengths = np.maximum(lengths, stop)
+    X = rng.standard_normal((n, T, C))
+    patterns = rng.choice([-1.0, 1.0], size=(classes, C))
+    patterns[0] = 0.0
+    X[:, start:stop, :] += amplitude * patterns[y][:, None, :]
+    steps = np.arange(T)[None, :]
+    drop = (rng.random((n, T)) < dropout) & (steps < lengths[:, None] - 1)
+    X[drop] = 0.0
+    X = _pad(X, lengths)
+    planted = {"start": start, "stop": stop, "channels": list(range(C)), "amplitude": amplitude,
+               "dropout": dropout}
+    return Dataset(X, y, lengths=lengths, name="synthetic:imbalanced", meta={"planted": planted})
+
+
+GENERATORS = {"noise": noise, "bump": bump, "length_leak": length_leak, "imbalanced": imbalanced}
