@@ -1,0 +1,258 @@
+"""The ``diagnose`` command line.
+
+Bad input ends with one line on stderr and exit code 2; ``--debug`` shows the traceback.
+No output file is written unless the command succeeds.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from diagnose.errors import DataError
+
+EXIT_BAD_INPUT = 2
+EXIT_FAIL_ON = 1
+
+DESCRIPTION = """\
+Does your time-series classification data hold signal, how much, where in time, and do deep
+models or attention add anything? Start with `diagnose inspect DATA`, then `diagnose signal DATA`;
+`diagnose report DATA --out DIR` runs everything and writes an HTML report.
+
+DATA is a file (.npz with X (n, T, C) and y; long-format .csv/.parquet; UCR/UEA .ts/.arff/.tsv),
+aeon:NAME (a dataset shipped with aeon) or synthetic:NAME?key=value (generated, known answers).
+`diagnose datasets` lists the built-in ones."""
+
+
+def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    if optional:
+        p.add_argument("data", nargs="?", default=None, help="data source (default: aeon:JapaneseVowels)")
+    else:
+        p.add_argument("data", help="data source: file, aeon:NAME or synthetic:NAME?key=value")
+    g = p.add_argument_group("table columns (long-format .csv/.parquet)")
+    g.add_argument("--id-column", default="series_id", help="series id column (default: series_id)")
+    g.add_argument("--time-column", default="time", help="column ordering rows within a series, if present (default: time)")
+    g.add_argument("--label-column", default="label", help="label column (default: label)")
+    g.add_argument("--group-column", default="group", help="group id column for group-aware CV, if present (default: group)")
+
+
+def _add_compute(p: argparse.ArgumentParser, folds: int = 5) -> None:
+    p.add_argument("--json", metavar="FILE", help="write the Diagnosis document (JSON) here")
+    p.add_argument("--seed", type=int, default=0, help="seed for every random choice (default: 0)")
+    p.add_argument("--folds", type=int, default=folds, help=f"cross-validation folds (default: {folds})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("datasets", help="list the built-in data sources")
+
+    p = sub.add_parser("inspect", help="describe a dataset: series, timesteps, channels, classes, lengths, padding")
+    _add_data(p)
+
+    p = sub.add_parser("signal", help="is there signal? baselines, label-shuffle test, learning curve, timestep map, data health")
+    _add_data(p)
+    _add_compute(p)
+    p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
+    p.add_argument("--permutations", type=int, default=1000, help="label shuffles for the permutation test (default: 1000)")
+    p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
+    p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+
+    p = sub.add_parser("compare", help="train deep models on the same splits and compare them with paired statistics")
+    _add_data(p)
+    _add_compute(p)
+    p.add_argument("--models", default="bilstm,bilstm_attention", help="comma-separated zoo names or file.py:fn")
+    p.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default: 1)")
+    p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
+    p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping on an inner split)")
+    p.add_argument("--units", type=int, default=None, help="LSTM units (default: 256 on GPU, 32 on CPU)")
+    p.add_argument("--backend", choices=["tensorflow", "torch", "jax"], default=None, help="Keras backend")
+    p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+
+    p = sub.add_parser("explain", help="where do the models look? timestep attributions and their faithfulness")
+    _add_data(p)
+    _add_compute(p)
+    p.add_argument("--model", default="bilstm", help="zoo name, baseline name or file.py:fn")
+    p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention")
+    p.add_argument("--samples", type=int, default=100, help="held-out series to explain")
+    p.add_argument("--epochs", type=int, default=30)
+
+    p = sub.add_parser("report", help="run the whole diagnosis and write report.html, report.md, diagnosis.json")
+    _add_data(p, optional=True)
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--json", metavar="FILE", help="also write the Diagnosis document here")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="a few minutes on a 2-core CPU")
+    p.add_argument("--models", default=None, help="deep models to compare (default: the profile's)")
+    p.add_argument("--budget", type=float, default=None, metavar="MINUTES", help="scale folds, seeds and epochs to this time budget")
+    p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
+    p.add_argument("--fail-on", choices=["none", "weak"], default=None,
+                   help="exit 1 when the signal verdict is at or below this level (for CI)")
+
+    p = sub.add_parser("render", help="re-render a report from a saved diagnosis.json")
+    p.add_argument("diagnosis", help="a diagnosis.json written by --json or report")
+    p.add_argument("--out", required=True, help="output directory")
+    return parser
+
+
+def _load(args):
+    from diagnose.loaders import DEFAULT_SOURCE, load
+
+    return load(args.data or DEFAULT_SOURCE, id_column=args.id_column, time_column=args.time_column,
+                label_column=args.label_column, group_column=args.group_column)
+
+
+def _positive(args, *names: str) -> None:
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            raise DataError(f"--{name.replace('_', '-')} must be at least 1; got {value}")
+    if getattr(args, "folds", None) is not None and args.folds < 2:
+        raise DataError(f"--folds must be at least 2; got {args.folds}")
+
+
+def cmd_datasets(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from diagnose.loaders import describe_sources
+
+    table = Table("source", "what it is", title="Built-in data sources (files: .npz, .csv, .parquet, .ts, .arff, .tsv)")
+    for name, text in describe_sources().items():
+        table.add_row(name, text)
+    Console().print(table)
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from diagnose.console import print_inspect
+
+    print_inspect(_load(args))
+    return 0
+
+
+def cmd_signal(args) -> int:
+    from diagnose.console import print_signal, progress_bar
+    from diagnose.diagnosis import Config, run_signal_document
+
+    _positive(args, "permutations", "repeats", "folds")
+    ds = _load(args)
+    cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, permutations=args.permutations,
+                 baselines=args.baselines.split(",") if args.baselines else None, learning_curve=not args.no_curve)
+    ds.check_folds(cfg.folds)
+    with progress_bar() as progress:
+        doc = run_signal_document(ds, cfg, progress=progress)
+    print_signal(doc)
+    _write_json(doc, args.json)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from diagnose.console import print_compare, progress_bar
+    from diagnose.diagnosis import Config, run_compare_document
+
+    _positive(args, "seeds", "repeats", "epochs", "folds", "units")
+    ds = _load(args)
+    cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, seeds=args.seeds, epochs=args.epochs,
+                 models=args.models.split(","), units=args.units, backend=args.backend, device=args.device)
+    ds.check_folds(cfg.folds)
+    with progress_bar() as progress:
+        doc = run_compare_document(ds, cfg, progress=progress)
+    print_compare(doc)
+    _write_json(doc, args.json)
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from diagnose.console import print_explain, progress_bar
+    from diagnose.diagnosis import Config, run_explain_document
+
+    _positive(args, "samples", "epochs", "folds")
+    ds = _load(args)
+    cfg = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, explain_model=args.model,
+                 methods=args.method.split(","), samples=args.samples)
+    with progress_bar() as progress:
+        doc = run_explain_document(ds, cfg, progress=progress)
+    print_explain(doc)
+    _write_json(doc, args.json)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from diagnose.console import print_signal, progress_bar
+    from diagnose.diagnosis import Config, run_report_document
+    from reports import render
+
+    ds = _load(args)
+    cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
+                         models=args.models.split(",") if args.models else None, deep=not args.no_deep)
+    ds.check_folds(cfg.folds)
+    with progress_bar() as progress:
+        doc = run_report_document(ds, cfg, progress=progress)
+    out = Path(args.out)
+    paths = render(doc, out)  # atomic: all files or none
+    _write_json(doc, out / "diagnosis.json")
+    _write_json(doc, args.json)
+    print_signal(doc)
+    print(f"report: {paths['html']}")
+    return _fail_on(doc, args.fail_on)
+
+
+def cmd_render(args) -> int:
+    from diagnose.document import read_document
+    from reports import render
+
+    doc = read_document(args.diagnosis)
+    paths = render(doc, Path(args.out))
+    print(f"report: {paths['html']}")
+    return 0
+
+
+def _fail_on(doc: dict, level: str | None) -> int:
+    if level is None:
+        return 0
+    order = {"none": 0, "weak": 1, "strong": 2}
+    got = (doc.get("signal") or {}).get("verdict", {}).get("level")
+    if got is None or order.get(got, 0) <= order[level]:
+        print(f"signal verdict is '{got}', at or below --fail-on {level}", file=sys.stderr)
+        return EXIT_FAIL_ON
+    return 0
+
+
+def _write_json(doc: dict, path) -> None:
+    if path:
+        from diagnose.document import write_document
+
+        write_document(doc, path)
+
+
+COMMANDS = {"datasets": cmd_datasets, "inspect": cmd_inspect, "signal": cmd_signal, "compare": cmd_compare,
+            "explain": cmd_explain, "report": cmd_report, "render": cmd_render}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except DataError as err:
+        if args.debug:
+            raise
+        print(f"diagnose: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("diagnose: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # anything unexpected: one line unless --debug
+        if args.debug:
+            raise
+        first = str(err).splitlines()[0] if str(err) else ""
+        print(f"diagnose: internal error: {type(err).__name__}: {first} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

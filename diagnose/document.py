@@ -1,0 +1,77 @@
+"""The Diagnosis document: the one JSON file every command fills and every report is rendered from.
+
+Its shape is documented in ``diagnose/schema/diagnosis.schema.json``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from diagnose.dataset import Dataset
+from diagnose.errors import DataError
+from diagnose.results import to_jsonable
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "diagnosis.schema.json"
+SECTIONS = ("health", "signal", "deep", "attribution", "verdicts", "recommendations")
+
+
+def new_document(dataset: Dataset, config: dict[str, Any]) -> dict:
+    """An empty Diagnosis for ``dataset``; the checks fill its sections."""
+    from diagnose import __version__
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "signal-diagnostics", "version": __version__},
+        "dataset": dataset.summary(),
+        "config": to_jsonable(config),
+        "errors": {},
+    }
+
+
+def dumps(doc: dict) -> str:
+    return json.dumps(to_jsonable(doc), indent=1, allow_nan=False) + "\n"
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Write a file by writing a temporary file beside it and renaming it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(text, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_document(doc: dict, path: str | Path) -> Path:
+    return write_atomic(path, dumps(doc))
+
+
+def read_document(path: str | Path) -> dict:
+    """Read a saved Diagnosis, refusing files that are not one."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DataError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(f"cannot read {path.name} as a Diagnosis JSON file: {err}") from None
+    if not isinstance(doc, dict) or "schema_version" not in doc or "dataset" not in doc:
+        raise DataError(f"{path.name} is not a Diagnosis document (no schema_version / dataset): write one with --json")
+    major = str(doc["schema_version"]).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise DataError(f"{path.name} has schema_version {doc['schema_version']}; this version reads {SCHEMA_VERSION}")
+    return doc
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
