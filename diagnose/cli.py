@@ -184,7 +184,6 @@ def cmd_explain(args) -> int:
 def cmd_report(args) -> int:
     from diagnose.console import print_signal, progress_bar
     from diagnose.diagnosis import Config, run_report_document
-    from reports import render
 
     ds = _load(args)
     cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
@@ -192,6 +191,8 @@ def cmd_report(args) -> int:
     ds.check_folds(cfg.folds)
     with progress_bar() as progress:
         doc = run_report_document(ds, cfg, progress=progress)
+    from reports import render
+
     out = Path(args.out)
     paths = render(doc, out)  # atomic: all files or none
     _write_json(doc, out / "diagnosis.json")
@@ -203,9 +204,10 @@ def cmd_report(args) -> int:
 
 def cmd_render(args) -> int:
     from diagnose.document import read_document
-    from reports import render
 
     doc = read_document(args.diagnosis)
+    from reports import render
+
     paths = render(doc, Path(args.out))
     print(f"report: {paths['html']}")
     return 0

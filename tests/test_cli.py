@@ -1,0 +1,120 @@
+"""The command line: teaching help, inspect, and bad input -> exit 2, one line, no traceback, no file."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from diagnose.cli import main
+
+
+def _npz(tmp_path, name="d.npz", **arrays):
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return str(path)
+
+
+def _good_arrays(n=40, T=10, C=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, T, C)), np.array([0, 1] * (n // 2))
+
+
+def test_help_names_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("datasets", "inspect", "signal", "compare", "explain", "report", "render"):
+        assert command in out
+    assert "aeon:NAME" in out and "synthetic:NAME" in out
+
+
+def test_datasets_lists_the_shipped_and_generated_sources(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "aeon:JapaneseVowels" in out and "synthetic:imbalanced" in out
+
+
+def test_inspect_japanese_vowels(capsys):
+    assert main(["inspect", "aeon:JapaneseVowels"]) == 0
+    out = capsys.readouterr().out
+    assert "640" in out and "7 to 29" in out
+    assert "channels" in out and "12" in out
+    assert out.count("\n") > 10  # the class table lists all 9 classes
+
+
+def _bad_cases(tmp_path):
+    X, y = _good_arrays()
+    Xnan = X.copy()
+    Xnan[3, 4, 1] = np.nan
+    tiny = np.array([0] * 38 + [1, 1])
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"\x00garbage")
+    csv = tmp_path / "t.csv"
+    csv.write_text("series_id,time,target,a\n1,0,x,0.5\n")
+    return {
+        "wrong ndim": ([_npz(tmp_path, "a.npz", X=np.ones((4, 3, 2, 1)), y=[0, 1, 0, 1])], "3 dimensions"),
+        "length mismatch": ([_npz(tmp_path, "b.npz", X=X, y=y[:-1])], "40 series but y has 39"),
+        "nan": ([_npz(tmp_path, "c.npz", X=Xnan, y=y)], "NaN or infinite"),
+        "non-numeric": ([_npz(tmp_path, "d.npz", X=np.array([["a", "b"], ["c", "d"]]), y=[0, 1])], "numeric"),
+        "empty": ([_npz(tmp_path, "e.npz", X=np.ones((0, 5, 1)), y=np.array([]))], "empty"),
+        "one class": ([_npz(tmp_path, "f.npz", X=X, y=np.zeros(40))], "only one class"),
+        "small class": ([_npz(tmp_path, "g.npz", X=X, y=tiny), "--folds", "5"], "fewer than 5 series ('1'"),
+        "object arrays": ([_npz(tmp_path, "h.npz", X=np.array([np.ones(2), np.ones(3)], dtype=object), y=[0, 1])], "pickled"),
+        "missing arrays": ([_npz(tmp_path, "i.npz", data=X)], "lacks array(s) X, y; found: data"),
+        "missing columns": ([str(csv)], "no label column 'label'; found columns: series_id, time, target, a"),
+        "corrupt file": ([str(corrupt)], "cannot read corrupt.npz"),
+        "unknown dataset": (["aeon:Foo"], "unknown aeon dataset 'Foo'"),
+        "unknown scheme": (["s3:bucket/x"], "unknown source scheme 's3:'"),
+        "missing file": ([str(tmp_path / "nope.npz")], "no such file"),
+    }
+
+
+CASES = ["wrong ndim", "length mismatch", "nan", "non-numeric", "empty", "one class", "small class",
+         "object arrays", "missing arrays", "missing columns", "corrupt file", "unknown dataset",
+         "unknown scheme", "missing file"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, capsys):
+    args, expected = _bad_cases(tmp_path)[case]
+    out_json = tmp_path / "out" / "diagnosis.json"
+    code = main(["signal", *args, "--json", str(out_json), "--permutations", "9"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out_json.exists() and not out_json.parent.exists()
+
+
+def test_bad_numbers_on_the_command_line_exit_2(capsys):
+    assert main(["signal", "synthetic:noise", "--permutations", "0"]) == 2
+    assert "--permutations must be at least 1" in capsys.readouterr().err
+
+
+def test_report_on_bad_input_leaves_no_directory(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "aeon:Nope", "--out", str(out), "--quick"]) == 2
+    assert not out.exists()
+
+
+def test_render_refuses_a_file_that_is_not_a_diagnosis(tmp_path, capsys):
+    path = tmp_path / "x.json"
+    path.write_text('{"hello": 1}')
+    assert main(["render", str(path), "--out", str(tmp_path / "r")]) == 2
+    assert "not a Diagnosis document" in capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_module_without_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "diagnose", "inspect", "aeon:Nope"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("diagnose: error: unknown aeon dataset")
+    assert "Traceback" not in proc.stderr
+
+
+def test_debug_flag_shows_the_traceback():
+    from diagnose import DataError
+
+    with pytest.raises(DataError):
+        main(["--debug", "inspect", "aeon:Nope"])
