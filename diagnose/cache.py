@@ -1,0 +1,83 @@
+"""A resumable store of finished work units: one JSON file per unit, written atomically.
+
+A unit's key hashes the data fingerprint, the unit's configuration and the package version, so a
+re-run of the same command skips what finished and a changed input recomputes. Values are JSON
+(never pickles); a corrupt entry is detected by its checksum and recomputed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from diagnose.results import to_jsonable
+
+
+def fingerprint(*arrays: Any) -> str:
+    """A short hash of arrays (data, labels, lengths, groups) identifying a dataset."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"none")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(str(a.dtype).encode() + str(a.shape).encode())
+        h.update(a.tobytes() if a.dtype != object else json.dumps(a.tolist(), default=str).encode())
+    return h.hexdigest()[:20]
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+class Cache:
+    """Finished units under ``root``, keyed by ``(namespace, unit key)``.
+
+    Parameters
+    ----------
+    root : directory holding the entries (created on first write).
+    namespace : anything that must match for an entry to be reused, e.g. the data fingerprint.
+    """
+
+    def __init__(self, root: str | Path, namespace: str = "") -> None:
+        from diagnose import __version__
+
+        self.root = Path(root)
+        self.namespace = f"{namespace}|{__version__}"
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: Any) -> Path:
+        digest = hashlib.sha256((self.namespace + "|" + _canonical(key)).encode()).hexdigest()
+        return self.root / digest[:2] / f"{digest}.json"
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        """``(True, value)`` for a valid stored entry, else ``(False, None)``."""
+        path = self._path(key)
+        try:
+            entry = json.loads(path.read_text())
+            body = _canonical(entry["value"])
+            if hashlib.sha256(body.encode()).hexdigest() != entry["sha256"]:
+                raise ValueError("checksum mismatch")
+        except FileNotFoundError:
+            self.misses += 1
+            return False, None
+        except (OSError, ValueError, KeyError, TypeError):  # corrupt entry: drop it and recompute
+            path.unlink(missing_ok=True)
+            self.misses += 1
+            return False, None
+        self.hits += 1
+        return True, entry["value"]
+
+    def put(self, key: Any, value: Any) -> Any:
+        """Store ``value`` (JSON-able) and return it as it will read back."""
+        from diagnose.document import write_atomic
+
+        value = json.loads(_canonical(value))
+        body = _canonical(value)
+        entry = {"key": to_jsonable(key), "sha256": hashlib.sha256(body.encode()).hexdigest(), "value": value}
+        write_atomic(self._path(key), json.dumps(entry, allow_nan=False))
+        return value
