@@ -1,0 +1,354 @@
+"""Learning curves: does the score still rise with more training series, and would more data help?
+
+The curve is fitted with the saturating 4-parameter families that the Learning Curve Database found to
+fit and extrapolate best (Mohr et al. 2022, "LCDB 1.0"). LCDB writes them for error rates; here they
+are written for a score that rises with the training size ``x`` towards an asymptote:
+
+* ``pow4``: ``a - b * (d + x) ** (-c)``          (asymptote ``a``)
+* ``mmf4``: ``(a * b + c * x ** d) / (b + x ** d)`` (Morgan-Mercer-Flodin; ``a`` at ``x = 0``, asymptote ``c``)
+* ``wbl4``: ``c - b * exp(-a * x ** d)``          (Weibull; asymptote ``c``)
+
+``x`` is the training size divided by the largest observed training size, so ``x = 2`` and
+``x = 10`` are "twice" and "ten times" the data.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+from diagnose.dataset import validate_arrays
+from diagnose.errors import DataError
+from diagnose.results import to_jsonable
+
+MIN_SIZES = 6
+DEFAULT_N_SIZES = 8
+TEST_SHARE = 0.25
+HOLDOUT_SIZES = 2        # the largest sizes held back to choose the family
+N_BOOTSTRAP = 200
+BAND = (2.5, 97.5)       # percentiles of the bootstrap band
+MARGIN = 0.01            # score change that counts as "more data helps"
+EXTRAPOLATE = {"2x": 2.0, "10x": 10.0}
+
+
+def pow4(x, a, b, c, d):
+    """``a - b (d + x)^-c``: rises to the asymptote ``a``."""
+    return a - b * np.power(d + x, -c)
+
+
+def mmf4(x, a, b, c, d):
+    """``(a b + c x^d) / (b + x^d)``: ``a`` at ``x = 0``, rises to ``c``."""
+    xd = np.power(x, d)
+    return (a * b + c * xd) / (b + xd)
+
+
+def wbl4(x, a, b, c, d):
+    """``c - b exp(-a x^d)``: rises to the asymptote ``c``."""
+    return c - b * np.exp(-a * np.power(x, d))
+
+
+# family -> (function, lower bounds, upper bounds, starting points); scores live in [0, 1] and x in (0, 1]
+FAMILIES: dict[str, tuple[Callable, list, list, list[list]]] = {
+    "pow4": (pow4, [0.0, 0.0, 0.01, 0.0], [1.0, 10.0, 5.0, 10.0],
+             [[0.9, 0.2, 0.5, 0.0], [1.0, 0.5, 1.0, 0.1], [0.8, 0.05, 2.0, 0.5]]),
+    "mmf4": (mmf4, [-1.0, 1e-6, 0.0, 0.01], [1.0, 100.0, 1.0, 5.0],
+             [[0.3, 0.5, 0.9, 1.0], [0.5, 0.1, 1.0, 2.0], [0.0, 1.0, 0.8, 0.5]]),
+    "wbl4": (wbl4, [0.01, 0.0, 0.0, 0.01], [50.0, 2.0, 1.0, 5.0],
+             [[1.0, 0.5, 0.9, 1.0], [3.0, 0.3, 1.0, 0.5], [0.5, 1.0, 0.8, 2.0]]),
+}
+
+
+def fit_family(name: str, x, y, p0: list | None = None) -> tuple[np.ndarray, float] | None:
+    """Least-squares fit of one family; returns ``(params, rmse)`` or ``None`` when no start converges.
+
+    Tries ``p0`` alone when given, else the family's starting points, and keeps the best fit.
+    """
+    f, lo, hi, starts = FAMILIES[name]
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    best = None
+    for s in [p0] if p0 is not None else starts:
+        s = np.clip(s, np.add(lo, 1e-9), np.subtract(hi, 1e-9))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                p, _ = curve_fit(f, x, y, p0=s, bounds=(lo, hi), maxfev=5000)
+        except (RuntimeError, ValueError):
+            continue
+        rmse = float(np.sqrt(np.mean((f(x, *p) - y) ** 2)))
+        if np.isfinite(rmse) and (best is None or rmse < best[1]):
+            best = (p, rmse)
+    return best
+
+
+def _score(metric: str, y_true, y_pred) -> float:
+    from sklearn import metrics as m
+
+    if metric == "balanced_accuracy":
+        return float(m.balanced_accuracy_score(y_true, y_pred))
+    if metric == "accuracy":
+        return float(m.accuracy_score(y_true, y_pred))
+    if metric == "macro_f1":
+        return float(m.f1_score(y_true, y_pred, average="macro", zero_division=0))
+    if metric == "macro_precision":
+        return float(m.precision_score(y_true, y_pred, average="macro", zero_division=0))
+    raise DataError(f"metric must be balanced_accuracy, accuracy, macro_f1 or macro_precision; got {metric!r}")
+
+
+def _sizes(n_train: int, counts: np.ndarray, train_sizes) -> np.ndarray:
+    """Log-spaced training sizes from ~max(2 per class, 10% of the data) to the whole training part."""
+    K = len(counts)
+    if train_sizes is not None:
+        sizes = np.unique(np.asarray(train_sizes, dtype=int))
+        if sizes.min() < K or sizes.max() > n_train:
+            raise DataError(f"train_sizes must lie in {K}..{n_train} (one series per class .. the training part); "
+                            f"got {sizes.min()}..{sizes.max()}")
+        return sizes
+    start = max(2 * K, int(np.ceil(0.1 * n_train / (1 - TEST_SHARE))))
+    start = min(start, n_train // 2)
+    sizes = np.unique(np.round(np.geomspace(start, n_train, DEFAULT_N_SIZES)).astype(int))
+    if len(sizes) < MIN_SIZES:
+        raise DataError(f"too few series for a learning curve: {n_train} training series give only {len(sizes)} "
+                        f"distinct sizes (need {MIN_SIZES}); collect more data or skip the curve")
+    return sizes
+
+
+def _nested_subsets(train: np.ndarray, y: np.ndarray, sizes: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """Nested, stratified subsets of ``train``, one per size, every class present in each."""
+    classes = np.unique(y[train])
+    order = {c: rng.permutation(train[y[train] == c]) for c in classes}
+    avail = np.array([len(order[c]) for c in classes])
+    share = avail / avail.sum()
+    prev = np.zeros(len(classes), dtype=int)
+    out = []
+    for m in sizes:
+        want = share * m
+        k = np.floor(want).astype(int)
+        k[np.argsort(-(want - k))[: m - k.sum()]] += 1  # largest remainders
+        k = np.minimum(np.maximum(np.maximum(k, 1), prev), avail)  # every class, nested, not beyond what exists
+        prev = k
+        out.append(np.sort(np.concatenate([order[c][:kc] for c, kc in zip(classes, k)])))
+    return out
+
+
+def _test_split(y: np.ndarray, groups, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedShuffleSplit
+
+    idx = np.arange(len(y))
+    if groups is None:
+        sss = StratifiedShuffleSplit(n_splits=1, test_size=TEST_SHARE, random_state=seed)
+        return next(sss.split(idx, y))
+    folds = int(round(1 / TEST_SHARE))
+    sgk = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return next(sgk.split(idx, y, groups))
+
+
+def _estimator(model, random_state: int):
+    from sklearn.base import clone
+
+    if isinstance(model, str):
+        import baselines
+
+        return baselines.make(model, random_state=random_state)
+    return clone(model)
+
+
+def _minirocket_features(X: np.ndarray, random_state: int):
+    """MiniRocket features computed once, and the ridge that the MiniRocket baseline puts on them."""
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from baselines.minirocket import MiniRocketFeatures
+
+    F = MiniRocketFeatures(random_state=random_state).fit_transform(X)
+    head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    return F, head
+
+
+@dataclass(frozen=True)
+class LearningCurveResult:
+    """Scores at growing training sizes, the fitted family and its extrapolation.
+
+    Attributes
+    ----------
+    train_sizes : training sizes (series).
+    scores : ``[size][repeat]`` held-out scores.
+    mean, std : over repeats, per size.
+    family : chosen family (``pow4``, ``mmf4``, ``wbl4``) or ``None`` when none could be fitted.
+    params : its parameters, fitted on all sizes (x = size / largest size).
+    selection : held-back error (RMSE on the largest two sizes) of each family and of the
+        "no change from the last point" baseline, and whether the family beat it.
+    extrapolation : ``{"2x": {"size", "mean", "low", "high"}, "10x": {...}}``.
+    fit : the fitted curve with its band on a grid up to 10x, for plots.
+    more_data_helps : ``"yes"``, ``"no"`` or ``"cannot tell"``.
+    method : how it was computed, in words.
+    """
+
+    model: str
+    metric: str
+    train_sizes: list[int]
+    scores: list[list[float]]
+    mean: list[float]
+    std: list[float]
+    family: str | None
+    params: list[float] | None
+    selection: dict
+    extrapolation: dict
+    fit: dict
+    more_data_helps: str
+    repeats: int
+    n_test: int
+    method: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The Diagnosis document's ``signal.learning_curve`` section."""
+        return to_jsonable(self)
+
+
+def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
+    """Fit every family on all but the largest sizes; the one with the smallest held-back error wins."""
+    fit_x, fit_y = x[:-HOLDOUT_SIZES], mean[:-HOLDOUT_SIZES]
+    held_x, held_y = x[-HOLDOUT_SIZES:], mean[-HOLDOUT_SIZES:]
+    errors = {}
+    for name, (f, *_rest) in FAMILIES.items():
+        got = fit_family(name, fit_x, fit_y)
+        errors[name] = None if got is None else float(np.sqrt(np.mean((f(held_x, *got[0]) - held_y) ** 2)))
+    last_point = float(np.sqrt(np.mean((fit_y[-1] - held_y) ** 2)))
+    fitted = {k: v for k, v in errors.items() if v is not None}
+    best = min(fitted, key=fitted.get) if fitted else None
+    return best, {"holdout_sizes": HOLDOUT_SIZES, "family_rmse": errors, "last_point_rmse": last_point,
+                  "beats_last_point": None if best is None else bool(fitted[best] < last_point)}
+
+
+def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int = 5,
+                   metric: str = "balanced_accuracy", groups=None, random_state: int = 0,
+                   progress: Callable[[int, int], None] | None = None, features=None) -> LearningCurveResult:
+    """Score a model on nested, growing training subsets and extrapolate the curve to 2x and 10x the data.
+
+    For each repeat ``r`` a stratified 25% test part is held out (seed ``random_state + r``; whole groups
+    when ``groups`` are given), and the model is trained on nested stratified subsets of the rest (every
+    class present) at log-spaced sizes from about max(2 per class, 10% of the data) to the whole training
+    part. The mean curve is fitted by ``pow4``, ``mmf4`` and ``wbl4`` (see the module docstring); the
+    family with the smallest error on the two largest sizes (fitted on the others) is refitted on all
+    sizes. Band: bootstrap over repeats (resample the repeats with replacement, refit, 2.5/97.5
+    percentiles). Verdict: ``"yes"`` when the lower band at 2x lies more than 0.01 above the last observed
+    mean, ``"no"`` when the upper band at 10x lies within 0.01 of it, else ``"cannot tell"``.
+
+    Parameters
+    ----------
+    X : array ``(n, T, C)``; a 2-D array is passed to the model as it is (tabular features).
+    y : integer label codes (or labels).
+    model : a name for ``baselines.make`` or any scikit-learn classifier (cloned per fit).
+        ``"minirocket"`` computes MiniRocket features once on all of ``X`` and fits only the ridge per
+        subset: MiniRocket is unsupervised, but its bias quantiles then see the test parts (a tiny leak,
+        traded for a curve ~10x faster).
+    train_sizes : explicit training sizes, or ``None`` for the default log-spaced ones.
+    repeats : number of test splits (and bootstrap units).
+    metric : ``balanced_accuracy``, ``accuracy``, ``macro_f1`` or ``macro_precision``.
+    groups : optional group ids: test parts hold whole groups.
+    random_state : seed of every split, subset, model and bootstrap.
+    progress : ``progress(done, total)`` after each fit.
+    features : a precomputed ``(n, F)`` feature matrix or a callable ``X -> (n, F)``: the model is then
+        fitted on the features instead of ``X`` (for unsupervised transforms only).
+
+    Returns
+    -------
+    LearningCurveResult
+    """
+    two_d = np.ndim(X) == 2  # tabular input stays 2-D for the estimator
+    X, y = validate_arrays(X, y)
+    _, y = np.unique(y, return_inverse=True)
+    n = len(y)
+    if repeats < 2:
+        raise DataError(f"repeats must be at least 2 for a bootstrap band; got {repeats}")
+    counts = np.bincount(y)
+    if counts.min() < 4:
+        raise DataError(f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
+                        "(3 to train, 1 to test): drop or merge the smallest classes")
+    notes: list[str] = []
+    name = model if isinstance(model, str) else type(model).__name__
+    head = None
+    if features is None and isinstance(model, str) and model == "minirocket":
+        features, head = _minirocket_features(X, random_state)
+        notes.append("MiniRocket features computed once on all series (unsupervised; their bias quantiles see the "
+                     "test parts, a small leak); a standardised RidgeClassifierCV is refitted per subset")
+    elif callable(features):
+        features = features(X)
+        notes.append("model fitted on features computed once by the given callable")
+    elif features is not None:
+        notes.append("model fitted on the given precomputed feature matrix")
+    data = (X[:, :, 0] if two_d else X) if features is None else np.asarray(features)
+    if len(data) != n:
+        raise DataError(f"features must have one row per series ({n}); got {len(data)}")
+
+    splits = [_test_split(y, groups, random_state + r) for r in range(repeats)]
+    n_train = min(len(tr) for tr, _ in splits)
+    sizes = _sizes(n_train, counts, train_sizes)
+    total, done = repeats * len(sizes), 0
+    scores = np.zeros((len(sizes), repeats))
+    actual = np.zeros((len(sizes), repeats), dtype=int)
+    for r, (train, test) in enumerate(splits):
+        rng = np.random.default_rng(random_state + r)
+        for i, subset in enumerate(_nested_subsets(train, y, sizes, rng)):
+            est = _estimator(head if head is not None else model, random_state)
+            est.fit(data[subset], y[subset])
+            scores[i, r] = _score(metric, y[test], est.predict(data[test]))
+            actual[i, r] = len(subset)
+            done += 1
+            if progress:
+                progress(done, total)
+    sizes = np.round(actual.mean(axis=1)).astype(int)
+    mean = scores.mean(axis=1)
+    x = sizes / sizes[-1]
+    family, selection = _choose_family(x, mean)
+
+    ext: dict = {k: {"size": int(round(v * sizes[-1])), "mean": None, "low": None, "high": None}
+                 for k, v in EXTRAPOLATE.items()}
+    grid = np.geomspace(x[0], max(EXTRAPOLATE.values()), 40)
+    fit: dict = {"sizes": (grid * sizes[-1]).round(1).tolist(), "mean": None, "low": None, "high": None}
+    params = None
+    helps = "cannot tell"
+    last = float(mean[-1])
+    got = None if family is None else fit_family(family, x, mean)
+    if got is not None:
+        f = FAMILIES[family][0]
+        params = got[0]
+        rng = np.random.default_rng(random_state)
+        points = np.r_[[EXTRAPOLATE[k] for k in EXTRAPOLATE], grid]
+        boot = []
+        for _ in range(N_BOOTSTRAP):
+            pick = rng.integers(0, repeats, size=repeats)
+            resampled = scores[:, pick].mean(axis=1)
+            b = fit_family(family, x, resampled, p0=list(params)) or fit_family(family, x, resampled)
+            if b is not None:
+                boot.append(f(points, *b[0]))
+        boot = np.array(boot) if boot else np.full((1, len(points)), np.nan)
+        centre = f(points, *params)
+        low, high = np.nanpercentile(boot, BAND, axis=0)
+        for j, k in enumerate(EXTRAPOLATE):
+            ext[k].update(mean=float(centre[j]), low=float(low[j]), high=float(high[j]))
+        m = len(EXTRAPOLATE)
+        fit.update(mean=centre[m:].tolist(), low=low[m:].tolist(), high=high[m:].tolist())
+        if ext["2x"]["low"] > last + MARGIN:
+            helps = "yes"
+        elif ext["10x"]["high"] <= last + MARGIN:
+            helps = "no"
+        params = [float(p) for p in params]
+    else:
+        family = None
+        notes.append("no curve family could be fitted; no extrapolation")
+
+    method = (f"{repeats} stratified {TEST_SHARE:.0%} test splits; nested stratified training subsets; "
+              f"families pow4/mmf4/wbl4 (LCDB, Mohr et al. 2022) chosen by RMSE on the largest "
+              f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
+              f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {MARGIN}, "
+              f"'no' if the 10x upper band is within {MARGIN} of it")
+    return LearningCurveResult(
+        model=name, metric=metric, train_sizes=[int(s) for s in sizes], scores=scores.tolist(),
+        mean=mean.tolist(), std=scores.std(axis=1, ddof=1).tolist(), family=family, params=params,
+        selection=selection, extrapolation=ext, fit=fit, more_data_helps=helps, repeats=repeats,
+        n_test=int(np.mean([len(te) for _, te in splits])), method=method, notes=notes)

@@ -1,0 +1,188 @@
+"""Data-health checks on generated data with known problems."""
+import json
+
+import numpy as np
+import pytest
+
+from diagnose import synthetic
+from diagnose.dataset import Dataset
+from diagnose.health import CHECKS, health_checks
+
+
+def by_name(results):
+    return {r.check: r for r in results}
+
+
+def run(ds, **kw):
+    kw.setdefault("permutations", 19)
+    return by_name(health_checks(ds, **kw))
+
+
+@pytest.fixture(scope="module")
+def bump():
+    return synthetic.bump(n=120, seed=0)
+
+
+@pytest.fixture(scope="module")
+def imbalanced():
+    return synthetic.imbalanced(n=320, seed=0)
+
+
+def test_every_check_runs_once_in_order(bump):
+    assert [r.check for r in health_checks(bump, permutations=19)] == list(CHECKS)
+
+
+def test_balanced_bump_passes_imbalance(bump):
+    r = run(bump)["class_imbalance"]
+    assert r.status == "pass" and r.value["ratio"] == 1.0
+
+
+def test_imbalanced_data_warns_with_ratio_and_majority_share(imbalanced):
+    r = run(imbalanced)["class_imbalance"]
+    counts = np.bincount(imbalanced.y_codes)
+    assert r.status == "warn"
+    assert r.value["ratio"] == pytest.approx(counts.max() / counts.min())
+    assert r.value["majority_share"] == pytest.approx(counts.max() / counts.sum())
+    assert "balanced class weights" in r.message and "macro" in r.message
+
+
+def test_extreme_imbalance_fails():
+    ds = synthetic.noise(n=420, classes=2, imbalance=40.0, seed=0)
+    assert run(ds)["class_imbalance"].status == "fail"
+
+
+def test_padding_share_counts_steps_beyond_the_true_length():
+    ds = synthetic.noise(n=100, T=40, variable_length=True, seed=1)
+    r = run(ds)["padding"]
+    assert r.value["share"] == pytest.approx(1 - ds.lengths.sum() / (100 * 40))
+    assert r.status == "pass"
+
+
+def test_planted_dropouts_are_reported_as_mask_collisions(imbalanced):
+    r = run(imbalanced)["mask_collision"]
+    real = np.arange(imbalanced.n_timesteps)[None, :] < imbalanced.lengths[:, None]
+    truth = int((~np.any(imbalanced.X != 0, axis=2) & real).sum())
+    assert r.status == "warn"
+    assert r.value["count"] == truth
+    assert 0.015 < r.value["share"] < 0.045  # 3% planted
+    assert "Masking" in r.message
+
+
+def test_bump_has_no_mask_collision_even_with_padding():
+    ds = synthetic.bump(n=100, variable_length=True, seed=2)
+    r = run(ds)["mask_collision"]
+    assert r.status == "pass" and r.value["count"] == 0
+
+
+def test_length_leak_passes_without_a_test_when_lengths_are_equal(bump):
+    r = run(bump)["length_leak"]
+    assert r.status == "pass" and r.value == {"lengths_equal": True}
+
+
+def test_length_that_predicts_the_label_warns():
+    pytest.importorskip("diagnose.shuffle")
+    ds = synthetic.length_leak(n=150, classes=3, seed=0)
+    r = run(ds, permutations=199)["length_leak"]
+    assert r.status == "warn"
+    assert r.value["balanced_accuracy"] > r.value["chance"] + 0.2
+    assert r.value["p_value"] <= 0.01
+
+
+def test_random_lengths_do_not_warn_of_a_leak():
+    pytest.importorskip("diagnose.shuffle")
+    ds = synthetic.noise(n=150, classes=3, variable_length=True, seed=4)
+    r = run(ds, permutations=199)["length_leak"]
+    assert r.status == "pass"
+    assert r.value["p_value"] > 0.01
+
+
+def test_conflicting_duplicates_fail_with_the_accuracy_ceiling():
+    base = synthetic.noise(n=100, seed=3)
+    copies = base.X[:10]
+    X = np.concatenate([base.X, copies])
+    y = np.concatenate([base.y_codes, 1 - base.y_codes[:10]])  # same series, other label
+    r = run(Dataset(X, y))["duplicates"]
+    assert r.status == "fail"
+    assert r.value["n_duplicates"] == 10
+    assert r.value["n_conflicting"] == 20
+    assert r.value["accuracy_ceiling"] == pytest.approx(100 / 110)
+
+
+def test_duplicates_with_the_same_label_warn():
+    base = synthetic.noise(n=100, seed=3)
+    ds = Dataset(np.concatenate([base.X, base.X[:5]]), np.concatenate([base.y_codes, base.y_codes[:5]]))
+    r = run(ds)["duplicates"]
+    assert r.status == "warn" and r.value["n_duplicates"] == 5 and r.value["accuracy_ceiling"] == 1.0
+
+
+def test_non_finite_values_slipped_in_after_validation_fail(bump):
+    ds = synthetic.bump(n=60, seed=1)
+    ds.X[3, 4, 0] = np.nan
+    r = run(ds)["non_finite"]
+    assert r.status == "fail" and r.value["count"] == 1
+    assert run(bump)["non_finite"].status == "pass"
+
+
+def test_constant_channel_is_named():
+    ds = synthetic.noise(n=60, C=3, seed=0)
+    X = ds.X.copy()
+    X[:, :, 1] = 5.0
+    r = run(Dataset(X, ds.y))["constant_channels"]
+    assert r.status == "warn" and r.value["channels"] == [1]
+
+
+def test_constant_check_ignores_padding():
+    ds = synthetic.noise(n=60, C=2, variable_length=True, seed=0)
+    X = ds.X.copy()
+    real = np.arange(ds.n_timesteps)[None, :] < ds.lengths[:, None]
+    X[:, :, 1] = np.where(real, 2.0, 0.0)  # constant where real, zero in the padding
+    r = run(Dataset(X, ds.y, lengths=ds.lengths))["constant_channels"]
+    assert r.value["channels"] == [1]
+
+
+def test_channels_on_very_different_scales_warn():
+    ds = synthetic.noise(n=60, C=3, seed=0)
+    X = ds.X.copy()
+    X[:, :, 2] *= 1000.0
+    r = run(Dataset(X, ds.y))["channel_scale"]
+    assert r.status == "warn" and r.value["ratio"] > 500
+    assert run(ds)["channel_scale"].status == "pass"
+
+
+def test_series_in_both_original_parts_fail_overlap():
+    base = synthetic.noise(n=80, seed=6)
+    X = np.concatenate([base.X, base.X[:3]])
+    y = np.concatenate([base.y_codes, base.y_codes[:3]])
+    split = np.array(["train"] * 60 + ["test"] * 20 + ["test"] * 3)
+    r = run(Dataset(X, y, meta={"split": split}))["train_test_overlap"]
+    assert r.status == "fail" and r.value["n_test_in_train"] == 3
+
+
+def test_overlap_is_skipped_without_a_split(bump):
+    r = run(bump)["train_test_overlap"]
+    assert r.status == "pass" and "skipped" in r.message
+
+
+def test_classes_smaller_than_folds_fail_with_the_fix():
+    base = synthetic.noise(n=60, seed=0)
+    y = base.y_codes.copy()
+    y[:3] = 2  # a third class of 3 series
+    r = run(Dataset(base.X, y), folds=5)["small_classes"]
+    assert r.status == "fail" and r.value["small"] == {"2": 3}
+    assert "--folds" in r.message
+    assert run(Dataset(base.X, y), folds=3)["small_classes"].status == "pass"
+
+
+def test_a_crashing_check_becomes_an_error_and_the_rest_go_on(bump, monkeypatch):
+    def boom(ds, **_):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(CHECKS, "duplicates", boom)
+    results = by_name(health_checks(bump, permutations=19))
+    assert results["duplicates"].status == "error" and "disk on fire" in results["duplicates"].message
+    assert len(results) == len(CHECKS)
+    assert results["channel_scale"].status == "pass"
+
+
+def test_results_are_plain_json(imbalanced):
+    json.dumps([r.to_dict() for r in health_checks(imbalanced, permutations=19)], allow_nan=False)
