@@ -1,0 +1,18 @@
+"""Classical baselines: scikit-learn classifiers on ``(n_series, n_timesteps, n_channels)`` arrays.
+
+``make(name)`` builds one; ``available()`` lists them with one-line descriptions; ``register``
+adds your own. Heavy libraries (aeon, statsmodels) load only when a baseline that needs them is built.
+This package does not import ``diagnose``.
+
+Examples
+--------
+>>> import baselines
+>>> "logistic" in baselines.available()
+True
+>>> model = baselines.make("chance_prior", random_state=0)
+"""
+from __future__ import annotations
+
+from baselines.registry import available, make, register
+
+__all__ = ["available", "make", "register"]

@@ -42,3 +42,233 @@ def corrected_t(scores, n_train: int, n_test: int, *, folds: int, repeats: int =
     tcrit = stats.t.ppf(0.5 + confidence / 2, df=m - 1)
     p = float(2 * stats.t.sf(abs(mean) / se, df=m - 1))
     return Interval(mean, float(mean - tcrit * se), float(mean + tcrit * se), method), p
+
+
+# ---------------------------------------------------------------------------------------------------
+# Paired comparisons of two models scored on the same splits
+# ---------------------------------------------------------------------------------------------------
+
+DEFAULT_ROPE = 0.01  # region of practical equivalence: +-1 point of the metric (Benavoli et al. 2017)
+DECISIVE = 0.95  # posterior probability at which a Bayesian verdict is stated without "probably"
+MCNEMAR_EXACT_BELOW = 25  # discordant pairs under which McNemar uses the exact binomial (common rule)
+BAYES_METHOD = "Bayesian correlated t (Benavoli et al. 2017), ROPE +-{rope:g}"
+
+
+def _paired_differences(a_scores, b_scores) -> np.ndarray:
+    a = np.asarray(a_scores, float).ravel()
+    b = np.asarray(b_scores, float).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired scores need one value per split for both models; got {a.size} and {b.size}")
+    if a.size == 0:
+        raise ValueError("no scores to compare")
+    return a - b
+
+
+def nadeau_bengio(a_scores, b_scores, n_train: float, n_test: float, folds: int,
+                  repeats: int = 1, *, confidence: float = 0.95) -> tuple[Interval, float]:
+    """Nadeau-Bengio corrected paired t-test of two models scored on identical CV splits.
+
+    Parameters
+    ----------
+    a_scores, b_scores : one score per split for each model, in the same split order.
+    n_train, n_test : (mean) training and test set sizes of a split.
+    folds, repeats : the CV design (``folds * repeats`` scores each).
+    confidence : level of the interval.
+
+    Returns
+    -------
+    (Interval, p) : the mean difference ``a - b`` with its corrected interval, and the two-sided
+        p-value for "no difference". See :func:`corrected_t`.
+
+    Examples
+    --------
+    >>> ci, p = nadeau_bengio([0.8, 0.82, 0.79], [0.7, 0.71, 0.72], 20, 10, folds=3)
+    >>> round(ci.mean, 3), p < 0.05
+    (0.093, True)
+    """
+    return corrected_t(_paired_differences(a_scores, b_scores), n_train, n_test, folds=folds,
+                       repeats=repeats, confidence=confidence)
+
+
+@dataclass(frozen=True)
+class CorrelatedPosterior:
+    """Posterior of the mean difference ``a - b`` from the Bayesian correlated t-test.
+
+    The posterior is Student t with ``df`` degrees of freedom, location ``mean`` and ``scale``; the
+    three probabilities split it at ``-rope`` and ``+rope`` and sum to 1.
+    """
+
+    p_a_better: float  # P(diff > rope)
+    p_equivalent: float  # P(-rope <= diff <= rope)
+    p_b_better: float  # P(diff < -rope)
+    mean: float
+    scale: float
+    df: int
+    rope: float
+
+    def to_dict(self) -> dict:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
+def bayesian_correlated_t(diffs, n_train: float, n_test: float, rope: float = DEFAULT_ROPE) -> CorrelatedPosterior:
+    """Bayesian correlated t-test (Benavoli, Corani, Demsar & Zaffalon 2017, JMLR 18(77)).
+
+    The differences ``a - b`` on ``n`` CV splits are correlated because training sets overlap; with
+    ``rho = n_test / (n_train + n_test)`` (``1 / folds`` for k-fold) the posterior of the mean
+    difference is Student t with ``n - 1`` degrees of freedom, location the mean and scale
+    ``sqrt((1 / n + rho / (1 - rho)) * var)``, as in baycomp's ``CorrelatedTTest``.
+
+    Parameters
+    ----------
+    diffs : per-split differences ``a - b``.
+    n_train, n_test : (mean) training and test set sizes of a split.
+    rope : half-width of the region of practical equivalence, in metric units (0.01 = 1 point).
+
+    Returns
+    -------
+    CorrelatedPosterior
+        With zero variance (identical differences on every split) the posterior is a point mass at
+        the mean: each probability is 0 or 1. With ``rope = 0`` a mean of exactly 0 then counts as
+        equivalent (baycomp splits it 0.5 / 0.5).
+    """
+    d = np.asarray(diffs, float).ravel()
+    n = d.size
+    if n < 2:
+        raise ValueError(f"the correlated t-test needs at least 2 splits; got {n}")
+    if rope < 0:
+        raise ValueError(f"rope must be >= 0; got {rope}")
+    rho = n_test / (n_train + n_test)
+    mean = float(d.mean())
+    var = float(d.var(ddof=1))
+    scale = float(np.sqrt((1.0 / n + rho / (1.0 - rho)) * var))
+    if scale == 0.0:
+        a_better, b_better = float(mean > rope), float(mean < -rope)
+    else:
+        a_better = float(stats.t.sf(rope, df=n - 1, loc=mean, scale=scale))
+        b_better = float(stats.t.cdf(-rope, df=n - 1, loc=mean, scale=scale))
+    equivalent = max(0.0, 1.0 - a_better - b_better)
+    return CorrelatedPosterior(a_better, equivalent, b_better, mean, scale, n - 1, float(rope))
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """McNemar's test on one fixed train/test split: do two classifiers err on different series?"""
+
+    statistic: float
+    p_value: float
+    a_only_correct: int  # series a gets right and b gets wrong
+    b_only_correct: int  # series b gets right and a gets wrong
+    n: int
+    accuracy_difference: float  # accuracy(a) - accuracy(b) on these series
+    exact: bool
+    method: str
+
+    def to_dict(self) -> dict:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
+def mcnemar(y_true, pred_a, pred_b, *, exact: bool | None = None) -> McNemarResult:
+    """McNemar's test for two classifiers trained once and tested on the same series (Dietterich 1998).
+
+    Parameters
+    ----------
+    y_true, pred_a, pred_b : true labels and the two models' predictions, one per test series.
+    exact : exact binomial test; by default when fewer than 25 series are discordant, else the
+        continuity-corrected chi-square (statsmodels ``mcnemar``).
+
+    Returns
+    -------
+    McNemarResult
+    """
+    from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+
+    y, a, b = (np.asarray(v).ravel() for v in (y_true, pred_a, pred_b))
+    if not (y.shape == a.shape == b.shape) or y.size == 0:
+        raise ValueError(f"y_true, pred_a and pred_b need the same non-zero length; got {y.size}, {a.size}, {b.size}")
+    ok_a, ok_b = a == y, b == y
+    table = np.array([[np.sum(ok_a & ok_b), np.sum(ok_a & ~ok_b)],
+                      [np.sum(~ok_a & ok_b), np.sum(~ok_a & ~ok_b)]])
+    a_only, b_only = int(table[0, 1]), int(table[1, 0])
+    if exact is None:
+        exact = a_only + b_only < MCNEMAR_EXACT_BELOW
+    if a_only + b_only == 0:
+        statistic, p = 0.0, 1.0
+    else:
+        res = sm_mcnemar(table, exact=exact, correction=True)
+        statistic, p = float(res.statistic), float(res.pvalue)
+    method = "McNemar exact binomial" if exact else "McNemar chi-square, continuity-corrected"
+    return McNemarResult(statistic, p, a_only, b_only, int(y.size), (a_only - b_only) / y.size, bool(exact), method)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Model ``a`` against model ``b`` on the same splits: frequentist and Bayesian answers, in words."""
+
+    a: str
+    b: str
+    metric: str
+    mean_difference: float  # mean over splits of metric(a) - metric(b)
+    ci_low: float
+    ci_high: float
+    p_value: float  # corrected t, two-sided, for "no difference"
+    p_a_better: float | None
+    p_equivalent: float | None
+    p_b_better: float | None
+    rope: float
+    method: str
+    verdict: str
+
+    def to_dict(self) -> dict:
+        from diagnose.results import to_jsonable
+
+        return to_jsonable(self)
+
+
+def _points(x: float) -> str:
+    value = round(100 * x, 1)
+    return f"{value if value != 0 else 0.0:+.1f}"  # no "-0.0"
+
+
+def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, posterior: CorrelatedPosterior) -> str:
+    """One line: the difference in points with its interval, then the most probable Bayesian outcome.
+
+    Examples: ``"bilstm_attention vs bilstm: +0.4 points [-1.2, +2.0]; practically equivalent
+    (P = 0.97)"``; below :data:`DECISIVE` the outcome is hedged ("probably ...") and below 0.5 it is
+    "undecided".
+    """
+    head = f"{a} vs {b}: {_points(mean)} points [{_points(low)}, {_points(high)}]"
+    outcomes = {f"{a} better": posterior.p_a_better, "practically equivalent": posterior.p_equivalent,
+                f"{b} better": posterior.p_b_better}
+    label, p = max(outcomes.items(), key=lambda kv: kv[1])
+    if p >= DECISIVE:
+        words = f"{label} (P = {p:.2f})"
+    elif p >= 0.5:
+        words = f"probably {label} (P = {p:.2f})"
+    else:
+        words = ("undecided (P: {a} better {pa:.2f}, equivalent {pe:.2f}, {b} better {pb:.2f})"
+                 .format(a=a, b=b, pa=posterior.p_a_better, pe=posterior.p_equivalent, pb=posterior.p_b_better))
+    return f"{head}; {words}"
+
+
+def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test: float, folds: int,
+                   repeats: int = 1, rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy",
+                   confidence: float = 0.95) -> Comparison:
+    """Compare two models' per-split scores on identical splits.
+
+    The corrected t gives the interval and p-value, the Bayesian correlated t the probabilities that
+    ``a`` is better by more than ``rope``, practically equivalent, or worse; the verdict says both.
+
+    Examples
+    --------
+    >>> c = compare_paired("x", "y", [0.8, 0.8, 0.8], [0.8, 0.8, 0.8], n_train=20, n_test=10, folds=3)
+    >>> c.verdict
+    'x vs y: +0.0 points [+0.0, +0.0]; practically equivalent (P = 1.00)'
+    """
+    diffs = _paired_differences(a_scores, b_scores)
+    ci, p = corrected_t(diffs, n_train, n_test, folds=folds, repeats=repeats, confidence=confidence)
+    post = bayesian_correlated_t(diffs, n_train, n_test, rope=rope)
+    method = f"{ci.method}; {BAYES_METHOD.format(rope=rope)}"
+    return Comparison(a=a, b=b, metric=metric, mean_difference=ci.mean, ci_low=ci.low, ci_high=ci.high,
+                      p_value=p, p_a_better=post.p_a_better, p_equivalent=post.p_equivalent,
+                      p_b_better=post.p_b_better, rope=float(rope), method=method,
+                      verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post))

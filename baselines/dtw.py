@@ -1,0 +1,71 @@
+"""1-nearest neighbour under dynamic time warping (aeon), the classic time-series baseline."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from baselines.registry import as_series, true_lengths
+
+DEFAULT_WINDOW = 0.1  # Sakoe-Chiba band as a share of the length; bounds cost, often helps accuracy
+
+
+def to_aeon(X: np.ndarray, trim_padding: bool):
+    """The one place ``(n, T, C)`` becomes aeon's ``(n, C, T)``; with ``trim_padding`` a list of ``(C, L_i)``."""
+    X = as_series(X)
+    if trim_padding:
+        lengths = np.maximum(true_lengths(X), 1)
+        if lengths.min() < X.shape[1]:
+            return [np.ascontiguousarray(x[:L].T) for x, L in zip(X, lengths)]
+    return np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
+
+
+class DTW1NN(ClassifierMixin, BaseEstimator):
+    """``aeon.classification.distance_based.KNeighborsTimeSeriesClassifier(distance="dtw")``.
+
+    Prediction costs O(n_train x n_test x T^2) (less with a window): keep it for small sets.
+
+    Parameters
+    ----------
+    window : Sakoe-Chiba window as a share of the series length (aeon's ``distance_params``);
+        ``None`` for unconstrained DTW.
+    n_neighbors : neighbours voting (1 is the classic baseline).
+    trim_padding : compare series over their non-padded parts (right zero padding cut off).
+    n_jobs : aeon's parallelism.
+    random_state : unused (1-NN is deterministic), kept so every baseline takes one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((10, 12, 2)), np.repeat([0, 1], 5)
+    >>> DTW1NN().fit(X, y).predict(X[:2]).shape  # doctest: +SKIP
+    (2,)
+    """
+
+    description = "1-NN DTW (aeon), Sakoe-Chiba window 10% of the length"
+
+    def __init__(self, window: float | None = DEFAULT_WINDOW, n_neighbors: int = 1, trim_padding: bool = True,
+                 n_jobs: int = 1, random_state: int | None = 0):
+        self.window = window
+        self.n_neighbors = n_neighbors
+        self.trim_padding = trim_padding
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+        X = as_series(X)
+        params = None if self.window is None else {"window": float(self.window)}
+        self.knn_ = KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=self.n_neighbors,
+                                                   distance_params=params, n_jobs=self.n_jobs)
+        self.knn_.fit(to_aeon(X, self.trim_padding), np.asarray(y))
+        self.classes_ = self.knn_.classes_
+        self.n_channels_ = X.shape[2]
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return self.knn_.predict(to_aeon(X, self.trim_padding))
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.knn_.predict_proba(to_aeon(X, self.trim_padding))

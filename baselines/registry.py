@@ -1,0 +1,101 @@
+"""Names -> baseline factories, and the one input check every baseline shares."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+# name -> (factory(random_state=..., **params), one-line description)
+_REGISTRY: dict[str, tuple[Callable[..., Any], str]] = {}
+
+
+def as_series(X: Any) -> np.ndarray:
+    """Return ``X`` as a float ``(n, T, C)`` array; 2-D input is read as univariate ``(n, T)``."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 2:
+        X = X[:, :, None]
+    if X.ndim != 3:
+        raise ValueError(f"expected X of shape (n_series, n_timesteps, n_channels) or (n, T); got shape {X.shape}")
+    return X
+
+
+def true_lengths(X: np.ndarray) -> np.ndarray:
+    """Length of each ``(T, C)`` series up to its last timestep with any non-zero value (right padding)."""
+    nonzero = np.any(X != 0, axis=2)
+    T = X.shape[1]
+    last = T - np.argmax(nonzero[:, ::-1], axis=1)
+    return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
+
+
+def register(name: str, factory: Callable[..., Any], description: str) -> None:
+    """Add (or replace) a baseline: ``factory(random_state=..., **params)`` returns an estimator."""
+    if not callable(factory):
+        raise TypeError(f"factory for {name!r} must be callable; got {type(factory).__name__}")
+    _REGISTRY[name] = (factory, " ".join(str(description).split()))
+
+
+def available() -> dict[str, str]:
+    """Registered baselines, name -> one-line description, in registration order."""
+    return {name: desc for name, (_, desc) in _REGISTRY.items()}
+
+
+def make(name: str, random_state: int = 0, **params: Any):
+    """Build the baseline ``name`` (an unfitted scikit-learn estimator on ``(n, T, C)`` arrays).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is not registered; the message lists the known names.
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown baseline {name!r}; known: {', '.join(_REGISTRY)}")
+    factory, _ = _REGISTRY[name]
+    return factory(random_state=random_state, **params)
+
+
+def _chance(strategy: str) -> Callable[..., Any]:
+    def factory(random_state: int = 0, **params: Any):
+        from baselines.chance import ChanceClassifier
+
+        return ChanceClassifier(strategy=strategy, random_state=random_state, **params)
+
+    return factory
+
+
+def _minirocket(random_state: int = 0, **params: Any):
+    from baselines.minirocket import MiniRocketRidge  # H2's module; imported only when asked for
+
+    return MiniRocketRidge(random_state=random_state, **params)
+
+
+def _features_gb(random_state: int = 0, **params: Any):
+    from baselines.features import SummaryFeaturesGB
+
+    return SummaryFeaturesGB(random_state=random_state, **params)
+
+
+def _logistic(random_state: int = 0, **params: Any):
+    from baselines.linear import FlatLogistic
+
+    return FlatLogistic(random_state=random_state, **params)
+
+
+def _dtw_1nn(random_state: int = 0, **params: Any):
+    from baselines.dtw import DTW1NN
+
+    return DTW1NN(random_state=random_state, **params)
+
+
+# Descriptions are written here (not read from the classes) so `available()` imports nothing heavy.
+register("chance_prior", _chance("prior"),
+         "chance: always predicts the most frequent training class (sklearn DummyClassifier, prior)")
+register("chance_stratified", _chance("stratified"),
+         "chance: random labels drawn with the training class frequencies (sklearn DummyClassifier, stratified)")
+register("minirocket", _minirocket,
+         "MiniRocket (aeon, ~10k convolution features) + ridge classifier: the strong default")
+register("dtw_1nn", _dtw_1nn,
+         "1-nearest neighbour under dynamic time warping (aeon), Sakoe-Chiba window 10% of the length, padding trimmed")
+register("features_gb", _features_gb,
+         "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting")
+register("logistic", _logistic,
+         "standardised flattened series + logistic regression (a linear model on raw values)")

@@ -1,0 +1,45 @@
+"""Do two importance profiles over time rank the steps alike? Kendall's tau."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from scipy import stats
+
+
+def kendall_tau(a, b) -> float | None:
+    """Kendall's tau-b between two ``(T,)`` importance vectors over the steps where both are finite.
+
+    None when fewer than 3 steps remain or either vector is constant there (tau is undefined).
+    """
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"importance vectors differ in length: {a.shape[0]} and {b.shape[0]}")
+    keep = np.isfinite(a) & np.isfinite(b)
+    if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
+        return None
+    tau = stats.kendalltau(a[keep], b[keep]).statistic
+    return float(tau) if np.isfinite(tau) else None
+
+
+def timestep_map_profile(timestep_map) -> np.ndarray:
+    """``(T,)`` the classical timestep map's statistic summed over channels (NaN cells count 0).
+
+    Accepts the ``signal.timestep_map`` dict (``"statistic"`` ``[T][C]``), a TimestepMap or a
+    ``(T, C)`` array.
+    """
+    if isinstance(timestep_map, Mapping):
+        statistic = timestep_map["statistic"]
+    else:
+        statistic = getattr(timestep_map, "statistic", timestep_map)
+    s = np.asarray(statistic, dtype=np.float64)
+    if s.ndim == 1:
+        return s
+    return np.nansum(np.where(np.isfinite(s), s, np.nan), axis=1)
+
+
+def pairwise(profiles: Mapping[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
+    """Kendall's tau between every pair of named ``(T,)`` profiles: ``{a: {b: tau}}``."""
+    names = list(profiles)
+    return {a: {b: kendall_tau(profiles[a], profiles[b]) for b in names if b != a} for a in names}

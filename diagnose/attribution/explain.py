@@ -1,0 +1,220 @@
+"""``attribute``: one entry point for every method; ``explain_models``: train, explain, compare."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from diagnose.attribution.adapters import (background_steps, check_inputs, explained_classes,
+                                           keras_network, proba_function, series_background)
+from diagnose.attribution.agreement import kendall_tau, timestep_map_profile
+from diagnose.attribution.faithfulness import faithfulness
+from diagnose.attribution.record import Attribution, summarise
+from diagnose.errors import DataError
+
+METHODS = ("shap", "integrated_gradients", "occlusion", "attention")
+
+
+def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method: str,
+              lengths: np.ndarray | None = None, background: np.ndarray | None = None, seed: int = 0,
+              batch_size: int = 256, **options) -> Attribution:
+    """Importance of each timestep of each series for the class it is explained as.
+
+    Parameters
+    ----------
+    model : anything with ``predict_proba(X) -> (n, K)`` on ``(n, T, C)`` input (a TrainedModel,
+        which standardises internally; a scikit-learn estimator; a keras.Model) or a callable
+        ``X -> (n, K)``. Estimators with only ``decision_function`` get its softmax.
+    X : ``(n, T, C)`` series, right-padded with 0.
+    y : class codes; the true class is explained when given, else the predicted class.
+    method : ``"shap"`` (Shapley values, timesteps as players), ``"integrated_gradients"`` (Keras
+        models), ``"occlusion"`` (sliding windows, any model) or ``"attention"`` (models with an
+        attention layer).
+    lengths : real length of each series (default: up to the last non-zero step).
+    background : replacement for hidden steps: ``(T, C)`` means, or training series ``(n_bg, T, C)``
+        averaged per step and channel over their real steps (default: the mean of ``X``). Padded
+        steps are always replaced by 0.
+    seed : randomness of Shapley permutations.
+    batch_size : series per model call.
+    **options : shap: ``permutations`` (1), ``channels`` (True); integrated_gradients: ``steps``
+        (64); occlusion: ``window`` (3), ``stride`` (1), ``channels`` (True); attention: ``layer``.
+
+    Returns
+    -------
+    Attribution
+        Padded steps carry exactly zero importance and are left out of every summary.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from diagnose import synthetic
+    >>> d = synthetic.bump(n=60, T=12, C=1, start=4, stop=8, amplitude=3.0)
+    >>> clf = LogisticRegression().fit(d.X[:, :, 0], d.y_codes)
+    >>> a = attribute(lambda X: clf.predict_proba(X[:, :, 0]), d.X[:10], d.y_codes[:10], method="occlusion")
+    >>> int(a.per_timestep.argmax()) in range(4, 8)
+    True
+    """
+    if method not in METHODS:
+        raise DataError(f"unknown attribution method {method!r}: use one of {', '.join(METHODS)}")
+    X, lengths = check_inputs(X, lengths)
+    start = time.perf_counter()
+    proba = proba_function(model, batch_size)
+    classes, probabilities = explained_classes(proba, X, y)
+    K = probabilities.shape[1]
+    bg = background_steps(background, X, lengths)
+    baseline = series_background(bg, X, lengths)
+    per_channel, completeness = None, None
+    if method == "shap":
+        from diagnose.attribution.shapley import shapley_values
+
+        values, per_channel, info = shapley_values(proba, X, classes, lengths, bg, seed=seed, **options)
+    elif method == "integrated_gradients":
+        from diagnose.attribution.gradients import integrated_gradients
+
+        values, completeness, info = integrated_gradients(model, X, classes, baseline, batch_size=batch_size,
+                                                          **options)
+    elif method == "occlusion":
+        from diagnose.attribution.occlusion import occlusion
+
+        values, per_channel, info = occlusion(proba, X, classes, lengths, baseline, **options)
+    else:
+        from diagnose.attribution.attention_weights import attention_importance
+
+        importance, info = attention_importance(model, X, lengths, batch_size=batch_size, **options)
+        C = X.shape[2]
+        values = np.repeat(importance[:, :, None] / C, C, axis=2)
+        per_channel = np.full(C, np.nan)  # attention says nothing about channels
+    info = {**info, "explained": "true class" if y is not None else "predicted class",
+            "total_seconds": time.perf_counter() - start}
+    return summarise(method, values, classes, lengths, K, per_channel=per_channel,
+                     completeness=completeness, info=info)
+
+
+def applicable(model: Any, method: str) -> bool:
+    """Whether ``method`` can explain ``model`` (IG needs Keras, attention an attention layer)."""
+    if method == "integrated_gradients":
+        return keras_network(model) is not None
+    if method == "attention":
+        from diagnose.attribution.attention_weights import attention_layers_of
+
+        return bool(attention_layers_of(model))
+    return method in METHODS
+
+
+def _hyper_for(name: str, hyper: dict | None) -> dict | None:
+    """``hyper`` may be one dict for every deep model or ``{model name: dict}``."""
+    if not hyper:
+        return None
+    if name in hyper and isinstance(hyper[name], dict):
+        return hyper[name]
+    if all(isinstance(v, dict) for v in hyper.values()):
+        return None  # per-model options, none for this one
+    return hyper
+
+
+def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None):
+    import baselines
+
+    known = baselines.available() if hasattr(baselines, "available") else {}
+    if name in known:
+        return baselines.make(name, random_state=seed).fit(X, y)
+    from diagnose.models.training import fit
+
+    return fit(name, X, y, n_classes=n_classes, epochs=epochs, seed=seed, hyper=_hyper_for(name, hyper))
+
+
+def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(y))
+    counts = np.bincount(y)
+    stratify = y if counts[counts > 0].min() >= 2 else None
+    return train_test_split(idx, test_size=0.25, random_state=seed, stratify=stratify)
+
+
+def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = ("shap", "integrated_gradients",
+                   "occlusion", "attention"), samples: int = 100, epochs: int = 30, seed: int = 0,
+                   hyper: dict | None = None, timestep_map: Any = None,
+                   progress: Callable[[int, int], None] | None = None) -> list[dict]:
+    """Train each model on 75 % of the data, explain held-out series, score faithfulness and agreement.
+
+    Parameters
+    ----------
+    dataset : a :class:`~diagnose.dataset.Dataset`.
+    models : zoo names (trained with ``diagnose.models.training.fit``) and/or baseline names
+        (``baselines.make``), fitted on a stratified 75 % split drawn with ``seed``.
+    methods : attribution methods; those that do not apply to a model (IG without Keras, attention
+        without an attention layer) are skipped silently.
+    samples : held-out series explained (at most the held-out 25 %).
+    epochs : training epochs of deep models.
+    seed : split, training and attribution seed.
+    hyper : options for the deep models: one dict for all, or ``{model name: dict}``.
+    timestep_map : the ``signal.timestep_map`` section (or TimestepMap, or ``(T, C)`` statistic)
+        for the agreement with the classical per-step test.
+    progress : ``progress(done, total)`` after each (model, method).
+
+    Returns
+    -------
+    list of dict, the Diagnosis document's ``attribution`` section: ``model``, ``method``,
+    ``timestep_importance`` [T], ``channel_importance`` [C], ``class_timestep_importance``
+    {class label: [T]}, ``faithfulness`` {aopc, random_aopc}, ``completeness`` (IG),
+    ``agreement`` {``kendall_tau_vs_bilstm``, ``kendall_tau_vs_timestep_map``,
+    ``kendall_tau_vs_<method>``}, ``explained_series``, ``seconds``.
+    """
+    from diagnose.results import to_jsonable
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise DataError(f"unknown attribution method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
+    X, y, lengths = dataset.X, dataset.y_codes, dataset.lengths
+    K = len(dataset.classes)
+    train, test = _split(y, seed)
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.permutation(test)[:samples])
+    Xe, ye, le = X[chosen], y[chosen], lengths[chosen]
+    background = background_steps(X[train], X[train], lengths[train])
+    map_profile = timestep_map_profile(timestep_map) if timestep_map is not None else None
+    labels = [str(c) for c in dataset.classes.tolist()]
+
+    total = len(models) * len(methods)
+    done = 0
+    rows, profiles = [], {}  # profiles[(model, method)] = per_timestep
+    for name in models:
+        model = _train(name, X[train], y[train], K, epochs=epochs, seed=seed, hyper=hyper)
+        for method in methods:
+            done += 1
+            if not applicable(model, method):
+                if progress:
+                    progress(done, total)
+                continue
+            started = time.perf_counter()
+            a = attribute(model, Xe, ye, method=method, lengths=le, background=background, seed=seed)
+            faith = faithfulness(model, Xe, ye, a, lengths=le, background=background, seed=seed)
+            profiles[(name, method)] = a.per_timestep
+            rows.append({
+                "model": name, "method": method,
+                "timestep_importance": a.per_timestep, "channel_importance": a.per_channel,
+                "class_timestep_importance": {labels[k]: v for k, v in a.per_class.items()},
+                "faithfulness": {"aopc": faith["aopc"], "random_aopc": faith["random_aopc"]},
+                "completeness": (None if a.completeness is None else
+                                 {"mean_relative_error": a.completeness["mean_relative_error"],
+                                  "max_relative_error": a.completeness["max_relative_error"]}),
+                "explained_series": int(len(Xe)),
+                "seconds": time.perf_counter() - started,
+            })
+            if progress:
+                progress(done, total)
+    for row in rows:
+        mine = profiles[(row["model"], row["method"])]
+        agreement = {}
+        if row["model"] != "bilstm" and ("bilstm", row["method"]) in profiles:
+            agreement["kendall_tau_vs_bilstm"] = kendall_tau(mine, profiles[("bilstm", row["method"])])
+        if map_profile is not None:
+            agreement["kendall_tau_vs_timestep_map"] = kendall_tau(mine, map_profile)
+        for other in methods:
+            if other != row["method"] and (row["model"], other) in profiles:
+                agreement[f"kendall_tau_vs_{other}"] = kendall_tau(mine, profiles[(row["model"], other)])
+        row["agreement"] = agreement
+    return to_jsonable(rows)

@@ -1,0 +1,280 @@
+"""Deep models against each other and against the best classical baseline, on identical CV splits.
+
+Every model and the baseline see the same :func:`~diagnose.evaluation.make_splits` splits. The unit
+of work is one (model, split, seed) training run; its seed is derived from
+``(random_state, model, split, seed)`` alone, so units can run in any order, in parallel or be
+resumed from a cache and give the same numbers. Seeds are averaged **within a split on the metric**
+(each training run is scored on the split's test part, then the scores of a split are averaged), so
+a model's figure estimates what one trained network achieves, not a seed ensemble, and the split is
+the unit of the paired statistics (:func:`diagnose.stats.compare_paired`).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from diagnose.dataset import Dataset
+from diagnose.errors import DataError
+from diagnose.evaluation import METRICS, Splits, evaluate, make_splits, scores_from_predictions
+from diagnose.results import to_jsonable
+from diagnose.stats import DEFAULT_ROPE, Comparison, compare_paired, corrected_t
+
+REFERENCE_MODEL = "bilstm"  # every other deep model is compared with the plain BiLSTM when it is run
+ATTENTION_SPLIT, ATTENTION_SEED = 0, 0  # the held-out split (and seed) whose trained model is inspected
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class CompareResult:
+    """Deep models' cross-validated scores, their paired comparisons and attention diagnostics.
+
+    Attributes
+    ----------
+    models : one ModelScores dict per deep model, with ``device``, ``train_seconds`` and ``backend``
+        added.
+    comparisons : every deep model vs ``bilstm`` (when run) and every deep model vs the baseline.
+    attention : AttentionDiagnostic dicts for models with attention layers (split 0, seed 0).
+    baseline : the baseline's ModelScores dict on the same splits (kind ``"baseline"``), or None.
+    """
+
+    models: list[dict]
+    comparisons: list[Comparison]
+    attention: list[dict]
+    baseline: dict | None = None
+    metric: str = "balanced_accuracy"
+    config: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The Diagnosis document's ``deep`` section (plain JSON values)."""
+        return to_jsonable({
+            "models": self.models,
+            "comparisons": [c.to_dict() for c in self.comparisons],
+            "attention": self.attention,
+            "baseline": self.baseline,
+            "metric": self.metric,
+            "config": self.config,
+        })
+
+
+def model_label(model: str | Callable) -> str:
+    """The name a model goes by in reports: the zoo name or spec as given, or a builder's ``__name__``."""
+    if isinstance(model, str):
+        return model
+    return str(getattr(model, "__name__", type(model).__name__))
+
+
+def unit_seed(random_state: int, model: str, split: int, seed: int) -> int:
+    """Training seed of one unit, a hash of what names it (never of the order units run in)."""
+    digest = hashlib.sha256(f"{random_state}|{model}|{split}|{seed}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
+               y_test: np.ndarray, lengths_test: np.ndarray, n_classes: int, *, epochs: int, seed: int,
+               hyper: dict | None, batch_size: int, inspect_attention: bool, metric: str) -> dict:
+    """Train one model on one split with one seed; return JSON: test predictions and training record.
+
+    With ``inspect_attention`` the attention layers of the trained model are diagnosed on the test
+    part (an empty list when it has none).
+    """
+    import keras
+
+    from diagnose.models.training import fit
+
+    trained = fit(model, X_train, y_train, n_classes=n_classes, epochs=epochs, batch_size=batch_size,
+                  seed=seed, hyper=hyper)
+    proba = trained.predict_proba(X_test)
+    out = {"pred": proba.argmax(axis=1).tolist(), "proba": np.round(proba, 6).tolist(),
+           "train_seconds": trained.train_seconds, "epochs_run": trained.epochs_run,
+           "device": trained.device, "backend": trained.backend, "attention": None}
+    if inspect_attention:
+        from diagnose.models.inspect_attention import attention_diagnostics
+
+        out["attention"] = [d.to_dict() for d in attention_diagnostics(
+            trained, X_test, y_test, lengths_test, metric=metric, seed=seed)]
+    keras.backend.clear_session()  # keep graph state from piling up over many units in one process
+    return out
+
+
+def _description(model: str | Callable) -> str:
+    if not isinstance(model, str):
+        return f"user builder {model_label(model)}"
+    from diagnose.models import available
+
+    return available().get(model, f"user model {model}")
+
+
+def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, runs: list[list[dict]],
+                   seeds: int) -> dict:
+    """One ModelScores dict from ``runs[split][seed]``: metrics averaged over seeds within each split."""
+    per_seed = [scores_from_predictions(name, y, splits, [np.asarray(runs[i][s]["pred"], np.int64)
+                                                          for i in range(len(splits))],
+                                        description=description, kind="deep").to_dict()
+                for s in range(seeds)]
+    out = dict(per_seed[0])
+    fold_scores = {m: np.mean([d["fold_scores"][m] for d in per_seed], axis=0).tolist() for m in METRICS}
+    out["fold_scores"] = fold_scores
+    for m in METRICS:
+        out[m] = float(np.mean(fold_scores[m]))
+    out["intervals"] = {m: corrected_t(fold_scores[m], splits.n_train, splits.n_test, folds=splits.folds,
+                                       repeats=splits.repeats)[0].to_dict() for m in METRICS}
+    out["per_class_recall"] = np.mean([d["per_class_recall"] for d in per_seed], axis=0).tolist()
+    out["per_class_precision"] = np.mean([d["per_class_precision"] for d in per_seed], axis=0).tolist()
+    out["confusion"] = np.sum([d["confusion"] for d in per_seed], axis=0).astype(int).tolist()
+    flat = [r for split_runs in runs for r in split_runs]
+    seconds = float(sum(r["train_seconds"] for r in flat))
+    out["fit_seconds"] = seconds
+    out["train_seconds"] = seconds
+    out["device"] = flat[0]["device"]
+    out["backend"] = flat[0]["backend"]
+    out["extra"] = {
+        "seeds": seeds,
+        "seed_averaging": "metric averaged over seeds within each split; confusion summed over splits and seeds",
+        "seed_fold_scores": {m: [d["fold_scores"][m] for d in per_seed] for m in METRICS},
+        "mean_epochs_run": float(np.mean([r["epochs_run"] for r in flat])),
+    }
+    return out
+
+
+def _pairs(labels: list[str], baseline: str | None) -> list[tuple[str, str]]:
+    pairs = [(m, REFERENCE_MODEL) for m in labels if REFERENCE_MODEL in labels and m != REFERENCE_MODEL]
+    if baseline is not None:
+        pairs += [(m, baseline) for m in labels]
+    return pairs
+
+
+def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds: int = 5, repeats: int = 1,
+                   seeds: int = 3, epochs: int = 30, baseline: str | None = "minirocket",
+                   rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy", random_state: int = 0,
+                   hyper: dict | None = None, progress: Progress | None = None, batch_size: int = 64,
+                   executor: Any = None) -> CompareResult:
+    """Train deep models on identical CV splits and compare them with paired, corrected statistics.
+
+    Parameters
+    ----------
+    dataset : the :class:`~diagnose.dataset.Dataset`.
+    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables.
+    folds, repeats : the CV design shared by every model and the baseline.
+    seeds : training runs per model and split; their scores are averaged within the split.
+    epochs : maximum epochs per run (early stopping on an inner validation split).
+    baseline : the classical baseline (``baselines.make`` name) to compare every model with; None skips it.
+    rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
+    metric : the metric compared, one of ``diagnose.evaluation.METRICS``.
+    random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
+    hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...).
+    progress : ``progress(done, total, label)`` after each unit (and once at the start).
+    batch_size : training batch size.
+    executor : a :class:`diagnose.executor.Executor` to run the training units (parallel, cached);
+        by default they run here, one after another.
+
+    Returns
+    -------
+    CompareResult
+
+    Raises
+    ------
+    DataError
+        For no models, an unknown metric, fewer than 1 seed or epoch, or a class smaller than ``folds``.
+    """
+    models = list(models)
+    if not models:
+        raise DataError("no deep models to compare: give at least one, e.g. models=['bilstm']")
+    if metric not in METRICS:
+        raise DataError(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}")
+    if int(seeds) != seeds or seeds < 1 or int(epochs) != epochs or epochs < 1:
+        raise DataError(f"seeds and epochs must be positive integers; got seeds={seeds!r}, epochs={epochs!r}")
+    labels = [model_label(m) for m in models]
+    if len(set(labels)) != len(labels):
+        raise DataError(f"model names repeat ({', '.join(labels)}): give each model once")
+    if baseline in labels:
+        raise DataError(f"baseline {baseline!r} has the name of a deep model: rename one of them")
+
+    ds = dataset
+    y = ds.y_codes
+    splits = make_splits(y, folds=folds, repeats=repeats, groups=ds.groups, seed=random_state)
+    n_splits = len(splits)
+    total = (n_splits if baseline is not None else 0) + len(models) * n_splits * seeds
+    note = progress or (lambda *a: None)
+    note(0, total, "starting")
+
+    # The baseline first: it is quick, and a failure there shows before hours of training.
+    scores: dict[str, dict] = {}
+    done = 0
+    if baseline is not None:
+        import baselines
+
+        try:
+            est = baselines.make(baseline, random_state=random_state)
+        except ValueError as err:
+            raise DataError(f"{err}: pick one of those as the baseline") from err
+        description = baselines.available().get(baseline, "")
+
+        def baseline_progress(i: int, n: int) -> None:
+            if i:
+                note(i, total, f"{baseline} split {i}/{n}")
+
+        base = evaluate(est, ds.X, y, splits, name=baseline, description=description, progress=baseline_progress)
+        scores[baseline] = {**base.to_dict(), "device": "cpu", "train_seconds": base.fit_seconds,
+                            "backend": "scikit-learn"}
+        done = n_splits
+
+    from diagnose.executor import Unit
+
+    config_key = {"folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
+                  "hyper": hyper or {}, "batch_size": batch_size, "metric": metric}
+    units, where = [], []
+    for m, label in zip(models, labels):
+        for i, (tr, te) in enumerate(splits):
+            for s in range(seeds):
+                inspect = i == ATTENTION_SPLIT and s == ATTENTION_SEED
+                key = {"task": "compare.train", "model": label, "split": i, "seed": s, **config_key,
+                       "attention": inspect}
+                args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
+                kwargs = dict(epochs=epochs, seed=unit_seed(random_state, label, i, s), hyper=hyper,
+                              batch_size=batch_size, inspect_attention=inspect, metric=metric)
+                units.append(Unit(key=key, fn=_call_train_unit, args=(args, kwargs), needs_gpu=True))
+                where.append((label, i, s))
+
+    if executor is None:
+        results = []
+        for u, (label, i, s) in zip(units, where):
+            results.append(u.fn(*u.args))
+            done += 1
+            note(done, total, f"{label} split {i + 1}/{n_splits} seed {s + 1}/{seeds}")
+    else:
+        offset = done
+        results = executor.map(units, label="training deep models",
+                               progress=lambda d, n, lab: note(offset + d, total, lab))
+
+    runs = {label: [[None] * seeds for _ in range(n_splits)] for label in labels}
+    attention: list[dict] = []
+    for (label, i, s), r in zip(where, results):
+        runs[label][i][s] = r
+        if r.get("attention"):
+            attention.extend(r["attention"])
+    deep = [_seed_averaged(label, _description(m), y, splits, runs[label], seeds) for m, label in zip(models, labels)]
+    for d in deep:
+        scores[d["name"]] = d
+
+    comparisons = [compare_paired(a, b, scores[a]["fold_scores"][metric], scores[b]["fold_scores"][metric],
+                                  n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds,
+                                  repeats=splits.repeats, rope=rope, metric=metric)
+                   for a, b in _pairs(labels, baseline)]
+    config = {"folds": folds, "repeats": repeats, "seeds": seeds, "epochs": epochs, "rope": rope,
+              "random_state": random_state, "hyper": hyper or {}, "batch_size": batch_size,
+              "seed_averaging": "metric within split", "attention_split": ATTENTION_SPLIT}
+    return CompareResult(models=deep, comparisons=comparisons, attention=attention,
+                         baseline=scores[baseline] if baseline is not None else None,
+                         metric=metric, config=config)
+
+
+def _call_train_unit(args: tuple, kwargs: dict) -> dict:
+    """Top-level (picklable) adapter: ``train_unit(*args, **kwargs)``."""
+    return train_unit(*args, **kwargs)
+
+
+__all__ = ["CompareResult", "compare_models", "model_label", "train_unit", "unit_seed"]

@@ -1,0 +1,180 @@
+"""Train a zoo (or user) model on zero-padded series, with the care a fair comparison needs.
+
+Per-channel standardisation is fitted on the real steps of the training series only and padded steps
+stay exactly 0 (so ``Masking(0.0)`` still finds them); early stopping watches a stratified inner
+validation split; classes are balanced by weight; every random choice comes from ``seed``.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from diagnose.errors import DataError
+from diagnose.models.backend import select_backend
+
+select_backend()
+
+import keras  # noqa: E402
+
+from diagnose.models import zoo  # noqa: E402
+from diagnose.models.backend import backend_name, device  # noqa: E402
+
+DEFAULT_LEARNING_RATE = 1e-3  # Adam's default
+
+
+def real_steps(X: np.ndarray) -> np.ndarray:
+    """``(n, T)`` boolean: steps with any non-zero channel, the ones ``Masking(0.0)`` keeps."""
+    return np.any(X != 0, axis=2)
+
+
+@dataclass
+class Standardiser:
+    """Per-channel mean and standard deviation of the real (non-padded) training steps."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, X: np.ndarray) -> "Standardiser":
+        steps = X[real_steps(X)]  # (n_real_steps, C)
+        if len(steps) == 0:
+            raise DataError("every training step is padding (all zeros): nothing to standardise")
+        std = steps.std(axis=0)
+        return cls(mean=steps.mean(axis=0), std=np.where(std > 0, std, 1.0))
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        out = (X - self.mean) / self.std
+        return np.where(real_steps(X)[:, :, None], out, 0.0).astype(np.float32)
+
+
+@dataclass
+class TrainedModel:
+    """A fitted Keras model with the standardisation it was trained with and how training went."""
+
+    name: str
+    model: Any  # keras.Model
+    standardiser: Standardiser
+    n_classes: int
+    epochs_run: int
+    train_seconds: float
+    device: str
+    backend: str
+    history: dict[str, list[float]] = field(default_factory=dict)
+    batch_size: int = 64
+
+    def standardise(self, X: np.ndarray) -> np.ndarray:
+        """Apply the training standardisation; padded (all-zero) steps stay 0."""
+        return self.standardiser.transform(X)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """``(n, K)`` class probabilities for raw (unstandardised) ``X``."""
+        proba = self.model.predict(self.standardise(X), batch_size=self.batch_size, verbose=0)
+        return np.asarray(proba, dtype=np.float64)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted class codes ``0..K-1``."""
+        return self.predict_proba(X).argmax(axis=1)
+
+
+def balanced_class_weight(y: np.ndarray, n_classes: int) -> dict[int, float]:
+    """``n / (K_present * count_k)`` per class present (scikit-learn's "balanced"), 1.0 for absent ones."""
+    counts = np.bincount(y, minlength=n_classes)
+    present = counts > 0
+    weights = np.ones(n_classes)
+    weights[present] = len(y) / (present.sum() * counts[present])
+    return {k: float(w) for k, w in enumerate(weights)}
+
+
+def _validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Stratified (train, validation) indices, or None when the data are too small to hold one out."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    if not fraction:
+        return None
+    classes = np.unique(y)
+    n_val = int(round(fraction * len(y)))
+    if np.bincount(y)[classes].min() < 2 or n_val < len(classes) or len(y) - n_val < len(classes):
+        return None
+    split = StratifiedShuffleSplit(n_splits=1, test_size=n_val, random_state=seed)
+    return next(split.split(np.zeros(len(y)), y))
+
+
+def _resolve(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict) -> tuple[str, Any]:
+    if isinstance(model, keras.Model):
+        return model.name, model
+    if isinstance(model, str):
+        return model, zoo.build(model, input_shape, n_classes, **hyper)
+    if callable(model):
+        built = model(tuple(input_shape), n_classes, **hyper)
+        if not isinstance(built, keras.Model):
+            raise DataError(f"model builder {getattr(model, '__name__', model)!r} returned "
+                            f"{type(built).__name__}, not a keras.Model")
+        return getattr(model, "__name__", built.name), built
+    raise DataError(f"model must be a zoo name, 'file.py:fn', a builder or a keras.Model; got {type(model).__name__}")
+
+
+def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *, n_classes: int,
+        epochs: int = 30, batch_size: int = 64, seed: int = 0, class_weight: str | None = "balanced",
+        validation_fraction: float = 0.15, patience: int = 5, hyper: dict | None = None) -> TrainedModel:
+    """Standardise, build, compile and train a model; return it with its training record.
+
+    Parameters
+    ----------
+    model : a zoo name, ``"file.py:fn"``, a builder ``fn(input_shape, n_classes, **hyper)`` or a
+        ``keras.Model`` (trained as given).
+    X_train : ``(n, T, C)`` zero-padded series.
+    y_train : integer class codes ``0..n_classes-1``.
+    n_classes : K.
+    epochs, batch_size : training length and batch size.
+    seed : seeds Keras, NumPy and Python (``keras.utils.set_random_seed``) and the validation split.
+    class_weight : ``"balanced"`` or ``None``.
+    validation_fraction : share held out (stratified) for early stopping on validation loss, best
+        weights restored; 0, or too few series per class, trains all ``epochs`` on everything.
+    patience : epochs without improvement before stopping.
+    hyper : model options (``units``, ``depth``, ``dropout`` ...) plus ``learning_rate``.
+
+    Returns
+    -------
+    TrainedModel
+    """
+    X_train = np.asarray(X_train, dtype=np.float32)
+    y_train = np.asarray(y_train)
+    if X_train.ndim != 3:
+        raise DataError(f"X_train must be (n_series, n_timesteps, n_channels); got shape {X_train.shape}")
+    if not np.issubdtype(y_train.dtype, np.integer) or y_train.min() < 0 or y_train.max() >= n_classes:
+        raise DataError(f"y_train must hold class codes 0..{n_classes - 1}; got {np.unique(y_train)[:10]}")
+    if class_weight not in ("balanced", None):
+        raise DataError(f"class_weight must be 'balanced' or None; got {class_weight!r}")
+    hyper = dict(hyper or {})
+    learning_rate = float(hyper.pop("learning_rate", hyper.pop("lr", DEFAULT_LEARNING_RATE)))
+
+    keras.utils.set_random_seed(seed)
+    standardiser = Standardiser.fit(X_train)
+    Xs = standardiser.transform(X_train)
+    name, net = _resolve(model, X_train.shape[1:], n_classes, hyper)
+    net.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+
+    split = _validation_split(y_train, validation_fraction, seed)
+    callbacks, validation = [], None
+    train_idx = np.arange(len(y_train))
+    if split is not None:
+        train_idx, val_idx = split
+        validation = (Xs[val_idx], y_train[val_idx])
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                                       restore_best_weights=True))
+    weights = balanced_class_weight(y_train[train_idx], n_classes) if class_weight == "balanced" else None
+
+    start = time.perf_counter()
+    record = net.fit(Xs[train_idx], y_train[train_idx], epochs=epochs, batch_size=batch_size,
+                     validation_data=validation, class_weight=weights, callbacks=callbacks,
+                     shuffle=True, verbose=0)
+    seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vals] for k, vals in record.history.items()}
+    return TrainedModel(name=name, model=net, standardiser=standardiser, n_classes=n_classes,
+                        epochs_run=len(history.get("loss", [])), train_seconds=seconds, device=device(),
+                        backend=backend_name(), history=history, batch_size=batch_size)

@@ -1,0 +1,391 @@
+"""The report's figures, drawn with matplotlib's object API (no pyplot state, Agg canvas).
+
+Each function takes the part of the Diagnosis document it shows and returns a
+:class:`matplotlib.figure.Figure`, or ``None`` when there is nothing to plot. :func:`figures`
+draws them all; :func:`png_bytes` saves one as a PNG whose bytes depend only on the figure.
+
+The time-axis figures (:func:`timestep_map_figure`, :func:`attribution_figure`) share one width and
+one axes box, so shown at the same width their timesteps line up.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from reports.formatting import is_number, pval, words
+
+DPI = 100  # small PNGs: a 7-inch figure is 700 pixels wide
+WIDE = 8.0  # inches: the time-axis figures
+TIME_AXES = (0.22, 0.86)  # left and right edge of the time axes (figure fraction), shared for alignment
+COLORBAR_X = (0.88, 0.015)  # colorbar axes left edge and width
+LABEL_CHARS = 18  # longest class label drawn in full on an axis
+STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8}
+
+
+def _styled(draw):
+    """Run a figure function under the report's fixed style, whatever the caller's rcParams."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float, layout: str | None = None) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _text(label: Any, limit: int = LABEL_CHARS) -> str:
+    """A user string made safe for matplotlib: no mathtext (``$``), cut to ``limit`` characters."""
+    s = str(label).replace("\n", " ")
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("$", r"\$")
+
+
+def _floats(values: Any) -> np.ndarray:
+    """A (nested) list with ``None`` -> float array with NaN; empty array when not numeric."""
+    if values is None:
+        return np.array([], dtype=float)
+    try:
+        return np.array([[np.nan if v is None else v for v in row] if isinstance(row, (list, tuple)) else
+                         (np.nan if row is None else row) for row in values], dtype=float)
+    except (TypeError, ValueError):
+        return np.array([], dtype=float)
+
+
+@_styled
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes, without the software/date metadata, so equal figures give equal bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+@_styled
+def class_balance_figure(dataset: dict | None) -> Figure | None:
+    """Bar chart of series per class, with counts and shares."""
+    counts = (dataset or {}).get("class_counts") or {}
+    items = [(k, v) for k, v in counts.items() if is_number(v)]
+    if not items:
+        return None
+    labels = [_text(k) for k, _ in items]
+    values = np.array([v for _, v in items], dtype=float)
+    total = values.sum() or 1.0
+    fig = _figure(7.0, 0.45 + 0.28 * len(items) + 0.6)
+    ax = fig.add_subplot()
+    y = np.arange(len(items))
+    ax.barh(y, values, color="#4C72B0")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    for yi, v in zip(y, values):
+        ax.text(v, yi, f" {int(v)} ({100 * v / total:.0f}%)", va="center", fontsize=8)
+    ax.set_xlim(0, values.max() * 1.25 if values.max() > 0 else 1)
+    ax.set_xlabel("series")
+    ratio = values.max() / values.min() if values.min() > 0 else math.inf
+    ax.set_title(f"Class balance: {len(items)} classes, largest / smallest = {ratio:.1f}")
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def confusion_figure(scores: dict | None, classes: list | None = None) -> Figure | None:
+    """Row-normalised confusion matrix of one model, titled with accuracy, MAR and MAP."""
+    scores = scores or {}
+    conf = _floats(scores.get("confusion"))
+    if conf.ndim != 2 or conf.size == 0 or conf.shape[0] != conf.shape[1]:
+        return None
+    K = conf.shape[0]
+    names = list(classes or [])
+    labels = [_text(c, 12) for c in names] if len(names) == K else [str(k) for k in range(K)]
+    rows = np.nansum(conf, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        norm = np.where(rows > 0, conf / rows, np.nan)
+    side = min(7.0, 2.6 + 0.45 * K)
+    fig = _figure(side + 1.0, side, layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+    if K <= 15:
+        for i in range(K):
+            for j in range(K):
+                if np.isfinite(norm[i, j]):
+                    ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                            color="white" if norm[i, j] > 0.6 else "black")
+    ax.set_xticks(range(K), labels, rotation=45, ha="right")
+    ax.set_yticks(range(K), labels)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    title = (f"{_text(scores.get('name', 'model'), 30)}\naccuracy {_num(scores.get('accuracy'))}, "
+             f"MAR {_num(scores.get('balanced_accuracy'))}, MAP {_num(scores.get('macro_precision'))}")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of true class")
+    return fig
+
+
+def _num(x: Any) -> str:
+    return f"{x:.3f}" if is_number(x) else "–"
+
+
+@_styled
+def shuffle_figure(shuffle: dict | None) -> Figure | None:
+    """Histogram of the label-shuffle null scores, the observed score and the p-value."""
+    shuffle = shuffle or {}
+    null = _floats(shuffle.get("null_scores"))
+    null = null[np.isfinite(null)] if null.ndim == 1 else np.array([])
+    observed = shuffle.get("observed")
+    if null.size == 0:
+        return None
+    fig = _figure(7.0, 3.2)
+    ax = fig.add_subplot()
+    ax.hist(null, bins=min(40, max(10, null.size // 10)), color="#999999", edgecolor="white",
+            label=f"shuffled labels (n = {null.size})")
+    if is_number(observed):
+        ax.axvline(observed, color="#C44E52", lw=2, label=f"observed {observed:.3f}")
+    ax.set_xlabel(words(shuffle.get("metric", "balanced_accuracy")))
+    ax.set_ylabel("permutations")
+    ax.set_title(f"Label-shuffle test ({_text(shuffle.get('model', ''), 30)}): p = {pval(shuffle.get('p_value'))}")
+    ax.legend(loc="upper center", frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Figure | None:
+    """Scores per training size (points per repeat, mean line), the fitted curve with its band to 10x."""
+    curve = curve or {}
+    sizes = _floats(curve.get("train_sizes"))
+    if sizes.ndim != 1 or sizes.size == 0:
+        return None
+    fig = _figure(7.0, 3.4)
+    ax = fig.add_subplot()
+    scores = curve.get("scores") or []
+    for x, row in zip(sizes, scores):
+        ys = _floats(row if isinstance(row, list) else [row])
+        ax.scatter(np.full(ys.shape, x), ys, s=10, color="#4C72B0", alpha=0.45, lw=0)
+    mean = _floats(curve.get("mean"))
+    if mean.shape == sizes.shape:
+        ax.plot(sizes, mean, "o-", color="#4C72B0", ms=4, label="measured (mean over repeats)")
+    fit = curve.get("fit") or {}
+    fx, fm = _floats(fit.get("sizes")), _floats(fit.get("mean"))
+    if fx.ndim == 1 and fm.shape == fx.shape and fx.size:
+        lo, hi = _floats(fit.get("low")), _floats(fit.get("high"))
+        if lo.shape == fx.shape and hi.shape == fx.shape:
+            ax.fill_between(fx, lo, hi, color="#DD8452", alpha=0.25, lw=0, label="extrapolation band")
+        ax.plot(fx, fm, "--", color="#DD8452", label=f"fitted {_text(curve.get('family') or 'curve')}")
+    for key, e in (curve.get("extrapolation") or {}).items():
+        if isinstance(e, dict) and is_number(e.get("size")) and is_number(e.get("mean")):
+            err = None
+            if is_number(e.get("low")) and is_number(e.get("high")):
+                err = [[e["mean"] - e["low"]], [e["high"] - e["mean"]]]
+            ax.errorbar([e["size"]], [e["mean"]], yerr=err, fmt="s", color="#DD8452", ms=5, capsize=3)
+            ax.annotate(_text(key), (e["size"], e["mean"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    if is_number(chance):
+        ax.axhline(chance, color="#999999", ls=":", label=f"chance {chance:.3f}")
+    if sizes.min() > 0:
+        ax.set_xscale("log")
+    ax.set_xlabel("training series")
+    ax.set_ylabel(words(curve.get("metric", "balanced_accuracy")))
+    ax.set_title(f"Learning curve: more data helps? {_text(curve.get('more_data_helps', '–'))}")
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _time_axes(fig: Figure, rows: int) -> tuple[Any, Any]:
+    """The shared time-axis layout: data axes and colorbar axes at fixed figure positions."""
+    height = fig.get_figheight()
+    bottom, top = 0.55 / height, 1 - 0.4 / height
+    left, right = TIME_AXES
+    ax = fig.add_axes((left, bottom, right - left, top - bottom))
+    cax = fig.add_axes((COLORBAR_X[0], bottom, COLORBAR_X[1], top - bottom))
+    return ax, cax
+
+
+def _time_height(rows: int) -> float:
+    return 0.95 + 0.36 * max(rows, 2)
+
+
+@_styled
+def timestep_map_figure(tmap: dict | None, channel_names: list | None = None) -> Figure | None:
+    """Heatmap of -log10 q per timestep (x) and channel (y), significant windows outlined."""
+    tmap = tmap or {}
+    q = _floats(tmap.get("q_value"))
+    if q.ndim != 2 or q.size == 0:
+        return None
+    T, C = q.shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = -np.log10(np.clip(q, 1e-300, 1.0))
+    fig = _figure(WIDE, _time_height(C))
+    ax, cax = _time_axes(fig, C)
+    finite = score[np.isfinite(score)]
+    vmax = max(float(finite.max()) if finite.size else 1.0, -math.log10(0.05) + 0.5)
+    im = ax.imshow(np.ma.masked_invalid(score.T), aspect="auto", cmap="viridis", vmin=0, vmax=vmax,
+                   extent=(-0.5, T - 0.5, C - 0.5, -0.5), interpolation="nearest")
+    for w in tmap.get("significant_windows") or []:
+        if not isinstance(w, dict) or not all(is_number(w.get(k)) for k in ("channel", "start", "stop")):
+            continue
+        ax.add_patch(Rectangle((w["start"] - 0.5, w["channel"] - 0.5), w["stop"] - w["start"], 1.0,
+                               fill=False, edgecolor="#FF3B30", lw=1.5))
+    names = list(channel_names or [])
+    ax.set_yticks(range(C), [_text(n, 10) for n in names] if len(names) == C else [f"ch {c}" for c in range(C)])
+    ax.set_xlim(-0.5, T - 0.5)
+    ax.set_xlabel("timestep")
+    alpha = tmap.get("alpha", 0.05)
+    ax.set_title(f"Where the classes differ: -log10 q ({_text(tmap.get('test', 'test'))}); "
+                 f"red boxes: q < {alpha if is_number(alpha) else 0.05:g}")
+    fig.colorbar(im, cax=cax, label="-log10 q")
+    return fig
+
+
+@_styled
+def attribution_figure(attribution: list | None, n_timesteps: int | None = None) -> Figure | None:
+    """Timestep importance per model and method (rows), each row scaled to its maximum."""
+    rows, labels = [], []
+    for a in attribution or []:
+        if not isinstance(a, dict):
+            continue
+        v = _floats(a.get("timestep_importance"))
+        if v.ndim == 1 and v.size and np.isfinite(v).any():
+            rows.append(v)
+            labels.append(f"{_text(a.get('model', '?'), 22)}\n{_text(a.get('method', '?'), 22)}")
+    if not rows:
+        return None
+    T = max(int(n_timesteps) if is_number(n_timesteps) else 0, max(r.size for r in rows))
+    grid = np.full((len(rows), T), np.nan)
+    for i, r in enumerate(rows):
+        peak = np.nanmax(np.abs(r))
+        grid[i, : r.size] = np.abs(r) / peak if peak > 0 else 0.0
+    fig = _figure(WIDE, _time_height(len(rows)))
+    ax, cax = _time_axes(fig, len(rows))
+    im = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="magma", vmin=0, vmax=1,
+                   extent=(-0.5, T - 0.5, len(rows) - 0.5, -0.5), interpolation="nearest")
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.set_xlim(-0.5, T - 0.5)
+    ax.set_xlabel("timestep")
+    ax.set_title("Attribution: mean |importance| per timestep, each row scaled to its maximum")
+    fig.colorbar(im, cax=cax, label="relative importance")
+    return fig
+
+
+@_styled
+def comparison_figure(comparisons: list | None) -> Figure | None:
+    """Forest plot: mean difference with its interval per comparison, the ROPE shaded."""
+    rows = [c for c in comparisons or [] if isinstance(c, dict) and is_number(c.get("mean_difference"))]
+    if not rows:
+        return None
+    fig = _figure(7.0, 0.9 + 0.4 * len(rows))
+    ax = fig.add_subplot()
+    rope = next((c["rope"] for c in rows if is_number(c.get("rope"))), None)
+    if rope:
+        ax.axvspan(-rope, rope, color="#55A868", alpha=0.18, lw=0)
+    ax.axvline(0, color="#666666", lw=0.8)
+    for i, c in enumerate(rows):
+        lo, hi, m = c.get("ci_low"), c.get("ci_high"), c["mean_difference"]
+        if is_number(lo) and is_number(hi):
+            ax.plot([lo, hi], [i, i], color="#4C72B0", lw=2)
+        ax.plot([m], [i], "o", color="#4C72B0")
+    ax.set_yticks(range(len(rows)), [f"{_text(c.get('a'), 24)} − {_text(c.get('b'), 24)}" for c in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlabel(f"difference in {words(rows[0].get('metric', 'balanced_accuracy'))} (a − b), 95% interval")
+    rope_text = f"; green band: ROPE ±{rope:g}" if rope else ""
+    ax.set_title(f"Model comparisons: right of zero, a is better{rope_text}")
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def attention_figure(diagnostic: dict | None) -> Figure | None:
+    """One series' attention matrix (query step x key step) from ``weights_example``."""
+    diagnostic = diagnostic or {}
+    w = _floats(diagnostic.get("weights_example"))
+    if w.ndim != 2 or w.size == 0:
+        return None
+    fig = _figure(5.2 if w.shape[0] > 1 else WIDE, 4.6 if w.shape[0] > 1 else 1.6)
+    ax = fig.add_subplot()
+    im = ax.imshow(np.ma.masked_invalid(w), aspect="auto", cmap="viridis", interpolation="nearest")
+    ax.set_xlabel("attended timestep")
+    ax.set_ylabel("query timestep" if w.shape[0] > 1 else "")
+    if w.shape[0] == 1:
+        ax.set_yticks([])
+    ax.set_title(f"{_text(diagnostic.get('model', ''), 28)} / {_text(diagnostic.get('layer', ''), 20)}: "
+                 f"entropy {_num(diagnostic.get('normalized_entropy'))}")
+    fig.colorbar(im, ax=ax, label="weight")
+    fig.tight_layout()
+    return fig
+
+
+def slug(name: Any) -> str:
+    """A file-name-safe version of a model name."""
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("._")
+    return s[:60] or "x"
+
+
+def _chance(doc: dict) -> float | None:
+    ds = doc.get("dataset") or {}
+    k = ds.get("n_classes") or len(ds.get("classes") or [])
+    return 1.0 / k if is_number(k) and k >= 2 else None
+
+
+def figures(doc: dict) -> tuple[dict[str, Figure], dict[str, str]]:
+    """Every figure the document supports, by file name stem, and the errors of those that failed.
+
+    Returns
+    -------
+    (figures, errors): ``{name: Figure}`` in report order; ``{name: message}`` for figures whose
+    drawing raised (the report shows the message instead of the figure).
+    """
+    ds = doc.get("dataset") or {}
+    classes = ds.get("classes") or []
+    sig = doc.get("signal") or {}
+    deep = doc.get("deep") or {}
+    baselines = [b for b in sig.get("baselines") or [] if isinstance(b, dict)]
+    best = next((b for b in baselines if b.get("name") == sig.get("best_baseline")), None)
+    jobs: list[tuple[str, Any]] = [
+        ("class_balance", lambda: class_balance_figure(ds)),
+        ("shuffle_test", lambda: shuffle_figure(sig.get("shuffle_test"))),
+        ("learning_curve", lambda: learning_curve_figure(sig.get("learning_curve"), _chance(doc))),
+        ("timestep_map", lambda: timestep_map_figure(sig.get("timestep_map"))),
+        ("comparisons", lambda: comparison_figure(deep.get("comparisons"))),
+        ("attribution", lambda: attribution_figure(doc.get("attribution"), ds.get("n_timesteps"))),
+    ]
+    if best is not None:
+        jobs.insert(1, (f"confusion_{slug(best.get('name'))}", lambda: confusion_figure(best, classes)))
+    for m in deep.get("models") or []:
+        if isinstance(m, dict):
+            jobs.append((f"confusion_{slug(m.get('name'))}", lambda m=m: confusion_figure(m, classes)))
+    for a in deep.get("attention") or []:
+        if isinstance(a, dict):
+            jobs.append((f"attention_{slug(a.get('model'))}_{slug(a.get('layer'))}", lambda a=a: attention_figure(a)))
+    out: dict[str, Figure] = {}
+    errors: dict[str, str] = {}
+    for name, draw in jobs:
+        key, n = name, 2
+        while key in out or key in errors:
+            key, n = f"{name}_{n}", n + 1
+        try:
+            fig = draw()
+        except Exception as err:  # a figure that cannot be drawn must not stop the report
+            errors[key] = f"{type(err).__name__}: {err}"
+            continue
+        if fig is not None:
+            out[key] = fig
+    return out, errors
+
+
+__all__ = ["figures", "png_bytes", "class_balance_figure", "confusion_figure", "shuffle_figure",
+           "learning_curve_figure", "timestep_map_figure", "attribution_figure", "comparison_figure",
+           "attention_figure", "slug"]

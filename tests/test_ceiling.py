@@ -1,0 +1,55 @@
+"""The accuracy ceiling: 1-NN error and the Cover-Hart lower bound on the Bayes error."""
+import json
+
+import numpy as np
+import pytest
+
+from diagnose import synthetic
+from diagnose.ceiling import bayes_error_bounds, cover_hart_lower
+
+
+def test_well_separated_classes_have_a_ceiling_near_one():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 40)
+    F = rng.standard_normal((120, 4)) + 8.0 * np.eye(3, 4)[y]
+    r = bayes_error_bounds(None, y, features=F)
+    assert r.one_nn_error < 0.02
+    assert r.accuracy_ceiling > 0.99
+
+
+@pytest.mark.parametrize("K", [2, 4])
+def test_noise_has_one_nn_error_near_chance(K):
+    rng = np.random.default_rng(K)
+    n = 400
+    y = np.arange(n) % K
+    r = bayes_error_bounds(None, y, features=rng.standard_normal((n, 5)))
+    chance = (K - 1) / K
+    assert abs(r.one_nn_error - chance) < 3 * np.sqrt(chance * (1 - chance) / n) + 0.02
+    assert r.accuracy_ceiling < 1 / K + 0.25
+
+
+def test_cover_hart_bound_matches_the_formula_and_its_limits():
+    assert cover_hart_lower(0.0, 3) == 0.0
+    assert cover_hart_lower(2 / 3, 3) == pytest.approx(2 / 3)
+    assert cover_hart_lower(0.9, 3) == pytest.approx(2 / 3)  # worse than chance: bound stops at chance
+    r1 = 0.2
+    assert cover_hart_lower(r1, 2) == pytest.approx(0.5 * (1 - np.sqrt(1 - 2 * r1)))
+    assert cover_hart_lower(r1, 2) <= r1  # the lower bound never exceeds the 1-NN error
+
+
+def test_small_classes_carry_a_caveat_and_large_ones_do_not():
+    rng = np.random.default_rng(1)
+    y_small = np.repeat([0, 1], 12)
+    small = bayes_error_bounds(None, y_small, features=rng.standard_normal((24, 3)), cv=3)
+    assert small.min_class_size == 12 and "12 series" in small.caveat
+    y_big = np.repeat([0, 1], 40)
+    big = bayes_error_bounds(None, y_big, features=rng.standard_normal((80, 3)))
+    assert big.caveat is None
+
+
+def test_minirocket_features_find_a_planted_bump():
+    d = synthetic.bump(n=60, T=30, C=1, start=10, stop=20, amplitude=3.0, seed=0)
+    r = bayes_error_bounds(d.X, d.y_codes, cv=3)
+    assert r.features == "minirocket"
+    assert r.accuracy_ceiling > 0.9
+    assert json.loads(json.dumps(r.to_dict()))["n_classes"] == 2
