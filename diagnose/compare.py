@@ -18,7 +18,7 @@ import numpy as np
 
 from diagnose.dataset import Dataset
 from diagnose.errors import DataError
-from diagnose.evaluation import METRICS, Splits, evaluate, make_splits, scores_from_predictions
+from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, make_splits, scores_from_predictions
 from diagnose.results import to_jsonable
 from diagnose.stats import DEFAULT_ROPE, Comparison, compare_paired, corrected_t
 
@@ -121,7 +121,7 @@ def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, r
     for m in METRICS:
         out[m] = float(np.mean(fold_scores[m]))
     out["intervals"] = {m: corrected_t(fold_scores[m], splits.n_train, splits.n_test, folds=splits.folds,
-                                       repeats=splits.repeats)[0].to_dict() for m in METRICS}
+                                       repeats=splits.repeats, bounds=SCORE_RANGE)[0].to_dict() for m in METRICS}
     out["per_class_recall"] = np.mean([d["per_class_recall"] for d in per_seed], axis=0).tolist()
     out["per_class_precision"] = np.mean([d["per_class_precision"] for d in per_seed], axis=0).tolist()
     out["confusion"] = np.sum([d["confusion"] for d in per_seed], axis=0).astype(int).tolist()

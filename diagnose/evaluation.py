@@ -18,6 +18,7 @@ from diagnose.results import to_jsonable
 from diagnose.stats import corrected_t
 
 METRICS = ("balanced_accuracy", "accuracy", "macro_precision", "macro_f1")
+SCORE_RANGE = (0.0, 1.0)  # every metric in METRICS lies here; intervals are clipped to it
 
 
 @dataclass
@@ -208,8 +209,8 @@ def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predic
         per_split.append(classification_metrics(y[te], pred, n_classes))
     fold_scores = {m: [s[m] for s in per_split] for m in METRICS}
     n_train, n_test = splits.n_train, splits.n_test
-    intervals = {m: corrected_t(fold_scores[m], n_train, n_test, folds=splits.folds,
-                                repeats=splits.repeats)[0].to_dict() for m in METRICS}
+    intervals = {m: corrected_t(fold_scores[m], n_train, n_test, folds=splits.folds, repeats=splits.repeats,
+                                bounds=SCORE_RANGE)[0].to_dict() for m in METRICS}
     means = {m: float(np.mean(fold_scores[m])) for m in METRICS}
     return ModelScores(
         name=name, description=description, kind=kind, **means, intervals=intervals, fold_scores=fold_scores,

@@ -23,11 +23,12 @@ class Interval:
 
 
 def corrected_t(scores, n_train: int, n_test: int, *, folds: int, repeats: int = 1,
-                confidence: float = 0.95) -> tuple[Interval, float]:
+                confidence: float = 0.95, bounds: tuple[float, float] | None = None) -> tuple[Interval, float]:
     """Nadeau & Bengio (2003) corrected resampled t over ``folds * repeats`` CV scores (or differences).
 
     The variance is inflated by ``n_test / n_train`` because training sets overlap between folds:
-    ``var * (1 / (k r) + n_test / n_train)``, with ``k r - 1`` degrees of freedom.
+    ``var * (1 / (k r) + n_test / n_train)``, with ``k r - 1`` degrees of freedom. With ``bounds``
+    (e.g. ``(0, 1)`` for a score), the interval is clipped to the metric's range and the method says so.
 
     Returns the interval and the two-sided p-value for a mean of zero.
     """
@@ -41,7 +42,11 @@ def corrected_t(scores, n_train: int, n_test: int, *, folds: int, repeats: int =
         return Interval(mean, mean, mean, method), (1.0 if mean == 0.0 else 0.0)
     tcrit = stats.t.ppf(0.5 + confidence / 2, df=m - 1)
     p = float(2 * stats.t.sf(abs(mean) / se, df=m - 1))
-    return Interval(mean, float(mean - tcrit * se), float(mean + tcrit * se), method), p
+    low, high = mean - tcrit * se, mean + tcrit * se
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+        method += f", clipped to [{bounds[0]:g}, {bounds[1]:g}]"
+    return Interval(mean, float(low), float(high), method), p
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -187,3 +187,12 @@ def test_corrected_test_false_positive_rate_is_at_most_alpha_for_equal_models():
     rows = {(r["scenario"], r["test"]): r for r in result["rates"]}
     assert rows[("different_models_on_noise", "corrected")]["false_positive_rate"] <= 0.05
     assert rows[("same_config:forest", "bayes")]["false_positive_rate"] <= 0.05
+
+
+def test_score_interval_is_clipped_to_the_metric_range_and_says_so():
+    scores = [1.0, 0.97, 1.0, 0.95, 1.0]  # a near-perfect model: the raw t-interval passes 1
+    raw, _ = corrected_t(scores, N_TRAIN, N_TEST, folds=5)
+    clipped, _ = corrected_t(scores, N_TRAIN, N_TEST, folds=5, bounds=(0.0, 1.0))
+    assert raw.high > 1.0
+    assert clipped.high == 1.0 and clipped.low == raw.low
+    assert "clipped to [0, 1]" in clipped.method

@@ -30,7 +30,7 @@ def select_backend(name: str | None = None) -> str:
     DataError
         If the backend is unknown or not installed, or Keras is already imported with another one.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ start-up noise (CUDA probes) unless asked
     wanted = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
     if wanted not in BACKENDS:
         raise DataError(f"unknown Keras backend {wanted!r}: use one of {', '.join(BACKENDS)}")
