@@ -46,7 +46,7 @@ def _tensorflow_gradients(net) -> GradFn:
     return grads
 
 
-def _torch_gradients(net) -> GradFn:  # untested here: torch is not installed
+def _torch_gradients(net) -> GradFn:  # checked by tests/test_backends.py where torch is installed
     import torch
 
     def grads(x: np.ndarray, k: np.ndarray):
@@ -60,7 +60,7 @@ def _torch_gradients(net) -> GradFn:  # untested here: torch is not installed
     return grads
 
 
-def _jax_gradients(net) -> GradFn:  # untested here: jax is not installed
+def _jax_gradients(net) -> GradFn:  # checked by tests/test_backends.py (jax is a test extra)
     import jax
     import jax.numpy as jnp
 

@@ -1,0 +1,46 @@
+"""The zoo trains, SeqSelfAttention saves and loads, and integrated gradients are complete on every
+installed Keras backend (each in its own process: Keras fixes its backend at import)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from diagnose.models.backend import BACKENDS, installed_backends
+
+SMOKE = Path(__file__).with_name("backend_smoke.py")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def smoke(request) -> dict:
+    backend = request.param
+    if backend not in installed_backends():
+        pytest.skip(f"Keras backend {backend} is not installed")
+    env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run([sys.executable, str(SMOKE)], capture_output=True, text=True, env=env, timeout=600,
+                          cwd=Path(__file__).parents[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]) | {"expected": backend}
+
+
+def test_every_zoo_model_trains_and_predicts_probabilities(smoke):
+    from diagnose.models import available
+
+    assert smoke["backend"] == smoke["expected"]
+    assert set(smoke["models"]) == set(available())
+    for name, m in smoke["models"].items():
+        assert m["shape"] == [20, 2], name
+        assert m["row_sum_error"] < 1e-4, name
+        assert m["backend"] == smoke["expected"], name
+
+
+def test_seq_self_attention_round_trips_through_a_keras_file(smoke):
+    assert smoke["save_load_max_difference"] < 1e-6
+
+
+def test_integrated_gradients_pass_the_completeness_check(smoke):
+    assert smoke["ig_mean_relative_error"] < 0.05

@@ -1,0 +1,57 @@
+"""End-to-end calibration of the signal verdict: pure noise gives p <= 0.05 about 5% of the time and
+the verdict ``none`` otherwise; planted signal is found, and found where it was planted.
+
+These run the same path as ``diagnose signal`` (``run_signal_document``) with the heavy baselines and
+the learning curve switched off; run them with ``make test-slow``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import binom
+
+from diagnose import synthetic
+from diagnose.diagnosis import Config, run_signal_document
+
+N_NOISE_SETS = 50
+ALPHA = 0.05
+
+
+def _signal(ds, seed: int, permutations: int = 199) -> dict:
+    cfg = Config(seed=seed, permutations=permutations, baselines=["chance_prior", "minirocket"], learning_curve=False)
+    doc = run_signal_document(ds, cfg)
+    assert not doc["errors"], doc["errors"]
+    return doc["signal"]
+
+
+@pytest.mark.slow
+def test_pure_noise_rejects_at_five_percent_and_the_verdict_is_none_otherwise():
+    p_values, levels = [], []
+    for seed in range(N_NOISE_SETS):
+        # imbalanced, zero-padded, 3 or 8 classes: the motivating shape, with no signal at all
+        ds = synthetic.noise(n=160, T=24, C=3, classes=8 if seed % 2 else 3, imbalance=4.0,
+                             variable_length=True, seed=1000 + seed)
+        sig = _signal(ds, seed)
+        p_values.append(sig["shuffle_test"]["p_value"])
+        levels.append(sig["verdict"]["level"])
+    rejections = int(np.sum(np.asarray(p_values) <= ALPHA))
+    lo, hi = binom.interval(0.99, N_NOISE_SETS, ALPHA)
+    assert lo <= rejections <= hi, f"{rejections}/{N_NOISE_SETS} noise sets had p <= {ALPHA}"
+    assert levels.count("none") == N_NOISE_SETS - rejections
+    assert "strong" not in levels
+
+
+@pytest.mark.slow
+def test_planted_signal_in_the_motivating_case_is_found_where_it_was_planted():
+    ds = synthetic.imbalanced(seed=3)  # 8 classes, class 0 holds 60%, bump in steps 10-17, zero padding
+    planted = ds.meta["planted"]
+    sig = _signal(ds, seed=0, permutations=99)
+    assert sig["verdict"]["level"] in ("weak", "strong")
+    assert sig["shuffle_test"]["p_value"] == pytest.approx(1 / 100)
+    q = np.asarray(sig["timestep_map"]["q_value"])  # [timestep][channel]
+    found = q < ALPHA
+    inside = np.zeros_like(found)
+    inside[planted["start"]:planted["stop"], planted["channels"]] = True
+    # Benjamini-Hochberg bounds the expected share of false discoveries at 5%, so allow a few outside
+    assert found[inside].mean() >= 0.8, "the planted window was mostly missed"
+    assert found[inside].sum() / found.sum() >= 0.9, "too many significant cells outside the planted window"
