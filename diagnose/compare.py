@@ -18,9 +18,9 @@ import numpy as np
 
 from diagnose.dataset import Dataset
 from diagnose.errors import DataError
-from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, make_splits, scores_from_predictions
+from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, fixed_split, make_splits, scores_from_predictions
 from diagnose.results import to_jsonable
-from diagnose.stats import DEFAULT_ROPE, Comparison, compare_paired, corrected_t
+from diagnose.stats import DEFAULT_ROPE, Comparison, compare_fixed_split, compare_paired, corrected_t
 
 REFERENCE_MODEL = "bilstm"  # every other deep model is compared with the plain BiLSTM when it is run
 ATTENTION_SPLIT, ATTENTION_SEED = 0, 0  # the held-out split (and seed) whose trained model is inspected
@@ -151,7 +151,7 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
                    seeds: int = 3, epochs: int = 30, baseline: str | None = "minirocket",
                    rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy", random_state: int = 0,
                    hyper: dict | None = None, progress: Progress | None = None, batch_size: int = 64,
-                   executor: Any = None) -> CompareResult:
+                   executor: Any = None, split: str = "cv") -> CompareResult:
     """Train deep models on identical CV splits and compare them with paired, corrected statistics.
 
     Parameters
@@ -170,6 +170,9 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     batch_size : training batch size.
     executor : a :class:`diagnose.executor.Executor` to run the training units (parallel, cached);
         by default they run here, one after another.
+    split : ``"cv"`` (repeated stratified k-fold, compared with the corrected t and the Bayesian
+        correlated t) or ``"original"``: the dataset's own train/test split (UCR/UEA, ``aeon:``), each
+        model trained once per seed and compared with McNemar's test (Dietterich 1998).
 
     Returns
     -------
@@ -195,7 +198,12 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
 
     ds = dataset
     y = ds.y_codes
-    splits = make_splits(y, folds=folds, repeats=repeats, groups=ds.groups, seed=random_state)
+    if split == "original":
+        splits = fixed_split(ds.meta.get("split"))
+    elif split == "cv":
+        splits = make_splits(y, folds=folds, repeats=repeats, groups=ds.groups, seed=random_state)
+    else:
+        raise DataError(f"split must be 'cv' or 'original'; got {split!r}")
     n_splits = len(splits)
     total = (n_splits if baseline is not None else 0) + len(models) * n_splits * seeds
     note = progress or (lambda *a: None)
@@ -224,7 +232,7 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
 
     from diagnose.executor import Unit
 
-    config_key = {"folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
+    config_key = {"protocol": split, "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
                   "hyper": hyper or {}, "batch_size": batch_size, "metric": metric}
     units, where = [], []
     for m, label in zip(models, labels):
@@ -260,11 +268,19 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     for d in deep:
         scores[d["name"]] = d
 
-    comparisons = [compare_paired(a, b, scores[a]["fold_scores"][metric], scores[b]["fold_scores"][metric],
-                                  n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds,
-                                  repeats=splits.repeats, rope=rope, metric=metric)
-                   for a, b in _pairs(labels, baseline)]
-    config = {"folds": folds, "repeats": repeats, "seeds": seeds, "epochs": epochs, "rope": rope,
+    if split == "original":  # one split: McNemar on the first seed's test predictions
+        test = splits.pairs[0][1]
+        preds = {label: runs[label][0][0]["pred"] for label in labels}
+        if baseline is not None:
+            preds[baseline] = scores[baseline]["extra"]["predictions"]
+        comparisons = [compare_fixed_split(a, b, y[test], preds[a], preds[b], metric=metric, seed=random_state)
+                       for a, b in _pairs(labels, baseline)]
+    else:
+        comparisons = [compare_paired(a, b, scores[a]["fold_scores"][metric], scores[b]["fold_scores"][metric],
+                                      n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds,
+                                      repeats=splits.repeats, rope=rope, metric=metric)
+                       for a, b in _pairs(labels, baseline)]
+    config = {"split": split, "folds": splits.folds, "repeats": splits.repeats, "seeds": seeds, "epochs": epochs, "rope": rope,
               "random_state": random_state, "hyper": hyper or {}, "batch_size": batch_size,
               "seed_averaging": "metric within split", "attention_split": ATTENTION_SPLIT}
     return CompareResult(models=deep, comparisons=comparisons, attention=attention,

@@ -106,6 +106,29 @@ def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None,
     return Splits(folds=int(folds), repeats=int(repeats), seed=int(seed), grouped=groups is not None, pairs=pairs)
 
 
+def fixed_split(split: Any) -> Splits:
+    """The one train/test split a dataset came with (e.g. a UCR/UEA archive's own), as :class:`Splits`.
+
+    Parameters
+    ----------
+    split : one ``"train"`` or ``"test"`` per series (``Dataset.meta["split"]``).
+
+    Raises
+    ------
+    DataError
+        When there is no such split, or one part is empty.
+    """
+    if split is None:
+        raise DataError("this dataset has no original train/test split (only UCR/UEA files and aeon: datasets "
+                        "carry one): use cross-validation instead")
+    split = np.asarray(split).astype(str)
+    train, test = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
+    if len(train) == 0 or len(test) == 0 or len(train) + len(test) != len(split):
+        raise DataError(f"the original split must label every series 'train' or 'test' with both present; "
+                        f"got {len(train)} train, {len(test)} test of {len(split)}")
+    return Splits(folds=1, repeats=1, seed=-1, grouped=False, pairs=[(train.astype(np.int64), test.astype(np.int64))])
+
+
 def classification_metrics(y_true: Any, y_pred: Any, n_classes: int) -> dict:
     """The :data:`METRICS` plus per-class recall and precision and the confusion matrix.
 
@@ -274,5 +297,8 @@ def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name:
         fit_s += t1 - t0
         if progress is not None:
             progress(i + 1, total)
+    extra = {"predict_seconds": predict_s}
+    if len(splits) == 1:  # a fixed split: keep the predictions for McNemar's test
+        extra["predictions"] = predictions[0].tolist()
     return scores_from_predictions(name, codes, splits, predictions, description=description, kind=kind,
-                                   fit_seconds=fit_s, extra={"predict_seconds": predict_s})
+                                   fit_seconds=fit_s, extra=extra)

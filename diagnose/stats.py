@@ -277,3 +277,37 @@ def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test
                       p_value=p, p_a_better=post.p_a_better, p_equivalent=post.p_equivalent,
                       p_b_better=post.p_b_better, rope=float(rope), method=method,
                       verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post))
+
+
+FIXED_SPLIT_BOOTSTRAP = 2000  # paired bootstrap resamples of the test series for the difference's interval
+
+
+def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str = "balanced_accuracy",
+                        confidence: float = 0.95, seed: int = 0) -> Comparison:
+    """Compare two models trained once on one fixed train/test split (Dietterich 1998: McNemar).
+
+    The p-value is McNemar's (do the models err on different test series?); the interval of the metric
+    difference is a paired percentile bootstrap over the test series. There is no Bayesian posterior
+    for a single split, so the three probabilities are None.
+    """
+    from diagnose.evaluation import classification_metrics
+
+    y, pa, pb = (np.asarray(v).ravel() for v in (y_true, pred_a, pred_b))
+    k = int(max(y.max(), pa.max(), pb.max())) + 1
+    diff = lambda idx: (classification_metrics(y[idx], pa[idx], k)[metric]
+                        - classification_metrics(y[idx], pb[idx], k)[metric])
+    observed = diff(np.arange(y.size))
+    rng = np.random.default_rng(seed)
+    boot = [diff(rng.integers(0, y.size, y.size)) for _ in range(FIXED_SPLIT_BOOTSTRAP)]
+    low, high = np.percentile(boot, [50 * (1 - confidence), 50 * (1 + confidence)])
+    test = mcnemar(y, pa, pb)
+    if test.p_value <= 0.05:
+        words = f"{a if test.a_only_correct > test.b_only_correct else b} better (McNemar p = {test.p_value:.3g})"
+    else:
+        words = f"no detectable difference (McNemar p = {test.p_value:.3g})"
+    method = (f"{test.method} on one fixed split ({y.size} test series); paired percentile bootstrap "
+              f"{confidence:.0%} interval ({FIXED_SPLIT_BOOTSTRAP} resamples)")
+    return Comparison(a=a, b=b, metric=metric, mean_difference=float(observed), ci_low=float(low), ci_high=float(high),
+                      p_value=test.p_value, p_a_better=None, p_equivalent=None, p_b_better=None, rope=0.0,
+                      method=method, verdict=f"{a} vs {b}: {_points(observed)} points "
+                                             f"[{_points(low)}, {_points(high)}]; {words}")

@@ -183,3 +183,24 @@ def test_bad_arguments_raise_data_error_before_training(data, kwargs, match):
     args = {"models": ["bilstm"], **kwargs}
     with pytest.raises(DataError, match=match):
         compare_models(data, args.pop("models"), epochs=1, **args)
+
+
+def test_original_split_trains_once_and_compares_with_mcnemar(data):
+    from diagnose.compare import compare_models
+
+    split = np.where(np.arange(data.n_series) % 3 == 0, "test", "train")
+    ds = type(data)(data.X, data.y, lengths=data.lengths, name="split", meta={"split": split})
+    result = compare_models(ds, ["bilstm", flat_dense], split="original", seeds=1, epochs=2, baseline="logistic",
+                            hyper=HYPER, batch_size=BATCH, random_state=0)
+    assert all(len(m["fold_scores"]["accuracy"]) == 1 and m["n_test"] == 20 for m in result.models)
+    assert result.config["split"] == "original"
+    assert {(c.a, c.b) for c in result.comparisons} == {("flat_dense", "bilstm"), ("bilstm", "logistic"),
+                                                         ("flat_dense", "logistic")}
+    assert all("McNemar" in c.method and c.p_equivalent is None for c in result.comparisons)
+
+
+def test_original_split_is_refused_for_data_without_one(data):
+    from diagnose.compare import compare_models
+
+    with pytest.raises(DataError, match="no original train/test split"):
+        compare_models(data, ["bilstm"], split="original", epochs=1)

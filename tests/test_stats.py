@@ -196,3 +196,19 @@ def test_score_interval_is_clipped_to_the_metric_range_and_says_so():
     assert raw.high > 1.0
     assert clipped.high == 1.0 and clipped.low == raw.low
     assert "clipped to [0, 1]" in clipped.method
+
+
+def test_fixed_split_comparison_uses_mcnemar_and_a_paired_bootstrap_interval():
+    from diagnose.stats import compare_fixed_split
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    good = np.where(rng.random(200) < 0.9, y, 1 - y)  # ~90% right
+    coin = rng.integers(0, 2, 200)  # ~50% right
+    c = compare_fixed_split("good", "coin", y, good, coin, metric="accuracy")
+    assert c.mean_difference == pytest.approx((good == y).mean() - (coin == y).mean())
+    assert c.ci_low < c.mean_difference < c.ci_high and c.ci_low > 0
+    assert c.p_value == pytest.approx(mcnemar(y, good, coin).p_value) and c.p_value < 1e-6
+    assert c.p_a_better is None and "McNemar" in c.method and "good better" in c.verdict
+    same = compare_fixed_split("a", "b", y, good, good)
+    assert same.p_value == 1.0 and "no detectable difference" in same.verdict
