@@ -131,3 +131,19 @@ def test_switching_backend_after_keras_is_imported_is_refused():
         pytest.skip("only one Keras backend is installed")
     with pytest.raises(DataError, match="already running"):
         select_backend(others[0])
+
+
+def test_asking_for_a_gpu_where_none_is_visible_is_refused(monkeypatch):
+    from diagnose.models import backend
+
+    monkeypatch.setattr(backend, "device", lambda: "cpu")
+    with pytest.raises(DataError, match="--device gpu, but the .* backend sees no GPU"):
+        backend.configure(None, "gpu")
+    assert backend.configure(None, "auto") == {"backend": keras.backend.backend(), "device": "cpu"}
+
+
+def test_unknown_device_is_refused():
+    from diagnose.models import backend
+
+    with pytest.raises(DataError, match="unknown device 'tpu'"):
+        backend.configure(None, "tpu")

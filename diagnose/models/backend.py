@@ -96,3 +96,35 @@ def set_mixed_precision(enabled: bool) -> str:
     policy = "mixed_float16" if enabled else "float32"
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+DEVICES = ("auto", "cpu", "gpu")
+
+
+def configure(backend: str | None = None, target: str = "auto") -> dict:
+    """Pick the Keras backend and the device for training, before Keras is imported.
+
+    ``target="cpu"`` hides every GPU (``CUDA_VISIBLE_DEVICES=-1``, inherited by worker processes);
+    ``"gpu"`` refuses to go on without one; ``"auto"`` uses a GPU when the backend sees one.
+
+    Returns
+    -------
+    dict : ``{"backend", "device"}``, the device as :func:`device` names it.
+
+    Raises
+    ------
+    DataError
+        For an unknown or missing backend, an unknown device, or ``"gpu"`` where none is visible.
+    """
+    if target not in DEVICES:
+        raise DataError(f"unknown device {target!r}: use one of {', '.join(DEVICES)}")
+    if target == "cpu":
+        if "keras" in sys.modules and on_gpu():
+            raise DataError("--device cpu must be chosen before Keras starts: set CUDA_VISIBLE_DEVICES=-1")
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    name = select_backend(backend)
+    found = device()
+    if target == "gpu" and not found.startswith("gpu"):
+        raise DataError(f"--device gpu, but the {name} backend sees no GPU: install its CUDA build "
+                        "(pip install 'signal-diagnostics[gpu]' for TensorFlow) or use --device auto")
+    return {"backend": name, "device": found}
