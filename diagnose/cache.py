@@ -30,7 +30,13 @@ def fingerprint(*arrays: Any) -> str:
 
 
 def _canonical(value: Any) -> str:
+    """The one text of a JSON value that its hash and checksum are taken over (keys sorted)."""
     return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as it reads back from a JSON file: plain values, NaN as None, key order kept."""
+    return json.loads(json.dumps(to_jsonable(value), allow_nan=False))
 
 
 class Cache:
@@ -49,6 +55,15 @@ class Cache:
         self.namespace = f"{namespace}|{__version__}"
         self.hits = 0
         self.misses = 0
+
+    @classmethod
+    def for_dataset(cls, root: str | Path, dataset: Any) -> "Cache":
+        """A cache whose entries hold only for this data: namespaced by its fingerprint.
+
+        The fingerprint covers ``X``, the label codes, the lengths and the groups, so changing any of
+        them recomputes every unit; the package version is added by the Cache itself.
+        """
+        return cls(root, fingerprint(dataset.X, dataset.y_codes, dataset.lengths, dataset.groups))
 
     def _path(self, key: Any) -> Path:
         digest = hashlib.sha256((self.namespace + "|" + _canonical(key)).encode()).hexdigest()
@@ -76,7 +91,7 @@ class Cache:
         """Store ``value`` (JSON-able) and return it as it will read back."""
         from diagnose.document import write_atomic
 
-        value = json.loads(_canonical(value))
+        value = as_json(value)
         body = _canonical(value)
         entry = {"key": to_jsonable(key), "sha256": hashlib.sha256(body.encode()).hexdigest(), "value": value}
         write_atomic(self._path(key), json.dumps(entry, allow_nan=False))

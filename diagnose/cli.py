@@ -1,7 +1,9 @@
 """The ``diagnose`` command line.
 
 Bad input ends with one line on stderr and exit code 2; ``--debug`` shows the traceback.
-No output file is written unless the command succeeds.
+No output file is written unless the command succeeds; the one exception is the unit cache
+(``--cache DIR``; ``report``: ``OUT/.cache``), which keeps finished units so that running the same
+command again resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -42,6 +44,51 @@ def _add_compute(p: argparse.ArgumentParser, folds: int = 5) -> None:
     p.add_argument("--folds", type=int, default=folds, help=f"cross-validation folds (default: {folds})")
 
 
+# Below this many values (series x timesteps x channels) --workers defaults to 1: a worker process
+# spends seconds importing scikit-learn, aeon and numba before its first unit, more than the units
+# of small data take (measured on a shared 2-core machine: `diagnose signal` on 40 x 12 x 1 with
+# 19 permutations, 4.7 s in-process, 5.2 s on two workers; benchmarks/workers.py).
+AUTO_PARALLEL_VALUES = 1_000_000
+
+
+def cores() -> int:
+    """The cores this process may use."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_workers(ds) -> int:
+    """Workers when --workers is not given: every core for large data or several GPUs, else 1."""
+    from diagnose.executor import gpu_ids
+
+    if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
+        return cores()
+    return 1
+
+
+def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
+    g = p.add_argument_group(
+        "scale out and resume",
+        "Every independent unit (a baseline, the shuffle test, a training run, an explained model) runs "
+        "on one executor. The results are identical, number for number, whichever executor runs them.")
+    g.add_argument("--workers", type=int, default=None, metavar="N",
+                   help=f"local worker processes; 1 runs everything in this process (default: every core, here "
+                        f"{cores()}, for data of {AUTO_PARALLEL_VALUES:,} values (series x timesteps x channels) or more "
+                        "or with several GPUs, else 1: starting workers costs more than small data saves). "
+                        "GPU units run one per GPU. With --scheduler local: the LocalCluster's workers")
+    g.add_argument("--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+                   help="run the units on Dask: 'local' starts a LocalCluster, tcp://HOST:PORT joins a running "
+                        "scheduler (needs: pip install signal-diagnostics[dask])")
+    g.add_argument("--cache", metavar="DIR", default=None,
+                   help="store each finished unit in DIR and reuse it when the same command runs again on the "
+                        f"same data (resume after Ctrl-C or a crash); default: {cache_default}")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--permutations", type=int, default=1000, help="label shuffles for the permutation test (default: 1000)")
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("compare", help="train deep models on the same splits and compare them with paired statistics")
     _add_data(p)
@@ -71,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", type=int, default=None, help="LSTM units (default: 256 on GPU, 32 on CPU)")
     p.add_argument("--backend", choices=["tensorflow", "torch", "jax"], default=None, help="Keras backend")
     p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("explain", help="where do the models look? timestep attributions and their faithfulness")
     _add_data(p)
@@ -79,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention")
     p.add_argument("--samples", type=int, default=100, help="held-out series to explain")
     p.add_argument("--epochs", type=int, default=30)
+    _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("report", help="run the whole diagnosis and write report.html, report.md, diagnosis.json")
     _add_data(p, optional=True)
@@ -91,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument("--fail-on", choices=["none", "weak"], default=None,
                    help="exit 1 when the signal verdict is at or below this level (for CI)")
+    _add_scale(p, cache_default="OUT/.cache (turn off with --no-cache)")
 
     p = sub.add_parser("render", help="re-render a report from a saved diagnosis.json")
     p.add_argument("diagnosis", help="a diagnosis.json written by --json or report")
@@ -112,6 +163,44 @@ def _positive(args, *names: str) -> None:
             raise DataError(f"--{name.replace('_', '-')} must be at least 1; got {value}")
     if getattr(args, "folds", None) is not None and args.folds < 2:
         raise DataError(f"--folds must be at least 2; got {args.folds}")
+
+
+def _check_scale(args) -> None:
+    """Refuse bad --workers / --scheduler / --cache values before any data is read."""
+    from diagnose.executor import check_scheduler, require_dask
+
+    _positive(args, "workers")
+    if args.cache is not None and args.no_cache:
+        raise DataError(f"--cache {args.cache} and --no-cache contradict each other: give one of them")
+    if args.cache is not None and Path(args.cache).exists() and not Path(args.cache).is_dir():
+        raise DataError(f"--cache {args.cache} is a file: give a directory (it is created when missing)")
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+        require_dask()
+
+
+def _executor(args, ds, default_cache: Path | None = None):
+    """The executor the flags ask for, with its cache namespaced by the data's fingerprint.
+
+    Default: in-process, or a local process pool with every core for large data (``default_workers``);
+    Dask with --scheduler. No cache unless --cache is given (``report``: OUT/.cache), none with --no-cache.
+    """
+    from diagnose.cache import Cache
+    from diagnose.executor import Executor
+
+    root = None if args.no_cache else (args.cache or default_cache)
+    cache = Cache.for_dataset(root, ds) if root is not None else None
+    workers = args.workers or (cores() if args.scheduler else default_workers(ds))
+    kind = "dask" if args.scheduler else "inprocess" if workers == 1 else "processes"
+    return Executor(kind, n_workers=workers, scheduler=args.scheduler, cache=cache).start()
+
+
+def _cache_summary(executor) -> None:
+    """One line on stderr: how many units the cache gave back and how many were computed."""
+    cache = executor.cache
+    if cache is not None:
+        failed = f", {executor.failed} failed (retried next run)" if executor.failed else ""
+        print(f"cache {cache.root}: {cache.hits} unit(s) reused, {executor.computed} computed{failed}", file=sys.stderr)
 
 
 def cmd_datasets(args) -> int:
@@ -139,12 +228,14 @@ def cmd_signal(args) -> int:
     from diagnose.diagnosis import Config, run_signal_document
 
     _positive(args, "permutations", "repeats", "folds")
+    _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, permutations=args.permutations,
                  baselines=args.baselines.split(",") if args.baselines else None, learning_curve=not args.no_curve)
     ds.check_folds(cfg.folds)
-    with progress_bar() as progress:
-        doc = run_signal_document(ds, cfg, progress=progress)
+    with _executor(args, ds) as executor, progress_bar() as progress:
+        doc = run_signal_document(ds, cfg, progress=progress, executor=executor)
+    _cache_summary(executor)
     print_signal(doc)
     _write_json(doc, args.json)
     return 0
@@ -155,12 +246,14 @@ def cmd_compare(args) -> int:
     from diagnose.diagnosis import Config, run_compare_document
 
     _positive(args, "seeds", "repeats", "epochs", "folds", "units")
+    _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, seeds=args.seeds, epochs=args.epochs,
                  models=args.models.split(","), units=args.units, backend=args.backend, device=args.device)
     ds.check_folds(cfg.folds)
-    with progress_bar() as progress:
-        doc = run_compare_document(ds, cfg, progress=progress)
+    with _executor(args, ds) as executor, progress_bar() as progress:
+        doc = run_compare_document(ds, cfg, progress=progress, executor=executor)
+    _cache_summary(executor)
     print_compare(doc)
     _write_json(doc, args.json)
     return 0
@@ -171,11 +264,13 @@ def cmd_explain(args) -> int:
     from diagnose.diagnosis import Config, run_explain_document
 
     _positive(args, "samples", "epochs", "folds")
+    _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, explain_model=args.model,
                  methods=args.method.split(","), samples=args.samples)
-    with progress_bar() as progress:
-        doc = run_explain_document(ds, cfg, progress=progress)
+    with _executor(args, ds) as executor, progress_bar() as progress:
+        doc = run_explain_document(ds, cfg, progress=progress, executor=executor)
+    _cache_summary(executor)
     print_explain(doc)
     _write_json(doc, args.json)
     return 0
@@ -185,15 +280,19 @@ def cmd_report(args) -> int:
     from diagnose.console import print_signal, progress_bar
     from diagnose.diagnosis import Config, run_report_document
 
+    _check_scale(args)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
     ds = _load(args)
     cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
                          models=args.models.split(",") if args.models else None, deep=not args.no_deep)
     ds.check_folds(cfg.folds)
-    with progress_bar() as progress:
-        doc = run_report_document(ds, cfg, progress=progress)
+    out = Path(args.out)
+    with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
+        doc = run_report_document(ds, cfg, progress=progress, executor=executor)
+    _cache_summary(executor)
     from reports import render
 
-    out = Path(args.out)
     paths = render(doc, out)  # atomic: all files or none
     _write_json(doc, out / "diagnosis.json")
     _write_json(doc, args.json)

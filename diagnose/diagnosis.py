@@ -1,6 +1,10 @@
 """Run the checks in order and assemble the Diagnosis document.
 
 Each section runs on its own: one that raises is recorded under ``errors`` and the rest goes on.
+Every independent part (a baseline, the shuffle test, the learning curve, the timestep map, the
+ceiling, each deep training run, each explained model) is a unit of one
+:class:`~diagnose.executor.Executor`, so the same run can use local processes or a Dask cluster and
+resume from a cache; the document does not depend on which executor ran it.
 """
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import dataclasses
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
+
+import numpy as np
 
 from diagnose.dataset import Dataset
 from diagnose.document import new_document
@@ -90,6 +96,23 @@ def _run_section(doc: dict, name: str, fn: Callable[[], object]):
     return value
 
 
+def _unit_result(doc: dict, name: str, value):
+    """A unit's result, or None with the failure recorded under ``errors[name]``."""
+    from diagnose.executor import UnitError
+
+    if isinstance(value, UnitError):
+        doc.setdefault("errors", {})[name] = value.message
+        doc.setdefault("_tracebacks", {})[name] = value.traceback
+        return None
+    return value
+
+
+def _executor(executor):
+    from diagnose.executor import Executor
+
+    return executor if executor is not None else Executor("inprocess")
+
+
 def _baseline_names(ds: Dataset, cfg: Config) -> list[str]:
     if cfg.baselines:
         return list(cfg.baselines)
@@ -99,93 +122,186 @@ def _baseline_names(ds: Dataset, cfg: Config) -> list[str]:
     return names
 
 
-def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None) -> None:
-    """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, verdict)."""
+# Units: top-level functions of plain data (picklable for local processes and Dask) returning JSON.
+# Each one's randomness comes from its arguments (the run's seed), never from the order units run in.
+
+def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
+    """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
     import baselines
     from diagnose.evaluation import evaluate, make_splits
+
+    splits = make_splits(y, folds=folds, repeats=repeats, groups=groups, seed=seed)
+    est = baselines.make(name, random_state=seed)
+    return evaluate(est, X, y, splits, name=name, description=baselines.available().get(name, "")).to_dict()
+
+
+def shuffle_unit(X: np.ndarray, y: np.ndarray, model: str, permutations: int, folds: int, groups, seed: int) -> dict:
+    """The label-shuffle test on the first repeat's folds."""
+    from diagnose.evaluation import make_splits
+    from diagnose.shuffle import shuffle_test
+
+    first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
+    return shuffle_test(X, y, model=model, n_permutations=permutations, cv=first, groups=groups,
+                        random_state=seed).to_dict()
+
+
+def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, seed: int) -> dict:
+    """The learning curve of ``model`` with its extrapolation."""
+    from diagnose.curves import learning_curve
+
+    return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
+
+
+def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> dict:
+    """The timestep x channel signal map."""
+    from diagnose.timemap import timestep_signal
+
+    return timestep_signal(X, y, lengths).to_dict()
+
+
+def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
+    """The 1-NN error and the Cover-Hart bound on the Bayes error."""
+    from diagnose.ceiling import bayes_error_bounds
+
+    return bayes_error_bounds(X, y, cv=folds, random_state=seed).to_dict()
+
+
+def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, classes: list[str],
+                     methods: list[str], samples: int, epochs: int, seed: int, hyper: dict | None,
+                     timestep_map: dict | None) -> list[dict]:
+    """Train one model and explain it (``explain_models`` for that model alone)."""
+    from types import SimpleNamespace
+
+    from diagnose.attribution import explain_models
+
+    data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
+    return explain_models(data, [model], methods=methods, samples=samples, epochs=epochs, seed=seed,
+                          hyper=hyper, timestep_map=timestep_map)
+
+
+def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
+    """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, verdict).
+
+    The health checks run here; every other part is a unit of ``executor`` (default: in-process).
+    """
+    from diagnose.evaluation import make_splits
+    from diagnose.executor import Unit
     from diagnose.health import health_checks
     from diagnose.verdict import separable_classes, signal_verdict
 
-    note = progress or (lambda *a: None)
+    executor = _executor(executor)
     doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed)])
-    splits = make_splits(ds.y_codes, folds=cfg.folds, repeats=cfg.repeats, groups=ds.groups, seed=cfg.seed)
+    X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
+    make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
+    names = _baseline_names(ds, cfg)
+    units = [Unit(key={"task": "signal.shuffle_test", "model": SHUFFLE_MODEL, "permutations": cfg.permutations,
+                       "folds": cfg.folds, "seed": seed},
+                  fn=shuffle_unit, args=(X, y, SHUFFLE_MODEL, cfg.permutations, cfg.folds, groups, seed),
+                  label="label-shuffle test")]
+    units += [Unit(key={"task": "signal.baseline", "name": name, "folds": cfg.folds, "repeats": cfg.repeats, "seed": seed},
+                   fn=baseline_unit, args=(name, X, y, cfg.folds, cfg.repeats, groups, seed), label="baselines")
+              for name in names]
+    units += [Unit(key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
+                   fn=ceiling_unit, args=(X, y, cfg.folds, seed), label="ceiling"),
+              Unit(key={"task": "signal.timestep_map", "test": "kruskal"},
+                   fn=timemap_unit, args=(X, y, ds.lengths), label="timestep map")]
+    shuffle, *scores, ceiling, timemap = executor.map(units, progress=progress, errors="return")
+
     sig: dict = {"baselines": []}
     doc["signal"] = sig
-    names = _baseline_names(ds, cfg)
-    for i, name in enumerate(names):
-        note(i, len(names), "baselines")
-
-        def one(name=name):
-            est = baselines.make(name, random_state=cfg.seed)
-            return evaluate(est, ds.X, ds.y_codes, splits, name=name,
-                            description=baselines.available().get(name, "")).to_dict()
-
-        scores = _run_section(doc, f"baseline:{name}", one)
-        if scores is not None:
-            sig["baselines"].append(scores)
-    note(len(names), len(names), "baselines")
+    for name, value in zip(names, scores):
+        value = _unit_result(doc, f"baseline:{name}", value)
+        if value is not None:
+            sig["baselines"].append(value)
     real = [b for b in sig["baselines"] if not b["name"].startswith("chance")]
     best = max(real, key=lambda b: b["balanced_accuracy"]) if real else None
     sig["best_baseline"] = best["name"] if best else None
+    sig["shuffle_test"] = _unit_result(doc, "shuffle_test", shuffle)
 
-    def shuffle():
-        from diagnose.shuffle import shuffle_test
+    if cfg.learning_curve:  # its model is the best baseline, so it waits for the baselines
+        model = SHUFFLE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
+        curve = Unit(key={"task": "signal.learning_curve", "model": model, "repeats": cfg.curve_repeats, "seed": seed},
+                     fn=curve_unit, args=(X, y, model, cfg.curve_repeats, groups, seed), label="learning curve")
+        sig["learning_curve"] = _unit_result(doc, "learning_curve",
+                                             executor.map([curve], progress=progress, errors="return")[0])
 
-        first = make_splits(ds.y_codes, folds=cfg.folds, repeats=1, groups=ds.groups, seed=cfg.seed)
-        res = shuffle_test(ds.X, ds.y_codes, model=SHUFFLE_MODEL, n_permutations=cfg.permutations, cv=first,
-                           groups=ds.groups, random_state=cfg.seed,
-                           progress=lambda d, t: note(d, t, "label-shuffle test"))
-        return res.to_dict()
-
-    sig["shuffle_test"] = _run_section(doc, "shuffle_test", shuffle)
-
-    if cfg.learning_curve:
-        def curve():
-            from diagnose.curves import learning_curve
-
-            model = SHUFFLE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
-            return learning_curve(ds.X, ds.y_codes, model=model, repeats=cfg.curve_repeats, groups=ds.groups,
-                                  random_state=cfg.seed, progress=lambda d, t: note(d, t, "learning curve")).to_dict()
-
-        sig["learning_curve"] = _run_section(doc, "learning_curve", curve)
-
-    def timemap():
-        from diagnose.timemap import timestep_signal
-
-        return timestep_signal(ds.X, ds.y_codes, ds.lengths).to_dict()
-
-    sig["timestep_map"] = _run_section(doc, "timestep_map", timemap)
-
-    def ceiling():
-        from diagnose.ceiling import bayes_error_bounds
-
-        return bayes_error_bounds(ds.X, ds.y_codes, cv=cfg.folds, random_state=cfg.seed).to_dict()
-
-    sig["ceiling"] = _run_section(doc, "ceiling", ceiling)
+    sig["timestep_map"] = _unit_result(doc, "timestep_map", timemap)
+    sig["ceiling"] = _unit_result(doc, "ceiling", ceiling)
     if best is not None:
         sig["separable_classes"] = separable_classes(best, [str(c) for c in ds.classes.tolist()])
     sig["verdict"] = signal_verdict(sig, ds.n_classes)
 
 
-def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None) -> None:
-    """Fill ``deep``: the zoo on the same splits, paired comparisons, attention diagnostics."""
+def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
+    """Fill ``deep``: the zoo on the same splits, paired comparisons, attention diagnostics.
+
+    Each (model, split, seed) training run is a unit of ``executor`` (default: in-process).
+    """
     from diagnose.compare import compare_models
 
     hyper = {"units": cfg.units} if cfg.units else None
+    executor = _executor(executor)
     doc["deep"] = _run_section(doc, "deep", lambda: compare_models(
         ds, cfg.models or ["bilstm", "bilstm_attention"], folds=cfg.folds, repeats=cfg.repeats, seeds=cfg.seeds,
-        epochs=cfg.epochs, random_state=cfg.seed, hyper=hyper, progress=progress).to_dict())
+        epochs=cfg.epochs, random_state=cfg.seed, hyper=hyper, progress=progress, executor=executor).to_dict())
+
+
+def _digest(value) -> str | None:
+    """A short hash of a JSON value (for unit keys that depend on a large input)."""
+    import hashlib
+
+    from diagnose.cache import _canonical
+
+    return None if value is None else hashlib.sha256(_canonical(value).encode()).hexdigest()[:20]
+
+
+def _agreement_across_models(rows: list[dict]) -> list[dict]:
+    """Add ``kendall_tau_vs_bilstm`` to each non-BiLSTM row, as ``explain_models`` does for models run together."""
+    from diagnose.attribution import kendall_tau
+
+    reference = {r["method"]: r["timestep_importance"] for r in rows if r["model"] == "bilstm"}
+    for row in rows:
+        if row["model"] != "bilstm" and row["method"] in reference:
+            tau = kendall_tau(row["timestep_importance"], reference[row["method"]])
+            row["agreement"] = {"kendall_tau_vs_bilstm": tau, **row["agreement"]}
+    return rows
 
 
 def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = None,
-                progress: Progress | None = None) -> None:
-    """Fill ``attribution``: train each model on a training split and explain held-out series."""
-    from diagnose.attribution import explain_models
+                progress: Progress | None = None, executor=None) -> None:
+    """Fill ``attribution``: train each model on a training split and explain held-out series.
 
+    Each model is one unit of ``executor`` (default: in-process); a model that fails is recorded
+    under ``errors["attribution:MODEL"]`` and the others stay.
+    """
+    import os
+
+    import baselines
+    from diagnose.executor import Unit
+
+    executor = _executor(executor)
+    models = list(dict.fromkeys(models or [cfg.explain_model]))
     hyper = {"units": cfg.units} if cfg.units else None
-    doc["attribution"] = _run_section(doc, "attribution", lambda: explain_models(
-        ds, models or [cfg.explain_model], methods=cfg.methods, samples=cfg.samples, epochs=cfg.epochs,
-        seed=cfg.seed, hyper=hyper, timestep_map=(doc.get("signal") or {}).get("timestep_map"), progress=progress))
+    timestep_map = (doc.get("signal") or {}).get("timestep_map")
+    classes = [str(c) for c in ds.classes.tolist()]
+    classical = baselines.available()
+    units = [Unit(key={"task": "attribution", "model": m, "methods": list(cfg.methods), "samples": cfg.samples,
+                       "epochs": cfg.epochs, "seed": cfg.seed, "hyper": hyper or {}, "classes": classes,
+                       "timestep_map": _digest(timestep_map),
+                       "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow")},
+                  fn=attribution_unit,
+                  args=(m, ds.X, ds.y_codes, ds.lengths, classes, list(cfg.methods), cfg.samples, cfg.epochs,
+                        cfg.seed, hyper, timestep_map),
+                  needs_gpu=m not in classical, label="attributions")
+             for m in models]
+    rows, failed = [], 0
+    for m, value in zip(models, executor.map(units, progress=progress, errors="return")):
+        value = _unit_result(doc, f"attribution:{m}", value)
+        if value is None:
+            failed += 1
+        else:
+            rows.extend(value)
+    doc["attribution"] = None if failed == len(models) else _agreement_across_models(rows)
 
 
 def _finish(doc: dict) -> dict:
@@ -204,32 +320,37 @@ def _finish(doc: dict) -> dict:
     return to_jsonable(doc)
 
 
-def run_signal_document(ds: Dataset, cfg: Config, progress: Progress | None = None) -> dict:
+def run_signal_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
     doc = new_document(ds, cfg.to_dict())
-    run_signal(ds, cfg, doc, progress)
+    run_signal(ds, cfg, doc, progress, executor)
     return _finish(doc)
 
 
-def run_compare_document(ds: Dataset, cfg: Config, progress: Progress | None = None) -> dict:
+def run_compare_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
     doc = new_document(ds, cfg.to_dict())
-    run_deep(ds, cfg, doc, progress)
+    run_deep(ds, cfg, doc, progress, executor)
     return _finish(doc)
 
 
-def run_explain_document(ds: Dataset, cfg: Config, progress: Progress | None = None) -> dict:
+def run_explain_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
     doc = new_document(ds, cfg.to_dict())
-    run_explain(ds, cfg, doc, progress=progress)
+    run_explain(ds, cfg, doc, progress=progress, executor=executor)
     return _finish(doc)
 
 
-def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = None) -> dict:
-    """The whole diagnosis: health, signal, deep comparison, attention, attributions, verdicts."""
+def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
+    """The whole diagnosis: health, signal, deep comparison, attention, attributions, verdicts.
+
+    ``executor`` (a :class:`diagnose.executor.Executor`, default in-process) runs every unit; the
+    document is the same, timing fields aside (``diagnose.document.TIMING_KEYS``), whichever
+    executor ran it and whether its units came from a cache.
+    """
     doc = new_document(ds, cfg.to_dict())
-    run_signal(ds, cfg, doc, progress)
+    run_signal(ds, cfg, doc, progress, executor)
     if cfg.deep:
-        run_deep(ds, cfg, doc, progress)
+        run_deep(ds, cfg, doc, progress, executor)
         models = list(dict.fromkeys(["bilstm"] + [m for m in (cfg.models or []) if "attention" in m][:1]))
-        run_explain(ds, cfg, doc, models=models, progress=progress)
+        run_explain(ds, cfg, doc, models=models, progress=progress, executor=executor)
     return _finish(doc)
 
 

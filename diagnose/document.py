@@ -17,6 +17,9 @@ from diagnose.results import to_jsonable
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "diagnosis.schema.json"
 SECTIONS = ("health", "signal", "deep", "attribution", "verdicts", "recommendations")
+# Wall-time fields: the only numbers that differ between two runs of the same command (fresh or
+# resumed, in-process, in local processes or on a Dask cluster). Everything else is identical.
+TIMING_KEYS = ("seconds", "fit_seconds", "train_seconds", "predict_seconds", "total_seconds")
 
 
 def new_document(dataset: Dataset, config: dict[str, Any]) -> dict:
@@ -30,6 +33,24 @@ def new_document(dataset: Dataset, config: dict[str, Any]) -> dict:
         "config": to_jsonable(config),
         "errors": {},
     }
+
+
+def without_timing(value: Any) -> Any:
+    """A copy of a document (or any part of one) without the wall-time fields in ``TIMING_KEYS``.
+
+    Two runs of the same command give equal ``without_timing`` documents, whichever executor ran
+    them and whether or not they resumed from a cache.
+
+    Examples
+    --------
+    >>> without_timing({"shuffle_test": {"p_value": 0.01, "seconds": 2.5}, "baselines": [{"fit_seconds": 1}]})
+    {'shuffle_test': {'p_value': 0.01}, 'baselines': [{}]}
+    """
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value
 
 
 def dumps(doc: dict) -> str:

@@ -118,3 +118,51 @@ def test_debug_flag_shows_the_traceback():
 
     with pytest.raises(DataError):
         main(["--debug", "inspect", "aeon:Nope"])
+
+
+# --- scale out and resume: --workers, --scheduler, --cache, --no-cache ----------------------------
+
+SCALE_COMMANDS = ["signal", "compare", "explain", "report"]
+BAD_SCALE_FLAGS = {
+    "no workers": (["--workers", "0"], "--workers must be at least 1; got 0"),
+    "bad scheduler": (["--scheduler", "localhost:8786"], "--scheduler must be 'local' or tcp://HOST:PORT"),
+    "both cache flags": (["--cache", "{tmp}/c", "--no-cache"], "contradict each other"),
+    "cache is a file": (["--cache", "{tmp}/file.txt"], "is a file: give a directory"),
+}
+
+
+@pytest.mark.parametrize("command", SCALE_COMMANDS)
+def test_every_computing_command_documents_the_scale_flags(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--workers N", "--scheduler", "--cache DIR", "--no-cache"):
+        assert flag in out
+    assert ("OUT/.cache" if command == "report" else "no cache unless --cache") in " ".join(out.split())
+
+
+@pytest.mark.parametrize("command", SCALE_COMMANDS)
+@pytest.mark.parametrize("case", list(BAD_SCALE_FLAGS))
+def test_bad_scale_flags_exit_2_with_one_line_and_write_nothing(command, case, tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("not a directory")
+    flags, expected = BAD_SCALE_FLAGS[case]
+    flags = [f.format(tmp=tmp_path) for f in flags]
+    out = tmp_path / "out"
+    target = ["--out", str(out)] if command == "report" else ["--json", str(out / "d.json")]
+    code = main([command, "synthetic:bump?n=20&T=10&start=2&stop=6", *target, *flags])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and not (tmp_path / "c").exists()
+
+
+def test_scheduler_without_dask_names_the_extra(monkeypatch, tmp_path, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a))
+    code = main(["signal", "synthetic:noise", "--scheduler", "local", "--json", str(tmp_path / "d.json")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "install signal-diagnostics[dask]" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "d.json").exists()

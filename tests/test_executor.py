@@ -26,19 +26,31 @@ def _units(seed=0):
             for s in (0, 1) for f in range(3)]
 
 
-def test_processes_give_the_same_numbers_as_in_process():
+@pytest.fixture(scope="module")
+def pool():
+    """Two local worker processes, started once (the pool lives as long as its executor)."""
+    with Executor("processes", n_workers=2) as ex:
+        yield ex
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real dask.distributed LocalCluster with two worker processes."""
+    pytest.importorskip("dask.distributed")
+    with Executor("dask", scheduler="local", n_workers=2) as ex:
+        yield ex.start()
+
+
+def test_processes_give_the_same_numbers_as_in_process(pool):
     local = Executor("inprocess").map(_units())
-    pooled = Executor("processes", n_workers=2).map(_units())
+    pooled = pool.map(_units())
     assert pooled == local
     assert [r["fold"] for r in local] == [0, 1, 2, 0, 1, 2]
 
 
-def test_dask_local_cluster_gives_the_same_numbers():
-    pytest.importorskip("dask.distributed")
+def test_dask_local_cluster_gives_the_same_numbers(cluster):
     local = Executor("inprocess").map(_units())
-    with Executor("dask", scheduler="local", n_workers=2) as ex:
-        distributed = ex.map(_units())
-    assert distributed == local
+    assert cluster.map(_units()) == local
 
 
 def test_cache_skips_finished_units_and_returns_identical_results(tmp_path):
@@ -77,3 +89,96 @@ def test_fingerprint_changes_with_the_data():
     X2[0, 0, 0] = 1
     assert fingerprint(X2, y) != fingerprint(X, y)
     assert fingerprint(X, y, None) != fingerprint(X, y, np.arange(3))
+
+
+# --- every unit of a diagnosis on one executor ---------------------------------------------------
+
+def _signal_document(executor):
+    import diagnose
+    from diagnose.diagnosis import Config, run_signal_document
+
+    ds = diagnose.load("synthetic:bump?n=60&T=20&start=5&stop=12")
+    cfg = Config(folds=3, permutations=19, curve_repeats=2, baselines=["chance_prior", "logistic", "minirocket"])
+    return run_signal_document(ds, cfg, executor=executor)
+
+
+@pytest.fixture(scope="module")
+def in_process_signal():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # same numbers; far faster on a busy 2-core machine
+        return _signal_document(Executor("inprocess"))
+
+
+def test_signal_section_is_identical_in_local_processes(in_process_signal, pool):
+    from diagnose.document import without_timing
+
+    before = pool.computed
+    pooled = _signal_document(pool)
+    assert pool.computed - before == 3 + 1 + 1 + 1 + 1  # baselines, shuffle test, ceiling, timestep map, curve
+    assert pooled["errors"] == {} and in_process_signal["errors"] == {}
+    assert without_timing(pooled) == without_timing(in_process_signal)
+
+
+def test_signal_section_is_identical_on_a_dask_local_cluster(in_process_signal, cluster):
+    from diagnose.document import without_timing
+
+    distributed = _signal_document(cluster)
+    assert distributed["errors"] == {}
+    assert without_timing(distributed) == without_timing(in_process_signal)
+
+
+def flaky(x, fail):
+    if fail:
+        raise ValueError(f"unit {x} failed")
+    return {"x": x}
+
+
+def test_a_failed_unit_is_returned_as_an_error_and_retried_next_run(tmp_path):
+    from diagnose.executor import UnitError
+
+    units = [Unit(key={"x": x}, fn=flaky, args=(x, x == 1)) for x in range(3)]
+    ex = Executor(cache=Cache(tmp_path, "data"))
+    got = ex.map(units, errors="return")
+    assert got[0] == {"x": 0} and got[2] == {"x": 2}
+    assert isinstance(got[1], UnitError) and got[1].message == "ValueError: unit 1 failed"
+    assert "Traceback" in got[1].traceback
+    assert (ex.computed, ex.failed) == (2, 1)
+    again = Executor(cache=Cache(tmp_path, "data"))
+    again.map([Unit(key={"x": x}, fn=flaky, args=(x, False)) for x in range(3)])
+    assert again.computed == 1  # only the failed one
+
+
+def test_a_failed_unit_raises_by_default():
+    with pytest.raises(ValueError, match="unit 1 failed"):
+        Executor().map([Unit(key={"x": x}, fn=flaky, args=(x, x == 1)) for x in range(3)])
+
+
+def test_progress_counts_cached_units_as_done_per_label(tmp_path):
+    units = [Unit(key={"x": x}, fn=flaky, args=(x, False), label="even" if x % 2 == 0 else "odd") for x in range(4)]
+    Executor(cache=Cache(tmp_path, "data")).map(units[:2])
+    calls = []
+    Executor(cache=Cache(tmp_path, "data")).map(units, progress=lambda *a: calls.append(a))
+    assert calls[:2] == [(1, 2, "even"), (1, 2, "odd")]  # the cached half, at the start
+    assert calls[2:] == [(2, 2, "even"), (2, 2, "odd")]
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5", "http://host:8786", "localhost:8786", "", "tcp://h:port"])
+def test_a_malformed_scheduler_address_is_refused(address):
+    from diagnose.errors import DataError
+    from diagnose.executor import check_scheduler
+
+    with pytest.raises(DataError, match="'local' or tcp://HOST:PORT"):
+        check_scheduler(address)
+    assert check_scheduler("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+
+
+def test_missing_dask_names_the_extra_to_install(monkeypatch):
+    import importlib.util
+
+    from diagnose.errors import DataError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a))
+    with pytest.raises(DataError, match=r"install signal-diagnostics\[dask\]"):
+        Executor("dask", scheduler="local")
