@@ -89,6 +89,20 @@ def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
     g.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
 
 
+def _add_keras(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=["tensorflow", "torch", "jax"], default=None,
+                   help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+    p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto",
+                   help="auto: a GPU when the backend sees one (default); cpu: hide GPUs; gpu: stop if there is none")
+
+
+def _configure_keras(args) -> None:
+    """Choose the Keras backend and device before anything imports Keras (bad choices exit 2)."""
+    from diagnose.models.backend import configure
+
+    configure(args.backend, args.device)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,8 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping on an inner split)")
     p.add_argument("--units", type=int, default=None, help="LSTM units (default: 256 on GPU, 32 on CPU)")
-    p.add_argument("--backend", choices=["tensorflow", "torch", "jax"], default=None, help="Keras backend")
-    p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    p.add_argument("--split", choices=["cv", "original"], default="cv",
+                   help="cv: repeated stratified k-fold with corrected paired statistics (default); original: the "
+                        "dataset's own train/test split (UCR/UEA, aeon:), each model trained once, McNemar's test")
+    _add_keras(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("explain", help="where do the models look? timestep attributions and their faithfulness")
@@ -128,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention")
     p.add_argument("--samples", type=int, default=100, help="held-out series to explain")
     p.add_argument("--epochs", type=int, default=30)
+    _add_keras(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("report", help="run the whole diagnosis and write report.html, report.md, diagnosis.json")
@@ -141,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument("--fail-on", choices=["none", "weak"], default=None,
                    help="exit 1 when the signal verdict is at or below this level (for CI)")
+    _add_keras(p)
     _add_scale(p, cache_default="OUT/.cache (turn off with --no-cache)")
 
     p = sub.add_parser("render", help="re-render a report from a saved diagnosis.json")
@@ -249,8 +267,15 @@ def cmd_compare(args) -> int:
     _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, seeds=args.seeds, epochs=args.epochs,
-                 models=args.models.split(","), units=args.units, backend=args.backend, device=args.device)
-    ds.check_folds(cfg.folds)
+                 models=args.models.split(","), units=args.units, backend=args.backend, device=args.device,
+                 split=args.split)
+    if cfg.split == "cv":
+        ds.check_folds(cfg.folds)
+    else:
+        from diagnose.evaluation import fixed_split
+
+        fixed_split(ds.meta.get("split"))  # refuse data without one before any training
+    _configure_keras(args)
     with _executor(args, ds) as executor, progress_bar() as progress:
         doc = run_compare_document(ds, cfg, progress=progress, executor=executor)
     _cache_summary(executor)
@@ -267,7 +292,8 @@ def cmd_explain(args) -> int:
     _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, explain_model=args.model,
-                 methods=args.method.split(","), samples=args.samples)
+                 methods=args.method.split(","), samples=args.samples, backend=args.backend, device=args.device)
+    _configure_keras(args)
     with _executor(args, ds) as executor, progress_bar() as progress:
         doc = run_explain_document(ds, cfg, progress=progress, executor=executor)
     _cache_summary(executor)
@@ -285,8 +311,11 @@ def cmd_report(args) -> int:
         raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
     ds = _load(args)
     cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
-                         models=args.models.split(",") if args.models else None, deep=not args.no_deep)
+                         models=args.models.split(",") if args.models else None, deep=not args.no_deep,
+                         backend=args.backend, device=args.device)
     ds.check_folds(cfg.folds)
+    if cfg.deep:
+        _configure_keras(args)
     out = Path(args.out)
     with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
         doc = run_report_document(ds, cfg, progress=progress, executor=executor)

@@ -11,6 +11,7 @@ the unit of the paired statistics (:func:`diagnose.stats.compare_paired`).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -232,7 +233,7 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
 
     from diagnose.executor import Unit
 
-    config_key = {"protocol": split, "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
+    config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
                   "hyper": hyper or {}, "batch_size": batch_size, "metric": metric}
     units, where = [], []
     for m, label in zip(models, labels):

@@ -46,6 +46,7 @@ class Config:
     units: int | None = None
     backend: str | None = None
     device: str = "auto"
+    split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
     explain_model: str = "bilstm"
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
     samples: int = 100
@@ -243,7 +244,8 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
     executor = _executor(executor)
     doc["deep"] = _run_section(doc, "deep", lambda: compare_models(
         ds, cfg.models or ["bilstm", "bilstm_attention"], folds=cfg.folds, repeats=cfg.repeats, seeds=cfg.seeds,
-        epochs=cfg.epochs, random_state=cfg.seed, hyper=hyper, progress=progress, executor=executor).to_dict())
+        epochs=cfg.epochs, random_state=cfg.seed, hyper=hyper, progress=progress, executor=executor,
+        split=cfg.split).to_dict())
 
 
 def _digest(value) -> str | None:

@@ -166,3 +166,23 @@ def test_scheduler_without_dask_names_the_extra(monkeypatch, tmp_path, capsys):
     assert code == 2
     assert "install signal-diagnostics[dask]" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "d.json").exists()
+
+
+@pytest.mark.parametrize("command", ["compare", "explain", "report"])
+def test_asking_for_a_gpu_where_none_is_visible_exits_2_and_writes_nothing(command, monkeypatch, tmp_path, capsys):
+    from diagnose.models import backend
+
+    monkeypatch.setattr(backend, "device", lambda: "cpu")
+    out = tmp_path / "out"
+    args = [command, "synthetic:bump?n=40&T=30", "--device", "gpu"]
+    args += ["--out", str(out)] if command == "report" else ["--json", str(tmp_path / "d.json")]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sees no GPU" in err[0]
+    assert not out.exists() and not (tmp_path / "d.json").exists()
+
+
+def test_original_split_on_data_without_one_exits_2(tmp_path, capsys):
+    assert main(["compare", "synthetic:bump?n=40&T=30", "--split", "original", "--json", str(tmp_path / "d.json")]) == 2
+    assert "no original train/test split" in capsys.readouterr().err
+    assert not (tmp_path / "d.json").exists()
