@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 DEMO_ARGS ?= --quick
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install demo example test test-slow bench clean
 
 install: $(VENV)/.installed
 
@@ -16,6 +16,21 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install  ## the main job on the built-in dataset: writes report/report.html
 	$(VENV)/bin/diagnose report --out report $(DEMO_ARGS)
+
+EXAMPLE := docs/example-report
+SHOT_ARGS := --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+	--disable-component-update --disable-sync --disable-quic --hide-scrollbars --window-size=1366,900 \
+	--run-all-compositor-stages-before-draw --virtual-time-budget=10000
+
+example: install  ## the example report kept in the repo: docs/example-report (quick profile, no cache), its screenshot
+	$(VENV)/bin/diagnose report --quick --no-cache --out $(EXAMPLE)
+	@if command -v chromium >/dev/null 2>&1; then \
+	  profile=$$(mktemp -d) && \
+	  chromium $(SHOT_ARGS) --user-data-dir=$$profile --screenshot=$(CURDIR)/$(EXAMPLE)/screenshot.png \
+	    file://$(CURDIR)/$(EXAMPLE)/report.html 2>/dev/null; \
+	  rm -rf $$profile; \
+	  test -s $(EXAMPLE)/screenshot.png && echo "screenshot: $(EXAMPLE)/screenshot.png"; \
+	else echo "chromium not found: $(EXAMPLE)/screenshot.png left as it was"; fi
 
 test: install  ## the default test suite (slow tests excluded)
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)

@@ -100,33 +100,129 @@ def _is_attention(name: str) -> bool:
     return "attention" in name or name == "transformer"
 
 
+PLAIN = "bilstm"  # the attention models' plain counterpart in the zoo: the same BiLSTM stack, no attention
+NEGLIGIBLE = 0.01  # the width of "practically equivalent" when a comparison carries no ROPE (stats.DEFAULT_ROPE)
+
+
+def _points(x: float) -> str:
+    """A score difference in percentage points, signed, never "-0.0"."""
+    value = round(100 * x, 1)
+    return f"{value if value != 0 else 0.0:+.1f}"
+
+
+def _attention_outcome(c: dict) -> str:
+    """``helps`` / ``adds nothing`` / ``hurts`` for one attention-vs-plain comparison."""
+    p = c.get("p_value")
+    if (c.get("p_equivalent") or 0) >= 0.5 or (p if p is not None else 1.0) > ALPHA:
+        return "adds nothing"
+    return "helps" if c["mean_difference"] > 0 else "hurts"
+
+
+def _comparison_sentence(c: dict, subject: str) -> str:
+    metric = str(c.get("metric") or "balanced_accuracy").replace("_", " ")
+    head = f"{subject} changes {metric} by {_points(c['mean_difference'])} points"
+    if c.get("ci_low") is not None and c.get("ci_high") is not None:
+        head += f" [{_points(c['ci_low'])}, {_points(c['ci_high'])}]"
+    head += " against the plain BiLSTM"
+    p, p_eq = c.get("p_value"), c.get("p_equivalent")
+    p_text = f"p = {p:.2g}" if p is not None else ""
+
+    def both(*parts: str) -> str:
+        return ", ".join(x for x in parts if x)
+
+    outcome = _attention_outcome(c)
+    if outcome == "helps":
+        tail = f"attention is better ({both(p_text, _prob('P(attention better)', c.get('p_a_better')))})"
+    elif outcome == "hurts":
+        tail = f"attention is worse ({both(p_text, _prob('P(plain better)', c.get('p_b_better')))})"
+    elif p_eq is not None and p_eq >= 0.5:
+        rope = c.get("rope") or NEGLIGIBLE
+        width = f"{100 * rope:g} point{'' if 100 * rope == 1 else 's'}"
+        tail = f"practically no difference ({_prob('P(equivalent)', p_eq)}, equivalent meaning within ±{width})"
+    else:
+        tail = "no clear difference" + (f" ({p_text})" if p_text else "")
+        if p_eq is not None:
+            tail += f", though too uncertain to call them equivalent ({_prob('P(equivalent)', p_eq)})"
+    return f"{head}: {tail}."
+
+
+def _prob(label: str, p) -> str:
+    return f"{label} = {p:.2f}" if p is not None else ""
+
+
+def _weights_sentence(a: dict, subject: str) -> str:
+    """What an attention diagnostic says, in one sentence."""
+    entropy, ratio, delta = a.get("normalized_entropy"), a.get("max_weight_ratio"), a.get("uniform_ablation_delta")
+    shape = ", ".join(x for x in (f"entropy {entropy:.2f} of uniform" if entropy is not None else "",
+                                   f"largest weight {ratio:.2f}x uniform" if ratio is not None else "") if x)
+    text = f"{subject} {'near-uniform' if a.get('status') == 'warn' else 'focused'}" + (f" ({shape})" if shape else "")
+    if delta is not None:
+        metric = str(a.get("metric") or "balanced_accuracy").replace("_", " ")
+        text += f": replacing them by uniform weights changes {metric} by {_points(delta)} points"
+    return text + "."
+
+
 def attention_verdict(doc: dict) -> dict:
-    """One paragraph: does attention change the score, are its weights informative, does it look elsewhere."""
+    """One paragraph: does attention change the score, are its weights informative, does it look elsewhere.
+
+    ``level`` is ``helps`` when an attention model beats its plain BiLSTM counterpart (corrected t at
+    :data:`ALPHA`, outside the ROPE), ``hurts`` when every one is worse, else ``adds nothing``; ``None``
+    when no attention model was compared with the plain one.
+    """
     deep = doc.get("deep") or {}
-    sentences, level = [], None
-    for c in deep.get("comparisons", []):
-        if c["b"] == "bilstm" and _is_attention(c["a"]):
-            sentences.append(f"{c['a']} vs bilstm: {c['verdict']}")
-            if level is None:
-                level = "adds nothing" if (c.get("p_equivalent") or 0) >= 0.5 or (c.get("p_value") or 1) > ALPHA else (
-                    "helps" if c["mean_difference"] > 0 else "hurts")
-    for a in deep.get("attention", []):
-        sentences.append(f"{a['model']} ({a['layer']}): weights have normalised entropy {a['normalized_entropy']:.2f} "
-                         f"(1 = uniform); replacing them by uniform weights changes the score by "
-                         f"{a['uniform_ablation_delta']:+.3f}. {a['verdict']}")
-    for att in doc.get("attribution") or []:
-        tau = (att.get("agreement") or {}).get("kendall_tau_vs_bilstm")
-        if tau is not None and _is_attention(att["model"]):
-            sentences.append(f"{att['model']} looks at the same timesteps as the bilstm to a degree of Kendall tau = {tau:.2f} ({att['method']}).")
+    comps = [c for c in deep.get("comparisons") or [] if isinstance(c, dict) and c.get("b") == PLAIN
+             and _is_attention(str(c.get("a"))) and c.get("mean_difference") is not None]
+    diags = [a for a in deep.get("attention") or [] if isinstance(a, dict)]
+    names = sorted({str(c["a"]) for c in comps} | {str(a.get("model")) for a in diags})
+    single = len(names) <= 1
+
+    sentences = [_comparison_sentence(c, "Attention" if single else f"Attention ({c['a']})") for c in comps]
+    for a in diags:
+        subject = ("Its weights are" if single and len(diags) == 1
+                   else f"The weights of {a.get('model')}'s {a.get('layer')} layer are")
+        sentences.append(_weights_sentence(a, subject))
+    key = f"kendall_tau_vs_{PLAIN}"
+    for model in names:
+        taus = [(str(att.get("method", "?")).replace("_", " "), att["agreement"][key]) for att in doc.get("attribution") or []
+                if isinstance(att, dict) and att.get("model") == model and (att.get("agreement") or {}).get(key) is not None]
+        if taus:
+            listed = " and ".join(f"{tau:.2f} ({method})" for method, tau in taus)
+            subject = "Its attributions rank" if single else f"The attributions of {model} rank"
+            sentences.append(f"{subject} timesteps like the plain BiLSTM's to a Kendall tau of {listed}, "
+                             "where 1 means the same order.")
     if not sentences:
         return {"level": None, "summary": "No attention model was compared."}
+    outcomes = [_attention_outcome(c) for c in comps]
+    level = None
+    if outcomes:
+        level = "helps" if "helps" in outcomes else ("hurts" if all(o == "hurts" for o in outcomes) else "adds nothing")
     return {"level": level, "summary": " ".join(sentences)}
 
 
+def _finding(message) -> str:
+    """A health message's finding, without the advice after its first ': ' (the recommendation gives that)."""
+    return str(message or "").split(": ", 1)[0]
+
+
+def _curve_evidence(lc: dict) -> str:
+    """``"minirocket's learning curve: 0.993 at 480 series; 2x the data 0.996 [0.993, 0.998]; ..."``."""
+    sizes, mean = lc.get("train_sizes") or [], lc.get("mean") or []
+    parts = []
+    if sizes and mean and mean[-1] is not None:
+        parts.append(f"{mean[-1]:.3f} at {sizes[-1]} training series")
+    for key in ("2x", "10x"):
+        e = (lc.get("extrapolation") or {}).get(key) or {}
+        if e.get("mean") is not None:
+            band = f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
+            parts.append(f"{key} the data: {e['mean']:.3f}{band}")
+    model = f"{lc['model']}'s " if lc.get("model") else ""
+    return f"{model}learning curve: {'; '.join(parts)}" if parts else ""
+
+
 def recommendations(doc: dict) -> list[dict]:
-    """What to do next, each with the evidence it rests on."""
+    """What to do next, each ``{"id", "text", "evidence"}``: the advice, and the numbers it rests on."""
     recs: list[dict] = []
-    health = {r["check"]: r for r in doc.get("health") or []}
+    health = {r["check"]: r for r in doc.get("health") or [] if isinstance(r, dict) and "check" in r}
     sig = doc.get("signal") or {}
     verdict = (sig.get("verdict") or {}).get("level")
 
@@ -134,9 +230,12 @@ def recommendations(doc: dict) -> list[dict]:
         recs.append({"id": id_, "text": text, "evidence": evidence})
 
     if verdict == "none":
+        st = sig.get("shuffle_test") or {}
+        evidence = (f"label-shuffle test: {st['model']} scores {st['observed']:.3f} on the real labels and "
+                    f"{st['null_mean']:.3f} on shuffled ones, p = {st['p_value']:.3g}"
+                    if all(st.get(k) is not None for k in ("model", "observed", "null_mean", "p_value")) else "")
         add("no_signal", "Stop tuning architectures: no model beats shuffled labels. Check the labels, "
-            "the features recorded and the alignment of series and labels before training anything deeper.",
-            (sig.get("verdict") or {}).get("summary", ""))
+            "the features recorded and the alignment of series and labels before training anything deeper.", evidence)
     for check, rec_id, text in (
         ("class_imbalance", "class_weights", "Train with balanced class weights and judge models by macro recall "
          "(balanced accuracy) and macro precision, not accuracy."),
@@ -151,30 +250,47 @@ def recommendations(doc: dict) -> list[dict]:
         ("train_test_overlap", "overlap", "The same series sit in the original train and test parts: deduplicate before trusting test scores."),
     ):
         r = health.get(check)
-        if r and r["status"] in ("warn", "fail"):
-            add(rec_id, text, r["message"])
+        if r and r.get("status") in ("warn", "fail"):
+            add(rec_id, text, _finding(r.get("message")))
     lc = sig.get("learning_curve")
     if lc and lc.get("more_data_helps") == "yes":
-        add("more_data", "Collect more labelled series: the learning curve is still rising.", more_data_verdict(lc)["summary"])
+        add("more_data", "Collect more labelled series: the learning curve is still rising.", _curve_evidence(lc))
     elif lc and lc.get("more_data_helps") == "no":
         add("no_more_data", "More series of the same kind will not help much: the learning curve has flattened; "
-            "look for new information (channels, context, better labels) instead.", more_data_verdict(lc)["summary"])
-    weak_classes = [c["class"] for c in sig.get("separable_classes") or [] if not c["separable"]]
-    if weak_classes and verdict != "none":
-        add("inseparable_classes", f"Classes {', '.join(weak_classes)} are indistinguishable from the rest at this "
-            "sample size: merge them, collect more of them, or report them as one group.",
-            "one-vs-rest Fisher tests on the best baseline's cross-validated predictions, BH q > 0.05")
+            "look for new information (channels, context, better labels) instead.", _curve_evidence(lc))
+    weak = [c for c in sig.get("separable_classes") or [] if isinstance(c, dict) and not c.get("separable")]
+    if weak and verdict != "none":
+        names = ", ".join(str(c["class"]) for c in weak)
+        subject = f"Class {names} is" if len(weak) == 1 else f"Classes {names} are"
+        fix = ("merge it with the class it is confused with, or collect more of it" if len(weak) == 1
+               else "merge them, collect more of them, or report them as one group")
+        add("inseparable_classes", f"{subject} not told apart from the rest at this sample size: {fix}.",
+            "one-vs-rest Fisher tests on the best baseline's cross-validated predictions, BH q > "
+            f"{SEPARABLE_Q:g} (" + ", ".join(f"{c['class']}: q = {c.get('q_value', float('nan')):.2g}" for c in weak[:5])
+            + (", ..." if len(weak) > 5 else "") + ")")
     deep = doc.get("deep") or {}
-    for a in deep.get("attention", []):
-        if a.get("status") == "warn":
-            add("attention_uniform", f"{a['model']}: attention weights are near-uniform (entropy "
-                f"{a['normalized_entropy']:.2f}); drop the sigmoid attention_activation or use attention pooling.",
-                a["verdict"])
-            break
-    best = next((b for b in sig.get("baselines", []) if b["name"] == sig.get("best_baseline")), None)
-    if best and deep.get("models"):
-        top = max(deep["models"], key=lambda m: m["balanced_accuracy"])
+    best = next((b for b in sig.get("baselines") or [] if b.get("name") == sig.get("best_baseline")), None)
+    models = [m for m in deep.get("models") or [] if m.get("balanced_accuracy") is not None]
+    if best and models:
+        top = max(models, key=lambda m: m["balanced_accuracy"])
         if top["balanced_accuracy"] <= best["balanced_accuracy"]:
-            add("use_baseline", f"The best deep model ({top['name']}, {top['balanced_accuracy']:.3f}) does not beat "
-                f"{best['name']} ({best['balanced_accuracy']:.3f}): prefer the classical model, or spend effort on data.")
+            comp = next((c for c in deep.get("comparisons") or [] if c.get("a") == top["name"] and c.get("b") == best["name"]
+                         and c.get("ci_low") is not None and c.get("ci_high") is not None), None)
+            evidence = (f"{top['name']} - {best['name']}: {_points(comp['mean_difference'])} points "
+                        f"[{_points(comp['ci_low'])}, {_points(comp['ci_high'])}] balanced accuracy, paired over "
+                        "the same splits" if comp else "")
+            add("use_baseline", f"Prefer {best['name']}: the best deep model ({top['name']}, "
+                f"{top['balanced_accuracy']:.3f} balanced accuracy) does not beat it ({best['balanced_accuracy']:.3f}); "
+                "spend effort on data rather than architectures.", evidence)
+    for a in deep.get("attention") or []:
+        if isinstance(a, dict) and a.get("status") == "warn":
+            fix = ("drop attention_activation='sigmoid' (use None) or switch to attention pooling"
+                   if str(a.get("activation")) == "sigmoid" else "switch to attention pooling or drop the layer")
+            parts = [f"entropy {a['normalized_entropy']:.3f} of uniform" if a.get("normalized_entropy") is not None else "",
+                     f"largest weight {a['max_weight_ratio']:.2f}x uniform" if a.get("max_weight_ratio") is not None else "",
+                     f"uniform weights change the score by {_points(a['uniform_ablation_delta'])} points"
+                     if a.get("uniform_ablation_delta") is not None else ""]
+            add("attention_uniform", f"{a.get('model')}: the attention weights are near-uniform, so the layer only "
+                f"averages; {fix}.", "; ".join(x for x in parts if x))
+            break
     return recs

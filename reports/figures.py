@@ -22,7 +22,7 @@ from matplotlib.patches import Rectangle
 
 from reports.formatting import is_number, pval, words
 
-DPI = 100  # small PNGs: a 7-inch figure is 700 pixels wide
+DPI = 150  # sharp on high-density screens and in print; the HTML shows figures at 100 CSS px per inch
 WIDE = 8.0  # inches: the time-axis figures
 TIME_AXES = (0.22, 0.86)  # left and right edge of the time axes (figure fraction), shared for alignment
 COLORBAR_X = (0.88, 0.015)  # colorbar axes left edge and width
@@ -115,16 +115,16 @@ def confusion_figure(scores: dict | None, classes: list | None = None) -> Figure
     rows = np.nansum(conf, axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = np.where(rows > 0, conf / rows, np.nan)
-    side = min(7.0, 2.6 + 0.45 * K)
-    fig = _figure(side + 1.0, side, layout="constrained")
+    side = min(6.0, 2.4 + 0.3 * K)
+    fig = _figure(side + 0.9, side + 0.3, layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
-    if K <= 15:
+    if K <= 15:  # shares written in the cells; empty cells (share < 0.005) left blank to cut clutter
         for i in range(K):
             for j in range(K):
-                if np.isfinite(norm[i, j]):
-                    ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                            color="white" if norm[i, j] > 0.6 else "black")
+                if np.isfinite(norm[i, j]) and norm[i, j] >= 0.005:
+                    ax.text(j, i, f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1", ha="center", va="center",
+                            fontsize=8 if K <= 10 else 7, color="white" if norm[i, j] > 0.6 else "black")
     ax.set_xticks(range(K), labels, rotation=45, ha="right")
     ax.set_yticks(range(K), labels)
     ax.set_xlabel("predicted class")
@@ -186,23 +186,50 @@ def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Fi
         if lo.shape == fx.shape and hi.shape == fx.shape:
             ax.fill_between(fx, lo, hi, color="#DD8452", alpha=0.25, lw=0, label="extrapolation band")
         ax.plot(fx, fm, "--", color="#DD8452", label=f"fitted {_text(curve.get('family') or 'curve')}")
+    extra_y: list[float] = []
     for key, e in (curve.get("extrapolation") or {}).items():
         if isinstance(e, dict) and is_number(e.get("size")) and is_number(e.get("mean")):
             err = None
             if is_number(e.get("low")) and is_number(e.get("high")):
                 err = [[e["mean"] - e["low"]], [e["high"] - e["mean"]]]
+                extra_y += [e["low"], e["high"]]
+            extra_y.append(e["mean"])
             ax.errorbar([e["size"]], [e["mean"]], yerr=err, fmt="s", color="#DD8452", ms=5, capsize=3)
-            ax.annotate(_text(key), (e["size"], e["mean"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
-    if is_number(chance):
+            ax.annotate(f"{_text(key)}: {e['mean']:.3f}", (e["size"], e["mean"]), textcoords="offset points",
+                        xytext=(-6, -14), ha="right", fontsize=8)
+    values = np.concatenate([v.ravel() for v in (_floats(scores) if _rectangular(scores) else np.array([]), mean,
+                                                  _floats(fit.get("low")), _floats(fit.get("high")))
+                             if v.size and v.dtype.kind == "f"] + [np.array(extra_y, float)])
+    values = values[np.isfinite(values)]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    if is_number(chance) and chance >= low - 0.25 * max(high - low, 0.02):
         ax.axhline(chance, color="#999999", ls=":", label=f"chance {chance:.3f}")
+        low = min(low, chance)
+    elif is_number(chance):  # chance far below the curve: name it rather than squash the curve into a line
+        ax.plot([], [], " ", label=f"chance {chance:.3f} (below the axis)")
+    pad = max(0.08 * (high - low), 0.005)
+    ax.set_ylim(low - pad, min(high + pad, 1.0 + pad) if high <= 1.0 else high + pad)
     if sizes.min() > 0:
         ax.set_xscale("log")
+        ticks = [t for t in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
+                 if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        if len(ticks) >= 2:
+            ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
+            ax.minorticks_off()
     ax.set_xlabel("training series")
     ax.set_ylabel(words(curve.get("metric", "balanced_accuracy")))
-    ax.set_title(f"Learning curve: more data helps? {_text(curve.get('more_data_helps', '–'))}")
+    model = f" ({_text(curve['model'], 30)})" if curve.get("model") else ""
+    ax.set_title(f"Learning curve{model}: more data helps? {_text(curve.get('more_data_helps', '–'))}")
+    ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _rectangular(rows: Any) -> bool:
+    """True for a non-empty list of equally long lists (the learning curve's scores per size)."""
+    return (isinstance(rows, list) and bool(rows) and all(isinstance(r, list) for r in rows)
+            and len({len(r) for r in rows}) == 1)
 
 
 def _time_axes(fig: Figure, rows: int) -> tuple[Any, Any]:
@@ -316,14 +343,22 @@ def attention_figure(diagnostic: dict | None) -> Figure | None:
         return None
     fig = _figure(5.2 if w.shape[0] > 1 else WIDE, 4.6 if w.shape[0] > 1 else 1.6)
     ax = fig.add_subplot()
-    im = ax.imshow(np.ma.masked_invalid(w), aspect="auto", cmap="viridis", interpolation="nearest")
+    # The scale starts at 0 and reaches at least 3x the mean weight (the uniform weight when rows sum to
+    # 1), so near-uniform attention looks flat instead of having tiny differences stretched over the map.
+    finite = w[np.isfinite(w)]
+    if finite.size == 0:
+        return None
+    mean = float(finite.mean())
+    vmax = max(float(finite.max()), 3 * mean, 1e-12)
+    im = ax.imshow(np.ma.masked_invalid(w), aspect="auto", cmap="viridis", interpolation="nearest", vmin=0, vmax=vmax)
     ax.set_xlabel("attended timestep")
     ax.set_ylabel("query timestep" if w.shape[0] > 1 else "")
     if w.shape[0] == 1:
         ax.set_yticks([])
     ax.set_title(f"{_text(diagnostic.get('model', ''), 28)} / {_text(diagnostic.get('layer', ''), 20)}: "
                  f"entropy {_num(diagnostic.get('normalized_entropy'))}")
-    fig.colorbar(im, ax=ax, label="weight")
+    bar = fig.colorbar(im, ax=ax, label=f"weight (white line: mean {mean:.3f})")
+    bar.ax.axhline(mean, color="white", lw=1.5)
     fig.tight_layout()
     return fig
 

@@ -1,7 +1,6 @@
 """Numbers and values as short strings; every function accepts None and odd types without raising."""
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -28,6 +27,14 @@ def signed(x: Any, digits: int = 3) -> str:
     return f"{x:+.{digits}f}" if is_number(x) else MISSING
 
 
+def points(x: Any) -> str:
+    """A score difference in percentage points, signed: ``-0.0312`` -> ``"-3.1"``; never ``"-0.0"``."""
+    if not is_number(x):
+        return MISSING
+    v = round(100 * x, 1)
+    return f"{v if v != 0 else 0.0:+.1f}"
+
+
 def pval(p: Any) -> str:
     """Three significant digits: ``0.00498``, ``0.41``."""
     return f"{p:.3g}" if is_number(p) else MISSING
@@ -48,19 +55,36 @@ def with_interval(mean: Any, iv: Any, digits: int = 3) -> str:
     return f"{text} {bounds}" if bounds else text
 
 
+def _compact(x: Any, depth: int = 0) -> str:
+    """Nested values as short text: numbers to 3 significant digits, dict keys as words, no quotes."""
+    if isinstance(x, bool) or x is None:
+        return num(x) if x is not None else MISSING
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        return f"{x:.3g}" if math.isfinite(x) else str(x)
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (dict, list, tuple)) and not x:
+        return "none"
+    if isinstance(x, dict):
+        inner = ", ".join(f"{words(k)} {_compact(v, depth + 1)}" for k, v in x.items())
+        return f"({inner})" if depth else inner
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_compact(v, depth + 1) for v in x) + "]"
+    return str(x)
+
+
 def value(x: Any, limit: int = 80) -> str:
-    """A health check's ``value`` (number, list, dict...) as compact text, cut at ``limit`` characters."""
+    """A health check's ``value`` (number, list, dict...) as compact text, cut at ``limit`` characters.
+
+    ``{"ratio": 2.185185, "majority_class": "3"}`` -> ``"ratio 2.19, majority class 3"``.
+    """
     if x is None:
         return MISSING
     if isinstance(x, (int, float, bool)):
         return num(x)
-    if isinstance(x, str):
-        text = x
-    else:
-        try:
-            text = json.dumps(x, separators=(", ", ": "), sort_keys=False, default=str)
-        except (TypeError, ValueError):
-            text = str(x)
+    text = _compact(x)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reports.answers import answers, recommendations
+from reports.answers import answers, recommendations, run_line, subtitle
 from reports.sections import other_errors, sections
 
 _SPECIAL = re.compile(r"([\\`*\[\]|])")
@@ -42,17 +42,21 @@ def render_markdown(doc: dict, figure_names: list[str] | tuple[str, ...] = (), f
     available = set(figure_names)
     ds = doc.get("dataset") if isinstance(doc.get("dataset"), dict) else {}
     out = [f"# Signal diagnosis: {escape(ds.get('name') or 'dataset')}", ""]
+    intro = " ".join(escape(x) for x in (subtitle(doc), run_line(doc)) if x)
+    if intro:
+        out += [intro, ""]
     out += ["## Answers", ""]
     for a in answers(doc):
-        out.append(f"- **{escape(a['question'])}** {escape(a['answer'])}")
+        head = f" {a['headline']}" if a["headline"] else ""
+        out.append(f"- **{escape(a['question'] + head)}** {escape(a['answer'])}")
         out += [f"  - {escape(d)}" for d in a["details"]]
     errors = other_errors(doc)
     if errors:
         out += ["", "**Also failed:**", ""] + [f"- {escape(e)}" for e in errors]
-    out += ["", "## Recommendations", ""]
+    out += ["", "## What to do next", ""]
     recs = recommendations(doc)
     for i, r in enumerate(recs, 1):
-        out.append(f"{i}. {escape(r['text'])}" + (f" (evidence: {escape(r['evidence'])})" if r["evidence"] else ""))
+        out.append(f"{i}. {escape(r['text'])}" + (f" *Evidence: {escape(r['evidence'])}.*" if r["evidence"] else ""))
     if not recs:
         out.append("No recommendations.")
     out.append("")

@@ -1,17 +1,18 @@
 """The evidence sections below the answers: text, tables and figure names, shared by HTML and Markdown.
 
 A section is ``{"id", "title", "state", "errors", "paragraphs", "tables", "figures"}``: ``state`` is
-``"ok"``, ``"not run"`` or ``"error"``; a table is ``{"caption", "headers", "rows", "note"}`` whose
-cells are strings or ``{"text", "badge"}`` (a status badge). ``figures`` lists figure names (file
-stems) that the renderers look up among the drawn figures.
+``"ok"``, ``"not run"`` or ``"error"``; a table is ``{"caption", "headers", "rows", "note", "wrap"}``
+whose cells are strings or ``{"text", "badge"}`` (a status badge) and whose ``wrap`` lists the columns
+of running text (the HTML keeps the other columns, numbers and names, on one line). ``figures`` lists
+figure names (file stems) that the renderers look up among the drawn figures.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from reports.answers import as_dict, dict_items, best_baseline, n_classes, section_errors
+from reports.answers import as_dict, best_baseline, dict_items, n_classes, section_errors
 from reports.figures import slug
-from reports.formatting import MISSING, interval, num, pval, seconds, signed, value, with_interval, words
+from reports.formatting import MISSING, interval, is_number, num, pval, seconds, signed, value, with_interval, words
 
 METRIC_COLUMNS = (("balanced_accuracy", "Balanced acc. = MAR"), ("accuracy", "Accuracy"),
                   ("macro_precision", "Macro precision (MAP)"), ("macro_f1", "Macro F1"))
@@ -23,8 +24,9 @@ def _section(id_: str, title: str, doc: dict, error_keys: tuple[str, ...], prese
     return {"id": id_, "title": title, "state": state, "errors": errors, "paragraphs": [], "tables": [], "figures": []}
 
 
-def _table(headers: list[str], rows: list[list[Any]], caption: str = "", note: str = "") -> dict:
-    return {"caption": caption, "headers": headers, "rows": rows, "note": note}
+def _table(headers: list[str], rows: list[list[Any]], caption: str = "", note: str = "",
+           wrap: tuple[int, ...] = ()) -> dict:
+    return {"caption": caption, "headers": headers, "rows": rows, "note": note, "wrap": list(wrap)}
 
 
 def _badge(status: Any) -> dict:
@@ -80,7 +82,7 @@ def health_section(doc: dict) -> dict:
     if checks:
         rows = [[str(c.get("check", MISSING)), _badge(c.get("status")), value(c.get("value")), str(c.get("message", ""))]
                 for c in checks]
-        s["tables"].append(_table(["Check", "Status", "Value", "Message"], rows))
+        s["tables"].append(_table(["Check", "Status", "Value", "Message"], rows, wrap=(2, 3)))
     return s
 
 
@@ -103,7 +105,7 @@ def baselines_section(doc: dict) -> dict:
     folds = next((m for m in models if m.get("folds")), {})
     cv = f"{folds.get('folds')}-fold CV x {folds.get('repeats', 1)} repeat(s). " if folds else ""
     s["tables"].append(_table(["Model", "Description"] + [h for _, h in METRIC_COLUMNS] + ["Fit time"], rows,
-                              note=cv + _interval_methods(models)))
+                              note=cv + _interval_methods(models), wrap=(1,)))
     if best is not None:
         s["figures"].append(f"confusion_{slug(best.get('name'))}")
     sep = dict_items(sig.get("separable_classes"))
@@ -134,8 +136,10 @@ def learning_curve_section(doc: dict) -> dict:
     s = _section("learning_curve", "Learning curve", doc, ("learning_curve",), bool(lc))
     if not lc:
         return s
-    s["paragraphs"].append(f"More data helps: {lc.get('more_data_helps', MISSING)}. "
-                           f"Family: {lc.get('family') or 'none fitted'}. {lc.get('method') or ''}".strip())
+    model = f" of {lc['model']}" if lc.get("model") else ""
+    s["paragraphs"].append(f"Scores{model} on nested training subsets, a saturating curve fitted to them "
+                           f"({lc.get('family') or 'none fitted'}) and extrapolated to 2x and 10x the data. "
+                           f"More data helps: {lc.get('more_data_helps', MISSING)}.")
     sizes, mean = lc.get("train_sizes") or [], lc.get("mean") or []
     rows = [[num(n), num(m)] for n, m in zip(sizes, mean)]
     for key, e in as_dict(lc.get("extrapolation")).items():
@@ -143,7 +147,8 @@ def learning_curve_section(doc: dict) -> dict:
             rows.append([f"{num(e.get('size'))} ({key}, extrapolated)",
                          f"{num(e.get('mean'))} {interval(e.get('low'), e.get('high'))}".strip()])
     if rows:
-        s["tables"].append(_table(["Training series", words(lc.get("metric", "balanced_accuracy"))], rows))
+        s["tables"].append(_table(["Training series", words(lc.get("metric", "balanced_accuracy"))], rows,
+                                  note=f"Method: {lc['method']}." if lc.get("method") else ""))
     s["figures"].append("learning_curve")
     return s
 
@@ -160,8 +165,8 @@ def timestep_section(doc: dict) -> dict:
     windows = dict_items(tm.get("significant_windows"))
     if windows:
         rows = [[num(w.get("channel")), f"{num(w.get('start'))}–{num(w.get('stop') - 1) if isinstance(w.get('stop'), int) else MISSING}",
-                 pval(w.get("min_q")), str(w.get("words", ""))] for w in windows]
-        s["tables"].append(_table(["Channel", "Steps", "Min q", "In words"], rows, caption="Significant windows"))
+                 pval(w.get("min_q"))] for w in windows]
+        s["tables"].append(_table(["Channel", "Steps", "Min q"], rows, caption="Significant windows"))
     s["figures"].append("timestep_map")
     return s
 
@@ -174,6 +179,13 @@ def ceiling_section(doc: dict) -> dict:
                 ["Bayes error, lower bound (Cover-Hart)", num(c.get("bayes_error_lower"))],
                 ["Accuracy ceiling", num(c.get("accuracy_ceiling"))]]
         s["tables"].append(_table(["", ""], rows))
+        best = best_baseline(doc) or {}
+        cap, acc = c.get("accuracy_ceiling"), best.get("accuracy")
+        if is_number(cap) and is_number(acc) and acc > cap:
+            s["paragraphs"].append(
+                f"{best.get('name')} already reaches accuracy {num(acc)}, above this ceiling: the Cover-Hart bound "
+                "holds for infinitely many series, and with finitely many the 1-NN error overstates the "
+                "asymptotic one, so the ceiling is rough and here not binding.")
         if c.get("caveat"):
             s["paragraphs"].append(f"Caveat: {c['caveat']}")
     return s
@@ -201,14 +213,21 @@ def comparisons_section(doc: dict) -> dict:
     rows = [[f"{c.get('a', MISSING)} vs {c.get('b', MISSING)}", words(c.get("metric")),
              f"{signed(c.get('mean_difference'))} {interval(c.get('ci_low'), c.get('ci_high'))}".strip(),
              pval(c.get("p_value")), num(c.get("p_a_better"), 2), num(c.get("p_equivalent"), 2),
-             num(c.get("p_b_better"), 2), str(c.get("verdict", ""))] for c in comps]
+             num(c.get("p_b_better"), 2), _outcome(c)] for c in comps]
     rope = next((c.get("rope") for c in comps if c.get("rope") is not None), None)
     method = next((c.get("method") for c in comps if c.get("method")), "")
     note = (f"Paired over the same splits; ROPE (region of practical equivalence) ±{num(rope)}. " if rope is not None else "") + str(method)
     s["tables"].append(_table(["a vs b", "Metric", "Mean difference [95% CI]", "p", "P(a better)", "P(equivalent)",
-                               "P(b better)", "Verdict"], rows, note=note.strip()))
+                               "P(b better)", "Verdict"], rows, note=note.strip(), wrap=(7,)))
     s["figures"].append("comparisons")
     return s
+
+
+def _outcome(c: dict) -> str:
+    """The comparison's verdict without the pair and the difference the row already shows."""
+    text = str(c.get("verdict", ""))
+    head, sep, rest = text.partition("; ")
+    return rest if sep and " points " in head else text
 
 
 def attention_section(doc: dict) -> dict:
@@ -216,11 +235,13 @@ def attention_section(doc: dict) -> dict:
     s = _section("attention", "Attention diagnostics", doc, ("attention",), bool(att))
     if not att:
         return s
-    rows = [[str(a.get("model", MISSING)), str(a.get("layer", MISSING)), num(a.get("normalized_entropy")),
-             num(a.get("max_weight_ratio"), 2), signed(a.get("uniform_ablation_delta")),
-             signed(a.get("permuted_ablation_delta")), _badge(a.get("status")), str(a.get("verdict", ""))] for a in att]
-    s["tables"].append(_table(["Model", "Layer", "Normalised entropy", "Max weight / uniform", "Uniform ablation Δ",
-                               "Permuted ablation Δ", "Status", "Verdict"], rows,
+    s["paragraphs"] += [f"{a.get('model', MISSING)} / {a.get('layer', MISSING)}: {a['verdict']}"
+                        for a in att if a.get("verdict")]
+    rows = [[str(a.get("model", MISSING)), str(a.get("layer", MISSING)), str(a.get("activation") or MISSING),
+             num(a.get("normalized_entropy")), num(a.get("max_weight_ratio"), 2), signed(a.get("uniform_ablation_delta")),
+             signed(a.get("permuted_ablation_delta")), _badge(a.get("status"))] for a in att]
+    s["tables"].append(_table(["Model", "Layer", "Score activation", "Normalised entropy", "Max weight / uniform",
+                               "Uniform ablation Δ", "Permuted ablation Δ", "Status"], rows,
                               note="Entropy 1 = uniform weights. Ablation Δ: score change when the weights are "
                                    "replaced by uniform or permuted ones (near zero = the weights do not matter)."))
     s["figures"] += [f"attention_{slug(a.get('model'))}_{slug(a.get('layer'))}" for a in att]
@@ -244,6 +265,7 @@ def attribution_section(doc: dict) -> dict:
         rows.append([str(a.get("model", MISSING)), words(a.get("method")), num(f.get("aopc")), num(f.get("random_aopc")),
                      _agreement(a), num(a.get("explained_series"))])
     s["tables"].append(_table(["Model", "Method", "AOPC", "Random AOPC", "Agreement (Kendall tau)", "Series"], rows,
+                              wrap=(4,),
                               note="AOPC: mean score drop when the most important steps are removed first; it "
                                    "should clearly exceed the random order's. The heatmap shares the timestep "
                                    "axis of the map above."))
