@@ -13,6 +13,8 @@ from baselines.registry import as_series, true_lengths
 DEFAULT_LAGS = (1, 2, 4, 8)
 DEFAULT_BANDS = 4  # equal-width bands over [0, Nyquist]
 WELCH_MAX_SEGMENT = 64  # scipy's welch default nperseg is 256; short series use their whole length
+# Values converted to float64 at a time by SummaryFeatures.transform (32 MB), so memory does not grow with n.
+BLOCK_VALUES = 1 << 22
 
 
 def _slope(x: np.ndarray) -> float:
@@ -48,13 +50,43 @@ def _series_features(x: np.ndarray, lags: tuple[int, ...], bands: int) -> list[f
     return out
 
 
+def _rows_features(x: np.ndarray, lags: tuple[int, ...], bands: int) -> np.ndarray:
+    """:func:`_series_features` of every row of ``x`` ``(r, L)`` (series of one length ``L >= 1``), vectorised."""
+    r, L = x.shape
+    out = np.full((r, 5 + len(lags) + bands), np.nan)
+    mean = x.mean(axis=1)
+    std = x.std(axis=1)
+    out[:, 0], out[:, 1], out[:, 2], out[:, 3] = mean, std, x.min(axis=1), x.max(axis=1)
+    if L > 1:
+        t = np.arange(L, dtype=float)
+        t -= t.mean()
+        out[:, 4] = (t * (x - mean[:, None])).sum(axis=1) / (t * t).sum()
+        live = std > 0  # statsmodels' acf: demeaned autocovariance / variance, for lags up to L - 1
+        xo = x[live] - mean[live, None]
+        var = (xo * xo).sum(axis=1)
+        for j, lag in enumerate(lags):
+            if lag <= min(max(lags), L - 1):
+                out[live, 5 + j] = (xo[:, :L - lag] * xo[:, lag:]).sum(axis=1) / var
+    if L >= 4:
+        freqs, power = welch(x, nperseg=min(L, WELCH_MAX_SEGMENT), axis=-1)
+        edges = np.linspace(0.0, 0.5, bands + 1)
+        df = freqs[1] - freqs[0]
+        for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+            inside = (freqs >= lo) & ((freqs < hi) if hi < 0.5 else (freqs <= hi))
+            if inside.any():
+                out[:, 5 + len(lags) + b] = power[:, inside].sum(axis=1) * df
+    return out
+
+
 class SummaryFeatures(TransformerMixin, BaseEstimator):
     """``(n, T, C)`` -> ``(n, C * F)`` summary features, each computed over the series' non-padded part.
 
-    Per channel: mean, std, min, max, least-squares slope, autocorrelation at ``lags``
-    (``statsmodels.tsa.stattools.acf``) and Welch power (``scipy.signal.welch``) in ``bands`` equal-width
-    frequency bands. A series' length is its last timestep with any non-zero value; features that are
-    undefined for a short or constant series are NaN (gradient boosting handles NaN natively).
+    Per channel: mean, std, min, max, least-squares slope, autocorrelation at ``lags`` (as
+    ``statsmodels.tsa.stattools.acf(fft=False)`` computes it) and Welch power (``scipy.signal.welch``) in
+    ``bands`` equal-width frequency bands. A series' length is its last timestep with any non-zero value;
+    features that are undefined for a short or constant series are NaN (gradient boosting handles NaN
+    natively). Series of equal length are computed together, a block of series at a time (the
+    per-series reference is ``_series_features``).
 
     Parameters
     ----------
@@ -77,17 +109,28 @@ class SummaryFeatures(TransformerMixin, BaseEstimator):
                 + [f"band{b}" for b in range(self.bands)])
 
     def transform(self, X) -> np.ndarray:
-        X = as_series(X)
+        X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+        if X.ndim == 2:
+            X = X[:, :, None]
+        if X.ndim != 3:
+            as_series(X)  # raises the shape error
         if X.shape[2] != self.n_channels_:
             raise ValueError(f"X has {X.shape[2]} channels; the transformer was fitted on {self.n_channels_}")
-        lengths = true_lengths(X)
         lags = tuple(int(v) for v in self.lags)
-        rows = []
+        n, T, C = X.shape
+        n_feat = 5 + len(lags) + self.bands
+        out = np.full((n, C, n_feat), np.nan)
+        step = max(1, BLOCK_VALUES // (T * C))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            for series, L in zip(X, lengths):
-                rows.append([v for c in range(X.shape[2]) for v in _series_features(series[:L, c], lags, self.bands)])
-        return np.asarray(rows, dtype=float)
+            for i in range(0, n, step):
+                block = as_series(X[i:i + step])  # float64, one block at a time
+                lengths = true_lengths(block)
+                for L in np.unique(lengths[lengths > 0]):
+                    idx = np.flatnonzero(lengths == L)
+                    rows = np.transpose(block[idx, :L, :], (0, 2, 1)).reshape(-1, L)  # (series x channel, L)
+                    out[i + idx] = _rows_features(rows, lags, self.bands).reshape(len(idx), C, n_feat)
+        return out.reshape(n, C * n_feat)
 
 
 class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):

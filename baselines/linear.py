@@ -4,10 +4,20 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from baselines.registry import as_series
+
+
+def _flat64(X) -> np.ndarray:
+    """``(n, T * C)`` float64 copy of the series in its own memory, so it can be standardised in place."""
+    original = X
+    F = as_series(X)
+    F = F.reshape(len(F), -1)
+    if np.may_share_memory(F, original):
+        F = F.copy()
+    return np.ascontiguousarray(F)
 
 
 class FlatLogistic(ClassifierMixin, BaseEstimator):
@@ -39,24 +49,25 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
-        X = as_series(X)
-        self.pipeline_ = make_pipeline(
-            StandardScaler(),
-            LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state),
-        )
-        self.pipeline_.fit(X.reshape(len(X), -1), y)
-        self.classes_ = self.pipeline_.classes_
-        self.n_features_in_ = X.shape[1] * X.shape[2]
+        # One float64 copy of the flattened series, standardised in place: the same numbers as
+        # make_pipeline(StandardScaler(), LogisticRegression()) without its second copy.
+        F = _flat64(X)
+        scaler = StandardScaler().fit(F)
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
+        model.fit(scaler.transform(F, copy=False), y)
+        self.pipeline_ = Pipeline([("standardscaler", scaler), ("logisticregression", model)])
+        self.classes_ = model.classes_
+        self.n_features_in_ = F.shape[1]
         return self
 
+    def _scaled(self, X) -> np.ndarray:
+        return self.pipeline_[0].transform(_flat64(X), copy=False)
+
     def predict(self, X) -> np.ndarray:
-        X = as_series(X)
-        return self.pipeline_.predict(X.reshape(len(X), -1))
+        return self.pipeline_[-1].predict(self._scaled(X))
 
     def predict_proba(self, X) -> np.ndarray:
-        X = as_series(X)
-        return self.pipeline_.predict_proba(X.reshape(len(X), -1))
+        return self.pipeline_[-1].predict_proba(self._scaled(X))
 
     def decision_function(self, X) -> np.ndarray:
-        X = as_series(X)
-        return self.pipeline_.decision_function(X.reshape(len(X), -1))
+        return self.pipeline_[-1].decision_function(self._scaled(X))

@@ -3,35 +3,57 @@
 Dempster, Schmidt & Webb (2021), "MINIROCKET: A very fast (almost) deterministic transform for time
 series classification": ~10k features (proportion of positive values of random dilated convolutions)
 followed by a ridge classifier whose penalty is chosen by efficient leave-one-out CV.
+
+Memory stays bounded on large sets: series are converted and transformed in batches, and the ridge
+head (:class:`RidgeLOO`, the same fit as scikit-learn's ``RidgeClassifierCV``) reads its features as
+row blocks. With more training series than features it works in the primal (a ``p x p`` covariance
+accumulated block by block), and when the feature matrix would exceed :data:`FEATURE_CACHE_BYTES` the
+blocks are recomputed on each pass instead of held, so no ``n x p`` matrix is ever stored.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
-
-from baselines.registry import as_series
 
 # The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
 # aeon's MiniRocketClassifier (np.logspace(-3, 3, 10)).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
 # MiniRocket's kernels have length 9: shorter series are right-padded with 0 up to this.
 MIN_LENGTH = 9
+# A feature matrix (float32) up to this size is computed once and held; a larger one is recomputed block
+# by block on each pass over the rows (a fit reads them three times), so memory does not grow with n.
+# 512 MiB holds ~13,000 series x 9,996 MiniRocket features.
+FEATURE_CACHE_BYTES = 1 << 29
+# Rows per block when a held feature matrix is read block by block (512 x 10k float64 = 40 MB).
+ROW_BLOCK = 512
+# Working memory of the label columns solved together: n_train x columns float64 entries in the dual
+# (about 40 MB), and n_features x columns in the primal (W, B and X'Y, ~40 MB each at 5M entries).
+COLUMN_ENTRIES = 5_000_000
+# Up to this size the Gram/covariance matrix is decomposed by numpy's eigh, as scikit-learn's
+# RidgeClassifierCV does (bit-for-bit agreement); above it by scipy's eigh in place (driver "evr"),
+# which needs no second n x n workspace (numpy's syevd needs 2 n^2 extra entries).
+EXACT_EIGH_MAX = 2048
 
 
 def to_aeon(X: Any) -> np.ndarray:
     """``(n, T, C)`` (or univariate ``(n, T)``) -> aeon's ``(n, C, T)`` float32, padded to at least 9 steps.
 
-    The one place this package converts to aeon's layout for MiniRocket.
+    The one place this package converts to aeon's layout for MiniRocket. Converts straight to float32
+    (no float64 copy of the whole set).
     """
-    X = as_series(X)
+    X = np.asarray(X)
+    if X.ndim == 2:
+        X = X[:, :, None]
+    if X.ndim != 3:
+        raise ValueError(f"expected X of shape (n_series, n_timesteps, n_channels) or (n, T); got shape {X.shape}")
     n, T, C = X.shape
-    if T < MIN_LENGTH:
-        X = np.concatenate([X, np.zeros((n, MIN_LENGTH - T, C))], axis=1)
-    return np.ascontiguousarray(np.transpose(X, (0, 2, 1)), dtype=np.float32)
+    out = np.zeros((n, C, max(T, MIN_LENGTH)), dtype=np.float32)
+    out[:, :, :T] = np.transpose(X, (0, 2, 1))
+    return out
 
 
 class MiniRocketFeatures(TransformerMixin, BaseEstimator):
@@ -39,6 +61,8 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
 
     Unsupervised: ``fit`` draws the kernel biases from the training series (``y`` is ignored), so
     the features do not depend on the labels. Series shorter than 9 steps are right-padded with 0.
+    ``transform`` converts and transforms ``batch_size`` series at a time (float32 output);
+    :meth:`iter_transform` yields the same rows block by block without holding them.
 
     Parameters
     ----------
@@ -66,25 +90,413 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         from aeon.transformations.collection.convolution_based import MiniRocket
 
-        Xa = to_aeon(X)
+        Xa = to_aeon(X)  # aeon draws the biases from randomly chosen training series: it needs them all
         self.n_timesteps_ = Xa.shape[2]
         self.n_channels_ = Xa.shape[1]
         self.transformer_ = MiniRocket(n_kernels=self.n_kernels, n_jobs=self.n_jobs,
                                        random_state=self.random_state).fit(Xa)
+        self.n_features_out_ = int(len(self.transformer_.parameters[4]))  # one bias per feature
         return self
 
-    def transform(self, X) -> np.ndarray:
-        Xa = to_aeon(X)
-        if Xa.shape[1] != self.n_channels_:
-            raise ValueError(f"X has {Xa.shape[1]} channels; MiniRocketFeatures was fitted on {self.n_channels_}")
+    def iter_transform(self, X, rows: Sequence[int] | np.ndarray | None = None) -> Iterator[np.ndarray]:
+        """Features of ``X`` (or of ``X[rows]``), ``batch_size`` series at a time, as float32 blocks.
+
+        Only one batch of series is converted at a time, so ``X`` may be a memory map.
+        """
+        n = len(X) if rows is None else len(rows)
         step = max(1, int(self.batch_size))
-        parts = [np.asarray(self.transformer_.transform(Xa[i:i + step]), dtype=np.float32)
-                 for i in range(0, len(Xa), step)]
-        return np.concatenate(parts, axis=0)
+        for i in range(0, n, step):
+            part = X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])]
+            Xa = to_aeon(part)
+            if Xa.shape[1] != self.n_channels_:
+                raise ValueError(f"X has {Xa.shape[1]} channels; MiniRocketFeatures was fitted on {self.n_channels_}")
+            yield np.asarray(self.transformer_.transform(Xa), dtype=np.float32)
+
+    def transform(self, X, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+        n = len(X) if rows is None else len(rows)
+        out = None
+        start = 0
+        for block in self.iter_transform(X, rows):
+            if out is None:
+                out = np.empty((n, block.shape[1]), dtype=np.float32)
+            out[start:start + len(block)] = block
+            start += len(block)
+        return out if out is not None else np.empty((0, self.n_features_out_), dtype=np.float32)
+
+
+# ------------------------------------------------------------------------------------ feature rows
+class FeatureRows:
+    """A feature matrix read as consecutive row blocks: held in memory, or recomputed on every pass.
+
+    Parameters
+    ----------
+    n_rows, n_features : its shape.
+    blocks : a callable returning an iterable of consecutive row blocks (2-D arrays) covering all rows,
+        the same numbers on every call.
+    data : the whole matrix, when it is held.
+    """
+
+    def __init__(self, n_rows: int, n_features: int, blocks: Callable[[], Iterable[np.ndarray]],
+                 data: np.ndarray | None = None):
+        self.n_rows = int(n_rows)
+        self.n_features = int(n_features)
+        self._blocks = blocks
+        self.data = data
+
+    @classmethod
+    def of(cls, F: np.ndarray, block: int = ROW_BLOCK) -> "FeatureRows":
+        """Rows of a matrix held in memory."""
+        F = np.asarray(F)
+        if F.ndim != 2:
+            raise ValueError(f"a feature matrix must be 2-D; got shape {F.shape}")
+        return cls(len(F), F.shape[1], lambda: (F[i:i + block] for i in range(0, len(F), block)), data=F)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(self._blocks())
+
+    def held(self) -> np.ndarray:
+        """The whole matrix (computed now when it is not held)."""
+        if self.data is None:
+            out = np.empty((self.n_rows, self.n_features), dtype=np.float32)
+            start = 0
+            for b in self:
+                out[start:start + len(b)] = b
+                start += len(b)
+            return out
+        return self.data
+
+
+def fit_scaler(F: np.ndarray, block: int = 256) -> StandardScaler:
+    """``StandardScaler().fit(F)``, computed ``block`` columns at a time: the same numbers, small temporaries.
+
+    scikit-learn's fit makes float64 temporaries of the whole matrix (two or three ``n x p`` float64
+    arrays for float32 input); per column block they stay at ``n x block``. Columns are independent,
+    so means, variances and scales are bit-for-bit those of one fit.
+    """
+    parts = [StandardScaler().fit(F[:, j:j + block]) for j in range(0, F.shape[1], block)]
+    scaler = StandardScaler()
+    for name in ("mean_", "var_", "scale_"):
+        setattr(scaler, name, np.concatenate([getattr(part, name) for part in parts]))
+    scaler.n_samples_seen_ = parts[0].n_samples_seen_
+    scaler.n_features_in_ = F.shape[1]
+    return scaler
+
+
+def standardised_rows(features: MiniRocketFeatures, X, rows: np.ndarray | None = None,
+                      scaler: StandardScaler | None = None,
+                      cache_bytes: int = FEATURE_CACHE_BYTES) -> tuple[FeatureRows, StandardScaler]:
+    """MiniRocket features of ``X`` (or ``X[rows]``) standardised by ``scaler`` (fitted here when None).
+
+    Held when they take at most ``cache_bytes`` (float32); otherwise recomputed block by block on
+    each pass, the scaler fitted by ``partial_fit`` over the blocks. Standardised values are float32
+    (scikit-learn's ``StandardScaler`` keeps the input's dtype), as in the held case.
+    """
+    n = len(X) if rows is None else len(rows)
+    p = features.n_features_out_
+    if n * p * 4 <= cache_bytes:
+        F = features.transform(X, rows)
+        if scaler is None:
+            scaler = fit_scaler(F)
+        return FeatureRows.of(scaler.transform(F, copy=False)), scaler
+    if scaler is None:
+        scaler = StandardScaler()
+        for block in features.iter_transform(X, rows):
+            scaler.partial_fit(block)
+    fitted = scaler
+    return FeatureRows(n, p, lambda: (fitted.transform(b, copy=False) for b in features.iter_transform(X, rows))), scaler
+
+
+# -------------------------------------------------------------------------------- the ridge solver
+def _eigh(A: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of a symmetric matrix (only the ``lower`` or upper triangle is read); ``A`` may be destroyed."""
+    if A.shape[0] <= EXACT_EIGH_MAX:
+        return np.linalg.eigh(A, UPLO="L" if lower else "U")
+    from scipy.linalg import eigh
+
+    return eigh(A, lower=lower, overwrite_a=True, check_finite=False, driver="evr")
+
+
+def targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """``(n, P)`` label columns -> ``(n, P * m)`` +-1 targets (scikit-learn's ``LabelBinarizer(-1, 1)``).
+
+    Two classes give one column per fit (+1 for ``classes[1]``); more give one column per class.
+    """
+    labels = np.asarray(labels)
+    n, P = labels.shape
+    if len(classes) == 2:
+        return np.where(labels == classes[1], 1.0, -1.0)
+    return np.where(labels[:, :, None] == np.asarray(classes)[None, None, :], 1.0, -1.0).reshape(n, P * len(classes))
+
+
+class RidgeLOO:
+    """Ridge regression with intercept and leave-one-out penalty choice, solved for many label columns.
+
+    Every fit is the one scikit-learn's ``RidgeClassifierCV(alphas)`` makes (``_RidgeGCV``,
+    ``fit_intercept=True``): +-1 targets, the penalty with the smallest mean squared leave-one-out error,
+    the first one on ties. The training features are decomposed once; every label column is then a
+    right-hand side, with its own penalty choice.
+
+    - ``n <= p`` (dual, scikit-learn's "gram" mode): eigendecomposition of the centred ``n x n`` Gram
+      matrix, built block by block from the held float32 features.
+    - ``n > p`` (primal): the centred ``p x p`` covariance is accumulated over row blocks (BLAS
+      ``syrk`` in place) and decomposed; the leave-one-out residuals ``r_i / (1 - 1/n - h_i)``, with
+      ``h_i`` the hat-matrix diagonal of the centred features, are computed block by block. Memory:
+      two ``p x p`` matrices and one block, whatever ``n``; the rows may be recomputed on each pass.
+
+    Parameters
+    ----------
+    rows : the training features (already standardised when the model standardises).
+    alphas : penalties, tried in order.
+    test : features of the series to predict (needed by :meth:`decisions` and :meth:`predict`).
+    """
+
+    def __init__(self, rows: FeatureRows, alphas: Sequence[float], test: FeatureRows | None = None):
+        self.rows = rows
+        self.test = test
+        self.alphas = np.asarray([float(a) for a in np.atleast_1d(alphas)])
+        self.n, self.p = rows.n_rows, rows.n_features
+        self.dual = self.n <= self.p
+        if self.dual:
+            self._factor_dual()
+        else:
+            self._factor_primal()
+
+    # ------------------------------------------------------------------ factorisations
+    def _factor_dual(self) -> None:
+        F = self.rows.held()
+        n = self.n
+        self.F = F
+        self.offset = F.mean(axis=0, dtype=np.float64)
+        G = np.empty((n, n), order="F")  # lower triangle of the centred Gram matrix, block by block
+        blocks = [(i, min(i + ROW_BLOCK, n)) for i in range(0, n, ROW_BLOCK)]
+        for a, (i0, i1) in enumerate(blocks):
+            Xi = self._centred(i0, i1)
+            for j0, j1 in blocks[:a + 1]:
+                G[i0:i1, j0:j1] = Xi @ (Xi if j0 == i0 else self._centred(j0, j1)).T
+        self.eigvals, self.Q = _eigh(G, lower=True)
+        del G
+        self.rest = False
+        Q = self.Q
+        # Leave-one-out denominators per alpha: diag(G_a^-1) minus the intercept part, row block by row block.
+        D = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (n, n_alphas)
+        g1 = Q @ (D * (Q.T @ np.ones(n))[:, None])
+        diags = np.empty((n, len(self.alphas)))
+        for i0, i1 in blocks:
+            diags[i0:i1] = (Q[i0:i1] ** 2) @ D - g1[i0:i1] / n
+        self.diags = [diags[:, i].copy() for i in range(len(self.alphas))]
+        if self.test is not None:  # test kernel against the training set, in eigen-coordinates
+            KQ = np.empty((self.test.n_rows, n))
+            start = 0
+            for block in self.test:
+                tb = np.asarray(block, dtype=np.float64) - self.offset
+                Kb = np.empty((len(tb), n))
+                for j0, j1 in blocks:
+                    Kb[:, j0:j1] = tb @ self._centred(j0, j1).T
+                KQ[start:start + len(tb)] = Kb @ Q
+                start += len(tb)
+            self.KQ = KQ
+
+    def _centred(self, i0: int, i1: int) -> np.ndarray:
+        return np.asarray(self.F[i0:i1], dtype=np.float64) - self.offset
+
+    def _factor_primal(self) -> None:
+        from scipy.linalg.blas import dsyr, dsyrk
+
+        p = self.p
+        G = np.zeros((p, p), order="F")  # upper triangle of sum (x - shift)(x - shift)'
+        total = np.zeros(p)
+        shift = None  # the first block's mean: accumulating around it avoids cancellation
+        for block in self.rows:
+            b = np.asarray(block, dtype=np.float64)
+            if shift is None:
+                shift = b.mean(axis=0)
+            b = b - shift
+            total += b.sum(axis=0)
+            dsyrk(1.0, b.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
+        delta = total / self.n
+        self.offset = shift + delta
+        dsyr(-float(self.n), delta, lower=0, a=G, overwrite_a=1)  # centre: minus n * delta delta'
+        lam, V = _eigh(G, lower=False)
+        del G
+        keep = lam > lam.max() * self.n * np.finfo(float).eps  # the non-zero part of the Gram spectrum
+        self.eigvals = lam[keep]
+        self.V = np.ascontiguousarray(V[:, keep])
+        del V
+
+    # ------------------------------------------------------------------ solving
+    def max_columns(self) -> int:
+        """Target columns per call that keep the working memory near :data:`COLUMN_ENTRIES` entries."""
+        return max(1, COLUMN_ENTRIES // (self.n if self.dual else self.p))
+
+    def _solve_dual(self, Y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best penalty index per fit, ``D_best * Q'Yc`` and the target means."""
+        P = Y.shape[1] // m
+        y_offset = Y.mean(axis=0)
+        Yc = Y - y_offset
+        QTY = self.Q.T @ Yc
+        best = np.full(P, -np.inf)
+        best_i = np.zeros(P, dtype=np.int64)
+        for i, a in enumerate(self.alphas):
+            D = 1.0 / (self.eigvals + a)
+            c = self.Q @ (D[:, None] * QTY)
+            looe = c / self.diags[i][:, None]
+            score = -np.mean((looe**2).reshape(self.n, P, m), axis=(0, 2))
+            better = score > best
+            best[better] = score[better]
+            best_i[better] = i
+        Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])  # (r, P)
+        return best_i, QTY * np.repeat(Dbest, m, axis=1), y_offset
+
+    def _solve_primal(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best penalty index per fit, the coefficients ``W`` ``(p, P*m)`` and the target means."""
+        m = 1 if len(classes) == 2 else len(classes)
+        P = labels.shape[1]
+        y_offset = targets(labels, classes).mean(axis=0)
+        # pass 1: X'Yc in eigen-coordinates
+        XtY = np.zeros((self.p, P * m))
+        start = 0
+        for block in self.rows:
+            b = np.asarray(block, dtype=np.float64) - self.offset
+            XtY += b.T @ (targets(labels[start:start + len(b)], classes) - y_offset)
+            start += len(b)
+        B = self.V.T @ XtY
+        del XtY
+        # pass 2: leave-one-out residuals per penalty, block by block
+        Dall = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (r, n_alphas)
+        sse = np.zeros((len(self.alphas), P * m))
+        start = 0
+        for block in self.rows:
+            Z = (np.asarray(block, dtype=np.float64) - self.offset) @ self.V
+            Yc = targets(labels[start:start + len(Z)], classes) - y_offset
+            denom = 1.0 - 1.0 / self.n - (Z**2) @ Dall  # (b, n_alphas): 1 - diag of the hat matrix with intercept
+            for i in range(len(self.alphas)):
+                looe = (Yc - Z @ (Dall[:, i:i + 1] * B)) / denom[:, i:i + 1]
+                sse[i] += np.einsum("ij,ij->j", looe, looe)
+            start += len(Z)
+        score = -sse.reshape(len(self.alphas), P, m).sum(axis=2) / (self.n * m)
+        best_i = np.zeros(P, dtype=np.int64)
+        best = score[0].copy()
+        for i in range(1, len(self.alphas)):  # strictly better only: the first best wins, as in scikit-learn
+            better = score[i] > best
+            best[better] = score[i][better]
+            best_i[better] = i
+        Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])
+        W = self.V @ (B * np.repeat(Dbest, m, axis=1))
+        return best_i, W, y_offset
+
+    def decisions(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Decision values ``(n_test, P, m)`` and chosen penalty indices ``(P,)`` for label columns ``(n, P)``.
+
+        Every column must hold exactly ``classes`` (at least two); ``m`` is 1 for two classes.
+        """
+        if self.test is None:
+            raise ValueError("RidgeLOO was built without test rows: pass test= to predict")
+        classes = np.asarray(classes)
+        m = 1 if len(classes) == 2 else len(classes)
+        P = labels.shape[1]
+        if self.dual:
+            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m)
+            return (self.KQ @ DQTY + y_offset).reshape(-1, P, m), best_i
+        best_i, W, y_offset = self._solve_primal(labels, classes)
+        out = np.empty((self.test.n_rows, P * m))
+        start = 0
+        for block in self.test:
+            out[start:start + len(block)] = (np.asarray(block, dtype=np.float64) - self.offset) @ W + y_offset
+            start += len(block)
+        return out.reshape(-1, P, m), best_i
+
+    def coef(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coefficients ``(P*m, p)``, intercepts ``(P*m,)`` and penalty indices ``(P,)`` of the fits."""
+        classes = np.asarray(classes)
+        m = 1 if len(classes) == 2 else len(classes)
+        if self.dual:
+            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m)
+            U = self.Q @ DQTY  # G_best^-1 Yc
+            W = np.zeros((self.p, U.shape[1]))
+            for i0 in range(0, self.n, ROW_BLOCK):
+                W += self._centred(i0, i0 + ROW_BLOCK).T @ U[i0:i0 + ROW_BLOCK]
+        else:
+            best_i, W, y_offset = self._solve_primal(labels, classes)
+        intercept = y_offset - self.offset @ W
+        return W.T, intercept, best_i
+
+    def predict(self, labels: np.ndarray, n_classes: int) -> np.ndarray:
+        """Predicted codes ``(n_test, P)`` of the ridge classifier fitted on each column of ``labels`` ``(n, P)``.
+
+        Like ``RidgeClassifierCV``, a fit knows only the classes present in its training labels; columns
+        with the same classes are solved together, at most :meth:`max_columns` at a time.
+        """
+        labels = np.asarray(labels)
+        P = labels.shape[1]
+        out = np.empty((self.test.n_rows, P), dtype=np.int64)
+        present = np.stack([(labels == k).any(axis=0) for k in range(n_classes)], axis=1)  # (P, K)
+        sets, which = np.unique(present, axis=0, return_inverse=True)
+        for s, mask in enumerate(sets):
+            classes = np.flatnonzero(mask)
+            cols = np.flatnonzero(np.ravel(which) == s)
+            if len(classes) == 1:
+                out[:, cols] = classes[0]
+                continue
+            m = 1 if len(classes) == 2 else len(classes)
+            step = max(1, self.max_columns() // m)
+            for i in range(0, len(cols), step):
+                part = cols[i:i + step]
+                dec, _ = self.decisions(labels[:, part], classes)
+                out[:, part] = np.where(dec[:, :, 0] > 0, classes[1], classes[0]) if m == 1 else classes[np.argmax(dec, axis=2)]
+        return out
+
+
+# ------------------------------------------------------------------------------------ the classifiers
+class RidgeHead(ClassifierMixin, BaseEstimator):
+    """``StandardScaler`` + ``RidgeClassifierCV`` on a 2-D feature matrix, with :class:`RidgeLOO` as the ridge.
+
+    The head :class:`MiniRocketRidge` puts on its features, for features computed elsewhere (the
+    learning curve computes MiniRocket features once). Same fit as
+    ``make_pipeline(StandardScaler(), RidgeClassifierCV(alphas))``, with float32 features kept float32
+    and the scaler fitted by :func:`fit_scaler`.
+
+    Parameters
+    ----------
+    alphas : penalties searched; ``None`` means ``np.logspace(-3, 3, 10)``.
+    """
+
+    def __init__(self, alphas: Any = None):
+        self.alphas = alphas
+
+    def fit(self, F, y):
+        F = np.asarray(F)
+        if F.dtype not in (np.float32, np.float64):
+            F = F.astype(np.float64)
+        y = np.asarray(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}): a classifier needs at least two")
+        self.scaler_ = fit_scaler(F)
+        solver = RidgeLOO(FeatureRows.of(self.scaler_.transform(F)),
+                          DEFAULT_ALPHAS if self.alphas is None else self.alphas)
+        self.coef_, self.intercept_, best = solver.coef(codes.reshape(-1, 1), np.arange(len(self.classes_)))
+        self.alpha_ = float(solver.alphas[best[0]])
+        self.n_features_in_ = F.shape[1]
+        return self
+
+    def decision_function(self, F) -> np.ndarray:
+        F = np.asarray(F)
+        dec = np.empty((len(F), len(self.intercept_)))
+        for i in range(0, len(F), ROW_BLOCK):
+            dec[i:i + ROW_BLOCK] = (np.asarray(self.scaler_.transform(F[i:i + ROW_BLOCK]), dtype=np.float64)
+                                    @ self.coef_.T + self.intercept_)
+        return dec[:, 0] if dec.shape[1] == 1 else dec
+
+    def predict(self, F) -> np.ndarray:
+        dec = self.decision_function(F)
+        return self.classes_[(dec > 0).astype(int)] if dec.ndim == 1 else self.classes_[np.argmax(dec, axis=1)]
 
 
 class MiniRocketRidge(ClassifierMixin, BaseEstimator):
-    """MiniRocket features -> ``StandardScaler`` -> ``RidgeClassifierCV`` (leave-one-out penalty choice).
+    """MiniRocket features -> ``StandardScaler`` -> ridge classifier with leave-one-out penalty choice.
+
+    The ridge head is :class:`RidgeLOO`, which makes the fit of scikit-learn's
+    ``RidgeClassifierCV(alphas)`` (see :meth:`ridge`) with memory bounded in the number of series.
 
     Parameters
     ----------
@@ -93,6 +505,11 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
     batch_size : series per MiniRocket transform batch.
     n_jobs : threads for MiniRocket.
     random_state : seed of MiniRocket.
+
+    Attributes
+    ----------
+    coef_, intercept_ : the ridge head on standardised features (``(1, p)`` for two classes).
+    alpha_ : the penalty chosen.
 
     See Also
     --------
@@ -123,32 +540,35 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
         return MiniRocketFeatures(n_kernels=self.n_kernels, batch_size=self.batch_size, n_jobs=self.n_jobs,
                                   random_state=self.random_state)
 
+    def penalties(self) -> np.ndarray:
+        """The penalty grid searched."""
+        return np.asarray(DEFAULT_ALPHAS if self.alphas is None else self.alphas, dtype=float)
+
     def ridge(self) -> RidgeClassifierCV:
-        """An unfitted ridge head with this model's penalty grid."""
-        alphas = DEFAULT_ALPHAS if self.alphas is None else self.alphas
-        return RidgeClassifierCV(alphas=np.asarray(alphas, dtype=float))
+        """scikit-learn's equivalent of the ridge head (unfitted): ``RidgeClassifierCV`` on this model's grid."""
+        return RidgeClassifierCV(alphas=self.penalties())
 
     def fit(self, X, y):
+        y = np.asarray(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}): a classifier needs at least two")
         self.features_ = self.features().fit(X)
-        F = self.features_.transform(X)
-        self.scaler_ = StandardScaler().fit(F)
-        self.ridge_ = clone(self.ridge()).fit(self._as_float64(self.scaler_.transform(F)), y)
-        self.classes_ = self.ridge_.classes_
-        self.n_features_in_ = F.shape[1]
+        rows, self.scaler_ = standardised_rows(self.features_, X)
+        solver = RidgeLOO(rows, self.penalties())
+        self.coef_, self.intercept_, best = solver.coef(codes.reshape(-1, 1), np.arange(len(self.classes_)))
+        self.alpha_ = float(solver.alphas[best[0]])
+        self.n_features_in_ = rows.n_features
         return self
 
-    @staticmethod
-    def _as_float64(F: np.ndarray) -> np.ndarray:
-        # The ridge solves in float64 anyway; predicting in float64 too (sklearn would cast its
-        # coefficients back to float32 for float32 input) keeps predictions identical to the
-        # permutation test's batched ridge solver.
-        return np.asarray(F, dtype=np.float64)
-
-    def _scaled(self, X) -> np.ndarray:
-        return self._as_float64(self.scaler_.transform(self.features_.transform(X)))
-
     def decision_function(self, X) -> np.ndarray:
-        return self.ridge_.decision_function(self._scaled(X))
+        parts = [np.asarray(self.scaler_.transform(F, copy=False), dtype=np.float64) @ self.coef_.T + self.intercept_
+                 for F in self.features_.iter_transform(X)]
+        dec = np.concatenate(parts, axis=0) if parts else np.empty((0, len(self.intercept_)))
+        return dec[:, 0] if dec.shape[1] == 1 else dec
 
     def predict(self, X) -> np.ndarray:
-        return self.ridge_.predict(self._scaled(X))
+        dec = self.decision_function(X)
+        if dec.ndim == 1:
+            return self.classes_[(dec > 0).astype(int)]
+        return self.classes_[np.argmax(dec, axis=1)]

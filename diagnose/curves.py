@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import curve_fit
 
-from diagnose.dataset import validate_arrays
+from diagnose.dataset import stratified_subsample, validate_arrays
 from diagnose.errors import DataError
 from diagnose.results import to_jsonable
 
@@ -32,6 +32,12 @@ N_BOOTSTRAP = 200
 BAND = (2.5, 97.5)       # percentiles of the bootstrap band
 MARGIN = 0.01            # score change that counts as "more data helps"
 EXTRAPOLATE = {"2x": 2.0, "10x": 10.0}
+# The curve is computed on a stratified random subsample of at most this many series. Its fits
+# (8 sizes x repeats of MiniRocket + RidgeClassifierCV, whose cost grows with the cube of the training
+# size up to the 9,996 features) would take hours and gigabytes on 100,000 series, and the question
+# it answers, does the score still rise with the training size, is answered at this scale; the
+# subsample is recorded in ``subsample``, ``notes`` and ``method``.
+CURVE_MAX_SERIES = 5_000
 
 
 def pow4(x, a, b, c, d):
@@ -156,16 +162,15 @@ def _estimator(model, random_state: int):
 
 
 def _minirocket_features(X: np.ndarray, random_state: int):
-    """MiniRocket features computed once, and the ridge that the MiniRocket baseline puts on them."""
-    from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """MiniRocket features computed once, and the ridge that the MiniRocket baseline puts on them.
 
-    from baselines.minirocket import MiniRocketFeatures
+    The head is ``StandardScaler`` + ``RidgeClassifierCV(np.logspace(-3, 3, 10))``, fitted by
+    :class:`baselines.minirocket.RidgeHead` (the same fit, in bounded memory).
+    """
+    from baselines.minirocket import MiniRocketFeatures, RidgeHead
 
     F = MiniRocketFeatures(random_state=random_state).fit_transform(X)
-    head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
-    return F, head
+    return F, RidgeHead(alphas=np.logspace(-3, 3, 10))
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,8 @@ class LearningCurveResult:
     fit : the fitted curve with its band on a grid up to 10x, for plots.
     more_data_helps : ``"yes"``, ``"no"`` or ``"cannot tell"``.
     method : how it was computed, in words.
+    notes : caveats in words.
+    subsample : ``{"n_used", "n_total", "cap"}`` when the curve ran on a subsample of the series, else None.
     """
 
     model: str
@@ -203,6 +210,7 @@ class LearningCurveResult:
     n_test: int
     method: str
     notes: list[str] = field(default_factory=list)
+    subsample: dict | None = None
 
     def to_dict(self) -> dict:
         """The Diagnosis document's ``signal.learning_curve`` section."""
@@ -226,7 +234,8 @@ def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
 
 def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int = 5,
                    metric: str = "balanced_accuracy", groups=None, random_state: int = 0,
-                   progress: Callable[[int, int], None] | None = None, features=None) -> LearningCurveResult:
+                   progress: Callable[[int, int], None] | None = None, features=None,
+                   max_series: int | None = CURVE_MAX_SERIES) -> LearningCurveResult:
     """Score a model on nested, growing training subsets and extrapolate the curve to 2x and 10x the data.
 
     For each repeat ``r`` a stratified 25% test part is held out (seed ``random_state + r``; whole groups
@@ -254,6 +263,9 @@ def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int =
     progress : ``progress(done, total)`` after each fit.
     features : a precomputed ``(n, F)`` feature matrix or a callable ``X -> (n, F)``: the model is then
         fitted on the features instead of ``X`` (for unsupervised transforms only).
+    max_series : above this many series the curve runs on a stratified random subsample of this size
+        (:func:`diagnose.dataset.stratified_subsample`, seed ``random_state``; whole groups with
+        ``groups``); sizes and extrapolations then refer to the subsample. ``None``: never.
 
     Returns
     -------
@@ -270,6 +282,20 @@ def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int =
         raise DataError(f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
                         "(3 to train, 1 to test): drop or merge the smallest classes")
     notes: list[str] = []
+    subsample = None
+    if max_series is not None and n > max_series:
+        keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
+        subsample = {"n_used": int(len(keep)), "n_total": int(n), "cap": int(max_series)}
+        X, y = X[keep], y[keep]
+        groups = None if groups is None else np.asarray(groups)[keep]
+        if features is not None and not callable(features):
+            if len(features) != n:
+                raise DataError(f"features must have one row per series ({n}); got {len(features)}")
+            features = np.asarray(features)[keep]
+        n, counts = len(y), np.bincount(y)
+        notes.append(f"computed on a stratified random subsample of {len(keep)} of {subsample['n_total']} series "
+                     f"(cap {max_series}, for time and memory): sizes and extrapolations refer to the subsample, "
+                     f"so the full data sit at about {subsample['n_total'] / len(keep):.0f}x its size")
     name = model if isinstance(model, str) else type(model).__name__
     head = None
     if features is None and isinstance(model, str) and model == "minirocket":
@@ -347,8 +373,11 @@ def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int =
               f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
               f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {MARGIN}, "
               f"'no' if the 10x upper band is within {MARGIN} of it")
+    if subsample is not None:
+        method += (f"; on a stratified random subsample of {subsample['n_used']} of {subsample['n_total']} series "
+                   f"(cap {subsample['cap']})")
     return LearningCurveResult(
         model=name, metric=metric, train_sizes=[int(s) for s in sizes], scores=scores.tolist(),
         mean=mean.tolist(), std=scores.std(axis=1, ddof=1).tolist(), family=family, params=params,
         selection=selection, extrapolation=ext, fit=fit, more_data_helps=helps, repeats=repeats,
-        n_test=int(np.mean([len(te) for _, te in splits])), method=method, notes=notes)
+        n_test=int(np.mean([len(te) for _, te in splits])), method=method, notes=notes, subsample=subsample)

@@ -8,6 +8,16 @@ import numpy as np
 
 from diagnose.errors import DataError
 
+# Values checked at a time by the whole-array scans (NaN/inf, true lengths): 16M float32 values are
+# 64 MB, so a scan's temporaries stay small whatever the size of X (which may be a memory map).
+_SCAN_VALUES = 1 << 24
+
+
+def _row_blocks(X: np.ndarray) -> list[slice]:
+    """Slices of consecutive series holding about ``_SCAN_VALUES`` values each."""
+    step = max(1, _SCAN_VALUES // max(1, int(np.prod(X.shape[1:]))))
+    return [slice(i, i + step) for i in range(0, len(X), step)]
+
 
 def _class_order(y: np.ndarray) -> np.ndarray:
     """Sorted unique labels when they sort, else order of first appearance."""
@@ -22,7 +32,9 @@ def _class_order(y: np.ndarray) -> np.ndarray:
 
 def _true_lengths(X: np.ndarray) -> np.ndarray:
     """Length of each series up to its last timestep with any non-zero value (right padding with 0)."""
-    nonzero = np.any(X != 0, axis=2)  # (n, T)
+    nonzero = np.empty(X.shape[:2], dtype=bool)  # (n, T)
+    for rows in _row_blocks(X):
+        nonzero[rows] = np.any(X[rows] != 0, axis=2)
     T = X.shape[1]
     last = T - np.argmax(nonzero[:, ::-1], axis=1)
     return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
@@ -126,7 +138,7 @@ class Dataset:
 
 def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Check X and y and return X as float32 ``(n, T, C)``; 2-D X means univariate."""
-    X = np.asarray(X)
+    X = X if isinstance(X, np.memmap) else np.asarray(X)  # a memory map stays mapped
     y = np.asarray(y)
     if X.dtype == object:
         raise DataError("X is an object array (ragged or mixed types): give a numeric array, padding variable-length series with 0")
@@ -144,11 +156,10 @@ def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise DataError("y has missing labels (None): drop those series or give them a label")
     if len(y) != len(X):
         raise DataError(f"X has {len(X)} series but y has {len(y)} labels: they must match")
-    X = X.astype(np.float32, copy=False)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        n_bad = int(bad.sum())
-        series = np.flatnonzero(bad.any(axis=(1, 2)))
+    if X.dtype != np.float32:
+        X = np.asarray(X, dtype=np.float32)  # one float32 copy, read block by block from a memory map
+    n_bad, series = _non_finite(X)
+    if n_bad:
         first = ", ".join(str(i) for i in series[:5])
         raise DataError(
             f"X has {n_bad} NaN or infinite values in {len(series)} series (first: {first}): "
@@ -159,6 +170,17 @@ def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     if len(_class_order(y)) < 2:
         raise DataError(f"y has only one class ({y[0]!r}): classification needs at least two")
     return X, y
+
+
+def _non_finite(X: np.ndarray) -> tuple[int, np.ndarray]:
+    """Number of NaN/inf values in ``X`` and the series that hold them, scanned a block of series at a time."""
+    count, series = 0, []
+    for rows in _row_blocks(X):
+        bad = ~np.isfinite(X[rows])
+        if bad.any():
+            count += int(bad.sum())
+            series.append(rows.start + np.flatnonzero(bad.any(axis=(1, 2))))
+    return count, (np.concatenate(series) if series else np.empty(0, dtype=np.int64))
 
 
 def check_folds(y: np.ndarray, folds: int, groups: np.ndarray | None = None) -> None:
@@ -175,3 +197,41 @@ def check_folds(y: np.ndarray, folds: int, groups: np.ndarray | None = None) -> 
             f"{len(small)} class(es) have fewer than {folds} {unit} ({names}; smallest has {counts.min()}): "
             f"use --folds {max(2, int(counts.min()))} or drop those classes"
         )
+
+
+def stratified_subsample(y: Any, size: int, seed: int = 0, groups: Any = None, min_per_class: int = 10) -> np.ndarray:
+    """Sorted indices of a random subsample of about ``size`` series with the class shares of ``y``.
+
+    Each class keeps its share of ``size`` (largest remainders), but at least ``min(count,
+    min_per_class)`` series, so small classes stay testable. With ``groups``, whole groups are drawn in
+    random order, within each class, until the class's share is reached (groups never split).
+    ``size >= len(y)`` returns every index.
+
+    Examples
+    --------
+    >>> y = np.repeat([0, 1], [900, 100])
+    >>> np.bincount(y[stratified_subsample(y, 200)]).tolist()
+    [180, 20]
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if size >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    want = counts / n * size
+    k = np.floor(want).astype(int)
+    k[np.argsort(-(want - k), kind="stable")[: size - k.sum()]] += 1
+    k = np.minimum(np.maximum(k, np.minimum(counts, min_per_class)), counts)
+    keep = []
+    for c, kc in enumerate(k):
+        members = np.flatnonzero(codes == c)
+        if groups is None:
+            keep.append(rng.choice(members, kc, replace=False))
+            continue
+        g = np.asarray(groups)[members]
+        names, inverse, sizes = np.unique(g, return_inverse=True, return_counts=True)
+        order = rng.permutation(len(names))
+        take = order[: int(np.searchsorted(np.cumsum(sizes[order]), kc)) + 1]
+        keep.append(members[np.isin(inverse, take)])
+    return np.sort(np.concatenate(keep))

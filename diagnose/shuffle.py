@@ -10,12 +10,15 @@ Two ways to run it:
   every permutation (joblib ``n_jobs`` over permutations).
 - ``"ridge-fast"``: for MiniRocket + ridge (``model="minirocket"`` or a
   :class:`baselines.minirocket.MiniRocketRidge`), or a ``RidgeClassifierCV`` on a 2-D feature matrix.
-  MiniRocket is unsupervised, so each fold's features are computed once; the ridge head is then
-  solved for all permutations together from one eigendecomposition of the centred training Gram
-  matrix per fold, choosing the penalty per permutation by the same efficient leave-one-out
-  criterion as ``RidgeClassifierCV`` (``sklearn.linear_model._ridge._RidgeGCV``, gram mode,
-  ``fit_intercept=True``). Each permuted fit is the fit ``RidgeClassifierCV`` would make, so the two
-  methods give the same null scores (up to floating-point rounding).
+  MiniRocket is unsupervised, so each fold's features are computed once; the ridge head
+  (:class:`baselines.minirocket.RidgeLOO`) is then solved for all permutations together from one
+  eigendecomposition per fold (of the centred ``n x n`` Gram matrix when the training fold has at
+  most as many series as features, else of the ``p x p`` covariance accumulated over row blocks),
+  choosing the penalty per permutation by the same efficient leave-one-out criterion as
+  ``RidgeClassifierCV`` (``sklearn.linear_model._ridge._RidgeGCV``, ``fit_intercept=True``). Each
+  permuted fit is the fit ``RidgeClassifierCV`` would make, so the two methods give the same null
+  scores (up to floating-point rounding). On large folds the features are not held but recomputed
+  block by block, so memory does not grow with the number of series.
 
 The permutations are ``check_random_state(random_state).permutation(n)``, drawn in order, which is
 what :func:`sklearn.model_selection.permutation_test_score` draws for the same ``random_state``. The
@@ -36,9 +39,12 @@ from diagnose.results import to_jsonable
 
 SCORE_METRICS = ("balanced_accuracy", "accuracy", "macro_f1")
 METHODS = ("auto", "ridge-fast", "refit")
-# Working-memory budget of the fast path: n_train x (permutations x label columns) float64 entries
-# per batch (about 40 MB per matrix; a handful are alive at once).
-_BATCH_ENTRIES = 5_000_000
+# Permutations drawn at a time; the fast path regroups them into as many columns as its solver takes
+# per call (baselines.minirocket.RidgeLOO.max_columns, a memory budget).
+_DRAW_BATCH = 64
+# Test-fold features are held only up to this size (float32); larger ones are recomputed on the one
+# pass that reads them, so the fast path's memory does not grow with the test fold.
+_TEST_CACHE_BYTES = 1 << 27
 
 
 @dataclass(frozen=True)
@@ -107,115 +113,6 @@ def metric_scores(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, metric
         f1 = np.divide(2 * tp, n_true + n_pred, out=np.zeros_like(tp), where=present)
         return f1.sum(axis=0) / present.sum(axis=0)
     raise DataError(f"unknown metric {metric!r}: use one of {', '.join(SCORE_METRICS)}")
-
-
-# ------------------------------------------------------------------------------------- the ridge solver
-class RidgeLOOBatch:
-    """``RidgeClassifierCV`` (leave-one-out penalty choice, intercept) solved for many label vectors at once.
-
-    The centred training Gram matrix is eigendecomposed once (scikit-learn's ``_RidgeGCV`` gram mode);
-    every label vector is then a right-hand side. When ``n_train > n_features`` the decomposition of
-    the covariance matrix gives the non-zero part of the Gram spectrum, the rest has eigenvalue 0.
-
-    Parameters
-    ----------
-    F_train, F_test : feature matrices (already standardised when the model standardises).
-    alphas : penalties, tried in order; the first best wins ties, as in scikit-learn.
-    """
-
-    def __init__(self, F_train: np.ndarray, F_test: np.ndarray, alphas: Sequence[float]):
-        F_train = np.asarray(F_train, dtype=np.float64)
-        F_test = np.asarray(F_test, dtype=np.float64)
-        n, p = F_train.shape
-        self.n = n
-        self.alphas = [float(a) for a in np.atleast_1d(alphas)]
-        offset = F_train.mean(axis=0)
-        Xc = F_train - offset
-        if n <= p:  # _RidgeGCV "gram" mode, as scikit-learn does it
-            eigvals, Q = np.linalg.eigh(Xc @ Xc.T)
-            self.rest = False
-        else:  # the Gram matrix has rank <= p: its non-zero eigenpairs from the covariance matrix
-            lam, V = np.linalg.eigh(Xc.T @ Xc)
-            keep = lam > lam.max() * n * np.finfo(float).eps
-            eigvals = lam[keep]
-            Q = (Xc @ V[:, keep]) / np.sqrt(eigvals)
-            self.rest = True
-        self.Q = Q
-        self.eigvals = eigvals
-        self.KQ = ((F_test - offset) @ Xc.T) @ Q  # test kernel against the training set, in eigen-coordinates
-        QT_ones = Q.T @ np.ones(n)
-        # Leave-one-out denominators per alpha: diag(G_a^-1) minus the intercept correction.
-        self.diags = []
-        for a in self.alphas:
-            D = self._D(a)
-            d = np.sum(D * Q**2, axis=1)
-            g1 = Q @ (D * QT_ones)
-            if self.rest:
-                d += 1.0 / a
-                g1 += 1.0 / a
-            d -= g1 / n
-            self.diags.append(d)
-
-    def _D(self, a: float) -> np.ndarray:
-        D = 1.0 / (self.eigvals + a)
-        return D - 1.0 / a if self.rest else D
-
-    def decisions(self, Y: np.ndarray, m: int) -> np.ndarray:
-        """Decision values ``(n_test, P, m)`` for ``Y``: ``(n_train, P * m)`` +-1 targets, m columns per fit.
-
-        The penalty is chosen per fit (group of ``m`` columns) by the mean squared leave-one-out error.
-        """
-        P = Y.shape[1] // m
-        y_offset = Y.mean(axis=0)
-        Yc = Y - y_offset
-        QTY = self.Q.T @ Yc
-        best = np.full(P, -np.inf)
-        best_i = np.zeros(P, dtype=np.int64)
-        for i, a in enumerate(self.alphas):
-            D = self._D(a)
-            c = self.Q @ (D[:, None] * QTY)
-            if self.rest:
-                c += Yc / a
-            looe = c / self.diags[i][:, None]
-            score = -np.mean((looe**2).reshape(self.n, P, m), axis=(0, 2))
-            better = score > best
-            best[better] = score[better]
-            best_i[better] = i
-        # On test series the kernel has no component outside the Gram range, so only 1/(eig + a) acts.
-        Dbest = 1.0 / (self.eigvals[:, None] + np.asarray(self.alphas)[best_i][None, :])  # (r, P)
-        W = QTY * np.repeat(Dbest, m, axis=1)
-        return (self.KQ @ W + y_offset).reshape(-1, P, m)
-
-    def predict(self, y_train: np.ndarray, n_classes: int) -> np.ndarray:
-        """Predicted codes ``(n_test, P)`` of the ridge classifier fitted on each column of ``y_train`` ``(n, P)``.
-
-        Like ``RidgeClassifierCV``, a fit knows only the classes present in its training labels.
-        """
-        y_train = np.asarray(y_train)
-        P = y_train.shape[1]
-        out = np.empty((self.KQ.shape[0], P), dtype=np.int64)
-        present = np.stack([(y_train == k).any(axis=0) for k in range(n_classes)], axis=1)  # (P, K)
-        full = present.all(axis=1)
-        idx = np.flatnonzero(full)
-        if len(idx):
-            out[:, idx] = self._predict_same(y_train[:, idx], np.arange(n_classes))
-        for j in np.flatnonzero(~full):
-            out[:, j] = self._predict_same(y_train[:, [j]], np.flatnonzero(present[j]))[:, 0]
-        return out
-
-    def _predict_same(self, y_train: np.ndarray, classes: np.ndarray) -> np.ndarray:
-        """Predictions for label columns that all hold exactly ``classes`` (LabelBinarizer(-1, 1) targets)."""
-        n, P = y_train.shape
-        if len(classes) == 1:
-            return np.full((self.KQ.shape[0], P), classes[0], dtype=np.int64)
-        if len(classes) == 2:
-            Y = np.where(y_train == classes[1], 1.0, -1.0)  # (n, P), one column per fit
-            dec = self.decisions(Y, 1)[:, :, 0]
-            return np.where(dec > 0, classes[1], classes[0])
-        m = len(classes)
-        Y = np.where(y_train[:, :, None] == classes[None, None, :], 1.0, -1.0).reshape(n, P * m)
-        dec = self.decisions(Y, m)
-        return classes[np.argmax(dec, axis=2)]
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -290,7 +187,7 @@ def _fast_spec(model: Any, random_state: Any) -> dict | None:
 
         model = MiniRocketRidge(random_state=random_state)
     if type(model).__name__ == "MiniRocketRidge" and type(model).__module__ == "baselines.minirocket":
-        return {"features": model.features(), "scale": True, "alphas": model.ridge().alphas}
+        return {"features": model.features(), "scale": True, "alphas": model.penalties()}
     if (type(model) is RidgeClassifierCV and model.cv is None and model.fit_intercept
             and model.class_weight is None and model.scoring is None
             and model.gcv_mode in (None, "auto", "eigen")):
@@ -303,34 +200,59 @@ def _model_name(model: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------- the paths
-def _run_fast(X, y, K, pairs, spec, perm_blocks, n_permutations, metric, progress):
+def _fold_solver(X, tr, te, spec):
+    """The ridge solver of one fold: features of its training and test series, decomposed once."""
     from sklearn.base import clone
-    from sklearn.preprocessing import StandardScaler
 
-    X = np.asarray(X)
+    from baselines.minirocket import FeatureRows, RidgeLOO, standardised_rows
+
+    if spec["features"] is not None:
+        featurizer = clone(spec["features"]).fit(X[tr])
+        if spec["scale"]:
+            train, scaler = standardised_rows(featurizer, X, tr)
+            test, _ = standardised_rows(featurizer, X, te, scaler=scaler, cache_bytes=_TEST_CACHE_BYTES)
+        else:
+            train, test = FeatureRows.of(featurizer.transform(X, tr)), FeatureRows.of(featurizer.transform(X, te))
+    else:
+        if np.ndim(X) != 2:
+            raise DataError(f"RidgeClassifierCV needs a 2-D feature matrix; got X of shape {np.shape(X)}")
+        train, test = FeatureRows.of(np.asarray(X[tr])), FeatureRows.of(np.asarray(X[te]))
+    return RidgeLOO(train, spec["alphas"], test=test)
+
+
+def _columns(first: np.ndarray, blocks: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    """``first`` (n, 1) then the permutation blocks, regrouped into ``(n, <= size)`` arrays."""
+    pending, count = [first], first.shape[1]
+    for block in blocks:
+        pending.append(block)
+        count += block.shape[1]
+        while count >= size:
+            joined = np.concatenate(pending, axis=1)
+            yield joined[:, :size]
+            pending, count = [joined[:, size:]], joined.shape[1] - size
+    if count:
+        yield np.concatenate(pending, axis=1)
+
+
+def _run_fast(X, y, K, pairs, spec, perm_blocks, n_permutations, metric, progress):
+    X = X if isinstance(X, np.ndarray) else np.asarray(X)  # a memory map stays one
     observed = np.zeros(len(pairs))
     null = np.zeros((len(pairs), n_permutations))
     units = len(pairs) * n_permutations
     for f, (tr, te) in enumerate(pairs):
-        if spec["features"] is not None:
-            featurizer = clone(spec["features"]).fit(X[tr])
-            F_train, F_test = featurizer.transform(X[tr]), featurizer.transform(X[te])
-        else:
-            if X.ndim != 2:
-                raise DataError(f"RidgeClassifierCV needs a 2-D feature matrix; got X of shape {X.shape}")
-            F_train, F_test = X[tr], X[te]
-        if spec["scale"]:
-            scaler = StandardScaler().fit(F_train)
-            F_train, F_test = scaler.transform(F_train), scaler.transform(F_test)
-        solver = RidgeLOOBatch(F_train, F_test, spec["alphas"])
-        observed[f] = metric_scores(y[te], solver.predict(y[tr, None], K), K, metric)[0]
-        done = 0
-        for block in perm_blocks():
-            pred = solver.predict(block[tr], K)
-            null[f, done:done + block.shape[1]] = metric_scores(block[te], pred, K, metric)
-            done += block.shape[1]
+        solver = _fold_solver(X, tr, te, spec)
+        size = max(2, solver.max_columns() // (1 if K == 2 else K))
+        done = -1  # column 0 of the first group holds the true labels
+        for labels in _columns(y[:, None], perm_blocks(), size):
+            scores = metric_scores(labels[te], solver.predict(labels[tr], K), K, metric)
+            if done < 0:
+                observed[f], scores = scores[0], scores[1:]
+                done = 0
+            null[f, done:done + len(scores)] = scores
+            done += len(scores)
             if progress is not None:
                 progress(int(round(n_permutations * (f * n_permutations + done) / units)), n_permutations)
+        del solver
     return float(observed.mean()), null.mean(axis=0)
 
 
@@ -422,9 +344,7 @@ def shuffle_test(X: Any, y: Any, *, model: Any = "minirocket", n_permutations: i
         raise DataError(f"method 'ridge-fast' needs MiniRocket + ridge or RidgeClassifierCV; got {_model_name(model)}: use method='refit'")
 
     if spec is not None:
-        n_train = max(len(tr) for tr, _ in pairs)
-        batch = max(1, _BATCH_ENTRIES // (n_train * max(K, 1)))
-        blocks = lambda: _permutations(y, group_info, n_permutations, random_state, batch)  # noqa: E731
+        blocks = lambda: _permutations(y, group_info, n_permutations, random_state, _DRAW_BATCH)  # noqa: E731
         observed, null = _run_fast(X, y, K, pairs, spec, blocks, n_permutations, metric, progress)
         used = "ridge-fast"
     else:

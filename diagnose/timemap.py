@@ -11,6 +11,9 @@ from diagnose.errors import DataError
 from diagnose.results import to_jsonable
 
 TESTS = ("kruskal", "anova")
+# Values (series x cells) tested at a time: the tests run column by column, so the map is computed in
+# blocks of cells whose float64 copies and ranks stay near 32 MB each, whatever the number of series.
+CELL_BLOCK_VALUES = 1 << 22
 TEST_NAMES = {"kruskal": "Kruskal-Wallis H", "anova": "one-way ANOVA F"}
 
 
@@ -168,9 +171,15 @@ def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float =
     onehot = np.eye(K)[codes]  # (n, K)
 
     real = np.arange(T)[None, :] < lengths[:, None]  # (n, T)
-    V = np.where(real[:, :, None], X.astype(np.float64), np.nan).reshape(n, T * C)
-    counts = onehot.T @ np.repeat(real, C, axis=1).astype(float)  # (K, T*C) real values per class
-    stat, p = (_kruskal if test == "kruskal" else _anova)(V, onehot, counts)
+    counts = np.repeat(onehot.T @ real.astype(float), C, axis=1)  # (K, T*C) real values per class
+    flat = X.reshape(n, T * C)  # cell t * C + c
+    stat, p = np.empty(T * C), np.empty(T * C)
+    step = max(1, CELL_BLOCK_VALUES // n)
+    for a in range(0, T * C, step):
+        cells = slice(a, min(a + step, T * C))
+        steps = np.arange(cells.start, cells.stop) // C
+        V = np.where(real[:, steps], flat[:, cells].astype(np.float64), np.nan)
+        stat[cells], p[cells] = (_kruskal if test == "kruskal" else _anova)(V, onehot, counts[:, cells])
     few = (counts > 0).sum(axis=0) < 2
     stat = np.where(few, np.nan, stat)
     p = np.where(few, 1.0, p)

@@ -148,3 +148,24 @@ def test_2d_input_is_read_as_univariate(bump):
     X2 = bump.X[:, :, 0]
     pred = baselines.make("logistic").fit(X2, bump.y_codes).predict(X2)
     assert pred.shape == (len(X2),)
+
+
+def test_vectorised_summary_features_equal_the_per_series_reference(monkeypatch):
+    import baselines.features as features
+    from baselines.features import _series_features
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 30, 2)) + 0.3
+    lengths = rng.integers(0, 31, size=40)
+    lengths[:6] = [0, 1, 2, 3, 5, 30]
+    for i, L in enumerate(lengths):
+        X[i, L:] = 0.0
+    X[7, :20, 1] = 2.0  # a constant channel: no autocorrelation
+    X[7, 20:] = 0.0
+    monkeypatch.setattr(features, "BLOCK_VALUES", 7 * 30 * 2)  # blocks of 7 series
+    got = SummaryFeatures().fit(X).transform(X)
+    true_len = baselines.registry.true_lengths(X)
+    want = np.array([[v for c in range(2) for v in _series_features(x[:L, c], (1, 2, 4, 8), 4)]
+                     for x, L in zip(X, true_len)])
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+    assert np.isnan(got[0]).all() and not np.isnan(got[5]).any()

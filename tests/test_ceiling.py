@@ -53,3 +53,23 @@ def test_minirocket_features_find_a_planted_bump():
     assert r.features == "minirocket"
     assert r.accuracy_ceiling > 0.9
     assert json.loads(json.dumps(r.to_dict()))["n_classes"] == 2
+
+
+def test_no_subsample_below_the_cap():
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1], 60)
+    F = rng.standard_normal((120, 3)) + y[:, None]
+    capped, uncapped = bayes_error_bounds(None, y, features=F), bayes_error_bounds(None, y, features=F, max_series=None)
+    assert capped == uncapped
+    assert capped.n_used == capped.n_series == 120
+
+
+def test_large_data_use_a_recorded_stratified_subsample():
+    rng = np.random.default_rng(4)
+    y = np.repeat([0, 1, 2], [300, 200, 100])
+    F = rng.standard_normal((600, 3)) + 4.0 * np.eye(3)[y]
+    r = bayes_error_bounds(None, y, features=F, max_series=150)
+    assert (r.n_series, r.n_used) == (600, 150)
+    assert r.min_class_size == 25  # 100 / 600 of 150
+    assert "subsample of 150 of 600 series" in r.caveat
+    assert r.accuracy_ceiling > 0.9  # rows still match their labels

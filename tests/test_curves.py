@@ -131,3 +131,31 @@ def test_minirocket_curve_on_a_bump_reaches_high_accuracy():
     r = learning_curve(ds.X, ds.y_codes, model="minirocket", repeats=3)
     assert r.mean[-1] > 0.8
     assert any("MiniRocket" in note for note in r.notes)
+
+
+def test_no_subsample_below_the_cap():
+    ds = synthetic.bump(n=160, amplitude=0.8, seed=3)
+    capped = learning_curve(ds.X, ds.y_codes, model=logistic(), repeats=3, random_state=7)
+    uncapped = learning_curve(ds.X, ds.y_codes, model=logistic(), repeats=3, random_state=7, max_series=None)
+    assert capped.subsample is None
+    assert capped.to_dict() == uncapped.to_dict()
+
+
+def test_large_data_run_on_a_recorded_stratified_subsample():
+    ds = synthetic.bump(n=600, amplitude=0.8, classes=3, seed=2)
+    r = learning_curve(ds.X, ds.y_codes, model=logistic(), repeats=2, random_state=0, max_series=200)
+    assert r.subsample == {"n_used": 200, "n_total": 600, "cap": 200}
+    assert max(r.train_sizes) <= 150 and r.n_test == 50  # 75% / 25% of the subsample
+    assert any("subsample of 200 of 600" in note for note in r.notes)
+    assert "subsample of 200 of 600 series (cap 200)" in r.method
+    d = r.to_dict()
+    assert d["subsample"]["n_total"] == 600
+    json.dumps(d, allow_nan=False)
+
+
+def test_subsample_with_precomputed_features_keeps_rows_aligned():
+    ds = synthetic.bump(n=400, amplitude=1.0, seed=4)
+    window = ds.X[:, 15:25, 0].mean(axis=1, keepdims=True)
+    r = learning_curve(ds.X, ds.y_codes, model=LogisticRegression(), features=window, repeats=2, max_series=120)
+    assert r.subsample["n_used"] == 120
+    assert r.mean[-1] > 0.8  # the rows still match their labels

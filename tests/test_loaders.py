@@ -168,3 +168,59 @@ def test_unknown_suffix_is_refused(tmp_path):
     path.write_text("x")
     with pytest.raises(DataError, match="unknown file type '.xlsx'"):
         load(path)
+
+
+def test_uncompressed_npz_is_memory_mapped_and_equals_a_normal_load(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 15, 3)).astype(np.float32)
+    X[:5, 10:] = 0.0
+    y = np.arange(40) % 3
+    ds = load(_save(tmp_path, X=X, y=y))
+    assert isinstance(ds.X, np.memmap)  # float32 X stays on disk
+    np.testing.assert_array_equal(ds.X, X)
+    assert (ds.lengths[:5] == 10).all() and (ds.lengths[5:] == 15).all()
+    np.testing.assert_array_equal(ds.y_codes, y)
+
+
+def test_compressed_and_float64_npz_load_as_before(tmp_path):
+    X = np.random.default_rng(2).standard_normal((12, 6, 2))
+    path = tmp_path / "c.npz"
+    np.savez_compressed(path, X=X, y=np.arange(12) % 2)
+    compressed = load(path)
+    mapped64 = load(_save(tmp_path, X=X, y=np.arange(12) % 2))
+    for ds in (compressed, mapped64):
+        assert type(ds.X) is np.ndarray and ds.X.dtype == np.float32  # converted: an ordinary array
+        np.testing.assert_array_equal(ds.X, X.astype(np.float32))
+
+
+def test_memory_mapped_data_never_changes_the_file(tmp_path):
+    X = np.ones((6, 5, 1), dtype=np.float32)
+    path = _save(tmp_path, X=X, y=[0, 1] * 3)
+    ds = load(path)
+    ds.X[0, 0, 0] = 7.0  # copy-on-write
+    assert load(path).X[0, 0, 0] == 1.0
+
+
+def test_memory_mapped_nan_is_refused_with_the_usual_message(tmp_path):
+    X = np.zeros((6, 5, 2), dtype=np.float32) + 1
+    X[4, 2, 1] = np.nan
+    with pytest.raises(DataError, match=r"X has 1 NaN or infinite values in 1 series \(first: 4\)"):
+        load(_save(tmp_path, X=X, y=[0, 1] * 3))
+
+
+def test_mapped_array_goes_to_local_workers_by_reference_and_elsewhere_by_value(tmp_path):
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    X = np.arange(60, dtype=np.float32).reshape(10, 3, 2) + 1
+    ds = load(_save(tmp_path, X=X, y=[0, 1] * 5))
+    by_reference = ForkingPickler.dumps(ds.X)
+    assert len(by_reference) < X.nbytes  # a file name and a shape, not the values
+    again = pickle.loads(by_reference)
+    assert isinstance(again, np.memmap)
+    np.testing.assert_array_equal(again, X)
+    by_value = pickle.loads(pickle.dumps(ds.X))  # e.g. Dask or a cache: the data travel
+    assert type(by_value) is np.ndarray
+    np.testing.assert_array_equal(by_value, X)
+    part = pickle.loads(ForkingPickler.dumps(ds.X[2:5]))  # a slice travels by value
+    np.testing.assert_array_equal(part, X[2:5])

@@ -99,3 +99,16 @@ def test_two_thousand_cells_with_a_thousand_series_take_under_two_seconds():
     t = time.perf_counter()
     timestep_signal(ds.X, ds.y_codes, ds.lengths)
     assert time.perf_counter() - t < 2.0
+
+
+@pytest.mark.parametrize("test", ["kruskal", "anova"])
+def test_map_computed_in_blocks_of_cells_equals_the_whole_map(monkeypatch, test):
+    import diagnose.timemap as timemap
+
+    ds = synthetic.bump(n=120, T=20, C=3, classes=3, start=5, stop=9, amplitude=1.0, variable_length=True, seed=3)
+    whole = timestep_signal(ds.X, ds.y_codes, ds.lengths, test=test)
+    monkeypatch.setattr(timemap, "CELL_BLOCK_VALUES", 120 * 7)  # 7 cells at a time, blocks cross timesteps
+    blocked = timestep_signal(ds.X, ds.y_codes, ds.lengths, test=test)
+    np.testing.assert_array_equal(blocked.statistic, whole.statistic)
+    np.testing.assert_array_equal(blocked.q_value, whole.q_value)
+    assert blocked.significant_windows == whole.significant_windows
