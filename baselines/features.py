@@ -99,8 +99,10 @@ class SummaryFeatures(TransformerMixin, BaseEstimator):
         self.bands = bands
 
     def fit(self, X, y=None):
-        X = as_series(X)
-        self.n_channels_ = X.shape[2]
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if X.ndim not in (2, 3):
+            as_series(X)  # raises the shape error
+        self.n_channels_ = 1 if X.ndim == 2 else X.shape[2]
         self.feature_names_ = [f"c{c}_{f}" for c in range(X.shape[2]) for f in self._names()]
         return self
 

@@ -5,7 +5,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from baselines.registry import as_series
 
@@ -50,9 +49,11 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         # One float64 copy of the flattened series, standardised in place: the same numbers as
-        # make_pipeline(StandardScaler(), LogisticRegression()) without its second copy.
+        # make_pipeline(StandardScaler(), LogisticRegression()) without its copies and temporaries.
+        from baselines.minirocket import fit_scaler
+
         F = _flat64(X)
-        scaler = StandardScaler().fit(F)
+        scaler = fit_scaler(F)  # StandardScaler().fit(F) without its n x p float64 temporaries
         model = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
         model.fit(scaler.transform(F, copy=False), y)
         self.pipeline_ = Pipeline([("standardscaler", scaler), ("logisticregression", model)])

@@ -30,29 +30,35 @@ MIN_LENGTH = 9
 FEATURE_CACHE_BYTES = 1 << 29
 # Rows per block when a held feature matrix is read block by block (512 x 10k float64 = 40 MB).
 ROW_BLOCK = 512
-# Working memory of the label columns solved together: n_train x columns float64 entries in the dual
-# (about 40 MB), and n_features x columns in the primal (W, B and X'Y, ~40 MB each at 5M entries).
-COLUMN_ENTRIES = 5_000_000
+# Working memory of the label columns solved together: n_train x columns float64 entries in the dual,
+# n_features x columns in the primal (W, B and X'Y, 67 MB each at 8M entries; 200 permutations of 3
+# classes on 9,996 features fit in one group, so the rows are read once for all of them).
+COLUMN_ENTRIES = 1 << 23
 # Up to this size the Gram/covariance matrix is decomposed by numpy's eigh, as scikit-learn's
 # RidgeClassifierCV does (bit-for-bit agreement); above it by scipy's eigh in place (driver "evr"),
 # which needs no second n x n workspace (numpy's syevd needs 2 n^2 extra entries).
 EXACT_EIGH_MAX = 2048
 
 
-def to_aeon(X: Any) -> np.ndarray:
+def to_aeon(X: Any, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
     """``(n, T, C)`` (or univariate ``(n, T)``) -> aeon's ``(n, C, T)`` float32, padded to at least 9 steps.
 
-    The one place this package converts to aeon's layout for MiniRocket. Converts straight to float32
-    (no float64 copy of the whole set).
+    The one place this package converts to aeon's layout for MiniRocket. Converts straight to float32,
+    a block of series at a time (no float64 or second copy of the whole set); ``rows`` selects series
+    of ``X`` (which may be a memory map) without copying the rest.
     """
-    X = np.asarray(X)
+    X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:
         raise ValueError(f"expected X of shape (n_series, n_timesteps, n_channels) or (n, T); got shape {X.shape}")
-    n, T, C = X.shape
+    _, T, C = X.shape
+    n = len(X) if rows is None else len(rows)
     out = np.zeros((n, C, max(T, MIN_LENGTH)), dtype=np.float32)
-    out[:, :, :T] = np.transpose(X, (0, 2, 1))
+    step = max(1, (1 << 22) // max(1, T * C))
+    for i in range(0, n, step):
+        part = X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])]
+        out[i:i + len(part), :, :T] = np.transpose(part, (0, 2, 1))
     return out
 
 
@@ -87,10 +93,11 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, rows: Sequence[int] | np.ndarray | None = None):
+        """Draw the kernel biases from ``X`` (or ``X[rows]``, selected without copying the rest)."""
         from aeon.transformations.collection.convolution_based import MiniRocket
 
-        Xa = to_aeon(X)  # aeon draws the biases from randomly chosen training series: it needs them all
+        Xa = to_aeon(X, rows)  # aeon draws the biases from randomly chosen training series: it needs them all
         self.n_timesteps_ = Xa.shape[2]
         self.n_channels_ = Xa.shape[1]
         self.transformer_ = MiniRocket(n_kernels=self.n_kernels, n_jobs=self.n_jobs,
@@ -106,8 +113,7 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         n = len(X) if rows is None else len(rows)
         step = max(1, int(self.batch_size))
         for i in range(0, n, step):
-            part = X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])]
-            Xa = to_aeon(part)
+            Xa = to_aeon(X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])])
             if Xa.shape[1] != self.n_channels_:
                 raise ValueError(f"X has {Xa.shape[1]} channels; MiniRocketFeatures was fitted on {self.n_channels_}")
             yield np.asarray(self.transformer_.transform(Xa), dtype=np.float32)
@@ -166,13 +172,14 @@ class FeatureRows:
         return self.data
 
 
-def fit_scaler(F: np.ndarray, block: int = 256) -> StandardScaler:
+def fit_scaler(F: np.ndarray, block: int | None = None) -> StandardScaler:
     """``StandardScaler().fit(F)``, computed ``block`` columns at a time: the same numbers, small temporaries.
 
     scikit-learn's fit makes float64 temporaries of the whole matrix (two or three ``n x p`` float64
-    arrays for float32 input); per column block they stay at ``n x block``. Columns are independent,
-    so means, variances and scales are bit-for-bit those of one fit.
+    arrays); per column block they stay at ``n x block`` (default: about 4M values, at most 256
+    columns). Columns are independent, so means, variances and scales are bit-for-bit those of one fit.
     """
+    block = block or max(1, min(256, (1 << 22) // max(1, len(F))))
     parts = [StandardScaler().fit(F[:, j:j + block]) for j in range(0, F.shape[1], block)]
     scaler = StandardScaler()
     for name in ("mean_", "var_", "scale_"):
@@ -275,7 +282,6 @@ class RidgeLOO:
                 G[i0:i1, j0:j1] = Xi @ (Xi if j0 == i0 else self._centred(j0, j1)).T
         self.eigvals, self.Q = _eigh(G, lower=True)
         del G
-        self.rest = False
         Q = self.Q
         # Leave-one-out denominators per alpha: diag(G_a^-1) minus the intercept part, row block by row block.
         D = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (n, n_alphas)
@@ -316,12 +322,11 @@ class RidgeLOO:
         delta = total / self.n
         self.offset = shift + delta
         dsyr(-float(self.n), delta, lower=0, a=G, overwrite_a=1)  # centre: minus n * delta delta'
-        lam, V = _eigh(G, lower=False)
+        lam, self.V = _eigh(G, lower=False)
         del G
-        keep = lam > lam.max() * self.n * np.finfo(float).eps  # the non-zero part of the Gram spectrum
-        self.eigvals = lam[keep]
-        self.V = np.ascontiguousarray(V[:, keep])
-        del V
+        # Only the non-zero part of the spectrum acts (as in the Gram matrix's): the others get an
+        # infinite eigenvalue, so 1 / (eig + alpha) = 0 drops them without copying V.
+        self.eigvals = np.where(lam > lam.max() * self.n * np.finfo(float).eps, lam, np.inf)
 
     # ------------------------------------------------------------------ solving
     def max_columns(self) -> int:

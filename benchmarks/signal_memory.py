@@ -23,8 +23,13 @@ label-shuffle test (``--permutations`` permutations), the learning curve and the
 their capped subsamples, in full). This measures the full size in a fraction of a whole run's time.
 Usage:
 
-    python benchmarks/signal_memory.py [--sizes 2000,10000] [--n 100000] [--T 500] [--C 3]
+    python benchmarks/signal_memory.py [--sizes 2000,5000] [--n 100000] [--T 500] [--C 3]
         [--classes 2] [--permutations 200] [--workers N] [--no-curve] [--units [NAMES]] [--out result.json]
+
+On a 2-core machine a whole run at 100,000 x 500 x 3 takes hours (each of the 5 folds of the
+MiniRocket baseline and of the shuffle test decomposes a 9,996 x 9,996 covariance and reads 80,000
+series' features a few times: about 17-22 minutes per fold there); ``--n 100000 --units`` measures
+each part at that size in about an hour.
 
 ``--n`` runs that one size instead of ``--sizes``. Time figures depend on the machine and on whatever
 else runs on it; memory figures do not.
@@ -208,7 +213,7 @@ def unit_rows(n: int, args, workdir: Path, names: list[str]) -> list[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="2000,10000", help="comma-separated numbers of series (default: 2000,10000)")
+    ap.add_argument("--sizes", default="2000,5000", help="comma-separated numbers of series (default: 2000,5000)")
     ap.add_argument("--n", type=int, default=None, help="run this one size instead of --sizes")
     ap.add_argument("--T", type=int, default=500)
     ap.add_argument("--C", type=int, default=3)
@@ -260,6 +265,9 @@ def _write(out: str | None, rows: list[dict], units: list[dict] | None = None) -
     if units:
         result["units"] = units
         result["largest_unit_gb"] = max(r["peak_gb"] for r in units)
+        result["units_note"] = ("each unit alone in a fresh process (ru_maxrss, incl. ~0.4 GB of Python and "
+                                "libraries and the memory-mapped X pages it reads); with --workers 1 a run does "
+                                "them one after another in one process, so its peak is about the largest unit's")
     if out:
         Path(out).write_text(json.dumps(result, indent=2))
 

@@ -27,6 +27,9 @@ SMALL_CLASS = 30
 # series) and the n_train x n_test distances would dominate a diagnosis's memory and time. With fewer
 # series the 1-NN error is, if anything, higher, so the ceiling errs low; the subsample is recorded.
 CEILING_MAX_SERIES = 10_000
+# Distances computed at a time by the 1-NN search (scikit-learn's working_memory, in MB; its default of
+# 1024 lets one chunk of the n_test x n_train distance matrix take a gigabyte).
+KNN_WORKING_MB = 128
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     >>> bayes_error_bounds(None, y, features=F).accuracy_ceiling
     1.0
     """
+    from sklearn import config_context
     from sklearn.neighbors import KNeighborsClassifier
 
     from baselines.minirocket import fit_scaler
@@ -136,7 +140,8 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
         scaler = fit_scaler(F_train)  # StandardScaler().fit, without n x p float64 temporaries
         knn = KNeighborsClassifier(n_neighbors=1).fit(scaler.transform(F_train, copy=False), y[tr])
         del F_train
-        wrong += int(np.sum(knn.predict(scaler.transform(F_test, copy=False)) != y[te]))
+        with config_context(working_memory=KNN_WORKING_MB):
+            wrong += int(np.sum(knn.predict(scaler.transform(F_test, copy=False)) != y[te]))
     r1 = wrong / len(y)
     lower = cover_hart_lower(r1, K)
     smallest = int(np.bincount(y).min())

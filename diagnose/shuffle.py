@@ -207,7 +207,7 @@ def _fold_solver(X, tr, te, spec):
     from baselines.minirocket import FeatureRows, RidgeLOO, standardised_rows
 
     if spec["features"] is not None:
-        featurizer = clone(spec["features"]).fit(X[tr])
+        featurizer = clone(spec["features"]).fit(X, rows=tr)  # no copy of the training series first
         if spec["scale"]:
             train, scaler = standardised_rows(featurizer, X, tr)
             test, _ = standardised_rows(featurizer, X, te, scaler=scaler, cache_bytes=_TEST_CACHE_BYTES)

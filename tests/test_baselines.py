@@ -169,3 +169,19 @@ def test_vectorised_summary_features_equal_the_per_series_reference(monkeypatch)
                      for x, L in zip(X, true_len)])
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
     assert np.isnan(got[0]).all() and not np.isnan(got[5]).any()
+
+
+def test_logistic_equals_the_scikit_learn_pipeline_and_leaves_its_input_alone(bump):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = bump.X.astype(np.float64)
+    before = X.copy()
+    ours = baselines.make("logistic").fit(X[:90], bump.y_codes[:90])
+    ref = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=0))
+    ref.fit(X[:90].reshape(90, -1), bump.y_codes[:90])
+    flat = X[90:].reshape(len(X) - 90, -1)
+    np.testing.assert_allclose(ours.decision_function(X[90:]), ref.decision_function(flat), atol=1e-10)
+    np.testing.assert_array_equal(ours.predict(X[90:]), ref.predict(flat))
+    np.testing.assert_array_equal(X, before)  # standardised in a copy, never in the caller's array

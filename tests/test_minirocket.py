@@ -70,3 +70,13 @@ def test_wrong_channel_count_at_transform_is_refused():
     f = MiniRocketFeatures(n_kernels=840).fit(X)
     with pytest.raises(ValueError, match="channels"):
         f.transform(X[:, :, :1])
+
+
+def test_selected_rows_give_the_features_of_the_selected_series():
+    X = np.random.default_rng(3).standard_normal((40, 25, 2))
+    rows = np.array([5, 1, 30, 7, 22, 9, 14, 3, 38, 11])
+    np.testing.assert_array_equal(to_aeon(X, rows), to_aeon(X[rows]))
+    a = MiniRocketFeatures(n_kernels=840, batch_size=3).fit(X, rows=rows)
+    b = MiniRocketFeatures(n_kernels=840).fit(X[rows])
+    np.testing.assert_array_equal(a.transform(X, rows[::-1]), b.transform(X[rows[::-1]]))
+    assert np.concatenate(list(a.iter_transform(X))).shape == (40, 840)

@@ -178,3 +178,15 @@ def test_ridge_head_equals_standard_scaler_and_ridge_classifier_cv(n, p, K):
     assert ours.alpha_ == ref[-1].alpha_
     np.testing.assert_allclose(ours.decision_function(Xt), ref.decision_function(Xt), atol=1e-6)
     np.testing.assert_array_equal(ours.predict(Xt), ref.predict(Xt))
+
+
+@pytest.mark.parametrize("n,p", [(300, 25), (40, 60)])
+def test_constant_and_duplicated_features_are_solved_as_scikit_learn_does(n, p):
+    X, y, Xt = _data(n, p, 3, seed=7)
+    X[:, 4], Xt[:, 4] = 2.0, 2.0  # zero variance
+    X[:, 6], Xt[:, 6] = X[:, 7], Xt[:, 7]  # rank deficient
+    sk = RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, y)
+    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    dec, best = solver.decisions(y[:, None], np.arange(3))
+    assert solver.alphas[best[0]] == sk.alpha_
+    np.testing.assert_allclose(dec[:, 0, :], sk.decision_function(Xt), atol=1e-10)
