@@ -80,6 +80,18 @@ def _logistic(random_state: int = 0, **params: Any):
     return FlatLogistic(random_state=random_state, **params)
 
 
+def _raw_ridge(random_state: int = 0, **params: Any):
+    from baselines.feature_ridge import RawRidge
+
+    return RawRidge(**params)
+
+
+def _summary_ridge(random_state: int = 0, **params: Any):
+    from baselines.feature_ridge import SummaryRidge
+
+    return SummaryRidge(**params)
+
+
 def _dtw_1nn(random_state: int = 0, **params: Any):
     from baselines.dtw import DTW1NN
 
@@ -99,3 +111,7 @@ register("features_gb", _features_gb,
          "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting")
 register("logistic", _logistic,
          "standardised flattened series + logistic regression (a linear model on raw values)")
+register("summary_ridge", _summary_ridge,
+         "per-channel summary features (level, spread, slope, autocorrelation, band power) + standardised ridge (LOO-CV penalty)")
+register("raw_ridge", _raw_ridge,
+         "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)")

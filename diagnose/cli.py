@@ -89,6 +89,40 @@ def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
     g.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
 
 
+def _add_heads(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--heads", default=None, metavar="NAMES",
+                   help="comma-separated classifiers of the label-shuffle test; the statistic is the best of them, "
+                        "chosen inside the test (max-T), so any baseline name may join (default: minirocket,"
+                        "summary_ridge,raw_ridge: shapes, per-channel summaries and raw values)")
+
+
+def _heads(args) -> list[str] | None:
+    """The --heads names, refused before any work when one is not a baseline."""
+    if not getattr(args, "heads", None):
+        return None
+    import baselines
+
+    names = [h.strip() for h in args.heads.split(",") if h.strip()]
+    unknown = [h for h in names if h not in baselines.available()]
+    if unknown or not names:
+        raise DataError(f"--heads {args.heads!r}: unknown classifier(s) {', '.join(unknown) or '(none given)'}; "
+                        f"use baseline names: {', '.join(baselines.available())}")
+    return names
+
+
+def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
+    p.add_argument("--reference", default=None, metavar="MODEL",
+                   help="the model every other model is compared with (default: each attention model is compared "
+                        "with the model of the same stack without attention, when one ran)")
+    p.add_argument("--min-updates", type=int, default=None, metavar="N",
+                   help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
+                        "data, patience counted in updates (default: 300; --quick: 150)")
+    if compare:
+        p.add_argument("--baseline", default=None, metavar="NAME",
+                       help="a classical baseline to compare the deep models with on the same splits (default: none; "
+                            "`diagnose report` uses the best baseline of its signal section)")
+
+
 def _add_keras(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=["tensorflow", "torch", "jax"], default=None,
                    help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
@@ -121,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--permutations", type=int, default=1000, help="label shuffles for the permutation test (default: 1000)")
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    _add_heads(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("compare", help="train deep models on the same splits and compare them with paired statistics")
@@ -134,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["cv", "original"], default="cv",
                    help="cv: repeated stratified k-fold with corrected paired statistics (default); original: the "
                         "dataset's own train/test split (UCR/UEA, aeon:), each model trained once, McNemar's test")
+    _add_training(p, compare=True)
     _add_keras(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
@@ -157,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, default=None, metavar="MINUTES", help="scale folds, seeds and epochs to this time budget")
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument("--fail-on", choices=["none", "weak"], default=None,
-                   help="exit 1 when the signal verdict is at or below this level (for CI)")
+                   help="exit 1 when the signal verdict is at or below this level (for CI); 'inconclusive' counts as none")
+    _add_heads(p)
+    _add_training(p, compare=False)
     _add_keras(p)
     _add_scale(p, cache_default="OUT/.cache (turn off with --no-cache)")
 
@@ -181,6 +219,15 @@ def _positive(args, *names: str) -> None:
             raise DataError(f"--{name.replace('_', '-')} must be at least 1; got {value}")
     if getattr(args, "folds", None) is not None and args.folds < 2:
         raise DataError(f"--folds must be at least 2; got {args.folds}")
+
+
+def _check_training(args) -> None:
+    """Refuse a bad --min-updates or a --reference that is not among --models before any work."""
+    if args.min_updates is not None and args.min_updates < 0:
+        raise DataError(f"--min-updates must be 0 or more; got {args.min_updates}")
+    models = getattr(args, "models", None)
+    if args.reference is not None and models and args.reference not in models.split(","):
+        raise DataError(f"--reference {args.reference!r} is not among --models {models}: add it to --models")
 
 
 def _check_scale(args) -> None:
@@ -249,7 +296,8 @@ def cmd_signal(args) -> int:
     _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, permutations=args.permutations,
-                 baselines=args.baselines.split(",") if args.baselines else None, learning_curve=not args.no_curve)
+                 baselines=args.baselines.split(",") if args.baselines else None, learning_curve=not args.no_curve,
+                 shuffle_heads=_heads(args))
     ds.check_folds(cfg.folds)
     with _executor(args, ds) as executor, progress_bar() as progress:
         doc = run_signal_document(ds, cfg, progress=progress, executor=executor)
@@ -265,10 +313,17 @@ def cmd_compare(args) -> int:
 
     _positive(args, "seeds", "repeats", "epochs", "folds", "units")
     _check_scale(args)
+    _check_training(args)
+    if args.baseline is not None:
+        import baselines
+
+        if args.baseline not in baselines.available():
+            raise DataError(f"--baseline {args.baseline!r} is not a baseline: use one of {', '.join(baselines.available())}")
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, seeds=args.seeds, epochs=args.epochs,
                  models=args.models.split(","), units=args.units, backend=args.backend, device=args.device,
-                 split=args.split)
+                 split=args.split, reference=args.reference, compare_baseline=args.baseline,
+                 **({"min_updates": args.min_updates} if args.min_updates is not None else {}))
     if cfg.split == "cv":
         ds.check_folds(cfg.folds)
     else:
@@ -310,9 +365,11 @@ def cmd_report(args) -> int:
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
     ds = _load(args)
+    _check_training(args)
     cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
                          models=args.models.split(",") if args.models else None, deep=not args.no_deep,
-                         backend=args.backend, device=args.device)
+                         backend=args.backend, device=args.device, shuffle_heads=_heads(args),
+                         reference=args.reference, min_updates=args.min_updates)
     ds.check_folds(cfg.folds)
     if cfg.deep:
         _configure_keras(args)
@@ -344,8 +401,8 @@ def cmd_render(args) -> int:
 def _fail_on(doc: dict, level: str | None) -> int:
     if level is None:
         return 0
-    order = {"none": 0, "weak": 1, "strong": 2}
-    got = (doc.get("signal") or {}).get("verdict", {}).get("level")
+    order = {"none": 0, "inconclusive": 0, "weak": 1, "strong": 2}
+    got = ((doc.get("verdicts") or {}).get("signal") or {}).get("level")
     if got is None or order.get(got, 0) <= order[level]:
         print(f"signal verdict is '{got}', at or below --fail-on {level}", file=sys.stderr)
         return EXIT_FAIL_ON

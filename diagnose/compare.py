@@ -23,7 +23,13 @@ from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, fixed_sp
 from diagnose.results import to_jsonable
 from diagnose.stats import DEFAULT_ROPE, Comparison, compare_fixed_split, compare_paired, corrected_t
 
-REFERENCE_MODEL = "bilstm"  # every other deep model is compared with the plain BiLSTM when it is run
+# The training budget of a comparison, in optimizer updates (diagnose.models.training.fit): with 160
+# training series and batch 64 an epoch is 3 updates, so "20 epochs" is 60 updates, far too few for an
+# attention layer to leave uniform weights (measured: row entropy 0.99 of uniform after 8 epochs at batch
+# 32, 0.71 after 30). The epoch cap is raised to reach DEFAULT_MIN_UPDATES, patience counts updates.
+DEFAULT_MIN_UPDATES = 300
+DEFAULT_PATIENCE_UPDATES = 60
+
 ATTENTION_SPLIT, ATTENTION_SEED = 0, 0  # the held-out split (and seed) whose trained model is inspected
 
 Progress = Callable[[int, int, str], None]
@@ -35,17 +41,22 @@ class CompareResult:
 
     Attributes
     ----------
-    models : one ModelScores dict per deep model, with ``device``, ``train_seconds`` and ``backend``
-        added.
-    comparisons : every deep model vs ``bilstm`` (when run) and every deep model vs the baseline.
+    models : one ModelScores dict per deep model, with ``device``, ``train_seconds``, ``backend``,
+        ``structure`` (:func:`diagnose.models.structure.describe`) and ``training`` (how the runs went:
+        :func:`training_summary`) added.
+    comparisons : every attention model vs its plain counterpart (``references``) and every deep model
+        vs the baseline.
     attention : AttentionDiagnostic dicts for models with attention layers (split 0, seed 0).
-    baseline : the baseline's ModelScores dict on the same splits (kind ``"baseline"``), or None.
+    baseline : the classical baseline's ModelScores dict on the same splits (kind ``"baseline"``), or None
+        when none was given.
+    references : model -> the model it is compared with (its plain counterpart), or None.
     """
 
     models: list[dict]
     comparisons: list[Comparison]
     attention: list[dict]
     baseline: dict | None = None
+    references: dict = field(default_factory=dict)
     metric: str = "balanced_accuracy"
     config: dict = field(default_factory=dict)
 
@@ -56,6 +67,7 @@ class CompareResult:
             "comparisons": [c.to_dict() for c in self.comparisons],
             "attention": self.attention,
             "baseline": self.baseline,
+            "references": self.references,
             "metric": self.metric,
             "config": self.config,
         })
@@ -74,9 +86,23 @@ def unit_seed(random_state: int, model: str, split: int, seed: int) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+def structure_unit(model: str | Callable, input_shape: tuple, n_classes: int, hyper: dict | None) -> dict:
+    """Build one model (untrained) and describe its stack (:func:`diagnose.models.structure.describe`)."""
+    import keras
+
+    from diagnose.models.structure import describe
+    from diagnose.models.training import build_model
+
+    _, net = build_model(model, input_shape, n_classes, hyper)
+    out = describe(net)
+    keras.backend.clear_session()
+    return out
+
+
 def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
                y_test: np.ndarray, lengths_test: np.ndarray, n_classes: int, *, epochs: int, seed: int,
-               hyper: dict | None, batch_size: int, inspect_attention: bool, metric: str) -> dict:
+               hyper: dict | None, batch_size: int, inspect_attention: bool, metric: str,
+               min_updates: int = 0, patience_updates: int = 0) -> dict:
     """Train one model on one split with one seed; return JSON: test predictions and training record.
 
     With ``inspect_attention`` the attention layers of the trained model are diagnosed on the test
@@ -87,11 +113,11 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
     from diagnose.models.training import fit
 
     trained = fit(model, X_train, y_train, n_classes=n_classes, epochs=epochs, batch_size=batch_size,
-                  seed=seed, hyper=hyper)
+                  seed=seed, hyper=hyper, min_updates=min_updates, patience_updates=patience_updates)
     proba = trained.predict_proba(X_test)
     out = {"pred": proba.argmax(axis=1).tolist(), "proba": np.round(proba, 6).tolist(),
            "train_seconds": trained.train_seconds, "epochs_run": trained.epochs_run,
-           "device": trained.device, "backend": trained.backend, "attention": None}
+           "training": trained.record, "device": trained.device, "backend": trained.backend, "attention": None}
     if inspect_attention:
         from diagnose.models.inspect_attention import attention_diagnostics
 
@@ -138,21 +164,43 @@ def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, r
         "seed_fold_scores": {m: [d["fold_scores"][m] for d in per_seed] for m in METRICS},
         "mean_epochs_run": float(np.mean([r["epochs_run"] for r in flat])),
     }
+    out["training"] = training_summary([r.get("training") or {} for r in flat])
     return out
 
 
-def _pairs(labels: list[str], baseline: str | None) -> list[tuple[str, str]]:
-    pairs = [(m, REFERENCE_MODEL) for m in labels if REFERENCE_MODEL in labels and m != REFERENCE_MODEL]
+# A model is "possibly under-trained" when at least this share of its runs stopped at the epoch budget with
+# their best validation loss in the last epochs (training.training_record's still_improving).
+UNDERTRAINED_SHARE = 0.5
+
+
+def training_summary(records: list[dict]) -> dict:
+    """How a model's training runs went: budget, updates, restored epochs, share still improving.
+
+    ``possibly_undertrained`` is True when at least :data:`UNDERTRAINED_SHARE` of the runs with a
+    validation split were still improving when they stopped; None when no run had one.
+    """
+    still = [r["still_improving"] for r in records if r.get("still_improving") is not None]
+    mean = lambda key: float(np.mean([r[key] for r in records])) if records and all(r.get(key) is not None for r in records) else None  # noqa: E731
+    share = float(np.mean(still)) if still else None
+    return {"runs": len(records), "epochs_budget": mean("epochs_budget"), "mean_epochs_run": mean("epochs_run"),
+            "mean_restored_epoch": mean("restored_epoch"), "mean_updates": mean("updates"),
+            "updates_per_epoch": mean("updates_per_epoch"), "still_improving_share": share,
+            "possibly_undertrained": None if share is None else bool(share >= UNDERTRAINED_SHARE)}
+
+
+def _pairs(labels: list[str], references: dict[str, str | None], baseline: str | None) -> list[tuple[str, str]]:
+    pairs = [(m, references[m]) for m in labels if references.get(m) is not None]
     if baseline is not None:
         pairs += [(m, baseline) for m in labels]
     return pairs
 
 
 def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds: int = 5, repeats: int = 1,
-                   seeds: int = 3, epochs: int = 30, baseline: str | None = "minirocket",
+                   seeds: int = 3, epochs: int = 30, baseline: str | dict | None = None, reference: str | None = None,
                    rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy", random_state: int = 0,
                    hyper: dict | None = None, progress: Progress | None = None, batch_size: int = 64,
-                   executor: Any = None, split: str = "cv") -> CompareResult:
+                   executor: Any = None, split: str = "cv", min_updates: int = DEFAULT_MIN_UPDATES,
+                   patience_updates: int = DEFAULT_PATIENCE_UPDATES) -> CompareResult:
     """Train deep models on identical CV splits and compare them with paired, corrected statistics.
 
     Parameters
@@ -161,8 +209,14 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables.
     folds, repeats : the CV design shared by every model and the baseline.
     seeds : training runs per model and split; their scores are averaged within the split.
-    epochs : maximum epochs per run (early stopping on an inner validation split).
-    baseline : the classical baseline (``baselines.make`` name) to compare every model with; None skips it.
+    epochs : epochs per run at most, raised to reach ``min_updates`` (early stopping on an inner
+        validation split).
+    baseline : the classical baseline every model is compared with: a ``baselines.make`` name (evaluated
+        here on the same splits), the ModelScores dict of one already evaluated on the same splits (what
+        ``diagnose report`` passes: the best baseline of its signal section), or None (no baseline).
+    reference : the model every other model is compared with; None: each attention model is compared
+        with its plain counterpart among ``models``, the one with the same stack without attention
+        (:func:`diagnose.models.structure.plain_counterparts`).
     rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
     metric : the metric compared, one of ``diagnose.evaluation.METRICS``.
     random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
@@ -174,6 +228,8 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     split : ``"cv"`` (repeated stratified k-fold, compared with the corrected t and the Bayesian
         correlated t) or ``"original"``: the dataset's own train/test split (UCR/UEA, ``aeon:``), each
         model trained once per seed and compared with McNemar's test (Dietterich 1998).
+    min_updates, patience_updates : the training budget in optimizer updates
+        (:func:`diagnose.models.training.fit`), so that small data do not starve training.
 
     Returns
     -------
@@ -182,7 +238,8 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     Raises
     ------
     DataError
-        For no models, an unknown metric, fewer than 1 seed or epoch, or a class smaller than ``folds``.
+        For no models, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a
+        reference that is not among the models, or a baseline evaluated on other splits.
     """
     models = list(models)
     if not models:
@@ -194,8 +251,11 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     labels = [model_label(m) for m in models]
     if len(set(labels)) != len(labels):
         raise DataError(f"model names repeat ({', '.join(labels)}): give each model once")
-    if baseline in labels:
-        raise DataError(f"baseline {baseline!r} has the name of a deep model: rename one of them")
+    base_name = baseline.get("name") if isinstance(baseline, dict) else baseline
+    if base_name in labels:
+        raise DataError(f"baseline {base_name!r} has the name of a deep model: rename one of them")
+    if reference is not None and reference not in labels:
+        raise DataError(f"reference {reference!r} is not among the models compared ({', '.join(labels)}): add it to the models")
 
     ds = dataset
     y = ds.y_codes
@@ -206,14 +266,19 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     else:
         raise DataError(f"split must be 'cv' or 'original'; got {split!r}")
     n_splits = len(splits)
-    total = (n_splits if baseline is not None else 0) + len(models) * n_splits * seeds
+    evaluated = isinstance(baseline, str)
+    if isinstance(baseline, dict) and (split != "cv" or len((baseline.get("fold_scores") or {}).get(metric) or []) != n_splits):
+        raise DataError(f"baseline {base_name!r} was not scored on these {n_splits} splits: pass its name instead")
+    total = (n_splits if evaluated else 0) + len(models) * (n_splits * seeds + 1)
     note = progress or (lambda *a: None)
     note(0, total, "starting")
 
     # The baseline first: it is quick, and a failure there shows before hours of training.
     scores: dict[str, dict] = {}
     done = 0
-    if baseline is not None:
+    if isinstance(baseline, dict):
+        scores[base_name] = baseline
+    elif evaluated:
         import baselines
 
         try:
@@ -234,8 +299,14 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     from diagnose.executor import Unit
 
     config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
-                  "hyper": hyper or {}, "batch_size": batch_size, "metric": metric}
-    units, where = [], []
+                  "hyper": hyper or {}, "batch_size": batch_size, "metric": metric, "min_updates": min_updates,
+                  "patience_updates": patience_updates}
+    input_shape = tuple(int(v) for v in ds.X.shape[1:])
+    units = [Unit(key={"task": "compare.structure", "model": label, "input_shape": list(input_shape),
+                       "n_classes": ds.n_classes, "hyper": hyper or {}, "backend": config_key["backend"]},
+                  fn=structure_unit, args=(m, input_shape, ds.n_classes, hyper), label="model structure")
+             for m, label in zip(models, labels)]
+    where: list[tuple[str, int, int] | None] = [None] * len(units)
     for m, label in zip(models, labels):
         for i, (tr, te) in enumerate(splits):
             for s in range(seeds):
@@ -244,48 +315,57 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
                        "attention": inspect}
                 args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
                 kwargs = dict(epochs=epochs, seed=unit_seed(random_state, label, i, s), hyper=hyper,
-                              batch_size=batch_size, inspect_attention=inspect, metric=metric)
+                              batch_size=batch_size, inspect_attention=inspect, metric=metric,
+                              min_updates=min_updates, patience_updates=patience_updates)
                 units.append(Unit(key=key, fn=_call_train_unit, args=(args, kwargs), needs_gpu=True))
                 where.append((label, i, s))
 
     if executor is None:
         results = []
-        for u, (label, i, s) in zip(units, where):
+        for u, w in zip(units, where):
             results.append(u.fn(*u.args))
             done += 1
-            note(done, total, f"{label} split {i + 1}/{n_splits} seed {s + 1}/{seeds}")
+            note(done, total, "model structure" if w is None else f"{w[0]} split {w[1] + 1}/{n_splits} seed {w[2] + 1}/{seeds}")
     else:
         offset = done
         results = executor.map(units, label="training deep models",
                                progress=lambda d, n, lab: note(offset + d, total, lab))
 
+    from diagnose.models.structure import plain_counterparts
+
+    structures = dict(zip(labels, results[:len(labels)]))
+    references = plain_counterparts(structures, reference)
     runs = {label: [[None] * seeds for _ in range(n_splits)] for label in labels}
     attention: list[dict] = []
-    for (label, i, s), r in zip(where, results):
+    for w, r in zip(where[len(labels):], results[len(labels):]):
+        label, i, s = w
         runs[label][i][s] = r
         if r.get("attention"):
             attention.extend(r["attention"])
-    deep = [_seed_averaged(label, _description(m), y, splits, runs[label], seeds) for m, label in zip(models, labels)]
+    deep = [{**_seed_averaged(label, _description(m), y, splits, runs[label], seeds), "structure": structures[label]}
+            for m, label in zip(models, labels)]
     for d in deep:
         scores[d["name"]] = d
 
     if split == "original":  # one split: McNemar on the first seed's test predictions
         test = splits.pairs[0][1]
         preds = {label: runs[label][0][0]["pred"] for label in labels}
-        if baseline is not None:
-            preds[baseline] = scores[baseline]["extra"]["predictions"]
+        if base_name is not None:
+            preds[base_name] = scores[base_name]["extra"]["predictions"]
         comparisons = [compare_fixed_split(a, b, y[test], preds[a], preds[b], metric=metric, seed=random_state)
-                       for a, b in _pairs(labels, baseline)]
+                       for a, b in _pairs(labels, references, base_name)]
     else:
         comparisons = [compare_paired(a, b, scores[a]["fold_scores"][metric], scores[b]["fold_scores"][metric],
                                       n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds,
                                       repeats=splits.repeats, rope=rope, metric=metric)
-                       for a, b in _pairs(labels, baseline)]
+                       for a, b in _pairs(labels, references, base_name)]
     config = {"split": split, "folds": splits.folds, "repeats": splits.repeats, "seeds": seeds, "epochs": epochs, "rope": rope,
               "random_state": random_state, "hyper": hyper or {}, "batch_size": batch_size,
+              "min_updates": min_updates, "patience_updates": patience_updates, "reference": reference,
+              "baseline_source": None if base_name is None else ("evaluated here" if evaluated else "given (same splits)"),
               "seed_averaging": "metric within split", "attention_split": ATTENTION_SPLIT}
     return CompareResult(models=deep, comparisons=comparisons, attention=attention,
-                         baseline=scores[baseline] if baseline is not None else None,
+                         baseline=scores[base_name] if base_name is not None else None, references=references,
                          metric=metric, config=config)
 
 
@@ -294,4 +374,4 @@ def _call_train_unit(args: tuple, kwargs: dict) -> dict:
     return train_unit(*args, **kwargs)
 
 
-__all__ = ["CompareResult", "compare_models", "model_label", "train_unit", "unit_seed"]
+__all__ = ["CompareResult", "compare_models", "model_label", "structure_unit", "train_unit", "training_summary", "unit_seed"]

@@ -7,6 +7,7 @@ from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from diagnose.dataset import Dataset
@@ -92,10 +93,16 @@ def print_signal(doc: dict) -> None:
     tm = sig.get("timestep_map")
     if tm:
         console.print(f"where in time: {tm.get('summary', '')}")
-    for name, verdict in (doc.get("verdicts") or {}).items():
-        console.print(f"[bold]{name}[/]: {verdict.get('summary', '')}")
+    print_verdicts(doc)
     for section, message in (doc.get("errors") or {}).items():
         console.print(f"[magenta]{section} failed[/]: {message}")
+
+
+def print_verdicts(doc: dict) -> None:
+    """Each answer of ``doc["verdicts"]``: the question, its headline and its sentence."""
+    for v in (doc.get("verdicts") or {}).values():
+        console.print(f"[bold]{escape(v.get('question') or v.get('id', ''))} {escape(v.get('headline', ''))}[/] "
+                      f"{escape(v.get('sentence', ''))}")
 
 
 def print_compare(doc: dict) -> None:
@@ -109,6 +116,7 @@ def print_compare(doc: dict) -> None:
         console.print(c["verdict"])
     for a in deep.get("attention", []):
         console.print(f"attention {a['model']}/{a['layer']}: {a['verdict']}")
+    print_verdicts(doc)
     for section, message in (doc.get("errors") or {}).items():
         console.print(f"[magenta]{section} failed[/]: {message}")
 

@@ -24,8 +24,9 @@ Progress = Callable[[int, int, str], None]
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
 # 1-NN DTW would take minutes (its cost grows with n^2 T^2).
 DEFAULT_BASELINES = ("chance_prior", "logistic", "features_gb", "minirocket", "dtw_1nn")
+DEFAULT_MODELS = ("bilstm", "bilstm_attention")  # the motivating model and its attention variant
 DTW_MAX_COST = 2e9  # n_series^2 * n_timesteps^2 above which dtw_1nn is skipped by default
-SHUFFLE_MODEL = "minirocket"  # the permutation test's pipeline: fast exact path for MiniRocket + ridge
+SHUFFLE_CURVE_MODEL = "minirocket"  # the learning curve's model when the best baseline has no fast curve
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Config:
     folds: int = 5
     repeats: int = 1
     permutations: int = 1000
+    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: diagnose.shuffle.DEFAULT_HEADS
     baselines: list[str] | None = None
     learning_curve: bool = True
     curve_repeats: int = 5
@@ -44,10 +46,13 @@ class Config:
     seeds: int = 1
     epochs: int = 30
     units: int | None = None
+    min_updates: int = 300  # training budget in optimizer updates (diagnose.compare.DEFAULT_MIN_UPDATES)
+    reference: str | None = None  # the deep model every other is compared with; None: each attention model's plain counterpart
+    compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None
     device: str = "auto"
     split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
-    explain_model: str = "bilstm"
+    explain_model: str | None = None  # explain's model; None: the first of ``models``
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
     samples: int = 100
     profile: str = "custom"
@@ -56,7 +61,7 @@ class Config:
     def for_profile(cls, name: str, *, budget_minutes: float | None = None, **overrides) -> "Config":
         """The ``quick`` (minutes on a 2-core CPU) or ``full`` profile, scaled to a time budget."""
         if name == "quick":
-            cfg = cls(permutations=200, repeats=1, seeds=1, epochs=8, units=16, curve_repeats=3,
+            cfg = cls(permutations=200, repeats=1, seeds=1, epochs=8, units=16, curve_repeats=3, min_updates=150,
                       models=["bilstm", "bilstm_attention"], samples=40,
                       methods=["integrated_gradients", "occlusion", "attention"], profile="quick")
         else:
@@ -136,8 +141,8 @@ def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: 
     return evaluate(est, X, y, splits, name=name, description=baselines.available().get(name, "")).to_dict()
 
 
-def shuffle_unit(X: np.ndarray, y: np.ndarray, model: str, permutations: int, folds: int, groups, seed: int) -> dict:
-    """The label-shuffle test on the first repeat's folds."""
+def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int) -> dict:
+    """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
     from diagnose.evaluation import make_splits
     from diagnose.shuffle import shuffle_test
 
@@ -188,16 +193,18 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     from diagnose.evaluation import make_splits
     from diagnose.executor import Unit
     from diagnose.health import health_checks
-    from diagnose.verdict import separable_classes, signal_verdict
+    from diagnose.shuffle import DEFAULT_HEADS
+    from diagnose.verdict import separable_classes
 
     executor = _executor(executor)
     doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed)])
     X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
     make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
     names = _baseline_names(ds, cfg)
-    units = [Unit(key={"task": "signal.shuffle_test", "model": SHUFFLE_MODEL, "permutations": cfg.permutations,
+    heads = list(cfg.shuffle_heads or DEFAULT_HEADS)
+    units = [Unit(key={"task": "signal.shuffle_test", "heads": heads, "permutations": cfg.permutations,
                        "folds": cfg.folds, "seed": seed},
-                  fn=shuffle_unit, args=(X, y, SHUFFLE_MODEL, cfg.permutations, cfg.folds, groups, seed),
+                  fn=shuffle_unit, args=(X, y, heads, cfg.permutations, cfg.folds, groups, seed),
                   label="label-shuffle test")]
     units += [Unit(key={"task": "signal.baseline", "name": name, "folds": cfg.folds, "repeats": cfg.repeats, "seed": seed},
                    fn=baseline_unit, args=(name, X, y, cfg.folds, cfg.repeats, groups, seed), label="baselines")
@@ -220,7 +227,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     sig["shuffle_test"] = _unit_result(doc, "shuffle_test", shuffle)
 
     if cfg.learning_curve:  # its model is the best baseline, so it waits for the baselines
-        model = SHUFFLE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
+        model = SHUFFLE_CURVE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
         curve = Unit(key={"task": "signal.learning_curve", "model": model, "repeats": cfg.curve_repeats, "seed": seed},
                      fn=curve_unit, args=(X, y, model, cfg.curve_repeats, groups, seed), label="learning curve")
         sig["learning_curve"] = _unit_result(doc, "learning_curve",
@@ -230,7 +237,6 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     sig["ceiling"] = _unit_result(doc, "ceiling", ceiling)
     if best is not None:
         sig["separable_classes"] = separable_classes(best, [str(c) for c in ds.classes.tolist()])
-    sig["verdict"] = signal_verdict(sig, ds.n_classes)
 
 
 def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
@@ -242,10 +248,16 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
 
     hyper = {"units": cfg.units} if cfg.units else None
     executor = _executor(executor)
+    sig = doc.get("signal") or {}
+    best = next((b for b in sig.get("baselines") or [] if b.get("name") == sig.get("best_baseline")), None)
+    if cfg.split == "cv" and best is not None:
+        baseline = best  # the best classical baseline, already scored on these splits
+    else:
+        baseline = best["name"] if best is not None else cfg.compare_baseline
     doc["deep"] = _run_section(doc, "deep", lambda: compare_models(
-        ds, cfg.models or ["bilstm", "bilstm_attention"], folds=cfg.folds, repeats=cfg.repeats, seeds=cfg.seeds,
-        epochs=cfg.epochs, random_state=cfg.seed, hyper=hyper, progress=progress, executor=executor,
-        split=cfg.split).to_dict())
+        ds, cfg.models or list(DEFAULT_MODELS), folds=cfg.folds, repeats=cfg.repeats, seeds=cfg.seeds,
+        epochs=cfg.epochs, baseline=baseline, reference=cfg.reference, random_state=cfg.seed, hyper=hyper,
+        progress=progress, executor=executor, split=cfg.split, min_updates=cfg.min_updates).to_dict())
 
 
 def _digest(value) -> str | None:
@@ -257,15 +269,18 @@ def _digest(value) -> str | None:
     return None if value is None else hashlib.sha256(_canonical(value).encode()).hexdigest()[:20]
 
 
-def _agreement_across_models(rows: list[dict]) -> list[dict]:
-    """Add ``kendall_tau_vs_bilstm`` to each non-BiLSTM row, as ``explain_models`` does for models run together."""
+def _agreement_across_models(rows: list[dict], references: dict) -> list[dict]:
+    """Add ``kendall_tau_vs_reference`` (and ``reference``) to each row whose model has a reference among
+    the explained models: does it rank timesteps like the same stack without attention?"""
     from diagnose.attribution import kendall_tau
 
-    reference = {r["method"]: r["timestep_importance"] for r in rows if r["model"] == "bilstm"}
+    profiles = {(r["model"], r["method"]): r["timestep_importance"] for r in rows}
     for row in rows:
-        if row["model"] != "bilstm" and row["method"] in reference:
-            tau = kendall_tau(row["timestep_importance"], reference[row["method"]])
-            row["agreement"] = {"kendall_tau_vs_bilstm": tau, **row["agreement"]}
+        ref = references.get(row["model"])
+        if ref is not None and (ref, row["method"]) in profiles:
+            tau = kendall_tau(row["timestep_importance"], profiles[(ref, row["method"])])
+            row["agreement"] = {"kendall_tau_vs_reference": tau, **row["agreement"]}
+            row["reference"] = ref
     return rows
 
 
@@ -282,7 +297,7 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
     from diagnose.executor import Unit
 
     executor = _executor(executor)
-    models = list(dict.fromkeys(models or [cfg.explain_model]))
+    models = list(dict.fromkeys(models or [cfg.explain_model or (cfg.models or list(DEFAULT_MODELS))[0]]))
     hyper = {"units": cfg.units} if cfg.units else None
     timestep_map = (doc.get("signal") or {}).get("timestep_map")
     classes = [str(c) for c in ds.classes.tolist()]
@@ -303,23 +318,29 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
             failed += 1
         else:
             rows.extend(value)
-    doc["attribution"] = None if failed == len(models) else _agreement_across_models(rows)
+    references = (doc.get("deep") or {}).get("references") or {}
+    doc["attribution"] = None if failed == len(models) else _agreement_across_models(rows, references)
 
 
 def _finish(doc: dict) -> dict:
-    from diagnose.verdict import attention_verdict, more_data_verdict, recommendations
+    from diagnose.verdict import decide, recommendations
 
     doc.pop("_tracebacks", None)
-    verdicts = {}
-    if doc.get("signal") and doc["signal"].get("verdict"):
-        verdicts["signal"] = doc["signal"]["verdict"]
-    if doc.get("signal") and doc["signal"].get("learning_curve"):
-        verdicts["more_data"] = more_data_verdict(doc["signal"]["learning_curve"])
-    if doc.get("deep"):
-        verdicts["attention"] = attention_verdict(doc)
-    doc["verdicts"] = verdicts
-    doc["recommendations"] = recommendations(doc)
+    doc = to_jsonable(doc)
+    doc["verdicts"] = decide(doc)
+    doc["recommendations"] = recommendations(doc, doc["verdicts"])
     return to_jsonable(doc)
+
+
+def _explained_models(doc: dict, cfg: Config) -> list[str]:
+    """The report's explained models: the first attention model and its plain counterpart, else the first model."""
+    deep = doc.get("deep") or {}
+    refs = deep.get("references") or {}
+    names = [m["name"] for m in deep.get("models") or []] or list(cfg.models or DEFAULT_MODELS)
+    attention = [m["name"] for m in deep.get("models") or [] if (m.get("structure") or {}).get("has_attention")]
+    if attention:
+        return [n for n in (refs.get(attention[0]), attention[0]) if n is not None]
+    return names[:1]
 
 
 def run_signal_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
@@ -351,8 +372,7 @@ def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = No
     run_signal(ds, cfg, doc, progress, executor)
     if cfg.deep:
         run_deep(ds, cfg, doc, progress, executor)
-        models = list(dict.fromkeys(["bilstm"] + [m for m in (cfg.models or []) if "attention" in m][:1]))
-        run_explain(ds, cfg, doc, models=models, progress=progress, executor=executor)
+        run_explain(ds, cfg, doc, models=_explained_models(doc, cfg), progress=progress, executor=executor)
     return _finish(doc)
 
 

@@ -14,7 +14,7 @@ from diagnose.dataset import Dataset
 from diagnose.errors import DataError
 from diagnose.results import to_jsonable
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2: every answer decided in `verdicts` (level, headline, sentence, evidence)
 SCHEMA_PATH = Path(__file__).parent / "schema" / "diagnosis.schema.json"
 SECTIONS = ("health", "signal", "deep", "attribution", "verdicts", "recommendations")
 # Wall-time fields: the only numbers that differ between two runs of the same command (fresh or

@@ -4,21 +4,29 @@ Ojala & Garriga (2010), "Permutation tests for studying classifier performance",
 are permuted, the whole cross-validation is run again on every permutation, and
 ``p = (#{null >= observed} + 1) / (N + 1)``.
 
-Two ways to run it:
+Several heads, one test: no single representation may decide "is there signal?" (MiniRocket's
+zero-sum kernels barely see a class that differs only in a channel's level). The default statistic is
+the best cross-validated score over :data:`DEFAULT_HEADS`; every permutation is scored by every head on
+the same permuted labels and the observed maximum is compared with the null of the maximum
+(Westfall & Young 1993, max-T), so choosing the best head happens inside the test and the p-value stays
+exact. Each head's own p-value and its max-T adjusted p-value (family-wise error over the heads) are
+kept as well.
+
+Two ways to run a head:
 
 - ``"refit"``: any scikit-learn estimator (or baseline name) is cloned and refitted on every fold of
   every permutation (joblib ``n_jobs`` over permutations).
-- ``"ridge-fast"``: for MiniRocket + ridge (``model="minirocket"`` or a
-  :class:`baselines.minirocket.MiniRocketRidge`), or a ``RidgeClassifierCV`` on a 2-D feature matrix.
-  MiniRocket is unsupervised, so each fold's features are computed once; the ridge head
-  (:class:`baselines.minirocket.RidgeLOO`) is then solved for all permutations together from one
-  eigendecomposition per fold (of the centred ``n x n`` Gram matrix when the training fold has at
-  most as many series as features, else of the ``p x p`` covariance accumulated over row blocks),
-  choosing the penalty per permutation by the same efficient leave-one-out criterion as
-  ``RidgeClassifierCV`` (``sklearn.linear_model._ridge._RidgeGCV``, ``fit_intercept=True``). Each
-  permuted fit is the fit ``RidgeClassifierCV`` would make, so the two methods give the same null
-  scores (up to floating-point rounding). On large folds the features are not held but recomputed
-  block by block, so memory does not grow with the number of series.
+- ``"ridge-fast"``: for MiniRocket + ridge (``"minirocket"``), the feature ridge heads
+  (``"summary_ridge"``, ``"raw_ridge"``: :class:`baselines.feature_ridge.FeatureRidge`), or a
+  ``RidgeClassifierCV`` on a 2-D feature matrix. The features are label-free, so each fold's features
+  are computed once; the ridge head (:class:`baselines.minirocket.RidgeLOO`) is then solved for all
+  permutations together from one eigendecomposition per fold (of the centred ``n x n`` Gram matrix when
+  the training fold has at most as many series as features, else of the ``p x p`` covariance
+  accumulated over row blocks), choosing the penalty per permutation by the same efficient
+  leave-one-out criterion as ``RidgeClassifierCV`` (``sklearn.linear_model._ridge._RidgeGCV``,
+  ``fit_intercept=True``). Each permuted fit is the fit ``RidgeClassifierCV`` would make, so the two
+  methods give the same null scores (up to floating-point rounding). On large folds MiniRocket's
+  features are not held but recomputed block by block, so memory does not grow with the number of series.
 
 The permutations are ``check_random_state(random_state).permutation(n)``, drawn in order, which is
 what :func:`sklearn.model_selection.permutation_test_score` draws for the same ``random_state``. The
@@ -29,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -38,6 +46,11 @@ from diagnose.errors import DataError
 from diagnose.results import to_jsonable
 
 SCORE_METRICS = ("balanced_accuracy", "accuracy", "macro_f1")
+# The default heads: MiniRocket sees shapes but not levels (its kernels sum to zero), the summary head
+# sees each channel's level, spread, trend, memory and spectrum, the raw head the values at each step.
+DEFAULT_HEADS = ("minirocket", "summary_ridge", "raw_ridge")
+# Baseline names the fast path solves (MiniRocket + ridge and the feature ridge heads).
+HEAD_NAMES = ("minirocket", "summary_ridge", "raw_ridge")
 METHODS = ("auto", "ridge-fast", "refit")
 # Permutations drawn at a time; the fast path regroups them into as many columns as its solver takes
 # per call (baselines.minirocket.RidgeLOO.max_columns, a memory budget).
@@ -48,20 +61,55 @@ _TEST_CACHE_BYTES = 1 << 27
 
 
 @dataclass(frozen=True)
-class ShuffleResult:
-    """Outcome of a label-shuffle test.
+class HeadScore:
+    """One head of a label-shuffle test: its own score, null and p-values.
 
     Attributes
     ----------
-    model : name of the model tested.
+    name : the head (a baseline name or an estimator's class name).
+    observed : its cross-validated score with the true labels.
+    null_mean, null_std : mean and standard deviation (ddof=1) of its scores on the permuted labels.
+    p_value : its own permutation p-value, ``(#{null_h >= observed_h} + 1) / (N + 1)``; valid for this
+        head alone, not after choosing the best head.
+    p_adjusted : single-step max-T p-value (Westfall & Young 1993), ``(#{max-null >= observed_h} + 1) /
+        (N + 1)``: controls the family-wise error rate over the heads.
+    method : ``"ridge-fast"`` or ``"refit"``.
+    """
+
+    name: str
+    observed: float
+    null_mean: float
+    null_std: float
+    p_value: float
+    p_adjusted: float
+    method: str
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
+
+
+@dataclass(frozen=True)
+class ShuffleResult:
+    """Outcome of a label-shuffle test.
+
+    With several heads the statistic is the best head's score: every permutation is scored by every
+    head on the same permuted labels and the maximum is kept, so the choice of the best head happens
+    inside the test and ``p_value`` stays exact (max-T, Westfall & Young 1993).
+
+    Attributes
+    ----------
+    model : the statistic: the head's name, or ``"max(a, b, ...)"`` over several heads.
     metric : the score (mean over folds) compared.
-    observed : score with the true labels.
-    null_scores : one score per permutation, in the order drawn.
-    null_mean, null_std : mean and standard deviation (ddof=1) of the null scores.
+    observed : the statistic with the true labels (the best head's score).
+    null_scores : the statistic on each permutation (the maximum over heads), in the order drawn.
+    null_mean, null_std : mean and standard deviation (ddof=1) of the null scores; ``null_mean`` is the
+        chance level of the statistic (above ``1 / K`` when it is a maximum over heads).
     p_value : ``(#{null >= observed} + 1) / (N + 1)``; its smallest possible value is ``1 / (N + 1)``.
     n_permutations : N.
-    method : ``"ridge-fast"`` or ``"refit"``.
+    method : ``"ridge-fast"``, ``"refit"`` or ``"mixed"`` (heads on both paths).
     effect_size : ``(observed - null_mean) / null_std``.
+    heads : one :class:`HeadScore` dict per head, in the order given.
+    best_head : the head with the highest observed score (the first on ties).
     seconds : wall time of the test.
     """
 
@@ -75,6 +123,8 @@ class ShuffleResult:
     n_permutations: int
     method: str
     effect_size: float
+    heads: list[dict] = field(default_factory=list)
+    best_head: str = ""
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -179,19 +229,32 @@ def _resolve_splits(y: np.ndarray, cv: Any, groups: Any, random_state: Any) -> l
 
 
 def _fast_spec(model: Any, random_state: Any) -> dict | None:
-    """How to run the fast path for ``model`` (features, standardise?, alphas), or None when it cannot."""
+    """How to run the fast path for ``model``, or None when it cannot.
+
+    ``{"kind": "minirocket", "features", "alphas"}`` for MiniRocket + ridge (features fitted per fold),
+    ``{"kind": "fixed", "features", "alphas"}`` for a :class:`baselines.feature_ridge.FeatureRidge`
+    (label-free per-series features, computed once) and ``{"kind": "matrix", "alphas"}`` for a
+    ``RidgeClassifierCV`` on a 2-D feature matrix.
+    """
     from sklearn.linear_model import RidgeClassifierCV
 
-    if isinstance(model, str) and model == "minirocket":
-        from baselines.minirocket import MiniRocketRidge
+    from baselines.feature_ridge import FeatureRidge
+    from baselines.minirocket import MiniRocketRidge
 
-        model = MiniRocketRidge(random_state=random_state)
-    if type(model).__name__ == "MiniRocketRidge" and type(model).__module__ == "baselines.minirocket":
-        return {"features": model.features(), "scale": True, "alphas": model.penalties()}
+    if isinstance(model, str):
+        if model not in HEAD_NAMES:
+            return None
+        import baselines
+
+        model = baselines.make(model, random_state=random_state)
+    if isinstance(model, MiniRocketRidge):
+        return {"kind": "minirocket", "features": model.features(), "alphas": model.penalties()}
+    if isinstance(model, FeatureRidge):
+        return {"kind": "fixed", "features": model, "alphas": model.penalties()}
     if (type(model) is RidgeClassifierCV and model.cv is None and model.fit_intercept
             and model.class_weight is None and model.scoring is None
             and model.gcv_mode in (None, "auto", "eigen")):
-        return {"features": None, "scale": False, "alphas": np.atleast_1d(model.alphas)}
+        return {"kind": "matrix", "alphas": np.atleast_1d(model.alphas)}
     return None
 
 
@@ -200,19 +263,26 @@ def _model_name(model: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------- the paths
-def _fold_solver(X, tr, te, spec):
-    """The ridge solver of one fold: features of its training and test series, decomposed once."""
+def _fold_solver(X, tr, te, spec, fixed=None):
+    """The ridge solver of one fold: features of its training and test series, decomposed once.
+
+    ``fixed`` holds the label-free features of every series for a ``"fixed"`` spec (computed once).
+    """
     from sklearn.base import clone
 
-    from baselines.minirocket import FeatureRows, RidgeLOO, standardised_rows
+    from baselines.feature_ridge import impute, impute_means
+    from baselines.minirocket import FeatureRows, RidgeLOO, fit_scaler, standardised_rows
 
-    if spec["features"] is not None:
+    if spec["kind"] == "minirocket":
         featurizer = clone(spec["features"]).fit(X, rows=tr)  # no copy of the training series first
-        if spec["scale"]:
-            train, scaler = standardised_rows(featurizer, X, tr)
-            test, _ = standardised_rows(featurizer, X, te, scaler=scaler, cache_bytes=_TEST_CACHE_BYTES)
-        else:
-            train, test = FeatureRows.of(featurizer.transform(X, tr)), FeatureRows.of(featurizer.transform(X, te))
+        train, scaler = standardised_rows(featurizer, X, tr)
+        test, _ = standardised_rows(featurizer, X, te, scaler=scaler, cache_bytes=_TEST_CACHE_BYTES)
+    elif spec["kind"] == "fixed":
+        means = impute_means(fixed[tr])
+        F = impute(fixed[tr], means)
+        scaler = fit_scaler(F)  # the fit of FeatureRidge.fit (RidgeHead), on the training rows only
+        train = FeatureRows.of(scaler.transform(F, copy=False))
+        test = FeatureRows.of(scaler.transform(impute(fixed[te], means), copy=False))
     else:
         if np.ndim(X) != 2:
             raise DataError(f"RidgeClassifierCV needs a 2-D feature matrix; got X of shape {np.shape(X)}")
@@ -236,11 +306,12 @@ def _columns(first: np.ndarray, blocks: Iterator[np.ndarray], size: int) -> Iter
 
 def _run_fast(X, y, K, pairs, spec, perm_blocks, n_permutations, metric, progress):
     X = X if isinstance(X, np.ndarray) else np.asarray(X)  # a memory map stays one
+    fixed = spec["features"].ridge_features(X) if spec["kind"] == "fixed" else None
     observed = np.zeros(len(pairs))
     null = np.zeros((len(pairs), n_permutations))
     units = len(pairs) * n_permutations
     for f, (tr, te) in enumerate(pairs):
-        solver = _fold_solver(X, tr, te, spec)
+        solver = _fold_solver(X, tr, te, spec, fixed)
         size = max(2, solver.max_columns() // (1 if K == 2 else K))
         done = -1  # column 0 of the first group holds the true labels
         for labels in _columns(y[:, None], perm_blocks(), size):
@@ -281,28 +352,57 @@ def _run_refit(X, y, K, model, pairs, perm_blocks, n_permutations, metric, n_job
     return observed, np.asarray(null)
 
 
-def shuffle_test(X: Any, y: Any, *, model: Any = "minirocket", n_permutations: int = 1000, cv: Any = 5,
+def _run_head(X, y, K, model, pairs, group_info, n_permutations, metric, random_state, method, n_jobs, progress):
+    """Observed score, null scores and path of one head, on the shared permutation sequence."""
+    spec = None if method == "refit" else _fast_spec(model, random_state)
+    if method == "ridge-fast" and spec is None:
+        raise DataError(f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(HEAD_NAMES)}) "
+                        f"or RidgeClassifierCV; got {_model_name(model)}: use method='refit'")
+    if spec is not None:
+        blocks = lambda: _permutations(y, group_info, n_permutations, random_state, _DRAW_BATCH)  # noqa: E731
+        return (*_run_fast(X, y, K, pairs, spec, blocks, n_permutations, metric, progress), "ridge-fast")
+    estimator = model
+    if isinstance(model, str):
+        import baselines
+
+        if model not in baselines.available():
+            raise DataError(f"unknown model {model!r} for the shuffle test: use one of {', '.join(baselines.available())}")
+        estimator = baselines.make(model, random_state=random_state)
+    blocks = lambda: _permutations(y, group_info, n_permutations, random_state, 256)  # noqa: E731
+    return (*_run_refit(X, y, K, estimator, pairs, blocks, n_permutations, metric, n_jobs, progress), "refit")
+
+
+def _spread(null: np.ndarray) -> float:
+    return float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
+
+
+def shuffle_test(X: Any, y: Any, *, model: Any = DEFAULT_HEADS, n_permutations: int = 1000, cv: Any = 5,
                  groups: Any = None, metric: str = "balanced_accuracy", random_state: Any = 0, n_jobs: int = 1,
                  progress: Callable[[int, int], None] | None = None, method: str = "auto") -> ShuffleResult:
-    """Label-shuffle test: does ``model`` score better with the true labels than with permuted ones?
+    """Label-shuffle test: does the best of several models score better with the true labels than with permuted ones?
 
     Parameters
     ----------
     X : series ``(n, T, C)`` for baseline names and MiniRocket; any shape the estimator takes otherwise.
     y : labels, one per series.
-    model : a baseline name (``baselines.available()``) or any scikit-learn classifier.
+    model : one head or a list of heads, each a baseline name (``baselines.available()``) or any
+        scikit-learn classifier. The default heads (:data:`DEFAULT_HEADS`) see different things:
+        MiniRocket shapes, per-channel summaries (level, spread, slope, autocorrelation, band power) and
+        the raw values at each step, so no single representation's blind spot decides the answer. With
+        several heads the statistic is the best head's score, and every permutation is scored by every
+        head (max-T, Westfall & Young 1993), so the choice of head is inside the test.
     n_permutations : N; the smallest reachable p-value is ``1 / (N + 1)``.
     cv : number of stratified folds (``diagnose.evaluation.make_splits(y, folds=cv, groups=groups,
         seed=random_state)``), or a :class:`~diagnose.evaluation.Splits` / list of ``(train, test)``
-        index pairs; the same folds serve every permutation.
+        index pairs; the same folds serve every permutation and every head.
     groups : optional group id per series; labels are then permuted between groups (each group's label
         moves as a block) and the folds keep groups whole. Every group must hold one label.
     metric : ``"balanced_accuracy"``, ``"accuracy"`` or ``"macro_f1"``; the mean over folds is compared.
     random_state : seed of the permutations (``sklearn.utils.check_random_state(random_state)
-        .permutation(n)``, the draws of ``permutation_test_score``), of the folds and of the baseline.
+        .permutation(n)``, the draws of ``permutation_test_score``), of the folds and of the baselines.
     n_jobs : parallel refits (refit path only).
-    progress : optional ``progress(done, total)`` callback, counted in permutations.
-    method : ``"auto"`` (fast when the model allows it), ``"ridge-fast"`` or ``"refit"``.
+    progress : optional ``progress(done, total)`` callback, counted in permutations times heads.
+    method : ``"auto"`` (fast for every head that allows it), ``"ridge-fast"`` or ``"refit"``.
 
     Returns
     -------
@@ -311,8 +411,8 @@ def shuffle_test(X: Any, y: Any, *, model: Any = "minirocket", n_permutations: i
     Raises
     ------
     DataError
-        On an unknown metric, fewer than one permutation, a group that holds two labels, or a class
-        too small for ``cv`` folds.
+        On an unknown metric or model name, fewer than one permutation, a group that holds two labels,
+        or a class too small for ``cv`` folds.
 
     Examples
     --------
@@ -333,36 +433,39 @@ def shuffle_test(X: Any, y: Any, *, model: Any = "minirocket", n_permutations: i
     if int(n_permutations) != n_permutations or n_permutations < 1:
         raise DataError(f"n_permutations must be a positive integer; got {n_permutations!r}: use 1000 (or 99 for a quick look)")
     n_permutations = int(n_permutations)
+    heads = list(model) if isinstance(model, (list, tuple)) else [model]
+    if not heads:
+        raise DataError("no model to test: give a baseline name, an estimator or a list of them")
+    names = [_model_name(h) for h in heads]
+    if len(set(names)) != len(names):
+        raise DataError(f"the shuffle test's heads repeat ({', '.join(names)}): give each once")
     y, K = _codes(y)
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} series but y has {len(y)} labels: they must match")
     group_info = None if groups is None else _group_index(groups, y)
     pairs = _resolve_splits(y, cv, groups, random_state)
 
-    spec = None if method == "refit" else _fast_spec(model, random_state)
-    if method == "ridge-fast" and spec is None:
-        raise DataError(f"method 'ridge-fast' needs MiniRocket + ridge or RidgeClassifierCV; got {_model_name(model)}: use method='refit'")
-
-    if spec is not None:
-        blocks = lambda: _permutations(y, group_info, n_permutations, random_state, _DRAW_BATCH)  # noqa: E731
-        observed, null = _run_fast(X, y, K, pairs, spec, blocks, n_permutations, metric, progress)
-        used = "ridge-fast"
-    else:
-        estimator = model
-        if isinstance(model, str):
-            import baselines
-
-            estimator = baselines.make(model, random_state=random_state)
-        blocks = lambda: _permutations(y, group_info, n_permutations, random_state, 256)  # noqa: E731
-        observed, null = _run_refit(X, y, K, estimator, pairs, blocks, n_permutations, metric, n_jobs, progress)
-        used = "refit"
-
-    null_mean = float(np.mean(null))
-    null_std = float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
+    total = n_permutations * len(heads)
+    results = []
+    for h, head in enumerate(heads):
+        tick = None if progress is None else (lambda d, n, h=h: progress(h * n_permutations + d, total))
+        results.append(_run_head(X, y, K, head, pairs, group_info, n_permutations, metric, random_state,
+                                 method, n_jobs, tick))
+    observed_h = np.array([r[0] for r in results], dtype=float)
+    null_h = np.stack([np.asarray(r[1], dtype=float) for r in results])  # (heads, N)
+    null = null_h.max(axis=0)  # the statistic on each permutation: the best head on those labels
+    best = int(np.argmax(observed_h))
+    observed = float(observed_h[best])
+    head_scores = [HeadScore(name=n, observed=float(o), null_mean=float(nl.mean()), null_std=_spread(nl),
+                             p_value=p_value(o, nl), p_adjusted=p_value(o, null), method=r[2]).to_dict()
+                   for n, o, nl, r in zip(names, observed_h, null_h, results)]
+    paths = {r[2] for r in results}
+    null_mean, null_std = float(np.mean(null)), _spread(null)
     effect = (observed - null_mean) / null_std if null_std > 0 else (math.inf if observed > null_mean else math.nan)
     return ShuffleResult(
-        model=_model_name(model), metric=metric, observed=float(observed),
+        model=names[0] if len(names) == 1 else f"max({', '.join(names)})", metric=metric, observed=observed,
         null_scores=[float(v) for v in null], null_mean=null_mean, null_std=null_std,
-        p_value=p_value(observed, null), n_permutations=n_permutations, method=used,
-        effect_size=float(effect), seconds=round(time.perf_counter() - start, 3),
+        p_value=p_value(observed, null), n_permutations=n_permutations,
+        method=paths.pop() if len(paths) == 1 else "mixed", effect_size=float(effect),
+        heads=head_scores, best_head=names[best], seconds=round(time.perf_counter() - start, 3),
     )

@@ -222,6 +222,7 @@ class Comparison:
     rope: float
     method: str
     verdict: str
+    outcome: str = ""  # the verdict's conclusion alone ("x better (P = 0.97)"), without the pair and difference
 
     def to_dict(self) -> dict:
         from diagnose.results import to_jsonable
@@ -242,6 +243,11 @@ def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, pos
     "undecided".
     """
     head = f"{a} vs {b}: {_points(mean)} points [{_points(low)}, {_points(high)}]"
+    return f"{head}; {comparison_outcome(a, b, posterior)}"
+
+
+def comparison_outcome(a: str, b: str, posterior: CorrelatedPosterior) -> str:
+    """The most probable Bayesian outcome in words (the conclusion of :func:`comparison_verdict`)."""
     outcomes = {f"{a} better": posterior.p_a_better, "practically equivalent": posterior.p_equivalent,
                 f"{b} better": posterior.p_b_better}
     label, p = max(outcomes.items(), key=lambda kv: kv[1])
@@ -252,7 +258,7 @@ def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, pos
     else:
         words = ("undecided (P: {a} better {pa:.2f}, equivalent {pe:.2f}, {b} better {pb:.2f})"
                  .format(a=a, b=b, pa=posterior.p_a_better, pe=posterior.p_equivalent, pb=posterior.p_b_better))
-    return f"{head}; {words}"
+    return words
 
 
 def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test: float, folds: int,
@@ -276,7 +282,8 @@ def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test
     return Comparison(a=a, b=b, metric=metric, mean_difference=ci.mean, ci_low=ci.low, ci_high=ci.high,
                       p_value=p, p_a_better=post.p_a_better, p_equivalent=post.p_equivalent,
                       p_b_better=post.p_b_better, rope=float(rope), method=method,
-                      verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post))
+                      verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post),
+                      outcome=comparison_outcome(a, b, post))
 
 
 FIXED_SPLIT_BOOTSTRAP = 2000  # paired bootstrap resamples of the test series for the difference's interval
@@ -310,4 +317,4 @@ def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str =
     return Comparison(a=a, b=b, metric=metric, mean_difference=float(observed), ci_low=float(low), ci_high=float(high),
                       p_value=test.p_value, p_a_better=None, p_equivalent=None, p_b_better=None, rope=0.0,
                       method=method, verdict=f"{a} vs {b}: {_points(observed)} points "
-                                             f"[{_points(low)}, {_points(high)}]; {words}")
+                                             f"[{_points(low)}, {_points(high)}]; {words}", outcome=words)

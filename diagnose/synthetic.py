@@ -95,4 +95,50 @@ def imbalanced(n: int = 640, T: int = 29, C: int = 12, classes: int = 8, majorit
     return Dataset(X, y, lengths=lengths, name="synthetic:imbalanced", meta={"planted": planted})
 
 
-GENERATORS = {"noise": noise, "bump": bump, "length_leak": length_leak, "imbalanced": imbalanced}
+def level(n: int = 240, T: int = 40, C: int = 4, classes: int = 4, amplitude: float = 0.3, channel: int = 0,
+          seed: int = 0) -> Dataset:
+    """Noise whose classes differ only in the level of one channel: class ``k`` adds ``amplitude * k``
+    to channel ``channel`` over the whole series (a constant offset, which MiniRocket's zero-sum kernels
+    barely see)."""
+    rng = np.random.default_rng(seed)
+    y = _labels(rng, n, [1.0] * classes)
+    X = rng.standard_normal((n, T, C))
+    X[:, :, channel] += amplitude * y[:, None]
+    planted = {"start": 0, "stop": T, "channels": [channel], "amplitude": amplitude, "kind": "level"}
+    return Dataset(X.astype(np.float32), y, name="synthetic:level", meta={"planted": planted})
+
+
+def frequency(n: int = 200, T: int = 64, C: int = 2, classes: int = 2, amplitude: float = 0.6, channel: int = 0,
+              seed: int = 0) -> Dataset:
+    """Noise plus a sine of random phase on one channel whose period depends on the class (class ``k``:
+    ``T / (4 + 4k)`` steps): the classes differ only in frequency, never in level or at fixed steps."""
+    rng = np.random.default_rng(seed)
+    y = _labels(rng, n, [1.0] * classes)
+    t = np.arange(T)[None, :]
+    cycles = 4 + 4 * y[:, None]
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    X = rng.standard_normal((n, T, C))
+    X[:, :, channel] += amplitude * np.sqrt(2) * np.sin(2 * np.pi * cycles * t / T + phase)
+    planted = {"start": 0, "stop": T, "channels": [channel], "amplitude": amplitude, "kind": "frequency"}
+    return Dataset(X.astype(np.float32), y, name="synthetic:frequency", meta={"planted": planted})
+
+
+def shift(n: int = 200, T: int = 40, C: int = 2, classes: int = 2, width: int = 6, amplitude: float = 1.0,
+          channel: int = 0, seed: int = 0) -> Dataset:
+    """Noise plus the same bump in every series, placed earlier or later by class (class ``k`` starts at
+    ``T / 4 + k * width``): only the timing differs."""
+    rng = np.random.default_rng(seed)
+    y = _labels(rng, n, [1.0] * classes)
+    X = rng.standard_normal((n, T, C))
+    starts = T // 4 + width * y
+    if starts.max() + width > T:
+        raise ValueError(f"{classes} classes of bumps {width} wide do not fit in T={T}")
+    for k in range(classes):
+        X[y == k, starts[y == k][0]:starts[y == k][0] + width, channel] += amplitude
+    planted = {"start": int(T // 4), "stop": int(T // 4 + width * classes), "channels": [channel],
+               "amplitude": amplitude, "kind": "shift"}
+    return Dataset(X.astype(np.float32), y, name="synthetic:shift", meta={"planted": planted})
+
+
+GENERATORS = {"noise": noise, "bump": bump, "length_leak": length_leak, "imbalanced": imbalanced,
+              "level": level, "frequency": frequency, "shift": shift}

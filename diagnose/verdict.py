@@ -1,55 +1,291 @@
-"""Plain-words verdicts and recommendations, derived from the Diagnosis document's numbers alone."""
+"""Every answer of a diagnosis, decided once, from the Diagnosis document's numbers alone.
+
+:func:`decide` returns the ``verdicts`` section: one :class:`Verdict` per question the report answers
+at its top (is there signal, how much, would more data help, do deep models beat the best classical
+baseline, does attention add anything, where in time). :func:`recommendations` derives what to do next
+from those verdicts, so advice never contradicts an answer. ``reports/`` only formats these fields.
+"""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 import numpy as np
+
+from diagnose.results import to_jsonable
 
 # Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
 # clearly significant result that also covers a quarter of the way from chance to perfect.
 ALPHA = 0.05
 STRONG_ALPHA = 0.01
 STRONG_GAIN = 0.25
+LARGE_GAIN = 0.5  # "how much": at least half of the way from chance to perfect
 SEPARABLE_Q = 0.05
 
+QUESTIONS = {
+    "signal": "Is there signal?",
+    "how_much": "How much?",
+    "more_data": "Would more data help?",
+    "deep": "Do deep models beat the best classical baseline?",
+    "attention": "Does attention add anything?",
+    "where": "Where in time?",
+}
+ANCHORS = {"signal": "shuffle_test", "how_much": "baselines", "more_data": "learning_curve", "deep": "comparisons",
+           "attention": "attention", "where": "timestep_map"}
 
-def _gain(score: float, chance: float) -> float:
-    """Share of the distance from chance to perfect that ``score`` covers."""
-    return (score - chance) / (1.0 - chance)
+
+@dataclass
+class Verdict:
+    """One answer: its ``level`` (a fixed word per question, None when it could not be decided), a
+    short ``headline``, one ``sentence`` with the numbers, the ``evidence`` those numbers come from,
+    further ``details`` and the ``anchor`` of the report section holding the evidence."""
+
+    id: str
+    level: str | None
+    headline: str
+    sentence: str
+    evidence: dict = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)
+    question: str = ""
+    anchor: str = ""
+
+    def __post_init__(self) -> None:
+        self.question = self.question or QUESTIONS.get(self.id, "")
+        self.anchor = self.anchor or ANCHORS.get(self.id, "")
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
 
 
-def signal_verdict(sig: dict, n_classes: int) -> dict:
-    """``strong`` / ``weak`` / ``none`` from the shuffle test's p-value and the best score's gain over chance."""
-    st = sig.get("shuffle_test")
-    chance = 1.0 / n_classes
-    best = next((b for b in sig.get("baselines", []) if b["name"] == sig.get("best_baseline")), None)
-    best_text = ""
-    if best:
-        iv = (best.get("intervals") or {}).get("balanced_accuracy") or {}
-        interval = f" [{iv['low']:.2f}, {iv['high']:.2f}]" if iv.get("low") is not None else ""
-        best_text = (f"The best classical baseline ({best['name']}) reaches balanced accuracy "
-                     f"{best['balanced_accuracy']:.2f}{interval} against chance {chance:.2f}.")
-    if not st:
-        return {"level": None, "summary": f"The label-shuffle test did not run, so there is no verdict. {best_text}".strip()}
-    p, observed = st["p_value"], st["observed"]
-    gain = _gain(observed, chance)
-    smallest = 1.0 / (st["n_permutations"] + 1)
-    p_text = f"p = {p:.3g}" + (" (the smallest possible)" if np.isclose(p, smallest) else "")
-    test = (f"Label-shuffle test ({st['model']}, {st['n_permutations']} permutations): observed "
-            f"{st['metric'].replace('_', ' ')} {observed:.3f} against a null of {st['null_mean']:.3f} ± "
-            f"{st['null_std']:.3f}, {p_text}.")
-    if p > ALPHA:
-        level = "none"
-        head = ("No detectable signal: a classifier does no better on these labels than on shuffled ones. "
-                "Deep learning cannot find signal where there is only noise.")
-    elif p <= STRONG_ALPHA and gain >= STRONG_GAIN:
-        level = "strong"
-        head = "Strong signal: the classes are clearly distinguishable."
+# ------------------------------------------------------------------------------------------ formatting
+def points(x: float) -> str:
+    """A score difference in percentage points, signed, never "-0.0"."""
+    value = round(100 * x, 1)
+    return f"{value if value != 0 else 0.0:+.1f}"
+
+
+def p_text(p: float, n_permutations: int | None = None) -> str:
+    text = f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.1e}"
+    if n_permutations and math.isclose(p, 1 / (n_permutations + 1), rel_tol=1e-3):  # p is stored rounded at times
+        text += f", the smallest possible with {n_permutations} shuffles"
+    return text
+
+
+def get_path(d, *keys):
+    """``d[k1][k2]...``, or None where a key is missing or a value is not a dict."""
+    for k in keys:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def dict_items(x) -> list[dict]:
+    """The dict entries of a list (others dropped); [] for anything else."""
+    return [v for v in x if isinstance(v, dict)] if isinstance(x, list) else []
+
+
+def _baselines(doc: dict) -> list[dict]:
+    return [b for b in dict_items(get_path(doc, "signal", "baselines")) if not str(b.get("name", "")).startswith("chance")
+            and b.get("balanced_accuracy") is not None]
+
+
+def best_baseline(doc: dict) -> dict | None:
+    """The signal section's best classical baseline (highest balanced accuracy on the shared splits)."""
+    name = get_path(doc, "signal", "best_baseline")
+    return next((b for b in _baselines(doc) if b.get("name") == name), None)
+
+
+def _n_classes(doc: dict) -> int | None:
+    ds = doc.get("dataset") or {}
+    k = ds.get("n_classes") or len(ds.get("classes") or []) or len(ds.get("class_counts") or {})
+    return int(k) if k else None
+
+
+def _interval(model: dict, metric: str = "balanced_accuracy") -> tuple[float, float] | None:
+    iv = get_path(model, "intervals", metric) or {}
+    return (iv["low"], iv["high"]) if iv.get("low") is not None and iv.get("high") is not None else None
+
+
+# ------------------------------------------------------------------------------------------ signal
+def signal_verdict(doc: dict) -> Verdict:
+    """``strong`` / ``weak`` / ``none`` / ``inconclusive`` from the shuffle test over several heads.
+
+    The level rests on the max-T p-value of the best head (``none`` when p > :data:`ALPHA`), and its
+    gain over the statistic's own chance level (the mean of the max-null, above 1/K). ``inconclusive``
+    replaces ``none`` when a classical baseline's interval lies wholly above chance although the test
+    did not reject: a blind spot of every head, to be looked at before concluding there is no signal.
+    """
+    st = get_path(doc, "signal", "shuffle_test") or {}
+    if st.get("p_value") is None:
+        return Verdict("signal", None, "", "The label-shuffle test did not run, so there is no verdict.")
+    p, obs, chance, n = st["p_value"], st["observed"], st["null_mean"], st.get("n_permutations")
+    metric = str(st.get("metric") or "balanced_accuracy").replace("_", " ")
+    heads = dict_items(st.get("heads"))
+    gain = (obs - chance) / (1 - chance) if chance < 1 else 0.0
+    evidence = {"p_value": p, "observed": obs, "chance_level": chance, "null_std": st.get("null_std"),
+                "n_permutations": n, "metric": st.get("metric"), "best_head": st.get("best_head") or st.get("model"),
+                "heads": {h["name"]: h.get("observed") for h in heads}, "gain_over_chance": gain}
+    best = st.get("best_head") or st.get("model")
+    if len(heads) > 1:
+        listed = ", ".join(f"{h['name']} {h['observed']:.3f}" for h in heads)
+        lead = (f"The best of {len(heads)} classifiers ({listed}) scores {obs:.3f} {metric} on the real labels; "
+                f"the best of them on {n} label shuffles scores {chance:.3f} ± {st.get('null_std', 0):.3f}")
     else:
-        level = "weak"
-        head = "Weak signal: better than chance, but only a little of the way from chance to perfect."
-    return {"level": level, "summary": " ".join(x for x in (head, best_text, test) if x),
-            "p_value": p, "gain_over_chance": gain}
+        lead = (f"{best} scores {obs:.3f} {metric} on the real labels and {chance:.3f} ± {st.get('null_std', 0):.3f} "
+                f"on {n} label shuffles")
+    sentence = f"{lead}: {p_text(p, n)}."
+    if p > ALPHA:
+        k = _n_classes(doc)
+        above = [b for b in _baselines(doc) if k and (_interval(b) or (0, 0))[0] > 1 / k]
+        if above:
+            b = max(above, key=lambda b: b["balanced_accuracy"])
+            low, high = _interval(b)
+            evidence["baseline_above_chance"] = {"name": b["name"], "low": low, "high": high}
+            return Verdict("signal", "inconclusive", "Unclear.",
+                           f"The label-shuffle test finds nothing ({p_text(p, n)}), but {b['name']}'s cross-validated "
+                           f"balanced accuracy {b['balanced_accuracy']:.3f} [{low:.3f}, {high:.3f}] lies above chance "
+                           f"1/{k}. Add {b['name']} to the test's models (--heads) before concluding there is no signal.",
+                           evidence)
+        return Verdict("signal", "none", "No detectable signal.",
+                       "No classifier does better on these labels than on shuffled ones. " + sentence
+                       + " Deep learning cannot find signal where there is only noise.", evidence)
+    if p <= STRONG_ALPHA and gain >= STRONG_GAIN:
+        return Verdict("signal", "strong", "Yes, strong.", sentence, evidence)
+    return Verdict("signal", "weak", "Yes, but weak.",
+                   sentence + " Better than chance, but only a little of the way from chance to perfect.", evidence)
 
 
+def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
+    """How far from chance to perfect: the shuffle statistic against its own chance level (the mean of
+    the max-null), with the best classical baseline's cross-validated score beside it."""
+    best = best_baseline(doc)
+    k = _n_classes(doc)
+    base_text = ""
+    evidence: dict = {}
+    if best is not None:
+        iv = _interval(best)
+        band = f" [{iv[0]:.3f}, {iv[1]:.3f}]" if iv else ""
+        n_base = len(_baselines(doc))
+        of = f", the best of {n_base} classical baselines on the same splits," if n_base > 1 else ""
+        base_text = (f"{best['name']}{of} reaches balanced accuracy (macro recall) {best['balanced_accuracy']:.3f}{band}"
+                     + (f" against 1/{k} = {1 / k:.3f} for guessing" if k else ""))
+        evidence = {"best_baseline": best["name"], "balanced_accuracy": best["balanced_accuracy"],
+                    "interval": list(iv) if iv else None, "accuracy": best.get("accuracy"),
+                    "macro_precision": best.get("macro_precision")}
+    level = signal.level
+    if level is None:
+        if best is None:
+            return Verdict("how_much", None, "", "No classical baseline ran.")
+        return Verdict("how_much", None, "", base_text + ".", evidence)
+    gain = signal.evidence.get("gain_over_chance", 0.0)
+    chance = signal.evidence.get("chance_level")
+    evidence.update({"gain_over_chance": gain, "chance_level": chance, "statistic": signal.evidence.get("observed")})
+    if level == "inconclusive":
+        return Verdict("how_much", "unclear", "Unclear.", "The label-shuffle test finds no signal but a classical "
+                       "baseline scores above chance, so the amount cannot be stated: " + base_text + ".", evidence)
+    if level == "none":
+        text = ("None detectable: no classifier beats shuffled labels, so no baseline is recommended"
+                + (f"; {base_text.split(' reaches')[0]}'s {best['balanced_accuracy']:.3f} is what the best of several "
+                   f"models reaches by chance here ({chance:.3f})" if best is not None else "") + ".")
+        return Verdict("how_much", "none", "None detectable.", text, evidence)
+    share = max(gain, 0.0)
+    size = "large" if gain >= LARGE_GAIN else "moderate" if gain >= STRONG_GAIN else "small"
+    text = (f"The best classifier scores {signal.evidence['observed']:.3f} where the best of them scores {chance:.3f} "
+            f"on shuffled labels: {share:.0%} of the way from chance to perfect.")
+    if base_text:
+        text += f" {base_text}."
+    details = []
+    ceiling = get_path(doc, "signal", "ceiling") or {}
+    cap = ceiling.get("accuracy_ceiling")
+    if cap is not None and best is not None and best.get("accuracy") is not None and cap > best["accuracy"]:
+        details.append(f"The 1-NN error ({ceiling.get('one_nn_error', float('nan')):.3f}) puts a rough ceiling on "
+                       f"accuracy at about {cap:.3f} (Cover-Hart bound).")
+    return Verdict("how_much", size, f"{share:.0%} of the way from chance to perfect.", text, evidence, details)
+
+
+# ------------------------------------------------------------------------------------------ more data
+def _curve_parts(lc: dict) -> list[str]:
+    parts = []
+    for key, words in (("2x", "twice"), ("10x", "ten times")):
+        e = (lc.get("extrapolation") or {}).get(key) or {}
+        if e.get("mean") is not None:
+            band = f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
+            parts.append(f"{e['mean']:.3f}{band} expected with {words} the data")
+    return parts
+
+
+def more_data_verdict(doc: dict) -> Verdict:
+    """``yes`` / ``no`` / ``cannot tell`` from the learning curve's extrapolation."""
+    lc = get_path(doc, "signal", "learning_curve") or {}
+    level = lc.get("more_data_helps")
+    if not lc:
+        return Verdict("more_data", None, "", "The learning curve did not run.")
+    sizes, mean = lc.get("train_sizes") or [], lc.get("mean") or []
+    head = {"yes": "Probably yes.", "no": "Probably not.", "cannot tell": "Cannot tell."}.get(level, "")
+    state = {"yes": "is still rising", "no": "has flattened", "cannot tell": "is too uncertain to extrapolate"}.get(level, "was measured")
+    model = f"{lc['model']}'s learning curve" if lc.get("model") else "The learning curve"
+    evidence = {"model": lc.get("model"), "train_sizes": sizes, "mean": mean, "extrapolation": lc.get("extrapolation")}
+    if not (sizes and mean and mean[-1] is not None):
+        return Verdict("more_data", level, head, f"{model} {state}.", evidence)
+    text = f"{model} {state}: {mean[-1]:.3f} with {sizes[-1]} training series"
+    text += "".join(f"; {p}" for p in _curve_parts(lc)) + "."
+    return Verdict("more_data", level, head, text, evidence)
+
+
+# ------------------------------------------------------------------------------------------ where
+def where_verdict(doc: dict) -> Verdict:
+    """Where in time the classes differ: the timestep map's windows (cluster-corrected when present)."""
+    tmap = get_path(doc, "signal", "timestep_map") or {}
+    if not tmap:
+        return Verdict("where", None, "", "The timestep map did not run.")
+    clusters = dict_items(tmap.get("clusters"))
+    use_clusters = "clusters" in tmap
+    if use_clusters:
+        alpha = tmap.get("cluster_alpha") or ALPHA
+        windows = [w for w in clusters if (w.get("p_value") if w.get("p_value") is not None else 1) <= alpha]
+        how = f"cluster-based permutation test, family-wise error {alpha:g} per window"
+    else:
+        alpha = tmap.get("alpha") or ALPHA
+        windows = dict_items(tmap.get("significant_windows"))
+        how = f"Benjamini-Hochberg q < {alpha:g} per cell"
+    windows = [w for w in windows if all(w.get(k) is not None for k in ("channel", "start", "stop"))]
+    qv = tmap.get("q_value")
+    n_steps = len(qv) if isinstance(qv, list) else 0
+    n_channels = len(qv[0]) if n_steps and isinstance(qv[0], list) else None
+    details = _attribution_agreement(doc)
+    evidence = {"method": how, "windows": [{k: w.get(k) for k in ("channel", "start", "stop", "p_value", "min_q")}
+                                             for w in windows]}
+    if not windows:
+        return Verdict("where", "nowhere", "Nowhere in particular.",
+                       f"No timestep window differs between classes ({how}).", evidence, details)
+    channels = sorted({int(w["channel"]) for w in windows})
+    covered: set[int] = set()
+    for w in windows:
+        covered.update(range(int(w["start"]), int(w["stop"])))
+    spread = bool(n_steps) and len(covered) >= 2 / 3 * n_steps
+    key = (lambda w: w.get("p_value") if w.get("p_value") is not None else 1.0) if use_clusters else \
+          (lambda w: w.get("min_q") if w.get("min_q") is not None else 1.0)
+    strongest = ", ".join(f"channel {int(w['channel'])} (steps {int(w['start'])}-{int(w['stop']) - 1})"
+                          for w in sorted(windows, key=key)[:3])
+    on = f"on {len(channels)} of {n_channels} channels" if n_channels else f"on {len(channels)} channel(s)"
+    first, last = min(int(w["start"]) for w in windows), max(int(w["stop"]) for w in windows) - 1
+    text = (f"{len(windows)} window{'s' if len(windows) > 1 else ''} {on}, steps {first}-{last} ({how}). "
+            f"Strongest: {strongest}.")
+    head = "Throughout the series." if spread else f"In {len(windows)} window{'s' if len(windows) > 1 else ''}."
+    return Verdict("where", "throughout" if spread else "windows", head, text, evidence, details)
+
+
+def _attribution_agreement(doc: dict) -> list[str]:
+    """One line for the first model whose attributions were compared with the timestep map."""
+    lines: dict[str, list[str]] = {}
+    for a in dict_items(doc.get("attribution")):
+        tau = get_path(a, "agreement", "kendall_tau_vs_timestep_map")
+        if tau is not None and a.get("method") != "attention":
+            lines.setdefault(str(a.get("model")), []).append(f"{tau:.2f} ({str(a.get('method')).replace('_', ' ')})")
+    return [f"{model}'s attributions rank timesteps like this map to a Kendall tau of {' and '.join(taus)}."
+            for model, taus in list(lines.items())[:1]]
+
+
+# ------------------------------------------------------------------------------------------ classes
 def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
     """Which classes the best baseline tells apart from the rest (one-vs-rest).
 
@@ -79,124 +315,25 @@ def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
     return rows
 
 
-def more_data_verdict(curve: dict) -> dict:
-    helps = curve.get("more_data_helps")
-    ext = curve.get("extrapolation") or {}
-    mean = curve.get("mean") or []
-    last = mean[-1] if mean else None
-    parts = []
-    for key in ("2x", "10x"):
-        e = ext.get(key)
-        if e and e.get("mean") is not None:
-            parts.append(f"{key} the data: {e['mean']:.3f} [{e['low']:.3f}, {e['high']:.3f}]")
-    now = f"now {last:.3f}" if last is not None else ""
-    detail = "; ".join(x for x in [now] + parts if x)
-    words = {"yes": "More data would likely help", "no": "More data would likely not help",
-             "cannot tell": "Cannot tell whether more data would help"}.get(helps, "No learning-curve verdict")
-    return {"level": helps, "summary": f"{words} (extrapolated learning curve: {detail})." if detail else f"{words}."}
+# ------------------------------------------------------------------------------------------ all of it
+def decide(doc: dict) -> dict[str, dict]:
+    """The ``verdicts`` section: every answer, decided from the document's numbers."""
+    from diagnose.verdict_deep import attention_verdict, deep_verdict
 
-
-def _is_attention(name: str) -> bool:
-    return "attention" in name or name == "transformer"
-
-
-PLAIN = "bilstm"  # the attention models' plain counterpart in the zoo: the same BiLSTM stack, no attention
-NEGLIGIBLE = 0.01  # the width of "practically equivalent" when a comparison carries no ROPE (stats.DEFAULT_ROPE)
-
-
-def _points(x: float) -> str:
-    """A score difference in percentage points, signed, never "-0.0"."""
-    value = round(100 * x, 1)
-    return f"{value if value != 0 else 0.0:+.1f}"
-
-
-def _attention_outcome(c: dict) -> str:
-    """``helps`` / ``adds nothing`` / ``hurts`` for one attention-vs-plain comparison."""
-    p = c.get("p_value")
-    if (c.get("p_equivalent") or 0) >= 0.5 or (p if p is not None else 1.0) > ALPHA:
-        return "adds nothing"
-    return "helps" if c["mean_difference"] > 0 else "hurts"
-
-
-def _comparison_sentence(c: dict, subject: str) -> str:
-    metric = str(c.get("metric") or "balanced_accuracy").replace("_", " ")
-    head = f"{subject} changes {metric} by {_points(c['mean_difference'])} points"
-    if c.get("ci_low") is not None and c.get("ci_high") is not None:
-        head += f" [{_points(c['ci_low'])}, {_points(c['ci_high'])}]"
-    head += " against the plain BiLSTM"
-    p, p_eq = c.get("p_value"), c.get("p_equivalent")
-    p_text = f"p = {p:.2g}" if p is not None else ""
-
-    def both(*parts: str) -> str:
-        return ", ".join(x for x in parts if x)
-
-    outcome = _attention_outcome(c)
-    if outcome == "helps":
-        tail = f"attention is better ({both(p_text, _prob('P(attention better)', c.get('p_a_better')))})"
-    elif outcome == "hurts":
-        tail = f"attention is worse ({both(p_text, _prob('P(plain better)', c.get('p_b_better')))})"
-    elif p_eq is not None and p_eq >= 0.5:
-        rope = c.get("rope") or NEGLIGIBLE
-        width = f"{100 * rope:g} point{'' if 100 * rope == 1 else 's'}"
-        tail = f"practically no difference ({_prob('P(equivalent)', p_eq)}, equivalent meaning within ±{width})"
-    else:
-        tail = "no clear difference" + (f" ({p_text})" if p_text else "")
-        if p_eq is not None:
-            tail += f", though too uncertain to call them equivalent ({_prob('P(equivalent)', p_eq)})"
-    return f"{head}: {tail}."
-
-
-def _prob(label: str, p) -> str:
-    return f"{label} = {p:.2f}" if p is not None else ""
-
-
-def _weights_sentence(a: dict, subject: str) -> str:
-    """What an attention diagnostic says, in one sentence."""
-    entropy, ratio, delta = a.get("normalized_entropy"), a.get("max_weight_ratio"), a.get("uniform_ablation_delta")
-    shape = ", ".join(x for x in (f"entropy {entropy:.2f} of uniform" if entropy is not None else "",
-                                   f"largest weight {ratio:.2f}x uniform" if ratio is not None else "") if x)
-    text = f"{subject} {'near-uniform' if a.get('status') == 'warn' else 'focused'}" + (f" ({shape})" if shape else "")
-    if delta is not None:
-        metric = str(a.get("metric") or "balanced_accuracy").replace("_", " ")
-        text += f": replacing them by uniform weights changes {metric} by {_points(delta)} points"
-    return text + "."
-
-
-def attention_verdict(doc: dict) -> dict:
-    """One paragraph: does attention change the score, are its weights informative, does it look elsewhere.
-
-    ``level`` is ``helps`` when an attention model beats its plain BiLSTM counterpart (corrected t at
-    :data:`ALPHA`, outside the ROPE), ``hurts`` when every one is worse, else ``adds nothing``; ``None``
-    when no attention model was compared with the plain one.
-    """
-    deep = doc.get("deep") or {}
-    comps = [c for c in deep.get("comparisons") or [] if isinstance(c, dict) and c.get("b") == PLAIN
-             and _is_attention(str(c.get("a"))) and c.get("mean_difference") is not None]
-    diags = [a for a in deep.get("attention") or [] if isinstance(a, dict)]
-    names = sorted({str(c["a"]) for c in comps} | {str(a.get("model")) for a in diags})
-    single = len(names) <= 1
-
-    sentences = [_comparison_sentence(c, "Attention" if single else f"Attention ({c['a']})") for c in comps]
-    for a in diags:
-        subject = ("Its weights are" if single and len(diags) == 1
-                   else f"The weights of {a.get('model')}'s {a.get('layer')} layer are")
-        sentences.append(_weights_sentence(a, subject))
-    key = f"kendall_tau_vs_{PLAIN}"
-    for model in names:
-        taus = [(str(att.get("method", "?")).replace("_", " "), att["agreement"][key]) for att in doc.get("attribution") or []
-                if isinstance(att, dict) and att.get("model") == model and (att.get("agreement") or {}).get(key) is not None]
-        if taus:
-            listed = " and ".join(f"{tau:.2f} ({method})" for method, tau in taus)
-            subject = "Its attributions rank" if single else f"The attributions of {model} rank"
-            sentences.append(f"{subject} timesteps like the plain BiLSTM's to a Kendall tau of {listed}, "
-                             "where 1 means the same order.")
-    if not sentences:
-        return {"level": None, "summary": "No attention model was compared."}
-    outcomes = [_attention_outcome(c) for c in comps]
-    level = None
-    if outcomes:
-        level = "helps" if "helps" in outcomes else ("hurts" if all(o == "hurts" for o in outcomes) else "adds nothing")
-    return {"level": level, "summary": " ".join(sentences)}
+    out: dict[str, Verdict] = {}
+    sig = doc.get("signal") or {}
+    if sig:
+        out["signal"] = signal_verdict(doc)
+        out["how_much"] = how_much_verdict(doc, out["signal"])
+        if sig.get("learning_curve"):
+            out["more_data"] = more_data_verdict(doc)
+        if sig.get("timestep_map"):
+            out["where"] = where_verdict(doc)
+    if doc.get("deep"):
+        out["deep"] = deep_verdict(doc)
+        out["attention"] = attention_verdict(doc)
+    order = list(QUESTIONS)
+    return {k: out[k].to_dict() for k in sorted(out, key=order.index)}
 
 
 def _finding(message) -> str:
@@ -204,62 +341,59 @@ def _finding(message) -> str:
     return str(message or "").split(": ", 1)[0]
 
 
-def _curve_evidence(lc: dict) -> str:
-    """``"minirocket's learning curve: 0.993 at 480 series; 2x the data 0.996 [0.993, 0.998]; ..."``."""
-    sizes, mean = lc.get("train_sizes") or [], lc.get("mean") or []
-    parts = []
-    if sizes and mean and mean[-1] is not None:
-        parts.append(f"{mean[-1]:.3f} at {sizes[-1]} training series")
-    for key in ("2x", "10x"):
-        e = (lc.get("extrapolation") or {}).get(key) or {}
-        if e.get("mean") is not None:
-            band = f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
-            parts.append(f"{key} the data: {e['mean']:.3f}{band}")
-    model = f"{lc['model']}'s " if lc.get("model") else ""
-    return f"{model}learning curve: {'; '.join(parts)}" if parts else ""
+HEALTH_ADVICE = (
+    ("class_imbalance", "class_weights", "Train with balanced class weights and judge models by macro recall "
+     "(balanced accuracy) and macro precision, not accuracy."),
+    ("mask_collision", "mask_value", "Real timesteps are all-zero, so Masking(0.0) drops them as padding: pad "
+     "with a value that never occurs (e.g. -999 with Masking(-999)) or pass lengths instead of a mask."),
+    ("length_leak", "length_leak", "The series length alone predicts the label: make sure this is real and "
+     "not an artefact of recording; otherwise crop or resample series to a common length."),
+    ("duplicates", "duplicates", "Remove duplicated series and resolve conflicting labels; conflicts cap the "
+     "reachable accuracy."),
+    ("channel_scale", "standardise", "Standardise each channel (on training data only): scales differ by orders of magnitude."),
+    ("constant_channels", "constant_channels", "Drop the constant channels."),
+    ("train_test_overlap", "overlap", "The same series sit in the original train and test parts: deduplicate before trusting test scores."),
+)
 
 
-def recommendations(doc: dict) -> list[dict]:
-    """What to do next, each ``{"id", "text", "evidence"}``: the advice, and the numbers it rests on."""
+def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
+    """What to do next, each ``{"id", "text", "evidence"}``, derived from ``verdicts`` so that no advice
+    contradicts an answer: no baseline, more data or class advice when there is no detectable signal."""
+    from diagnose.verdict_deep import deep_recommendations
+
     recs: list[dict] = []
-    health = {r["check"]: r for r in doc.get("health") or [] if isinstance(r, dict) and "check" in r}
-    sig = doc.get("signal") or {}
-    verdict = (sig.get("verdict") or {}).get("level")
 
     def add(id_, text, evidence=""):
         recs.append({"id": id_, "text": text, "evidence": evidence})
 
-    if verdict == "none":
-        st = sig.get("shuffle_test") or {}
-        evidence = (f"label-shuffle test: {st['model']} scores {st['observed']:.3f} on the real labels and "
-                    f"{st['null_mean']:.3f} on shuffled ones, p = {st['p_value']:.3g}"
-                    if all(st.get(k) is not None for k in ("model", "observed", "null_mean", "p_value")) else "")
+    signal = verdicts.get("signal") or {}
+    level = signal.get("level")
+    ev = signal.get("evidence") or {}
+    if level == "none":
         add("no_signal", "Stop tuning architectures: no model beats shuffled labels. Check the labels, "
-            "the features recorded and the alignment of series and labels before training anything deeper.", evidence)
-    for check, rec_id, text in (
-        ("class_imbalance", "class_weights", "Train with balanced class weights and judge models by macro recall "
-         "(balanced accuracy) and macro precision, not accuracy."),
-        ("mask_collision", "mask_value", "Real timesteps are all-zero, so Masking(0.0) drops them as padding: pad "
-         "with a value that never occurs (e.g. -999 with Masking(-999)) or pass lengths instead of a mask."),
-        ("length_leak", "length_leak", "The series length alone predicts the label: make sure this is real and "
-         "not an artefact of recording; otherwise crop or resample series to a common length."),
-        ("duplicates", "duplicates", "Remove duplicated series and resolve conflicting labels; conflicts cap the "
-         "reachable accuracy."),
-        ("channel_scale", "standardise", "Standardise each channel (on training data only): scales differ by orders of magnitude."),
-        ("constant_channels", "constant_channels", "Drop the constant channels."),
-        ("train_test_overlap", "overlap", "The same series sit in the original train and test parts: deduplicate before trusting test scores."),
-    ):
+            "the features recorded and the alignment of series and labels before training anything deeper.",
+            f"label-shuffle test: best of {len(ev.get('heads') or {}) or 1} classifiers {ev.get('observed', 0):.3f} on the "
+            f"real labels against {ev.get('chance_level', 0):.3f} on shuffled ones, p = {ev.get('p_value', 1):.3g}")
+    elif level == "inconclusive":
+        b = ev.get("baseline_above_chance") or {}
+        add("inconclusive", f"Rerun the label-shuffle test with {b.get('name')} among its models (--heads) and more "
+            "permutations before deciding whether the data hold signal.",
+            f"{b.get('name')}: [{b.get('low', 0):.3f}, {b.get('high', 0):.3f}] balanced accuracy; shuffle test p = {ev.get('p_value', 1):.3g}")
+    health = {r["check"]: r for r in dict_items(doc.get("health")) if "check" in r}
+    for check, rec_id, text in HEALTH_ADVICE:
         r = health.get(check)
         if r and r.get("status") in ("warn", "fail"):
             add(rec_id, text, _finding(r.get("message")))
-    lc = sig.get("learning_curve")
-    if lc and lc.get("more_data_helps") == "yes":
-        add("more_data", "Collect more labelled series: the learning curve is still rising.", _curve_evidence(lc))
-    elif lc and lc.get("more_data_helps") == "no":
+    found = level in ("weak", "strong")
+    more = verdicts.get("more_data") or {}
+    curve = "; ".join(x for x in [more.get("sentence", "").rstrip(".")] if x)
+    if found and more.get("level") == "yes":
+        add("more_data", "Collect more labelled series: the learning curve is still rising.", curve)
+    elif found and more.get("level") == "no":
         add("no_more_data", "More series of the same kind will not help much: the learning curve has flattened; "
-            "look for new information (channels, context, better labels) instead.", _curve_evidence(lc))
-    weak = [c for c in sig.get("separable_classes") or [] if isinstance(c, dict) and not c.get("separable")]
-    if weak and verdict != "none":
+            "look for new information (channels, context, better labels) instead.", curve)
+    weak = [c for c in dict_items(get_path(doc, "signal", "separable_classes")) if not c.get("separable")]
+    if weak and found:
         names = ", ".join(str(c["class"]) for c in weak)
         subject = f"Class {names} is" if len(weak) == 1 else f"Classes {names} are"
         fix = ("merge it with the class it is confused with, or collect more of it" if len(weak) == 1
@@ -268,29 +402,12 @@ def recommendations(doc: dict) -> list[dict]:
             "one-vs-rest Fisher tests on the best baseline's cross-validated predictions, BH q > "
             f"{SEPARABLE_Q:g} (" + ", ".join(f"{c['class']}: q = {c.get('q_value', float('nan')):.2g}" for c in weak[:5])
             + (", ..." if len(weak) > 5 else "") + ")")
-    deep = doc.get("deep") or {}
-    best = next((b for b in sig.get("baselines") or [] if b.get("name") == sig.get("best_baseline")), None)
-    models = [m for m in deep.get("models") or [] if m.get("balanced_accuracy") is not None]
-    if best and models:
-        top = max(models, key=lambda m: m["balanced_accuracy"])
-        if top["balanced_accuracy"] <= best["balanced_accuracy"]:
-            comp = next((c for c in deep.get("comparisons") or [] if c.get("a") == top["name"] and c.get("b") == best["name"]
-                         and c.get("ci_low") is not None and c.get("ci_high") is not None), None)
-            evidence = (f"{top['name']} - {best['name']}: {_points(comp['mean_difference'])} points "
-                        f"[{_points(comp['ci_low'])}, {_points(comp['ci_high'])}] balanced accuracy, paired over "
-                        "the same splits" if comp else "")
-            add("use_baseline", f"Prefer {best['name']}: the best deep model ({top['name']}, "
-                f"{top['balanced_accuracy']:.3f} balanced accuracy) does not beat it ({best['balanced_accuracy']:.3f}); "
-                "spend effort on data rather than architectures.", evidence)
-    for a in deep.get("attention") or []:
-        if isinstance(a, dict) and a.get("status") == "warn":
-            fix = ("drop attention_activation='sigmoid' (use None) or switch to attention pooling"
-                   if str(a.get("activation")) == "sigmoid" else "switch to attention pooling or drop the layer")
-            parts = [f"entropy {a['normalized_entropy']:.3f} of uniform" if a.get("normalized_entropy") is not None else "",
-                     f"largest weight {a['max_weight_ratio']:.2f}x uniform" if a.get("max_weight_ratio") is not None else "",
-                     f"uniform weights change the score by {_points(a['uniform_ablation_delta'])} points"
-                     if a.get("uniform_ablation_delta") is not None else ""]
-            add("attention_uniform", f"{a.get('model')}: the attention weights are near-uniform, so the layer only "
-                f"averages; {fix}.", "; ".join(x for x in parts if x))
-            break
+    for rec in deep_recommendations(doc, verdicts):
+        if rec["id"] == "use_baseline" and not found:
+            continue  # no baseline is recommended when there is no signal to model
+        recs.append(rec)
     return recs
+
+
+__all__ = ["Verdict", "decide", "recommendations", "signal_verdict", "how_much_verdict", "more_data_verdict",
+           "where_verdict", "separable_classes", "best_baseline", "points", "QUESTIONS"]

@@ -121,12 +121,22 @@ def shuffle_section(doc: dict) -> dict:
     st = as_dict(as_dict(doc.get("signal")).get("shuffle_test"))
     s = _section("shuffle_test", "Label-shuffle test", doc, ("shuffle_test",), bool(st))
     if st:
+        heads = dict_items(st.get("heads"))
+        statistic = (f"the best of {len(heads)} classifiers (max-T: every shuffle is scored by every classifier and "
+                     "the best is kept, so choosing the best is part of the test)" if len(heads) > 1
+                     else str(st.get("model", MISSING)))
         s["paragraphs"].append(
-            f"{st.get('model', MISSING)} scored {num(st.get('observed'))} {words(st.get('metric', 'balanced_accuracy'))} "
+            f"Statistic: {statistic}. It scored {num(st.get('observed'))} {words(st.get('metric', 'balanced_accuracy'))} "
             f"on the real labels and {num(st.get('null_mean'))} ± {num(st.get('null_std'))} on "
             f"{num(st.get('n_permutations'))} label shuffles: p = {pval(st.get('p_value'))}, "
             f"effect size {num(st.get('effect_size'), 1)} null standard deviations "
             f"(method: {st.get('method', MISSING)}). p = (shuffles scoring at least the observed + 1) / (shuffles + 1).")
+        if len(heads) > 1:
+            rows = [[str(h.get("name", MISSING)), num(h.get("observed")), f"{num(h.get('null_mean'))} ± {num(h.get('null_std'))}",
+                     pval(h.get("p_value")), pval(h.get("p_adjusted"))] for h in heads]
+            s["tables"].append(_table(["Classifier", "Real labels", "Shuffled labels", "Own p", "Max-T adjusted p"], rows,
+                                      note="Own p holds for one classifier alone; the adjusted p (Westfall-Young "
+                                           "single-step max-T) controls the family-wise error over all of them."))
         s["figures"].append("shuffle_test")
     return s
 
@@ -224,10 +234,8 @@ def comparisons_section(doc: dict) -> dict:
 
 
 def _outcome(c: dict) -> str:
-    """The comparison's verdict without the pair and the difference the row already shows."""
-    text = str(c.get("verdict", ""))
-    head, sep, rest = text.partition("; ")
-    return rest if sep and " points " in head else text
+    """The comparison's conclusion (the row already shows the pair and the difference)."""
+    return str(c.get("outcome") or c.get("verdict") or "")
 
 
 def attention_section(doc: dict) -> dict:

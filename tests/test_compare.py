@@ -39,7 +39,7 @@ def run(data, tmp_path_factory):
 
     calls = []
     cache = Cache(tmp_path_factory.mktemp("units"), namespace="test")
-    result = compare_models(data, MODELS + [flat_dense], folds=FOLDS, seeds=1, epochs=2, baseline="chance_prior",
+    result = compare_models(data, MODELS + [flat_dense], folds=FOLDS, seeds=1, epochs=2, baseline="chance_prior", min_updates=0,
                             hyper=HYPER, batch_size=BATCH, random_state=3, progress=lambda *a: calls.append(a),
                             executor=Executor("inprocess", cache=cache))
     return result, calls, cache
@@ -56,11 +56,15 @@ def test_every_model_is_scored_on_every_split(run):
     assert all(m["kind"] == "deep" and m["device"] and m["train_seconds"] > 0 for m in result.models)
 
 
-def test_each_deep_model_is_compared_with_bilstm_and_the_baseline(run):
+def test_attention_models_meet_their_plain_counterpart_and_every_model_the_baseline(run):
     result, _, _ = run
     pairs = [(c.a, c.b) for c in result.comparisons]
-    assert pairs == [("bilstm_attention", "bilstm"), ("flat_dense", "bilstm"), ("bilstm", "chance_prior"),
+    assert result.references == {"bilstm": None, "bilstm_attention": "bilstm", "flat_dense": None}
+    assert pairs == [("bilstm_attention", "bilstm"), ("bilstm", "chance_prior"),
                      ("bilstm_attention", "chance_prior"), ("flat_dense", "chance_prior")]
+    structure = {m["name"]: m["structure"] for m in result.models}
+    assert structure["bilstm_attention"]["has_attention"] and not structure["bilstm"]["has_attention"]
+    assert structure["bilstm_attention"]["signature"] == structure["bilstm"]["signature"]
 
 
 def test_comparison_uses_the_paired_fold_scores(run):
@@ -89,7 +93,7 @@ def test_attention_is_diagnosed_only_for_models_with_attention_layers(run):
 
 def test_progress_counts_every_unit_once(run):
     _, calls, _ = run
-    total = FOLDS + 3 * FOLDS  # baseline splits + (model, split, seed) units
+    total = FOLDS + 3 + 3 * FOLDS  # baseline splits + one structure unit per model + (model, split, seed) units
     assert calls[0][:2] == (0, total) and calls[-1][:2] == (total, total)
     done = [c[0] for c in calls]
     assert done == sorted(done) and all(c[1] == total for c in calls)
@@ -112,7 +116,7 @@ def test_resumed_run_reads_every_unit_from_the_cache_and_gives_the_same_numbers(
 
     first, _, cache = run
     executor = Executor("inprocess", cache=cache)
-    again = compare_models(data, MODELS + [flat_dense], folds=FOLDS, seeds=1, epochs=2, baseline="chance_prior",
+    again = compare_models(data, MODELS + [flat_dense], folds=FOLDS, seeds=1, epochs=2, baseline="chance_prior", min_updates=0,
                            hyper=HYPER, batch_size=BATCH, random_state=3, executor=executor)
     assert executor.computed == 0
     strip = lambda d: [{k: v for k, v in m.items() if k not in ("fit_seconds", "train_seconds")} for m in d]  # noqa: E731
@@ -190,12 +194,11 @@ def test_original_split_trains_once_and_compares_with_mcnemar(data):
 
     split = np.where(np.arange(data.n_series) % 3 == 0, "test", "train")
     ds = type(data)(data.X, data.y, lengths=data.lengths, name="split", meta={"split": split})
-    result = compare_models(ds, ["bilstm", flat_dense], split="original", seeds=1, epochs=2, baseline="logistic",
+    result = compare_models(ds, ["bilstm", flat_dense], split="original", seeds=1, epochs=2, baseline="logistic", min_updates=0,
                             hyper=HYPER, batch_size=BATCH, random_state=0)
     assert all(len(m["fold_scores"]["accuracy"]) == 1 and m["n_test"] == 20 for m in result.models)
     assert result.config["split"] == "original"
-    assert {(c.a, c.b) for c in result.comparisons} == {("flat_dense", "bilstm"), ("bilstm", "logistic"),
-                                                         ("flat_dense", "logistic")}
+    assert {(c.a, c.b) for c in result.comparisons} == {("bilstm", "logistic"), ("flat_dense", "logistic")}
     assert all("McNemar" in c.method and c.p_equivalent is None for c in result.comparisons)
 
 

@@ -136,7 +136,7 @@ def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = ("shap", "integrated_gradients",
                    "occlusion", "attention"), samples: int = 100, epochs: int = 30, seed: int = 0,
-                   hyper: dict | None = None, timestep_map: Any = None,
+                   hyper: dict | None = None, timestep_map: Any = None, references: dict | None = None,
                    progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """Train each model on 75 % of the data, explain held-out series, score faithfulness and agreement.
 
@@ -153,6 +153,8 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
     hyper : options for the deep models: one dict for all, or ``{model name: dict}``.
     timestep_map : the ``signal.timestep_map`` section (or TimestepMap, or ``(T, C)`` statistic)
         for the agreement with the classical per-step test.
+    references : ``{model: reference model}``: a model's attributions are compared with its reference's
+        (the same stack without attention) when both are explained.
     progress : ``progress(done, total)`` after each (model, method).
 
     Returns
@@ -160,7 +162,7 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
     list of dict, the Diagnosis document's ``attribution`` section: ``model``, ``method``,
     ``timestep_importance`` [T], ``channel_importance`` [C], ``class_timestep_importance``
     {class label: [T]}, ``faithfulness`` {aopc, random_aopc}, ``completeness`` (IG),
-    ``agreement`` {``kendall_tau_vs_bilstm``, ``kendall_tau_vs_timestep_map``,
+    ``agreement`` {``kendall_tau_vs_reference`` (with ``reference`` naming it), ``kendall_tau_vs_timestep_map``,
     ``kendall_tau_vs_<method>``}, ``explained_series``, ``seconds``.
     """
     from diagnose.results import to_jsonable
@@ -209,8 +211,10 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
     for row in rows:
         mine = profiles[(row["model"], row["method"])]
         agreement = {}
-        if row["model"] != "bilstm" and ("bilstm", row["method"]) in profiles:
-            agreement["kendall_tau_vs_bilstm"] = kendall_tau(mine, profiles[("bilstm", row["method"])])
+        ref = (references or {}).get(row["model"])
+        if ref is not None and (ref, row["method"]) in profiles:
+            agreement["kendall_tau_vs_reference"] = kendall_tau(mine, profiles[(ref, row["method"])])
+            row["reference"] = ref
         if map_profile is not None:
             agreement["kendall_tau_vs_timestep_map"] = kendall_tau(mine, map_profile)
         for other in methods:

@@ -24,6 +24,8 @@ from diagnose.models import zoo  # noqa: E402
 from diagnose.models.backend import backend_name, device  # noqa: E402
 
 DEFAULT_LEARNING_RATE = 1e-3  # Adam's default
+MIN_VALIDATION = 40  # series held out for early stopping at least (when the data allow): a stable val loss
+MAX_VALIDATION_FRACTION = 0.3
 
 
 def real_steps(X: np.ndarray) -> np.ndarray:
@@ -66,6 +68,7 @@ class TrainedModel:
     backend: str
     history: dict[str, list[float]] = field(default_factory=dict)
     batch_size: int = 64
+    record: dict = field(default_factory=dict)  # how training went: see fit(), Returns
 
     def standardise(self, X: np.ndarray) -> np.ndarray:
         """Apply the training standardisation; padded (all-zero) steps stay 0."""
@@ -91,13 +94,20 @@ def balanced_class_weight(y: np.ndarray, n_classes: int) -> dict[int, float]:
 
 
 def _validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Stratified (train, validation) indices, or None when the data are too small to hold one out."""
+    """Stratified (train, validation) indices, or None when the data are too small to hold one out.
+
+    The validation part holds ``fraction`` of the series, but at least :data:`MIN_VALIDATION` (and two
+    per class) when that stays within :data:`MAX_VALIDATION_FRACTION`, so its loss is stable enough to
+    stop on.
+    """
     from sklearn.model_selection import StratifiedShuffleSplit
 
     if not fraction:
         return None
     classes = np.unique(y)
+    floor = max(MIN_VALIDATION, 2 * len(classes))
     n_val = int(round(fraction * len(y)))
+    n_val = max(n_val, min(floor, int(MAX_VALIDATION_FRACTION * len(y))))
     if np.bincount(y)[classes].min() < 2 or n_val < len(classes) or len(y) - n_val < len(classes):
         return None
     split = StratifiedShuffleSplit(n_splits=1, test_size=n_val, random_state=seed)
@@ -118,9 +128,19 @@ def _resolve(model: str | Callable | Any, input_shape, n_classes: int, hyper: di
     raise DataError(f"model must be a zoo name, 'file.py:fn', a builder or a keras.Model; got {type(model).__name__}")
 
 
+def build_model(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict | None = None) -> tuple[str, Any]:
+    """``(name, keras.Model)`` for a zoo name, ``"file.py:fn"``, a builder or a ``keras.Model`` (uncompiled).
+
+    ``hyper`` may hold the training options ``learning_rate`` / ``lr``; they are not passed to the model.
+    """
+    hyper = {k: v for k, v in (hyper or {}).items() if k not in ("learning_rate", "lr")}
+    return _resolve(model, input_shape, n_classes, hyper)
+
+
 def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *, n_classes: int,
         epochs: int = 30, batch_size: int = 64, seed: int = 0, class_weight: str | None = "balanced",
-        validation_fraction: float = 0.15, patience: int = 5, hyper: dict | None = None) -> TrainedModel:
+        validation_fraction: float = 0.15, patience: int = 5, hyper: dict | None = None,
+        min_updates: int = 0, patience_updates: int = 0) -> TrainedModel:
     """Standardise, build, compile and train a model; return it with its training record.
 
     Parameters
@@ -134,13 +154,23 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
     seed : seeds Keras, NumPy and Python (``keras.utils.set_random_seed``) and the validation split.
     class_weight : ``"balanced"`` or ``None``.
     validation_fraction : share held out (stratified) for early stopping on validation loss, best
-        weights restored; 0, or too few series per class, trains all ``epochs`` on everything.
-    patience : epochs without improvement before stopping.
+        weights restored; 0, or too few series per class, trains all ``epochs`` on everything. At least
+        :data:`MIN_VALIDATION` series are held out when that stays within 30% of the data.
+    patience : epochs without improvement before stopping (at least).
     hyper : model options (``units``, ``depth``, ``dropout`` ...) plus ``learning_rate``.
+    min_updates : at least this many optimizer updates: ``epochs`` is raised to
+        ``ceil(min_updates / updates_per_epoch)`` when it would give fewer (0: ``epochs`` as given).
+    patience_updates : patience counted in updates: ``patience`` is raised to
+        ``ceil(patience_updates / updates_per_epoch)`` epochs.
 
     Returns
     -------
     TrainedModel
+        ``record`` holds ``epochs_budget`` (the epoch cap used), ``epochs_run``, ``updates_per_epoch``,
+        ``updates``, ``patience_epochs``, ``restored_epoch`` (1-based epoch of the weights kept: the
+        best validation loss), ``stopped_early`` and ``still_improving`` (training ran to its cap with
+        the best validation loss in its last few epochs: more training would probably help; None
+        without a validation split).
     """
     X_train = np.asarray(X_train, dtype=np.float32)
     y_train = np.asarray(y_train)
@@ -165,16 +195,43 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
     if split is not None:
         train_idx, val_idx = split
         validation = (Xs[val_idx], y_train[val_idx])
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
-                                                       restore_best_weights=True))
+    per_epoch = int(np.ceil(len(train_idx) / batch_size))
+    budget = max(int(epochs), int(np.ceil(min_updates / per_epoch)) if min_updates else 0)
+    patience_epochs = max(int(patience), int(np.ceil(patience_updates / per_epoch)) if patience_updates else 0)
+    stopper = None
+    if validation is not None:
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience_epochs, restore_best_weights=True)
+        callbacks.append(stopper)
     weights = balanced_class_weight(y_train[train_idx], n_classes) if class_weight == "balanced" else None
 
     start = time.perf_counter()
-    record = net.fit(Xs[train_idx], y_train[train_idx], epochs=epochs, batch_size=batch_size,
+    fitted = net.fit(Xs[train_idx], y_train[train_idx], epochs=budget, batch_size=batch_size,
                      validation_data=validation, class_weight=weights, callbacks=callbacks,
                      shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
-    history = {k: [float(v) for v in vals] for k, vals in record.history.items()}
+    history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
+    record = training_record(history, budget=budget, per_epoch=per_epoch, patience_epochs=patience_epochs,
+                             stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0))
     return TrainedModel(name=name, model=net, standardiser=standardiser, n_classes=n_classes,
-                        epochs_run=len(history.get("loss", [])), train_seconds=seconds, device=device(),
-                        backend=backend_name(), history=history, batch_size=batch_size)
+                        epochs_run=record["epochs_run"], train_seconds=seconds, device=device(),
+                        backend=backend_name(), history=history, batch_size=batch_size, record=record)
+
+
+def training_record(history: dict[str, list[float]], *, budget: int, per_epoch: int, patience_epochs: int,
+                    stopped_early: bool) -> dict:
+    """How a training run went, from its Keras history: budget, updates, restored epoch, still improving?
+
+    ``still_improving`` is True when the run used its whole epoch budget (no early stop) and its best
+    validation loss fell in the last ``max(2, patience_epochs // 2)`` epochs: the weights kept come from
+    the end of training, so more updates would probably still lower the loss. None without validation.
+    """
+    epochs_run = len(history.get("loss", []))
+    val = history.get("val_loss")
+    restored = still = None
+    if val:
+        restored = int(np.nanargmin(val)) + 1
+        tail = max(2, patience_epochs // 2)
+        still = bool(not stopped_early and restored > epochs_run - tail)
+    return {"epochs_budget": int(budget), "epochs_run": epochs_run, "updates_per_epoch": int(per_epoch),
+            "updates": int(epochs_run * per_epoch), "patience_epochs": int(patience_epochs),
+            "restored_epoch": restored, "stopped_early": bool(stopped_early), "still_improving": still}

@@ -1,0 +1,189 @@
+"""Every answer decided once, in diagnose.verdict, and never fooled by one model's blind spot (issue 11)."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diagnose import synthetic
+from diagnose.diagnosis import Config, run_signal_document
+from diagnose.verdict import decide, recommendations
+
+FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
+def _signal_doc(ds, seed=0, permutations=99, baselines=("chance_prior", "logistic")) -> dict:
+    cfg = Config(seed=seed, permutations=permutations, baselines=list(baselines), learning_curve=False)
+    out = run_signal_document(ds, cfg)
+    assert not out["errors"], out["errors"]
+    return out
+
+
+# --- is there signal: no single representation decides -------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda: synthetic.level(amplitude=0.2, seed=1),           # classes differ only in a channel's level
+    lambda: synthetic.frequency(n=120, amplitude=0.5, seed=0),  # only in frequency
+    lambda: synthetic.bump(n=120, T=30, start=10, stop=20, amplitude=0.6, seed=0),  # a planted bump
+    lambda: synthetic.shift(n=120, T=40, seed=0),             # only in timing
+], ids=["level", "frequency", "bump", "shift"])
+def test_signal_is_found_wherever_some_classifier_finds_it_on_its_own(make):
+    out = _signal_doc(make())
+    st = out["signal"]["shuffle_test"]
+    assert min(h["p_value"] for h in st["heads"]) <= 0.05
+    assert out["verdicts"]["signal"]["level"] in ("weak", "strong")
+    assert out["verdicts"]["how_much"]["level"] in ("small", "moderate", "large")
+
+
+def test_the_level_only_case_that_fooled_minirocket_is_now_found():
+    out = _signal_doc(synthetic.level(amplitude=0.2, seed=1))
+    heads = {h["name"]: h for h in out["signal"]["shuffle_test"]["heads"]}
+    assert heads["minirocket"]["p_value"] > 0.05  # MiniRocket alone would say "no signal"
+    v = out["verdicts"]["signal"]
+    assert v["level"] != "none" and "Deep learning cannot find signal" not in v["sentence"]
+    assert v["evidence"]["best_head"] in ("summary_ridge", "raw_ridge")
+
+
+def test_how_much_is_measured_against_the_chance_level_of_the_best_head():
+    out = _signal_doc(synthetic.bump(n=120, T=30, start=10, stop=20, amplitude=0.6, seed=0))
+    st = out["signal"]["shuffle_test"]
+    v = out["verdicts"]["how_much"]
+    assert v["evidence"]["chance_level"] == pytest.approx(st["null_mean"])
+    assert st["null_mean"] > 0.5  # 2 classes: the best of three heads on shuffled labels beats 1/2
+    expected = (st["observed"] - st["null_mean"]) / (1 - st["null_mean"])
+    assert v["evidence"]["gain_over_chance"] == pytest.approx(expected)
+    assert f"{max(expected, 0):.0%} of the way" in v["headline"]
+
+
+def test_pure_noise_recommends_no_baseline_and_how_much_says_none():
+    out = _signal_doc(synthetic.noise(n=120, T=20, C=2, classes=4, seed=11), baselines=("chance_prior", "logistic", "raw_ridge"))
+    assert out["signal"]["shuffle_test"]["p_value"] > 0.05
+    assert out["verdicts"]["signal"]["level"] in ("none", "inconclusive")
+    assert out["verdicts"]["how_much"]["level"] == "none"
+    assert out["verdicts"]["how_much"]["headline"] == "None detectable."
+    ids = [r["id"] for r in out["recommendations"]]
+    assert "use_baseline" not in ids and "more_data" not in ids and "inseparable_classes" not in ids
+    assert not any("Prefer" in r["text"] for r in out["recommendations"])
+
+
+def test_a_baseline_above_chance_turns_no_signal_into_inconclusive(doc):
+    d = copy.deepcopy(doc)
+    d["signal"]["shuffle_test"]["p_value"] = 0.3
+    v = decide(d)["signal"]
+    assert v["level"] == "inconclusive"  # minirocket's interval [0.486, 0.576] lies above 1/8
+    assert "minirocket" in v["sentence"] and "--heads" in v["sentence"]
+    assert [r["id"] for r in recommendations(d, decide(d))][0] == "inconclusive"
+
+
+# --- do deep models beat the best classical baseline --------------------------------------------------
+def test_deep_answer_compares_with_the_baseline_of_the_comparison(doc):
+    v = decide(doc)["deep"]
+    assert v["level"] == "no better" and v["evidence"]["baseline"] == "minirocket"
+    assert v["sentence"].startswith("No deep model is clearly better than minirocket (0.531 balanced accuracy")
+    assert "bilstm 0.481 (-4.1 points [-8.9, +0.7]" in v["sentence"] and "Holm" in v["sentence"]
+
+
+def test_deep_answer_says_yes_only_when_the_corrected_difference_is_clear(doc):
+    better = copy.deepcopy(doc)
+    c = next(c for c in better["deep"]["comparisons"] if c["b"] == "minirocket")
+    c.update(mean_difference=0.05, ci_low=0.02, ci_high=0.08, p_value=0.001)
+    v = decide(better)["deep"]
+    assert v["level"] == "better" and v["sentence"].startswith(f"{c['a']} beats minirocket")
+    c["p_value"] = 0.03  # two comparisons: Holm doubles the smaller p, so 0.03 is no longer clear
+    assert decide(better)["deep"]["level"] == "no better"
+
+
+def test_compare_only_run_says_no_classical_baseline_ran(doc):
+    d = copy.deepcopy(doc)
+    d["deep"]["baseline"] = None
+    d.pop("signal")
+    v = decide(d)["deep"]
+    assert v["level"] == "untested" and v["sentence"].startswith("No classical baseline ran")
+    assert "use_baseline" not in [r["id"] for r in recommendations(d, decide(d))]
+
+
+def test_under_trained_models_are_said_to_be_possibly_under_trained(doc):
+    d = copy.deepcopy(doc)
+    for m in d["deep"]["models"]:
+        m["training"] = {"runs": 5, "epochs_budget": 30, "mean_epochs_run": 30, "mean_restored_epoch": 29.4,
+                         "mean_updates": 90, "still_improving_share": 0.8, "possibly_undertrained": True}
+    verdicts = decide(d)
+    assert verdicts["deep"]["headline"] == "No, but possibly under-trained."
+    assert "4 of 5 of bilstm's runs (best weights from epoch 29.4 of 30 on average, 90 updates)" in verdicts["deep"]["sentence"]
+    ids = [r["id"] for r in recommendations(d, verdicts)]
+    assert "train_longer" in ids and "use_baseline" not in ids  # no "prefer the baseline" on under-trained models
+
+
+# --- does attention add anything --------------------------------------------------------------------
+def test_attention_is_compared_with_its_plain_counterpart_not_a_model_name(doc):
+    d = copy.deepcopy(doc)
+    for m in d["deep"]["models"]:
+        if m["name"] == "bilstm":
+            m["name"] = "my_plain_stack"
+    for c in d["deep"]["comparisons"]:
+        c["a"], c["b"] = [("my_plain_stack" if x == "bilstm" else x) for x in (c["a"], c["b"])]
+    d["deep"]["references"] = {"bilstm_attention": "my_plain_stack", "my_plain_stack": None}
+    v = decide(d)["attention"]
+    assert v["level"] == "adds nothing"
+    assert "against my_plain_stack, the same stack without attention" in v["sentence"]
+
+
+def test_attention_without_a_counterpart_is_not_measured(doc):
+    d = copy.deepcopy(doc)
+    d["deep"]["references"] = {"bilstm_attention": None, "bilstm": None}
+    v = decide(d)["attention"]
+    assert v["level"] == "untested" and "No plain counterpart of bilstm_attention ran" in v["sentence"]
+
+
+@pytest.mark.parametrize("activation, status, under, kind", [
+    ("sigmoid", "warn", True, "near-uniform by construction"),  # bounded scores: whatever the training
+    (None, "warn", True, "near-uniform, possibly under-trained"),
+    (None, "warn", False, "near-uniform"),
+    (None, "pass", True, "focused"),
+])
+def test_what_the_attention_weights_are_depends_on_activation_and_training(doc, activation, status, under, kind):
+    d = copy.deepcopy(doc)
+    for a in d["deep"]["attention"]:
+        a.update(activation=activation, status=status)
+    for m in d["deep"]["models"]:
+        m["training"] = {"runs": 5, "still_improving_share": 0.8 if under else 0.0, "possibly_undertrained": under}
+    v = decide(d)["attention"]
+    assert [w["kind"] for w in v["evidence"]["weights"]] == [kind]
+    assert kind in v["sentence"]
+
+
+# --- one decision layer -----------------------------------------------------------------------------
+def test_decide_writes_every_answer_with_level_headline_sentence_and_evidence(doc):
+    verdicts = decide(doc)
+    assert list(verdicts) == ["signal", "how_much", "more_data", "deep", "attention", "where"]
+    for key, v in verdicts.items():
+        assert v["id"] == key and v["sentence"] and v["headline"] and isinstance(v["evidence"], dict)
+    assert verdicts == doc["verdicts"]  # the stored document holds exactly these answers
+
+
+def test_recommendations_never_contradict_the_verdicts(doc):
+    verdicts = decide(doc)
+    recs = {r["id"]: r for r in recommendations(doc, verdicts)}
+    assert verdicts["signal"]["level"] == "strong" and "no_signal" not in recs
+    assert verdicts["more_data"]["level"] == "yes" and "no_more_data" not in recs
+    assert recs["use_baseline"]["text"].startswith("Prefer minirocket")
+    assert recs["class_weights"]["evidence"] == "class 'walk' has 24x the series of class 'climb'"
+
+
+def test_no_model_name_is_hard_coded_in_decision_code():
+    import inspect
+
+    import diagnose.verdict
+    import diagnose.verdict_deep
+
+    for module in (diagnose.verdict, diagnose.verdict_deep):
+        source = inspect.getsource(module)
+        for name in ('"bilstm"', '"minirocket"', "'bilstm'", '"bilstm_attention"'):
+            assert name not in source, f"{name} in {module.__name__}"
