@@ -20,7 +20,7 @@ import numpy as np
 from diagnose.dataset import Dataset
 from diagnose.errors import DataError
 from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, fixed_split, make_splits, scores_from_predictions
-from diagnose.results import to_jsonable
+from diagnose.results import html_table, to_jsonable
 from diagnose.stats import DEFAULT_ROPE, Comparison, compare_fixed_split, compare_paired, corrected_t
 
 REFERENCE_MODEL = "bilstm"  # every other deep model is compared with the plain BiLSTM when it is run
@@ -59,6 +59,20 @@ class CompareResult:
             "metric": self.metric,
             "config": self.config,
         })
+
+    def __repr__(self) -> str:
+        scores = ", ".join(f"{m.get('name')}: {m.get(self.metric, float('nan')):.3f}" for m in self.models[:6])
+        return (f"CompareResult({self.metric}: {scores}"
+                + (f"; baseline {self.baseline.get('name')}: {self.baseline.get(self.metric, float('nan')):.3f}" if self.baseline else "")
+                + f"; {len(self.comparisons)} comparisons, {len(self.attention)} attention diagnostics)")[:600]
+
+    def _repr_html_(self) -> str:
+        rows = [[m.get("name"), m.get(self.metric), m.get("accuracy"), m.get("device", "-")] for m in self.models]
+        if self.baseline:
+            rows.append([f"{self.baseline.get('name')} (baseline)", self.baseline.get(self.metric), self.baseline.get("accuracy"), "-"])
+        table = html_table(["model", self.metric, "accuracy", "device"], rows, caption="deep models, same splits")
+        verdicts = html_table(["comparison"], [[c.verdict] for c in self.comparisons]) if self.comparisons else ""
+        return table + verdicts
 
 
 def model_label(model: str | Callable) -> str:
@@ -148,7 +162,7 @@ def _pairs(labels: list[str], baseline: str | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds: int = 5, repeats: int = 1,
+def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, y=None, folds: int = 5, repeats: int = 1,
                    seeds: int = 3, epochs: int = 30, baseline: str | None = "minirocket",
                    rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy", random_state: int = 0,
                    hyper: dict | None = None, progress: Progress | None = None, batch_size: int = 64,
@@ -157,8 +171,11 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
 
     Parameters
     ----------
-    dataset : the :class:`~diagnose.dataset.Dataset`.
-    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables.
+    dataset : the :class:`~diagnose.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
+        (:func:`diagnose.loaders.as_dataset`).
+    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables
+        ``fn(input_shape, n_classes, **hyper) -> keras.Model``.
+    y : the labels when ``dataset`` is an array.
     folds, repeats : the CV design shared by every model and the baseline.
     seeds : training runs per model and split; their scores are averaged within the split.
     epochs : maximum epochs per run (early stopping on an inner validation split).
@@ -184,6 +201,9 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     DataError
         For no models, an unknown metric, fewer than 1 seed or epoch, or a class smaller than ``folds``.
     """
+    from diagnose.loaders import as_dataset
+
+    dataset = as_dataset(dataset, y)
     models = list(models)
     if not models:
         raise DataError("no deep models to compare: give at least one, e.g. models=['bilstm']")
