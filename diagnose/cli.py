@@ -423,14 +423,14 @@ COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "inspect": cmd_inspe
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from diagnose.console import quiet_run
+    from diagnose.console import filtered_stderr, quiet_run
 
     if args.debug:
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")  # --debug: TensorFlow says everything
     try:
-        with quiet_run(args.debug):
+        with filtered_stderr(not args.debug), quiet_run(args.debug):
             return COMMANDS[args.command](args)
     except DataError as err:
         if args.debug:

@@ -182,6 +182,71 @@ def quiet(debug: bool = False) -> WarningDisplay | None:
     return WarningDisplay().install()
 
 
+# C++ log lines of TensorFlow/XLA/absl written straight to file descriptor 2, e.g.
+# "I0000 00:00:1796119572.494957    9532 port.cc:153] oneDNN custom operations are on ...".
+ABSL_LINE = re.compile(r"^(?:[IW]\d{4} \d+:\d+:\d+(?:\.\d+)?\s+\d+ \S+:\d+\]"
+                       r"|E\d{4} .*(?:cuInit|cuda|CUDA|cuDNN|cuFFT|cuBLAS|TensorRT)"
+                       r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+                       r"|To enable the following instructions: .*rebuild TensorFlow)")
+
+
+class _StderrFilter:
+    """Route file descriptor 2 through a pipe and drop TensorFlow's C++ noise (:data:`ABSL_LINE`).
+
+    Python's ``sys.stderr`` keeps writing to the real stderr (a terminal stays a terminal); what
+    C++ code and worker processes (which inherit descriptor 2) write passes a reader thread that
+    forwards every other line unchanged.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.real = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self.sys_stderr = sys.stderr
+        sys.stderr = open(os.dup(self.real), "w", buffering=1, encoding=getattr(self.sys_stderr, "encoding", None) or "utf-8",
+                          errors="backslashreplace")
+        self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True, name="stderr-filter")
+        self.thread.start()
+
+    def _pump(self, read: int) -> None:
+        with open(read, "rb") as pipe:
+            for line in pipe:
+                if not ABSL_LINE.search(line.decode("utf-8", "replace")):
+                    os.write(self.real, line)
+
+    def close(self) -> None:
+        sys.stderr.flush()
+        os.dup2(self.real, 2)  # closes this process's end of the pipe: the reader sees EOF
+        self.thread.join(timeout=5)
+        sys.stderr.close()
+        sys.stderr = self.sys_stderr
+        os.close(self.real)
+
+
+@contextlib.contextmanager
+def filtered_stderr(enabled: bool = True) -> Iterator[None]:
+    """Drop TensorFlow's C++ start-up lines from descriptor 2 for the duration (:class:`_StderrFilter`).
+
+    Only where ``sys.stderr`` is the process's own stderr: under a test's capture or in a notebook,
+    nothing changes.
+    """
+    try:
+        own = enabled and sys.stderr is sys.__stderr__ and sys.stderr.fileno() == 2
+    except (AttributeError, ValueError, OSError):
+        own = False
+    if not own:
+        yield
+        return
+    filt = _StderrFilter()
+    try:
+        yield
+    finally:
+        filt.close()
+
+
 @contextlib.contextmanager
 def quiet_run(debug: bool = False) -> Iterator[WarningDisplay | None]:
     """:func:`quiet` for one run; the warning filters and display are restored afterwards."""

@@ -106,3 +106,22 @@ def test_datasets_prints_clean_text_not_rst(capsys):
     out = capsys.readouterr().out
     assert "``" not in out and "┃" not in out and "│" not in out
     assert re.search(r"^\s+synthetic:bump\s+Noise plus a class-dependent bump", out, re.M)
+
+
+TF_NOISE = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "I0000 00:00:1796119572.494957    9532 port.cc:153] oneDNN custom operations are on. You may see slightly different",
+    "I0000 00:00:1796119572.495392    9532 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.",
+    "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.",
+]
+
+
+def test_tensorflow_start_up_lines_are_dropped_from_the_cli_stderr_and_the_rest_kept():
+    code = ("import os, sys\nfrom diagnose.console import filtered_stderr\nwith filtered_stderr():\n"
+            + "".join(f"    os.write(2, {(line + chr(10)).encode()!r})\n" for line in TF_NOISE)
+            + "    os.write(2, b'diagnose: warning: kept\\n')\n    print('python line', file=sys.stderr)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(proc.stderr.splitlines()) == ["diagnose: warning: kept", "python line"]
+
