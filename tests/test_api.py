@@ -55,6 +55,18 @@ def test_save_and_load_round_trip(diagnosis, tmp_path):
     assert again.verdicts == diagnosis.verdicts
 
 
+def test_notes_from_loading_reach_the_document_and_match_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    from diagnose.document import load_schema
+
+    X, y = _bump()
+    onehot = (y[:, None] == np.array(["bump", "calm"])).astype(float)
+    with pytest.warns(diagnose.errors.DataWarning, match="one-hot"):
+        d = diagnose.report((X, onehot), deep=False, **{**FAST, "learning_curve": False})
+    assert any("one-hot" in n for n in d.to_dict()["dataset"]["notes"])
+    jsonschema.validate(d.to_dict(), load_schema())
+
+
 def test_render_writes_the_report_from_the_document(diagnosis, tmp_path):
     paths = diagnosis.render(tmp_path / "out")
     assert paths["html"].exists() and paths["markdown"].exists()

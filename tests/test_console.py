@@ -125,3 +125,23 @@ def test_tensorflow_start_up_lines_are_dropped_from_the_cli_stderr_and_the_rest_
     assert proc.returncode == 0, proc.stderr
     assert sorted(proc.stderr.splitlines()) == ["diagnose: warning: kept", "python line"]
 
+
+
+def test_keras_s_own_mask_warning_reaches_the_display_once():
+    pytest.importorskip("keras")
+    import io
+
+    from diagnose.console import quiet_run
+
+    err = io.StringIO()
+    with quiet_run() as display:
+        display.stream = err
+        import diagnose.models  # noqa: F401  (chooses the backend, then imports Keras)
+        import keras
+
+        for _ in range(3):  # one model per fold: flatten, flatten_1, flatten_2
+            inputs = keras.Input((6, 2))
+            x = keras.layers.LSTM(3, return_sequences=True)(keras.layers.Masking(0.0)(inputs))
+            keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(x)))
+    assert err.getvalue().count("does not support masking") == 1
+    assert "Keras Flatten layer" in err.getvalue()
