@@ -34,6 +34,9 @@ class Splits:
     grouped: bool
     pairs: list[tuple[np.ndarray, np.ndarray]]
 
+    def __repr__(self) -> str:
+        return short_repr(self)
+
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return iter(self.pairs)
 

@@ -144,3 +144,10 @@ def test_result_reprs_show_sizes_not_values():
     r = diagnose.shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=999)
     assert len(repr(r)) < 400 and "p_value=0.001" in repr(r)
     assert "p-value" in r._repr_html_()
+
+
+def test_splits_repr_counts_its_folds_instead_of_printing_indices():
+    from diagnose.evaluation import make_splits
+
+    text = repr(make_splits(np.arange(1000) % 2, folds=5, repeats=2))
+    assert text == "Splits(folds=5, repeats=2, seed=0, grouped=False, pairs=[10 items])"
