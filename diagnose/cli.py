@@ -41,6 +41,13 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return text + " (default: %(default)s)"
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: its help shows every flag's default (:class:`HelpFormatter`)."""
+
+    def __init__(self, *args, formatter_class=HelpFormatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
     if optional:
         p.add_argument("data", nargs="?", default=None, help="data source (default: aeon:JapaneseVowels)")
@@ -122,9 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION, formatter_class=HelpFormatter)
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks and TensorFlow's start-up and retracing messages")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _sub_add = sub.add_parser
-    sub.add_parser = lambda *a, **k: _sub_add(*a, formatter_class=HelpFormatter, **k)  # every command shows its defaults
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
 
     sub.add_parser("datasets", help="list the built-in data sources")
     sub.add_parser("models", help=f"list the deep models of the zoo and the builder signature {BUILDER_SIGNATURE}")
@@ -282,10 +287,11 @@ def cmd_models(args) -> int:
 
     print("Deep models (Keras 3) for `compare --models`, `explain --model` and `report --models`:")
     _columns(list(zoo_descriptions().items()))
-    print(f"\nYour own model: --models path/to/file.py:fn, where fn has the signature\n  {BUILDER_SIGNATURE}")
-    print("  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned "
-          "uncompiled;\n  **hyper receives options such as units (a file's fn may ignore them). In Python: "
-          "diagnose.compare_models((X, y), [fn]).")
+    print(f"\nYour own model: a builder with the signature\n  {BUILDER_SIGNATURE}")
+    print("  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned\n"
+          "  uncompiled (training compiles it). On the command line: --models path/to/file.py:fn, called as\n"
+          "  fn(input_shape, n_classes). In Python: diagnose.compare_models((X, y), [fn], hyper={...}) also passes\n"
+          "  **hyper (e.g. units).")
     print("\nClassical baselines (signal --baselines, explain --model):")
     _columns(list(baselines.available().items()))
     return 0

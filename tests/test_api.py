@@ -99,3 +99,10 @@ def test_report_with_the_deep_part_on_tiny_data(tmp_path):
     assert d.to_dict()["deep"]["models"][0]["name"] == "bilstm"
     assert 'data-answer="deep"' in d._repr_html_()
     assert (tmp_path / "out" / "diagnosis.json").exists() and (tmp_path / "out" / "report.html").exists()
+
+
+def test_the_card_escapes_user_strings():
+    d = Diagnosis({"schema_version": "1.0", "dataset": {"name": "<script>alert(1)</script>", "n_series": 3}})
+    page = d._repr_html_()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("data-answer=") == 6  # a document with nothing run still answers "not run"
