@@ -111,6 +111,12 @@ NOISE_PATTERNS = (r"triggered tf\.function retracing", r"tf\.function retracing"
 _NOISE = re.compile("|".join(NOISE_PATTERNS))
 
 
+def mask_message(match: re.Match) -> str:
+    """The one line shown for Keras's mask warning (a :data:`MASK_WARNING` match)."""
+    return (f"diagnose: WARNING: a Keras {match.group(2)} layer (here '{match.group(1)}') does not support masking "
+            "and destroys the mask: the layers after it see the zero-padded steps as data (shown once)")
+
+
 class _NoiseFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not _NOISE.search(record.getMessage())
@@ -140,9 +146,7 @@ class WarningDisplay:
             kind = match.group(2)
             if kind not in self.mask_layers:
                 self.mask_layers.add(kind)
-                print(f"diagnose: WARNING: a Keras {kind} layer (here '{match.group(1)}') does not support masking "
-                      "and destroys the mask: the layers after it see the zero-padded steps as data (shown once)",
-                      file=stream, flush=True)
+                print(mask_message(match), file=stream, flush=True)
             return
         if _NOISE.search(text):
             return
@@ -187,7 +191,8 @@ def quiet(debug: bool = False) -> WarningDisplay | None:
 ABSL_LINE = re.compile(r"^(?:[IW]\d{4} \d+:\d+:\d+(?:\.\d+)?\s+\d+ \S+:\d+\]"
                        r"|E\d{4} .*(?:cuInit|cuda|CUDA|cuDNN|cuFFT|cuBLAS|TensorRT)"
                        r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
-                       r"|To enable the following instructions: .*rebuild TensorFlow)")
+                       r"|To enable the following instructions: .*rebuild TensorFlow)"
+                       r"|tf\.function retracing")
 
 
 class _StderrFilter:
@@ -208,13 +213,26 @@ class _StderrFilter:
         self.sys_stderr = sys.stderr
         sys.stderr = open(os.dup(self.real), "w", buffering=1, encoding=getattr(self.sys_stderr, "encoding", None) or "utf-8",
                           errors="backslashreplace")
+        self.mask_layers: set[str] = set()
         self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True, name="stderr-filter")
         self.thread.start()
 
     def _pump(self, read: int) -> None:
+        skip_source = False  # the "  warnings.warn(...)" line Python prints under a warning
         with open(read, "rb") as pipe:
             for line in pipe:
-                if not ABSL_LINE.search(line.decode("utf-8", "replace")):
+                text = line.decode("utf-8", "replace")
+                if skip_source and text.startswith("  "):
+                    skip_source = False
+                    continue
+                skip_source = False
+                mask = MASK_WARNING.search(text)
+                if mask:  # from a worker process: shown once, like WarningDisplay does in this one
+                    skip_source = True
+                    if mask.group(2) not in self.mask_layers:
+                        self.mask_layers.add(mask.group(2))
+                        os.write(self.real, mask_message(mask).encode() + b"\n")
+                elif not ABSL_LINE.search(text):
                     os.write(self.real, line)
 
     def close(self) -> None:
