@@ -153,7 +153,10 @@ class WarningDisplay:
         if issubclass(category, DataWarning):
             print(f"diagnose: warning: {text}", file=stream, flush=True)
             return
-        self._previous(message, category, filename, lineno, file, line)
+        if self._previous is not None:
+            self._previous(message, category, filename, lineno, file, line)
+        else:
+            stream.write(warnings.formatwarning(message, category, filename, lineno, line))
 
     def install(self) -> "WarningDisplay":
         if self._previous is None:
