@@ -17,7 +17,7 @@ import numpy as np
 
 from diagnose.dataset import stratified_subsample
 from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from diagnose.results import short_repr, to_jsonable
 
 # Below this many series in the smallest class, nearest-neighbour error estimates are unreliable
 # (a rule of thumb; Cover-Hart is an infinite-sample result).
@@ -64,6 +64,9 @@ class CeilingResult:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
 
 def cover_hart_lower(one_nn_error: float, n_classes: int) -> float:

@@ -23,7 +23,29 @@ models or attention add anything? Start with `diagnose inspect DATA`, then `diag
 
 DATA is a file (.npz with X (n, T, C) and y; long-format .csv/.parquet; UCR/UEA .ts/.arff/.tsv),
 aeon:NAME (a dataset shipped with aeon) or synthetic:NAME?key=value (generated, known answers).
-`diagnose datasets` lists the built-in ones."""
+`diagnose datasets` lists the built-in ones; `diagnose models` the deep models and how to add your own."""
+
+# The signature a user's model builder must have (--models file.py:fn, compare_models(..., [fn])).
+BUILDER_SIGNATURE = "fn(input_shape, n_classes, **hyper) -> keras.Model"
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the description's line breaks and adds "(default: ...)" to every flag whose help does not
+    already say its default (flags that are off or unset by default say nothing more)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if "default" in text.lower() or not action.option_strings or unset:
+            return text
+        return text + " (default: %(default)s)"
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: its help shows every flag's default (:class:`HelpFormatter`)."""
+
+    def __init__(self, *args, formatter_class=HelpFormatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
 
 def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
@@ -73,7 +95,7 @@ def default_workers(ds) -> int:
 def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
     g = p.add_argument_group(
         "scale out and resume",
-        "Every independent unit (a baseline, the shuffle test, a training run, an explained model) runs "
+        "Every independent unit (a baseline, the shuffle test, a training run, an explained model) runs\n"
         "on one executor. The results are identical, number for number, whichever executor runs them.")
     g.add_argument("--workers", type=int, default=None, metavar="N",
                    help=f"local worker processes; 1 runs everything in this process (default: every core, here "
@@ -138,12 +160,13 @@ def _configure_keras(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION, formatter_class=HelpFormatter)
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks and TensorFlow's start-up and retracing messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
 
     sub.add_parser("datasets", help="list the built-in data sources")
+    sub.add_parser("models", help=f"list the deep models of the zoo and the builder signature {BUILDER_SIGNATURE}")
 
     p = sub.add_parser("inspect", help="describe a dataset: series, timesteps, channels, classes, lengths, padding")
     _add_data(p)
@@ -161,10 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="train deep models on the same splits and compare them with paired statistics")
     _add_data(p)
     _add_compute(p)
-    p.add_argument("--models", default="bilstm,bilstm_attention", help="comma-separated zoo names or file.py:fn")
+    p.add_argument("--models", default="bilstm,bilstm_attention",
+                   help=f"comma-separated zoo names (`diagnose models` lists them) or file.py:fn with {BUILDER_SIGNATURE}")
     p.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default: 1)")
     p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
-    p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping on an inner split)")
+    p.add_argument("--epochs", type=int, default=30, help="maximum training epochs (early stopping on an inner split)")
     p.add_argument("--units", type=int, default=None, help="LSTM units (default: 256 on GPU, 32 on CPU)")
     p.add_argument("--split", choices=["cv", "original"], default="cv",
                    help="cv: repeated stratified k-fold with corrected paired statistics (default); original: the "
@@ -176,10 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="where do the models look? timestep attributions and their faithfulness")
     _add_data(p)
     _add_compute(p)
-    p.add_argument("--model", default="bilstm", help="zoo name, baseline name or file.py:fn")
-    p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention")
+    p.add_argument("--model", default="bilstm", help=f"zoo name, baseline name or file.py:fn with {BUILDER_SIGNATURE}")
+    p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention",
+                   help="comma-separated attribution methods: shap (timesteps as Shapley players), integrated_gradients, "
+                        "occlusion, attention (the model's own weights, attention models only)")
     p.add_argument("--samples", type=int, default=100, help="held-out series to explain")
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=30, help="maximum training epochs of the explained model")
     _add_keras(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
@@ -187,8 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p, optional=True)
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--json", metavar="FILE", help="also write the Diagnosis document here")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="a few minutes on a 2-core CPU")
+    p.add_argument("--seed", type=int, default=0, help="seed for every random choice")
+    p.add_argument("--quick", action="store_true",
+                   help="the quick profile, a few minutes on a 2-core CPU (default: the full profile, meant for a GPU)")
     p.add_argument("--models", default=None, help="deep models to compare (default: the profile's)")
     p.add_argument("--budget", type=float, default=None, metavar="MINUTES", help="scale folds, seeds and epochs to this time budget")
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
@@ -268,16 +295,52 @@ def _cache_summary(executor) -> None:
         print(f"cache {cache.root}: {cache.hits} unit(s) reused, {executor.computed} computed{failed}", file=sys.stderr)
 
 
-def cmd_datasets(args) -> int:
-    from rich.console import Console
-    from rich.table import Table
+def _plain(text: str) -> str:
+    """Docstring text without reStructuredText markup (``literal``, `ref`, :role:`x`) on one line."""
+    import re
 
+    text = re.sub(r":\w+:`~?([^`]*)`", r"\1", text)
+    return " ".join(text.replace("``", "").replace("`", "").split())
+
+
+def _columns(rows: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, text in rows:
+        print(f"  {name:<{width}}  {text}")
+
+
+def cmd_datasets(args) -> int:
     from diagnose.loaders import describe_sources
 
-    table = Table("source", "what it is", title="Built-in data sources (files: .npz, .csv, .parquet, .ts, .arff, .tsv)")
-    for name, text in describe_sources().items():
-        table.add_row(name, text)
-    Console().print(table)
+    print("Built-in data sources (and files: .npz, .csv, .parquet, .ts, .arff, .tsv):")
+    _columns([(name, _plain(text)) for name, text in describe_sources().items()])
+    return 0
+
+
+def zoo_descriptions() -> dict[str, str]:
+    """The zoo's model names and descriptions, read from ``diagnose/models/zoo.py`` without importing Keras."""
+    import ast
+
+    tree = ast.parse((Path(__file__).parent / "models" / "zoo.py").read_text())
+    for node in tree.body:
+        target = getattr(node, "target", None) or (node.targets[0] if isinstance(node, ast.Assign) else None)
+        if isinstance(target, ast.Name) and target.id == "MODELS" and isinstance(node.value, ast.Dict):
+            return {ast.literal_eval(k): ast.literal_eval(v.elts[1]) for k, v in zip(node.value.keys, node.value.values)}
+    return {}
+
+
+def cmd_models(args) -> int:
+    import baselines
+
+    print("Deep models (Keras 3) for `compare --models`, `explain --model` and `report --models`:")
+    _columns(list(zoo_descriptions().items()))
+    print(f"\nYour own model: a builder with the signature\n  {BUILDER_SIGNATURE}")
+    print("  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned\n"
+          "  uncompiled (training compiles it). On the command line: --models path/to/file.py:fn, called as\n"
+          "  fn(input_shape, n_classes). In Python: diagnose.compare_models((X, y), [fn], hyper={...}) also passes\n"
+          "  **hyper (e.g. units).")
+    print("\nClassical baselines (signal --baselines, explain --model):")
+    _columns(list(baselines.available().items()))
     return 0
 
 
@@ -416,15 +479,22 @@ def _write_json(doc: dict, path) -> None:
         write_document(doc, path)
 
 
-COMMANDS = {"datasets": cmd_datasets, "inspect": cmd_inspect, "signal": cmd_signal, "compare": cmd_compare,
+COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "inspect": cmd_inspect, "signal": cmd_signal, "compare": cmd_compare,
             "explain": cmd_explain, "report": cmd_report, "render": cmd_render}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from diagnose.console import filtered_stderr, quiet_run
+
+    if args.debug:
+        import os
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")  # --debug: TensorFlow says everything
     try:
-        return COMMANDS[args.command](args)
+        with filtered_stderr(not args.debug), quiet_run(args.debug):
+            return COMMANDS[args.command](args)
     except DataError as err:
         if args.debug:
             raise

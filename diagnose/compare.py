@@ -20,7 +20,7 @@ import numpy as np
 from diagnose.dataset import Dataset
 from diagnose.errors import DataError
 from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, fixed_split, make_splits, scores_from_predictions
-from diagnose.results import to_jsonable
+from diagnose.results import html_table, to_jsonable
 from diagnose.stats import DEFAULT_ROPE, Comparison, compare_fixed_split, compare_paired, corrected_t
 
 # The training budget of a comparison, in optimizer updates (diagnose.models.training.fit): with 160
@@ -71,6 +71,20 @@ class CompareResult:
             "metric": self.metric,
             "config": self.config,
         })
+
+    def __repr__(self) -> str:
+        scores = ", ".join(f"{m.get('name')}: {m.get(self.metric, float('nan')):.3f}" for m in self.models[:6])
+        return (f"CompareResult({self.metric}: {scores}"
+                + (f"; baseline {self.baseline.get('name')}: {self.baseline.get(self.metric, float('nan')):.3f}" if self.baseline else "")
+                + f"; {len(self.comparisons)} comparisons, {len(self.attention)} attention diagnostics)")[:600]
+
+    def _repr_html_(self) -> str:
+        rows = [[m.get("name"), m.get(self.metric), m.get("accuracy"), m.get("device", "-")] for m in self.models]
+        if self.baseline:
+            rows.append([f"{self.baseline.get('name')} (baseline)", self.baseline.get(self.metric), self.baseline.get("accuracy"), "-"])
+        table = html_table(["model", self.metric, "accuracy", "device"], rows, caption="deep models, same splits")
+        verdicts = html_table(["comparison"], [[c.verdict] for c in self.comparisons]) if self.comparisons else ""
+        return table + verdicts
 
 
 def model_label(model: str | Callable) -> str:
@@ -195,7 +209,7 @@ def _pairs(labels: list[str], references: dict[str, str | None], baseline: str |
     return pairs
 
 
-def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds: int = 5, repeats: int = 1,
+def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, y=None, folds: int = 5, repeats: int = 1,
                    seeds: int = 3, epochs: int = 30, baseline: str | dict | None = None, reference: str | None = None,
                    rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy", random_state: int = 0,
                    hyper: dict | None = None, progress: Progress | None = None, batch_size: int = 64,
@@ -205,8 +219,11 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
 
     Parameters
     ----------
-    dataset : the :class:`~diagnose.dataset.Dataset`.
-    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables.
+    dataset : the :class:`~diagnose.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
+        (:func:`diagnose.loaders.as_dataset`).
+    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables
+        ``fn(input_shape, n_classes, **hyper) -> keras.Model``.
+    y : the labels when ``dataset`` is an array.
     folds, repeats : the CV design shared by every model and the baseline.
     seeds : training runs per model and split; their scores are averaged within the split.
     epochs : epochs per run at most, raised to reach ``min_updates`` (early stopping on an inner
@@ -241,6 +258,9 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
         For no models, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a
         reference that is not among the models, or a baseline evaluated on other splits.
     """
+    from diagnose.loaders import as_dataset
+
+    dataset = as_dataset(dataset, y)
     models = list(models)
     if not models:
         raise DataError("no deep models to compare: give at least one, e.g. models=['bilstm']")

@@ -1,9 +1,14 @@
-"""What the CLI prints: tables and progress bars (rich)."""
+"""What the CLI prints: tables, progress (rich bars on a terminal, plain lines elsewhere) and warnings."""
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import re
 import sys
-from typing import Callable, Iterator
+import time
+import warnings
+from typing import Callable, Iterator, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -17,12 +22,74 @@ console = Console()
 ProgressFn = Callable[[int, int, str], None]
 
 
+# Plain progress lines (stderr not a terminal: piped, a log file, a notebook): at most one line per
+# task every this many seconds, besides its first and its last line.
+PROGRESS_EVERY_S = 5.0
+
+
+class ProgressLines:
+    """``progress(done, total, label)`` as plain lines with the elapsed time, throttled per label.
+
+    Each label prints its first call, its completion (``done == total``) and, in between, at most one
+    line every ``every`` seconds, e.g. ``[   12.4 s] baselines: 3/5``.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> lines = ProgressLines(out, every=60, clock=iter([0.0, 1.0, 2.0, 3.0, 4.0]).__next__)
+    >>> for done in range(4):
+    ...     lines(done, 3, "baselines")
+    >>> print(out.getvalue(), end="")
+    [    1.0 s] baselines: 0/3
+    [    4.0 s] baselines: 3/3 done
+    """
+
+    def __init__(self, stream: TextIO | None = None, every: float = PROGRESS_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.every, self.clock = stream, every, clock
+        self.start = clock()
+        self.last: dict[str, float] = {}
+        self.finished: set[str] = set()
+
+    def __call__(self, done: int, total: int, label: str = "working") -> None:
+        now = self.clock()
+        end = total > 0 and done >= total
+        first = label not in self.last
+        if end and label in self.finished:
+            return
+        if not (first or end or now - self.last[label] >= self.every):
+            return
+        self.last[label] = now
+        if end:
+            self.finished.add(label)
+        else:
+            self.finished.discard(label)
+        stream = self.stream or sys.stderr
+        print(f"[{now - self.start:7.1f} s] {label}: {done}/{total}{' done' if end else ''}", file=stream, flush=True)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 @contextlib.contextmanager
-def progress_bar() -> Iterator[ProgressFn]:
-    """A callback ``progress(done, total, label)`` drawing one bar per label on stderr."""
+def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
+    """A callback ``progress(done, total, label)``: one rich bar per label on a terminal's stderr,
+    throttled plain lines (:class:`ProgressLines`) when stderr is piped or in a notebook, nothing when
+    ``enabled`` is false."""
+    if not enabled:
+        yield lambda *a: None
+        return
+    if not _is_terminal(sys.stderr):
+        yield ProgressLines()
+        return
     bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                    transient=False, disable=not sys.stderr.isatty())
+                    transient=False)
     tasks: dict[str, int] = {}
 
     def update(done: int, total: int, label: str = "working") -> None:
@@ -32,6 +99,186 @@ def progress_bar() -> Iterator[ProgressFn]:
 
     with bars:
         yield update
+
+
+# ---------------------------------------------------------------------------------------------- warnings
+# Keras 3 (keras/src/layers/layer.py) warns when a layer that does not support masking gets a masked
+# input: e.g. Flatten after a masked BiLSTM, so the layers after it see the padded steps as data.
+MASK_WARNING = re.compile(r"Layer '([^']*)' \(of type (\w+)\) was passed an input with a mask.*destroy the mask", re.S)
+# TensorFlow/absl start-up and tracing noise, hidden unless --debug.
+NOISE_PATTERNS = (r"triggered tf\.function retracing", r"tf\.function retracing", r"^Unable to register cu\w+ factory",
+                  r"oneDNN custom operations", r"TF-TRT Warning", r"cuda_(dnn|blas|fft|diagnostics|driver)",
+                  r"All log messages before absl::InitializeLog\(\) is called", r"computation placer already registered")
+_NOISE = re.compile("|".join(NOISE_PATTERNS))
+
+
+def mask_message(match: re.Match) -> str:
+    """The one line shown for Keras's mask warning (a :data:`MASK_WARNING` match)."""
+    return (f"diagnose: WARNING: a Keras {match.group(2)} layer (here '{match.group(1)}') does not support masking "
+            "and destroys the mask: the layers after it see the zero-padded steps as data (shown once)")
+
+
+class _NoiseFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _NOISE.search(record.getMessage())
+
+
+class WarningDisplay:
+    """How warnings reach the console: one line each, the Keras mask warning once and prominently.
+
+    ``DataWarning`` prints as ``diagnose: warning: ...``; the Keras "does not support masking and will
+    destroy the mask" warning prints once per process whatever the layer's numbered name
+    (``flatten``, ``flatten_1``, ...); TensorFlow's retracing warnings are dropped. Other warnings
+    keep Python's display.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self.mask_layers: set[str] = set()
+        self._previous = None
+
+    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        from diagnose.errors import DataWarning
+
+        text = str(message)
+        stream = self.stream or sys.stderr
+        match = MASK_WARNING.search(text)
+        if match:
+            kind = match.group(2)
+            if kind not in self.mask_layers:
+                self.mask_layers.add(kind)
+                print(mask_message(match), file=stream, flush=True)
+            return
+        if _NOISE.search(text):
+            return
+        if issubclass(category, DataWarning):
+            print(f"diagnose: warning: {text}", file=stream, flush=True)
+            return
+        if self._previous is not None:
+            self._previous(message, category, filename, lineno, file, line)
+        else:
+            stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    def install(self) -> "WarningDisplay":
+        if self._previous is None:
+            self._previous = warnings.showwarning
+            warnings.showwarning = self.show
+        return self
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            warnings.showwarning = self._previous
+            self._previous = None
+
+
+def quiet(debug: bool = False) -> WarningDisplay | None:
+    """Hide TensorFlow/absl start-up noise and retracing warnings unless ``debug``; show warnings in one line.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (inherited by worker processes), filters the ``tensorflow`` and
+    ``absl`` loggers, and installs a :class:`WarningDisplay` (returned; ``None`` with ``debug``).
+    Call it before TensorFlow is imported.
+    """
+    if debug:
+        return None
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for name in ("tensorflow", "absl", "jax._src.xla_bridge"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoiseFilter) for f in logger.filters):
+            logger.addFilter(_NoiseFilter())
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    warnings.filterwarnings("always", message=r".*does not support masking")  # each one reaches the display
+    return WarningDisplay().install()
+
+
+# C++ log lines of TensorFlow/XLA/absl written straight to file descriptor 2, e.g.
+# "I0000 00:00:1796119572.494957    9532 port.cc:153] oneDNN custom operations are on ...".
+ABSL_LINE = re.compile(r"^(?:[IW]\d{4} \d+:\d+:\d+(?:\.\d+)?\s+\d+ \S+:\d+\]"
+                       r"|E\d{4} .*(?:cuInit|cuda|CUDA|cuDNN|cuFFT|cuBLAS|TensorRT)"
+                       r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+                       r"|To enable the following instructions: .*rebuild TensorFlow)"
+                       r"|tf\.function retracing")
+
+
+class _StderrFilter:
+    """Route file descriptor 2 through a pipe and drop TensorFlow's C++ noise (:data:`ABSL_LINE`).
+
+    Python's ``sys.stderr`` keeps writing to the real stderr (a terminal stays a terminal); what
+    C++ code and worker processes (which inherit descriptor 2) write passes a reader thread that
+    forwards every other line unchanged.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.real = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self.sys_stderr = sys.stderr
+        sys.stderr = open(os.dup(self.real), "w", buffering=1, encoding=getattr(self.sys_stderr, "encoding", None) or "utf-8",
+                          errors="backslashreplace")
+        self.mask_layers: set[str] = set()
+        self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True, name="stderr-filter")
+        self.thread.start()
+
+    def _pump(self, read: int) -> None:
+        skip_source = False  # the "  warnings.warn(...)" line Python prints under a warning
+        with open(read, "rb") as pipe:
+            for line in pipe:
+                text = line.decode("utf-8", "replace")
+                if skip_source and text.startswith("  "):
+                    skip_source = False
+                    continue
+                skip_source = False
+                mask = MASK_WARNING.search(text)
+                if mask:  # from a worker process: shown once, like WarningDisplay does in this one
+                    skip_source = True
+                    if mask.group(2) not in self.mask_layers:
+                        self.mask_layers.add(mask.group(2))
+                        os.write(self.real, mask_message(mask).encode() + b"\n")
+                elif not ABSL_LINE.search(text):
+                    os.write(self.real, line)
+
+    def close(self) -> None:
+        sys.stderr.flush()
+        os.dup2(self.real, 2)  # closes this process's end of the pipe: the reader sees EOF
+        self.thread.join(timeout=5)
+        sys.stderr.close()
+        sys.stderr = self.sys_stderr
+        os.close(self.real)
+
+
+@contextlib.contextmanager
+def filtered_stderr(enabled: bool = True) -> Iterator[None]:
+    """Drop TensorFlow's C++ start-up lines from descriptor 2 for the duration (:class:`_StderrFilter`).
+
+    Only where ``sys.stderr`` is the process's own stderr: under a test's capture or in a notebook,
+    nothing changes.
+    """
+    try:
+        own = enabled and sys.stderr is sys.__stderr__ and sys.stderr.fileno() == 2
+    except (AttributeError, ValueError, OSError):
+        own = False
+    if not own:
+        yield
+        return
+    filt = _StderrFilter()
+    try:
+        yield
+    finally:
+        filt.close()
+
+
+@contextlib.contextmanager
+def quiet_run(debug: bool = False) -> Iterator[WarningDisplay | None]:
+    """:func:`quiet` for one run; the warning filters and display are restored afterwards."""
+    with warnings.catch_warnings():
+        display = quiet(debug)
+        try:
+            yield display
+        finally:
+            if display is not None:
+                display.uninstall()
 
 
 def _fmt(x, digits: int = 3) -> str:

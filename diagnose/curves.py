@@ -22,7 +22,7 @@ from scipy.optimize import curve_fit
 
 from diagnose.dataset import stratified_subsample, validate_arrays
 from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from diagnose.results import html_table, short_repr, to_jsonable
 
 MIN_SIZES = 6
 DEFAULT_N_SIZES = 8
@@ -216,6 +216,16 @@ class LearningCurveResult:
         """The Diagnosis document's ``signal.learning_curve`` section."""
         return to_jsonable(self)
 
+    def __repr__(self) -> str:
+        return short_repr(self, ("model", "metric", "train_sizes", "mean", "family", "more_data_helps", "repeats"))
+
+    def _repr_html_(self) -> str:
+        rows = [[n, m, s] for n, m, s in zip(self.train_sizes, self.mean, self.std)]
+        rows += [[f"{k}: {v.get('size')}", v.get("mean"), f"[{v.get('low', float('nan')):.3f}, {v.get('high', float('nan')):.3f}]"]
+                 for k, v in (self.extrapolation or {}).items() if isinstance(v, dict)]
+        return html_table(["training series", f"mean {self.metric}", "std / band"], rows,
+                          caption=f"learning curve ({self.model}): more data helps? {self.more_data_helps}")
+
 
 def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
     """Fit every family on all but the largest sizes; the one with the smallest held-back error wins."""
@@ -232,7 +242,7 @@ def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
                   "beats_last_point": None if best is None else bool(fitted[best] < last_point)}
 
 
-def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int = 5,
+def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: int = 5,
                    metric: str = "balanced_accuracy", groups=None, random_state: int = 0,
                    progress: Callable[[int, int], None] | None = None, features=None,
                    max_series: int | None = CURVE_MAX_SERIES) -> LearningCurveResult:
@@ -249,7 +259,8 @@ def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int =
 
     Parameters
     ----------
-    X : array ``(n, T, C)``; a 2-D array is passed to the model as it is (tabular features).
+    X : array ``(n, T, C)``; a 2-D array is passed to the model as it is (tabular features). Or a
+        Dataset, ``(X, y)`` or a source (:func:`diagnose.loaders.as_dataset`), its groups used by default.
     y : integer label codes (or labels).
     model : a name for ``baselines.make`` or any scikit-learn classifier (cloned per fit).
         ``"minirocket"`` computes MiniRocket features once on all of ``X`` and fits only the ridge per
@@ -271,6 +282,10 @@ def learning_curve(X, y, *, model="minirocket", train_sizes=None, repeats: int =
     -------
     LearningCurveResult
     """
+    from diagnose.loaders import as_arrays
+
+    X, y, _, data_groups = as_arrays(X, y)
+    groups = data_groups if groups is None else groups
     two_d = np.ndim(X) == 2  # tabular input stays 2-D for the estimator
     X, y = validate_arrays(X, y)
     _, y = np.unique(y, return_inverse=True)

@@ -1,12 +1,14 @@
 """The Dataset record every check takes, and its validation."""
 from __future__ import annotations
 
+import html
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from diagnose.errors import DataError
+from diagnose.errors import DataError, DataWarning
 
 # Values checked at a time by the whole-array scans (NaN/inf, true lengths): 16M float32 values are
 # 64 MB, so a scan's temporaries stay small whatever the size of X (which may be a memory map).
@@ -64,7 +66,8 @@ class Dataset:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.X, self.y = validate_arrays(self.X, self.y)
+        notes = self.meta.setdefault("notes", [])
+        self.X, self.y = validate_arrays(self.X, self.y, notes=notes)
         n, T = self.X.shape[:2]
         if self.lengths is None:
             self.lengths = _true_lengths(self.X)
@@ -73,7 +76,10 @@ class Dataset:
             if self.lengths.shape != (n,) or not np.issubdtype(self.lengths.dtype, np.integer):
                 raise DataError(f"lengths must be {n} integers, one per series; got shape {self.lengths.shape}")
             if self.lengths.min() < 1 or self.lengths.max() > T:
-                raise DataError(f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}")
+                C = self.X.shape[2]
+                hint = (f"; they fit the last axis ({C}): X looks stored as (n, channels, timesteps), "
+                        "use X.transpose(0, 2, 1)") if self.lengths.min() >= 1 and self.lengths.max() <= C else ""
+                raise DataError(f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}{hint}")
             self.lengths = self.lengths.astype(np.int64)
         if self.groups is not None:
             self.groups = np.asarray(self.groups)
@@ -82,6 +88,31 @@ class Dataset:
         self.classes = _class_order(self.y)
         index = {c: i for i, c in enumerate(self.classes.tolist())}
         self.y_codes = np.array([index[v] for v in self.y.tolist()], dtype=np.int64)
+
+    def __repr__(self) -> str:
+        counts = self.class_counts
+        shown = ", ".join(f"{_clip(c, 20)}: {k}" for c, k in list(counts.items())[:8])
+        more = f", ... {len(counts) - 8} more" if len(counts) > 8 else ""
+        lo, hi = int(self.lengths.min()), int(self.lengths.max())
+        return (f"Dataset({_clip(self.name, 60)!r}, n_series={self.n_series}, n_timesteps={self.n_timesteps}, "
+                f"n_channels={self.n_channels}, classes={{{shown}{more}}}, lengths={lo}-{hi}"
+                + (f", groups={len(np.unique(self.groups))}" if self.groups is not None else "")
+                + (f", source={_clip(self.source, 80)!r}" if self.source else "") + ")")
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        lengths = s["lengths"]
+        rows = [("series", s["n_series"]), ("timesteps", f"{s['n_timesteps']} (padded length)"),
+                ("channels", s["n_channels"]), ("classes", s["n_classes"]),
+                ("class counts", ", ".join(f"{c}: {k}" for c, k in list(s["class_counts"].items())[:20])),
+                ("lengths", f"{lengths['min']} to {lengths['max']} (mean {lengths['mean']:.1f})"),
+                ("padding", f"{s['padding_share']:.1%} of timesteps"),
+                ("groups", "none" if s["n_groups"] is None else s["n_groups"])]
+        rows += [("note", n) for n in s.get("notes", [])]
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td style='text-align:left'>"
+                       f"{html.escape(str(v))}</td></tr>" for k, v in rows)
+        title = html.escape(f"Dataset {s['name']}" + (f" ({s['source']})" if s["source"] else ""))
+        return f"<table><caption style='text-align:left'><b>{title}</b></caption>{body}</table>"
 
     @property
     def n_series(self) -> int:
@@ -133,13 +164,77 @@ class Dataset:
         if "split" in self.meta:
             split = np.asarray(self.meta["split"])
             out["original_split"] = {s: int((split == s).sum()) for s in ("train", "test")}
+        if self.meta.get("notes"):
+            out["notes"] = [str(n) for n in self.meta["notes"]]
         return out
 
 
-def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Check X and y and return X as float32 ``(n, T, C)``; 2-D X means univariate."""
+def _clip(text: Any, limit: int) -> str:
+    """``text`` as a string of at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def note(notes: list[str] | None, text: str) -> None:
+    """Warn about data that loads but may mislead (:class:`DataWarning`) and keep the note in ``notes``."""
+    if notes is not None and text not in notes:
+        notes.append(text)
+    warnings.warn(text, DataWarning, stacklevel=3)
+
+
+# A row of y (n, K) is read as class probabilities when its values lie in [0, 1] and sum to 1 within
+# this tolerance (float32 softmax outputs sum to 1 within about 1e-6; rounded CSV values less exactly).
+PROBABILITY_SUM_TOL = 1e-3
+
+
+def labels_from_matrix(y: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """Class codes from a one-hot or probability label matrix ``(n, K)``, and a note saying so.
+
+    A column ``(n, 1)`` is one label per series (no note).
+
+    Examples
+    --------
+    >>> codes, text = labels_from_matrix(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]]))
+    >>> codes.tolist()
+    [1, 0, 2]
+    """
+    if y.shape[1] == 1:
+        return y[:, 0], None
+    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+        raise DataError(f"y must be 1-D, one label per series, or (n, K) one-hot / probabilities; got shape {y.shape} of {y.dtype}")
+    values = y.astype(np.float64)
+    if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1 \
+            or not np.allclose(values.sum(axis=1), 1.0, atol=PROBABILITY_SUM_TOL):
+        raise DataError(f"y has shape {y.shape}: give one label per series (1-D), or (n, K) one-hot / "
+                        "class probabilities whose rows sum to 1")
+    one_hot = bool(np.isin(values, (0.0, 1.0)).all())
+    kind = "one-hot" if one_hot else "class probabilities"
+    return values.argmax(axis=1).astype(np.int64), (
+        f"y is (n, {y.shape[1]}) {kind}: converted to class codes 0..{y.shape[1] - 1} (column index"
+        + (")" if one_hot else " of the largest probability)"))
+
+
+def layout_hint(X: np.ndarray) -> str | None:
+    """A note when ``X`` ``(n, T, C)`` more likely holds ``(n, C, T)``: more channels than timesteps."""
+    n, T, C = X.shape
+    if C > T:
+        return (f"X has more channels ({C}) than timesteps ({T}): if it is stored as (n, channels, timesteps), "
+                "transpose it with X.transpose(0, 2, 1); the convention is (n_series, n_timesteps, n_channels)")
+    return None
+
+
+def validate_arrays(X: Any, y: Any, notes: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Check X and y and return X as float32 ``(n, T, C)``; 2-D X means univariate.
+
+    A one-hot or probability ``y`` ``(n, K)`` becomes class codes; that, and an X that looks
+    transposed (more channels than timesteps), give a :class:`DataWarning` kept in ``notes``.
+    """
     X = X if isinstance(X, np.memmap) else np.asarray(X)  # a memory map stays mapped
     y = np.asarray(y)
+    if y.ndim == 2 and len(y) == len(X) and y.shape[1] >= 1:
+        y, text = labels_from_matrix(y)
+        if text:
+            note(notes, text)
     if X.dtype == object:
         raise DataError("X is an object array (ragged or mixed types): give a numeric array, padding variable-length series with 0")
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
@@ -150,6 +245,9 @@ def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"X must have 3 dimensions (n_series, n_timesteps, n_channels) or 2 for univariate; got {X.ndim} with shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0 or X.shape[2] == 0:
         raise DataError(f"X is empty: shape {X.shape}")
+    hint = layout_hint(X)
+    if hint:
+        note(notes, hint)
     if y.ndim != 1:
         raise DataError(f"y must be 1-D, one label per series; got shape {y.shape}")
     if y.dtype == object and any(v is None for v in y.tolist()):
@@ -158,18 +256,26 @@ def validate_arrays(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"X has {len(X)} series but y has {len(y)} labels: they must match")
     if X.dtype != np.float32:
         X = np.asarray(X, dtype=np.float32)  # one float32 copy, read block by block from a memory map
-    n_bad, series = _non_finite(X)
+    check_finite(X)
+    if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
+        raise DataError("y has NaN labels: drop those series or give them a label")
+    if len(_class_order(y)) < 2:
+        raise DataError(f"y has only one class ({y[0]!r}): classification needs at least two")
+    return X, y
+
+
+def check_finite(X: Any) -> None:
+    """Raise the one-line DataError naming the series with NaN or infinite values (any numeric X, any shape)."""
+    X = np.asarray(X)
+    if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.complexfloating)) or X.ndim == 0:
+        return
+    n_bad, series = _non_finite(X.reshape(len(X), -1, 1))
     if n_bad:
         first = ", ".join(str(i) for i in series[:5])
         raise DataError(
             f"X has {n_bad} NaN or infinite values in {len(series)} series (first: {first}): "
             "impute them, or pad variable-length series with 0 instead of NaN"
         )
-    if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
-        raise DataError("y has NaN labels: drop those series or give them a label")
-    if len(_class_order(y)) < 2:
-        raise DataError(f"y has only one class ({y[0]!r}): classification needs at least two")
-    return X, y
 
 
 def _non_finite(X: np.ndarray) -> tuple[int, np.ndarray]:

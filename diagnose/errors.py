@@ -8,3 +8,10 @@ class DataError(ValueError):
     Messages name the problem, the value seen and the fix, e.g.
     "y has 2 classes with fewer than 5 series ('b', 'f'): use --folds 3 or drop them".
     """
+
+
+class DataWarning(UserWarning):
+    """Data that loads but may mislead (a gap in time, a likely transposed X, one-hot labels).
+
+    The CLI prints each on one line of stderr; the note is also kept in ``Dataset.meta["notes"]``.
+    """

@@ -14,7 +14,7 @@ import numpy as np
 
 from diagnose.dataset import check_folds
 from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from diagnose.results import html_table, short_repr, to_jsonable
 from diagnose.stats import corrected_t
 
 METRICS = ("balanced_accuracy", "accuracy", "macro_precision", "macro_f1")
@@ -33,6 +33,9 @@ class Splits:
     seed: int
     grouped: bool
     pairs: list[tuple[np.ndarray, np.ndarray]]
+
+    def __repr__(self) -> str:
+        return short_repr(self)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return iter(self.pairs)
@@ -184,6 +187,17 @@ class ModelScores:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("name", "kind", "balanced_accuracy", "accuracy", "macro_precision", "macro_f1",
+                                 "folds", "repeats"))
+
+    def _repr_html_(self) -> str:
+        iv = (self.intervals or {}).get("balanced_accuracy") or {}
+        return html_table(["model", "balanced accuracy", "interval", "accuracy", "macro precision", "macro F1"],
+                          [[self.name, self.balanced_accuracy, f"[{iv.get('low', float('nan')):.3f}, {iv.get('high', float('nan')):.3f}]",
+                            self.accuracy, self.macro_precision, self.macro_f1]],
+                          caption=f"{self.folds}-fold x {self.repeats} cross-validation")
 
 
 def _as_splits(splits: Splits | Sequence[tuple[np.ndarray, np.ndarray]]) -> Splits:

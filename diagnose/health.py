@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -211,12 +212,14 @@ CHECKS: dict[str, Callable[..., CheckResult]] = {
 }
 
 
-def health_checks(dataset: Dataset, *, folds: int = 5, seed: int = 0, permutations: int = 199) -> list[CheckResult]:
+def health_checks(dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed: int = 0, permutations: int = 199) -> list[CheckResult]:
     """Run every data-health check; a check that raises becomes an ``error`` result and the rest go on.
 
     Parameters
     ----------
-    dataset : the data to check.
+    dataset : the data to check: a Dataset, X with ``y``, ``(X, y)`` or a source
+        (:func:`diagnose.loaders.as_dataset`).
+    y : the labels when ``dataset`` is an array.
     folds : the number of CV folds planned (for ``small_classes`` and the length-leak test).
     seed : seed of the length-leak shuffle test.
     permutations : label permutations of the length-leak test.
@@ -231,6 +234,9 @@ def health_checks(dataset: Dataset, *, folds: int = 5, seed: int = 0, permutatio
     >>> [r.status for r in health_checks(synthetic.bump(n=60), permutations=19)][:3]
     ['pass', 'pass', 'pass']
     """
+    from diagnose.loaders import as_dataset
+
+    dataset = as_dataset(dataset, y)
     out = []
     for name, check in CHECKS.items():
         try:

@@ -46,3 +46,56 @@ class CheckResult:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+
+# ---------------------------------------------------------------------------------------------- display
+REPR_CHARS = 600  # a result's repr stays a glance: arrays and long lists show their size, not their values
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}"
+    if isinstance(value, (list, tuple)):
+        if len(value) <= 4 and all(isinstance(v, (int, float, str, bool, type(None), np.generic)) for v in value):
+            return "[" + ", ".join(_short(v) for v in value) + "]"
+        return f"[{len(value)} items]"
+    if isinstance(value, dict):
+        return f"{{{len(value)} keys}}"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:79] + "…")
+    if dataclasses.is_dataclass(value):
+        return f"{type(value).__name__}(...)"
+    return repr(value)[:40]
+
+
+def short_repr(obj: Any, fields: tuple[str, ...] | None = None) -> str:
+    """``Name(field=value, ...)`` with arrays and long lists as their size, at most :data:`REPR_CHARS` long.
+
+    Examples
+    --------
+    >>> short_repr(CheckResult("padding", "pass", 0.1, "10% of timesteps are padding"))
+    "CheckResult(check='padding', status='pass', value=0.1, message='10% of timesteps are padding')"
+    """
+    names = fields or tuple(f.name for f in dataclasses.fields(obj))
+    text = f"{type(obj).__name__}(" + ", ".join(f"{n}={_short(getattr(obj, n))}" for n in names) + ")"
+    return text if len(text) <= REPR_CHARS else text[: REPR_CHARS - 4] + "...)"
+
+
+def html_table(headers: list[str], rows: list[list[Any]], caption: str = "") -> str:
+    """A small HTML table (every cell escaped; floats to 3 decimals) for ``_repr_html_``."""
+    import html
+
+    def cell(v: Any) -> str:
+        if isinstance(v, (float, np.floating)):
+            return "-" if not math.isfinite(float(v)) else f"{float(v):.3f}"
+        return html.escape("-" if v is None else str(v))
+
+    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    cap = f"<caption style='text-align:left'><b>{html.escape(caption)}</b></caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

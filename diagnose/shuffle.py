@@ -43,7 +43,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from diagnose.results import html_table, short_repr, to_jsonable
 
 SCORE_METRICS = ("balanced_accuracy", "accuracy", "macro_f1")
 # The default heads: MiniRocket sees shapes but not levels (its kernels sum to zero), the summary head
@@ -129,6 +129,15 @@ class ShuffleResult:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("model", "metric", "observed", "null_mean", "null_std", "p_value",
+                                 "n_permutations", "method", "effect_size"))
+
+    def _repr_html_(self) -> str:
+        return html_table(["observed", "null mean", "null std", "p-value", "permutations", "method"],
+                          [[self.observed, self.null_mean, self.null_std, f"{self.p_value:.4g}", self.n_permutations,
+                            self.method]], caption=f"label-shuffle test: {self.model}, {self.metric}")
 
 
 def p_value(observed: float, null_scores: Sequence[float]) -> float:
@@ -376,7 +385,7 @@ def _spread(null: np.ndarray) -> float:
     return float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
 
 
-def shuffle_test(X: Any, y: Any, *, model: Any = DEFAULT_HEADS, n_permutations: int = 1000, cv: Any = 5,
+def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permutations: int = 1000, cv: Any = 5,
                  groups: Any = None, metric: str = "balanced_accuracy", random_state: Any = 0, n_jobs: int = 1,
                  progress: Callable[[int, int], None] | None = None, method: str = "auto") -> ShuffleResult:
     """Label-shuffle test: does the best of several models score better with the true labels than with permuted ones?
@@ -384,6 +393,7 @@ def shuffle_test(X: Any, y: Any, *, model: Any = DEFAULT_HEADS, n_permutations: 
     Parameters
     ----------
     X : series ``(n, T, C)`` for baseline names and MiniRocket; any shape the estimator takes otherwise.
+        A Dataset (or ``(X, y)``, a source) gives X, y and groups.
     y : labels, one per series.
     model : one head or a list of heads, each a baseline name (``baselines.available()``) or any
         scikit-learn classifier. The default heads (:data:`DEFAULT_HEADS`) see different things:
@@ -425,7 +435,13 @@ def shuffle_test(X: Any, y: Any, *, model: Any = DEFAULT_HEADS, n_permutations: 
     >>> r.method, r.p_value
     ('ridge-fast', 0.01)
     """
+    from diagnose.dataset import check_finite
+    from diagnose.loaders import as_arrays
+
     start = time.perf_counter()
+    X, y, _, data_groups = as_arrays(X, y)
+    groups = data_groups if groups is None else groups
+    check_finite(X)
     if metric not in SCORE_METRICS:
         raise DataError(f"unknown metric {metric!r}: use one of {', '.join(SCORE_METRICS)}")
     if method not in METHODS:

@@ -229,6 +229,9 @@ class Comparison:
 
         return to_jsonable(self)
 
+    def __repr__(self) -> str:
+        return f"Comparison({self.verdict[:300]!r}, p_value={self.p_value:.4g}, method={self.method[:80]!r})"
+
 
 def _points(x: float) -> str:
     value = round(100 * x, 1)

@@ -8,7 +8,7 @@ from scipy import stats
 
 from diagnose.dataset import _true_lengths, validate_arrays
 from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from diagnose.results import html_table, to_jsonable
 
 TESTS = ("kruskal", "anova")
 # Values (series x cells) tested at a time: the tests run column by column, so the map is computed in
@@ -62,6 +62,15 @@ class TimestepMap:
             "method": f"{TEST_NAMES[self.test]} per timestep x channel over non-padded values; "
                       "Benjamini-Hochberg FDR over all cells",
         })
+
+    def __repr__(self) -> str:
+        T, C = np.shape(self.q_value)
+        return (f"TimestepMap(test={self.test!r}, cells={T}x{C}, significant={int(self.significant.sum())}, "
+                f"windows={len(self.significant_windows)}, summary={self.summary[:300]!r})")
+
+    def _repr_html_(self) -> str:
+        rows = [[w["words"], w["channel"], w["start"], w["stop"] - 1, f"{w['min_q']:.3g}"] for w in self.significant_windows[:20]]
+        return html_table(["window", "channel", "first step", "last step", "min q"], rows, caption=self.summary)
 
 
 def _class_sums(values: np.ndarray, onehot: np.ndarray) -> np.ndarray:
@@ -128,7 +137,7 @@ def _windows(sig: np.ndarray, q: np.ndarray, merge_gap: int) -> list[dict]:
     return sorted(out, key=lambda w: (w["min_q"], w["channel"], w["start"]))
 
 
-def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float = 0.05,
+def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: float = 0.05,
                     merge_gap: int = 1) -> TimestepMap:
     """Test, at every timestep and channel, whether the classes differ there.
 
@@ -139,7 +148,8 @@ def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float =
 
     Parameters
     ----------
-    X : array ``(n, T, C)`` (2-D means univariate), right-padded with 0.
+    X : array ``(n, T, C)`` (2-D means univariate), right-padded with 0; or a Dataset, ``(X, y)`` or
+        a source (:func:`diagnose.loaders.as_dataset`), with ``y`` and ``lengths`` taken from it.
     y : labels, one per series.
     lengths : true length of each series; ``None`` infers it as the last step with a non-zero value.
     test : ``"kruskal"`` (rank-based, the default) or ``"anova"``.
@@ -159,6 +169,10 @@ def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float =
     """
     from statsmodels.stats.multitest import multipletests
 
+    from diagnose.loaders import as_arrays
+
+    X, y, data_lengths, _ = as_arrays(X, y)
+    lengths = data_lengths if lengths is None else lengths
     if test not in TESTS:
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
     X, y = validate_arrays(X, y)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from diagnose.attribution.adapters import step_mask
-from diagnose.results import to_jsonable
+from diagnose.results import short_repr, to_jsonable
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class Attribution:
                             "per_channel": self.per_channel, "per_class": self.per_class,
                             "completeness": self.completeness, "info": self.info,
                             "n_series": len(self.values)})
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("method", "values", "per_timestep", "per_channel", "per_class", "info"))
 
 
 def _mean_abs_over_real(timestep: np.ndarray, real: np.ndarray) -> np.ndarray:

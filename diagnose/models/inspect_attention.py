@@ -15,7 +15,7 @@ import numpy as np
 
 from diagnose.errors import DataError
 from diagnose.models.backend import select_backend
-from diagnose.results import to_jsonable
+from diagnose.results import short_repr, to_jsonable
 
 select_backend()
 
@@ -50,6 +50,10 @@ class AttentionDiagnostic:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self, ("model", "layer", "normalized_entropy", "max_weight_ratio", "uniform_ablation_delta",
+                                 "permuted_ablation_delta", "status", "verdict"))
 
 
 def _metric(name: str):

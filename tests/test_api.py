@@ -1,0 +1,108 @@
+"""diagnose.report in a notebook: one call from arrays to a Diagnosis that shows, saves and reloads itself."""
+import re
+
+import numpy as np
+import pytest
+
+import diagnose
+from diagnose import DataError, Diagnosis
+
+QUESTIONS = ("signal", "how_much", "more_data", "deep", "attention", "where")
+FAST = {"permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
+
+
+def _bump(n=60, T=20, C=2, seed=0):
+    """Two classes that differ on channel 0 in steps 8-11 only."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["calm", "bump"], n // 2)
+    X = rng.standard_normal((n, T, C)).astype(np.float32)
+    X[y == "bump", 8:12, 0] += 2.0
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def diagnosis():
+    X, y = _bump()
+    return diagnose.report((X, y), profile="quick", deep=False, **FAST)
+
+
+def test_report_from_arrays_returns_a_diagnosis_with_verdicts(diagnosis):
+    assert isinstance(diagnosis, Diagnosis)
+    assert diagnosis.verdicts["signal"]["level"] in ("weak", "strong")
+    assert diagnosis.to_dict()["dataset"]["n_series"] == 60
+    assert diagnosis.to_dict()["config"]["permutations"] == 19  # options reach the Config
+
+
+def test_html_card_holds_the_six_answers_and_no_external_resource(diagnosis):
+    page = diagnosis._repr_html_()
+    for question in QUESTIONS:
+        assert f'data-answer="{question}"' in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*https?://""", page, re.I)
+    assert "<script" not in page.lower()
+
+
+def test_repr_is_short_and_names_the_answers(diagnosis):
+    text = repr(diagnosis)
+    assert len(text) < 1000
+    assert text.startswith("Diagnosis('data', 60 series x 20 steps x 2 channels")
+    assert "signal:" in text and "where:" in text
+
+
+def test_save_and_load_round_trip(diagnosis, tmp_path):
+    path = diagnosis.save(tmp_path / "d.json")
+    again = Diagnosis.load(path)
+    assert again.to_dict() == diagnosis.to_dict()
+    assert again.verdicts == diagnosis.verdicts
+
+
+def test_notes_from_loading_reach_the_document_and_match_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    from diagnose.document import load_schema
+
+    X, y = _bump()
+    onehot = (y[:, None] == np.array(["bump", "calm"])).astype(float)
+    with pytest.warns(diagnose.errors.DataWarning, match="one-hot"):
+        d = diagnose.report((X, onehot), deep=False, **{**FAST, "learning_curve": False})
+    assert any("one-hot" in n for n in d.to_dict()["dataset"]["notes"])
+    jsonschema.validate(d.to_dict(), load_schema())
+
+
+def test_render_writes_the_report_from_the_document(diagnosis, tmp_path):
+    paths = diagnosis.render(tmp_path / "out")
+    assert paths["html"].exists() and paths["markdown"].exists()
+
+
+def test_unknown_options_are_refused_with_the_known_ones():
+    with pytest.raises(DataError, match=r"unknown option\(s\) permutation:.*permutations"):
+        diagnose.report(_bump(), deep=False, permutation=10)
+
+
+def test_unknown_profile_is_refused():
+    with pytest.raises(DataError, match="unknown profile 'fast'"):
+        diagnose.report(_bump(), profile="fast")
+
+
+def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
+    X, y = _bump()
+    y = y.copy()
+    y[:3] = "rare"
+    with pytest.raises(DataError, match="fewer than 5 series"):
+        diagnose.report((X, y), out=tmp_path / "out", deep=False)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_report_with_the_deep_part_on_tiny_data(tmp_path):
+    X, y = _bump(n=40, T=12)
+    d = diagnose.report((X, y), out=tmp_path / "out", profile="quick", deep=True, folds=2, epochs=1, units=4,
+                        samples=6, models=["bilstm"], methods=["occlusion"], **FAST)
+    assert d.to_dict()["deep"]["models"][0]["name"] == "bilstm"
+    assert 'data-answer="deep"' in d._repr_html_()
+    assert (tmp_path / "out" / "diagnosis.json").exists() and (tmp_path / "out" / "report.html").exists()
+
+
+def test_the_card_escapes_user_strings():
+    d = Diagnosis({"schema_version": "1.0", "dataset": {"name": "<script>alert(1)</script>", "n_series": 3}})
+    page = d._repr_html_()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("data-answer=") == 6  # a document with nothing run still answers "not run"

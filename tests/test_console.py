@@ -1,0 +1,153 @@
+"""A quiet, informative console: progress lines off a terminal, one-line warnings, help with defaults."""
+import argparse
+import io
+import os
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from diagnose.cli import BUILDER_SIGNATURE, build_parser, main, zoo_descriptions
+from diagnose.console import ProgressLines, WarningDisplay
+from diagnose.errors import DataWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+MASK_TEXT = ("Layer '{}' (of type Flatten) was passed an input with a mask attached to it. However, this layer does "
+             "not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+
+
+def test_progress_shows_as_plain_lines_when_stderr_is_piped():
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-m", "diagnose", "signal", "synthetic:bump?n=40&T=12&start=3&stop=6", "--permutations", "9",
+                           "--baselines", "chance_prior,logistic", "--no-curve"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert any(re.fullmatch(r"\[\s*\d+\.\d s\] baselines: 0/2", line) for line in lines), proc.stderr
+    assert any(re.fullmatch(r"\[\s*\d+\.\d s\] baselines: 2/2 done", line) for line in lines), proc.stderr
+    assert "\x1b[" not in proc.stderr  # no terminal control codes in a log
+
+
+def test_progress_lines_are_throttled_per_task_but_keep_start_and_end():
+    out = io.StringIO()
+    clock = iter([0.25 * i for i in range(200)]).__next__  # one call every 0.25 s
+    show = ProgressLines(out, every=5.0, clock=clock)
+    for done in range(101):
+        show(done, 100, "label-shuffle test")
+    shown = [int(re.search(r": (\d+)/100", line).group(1)) for line in out.getvalue().splitlines()]
+    assert shown == [0, 20, 40, 60, 80, 100]  # the start, one line per 5 s, the end
+    assert out.getvalue().splitlines()[-1] == "[   25.2 s] label-shuffle test: 100/100 done"
+
+
+def test_the_keras_mask_warning_is_shown_once_and_prominently():
+    err = io.StringIO()
+    display = WarningDisplay(err)
+    for name in ("flatten", "flatten_1", "flatten_2"):
+        display.show(UserWarning(MASK_TEXT.format(name)), UserWarning, "layer.py", 1)
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("diagnose: WARNING: a Keras Flatten layer") and "padded steps" in lines[0]
+
+
+def test_retracing_warnings_are_hidden_and_data_warnings_take_one_line():
+    err = io.StringIO()
+    display = WarningDisplay(err)
+    display.show(UserWarning("5 out of the last 5 calls to <function f> triggered tf.function retracing."), UserWarning, "x.py", 1)
+    display.show(DataWarning("y is (n, 3) one-hot: converted"), DataWarning, "dataset.py", 70)
+    assert err.getvalue() == "diagnose: warning: y is (n, 3) one-hot: converted\n"
+
+
+def test_the_cli_shows_data_warnings_in_one_line(tmp_path, capsys):
+    import numpy as np
+
+    path = tmp_path / "onehot.npz"
+    np.savez(path, X=np.random.default_rng(0).standard_normal((12, 6, 2)), y=np.eye(2)[np.arange(12) % 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert main(["inspect", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "diagnose: warning: y is (n, 2) one-hot: converted to class codes 0..1" in err
+    assert "warnings.warn" not in err
+
+
+def test_models_lists_the_zoo_and_the_builder_signature(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert BUILDER_SIGNATURE == "fn(input_shape, n_classes, **hyper) -> keras.Model"
+    assert BUILDER_SIGNATURE in out
+    assert {"bilstm", "bilstm_attention", "transformer"} <= set(zoo_descriptions())
+    for name in zoo_descriptions():
+        assert re.search(rf"^\s+{name}\s+\S", out, re.M)
+    assert "minirocket" in out  # the baselines too
+
+
+def _subparsers(parser):
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def test_every_flag_with_a_default_says_it_in_its_help():
+    for name, sub in _subparsers(build_parser()).items():
+        text = " ".join(sub.format_help().split())
+        for action in sub._actions:
+            if not action.option_strings or action.help == argparse.SUPPRESS or "-h" in action.option_strings:
+                continue
+            assert action.help, f"{name} {action.option_strings[0]} has no help"
+            if action.default is not None and action.default is not False:
+                shown = sub._get_formatter()._get_help_string(action) % {**vars(action), "default": action.default}
+                assert "default" in shown.lower(), f"{name} {action.option_strings[0]}: {shown}"
+        assert "%(default)" not in text
+
+
+def test_datasets_prints_clean_text_not_rst(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "``" not in out and "┃" not in out and "│" not in out
+    assert re.search(r"^\s+synthetic:bump\s+Noise plus a class-dependent bump", out, re.M)
+
+
+TF_NOISE = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "I0000 00:00:1796119572.494957    9532 port.cc:153] oneDNN custom operations are on. You may see slightly different",
+    "I0000 00:00:1796119572.495392    9532 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.",
+    "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.",
+    "WARNING:tensorflow:5 out of the last 5 calls to <function f at 0x7f> triggered tf.function retracing. Tracing is expensive",
+]
+
+
+def test_tensorflow_start_up_lines_are_dropped_from_the_cli_stderr_and_the_rest_kept():
+    code = ("import os, sys\nfrom diagnose.console import filtered_stderr\nwith filtered_stderr():\n"
+            + "".join(f"    os.write(2, {(line + chr(10)).encode()!r})\n" for line in TF_NOISE)
+            + "".join(f"    os.write(2, {('w.py:1: UserWarning: ' + MASK_TEXT.format(name) + chr(10)).encode()!r})\n"
+                      f"    os.write(2, b'  warnings.warn(\\n')\n" for name in ("flatten", "flatten_1"))
+            + "    os.write(2, b'diagnose: warning: kept\\n')\n    print('python line', file=sys.stderr)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert "diagnose: warning: kept" in lines and "python line" in lines
+    masks = [line for line in lines if "does not support masking" in line]
+    assert len(masks) == 1 and masks[0].startswith("diagnose: WARNING: a Keras Flatten layer")  # workers' copies: once
+    assert len(lines) == 3  # everything else (TensorFlow's lines, retracing, warnings.warn source lines) dropped
+
+
+def test_keras_s_own_mask_warning_reaches_the_display_once():
+    pytest.importorskip("keras")
+    import io
+
+    from diagnose.console import quiet_run
+
+    err = io.StringIO()
+    with quiet_run() as display:
+        display.stream = err
+        import diagnose.models  # noqa: F401  (chooses the backend, then imports Keras)
+        import keras
+
+        for _ in range(3):  # one model per fold: flatten, flatten_1, flatten_2
+            inputs = keras.Input((6, 2))
+            x = keras.layers.LSTM(3, return_sequences=True)(keras.layers.Masking(0.0)(inputs))
+            keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(x)))
+    assert err.getvalue().count("does not support masking") == 1
+    assert "Keras Flatten layer" in err.getvalue()

@@ -1,0 +1,19 @@
+"""The numpydoc Examples of the modules whose examples are cheap run as doctests (each module well under a second)."""
+import doctest
+import importlib
+
+import pytest
+
+# Modules whose Examples take under a second together with their imports; the costlier ones (MiniRocket,
+# the ceiling, the shuffle test's 99 permutations, Keras attributions) are covered by their own tests.
+CHEAP = ["diagnose.dataset", "diagnose.loaders", "diagnose.document", "diagnose.results", "diagnose.console",
+         "diagnose.api", "diagnose.executor", "diagnose.health", "diagnose.stats", "diagnose.timemap",
+         "diagnose.evaluation", "baselines.chance", "baselines.linear"]
+
+
+@pytest.mark.parametrize("name", CHEAP)
+def test_examples_run(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, report=True)
+    assert result.attempted > 0, f"{name} has no Examples to run"
+    assert result.failed == 0
