@@ -44,8 +44,8 @@ class LabelIssues:
     n_issues : estimated number of series with a wrong label (``cleanlab.count.num_label_issues``).
     share : ``n_issues / n_series``.
     interval : ``{"low", "high", "method"}``: bootstrap percentile interval on ``share``.
-    noise_matrix : ``[given][true]``... stored as cleanlab gives it, ``P(given label = i | true label = j)``
-        (rows: given, columns: true), each column summing to 1.
+    noise_matrix : ``[i][j] = P(given label = i | true label = j)`` as cleanlab estimates it (rows:
+        given, columns: true), each column summing to 1.
     suspects : the most likely mislabelled series, ``{"index", "given", "likely", "given_probability",
         "likely_probability"}``, most suspect first.
     model_error : ``1 - accuracy`` of the calibrated head's out-of-fold predictions.
