@@ -55,6 +55,7 @@ class LabelIssues:
     classes : class names, in code order.
     message : one line in words.
     method : how the probabilities and the estimate were made.
+    balanced_weights : what balanced class weights change (:func:`balanced_weights_effect`).
     """
 
     n_issues: int
@@ -71,6 +72,7 @@ class LabelIssues:
     seeds: int
     message: str
     method: str
+    balanced_weights: dict | None = None
     probabilities_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
@@ -154,6 +156,31 @@ def out_of_fold_probabilities(X, y, *, folds: int = 5, seeds: int = 3, groups=No
         for tr, te in make_splits(y, folds=folds, groups=groups, seed=random_state + s):
             P[te] += _calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s)
     return P / int(seeds)
+
+
+def balanced_weights_effect(y, probs, classes: list[str]) -> dict:
+    """Per-class recall of the calibrated head as fitted and with balanced class weights.
+
+    With calibrated probabilities, weighting each class by ``1 / prior`` in training moves the decision
+    to ``argmax_k p_k / prior_k`` (the Bayes rule for balanced loss), so the effect of balanced weights
+    is read off the same out-of-fold probabilities without refitting.
+    """
+    y = np.asarray(y)
+    K = probs.shape[1]
+    prior = np.bincount(y, minlength=K) / len(y)
+    plain = probs.argmax(axis=1)
+    balanced = (probs / np.maximum(prior, 1e-12)).argmax(axis=1)
+
+    def recalls(pred):
+        return [float(np.mean(pred[y == k] == k)) if np.any(y == k) else None for k in range(K)]
+
+    r0, r1 = recalls(plain), recalls(balanced)
+    return {"classes": list(classes), "recall": r0, "recall_balanced": r1,
+            "balanced_accuracy": float(np.mean([r for r in r0 if r is not None])),
+            "balanced_accuracy_balanced": float(np.mean([r for r in r1 if r is not None])),
+            "accuracy": float(np.mean(plain == y)), "accuracy_balanced": float(np.mean(balanced == y)),
+            "method": "out-of-fold probabilities of the calibrated head; balanced weights as the decision "
+                      "argmax p_k / prior_k"}
 
 
 # ---------------------------------------------------------------------------------- confident learning
@@ -243,7 +270,7 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
         n_issues=n_issues, share=float(share), interval=interval, noise_matrix=np.asarray(noise).tolist(),
         suspects=suspects, model_error=error, model_balanced_accuracy=float(np.mean(recalls)),
         restates_error=restates, health_score=health, classes=names, n_series=int(n), seeds=int(seeds),
-        message=message,
+        message=message, balanced_weights=balanced_weights_effect(y, probs, names),
         method=(f"cleanlab confident learning (num_label_issues, estimation_method={method!r}) on "
                 f"out-of-fold probabilities{': ' + method_note if method_note else ''}"),
     )
@@ -287,4 +314,5 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
     return LabelIssues(**{**res.__dict__, "probabilities_seconds": float(seconds)})
 
 
-__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities", "ridge_loo_decisions"]
+__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities", "ridge_loo_decisions",
+           "balanced_weights_effect"]

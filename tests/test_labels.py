@@ -58,3 +58,14 @@ def test_issues_close_to_the_model_error_are_flagged_as_restating_it():
     assert noise[0, 1] > 0.2 and noise[1, 0] < 0.01  # P(given a | true b): true b's labelled a, not the reverse
     d = res.to_dict()
     assert set(d["interval"]) == {"low", "high", "method"} and isinstance(d["restates_error"], bool)
+
+
+def test_balanced_weights_trade_majority_recall_for_minority_recall():
+    from diagnose.labels import balanced_weights_effect
+
+    y = np.r_[np.zeros(90, int), np.ones(10, int)]
+    P = np.column_stack([np.full(100, 0.7), np.full(100, 0.3)])  # minority never wins the plain argmax
+    P[90:] = [0.6, 0.4]
+    eff = balanced_weights_effect(y, P, ["major", "minor"])
+    assert eff["recall"] == [1.0, 0.0] and eff["recall_balanced"] == [1.0, 1.0]
+    assert eff["balanced_accuracy_balanced"] > eff["balanced_accuracy"]
