@@ -64,7 +64,8 @@ def test_balanced_weights_trade_majority_recall_for_minority_recall():
     from diagnose.labels import balanced_weights_effect
 
     y = np.r_[np.zeros(90, int), np.ones(10, int)]
-    P = np.column_stack([np.full(100, 0.7), np.full(100, 0.3)])  # minority never wins the plain argmax
+    P = np.column_stack([np.full(100, 0.95), np.full(100, 0.05)])
+    # the minority never wins the plain argmax, but wins once divided by its prior
     P[90:] = [0.6, 0.4]
     eff = balanced_weights_effect(y, P, ["major", "minor"])
     assert eff["recall"] == [1.0, 0.0] and eff["recall_balanced"] == [1.0, 1.0]
