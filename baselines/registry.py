@@ -68,6 +68,23 @@ def _minirocket(random_state: int = 0, **params: Any):
     return MiniRocketRidge(random_state=random_state, **params)
 
 
+def _multirocket(random_state: int = 0, **params: Any):
+    from baselines.multirocket import MultiRocketRidge
+
+    return MultiRocketRidge(random_state=random_state, **params)
+
+
+def _aeon_torch(model: str) -> Callable[..., Any]:
+    def factory(random_state: int = 0, **params: Any):
+        from baselines.multirocket import TORCH_EXTRA, AeonTorchClassifier, torch_available
+
+        if not torch_available():  # refused at once, not after the first fit
+            raise ImportError(f"the {model} baseline needs PyTorch, which is not installed: {TORCH_EXTRA}")
+        return AeonTorchClassifier(model=model, random_state=random_state, **params)
+
+    return factory
+
+
 def _features_gb(random_state: int = 0, **params: Any):
     from baselines.features import SummaryFeaturesGB
 
@@ -99,3 +116,9 @@ register("features_gb", _features_gb,
          "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting")
 register("logistic", _logistic,
          "standardised flattened series + logistic regression (a linear model on raw values)")
+register("multirocket", _multirocket,
+         "MultiRocket (aeon, ~50k convolution features on the series and its first difference) + ridge classifier")
+register("multirocket_hydra", _aeon_torch("multirocket_hydra"),
+         "MultiRocket-Hydra (aeon; needs PyTorch): top tier of the 2023 bake-off")
+register("quant", _aeon_torch("quant"),
+         "QUANT (aeon; needs PyTorch): quantiles over dyadic intervals + extra trees, fast and strong")
