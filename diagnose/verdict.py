@@ -294,3 +294,99 @@ def recommendations(doc: dict) -> list[dict]:
                 f"averages; {fix}.", "; ".join(x for x in parts if x))
             break
     return recs
+
+
+# ------------------------------------------------------------------------- label issues and class pairs
+# A label-issue share under CLEAN_SHARE (1%) counts as clean; from MANY_SHARE (10%) on, as many: a tenth
+# of wrong labels costs about as much accuracy as it takes from any model judged on them.
+CLEAN_SHARE = 0.01
+MANY_SHARE = 0.10
+
+
+def _pct(x) -> str:
+    return f"{100 * float(x):.1f}%"
+
+
+def labels_verdict(sig: dict) -> dict:
+    """Are some labels wrong? From ``signal.label_issues`` alone.
+
+    ``level``: ``clean`` (no issue, or an upper interval end under :data:`CLEAN_SHARE`), ``overlap`` (the
+    estimate is close to the model's own error, so wrong labels and overlapping classes cannot be told
+    apart), ``many`` (share at least :data:`MANY_SHARE`) or ``some``; ``None`` when it did not run.
+    Returns ``{level, headline, sentence, evidence}``.
+    """
+    li = sig.get("label_issues") or {}
+    if not li or li.get("share") is None:
+        return {"level": None, "headline": "Label issues were not estimated.", "sentence": "", "evidence": ""}
+    share, n, total = float(li["share"]), int(li.get("n_issues") or 0), li.get("n_series")
+    iv = li.get("interval") or {}
+    band = f" [{_pct(iv['low'])}, {_pct(iv['high'])}]" if iv.get("low") is not None and iv.get("high") is not None else ""
+    error = li.get("model_error")
+    suspects = li.get("suspects") or []
+    listed = ", ".join(f"#{s['index']} ({s['given']} -> {s['likely']}, p = {s['likely_probability']:.2f})" for s in suspects[:5])
+    evidence = (f"confident learning (cleanlab) on out-of-fold probabilities: {n} of {total} series, {_pct(share)}{band}"
+                + (f"; the model's own error {_pct(error)}" if error is not None else "")
+                + (f"; most suspect: {listed}" if listed else ""))
+    if n == 0 or (iv.get("high") is not None and float(iv["high"]) < CLEAN_SHARE):
+        return {"level": "clean", "headline": "The labels look clean.",
+                "sentence": "An out-of-fold model agrees confidently with almost every given label.", "evidence": evidence}
+    if li.get("restates_error"):
+        return {"level": "overlap", "headline": f"About {_pct(share)} of the labels may be wrong, or the classes overlap.",
+                "sentence": ("The estimate is close to the model's own error, so confident learning cannot say whether "
+                             "these series are mislabelled or genuinely ambiguous: check the listed suspects by hand."),
+                "evidence": evidence}
+    level = "many" if share >= MANY_SHARE else "some"
+    return {"level": level, "headline": f"About {_pct(share)} of the labels look wrong.",
+            "sentence": (f"{n} series are confidently assigned to another class by a model that never saw them; "
+                         "relabel or drop the suspects and retrain" + (" before trying bigger models." if level == "many" else ".")),
+            "evidence": evidence}
+
+
+def _names(group: list) -> str:
+    group = [str(g) for g in group]
+    return group[0] if len(group) == 1 else ", ".join(group[:-1]) + " and " + group[-1]
+
+
+def classes_verdict(sig: dict) -> dict:
+    """Which classes cannot be told apart? From ``signal.class_pairs`` alone.
+
+    ``level``: ``all`` (every pair told apart), ``some`` (some groups of classes are not), ``none`` (no
+    pair is told apart); ``None`` when the pair tests did not run. Returns ``{level, headline, sentence,
+    evidence}``.
+    """
+    cp = sig.get("class_pairs") or {}
+    pairs = [p for p in cp.get("pairs") or [] if isinstance(p, dict)]
+    if not pairs:
+        return {"level": None, "headline": "Class pairs were not tested.", "sentence": "", "evidence": ""}
+    groups = cp.get("indistinguishable_groups") or []
+    apart = [p for p in pairs if p.get("distinguishable")]
+    weak = sorted((p for p in pairs if not p.get("distinguishable")), key=lambda p: p.get("balanced_accuracy") or 0)
+    evidence = ("two-class ridge per pair, permutation test, BH q > "
+                f"{cp.get('alpha', 0.05):g} for " + (", ".join(
+                    f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
+                    for p in weak[:5]) + (", ..." if len(weak) > 5 else "") if weak else "no pair"))
+    per_class = cp.get("per_class") or {}
+    recall = [r for r in per_class.get("recall") or [] if isinstance(r, dict) and r.get("recall") is not None]
+    tail = ""
+    if recall:
+        low = min(recall, key=lambda r: r["recall"])
+        tail = (f" {per_class.get('model')} recalls class {low['class']} worst: {low['recall']:.2f} "
+                f"[{low['low']:.2f}, {low['high']:.2f}].")
+        bw = per_class.get("balanced_weights") or {}
+        if bw.get("balanced_accuracy") is not None and bw.get("balanced_accuracy_balanced") is not None:
+            tail += (f" Balanced class weights move the balanced accuracy of the calibrated head from "
+                     f"{bw['balanced_accuracy']:.3f} to {bw['balanced_accuracy_balanced']:.3f}.")
+    if not weak:
+        return {"level": "all", "headline": "Every pair of classes can be told apart.",
+                "sentence": f"All {len(pairs)} two-class tests beat chance after correction.{tail}", "evidence": evidence}
+    if not apart:
+        return {"level": "none", "headline": "No pair of classes can be told apart.",
+                "sentence": f"None of the {len(pairs)} two-class tests beats chance after correction.{tail}",
+                "evidence": evidence}
+    words = "; ".join(_names(g) for g in groups)
+    return {"level": "some",
+            "headline": f"Classes {words} cannot be told apart from each other." if len(groups) == 1
+            else f"These groups of classes cannot be told apart within each group: {words}.",
+            "sentence": (f"{len(apart)} of {len(pairs)} pairs are told apart; the others are linked into the "
+                         f"groups above: merge them, collect more of them, or report them as one group.{tail}"),
+            "evidence": evidence}

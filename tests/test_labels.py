@@ -70,3 +70,20 @@ def test_balanced_weights_trade_majority_recall_for_minority_recall():
     eff = balanced_weights_effect(y, P, ["major", "minor"])
     assert eff["recall"] == [1.0, 0.0] and eff["recall_balanced"] == [1.0, 1.0]
     assert eff["balanced_accuracy_balanced"] > eff["balanced_accuracy"]
+
+
+def test_labels_verdict_levels():
+    from diagnose.verdict import labels_verdict
+
+    y = np.repeat([0, 1, 2, 3], 50)
+    P = np.full((200, 4), 0.05)
+    P[np.arange(200), y] = 0.85
+    clean = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
+    assert labels_verdict({"label_issues": clean})["level"] == "clean"
+    P[:20] = [0.05, 0.85, 0.05, 0.05]
+    overlap = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
+    v = labels_verdict({"label_issues": overlap})
+    assert v["level"] == "overlap" and "20 of 200 series" in v["evidence"]
+    some = dict(overlap, restates_error=False)
+    assert labels_verdict({"label_issues": some})["level"] == "many"
+    assert labels_verdict({})["level"] is None

@@ -25,3 +25,17 @@ def test_per_class_recall_intervals_contain_the_recall():
     assert all(r["low"] < r["recall"] < r["high"] for r in rows)
     low, high = wilson(0, 10)
     assert low == 0.0 and 0.2 < high < 0.35  # Wilson's upper bound for 0/10 is 0.278
+
+
+def test_classes_verdict_names_the_indistinguishable_group():
+    from diagnose.verdict import classes_verdict
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 40)
+    X = rng.standard_normal((120, 20, 1)).astype(np.float32)
+    X[:, 5:15, 0] += 2.0 * np.array([0.0, 1.0, 1.0])[y][:, None]
+    cp = class_pairs(X, y, classes=["rest", "left", "right"], n_kernels=500, n_permutations=49).to_dict()
+    v = classes_verdict({"class_pairs": cp})
+    assert v["level"] == "some" and v["headline"] == "Classes left and right cannot be told apart from each other."
+    assert "left vs right" in v["evidence"]
+    assert classes_verdict({})["level"] is None
