@@ -25,10 +25,11 @@ from diagnose.results import to_jsonable
 N_SUSPECTS = 20
 # Bootstrap resamples of the series for the interval on the number of issues.
 N_BOOTSTRAP = 200
-# The estimate "restates the model's error" when |share - (1 - accuracy)| is within this fraction of
-# the error (or within RESTATE_ABS): confident learning then adds nothing beyond the confusion matrix.
-RESTATE_REL = 0.25
-RESTATE_ABS = 0.01
+# The estimate "restates the model's error" when the issues found make up at least this share of the
+# model's out-of-fold errors: the suspects are then mostly the series the model gets wrong, and whether
+# their labels are wrong or the classes overlap there cannot be told from the probabilities (measured
+# here: on a 4-class set with overlapping classes and clean labels, 9.5% issues against an 18% error).
+RESTATE_SHARE = 0.5
 # cleanlab's docstring of num_label_issues advises "off_diagonal_calibrated" with fewer than 4 classes.
 FEW_CLASSES = 4
 # MiniRocket kernels of the head (aeon rounds down to a multiple of 84).
@@ -50,7 +51,7 @@ class LabelIssues:
         "likely_probability"}``, most suspect first.
     model_error : ``1 - accuracy`` of the calibrated head's out-of-fold predictions.
     model_balanced_accuracy : its balanced accuracy.
-    restates_error : the share is close to ``model_error`` (see :data:`RESTATE_REL`).
+    restates_error : the issues make up most of the model's errors (``share >= RESTATE_SHARE * model_error``).
     health_score : ``cleanlab.dataset.overall_label_health_score`` (1 - share of label issues found by ``find_label_issues``).
     classes : class names, in code order.
     message : one line in words.
@@ -252,7 +253,7 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
     pred = probs.argmax(axis=1)
     error = float(np.mean(pred != y))
     recalls = [np.mean(pred[y == k] == k) for k in range(K)]
-    restates = bool(abs(share - error) <= max(RESTATE_ABS, RESTATE_REL * error))
+    restates = bool(n_issues > 0 and share >= RESTATE_SHARE * error)
     suspects = [{"index": int(i), "given": names[y[i]], "likely": names[pred[i]],
                  "given_probability": float(probs[i, y[i]]), "likely_probability": float(probs[i, pred[i]])}
                 for i in ranked[:N_SUSPECTS]]
@@ -260,8 +261,8 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
     if n_issues == 0:
         message = "No label issues found: the out-of-fold model agrees confidently with the given labels."
     elif restates:
-        message = (f"About {n_issues} series ({pct}) may be mislabelled, but that is close to the model's own "
-                   f"error ({100 * error:.1f}%): confident learning cannot tell wrong labels from classes that "
+        message = (f"About {n_issues} series ({pct}) may be mislabelled, but they are most of the model's own "
+                   f"errors ({100 * error:.1f}%): confident learning cannot tell wrong labels from classes that "
                    "genuinely overlap, so check the suspects by hand before trusting the count.")
     else:
         message = (f"About {n_issues} series ({pct}) look mislabelled: the out-of-fold model confidently "
