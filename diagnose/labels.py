@@ -57,6 +57,7 @@ class LabelIssues:
     message : one line in words.
     method : how the probabilities and the estimate were made.
     balanced_weights : what balanced class weights change (:func:`balanced_weights_effect`).
+    fit_seconds : wall time of the out-of-fold probabilities (a timing field, ``diagnose.document.TIMING_KEYS``).
     """
 
     n_issues: int
@@ -74,7 +75,7 @@ class LabelIssues:
     message: str
     method: str
     balanced_weights: dict | None = None
-    probabilities_seconds: float = 0.0
+    fit_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -244,7 +245,7 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
                 continue
             shares.append(_num_issues(y[idx], probs[idx], method) / n)
         _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
-        ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence")
+        ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
         health = float(overall_label_health_score(y, probs, verbose=False))
     share = n_issues / n
     low, high = (np.percentile(shares, [2.5, 97.5]) if shares else (np.nan, np.nan))
@@ -312,7 +313,7 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
             f"{'group-aware ' if groups is not None else ''}CV, averaged over {seeds} seed(s)")
     res = estimate_label_issues(y, probs, classes=classes, n_bootstrap=n_bootstrap, random_state=random_state,
                                 seeds=seeds, method_note=note)
-    return LabelIssues(**{**res.__dict__, "probabilities_seconds": float(seconds)})
+    return LabelIssues(**{**res.__dict__, "fit_seconds": float(seconds)})
 
 
 __all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities", "ridge_loo_decisions",
