@@ -361,10 +361,15 @@ def classes_verdict(sig: dict) -> dict:
     groups = cp.get("indistinguishable_groups") or []
     apart = [p for p in pairs if p.get("distinguishable")]
     weak = sorted((p for p in pairs if not p.get("distinguishable")), key=lambda p: p.get("balanced_accuracy") or 0)
-    evidence = ("two-class ridge per pair, permutation test, BH q > "
-                f"{cp.get('alpha', 0.05):g} for " + (", ".join(
-                    f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
-                    for p in weak[:5]) + (", ..." if len(weak) > 5 else "") if weak else "no pair"))
+    alpha = cp.get("alpha", 0.05)
+    if weak:
+        evidence = (f"two-class ridge per pair, permutation test, BH q > {alpha:g} for " + ", ".join(
+            f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
+            for p in weak[:5]) + (", ..." if len(weak) > 5 else ""))
+    else:
+        hardest = min(pairs, key=lambda p: p.get("balanced_accuracy") or 0)
+        evidence = (f"two-class ridge per pair, permutation test: all {len(pairs)} pairs at BH q <= {alpha:g}; the "
+                    f"hardest, {hardest['a']} vs {hardest['b']}, at {hardest['balanced_accuracy']:.2f} balanced accuracy")
     per_class = cp.get("per_class") or {}
     recall = [r for r in per_class.get("recall") or [] if isinstance(r, dict) and r.get("recall") is not None]
     tail = ""
