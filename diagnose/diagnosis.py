@@ -39,6 +39,7 @@ class Config:
     baselines: list[str] | None = None
     learning_curve: bool = True
     curve_repeats: int = 5
+    label_checks: bool = True  # label issues and class pairs (diagnose.labels, diagnose.pairs)
     deep: bool = True
     models: list[str] | None = None
     seeds: int = 1
@@ -257,15 +258,18 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
                    fn=timemap_unit, args=(X, y, ds.lengths, CLUSTER_PERMUTATIONS, seed), label="timestep map")]
     classes = [str(c) for c in ds.classes.tolist()]
     label_seeds, kernels, pair_kernels, pair_perms = _label_settings(cfg)
-    units += [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds, "kernels": kernels,
-                        "seed": seed, "classes": classes},
-                   fn=labels_unit, args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
-                   label="label issues"),
-              Unit(key={"task": "signal.class_pairs", "folds": cfg.folds, "permutations": pair_perms,
-                        "kernels": pair_kernels, "seed": seed, "classes": classes},
-                   fn=pairs_unit, args=(X, y, classes, cfg.folds, groups, pair_perms, pair_kernels, seed),
-                   label="class pairs")]
-    shuffle, *scores, ceiling, timemap, labels, pairs = executor.map(units, progress=progress, errors="return")
+    label_units = [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds,
+                             "kernels": kernels, "seed": seed, "classes": classes},
+                        fn=labels_unit, args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
+                        label="label issues"),
+                   Unit(key={"task": "signal.class_pairs", "folds": cfg.folds, "permutations": pair_perms,
+                             "kernels": pair_kernels, "seed": seed, "classes": classes},
+                        fn=pairs_unit, args=(X, y, classes, cfg.folds, groups, pair_perms, pair_kernels, seed),
+                        label="class pairs")]
+    if not cfg.label_checks:
+        label_units = []
+    results = executor.map(units + label_units, progress=progress, errors="return")
+    shuffle, *scores, ceiling, timemap, labels, pairs = results if label_units else results + [None, None]
 
     sig: dict = {"baselines": []}
     doc["signal"] = sig
