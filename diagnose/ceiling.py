@@ -182,17 +182,17 @@ def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label
     -------
     dict
         The fields of ``bounds``, plus ``ceilings`` (``[{"source", "kind": "bound"|"estimate",
-        "accuracy", "low", "high", "holds", "words"}]``), ``accuracy_ceiling`` (the lowest candidate that
-        holds, i.e. is not below ``achieved``; 1.0 when none binds), ``achieved_accuracy`` and ``message``.
-        ``accuracy_ceiling`` is never below ``achieved``.
+        "accuracy", "low", "high", "holds", "words"}]``), ``accuracy_ceiling`` (the lowest candidate below
+        1 that holds, i.e. is not below ``achieved``; ``None`` when nothing caps the accuracy below 1),
+        ``achieved_accuracy`` and ``message``. ``accuracy_ceiling`` is never below ``achieved``.
 
     Examples
     --------
     >>> c = accuracy_ceilings(None, {"accuracy_ceiling": 0.95, "n_conflicting": 10}, achieved=0.9)
     >>> c["accuracy_ceiling"], c["ceilings"][0]["holds"]
     (0.95, True)
-    >>> accuracy_ceilings(None, {"accuracy_ceiling": 0.95, "n_conflicting": 10}, achieved=0.97)["accuracy_ceiling"]
-    1.0
+    >>> accuracy_ceilings(None, {"accuracy_ceiling": 0.95, "n_conflicting": 10}, achieved=0.97)["accuracy_ceiling"] is None
+    True
     """
     out = dict(bounds or {})
     out.pop("accuracy_ceiling", None)
@@ -217,9 +217,9 @@ def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label
             c["words"] += (f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here"
                            + (" (the label-issue estimate includes series the best model gets right)"
                               if c["source"] == "label_noise" else ""))
-    holding = [c["accuracy"] for c in cands if c["holds"]]
+    holding = [c["accuracy"] for c in cands if c["holds"] and c["accuracy"] < 1.0]
     out["ceilings"] = cands
-    out["accuracy_ceiling"] = float(min(holding)) if holding else 1.0
+    out["accuracy_ceiling"] = float(min(holding)) if holding else None
     out["achieved_accuracy"] = None if achieved is None else float(achieved)
     bound = out.get("bayes_error_lower")
     note = (f" The Cover-Hart bound from the 1-NN error ({out['one_nn_error']:.3f}) says only that the Bayes error "

@@ -196,7 +196,8 @@ def ceiling_section(doc: dict) -> dict:
         s["tables"].append(_table(["Source", "Kind", "Accuracy ceiling", "Holds", "Why"], rows, wrap=(4,),
                                   note=f"Best achieved accuracy: {num(c.get('achieved_accuracy'))}. A candidate below "
                                        "it is no ceiling and does not set the accuracy ceiling."))
-    rows = [["Accuracy ceiling (holding)", num(c.get("accuracy_ceiling"))],
+    rows = [["Accuracy ceiling (holding)", num(c.get("accuracy_ceiling")) if c.get("accuracy_ceiling") is not None
+             else "none below 1 found"],
             ["1-NN error (cross-validated)", num(c.get("one_nn_error"))],
             ["Bayes error, lower bound (Cover-Hart; not a ceiling)", num(c.get("bayes_error_lower"))]]
     s["tables"].append(_table(["", ""], rows))
