@@ -155,11 +155,12 @@ def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, s
 
 
 def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000,
-                 seed: int = 0) -> dict:
+                 groups=None, seed: int = 0) -> dict:
     """The timestep x channel signal map, with the cluster permutation test's windows."""
     from diagnose.timemap import timestep_signal
 
-    return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, random_state=seed).to_dict()
+    return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, groups=groups,
+                           random_state=seed).to_dict()
 
 
 # Label issues and class pairs per profile: (seeds averaged, MiniRocket kernels of the label head,
@@ -255,7 +256,8 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     units += [Unit(key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
                    fn=ceiling_unit, args=(X, y, cfg.folds, seed), label="ceiling"),
               Unit(key={"task": "signal.timestep_map", "test": "kruskal", "clusters": CLUSTER_PERMUTATIONS, "seed": seed},
-                   fn=timemap_unit, args=(X, y, ds.lengths, CLUSTER_PERMUTATIONS, seed), label="timestep map")]
+                   fn=timemap_unit, args=(X, y, ds.lengths, CLUSTER_PERMUTATIONS, groups, seed),
+                   label="timestep map")]
     classes = [str(c) for c in ds.classes.tolist()]
     label_seeds, kernels, pair_kernels, pair_perms = _label_settings(cfg)
     label_units = [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds,

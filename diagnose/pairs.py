@@ -104,7 +104,8 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     y : labels as codes ``0..K-1``.
     classes : class names in code order.
     folds : CV folds (``diagnose.evaluation.make_splits``; group-aware with ``groups``).
-    groups : optional group id per series (the folds respect them; the permutations shuffle series).
+    groups : optional group id per series: the folds keep groups whole and the permutations move labels
+        between groups, or within groups that hold several labels (:class:`diagnose.exchange.Relabeller`).
     n_permutations : label permutations per pair.
     alpha : BH q-value above which a pair counts as indistinguishable.
     n_kernels : MiniRocket kernels.
@@ -120,6 +121,7 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     from baselines.minirocket import DEFAULT_ALPHAS, FeatureRows, MiniRocketFeatures, RidgeLOO, standardised_rows
     from diagnose.dataset import stratified_subsample, validate_arrays
     from diagnose.evaluation import make_splits
+    from diagnose.exchange import Relabeller
 
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1].astype(np.int64)
@@ -142,8 +144,9 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
         truth = (y[idx] == b).astype(np.int64)
         cols = np.empty((len(idx), int(n_permutations) + 1), dtype=np.int64)
         cols[:, 0] = truth
+        relabel = Relabeller(truth, None if groups is None else np.asarray(groups)[idx])
         for j in range(1, int(n_permutations) + 1):
-            cols[:, j] = rng.permutation(truth)
+            cols[:, j] = relabel.draw(rng)
         members[(a, b)], columns[(a, b)] = idx, cols
     preds = {pair: np.full(columns[pair].shape, -1, dtype=np.int64) for pair in pair_list}
     for tr, te in splits:
@@ -191,7 +194,8 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
         n_used=int(len(y)),
         method=(f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
                 f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
-                f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations, "
+                f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
+                f"{', respecting groups' if groups is not None else ''}, "
                 "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs"),
     )
 

@@ -19,6 +19,7 @@ from scipy import stats
 
 from diagnose.dataset import _true_lengths, validate_arrays
 from diagnose.errors import DataError
+from diagnose.exchange import Relabeller
 from diagnose.results import to_jsonable
 
 TESTS = ("kruskal", "anova")
@@ -262,7 +263,7 @@ def _max_mass(stat: np.ndarray, mask: np.ndarray, adjacency: str) -> float:
 
 def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float = CLUSTER_THRESHOLD,
                  alpha: float = CLUSTER_ALPHA, n_permutations: int = CLUSTER_PERMUTATIONS,
-                 adjacency: str = "time", random_state: int = 0,
+                 adjacency: str = "time", groups=None, random_state: int = 0,
                  max_values: int | None = CLUSTER_MAX_VALUES) -> dict:
     """Cluster-based permutation test over timesteps (Maris & Oostenveld 2007).
 
@@ -278,6 +279,8 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
         permutations whose largest cluster mass reaches the cluster's).
     adjacency : ``"time"`` (adjacent steps of one channel) or ``"lattice"`` (also the neighbouring
         channel at the same step, MNE's default grid adjacency).
+    groups : optional group id per series: labels are then permuted between whole groups, or within
+        groups when groups hold several labels (:class:`diagnose.exchange.Relabeller`).
     random_state : seed of the permutations and of the subsample.
     max_values : above ``n * T * C`` values, a stratified random subsample of the series is used.
 
@@ -310,9 +313,12 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
     _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
     n_series = n
     if max_values is not None and n * T * C > max_values:
-        keep = stratified_subsample(codes, max(2 * (int(codes.max()) + 1), int(max_values) // (T * C)), seed=random_state)
+        keep = stratified_subsample(codes, max(2 * (int(codes.max()) + 1), int(max_values) // (T * C)),
+                                    seed=random_state, groups=groups)
         X, codes, lengths = X[keep], codes[keep], lengths[keep]
+        groups = None if groups is None else np.asarray(groups)[keep]
         n = len(codes)
+    relabel = Relabeller(codes, groups)
     K = int(codes.max()) + 1
     real = np.arange(T)[None, :] < lengths[:, None]
     perm_stat = _PermutedStatistic(X, real, K, test)
@@ -324,7 +330,7 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
     null = np.empty(int(n_permutations))
     for a in range(0, int(n_permutations), PERMUTATION_BATCH):
         B = min(PERMUTATION_BATCH, int(n_permutations) - a)
-        perms = np.stack([rng.permutation(codes) for _ in range(B)])
+        perms = np.stack([relabel.draw(rng) for _ in range(B)])
         s, d = perm_stat(perms)
         cr = perm_stat.critical(d, threshold)
         for b in range(B):
@@ -355,13 +361,13 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
         "method": (f"cluster-based permutation test (Maris & Oostenveld 2007): cells with {TEST_NAMES[test]} "
                    f"p < {threshold:g} form clusters of adjacent {'steps per channel' if adjacency == 'time' else 'cells on the time x channel lattice'}; "
                    f"cluster mass = sum of the statistic; null of the largest mass from {int(n_permutations)} label "
-                   f"permutations{sub}; p = (C + 1) / (N + 1); windows at p <= {alpha:g} control the family-wise error"),
+                   f"permutations ({relabel.scheme}){sub}; p = (C + 1) / (N + 1); windows at p <= {alpha:g} control the family-wise error"),
     }
 
 
 def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float = 0.05,
                     merge_gap: int = 1, cluster_permutations: int = CLUSTER_PERMUTATIONS,
-                    cluster_alpha: float = CLUSTER_ALPHA, random_state: int = 0) -> TimestepMap:
+                    cluster_alpha: float = CLUSTER_ALPHA, groups=None, random_state: int = 0) -> TimestepMap:
     """Test, at every timestep and channel, whether the classes differ there.
 
     Each cell ``(t, c)`` compares the values ``X[i, t, c]`` of the series that are real there
@@ -379,6 +385,7 @@ def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float =
     merge_gap : runs of significant steps this many steps apart or closer become one window.
     cluster_permutations : permutations of the cluster test (:func:`cluster_test`); 0 skips it.
     cluster_alpha : family-wise level of a reported cluster window.
+    groups : optional group id per series (the cluster test's permutations respect them).
     random_state : seed of the cluster test's permutations.
 
     Returns
@@ -433,7 +440,7 @@ def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float =
     clusters, cluster_method = None, None
     if cluster_permutations:
         ct = cluster_test(X, y, lengths, test=test, alpha=cluster_alpha, n_permutations=cluster_permutations,
-                          random_state=random_state)
+                          groups=groups, random_state=random_state)
         clusters, cluster_method = ct["clusters"][:MAX_CLUSTERS], ct["method"]
         found = [c for c in clusters if c["significant"]]
         if found:
