@@ -443,12 +443,13 @@ def timestep_signal(X, y, lengths=None, *, test: str = "kruskal", alpha: float =
                           groups=groups, random_state=random_state)
         clusters, cluster_method = ct["clusters"][:MAX_CLUSTERS], ct["method"]
         found = [c for c in clusters if c["significant"]]
+        sep = " " if summary.endswith("...") else ". "
         if found:
-            summary += (f". Cluster permutation test (family-wise p <= {cluster_alpha:g}): " +
+            summary += (f"{sep}Cluster permutation test (family-wise p <= {cluster_alpha:g}): " +
                         "; ".join(f"{c['words']} (p = {c['p_value']:.3g})" for c in found[:5]) +
                         ("; ..." if len(found) > 5 else ""))
         else:
-            summary += f". Cluster permutation test: no window at family-wise p <= {cluster_alpha:g}"
+            summary += f"{sep}Cluster permutation test: no window at family-wise p <= {cluster_alpha:g}"
     return TimestepMap(test=test, alpha=float(alpha), statistic=stat, p_value=p, q_value=q,
                        n_values=real.sum(axis=0), significant_windows=windows, summary=summary,
                        clusters=clusters, cluster_alpha=float(cluster_alpha), cluster_method=cluster_method)
