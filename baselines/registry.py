@@ -68,6 +68,23 @@ def _minirocket(random_state: int = 0, **params: Any):
     return MiniRocketRidge(random_state=random_state, **params)
 
 
+def _multirocket(random_state: int = 0, **params: Any):
+    from baselines.multirocket import MultiRocketRidge
+
+    return MultiRocketRidge(random_state=random_state, **params)
+
+
+def _aeon_torch(model: str) -> Callable[..., Any]:
+    def factory(random_state: int = 0, **params: Any):
+        from baselines.multirocket import TORCH_EXTRA, AeonTorchClassifier, torch_available
+
+        if not torch_available():  # refused at once, not after the first fit
+            raise ImportError(f"the {model} baseline needs PyTorch, which is not installed: {TORCH_EXTRA}")
+        return AeonTorchClassifier(model=model, random_state=random_state, **params)
+
+    return factory
+
+
 def _features_gb(random_state: int = 0, **params: Any):
     from baselines.features import SummaryFeaturesGB
 
@@ -115,3 +132,9 @@ register("summary_ridge", _summary_ridge,
          "per-channel summary features (level, spread, slope, autocorrelation, band power) + standardised ridge (LOO-CV penalty)")
 register("raw_ridge", _raw_ridge,
          "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)")
+register("multirocket", _multirocket,
+         "MultiRocket (aeon, ~50k convolution features on the series and its first difference) + ridge classifier")
+register("multirocket_hydra", _aeon_torch("multirocket_hydra"),
+         "MultiRocket-Hydra (aeon; needs PyTorch): top tier of the 2023 bake-off")
+register("quant", _aeon_torch("quant"),
+         "QUANT (aeon; needs PyTorch): quantiles over dyadic intervals + extra trees, fast and strong")

@@ -1,11 +1,19 @@
-"""How good could any classifier be? A lower bound on the Bayes error from the 1-nearest-neighbour error.
+"""How good could any classifier be? Ceilings that hold, and the Cover-Hart bound on the Bayes error.
 
 Cover & Hart (1967), "Nearest neighbor pattern classification": with K classes and infinitely many
 samples the 1-NN error ``R1`` and the Bayes error ``R*`` satisfy
 ``R* <= R1 <= R* (2 - K/(K-1) R*)``, which solved for ``R*`` gives
-``R* >= ((K-1)/K) (1 - sqrt(1 - K/(K-1) R1))``. So ``1 - that bound`` is a ceiling on the accuracy any
-model can reach *in the feature space used* (here standardised MiniRocket features). The result is
-asymptotic: with few series per class the cross-validated 1-NN error is itself noisy and biased upward.
+``R* >= ((K-1)/K) (1 - sqrt(1 - K/(K-1) R1))``. The result is asymptotic and holds in the feature space
+used (standardised MiniRocket features): with finitely many series the cross-validated 1-NN error is
+biased upward, so ``1 -`` the bound can sit below what a model already achieves (0.975 against
+MiniRocket's 0.989 on JapaneseVowels). It is therefore reported only as the lower bound on the Bayes
+error it is, never as an accuracy ceiling.
+
+The ceilings reported (:func:`accuracy_ceilings`) cannot claim less than a model achieves: identical
+series with different labels cap the accuracy of any model exactly (a model gives one answer per
+series), and the estimated share of wrong labels (:mod:`diagnose.labels`) caps the accuracy measured
+against the given labels. A candidate that sits below the best achieved accuracy is shown as not
+holding, with the reason, and does not set ``accuracy_ceiling``.
 """
 from __future__ import annotations
 
@@ -34,14 +42,13 @@ KNN_WORKING_MB = 128
 
 @dataclass(frozen=True)
 class CeilingResult:
-    """1-NN error, the Cover-Hart lower bound on the Bayes error and the accuracy ceiling it implies.
+    """1-NN error and the Cover-Hart lower bound on the Bayes error (not an accuracy ceiling: see the module).
 
     Attributes
     ----------
     one_nn_error : cross-validated 1-NN error rate (1 - accuracy).
-    bayes_error_lower : Cover-Hart lower bound on the Bayes error.
+    bayes_error_lower : Cover-Hart lower bound on the Bayes error (asymptotic, in the feature space used).
     bayes_error_upper : the 1-NN error, which bounds the Bayes error from above (asymptotically).
-    accuracy_ceiling : ``1 - bayes_error_lower``.
     n_classes, min_class_size : K and the size of the smallest class.
     features : ``"minirocket"`` or ``"given"``.
     folds : CV folds used.
@@ -53,7 +60,6 @@ class CeilingResult:
     one_nn_error: float
     bayes_error_lower: float
     bayes_error_upper: float
-    accuracy_ceiling: float
     n_classes: int
     min_class_size: int
     features: str
@@ -102,8 +108,8 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     >>> import numpy as np
     >>> y = np.repeat([0, 1], 50)
     >>> F = np.random.default_rng(0).standard_normal((100, 3)) + 10 * y[:, None]
-    >>> bayes_error_bounds(None, y, features=F).accuracy_ceiling
-    1.0
+    >>> bayes_error_bounds(None, y, features=F).bayes_error_lower
+    0.0
     """
     from sklearn import config_context
     from sklearn.neighbors import KNeighborsClassifier
@@ -152,14 +158,79 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     if smallest < SMALL_CLASS:
         notes.append(f"the smallest class has {smallest} series (< {SMALL_CLASS}): the Cover-Hart bound holds for "
                      "infinitely many samples, so with classes this small the 1-NN error is noisy and the "
-                     "ceiling is only a rough guide")
+                     "bound is only a rough guide")
     if len(y) < n_series:
         notes.append(f"estimated on a stratified random subsample of {len(y)} of {n_series} series (cap {max_series}, "
-                     "for time and memory): with all of them the 1-NN error would be lower, so this ceiling errs low")
+                     "for time and memory): with all of them the 1-NN error would be lower")
     caveat = "; ".join(notes) or None
     return CeilingResult(
-        one_nn_error=float(r1), bayes_error_lower=float(lower), bayes_error_upper=float(r1),
-        accuracy_ceiling=float(1.0 - lower), n_classes=K, min_class_size=smallest,
+        one_nn_error=float(r1), bayes_error_lower=float(lower), bayes_error_upper=float(r1), n_classes=K, min_class_size=smallest,
         features="minirocket" if features is None else "given", folds=len(splits), caveat=caveat,
         n_series=int(n_series), n_used=int(len(y)),
     )
+
+
+def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label_issues: dict | None = None,
+                      achieved: float | None = None) -> dict:
+    """The document's ``signal.ceiling``: ceilings that hold, and the Cover-Hart figures as bounds on the Bayes error.
+
+    Parameters
+    ----------
+    bounds : :meth:`CeilingResult.to_dict` (the 1-NN error and the Cover-Hart bound), or None.
+    duplicates : the ``duplicates`` health check's value (``accuracy_ceiling``, ``n_conflicting``), or None.
+    label_issues : :meth:`diagnose.labels.LabelIssues.to_dict`, or None.
+    achieved : the best accuracy a baseline reached (cross-validated), or None.
+
+    Returns
+    -------
+    dict
+        The fields of ``bounds``, plus ``ceilings`` (``[{"source", "kind": "bound"|"estimate",
+        "accuracy", "low", "high", "holds", "words"}]``), ``accuracy_ceiling`` (the lowest candidate below
+        1 that holds, i.e. is not below ``achieved``; ``None`` when nothing caps the accuracy below 1),
+        ``achieved_accuracy`` and ``message``. ``accuracy_ceiling`` is never below ``achieved``.
+
+    Examples
+    --------
+    >>> c = accuracy_ceilings(None, {"accuracy_ceiling": 0.95, "n_conflicting": 10}, achieved=0.9)
+    >>> c["accuracy_ceiling"], c["ceilings"][0]["holds"]
+    (0.95, True)
+    >>> accuracy_ceilings(None, {"accuracy_ceiling": 0.95, "n_conflicting": 10}, achieved=0.97)["accuracy_ceiling"] is None
+    True
+    """
+    out = dict(bounds or {})
+    out.pop("accuracy_ceiling", None)
+    cands = []
+    if duplicates and duplicates.get("accuracy_ceiling") is not None:
+        cap = float(duplicates["accuracy_ceiling"])
+        n = int(duplicates.get("n_conflicting") or 0)
+        cands.append({"source": "conflicting_duplicates", "kind": "bound", "accuracy": cap, "low": cap, "high": cap,
+                      "words": (f"{n} series are identical copies carrying different labels: no model can exceed "
+                                f"accuracy {cap:.3f}" if n else "no identical series carry different labels")})
+    if label_issues and label_issues.get("share") is not None:
+        share = float(label_issues["share"])
+        iv = label_issues.get("interval") or {}
+        low = 1.0 - float(iv["high"]) if iv.get("high") is not None else None
+        high = 1.0 - float(iv["low"]) if iv.get("low") is not None else None
+        cands.append({"source": "label_noise", "kind": "estimate", "accuracy": 1.0 - share, "low": low, "high": high,
+                      "words": (f"about {100 * share:.1f}% of the labels look wrong: measured against the given "
+                                f"labels even a perfect model would score about {1.0 - share:.3f}")})
+    for c in cands:
+        c["holds"] = achieved is None or c["accuracy"] >= float(achieved) - 1e-12
+        if not c["holds"]:
+            c["words"] += (f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here"
+                           + (" (the label-issue estimate includes series the best model gets right)"
+                              if c["source"] == "label_noise" else ""))
+    holding = [c["accuracy"] for c in cands if c["holds"] and c["accuracy"] < 1.0]
+    out["ceilings"] = cands
+    out["accuracy_ceiling"] = float(min(holding)) if holding else None
+    out["achieved_accuracy"] = None if achieved is None else float(achieved)
+    bound = out.get("bayes_error_lower")
+    note = (f" The Cover-Hart bound from the 1-NN error ({out['one_nn_error']:.3f}) says only that the Bayes error "
+            f"is at least {bound:.3f} asymptotically, in MiniRocket's feature space; it is not a ceiling."
+            if bound is not None and out.get("one_nn_error") is not None else "")
+    binding = [c for c in cands if c["holds"] and c["accuracy"] < 1.0]
+    head = ("; ".join(c["words"] for c in binding) + "." if binding
+            else "Nothing found caps the accuracy below 1: no conflicting duplicates and no label-noise estimate "
+                 "that binds.")
+    out["message"] = (head[0].upper() + head[1:] + note).strip()
+    return out

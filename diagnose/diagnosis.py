@@ -41,6 +41,7 @@ class Config:
     baselines: list[str] | None = None
     learning_curve: bool = True
     curve_repeats: int = 5
+    label_checks: bool = True  # label issues and class pairs (diagnose.labels, diagnose.pairs)
     deep: bool = True
     models: list[str] | None = None
     seeds: int = 1
@@ -158,11 +159,61 @@ def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, s
     return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
 
 
-def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> dict:
-    """The timestep x channel signal map."""
+def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000,
+                 groups=None, seed: int = 0) -> dict:
+    """The timestep x channel signal map, with the cluster permutation test's windows."""
     from diagnose.timemap import timestep_signal
 
-    return timestep_signal(X, y, lengths).to_dict()
+    return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, groups=groups,
+                           random_state=seed).to_dict()
+
+
+# Label issues and class pairs per profile: (seeds averaged, MiniRocket kernels of the label head,
+# kernels of the pair tests, pair permutations). Fewer kernels than the baseline's 10,000 keep the
+# added cost small (aeon rounds 2,000 down to 1,932 features); the pair tests ask only "better than
+# chance?", for which 2,000 kernels suffice.
+LABEL_SETTINGS = {"quick": (2, 2_000, 2_000, 199), "default": (3, 5_000, 2_000, 199)}
+CLUSTER_PERMUTATIONS = 1000  # the timestep map's cluster test
+
+
+def _label_settings(cfg: "Config") -> tuple[int, int, int, int]:
+    return LABEL_SETTINGS["quick" if str(cfg.profile).startswith("quick") else "default"]
+
+
+def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int,
+                seed: int) -> dict:
+    """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
+    from diagnose.labels import label_issues
+
+    return label_issues(X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels,
+                        random_state=seed).to_dict()
+
+
+def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int,
+               kernels: int, seed: int) -> dict:
+    """Which pairs of classes a two-class ridge cannot tell apart."""
+    from diagnose.pairs import class_pairs
+
+    return class_pairs(X, y, classes=classes, folds=folds, groups=groups, n_permutations=permutations,
+                       n_kernels=kernels, random_state=seed).to_dict()
+
+
+def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
+    """Per-class recall of the best baseline into ``class_pairs``; the ceilings that hold into ``ceiling``."""
+    from diagnose.ceiling import accuracy_ceilings
+    from diagnose.pairs import per_class_recall
+
+    best = next((b for b in sig["baselines"] if b["name"] == sig.get("best_baseline")), None)
+    labels = sig.get("label_issues")
+    if sig.get("class_pairs") is not None and best is not None:
+        sig["class_pairs"]["per_class"] = {"model": best["name"], "recall": per_class_recall(best, classes),
+                                           "balanced_weights": (labels or {}).get("balanced_weights"),
+                                           "interval_method": "Wilson score, 95%, on the cross-validated predictions"}
+    real = [b["accuracy"] for b in sig["baselines"] if not b["name"].startswith("chance")]
+    dup = next((r.get("value") for r in doc.get("health") or [] if isinstance(r, dict) and r.get("check") == "duplicates"), None)
+    if sig.get("ceiling") is not None or labels is not None or dup:
+        sig["ceiling"] = accuracy_ceilings(sig.get("ceiling"), dup if isinstance(dup, dict) else None, labels,
+                                           max(real) if real else None)
 
 
 def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
@@ -186,7 +237,7 @@ def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarr
 
 
 def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
-    """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, verdict).
+    """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, labels, class pairs).
 
     The health checks run here; every other part is a unit of ``executor`` (default: in-process).
     """
@@ -211,9 +262,23 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
               for name in names]
     units += [Unit(key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
                    fn=ceiling_unit, args=(X, y, cfg.folds, seed), label="ceiling"),
-              Unit(key={"task": "signal.timestep_map", "test": "kruskal"},
-                   fn=timemap_unit, args=(X, y, ds.lengths), label="timestep map")]
-    shuffle, *scores, ceiling, timemap = executor.map(units, progress=progress, errors="return")
+              Unit(key={"task": "signal.timestep_map", "test": "kruskal", "clusters": CLUSTER_PERMUTATIONS, "seed": seed},
+                   fn=timemap_unit, args=(X, y, ds.lengths, CLUSTER_PERMUTATIONS, groups, seed),
+                   label="timestep map")]
+    classes = [str(c) for c in ds.classes.tolist()]
+    label_seeds, kernels, pair_kernels, pair_perms = _label_settings(cfg)
+    label_units = [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds,
+                             "kernels": kernels, "seed": seed, "classes": classes},
+                        fn=labels_unit, args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
+                        label="label issues"),
+                   Unit(key={"task": "signal.class_pairs", "folds": cfg.folds, "permutations": pair_perms,
+                             "kernels": pair_kernels, "seed": seed, "classes": classes},
+                        fn=pairs_unit, args=(X, y, classes, cfg.folds, groups, pair_perms, pair_kernels, seed),
+                        label="class pairs")]
+    if not cfg.label_checks:
+        label_units = []
+    results = executor.map(units + label_units, progress=progress, errors="return")
+    shuffle, *scores, ceiling, timemap, labels, pairs = results if label_units else results + [None, None]
 
     sig: dict = {"baselines": []}
     doc["signal"] = sig
@@ -235,6 +300,9 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     sig["timestep_map"] = _unit_result(doc, "timestep_map", timemap)
     sig["ceiling"] = _unit_result(doc, "ceiling", ceiling)
+    sig["label_issues"] = _unit_result(doc, "label_issues", labels)
+    sig["class_pairs"] = _unit_result(doc, "class_pairs", pairs)
+    _class_fields(sig, doc, classes)
     if best is not None:
         sig["separable_classes"] = separable_classes(best, [str(c) for c in ds.classes.tolist()])
 

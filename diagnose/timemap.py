@@ -1,4 +1,15 @@
-"""Where in time do the classes differ? One test per timestep x channel, FDR-corrected."""
+"""Where in time do the classes differ? One test per timestep x channel, FDR-corrected, and clusters.
+
+Two answers are given. Per cell, Benjamini-Hochberg q-values (``significant_windows``): FDR control
+allows some flagged cells outside a true window. Per window, the cluster-based permutation test of
+Maris & Oostenveld (2007, J Neurosci Methods 164:177; MNE-Python's ``permutation_cluster_test``):
+cells whose per-cell p-value is below a forming threshold are grouped into clusters of adjacent steps
+(per channel, or on the time x channel lattice), each cluster's mass is the sum of its statistics,
+and the labels are permuted to give the null distribution of the largest mass. A reported cluster's
+p-value controls the family-wise error over all windows: on data without signal, a cluster is
+reported at ``p <= cluster_alpha`` in at most that share of data sets. It says that the classes differ
+somewhere in the cluster, not that they differ at its every step (its edges are not controlled).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +19,7 @@ from scipy import stats
 
 from diagnose.dataset import _true_lengths, validate_arrays
 from diagnose.errors import DataError
+from diagnose.exchange import Relabeller
 from diagnose.results import html_table, to_jsonable
 
 TESTS = ("kruskal", "anova")
@@ -15,6 +27,20 @@ TESTS = ("kruskal", "anova")
 # blocks of cells whose float64 copies and ranks stay near 32 MB each, whatever the number of series.
 CELL_BLOCK_VALUES = 1 << 22
 TEST_NAMES = {"kruskal": "Kruskal-Wallis H", "anova": "one-way ANOVA F"}
+# Cluster test defaults: cells with p below CLUSTER_THRESHOLD form clusters (a common choice, also the
+# spirit of MNE's default t/F threshold at p = 0.05), clusters with a permutation p at or below
+# CLUSTER_ALPHA are reported as windows.
+CLUSTER_THRESHOLD = 0.05
+CLUSTER_ALPHA = 0.05
+CLUSTER_PERMUTATIONS = 1000
+ADJACENCIES = ("time", "lattice")
+# The permutations work on one (n x T*C) float64 matrix of ranks (or values): above this many values
+# a stratified random subsample of the series is used (recorded in ``cluster_n_used``).
+CLUSTER_MAX_VALUES = 1 << 22
+# Permutations scored together (one matrix product each batch).
+PERMUTATION_BATCH = 64
+# Clusters kept in the document (most significant first).
+MAX_CLUSTERS = 20
 
 
 @dataclass(frozen=True)
@@ -32,6 +58,10 @@ class TimestepMap:
     significant_windows : runs of significant steps per channel:
         ``{"channel", "start", "stop" (exclusive), "min_q", "words"}``.
     summary : one line in words.
+    clusters : the cluster permutation test's clusters (:func:`cluster_test`), most significant first;
+        ``None`` when it was not run.
+    cluster_alpha : family-wise level at which a cluster is a significant window.
+    cluster_method : the cluster test in words.
     """
 
     test: str
@@ -42,6 +72,9 @@ class TimestepMap:
     n_values: np.ndarray
     significant_windows: list[dict] = field(default_factory=list)
     summary: str = ""
+    clusters: list[dict] | None = None
+    cluster_alpha: float = CLUSTER_ALPHA
+    cluster_method: str | None = None
 
     @property
     def significant(self) -> np.ndarray:
@@ -59,6 +92,9 @@ class TimestepMap:
             "n_values": self.n_values,
             "significant_windows": self.significant_windows,
             "summary": self.summary,
+            "clusters": self.clusters,
+            "cluster_alpha": self.cluster_alpha,
+            "cluster_method": self.cluster_method,
             "method": f"{TEST_NAMES[self.test]} per timestep x channel over non-padded values; "
                       "Benjamini-Hochberg FDR over all cells",
         })
@@ -137,8 +173,210 @@ def _windows(sig: np.ndarray, q: np.ndarray, merge_gap: int) -> list[dict]:
     return sorted(out, key=lambda w: (w["min_q"], w["channel"], w["start"]))
 
 
+class _PermutedStatistic:
+    """The per-cell statistic of :func:`timestep_signal` for many relabellings at once.
+
+    Everything that does not depend on the labels (ranks, tie corrections, sums of squares, counts of
+    real values) is computed once; a batch of label vectors is one matrix product with their stacked
+    one-hot codes. Cells where fewer than two classes have data get ``-inf`` (never above threshold).
+    """
+
+    def __init__(self, X: np.ndarray, real: np.ndarray, K: int, test: str):
+        n, T, C = X.shape
+        self.n, self.T, self.C, self.K, self.test = n, T, C, K, test
+        steps = np.repeat(np.arange(T), C)
+        V = np.where(real[:, steps], X.reshape(n, T * C).astype(np.float64), np.nan)
+        self.real = real.astype(np.float64)  # (n, T)
+        self.N = np.repeat(real.sum(axis=0).astype(float), C)  # (M,) real values per cell
+        self._tables: dict = {}
+        if test == "kruskal":
+            ranks = stats.rankdata(V, axis=0, nan_policy="omit")
+            ordered = np.sort(V, axis=0)  # NaN last
+            tied = np.flatnonzero((ordered[1:] == ordered[:-1]).any(axis=0))  # columns with ties
+            ties = np.zeros(V.shape[1])
+            if tied.size:
+                W = V[:, tied]
+                size = stats.rankdata(W, axis=0, method="max", nan_policy="omit") - stats.rankdata(
+                    W, axis=0, method="min", nan_policy="omit") + 1.0  # size of each value's tie group
+                ties[tied] = np.nansum(size ** 2 - 1.0, axis=0)  # sum over groups of t^3 - t
+            N = self.N
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self.corr = 1.0 - ties / (N ** 3 - N)
+            self.values = np.nan_to_num(ranks, nan=0.0)
+        else:
+            self.values = np.nan_to_num(V, nan=0.0)
+            self.total = self.values.sum(axis=0)
+            self.sumsq = (self.values ** 2).sum(axis=0)
+
+    def __call__(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Statistics ``(B, M)`` and degrees of freedom ``(B, M, 2)`` for label codes ``(B, n)``."""
+        B = len(codes)
+        K, C = self.K, self.C
+        O = np.zeros((self.n, B * K))
+        O[np.arange(self.n)[None, :], codes + (np.arange(B) * K)[:, None]] = 1.0
+        counts = np.repeat((O.T @ self.real).reshape(B, K, self.T), C, axis=2)  # (B, K, M)
+        S = (O.T @ self.values).reshape(B, K, -1)
+        k = (counts > 0).sum(axis=1)  # (B, M) classes with data
+        N = self.N[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(counts > 0, S ** 2 / counts, 0.0).sum(axis=1)
+            if self.test == "kruskal":
+                H = (12.0 / (N * (N + 1)) * ratio - 3.0 * (N + 1)) / self.corr[None, :]
+                stat = np.where(self.corr[None, :] > 0, H, np.nan)
+                df = np.stack([k - 1, np.zeros_like(k)], axis=2)
+            else:
+                ssb = ratio - self.total[None, :] ** 2 / N
+                ssw = self.sumsq[None, :] - ratio
+                stat = (ssb / (k - 1)) / (ssw / (N - k))
+                df = np.stack([k - 1, N - k], axis=2)
+        stat = np.where((k >= 2) & np.isfinite(stat), stat, -np.inf)
+        return stat, df
+
+    def critical(self, df: np.ndarray, threshold: float) -> np.ndarray:
+        """The statistic a cell must exceed for ``p < threshold``, per cell (``df`` from :meth:`__call__`).
+
+        Looked up in a table over the number of classes with data (``1..K``), computed once per threshold.
+        """
+        k = np.clip(df[..., 0].astype(np.int64) + 1, 0, self.K)  # classes with data
+        table = self._tables.get(threshold)
+        if table is None:
+            table = np.full((self.K + 1, len(self.N)), np.inf)
+            for kk in range(2, self.K + 1):
+                if self.test == "kruskal":
+                    table[kk] = stats.chi2.isf(threshold, kk - 1)
+                else:
+                    d2 = self.N - kk
+                    table[kk] = np.where(d2 >= 1, stats.f.isf(threshold, kk - 1, np.maximum(d2, 1)), np.inf)
+            self._tables[threshold] = table
+        return np.take_along_axis(table, k.reshape(-1, table.shape[1]), axis=0).reshape(k.shape) if k.ndim == 1 else \
+            table[k, np.arange(table.shape[1])[None, :]]
+
+
+def _cluster_labels(mask: np.ndarray, adjacency: str) -> tuple[np.ndarray, int]:
+    """Connected clusters of a ``(T, C)`` mask: along time per channel, or on the time x channel lattice."""
+    from scipy import ndimage
+
+    structure = (np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]]) if adjacency == "time"
+                 else ndimage.generate_binary_structure(2, 1))
+    return ndimage.label(mask, structure=structure)
+
+
+def _max_mass(stat: np.ndarray, mask: np.ndarray, adjacency: str) -> float:
+    labels, n = _cluster_labels(mask, adjacency)
+    if n == 0:
+        return 0.0
+    from scipy import ndimage
+
+    return float(np.max(ndimage.sum(np.where(mask, stat, 0.0), labels, index=np.arange(1, n + 1))))
+
+
+def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float = CLUSTER_THRESHOLD,
+                 alpha: float = CLUSTER_ALPHA, n_permutations: int = CLUSTER_PERMUTATIONS,
+                 adjacency: str = "time", groups=None, random_state: int = 0,
+                 max_values: int | None = CLUSTER_MAX_VALUES) -> dict:
+    """Cluster-based permutation test over timesteps (Maris & Oostenveld 2007).
+
+    Parameters
+    ----------
+    X : array ``(n, T, C)``, right-padded with 0.
+    y : labels, one per series.
+    lengths : true length of each series (``None``: inferred from the padding).
+    test : the per-cell statistic, ``"kruskal"`` or ``"anova"`` (as in :func:`timestep_signal`).
+    threshold : cells with a per-cell p-value below this form clusters.
+    alpha : clusters with a permutation p-value at or below this are significant windows.
+    n_permutations : label permutations (series are exchanged; ``p = (C + 1) / (N + 1)`` with C the
+        permutations whose largest cluster mass reaches the cluster's).
+    adjacency : ``"time"`` (adjacent steps of one channel) or ``"lattice"`` (also the neighbouring
+        channel at the same step, MNE's default grid adjacency).
+    groups : optional group id per series: labels are then permuted between whole groups, or within
+        groups when groups hold several labels (:class:`diagnose.exchange.Relabeller`).
+    random_state : seed of the permutations and of the subsample.
+    max_values : above ``n * T * C`` values, a stratified random subsample of the series is used.
+
+    Returns
+    -------
+    dict
+        ``clusters``: ``[{"channel", "channels", "start", "stop" (exclusive), "mass", "p_value",
+        "significant", "words"}]`` (most significant first), ``null_max_mass`` summary, ``n_used``,
+        ``method``.
+
+    Examples
+    --------
+    >>> from diagnose import synthetic
+    >>> ds = synthetic.bump(n=120, T=30, C=2, start=10, stop=20, channel=1, amplitude=1.5)
+    >>> c = cluster_test(ds.X, ds.y_codes, ds.lengths, n_permutations=200)["clusters"][0]
+    >>> c["channel"], c["significant"]
+    (1, True)
+    """
+    from diagnose.dataset import stratified_subsample
+
+    if test not in TESTS:
+        raise DataError(f"test must be one of {TESTS}; got {test!r}")
+    if adjacency not in ADJACENCIES:
+        raise DataError(f"adjacency must be one of {ADJACENCIES}; got {adjacency!r}")
+    if not 0 < threshold < 1 or not 0 < alpha < 1:
+        raise DataError(f"threshold and alpha must lie in (0, 1); got {threshold!r} and {alpha!r}")
+    X, y = validate_arrays(X, y)
+    n, T, C = X.shape
+    lengths = _true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
+    _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
+    n_series = n
+    if max_values is not None and n * T * C > max_values:
+        keep = stratified_subsample(codes, max(2 * (int(codes.max()) + 1), int(max_values) // (T * C)),
+                                    seed=random_state, groups=groups)
+        X, codes, lengths = X[keep], codes[keep], lengths[keep]
+        groups = None if groups is None else np.asarray(groups)[keep]
+        n = len(codes)
+    relabel = Relabeller(codes, groups)
+    K = int(codes.max()) + 1
+    real = np.arange(T)[None, :] < lengths[:, None]
+    perm_stat = _PermutedStatistic(X, real, K, test)
+    stat, df = perm_stat(codes[None, :])
+    stat, crit = stat[0].reshape(T, C), perm_stat.critical(df, threshold)[0].reshape(T, C)
+    mask = stat > crit
+    labels, n_clusters = _cluster_labels(mask, adjacency)
+    rng = np.random.default_rng(random_state)
+    null = np.empty(int(n_permutations))
+    for a in range(0, int(n_permutations), PERMUTATION_BATCH):
+        B = min(PERMUTATION_BATCH, int(n_permutations) - a)
+        perms = np.stack([relabel.draw(rng) for _ in range(B)])
+        s, d = perm_stat(perms)
+        cr = perm_stat.critical(d, threshold)
+        for b in range(B):
+            null[a + b] = _max_mass(s[b].reshape(T, C), (s[b] > cr[b]).reshape(T, C), adjacency)
+    clusters = []
+    for lab in range(1, n_clusters + 1):
+        cells = np.argwhere(labels == lab)
+        steps, chans = cells[:, 0], cells[:, 1]
+        mass = float(stat[labels == lab].sum())
+        p = float((1 + np.sum(null >= mass - 1e-9 * abs(mass))) / (len(null) + 1))
+        a, b = int(steps.min()), int(steps.max()) + 1
+        channels = sorted({int(c) for c in chans})
+        where = f"channel {channels[0]}" if len(channels) == 1 else "channels " + ", ".join(map(str, channels))
+        clusters.append({"channel": channels[0], "channels": channels, "start": a, "stop": b, "mass": mass,
+                         "p_value": p, "significant": bool(p <= alpha),
+                         "words": f"{where}, steps {a}-{b - 1}" if b - a > 1 else f"{where}, step {a}"})
+    clusters.sort(key=lambda c: (c["p_value"], -c["mass"], c["channel"], c["start"]))
+    sub = f" on a stratified subsample of {n} of {n_series} series" if n < n_series else ""
+    return {
+        "clusters": clusters,
+        "alpha": float(alpha),
+        "threshold": float(threshold),
+        "n_permutations": int(n_permutations),
+        "adjacency": adjacency,
+        "n_used": int(n),
+        "null_max_mass": {"mean": float(null.mean()) if len(null) else None,
+                          "q95": float(np.quantile(null, 0.95)) if len(null) else None},
+        "method": (f"cluster-based permutation test (Maris & Oostenveld 2007): cells with {TEST_NAMES[test]} "
+                   f"p < {threshold:g} form clusters of adjacent {'steps per channel' if adjacency == 'time' else 'cells on the time x channel lattice'}; "
+                   f"cluster mass = sum of the statistic; null of the largest mass from {int(n_permutations)} label "
+                   f"permutations ({relabel.scheme}){sub}; p = (C + 1) / (N + 1); windows at p <= {alpha:g} control the family-wise error"),
+    }
+
+
 def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: float = 0.05,
-                    merge_gap: int = 1) -> TimestepMap:
+                    merge_gap: int = 1, cluster_permutations: int = CLUSTER_PERMUTATIONS,
+                    cluster_alpha: float = CLUSTER_ALPHA, groups=None, random_state: int = 0) -> TimestepMap:
     """Test, at every timestep and channel, whether the classes differ there.
 
     Each cell ``(t, c)`` compares the values ``X[i, t, c]`` of the series that are real there
@@ -155,6 +393,10 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
     test : ``"kruskal"`` (rank-based, the default) or ``"anova"``.
     alpha : q-value threshold for a significant cell.
     merge_gap : runs of significant steps this many steps apart or closer become one window.
+    cluster_permutations : permutations of the cluster test (:func:`cluster_test`); 0 skips it.
+    cluster_alpha : family-wise level of a reported cluster window.
+    groups : optional group id per series (the cluster test's permutations respect them).
+    random_state : seed of the cluster test's permutations.
 
     Returns
     -------
@@ -209,5 +451,19 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
     else:
         summary = (f"No timestep x channel cell differs between classes at BH q < {alpha:g} "
                    f"({TEST_NAMES[test]}, {T * C} cells): the signal, if any, is not located in single steps")
+    clusters, cluster_method = None, None
+    if cluster_permutations:
+        ct = cluster_test(X, y, lengths, test=test, alpha=cluster_alpha, n_permutations=cluster_permutations,
+                          groups=groups, random_state=random_state)
+        clusters, cluster_method = ct["clusters"][:MAX_CLUSTERS], ct["method"]
+        found = [c for c in clusters if c["significant"]]
+        sep = " " if summary.endswith("...") else ". "
+        if found:
+            summary += (f"{sep}Cluster permutation test (family-wise p <= {cluster_alpha:g}): " +
+                        "; ".join(f"{c['words']} (p = {c['p_value']:.3g})" for c in found[:5]) +
+                        ("; ..." if len(found) > 5 else ""))
+        else:
+            summary += f"{sep}Cluster permutation test: no window at family-wise p <= {cluster_alpha:g}"
     return TimestepMap(test=test, alpha=float(alpha), statistic=stat, p_value=p, q_value=q,
-                       n_values=real.sum(axis=0), significant_windows=windows, summary=summary)
+                       n_values=real.sum(axis=0), significant_windows=windows, summary=summary,
+                       clusters=clusters, cluster_alpha=float(cluster_alpha), cluster_method=cluster_method)

@@ -29,9 +29,11 @@ QUESTIONS = {
     "deep": "Do deep models beat the best classical baseline?",
     "attention": "Does attention add anything?",
     "where": "Where in time?",
+    "labels": "Are some labels wrong?",
+    "classes": "Which classes cannot be told apart?",
 }
 ANCHORS = {"signal": "shuffle_test", "how_much": "baselines", "more_data": "learning_curve", "deep": "comparisons",
-           "attention": "attention", "where": "timestep_map"}
+           "attention": "attention", "where": "timestep_map", "labels": "label_issues", "classes": "class_pairs"}
 
 
 @dataclass
@@ -195,10 +197,8 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         text += f" {base_text}."
     details = []
     ceiling = get_path(doc, "signal", "ceiling") or {}
-    cap = ceiling.get("accuracy_ceiling")
-    if cap is not None and best is not None and best.get("accuracy") is not None and cap > best["accuracy"]:
-        details.append(f"The 1-NN error ({ceiling.get('one_nn_error', float('nan')):.3f}) puts a rough ceiling on "
-                       f"accuracy at about {cap:.3f} (Cover-Hart bound).")
+    if ceiling.get("accuracy_ceiling") is not None and ceiling.get("message"):
+        details.append(str(ceiling["message"]))  # a ceiling that holds: conflicting duplicates or label noise
     return Verdict("how_much", size, f"{share:.0%} of the way from chance to perfect.", text, evidence, details)
 
 
@@ -329,6 +329,10 @@ def decide(doc: dict) -> dict[str, dict]:
             out["more_data"] = more_data_verdict(doc)
         if sig.get("timestep_map"):
             out["where"] = where_verdict(doc)
+        if sig.get("label_issues"):
+            out["labels"] = labels_verdict(sig)
+        if sig.get("class_pairs"):
+            out["classes"] = classes_verdict(sig)
     if doc.get("deep"):
         out["deep"] = deep_verdict(doc)
         out["attention"] = attention_verdict(doc)
@@ -392,8 +396,13 @@ def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     elif found and more.get("level") == "no":
         add("no_more_data", "More series of the same kind will not help much: the learning curve has flattened; "
             "look for new information (channels, context, better labels) instead.", curve)
+    classes = verdicts.get("classes") or {}
+    groups = (classes.get("evidence") or {}).get("groups") or []
     weak = [c for c in dict_items(get_path(doc, "signal", "separable_classes")) if not c.get("separable")]
-    if weak and found:
+    if found and classes.get("level") in ("some", "none") and groups:
+        add("inseparable_classes", f"{classes['headline']} Merge them, collect more of them, or report each group as one class.",
+            (classes.get("evidence") or {}).get("method", ""))
+    elif weak and found and not classes:
         names = ", ".join(str(c["class"]) for c in weak)
         subject = f"Class {names} is" if len(weak) == 1 else f"Classes {names} are"
         fix = ("merge it with the class it is confused with, or collect more of it" if len(weak) == 1
@@ -409,5 +418,106 @@ def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     return recs
 
 
+# ------------------------------------------------------------------------- label issues and class pairs
+# A label-issue share under CLEAN_SHARE (1%) counts as clean; from MANY_SHARE (10%) on, as many: a tenth
+# of wrong labels costs about as much accuracy as it takes from any model judged on them.
+CLEAN_SHARE = 0.01
+MANY_SHARE = 0.10
+
+
+def _pct(x) -> str:
+    return f"{100 * float(x):.1f}%"
+
+
+def labels_verdict(sig: dict) -> Verdict:
+    """Are some labels wrong? From ``signal.label_issues`` alone.
+
+    ``level``: ``clean`` (no issue, or an upper interval end under :data:`CLEAN_SHARE`), ``overlap`` (the
+    estimate is close to the model's own error, so wrong labels and overlapping classes cannot be told
+    apart), ``many`` (share at least :data:`MANY_SHARE`) or ``some``; ``None`` when it did not run.
+    """
+    li = sig.get("label_issues") or {}
+    if not li or li.get("share") is None:
+        return Verdict("labels", None, "", "Label issues were not estimated.")
+    share, n, total = float(li["share"]), int(li.get("n_issues") or 0), li.get("n_series")
+    iv = li.get("interval") or {}
+    band = f" [{_pct(iv['low'])}, {_pct(iv['high'])}]" if iv.get("low") is not None and iv.get("high") is not None else ""
+    error = li.get("model_error")
+    suspects = li.get("suspects") or []
+    listed = ", ".join(f"#{s['index']} ({s['given']} -> {s['likely']}, p = {s['likely_probability']:.2f})" for s in suspects[:5])
+    evidence = (f"confident learning (cleanlab) on out-of-fold probabilities: {n} of {total} series, {_pct(share)}{band}"
+                + (f"; the model's own error {_pct(error)}" if error is not None else "")
+                + (f"; most suspect: {listed}" if listed else ""))
+    numbers = {"method": evidence, "n_issues": n, "n_series": total, "share": share, "interval": iv or None,
+               "model_error": error, "suspects": [s.get("index") for s in suspects[:20]]}
+    if n == 0 or (iv.get("high") is not None and float(iv["high"]) < CLEAN_SHARE):
+        return Verdict("labels", "clean", "The labels look clean.",
+                       f"An out-of-fold model agrees confidently with almost every given label ({evidence}).", numbers)
+    if li.get("restates_error"):
+        return Verdict("labels", "overlap", f"About {_pct(share)} of the labels may be wrong, or the classes overlap.",
+                       "The estimate is close to the model's own error, so confident learning cannot say whether "
+                       f"these series are mislabelled or genuinely ambiguous: check the listed suspects by hand ({evidence}).",
+                       numbers)
+    level = "many" if share >= MANY_SHARE else "some"
+    return Verdict("labels", level, f"About {_pct(share)} of the labels look wrong.",
+                   f"{n} series are confidently assigned to another class by a model that never saw them; relabel or "
+                   "drop the suspects and retrain" + (" before trying bigger models" if level == "many" else "")
+                   + f" ({evidence}).", numbers)
+
+
+def _names(group: list) -> str:
+    group = [str(g) for g in group]
+    return group[0] if len(group) == 1 else ", ".join(group[:-1]) + " and " + group[-1]
+
+
+def classes_verdict(sig: dict) -> Verdict:
+    """Which classes cannot be told apart? From ``signal.class_pairs`` alone.
+
+    ``level``: ``all`` (every pair told apart), ``some`` (some groups of classes are not), ``none`` (no
+    pair is told apart); ``None`` when the pair tests did not run.
+    """
+    cp = sig.get("class_pairs") or {}
+    pairs = [p for p in cp.get("pairs") or [] if isinstance(p, dict)]
+    if not pairs:
+        return Verdict("classes", None, "", "Class pairs were not tested.")
+    groups = cp.get("indistinguishable_groups") or []
+    apart = [p for p in pairs if p.get("distinguishable")]
+    weak = sorted((p for p in pairs if not p.get("distinguishable")), key=lambda p: p.get("balanced_accuracy") or 0)
+    alpha = cp.get("alpha", 0.05)
+    if weak:
+        evidence = (f"two-class ridge per pair, permutation test, BH q > {alpha:g} for " + ", ".join(
+            f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
+            for p in weak[:5]) + (", ..." if len(weak) > 5 else ""))
+    else:
+        hardest = min(pairs, key=lambda p: p.get("balanced_accuracy") or 0)
+        evidence = (f"two-class ridge per pair, permutation test: all {len(pairs)} pairs at BH q <= {alpha:g}; the "
+                    f"hardest, {hardest['a']} vs {hardest['b']}, at {hardest['balanced_accuracy']:.2f} balanced accuracy")
+    per_class = cp.get("per_class") or {}
+    recall = [r for r in per_class.get("recall") or [] if isinstance(r, dict) and r.get("recall") is not None]
+    tail = ""
+    if recall:
+        low = min(recall, key=lambda r: r["recall"])
+        tail = (f" {per_class.get('model')} recalls class {low['class']} worst: {low['recall']:.2f} "
+                f"[{low['low']:.2f}, {low['high']:.2f}].")
+        bw = per_class.get("balanced_weights") or {}
+        if bw.get("balanced_accuracy") is not None and bw.get("balanced_accuracy_balanced") is not None:
+            tail += (f" Balanced class weights move the balanced accuracy of the calibrated head from "
+                     f"{bw['balanced_accuracy']:.3f} to {bw['balanced_accuracy_balanced']:.3f}.")
+    numbers = {"method": evidence, "n_pairs": len(pairs), "n_apart": len(apart), "groups": groups}
+    if not weak:
+        return Verdict("classes", "all", "Every pair of classes can be told apart.",
+                       f"All {len(pairs)} two-class tests beat chance after correction.{tail}", numbers)
+    if not apart:
+        return Verdict("classes", "none", "No pair of classes can be told apart.",
+                       f"None of the {len(pairs)} two-class tests beats chance after correction.{tail}", numbers)
+    words = "; ".join(_names(g) for g in groups)
+    return Verdict("classes", "some",
+                   f"Classes {words} cannot be told apart from each other." if len(groups) == 1
+                   else f"These groups of classes cannot be told apart within each group: {words}.",
+                   f"{len(apart)} of {len(pairs)} pairs are told apart; the others are linked into the groups "
+                   f"above.{tail}", numbers)
+
+
 __all__ = ["Verdict", "decide", "recommendations", "signal_verdict", "how_much_verdict", "more_data_verdict",
-           "where_verdict", "separable_classes", "best_baseline", "points", "QUESTIONS"]
+           "where_verdict", "labels_verdict", "classes_verdict", "separable_classes", "best_baseline", "points",
+           "QUESTIONS"]

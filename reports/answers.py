@@ -37,6 +37,8 @@ TONES = {
     "deep": {"better": "good", "no better": "warn", "worse": "warn", "untested": "neutral"},
     "attention": {"helps": "good", "adds nothing": "warn", "hurts": "bad", "untested": "neutral"},
     "where": {"windows": "good", "throughout": "good", "nowhere": "neutral"},
+    "labels": {"clean": "good", "overlap": "warn", "some": "warn", "many": "bad"},
+    "classes": {"all": "good", "some": "warn", "none": "bad"},
 }
 # The answers shown at the top, in order, and the document sections whose failure each one reports.
 ORDER = (("signal", "Is there signal?", "shuffle_test", ("signal", "shuffle_test", "baseline")),
@@ -44,7 +46,9 @@ ORDER = (("signal", "Is there signal?", "shuffle_test", ("signal", "shuffle_test
          ("more_data", "Would more data help?", "learning_curve", ("learning_curve",)),
          ("deep", "Do deep models beat the best classical baseline?", "deep_models", ("deep",)),
          ("attention", "Does attention add anything?", "attention", ("attention", "deep")),
-         ("where", "Where in time?", "timestep_map", ("timestep_map",)))
+         ("where", "Where in time?", "timestep_map", ("timestep_map",)),
+         ("labels", "Are some labels wrong?", "label_issues", ("label_issues",)),
+         ("classes", "Which classes cannot be told apart?", "class_pairs", ("class_pairs",)))
 
 
 def _answer(id_: str, question: str, headline: str, answer: str, tone: str = "neutral",
@@ -83,7 +87,7 @@ def best_baseline(doc: dict) -> dict | None:
 
 
 def answers(doc: dict) -> list[dict]:
-    """The six top-of-report answers, in order: signal, how much, more data, deep, attention, where.
+    """The top-of-report answers, in order: signal, how much, more data, deep, attention, where, labels, classes.
 
     Each is ``doc["verdicts"][id]`` formatted: ``headline``, ``answer`` (the verdict's sentence),
     ``tone`` (the colour of its level), ``details``, ``anchor``; a missing verdict shows "Not run." or

@@ -267,14 +267,52 @@ def timestep_map_figure(tmap: dict | None, channel_names: list | None = None) ->
             continue
         ax.add_patch(Rectangle((w["start"] - 0.5, w["channel"] - 0.5), w["stop"] - w["start"], 1.0,
                                fill=False, edgecolor="#FF3B30", lw=1.5))
+    clusters = [c for c in tmap.get("clusters") or [] if isinstance(c, dict) and c.get("significant")
+                and all(is_number(c.get(k)) for k in ("start", "stop"))]
+    for c in clusters:  # cluster-test windows: white dashed, one box per channel they span
+        for ch in c.get("channels") or [c.get("channel")]:
+            if is_number(ch):
+                ax.add_patch(Rectangle((c["start"] - 0.5, ch - 0.45), c["stop"] - c["start"], 0.9,
+                                       fill=False, edgecolor="white", lw=1.2, ls="--"))
     names = list(channel_names or [])
     ax.set_yticks(range(C), [_text(n, 10) for n in names] if len(names) == C else [f"ch {c}" for c in range(C)])
     ax.set_xlim(-0.5, T - 0.5)
     ax.set_xlabel("timestep")
     alpha = tmap.get("alpha", 0.05)
     ax.set_title(f"Where the classes differ: -log10 q ({_text(tmap.get('test', 'test'))}); "
-                 f"red boxes: q < {alpha if is_number(alpha) else 0.05:g}")
+                 f"red boxes: q < {alpha if is_number(alpha) else 0.05:g}"
+                 + ("; dashed: cluster-test windows" if clusters else ""))
     fig.colorbar(im, cax=cax, label="-log10 q")
+    return fig
+
+
+@_styled
+def class_pairs_figure(pairs: dict | None) -> Figure | None:
+    """Pairwise two-class balanced accuracy, pairs not told apart (``indistinguishable``) marked "≈"."""
+    pairs = pairs or {}
+    M = _floats(pairs.get("matrix"))
+    if M.ndim != 2 or M.size == 0 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
+        return None
+    K = M.shape[0]
+    names = list(pairs.get("classes") or [])
+    labels = [_text(c, 12) for c in names] if len(names) == K else [str(k) for k in range(K)]
+    same = pairs.get("indistinguishable") or []
+    side = min(6.0, 2.4 + 0.3 * K)
+    fig = _figure(side + 0.9, side + 0.3, layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(np.ma.masked_invalid(M), vmin=0.5, vmax=1.0, cmap="magma")
+    for i in range(K):
+        for j in range(K):
+            flagged = i < len(same) and isinstance(same[i], list) and j < len(same[i]) and bool(same[i][j])
+            if i != j and (K <= 15 or flagged) and np.isfinite(M[i, j]):
+                text = ("≈ " if flagged else "") + (f"{M[i, j]:.2f}"[1:] if M[i, j] < 1 else "1")
+                ax.text(j, i, text, ha="center", va="center", fontsize=8 if K <= 10 else 6,
+                        color="black" if M[i, j] > 0.8 else "white", fontweight="bold" if flagged else "normal")
+    ax.set_xticks(range(K), labels, rotation=45, ha="right")
+    ax.set_yticks(range(K), labels)
+    alpha = pairs.get("alpha", 0.05)
+    ax.set_title(f"Two-class balanced accuracy per pair\n≈: not told apart (BH q > {alpha if is_number(alpha) else 0.05:g})")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="balanced accuracy (chance 0.5)")
     return fig
 
 
@@ -394,6 +432,7 @@ def figures(doc: dict) -> tuple[dict[str, Figure], dict[str, str]]:
         ("shuffle_test", lambda: shuffle_figure(sig.get("shuffle_test"))),
         ("learning_curve", lambda: learning_curve_figure(sig.get("learning_curve"), _chance(doc))),
         ("timestep_map", lambda: timestep_map_figure(sig.get("timestep_map"))),
+        ("class_pairs", lambda: class_pairs_figure(sig.get("class_pairs"))),
         ("comparisons", lambda: comparison_figure(deep.get("comparisons"))),
         ("attribution", lambda: attribution_figure(doc.get("attribution"), ds.get("n_timesteps"))),
     ]
@@ -422,5 +461,5 @@ def figures(doc: dict) -> tuple[dict[str, Figure], dict[str, str]]:
 
 
 __all__ = ["figures", "png_bytes", "class_balance_figure", "confusion_figure", "shuffle_figure",
-           "learning_curve_figure", "timestep_map_figure", "attribution_figure", "comparison_figure",
+           "learning_curve_figure", "timestep_map_figure", "class_pairs_figure", "attribution_figure", "comparison_figure",
            "attention_figure", "slug"]

@@ -21,7 +21,8 @@ ALPHA = 0.05
 
 
 def _signal(ds, seed: int, permutations: int = 199) -> dict:
-    cfg = Config(seed=seed, permutations=permutations, baselines=["chance_prior", "minirocket"], learning_curve=False)
+    cfg = Config(seed=seed, permutations=permutations, baselines=["chance_prior", "minirocket"], learning_curve=False,
+                 label_checks=False)  # the verdict alone; label issues and pairs have their own tests
     doc = run_signal_document(ds, cfg)
     assert not doc["errors"], doc["errors"]
     return {**doc["signal"], "verdict": doc["verdicts"]["signal"]}

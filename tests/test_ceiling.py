@@ -14,7 +14,7 @@ def test_well_separated_classes_have_a_ceiling_near_one():
     F = rng.standard_normal((120, 4)) + 8.0 * np.eye(3, 4)[y]
     r = bayes_error_bounds(None, y, features=F)
     assert r.one_nn_error < 0.02
-    assert r.accuracy_ceiling > 0.99
+    assert r.bayes_error_lower < 0.01
 
 
 @pytest.mark.parametrize("K", [2, 4])
@@ -25,7 +25,7 @@ def test_noise_has_one_nn_error_near_chance(K):
     r = bayes_error_bounds(None, y, features=rng.standard_normal((n, 5)))
     chance = (K - 1) / K
     assert abs(r.one_nn_error - chance) < 3 * np.sqrt(chance * (1 - chance) / n) + 0.02
-    assert r.accuracy_ceiling < 1 / K + 0.25
+    assert 1 - r.bayes_error_lower < 1 / K + 0.25
 
 
 def test_cover_hart_bound_matches_the_formula_and_its_limits():
@@ -51,7 +51,7 @@ def test_minirocket_features_find_a_planted_bump():
     d = synthetic.bump(n=60, T=30, C=1, start=10, stop=20, amplitude=3.0, seed=0)
     r = bayes_error_bounds(d.X, d.y_codes, cv=3)
     assert r.features == "minirocket"
-    assert r.accuracy_ceiling > 0.9
+    assert r.bayes_error_lower < 0.1
     assert json.loads(json.dumps(r.to_dict()))["n_classes"] == 2
 
 
@@ -72,4 +72,19 @@ def test_large_data_use_a_recorded_stratified_subsample():
     assert (r.n_series, r.n_used) == (600, 150)
     assert r.min_class_size == 25  # 100 / 600 of 150
     assert "subsample of 150 of 600 series" in r.caveat
-    assert r.accuracy_ceiling > 0.9  # rows still match their labels
+    assert r.bayes_error_lower < 0.1  # rows still match their labels
+
+
+def test_no_reported_ceiling_sits_below_the_achieved_accuracy():
+    from diagnose.ceiling import accuracy_ceilings
+
+    bounds = {"one_nn_error": 0.025, "bayes_error_lower": 0.0127}  # JapaneseVowels: 1 - 0.0127 < 0.989 achieved
+    dup = {"accuracy_ceiling": 0.99, "n_conflicting": 4}
+    labels = {"share": 0.02, "interval": {"low": 0.01, "high": 0.03}}
+    c = accuracy_ceilings(bounds, dup, labels, achieved=0.989)
+    assert c["accuracy_ceiling"] == pytest.approx(0.99) and c["accuracy_ceiling"] >= 0.989
+    by = {x["source"]: x for x in c["ceilings"]}
+    assert by["conflicting_duplicates"]["holds"] and not by["label_noise"]["holds"]
+    assert "no ceiling here" in by["label_noise"]["words"] and "not a ceiling" in c["message"]
+    assert accuracy_ceilings(bounds, None, None, achieved=0.989)["accuracy_ceiling"] is None  # nothing caps it
+    json.dumps(c, allow_nan=False)

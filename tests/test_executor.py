@@ -115,7 +115,7 @@ def test_signal_section_is_identical_in_local_processes(in_process_signal, pool)
 
     before = pool.computed
     pooled = _signal_document(pool)
-    assert pool.computed - before == 3 + 1 + 1 + 1 + 1  # baselines, shuffle test, ceiling, timestep map, curve
+    assert pool.computed - before == 3 + 1 + 1 + 1 + 1 + 2  # baselines, shuffle test, ceiling, timestep map, curve, labels, pairs
     assert pooled["errors"] == {} and in_process_signal["errors"] == {}
     assert without_timing(pooled) == without_timing(in_process_signal)
 

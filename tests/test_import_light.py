@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-HEAVY = ("tensorflow", "keras", "shap", "dask", "torch", "jax")
+HEAVY = ("tensorflow", "keras", "shap", "dask", "torch", "jax", "cleanlab", "mne")
 
 
 def test_import_diagnose_does_not_import_heavy_libraries():

@@ -119,14 +119,14 @@ def test_corrupt_cache_entries_are_recomputed(tmp_path, capsys, one_thread):
     cache = tmp_path / "cache"
     assert main([*SIGNAL, "--cache", str(cache), "--json", str(tmp_path / "a.json")]) == 0
     entries = _entries(cache)
-    assert len(entries) == 5  # shuffle test, 2 baselines, ceiling, timestep map
+    assert len(entries) == 7  # shuffle test, 2 baselines, ceiling, timestep map, label issues, class pairs
     damaged = json.loads(entries[0].read_text())
     damaged["value"] = {"tampered": True}  # still JSON, but its checksum no longer matches
     entries[0].write_text(json.dumps(damaged))
     entries[1].write_text('{"key": {"task"')  # a truncated write
     capsys.readouterr()
     assert main([*SIGNAL, "--cache", str(cache), "--json", str(tmp_path / "b.json")]) == 0
-    assert SUMMARY.search(capsys.readouterr().err).groups() == ("3", "2")
+    assert SUMMARY.search(capsys.readouterr().err).groups() == ("5", "2")
     first, second = (json.loads((tmp_path / f"{n}.json").read_text()) for n in "ab")
     assert without_timing(second) == without_timing(first)
 

@@ -187,3 +187,32 @@ def test_no_model_name_is_hard_coded_in_decision_code():
         source = inspect.getsource(module)
         for name in ('"bilstm"', '"minirocket"', "'bilstm'", '"bilstm_attention"'):
             assert name not in source, f"{name} in {module.__name__}"
+
+
+def flat_dense(input_shape, n_classes, **_):
+    """A tiny builder: flatten and one softmax layer."""
+    import keras
+
+    inputs = keras.Input(shape=input_shape)
+    return keras.Model(inputs, keras.layers.Dense(n_classes, activation="softmax")(keras.layers.Flatten()(inputs)))
+
+
+@pytest.mark.parametrize("make, best", [
+    (lambda: synthetic.shift(n=90, T=30, seed=0), "logistic"),             # timing at fixed steps: raw values win
+    (lambda: synthetic.frequency(n=90, T=48, amplitude=0.8, seed=0), "minirocket"),  # frequency: MiniRocket wins
+], ids=["logistic-best", "minirocket-best"])
+def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_splits(make, best):
+    from diagnose.diagnosis import run_deep, run_signal
+
+    ds = make()
+    cfg = Config(folds=3, permutations=9, baselines=["logistic", "minirocket"], learning_curve=False,
+                 models=[flat_dense], epochs=1, min_updates=0)
+    out: dict = {"dataset": {"n_classes": ds.n_classes}}
+    run_signal(ds, cfg, out)
+    assert out["signal"]["best_baseline"] == best
+    run_deep(ds, cfg, out)
+    assert out["deep"]["baseline"]["name"] == best
+    assert out["deep"]["baseline"]["fold_scores"] == next(
+        b for b in out["signal"]["baselines"] if b["name"] == best)["fold_scores"]  # not re-run: the same splits
+    v = decide(out)["deep"]
+    assert v["evidence"]["baseline"] == best and f"than {best} (" in v["sentence"]

@@ -1,0 +1,229 @@
+"""Which classes cannot be told apart? A cross-validated two-class test for every pair of classes.
+
+One-vs-rest separability hides pairs: classes 3 and 5 may both differ from class 0 and yet be confused
+with each other. Here every pair of classes gets its own two-class ridge on the MiniRocket features of
+each fold (fitted on the fold's training series of all classes, unsupervised), scored by the pooled
+out-of-fold balanced accuracy, and tested against chance with a label-permutation test inside the
+pair: the pair's labels are shuffled and the same folds refitted (every permutation is one more label
+column of the same ridge solve, :class:`baselines.minirocket.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
+Benjamini-Hochberg across the pairs. Classes linked by pairs not told apart form the groups reported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from diagnose.errors import DataError
+from diagnose.results import to_jsonable
+
+# q-value above which a pair is "not told apart".
+PAIR_ALPHA = 0.05
+# Label permutations per pair (the smallest p is 1 / (N + 1)).
+DEFAULT_PERMUTATIONS = 199
+# Above this many series the pair tests run on a stratified random subsample (time and memory).
+PAIRS_MAX_SERIES = 5_000
+DEFAULT_KERNELS = 10_000
+# z for a 95% Wilson interval.
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class ClassPairs:
+    """Pairwise two-class scores and tests.
+
+    Attributes
+    ----------
+    classes : class names, in code order.
+    matrix : ``[i][j]`` pooled out-of-fold balanced accuracy of the ridge trained on classes i and j
+        alone (symmetric; the diagonal is null).
+    p_values, q_values : ``[i][j]`` permutation p-value against chance and its BH q-value across pairs.
+    indistinguishable : ``[i][j]`` true when ``q > alpha``.
+    indistinguishable_groups : groups (of two or more) of classes linked by pairs not told apart.
+    pairs : one row per pair ``{"a", "b", "balanced_accuracy", "p_value", "q_value", "distinguishable"}``.
+    alpha, n_permutations, folds : the test's settings.
+    method : in words.
+    """
+
+    classes: list[str]
+    matrix: list[list[float | None]]
+    p_values: list[list[float | None]]
+    q_values: list[list[float | None]]
+    indistinguishable: list[list[bool]]
+    indistinguishable_groups: list[list[str]]
+    pairs: list[dict]
+    alpha: float
+    n_permutations: int
+    folds: int
+    n_series: int
+    n_used: int
+    method: str
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
+
+
+def _balanced_accuracy_columns(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Balanced accuracy of each column of ``pred`` ``(n, P)`` against the columns of ``truth`` (codes 0/1)."""
+    out = np.zeros(pred.shape[1])
+    for k in (0, 1):
+        member = truth == k
+        out += ((pred == k) & member).sum(axis=0) / np.maximum(member.sum(axis=0), 1)
+    return out / 2.0
+
+
+def _groups(names: list[str], linked: np.ndarray) -> list[list[str]]:
+    """Connected components (two or more classes) of the graph whose edges are ``linked[i, j]``."""
+    K = len(names)
+    seen, out = set(), []
+    for start in range(K):
+        if start in seen:
+            continue
+        stack, comp = [start], []
+        seen.add(start)
+        while stack:
+            i = stack.pop()
+            comp.append(i)
+            for j in np.flatnonzero(linked[i]):
+                if j not in seen:
+                    seen.add(int(j))
+                    stack.append(int(j))
+        if len(comp) > 1:
+            out.append([names[i] for i in sorted(comp)])
+    return out
+
+
+def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutations: int = DEFAULT_PERMUTATIONS,
+                alpha: float = PAIR_ALPHA, n_kernels: int = DEFAULT_KERNELS, random_state: int = 0,
+                max_series: int | None = PAIRS_MAX_SERIES) -> ClassPairs:
+    """Test every pair of classes for being told apart, cross-validated, against chance.
+
+    Parameters
+    ----------
+    X : series ``(n, T, C)``.
+    y : labels as codes ``0..K-1``.
+    classes : class names in code order.
+    folds : CV folds (``diagnose.evaluation.make_splits``; group-aware with ``groups``).
+    groups : optional group id per series: the folds keep groups whole and the permutations move labels
+        between groups, or within groups that hold several labels (:class:`diagnose.exchange.Relabeller`).
+    n_permutations : label permutations per pair.
+    alpha : BH q-value above which a pair counts as indistinguishable.
+    n_kernels : MiniRocket kernels.
+    random_state : seed of the folds, the kernels and the permutations.
+    max_series : above this many series a stratified random subsample is used; ``None``: never.
+
+    Returns
+    -------
+    ClassPairs
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    from baselines.minirocket import DEFAULT_ALPHAS, FeatureRows, MiniRocketFeatures, RidgeLOO, standardised_rows
+    from diagnose.dataset import stratified_subsample, validate_arrays
+    from diagnose.evaluation import make_splits
+    from diagnose.exchange import Relabeller
+
+    X, y = validate_arrays(X, y)
+    y = np.unique(y, return_inverse=True)[1].astype(np.int64)
+    K = int(y.max()) + 1
+    names = [str(c) for c in (classes if classes is not None else range(K))]
+    if len(names) != K:
+        raise DataError(f"got {len(names)} class names for {K} classes")
+    n_series = len(y)
+    if max_series is not None and n_series > max_series:
+        keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
+        X, y = X[keep], y[keep]
+        groups = None if groups is None else np.asarray(groups)[keep]
+    splits = make_splits(y, folds=folds, groups=groups, seed=random_state)
+    rng = np.random.default_rng(random_state)
+    pair_list = [(a, b) for a in range(K) for b in range(a + 1, K)]
+    # per pair: the pair's series, their 0/1 labels and the permuted label columns (column 0: the real ones)
+    members, columns = {}, {}
+    for a, b in pair_list:
+        idx = np.flatnonzero((y == a) | (y == b))
+        truth = (y[idx] == b).astype(np.int64)
+        cols = np.empty((len(idx), int(n_permutations) + 1), dtype=np.int64)
+        cols[:, 0] = truth
+        relabel = Relabeller(truth, None if groups is None else np.asarray(groups)[idx])
+        for j in range(1, int(n_permutations) + 1):
+            cols[:, j] = relabel.draw(rng)
+        members[(a, b)], columns[(a, b)] = idx, cols
+    preds = {pair: np.full(columns[pair].shape, -1, dtype=np.int64) for pair in pair_list}
+    for tr, te in splits:
+        feats = MiniRocketFeatures(n_kernels=n_kernels, random_state=random_state).fit(X, rows=tr)
+        rows, scaler = standardised_rows(feats, X, tr)
+        F_train = rows.held()
+        test_rows, _ = standardised_rows(feats, X, te, scaler=scaler)
+        F_test = test_rows.held()
+        pos_tr = np.full(len(y), -1)
+        pos_tr[tr] = np.arange(len(tr))
+        pos_te = np.full(len(y), -1)
+        pos_te[te] = np.arange(len(te))
+        for pair in pair_list:
+            idx = members[pair]
+            in_tr, in_te = pos_tr[idx] >= 0, pos_te[idx] >= 0
+            if not in_te.any():
+                continue
+            solver = RidgeLOO(FeatureRows.of(F_train[pos_tr[idx[in_tr]]]), DEFAULT_ALPHAS,
+                              test=FeatureRows.of(F_test[pos_te[idx[in_te]]]))
+            preds[pair][in_te] = solver.predict(columns[pair][in_tr], 2)
+    K_mat = [[None] * K for _ in range(K)]
+    p_mat = [[None] * K for _ in range(K)]
+    rows_out, ps = [], []
+    for pair in pair_list:
+        scores = _balanced_accuracy_columns(columns[pair], preds[pair])
+        observed, null = scores[0], scores[1:]
+        p = (1.0 + np.sum(null >= observed - 1e-12)) / (len(null) + 1.0)
+        ps.append(p)
+        rows_out.append({"a": names[pair[0]], "b": names[pair[1]], "balanced_accuracy": float(observed),
+                         "null_mean": float(null.mean()) if len(null) else None, "p_value": float(p),
+                         "n_series": int(len(members[pair]))})
+    q = multipletests(ps, method="fdr_bh")[1] if ps else []
+    q_mat = [[None] * K for _ in range(K)]
+    linked = np.zeros((K, K), dtype=bool)
+    for (a, b), row, qv in zip(pair_list, rows_out, q):
+        row["q_value"] = float(qv)
+        row["distinguishable"] = bool(qv <= alpha)
+        for i, j in ((a, b), (b, a)):
+            K_mat[i][j], p_mat[i][j], q_mat[i][j] = row["balanced_accuracy"], row["p_value"], float(qv)
+            linked[i, j] = not row["distinguishable"]
+    return ClassPairs(
+        classes=names, matrix=K_mat, p_values=p_mat, q_values=q_mat,
+        indistinguishable=linked.tolist(), indistinguishable_groups=_groups(names, linked), pairs=rows_out,
+        alpha=float(alpha), n_permutations=int(n_permutations), folds=len(splits), n_series=int(n_series),
+        n_used=int(len(y)),
+        method=(f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
+                f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
+                f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
+                f"{', respecting groups' if groups is not None else ''}, "
+                "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs"),
+    )
+
+
+def wilson(successes: float, total: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (Wilson 1927); ``(nan, nan)`` for ``total = 0``."""
+    if total <= 0:
+        return float("nan"), float("nan")
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def per_class_recall(scores: dict, classes: list[str]) -> list[dict]:
+    """Per-class recall of one model's cross-validated predictions with a 95% Wilson interval.
+
+    ``scores`` is a baseline's record (``confusion`` summed over splits, ``repeats``); with repeats the
+    counts are divided by the number of repeats (each series is predicted once per repeat).
+    """
+    conf = np.asarray(scores["confusion"], float) / max(int(scores.get("repeats") or 1), 1)
+    rows = []
+    for k, name in enumerate(classes):
+        total, hit = conf[k].sum(), conf[k, k]
+        low, high = wilson(hit, total)
+        rows.append({"class": name, "recall": float(hit / total) if total else None, "low": low, "high": high,
+                     "n": int(round(total))})
+    return rows
+
+
+__all__ = ["ClassPairs", "class_pairs", "per_class_recall", "wilson"]

@@ -1,0 +1,89 @@
+"""Label issues: exact leave-one-out ridge values, and injected label noise recovered by confident learning."""
+import numpy as np
+import pytest
+
+from baselines.minirocket import FeatureRows, RidgeLOO
+from diagnose import synthetic
+from diagnose.labels import estimate_label_issues, label_issues, ridge_loo_decisions
+
+pytest.importorskip("cleanlab")
+
+
+@pytest.mark.parametrize("n, p", [(40, 60), (80, 20)])  # dual and primal solver
+def test_ridge_leave_one_out_values_equal_refits_without_each_series(n, p):
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    F, y, T = rng.standard_normal((n, p)), rng.integers(0, 3, n), rng.standard_normal((5, p))
+    loo, test = ridge_loo_decisions(RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)), y, 3)
+    Y = np.where(y[:, None] == np.arange(3), 1.0, -1.0)
+    refit = np.array([Ridge(alpha=1.0).fit(np.delete(F, i, 0), np.delete(Y, i, 0)).predict(F[i:i + 1])[0]
+                      for i in range(n)])
+    np.testing.assert_allclose(loo, refit, atol=1e-9)
+    np.testing.assert_allclose(test, Ridge(alpha=1.0).fit(F, Y).predict(T), atol=1e-9)
+
+
+def _flip(y: np.ndarray, rate: float, K: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(y), int(round(rate * len(y))), replace=False)
+    out = y.copy()
+    out[idx] = (out[idx] + rng.integers(1, K, len(idx))) % K
+    return out, idx
+
+
+def test_injected_label_noise_is_recovered_within_its_interval():
+    ds = synthetic.bump(n=300, T=30, C=1, classes=3, amplitude=3.0, seed=0)  # near-perfectly separable
+    clean = label_issues(ds.X, ds.y_codes, seeds=2, n_kernels=1000, n_bootstrap=100)
+    assert clean.share <= 0.02
+    for rate in (0.05, 0.10, 0.20):
+        y, flipped = _flip(ds.y_codes, rate, 3, seed=1)
+        res = label_issues(ds.X, y, seeds=2, n_kernels=1000, n_bootstrap=100)
+        assert res.interval["low"] <= rate <= res.interval["high"], (rate, res.interval)
+        assert abs(res.share - clean.share - rate) <= 0.03
+        suspects = {s["index"] for s in res.suspects}
+        assert len(suspects & set(flipped.tolist())) >= 0.9 * len(suspects)  # the suspects are the flipped ones
+
+
+def test_issues_close_to_the_model_error_are_flagged_as_restating_it():
+    y = np.repeat([0, 1, 2, 3], 50)
+    P = np.full((200, 4), 0.05)
+    P[np.arange(200), y] = 0.85
+    P[:20] = [0.05, 0.85, 0.05, 0.05]  # 20 series of class 0 confidently look like class 1
+    res = estimate_label_issues(y, P, classes=list("abcd"), n_bootstrap=50)
+    assert res.n_issues == 20 and res.model_error == pytest.approx(0.10)
+    assert res.restates_error and "cannot tell" in res.message
+    assert res.suspects[0]["given"] == "a" and res.suspects[0]["likely"] == "b"
+    noise = np.asarray(res.noise_matrix)
+    np.testing.assert_allclose(noise.sum(axis=0), 1.0)
+    assert noise[0, 1] > 0.2 and noise[1, 0] < 0.01  # P(given a | true b): true b's labelled a, not the reverse
+    d = res.to_dict()
+    assert set(d["interval"]) == {"low", "high", "method"} and isinstance(d["restates_error"], bool)
+
+
+def test_balanced_weights_trade_majority_recall_for_minority_recall():
+    from diagnose.labels import balanced_weights_effect
+
+    y = np.r_[np.zeros(90, int), np.ones(10, int)]
+    P = np.column_stack([np.full(100, 0.95), np.full(100, 0.05)])
+    # the minority never wins the plain argmax, but wins once divided by its prior
+    P[90:] = [0.6, 0.4]
+    eff = balanced_weights_effect(y, P, ["major", "minor"])
+    assert eff["recall"] == [1.0, 0.0] and eff["recall_balanced"] == [1.0, 1.0]
+    assert eff["balanced_accuracy_balanced"] > eff["balanced_accuracy"]
+
+
+def test_labels_verdict_levels():
+    from diagnose.verdict import labels_verdict
+
+    y = np.repeat([0, 1, 2, 3], 50)
+    P = np.full((200, 4), 0.05)
+    P[np.arange(200), y] = 0.85
+    clean = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
+    assert labels_verdict({"label_issues": clean})["level"] == "clean"
+    P[:20] = [0.05, 0.85, 0.05, 0.05]
+    overlap = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
+    v = labels_verdict({"label_issues": overlap})
+    assert v["level"] == "overlap" and "20 of 200 series" in v["evidence"]
+    some = dict(overlap, restates_error=False)
+    assert labels_verdict({"label_issues": some})["level"] == "many"
+    assert labels_verdict({})["level"] is None

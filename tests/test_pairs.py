@@ -1,0 +1,41 @@
+"""Pairwise class tests: two classes generated identical are reported indistinguishable, the rest not."""
+import numpy as np
+
+from diagnose.pairs import class_pairs, per_class_recall, wilson
+
+
+def test_two_identical_classes_form_the_only_indistinguishable_group():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(4), 60)
+    X = rng.standard_normal((240, 30, 1)).astype(np.float32)
+    X[:, 10:20, 0] += 1.5 * np.array([0.0, 1.0, 2.0, 2.0])[y][:, None]  # classes c and d are generated identical
+    res = class_pairs(X, y, classes=list("abcd"), n_kernels=1000, n_permutations=99)
+    assert res.indistinguishable_groups == [["c", "d"]]
+    by_pair = {(r["a"], r["b"]): r for r in res.pairs}
+    assert not by_pair[("c", "d")]["distinguishable"] and by_pair[("c", "d")]["balanced_accuracy"] < 0.65
+    assert all(r["distinguishable"] and r["balanced_accuracy"] > 0.85 for k, r in by_pair.items() if k != ("c", "d"))
+    assert res.matrix[2][3] == res.matrix[3][2] and res.matrix[0][0] is None
+    assert res.to_dict()["indistinguishable"][2][3] is True
+
+
+def test_per_class_recall_intervals_contain_the_recall():
+    scores = {"confusion": [[45, 5], [20, 30]], "repeats": 1}
+    rows = per_class_recall(scores, ["a", "b"])
+    assert [r["recall"] for r in rows] == [0.9, 0.6]
+    assert all(r["low"] < r["recall"] < r["high"] for r in rows)
+    low, high = wilson(0, 10)
+    assert low == 0.0 and 0.2 < high < 0.35  # Wilson's upper bound for 0/10 is 0.278
+
+
+def test_classes_verdict_names_the_indistinguishable_group():
+    from diagnose.verdict import classes_verdict
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 40)
+    X = rng.standard_normal((120, 20, 1)).astype(np.float32)
+    X[:, 5:15, 0] += 2.0 * np.array([0.0, 1.0, 1.0])[y][:, None]
+    cp = class_pairs(X, y, classes=["rest", "left", "right"], n_kernels=500, n_permutations=49).to_dict()
+    v = classes_verdict({"class_pairs": cp})
+    assert v["level"] == "some" and v["headline"] == "Classes left and right cannot be told apart from each other."
+    assert "left vs right" in v["evidence"]
+    assert classes_verdict({})["level"] is None
