@@ -40,6 +40,8 @@ class CompareResult:
     comparisons : every deep model vs ``bilstm`` (when run) and every deep model vs the baseline.
     attention : AttentionDiagnostic dicts for models with attention layers (split 0, seed 0).
     baseline : the baseline's ModelScores dict on the same splits (kind ``"baseline"``), or None.
+    lint : model lint findings made before training (:func:`diagnose.models.lint.lint`), each
+        ``{model, check, status, message, evidence, fix}``.
     """
 
     models: list[dict]
@@ -48,6 +50,7 @@ class CompareResult:
     baseline: dict | None = None
     metric: str = "balanced_accuracy"
     config: dict = field(default_factory=dict)
+    lint: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The Diagnosis document's ``deep`` section (plain JSON values)."""
@@ -58,6 +61,7 @@ class CompareResult:
             "baseline": self.baseline,
             "metric": self.metric,
             "config": self.config,
+            "lint": self.lint,
         })
 
 
@@ -91,7 +95,7 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
     proba = trained.predict_proba(X_test)
     out = {"pred": proba.argmax(axis=1).tolist(), "proba": np.round(proba, 6).tolist(),
            "train_seconds": trained.train_seconds, "epochs_run": trained.epochs_run,
-           "device": trained.device, "backend": trained.backend, "attention": None}
+           "device": trained.device, "backend": trained.backend, "attention": None, "compile": trained.compile}
     if inspect_attention:
         from diagnose.models.inspect_attention import attention_diagnostics
 
@@ -104,9 +108,26 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
 def _description(model: str | Callable) -> str:
     if not isinstance(model, str):
         return f"user builder {model_label(model)}"
-    from diagnose.models import available
+    from diagnose.models.resolve import resolve
 
-    return available().get(model, f"user model {model}")
+    return resolve(model).description
+
+
+def _lint_all(ds: Dataset, models: list, labels: list[str], hyper: dict | None, seed: int) -> list[dict]:
+    """Lint every model before training; a model lint cannot build is noted, never fatal."""
+    from diagnose.models.lint import lint
+
+    findings: list[dict] = []
+    for m, label in zip(models, labels):
+        try:
+            findings += lint(m, ds.X, ds.y_codes, ds.lengths, ds.n_classes, label=label, hyper=hyper, seed=seed)
+        except DataError:
+            raise
+        except Exception as err:  # lint is advice: a model it cannot build still trains (and fails there, clearly)
+            findings.append({"model": label, "check": "lint", "status": "info",
+                             "message": f"the model could not be linted ({type(err).__name__}: {err})",
+                             "evidence": {}, "fix": ""})
+    return findings
 
 
 def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, runs: list[list[dict]],
@@ -158,7 +179,10 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     Parameters
     ----------
     dataset : the :class:`~diagnose.dataset.Dataset`.
-    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables.
+    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` builder specs, trained
+        ``"model.keras"`` files (their architecture is cloned and retrained on every split and seed) or
+        builder callables. Every name is checked (:func:`diagnose.models.resolve.resolve`) and every
+        model linted (:func:`diagnose.models.lint.lint`) before the baseline or any training starts.
     folds, repeats : the CV design shared by every model and the baseline.
     seeds : training runs per model and split; their scores are averaged within the split.
     epochs : maximum epochs per run (early stopping on an inner validation split).
@@ -166,7 +190,8 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
     metric : the metric compared, one of ``diagnose.evaluation.METRICS``.
     random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
-    hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...).
+    hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...); user
+        builders get only those their signature takes.
     progress : ``progress(done, total, label)`` after each unit (and once at the start).
     batch_size : training batch size.
     executor : a :class:`diagnose.executor.Executor` to run the training units (parallel, cached);
@@ -182,7 +207,8 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     Raises
     ------
     DataError
-        For no models, an unknown metric, fewer than 1 seed or epoch, or a class smaller than ``folds``.
+        For no models, an unknown model name, a missing builder file or function, an unreadable model
+        file, an unknown metric, fewer than 1 seed or epoch, or a class smaller than ``folds``.
     """
     models = list(models)
     if not models:
@@ -196,6 +222,10 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
         raise DataError(f"model names repeat ({', '.join(labels)}): give each model once")
     if baseline in labels:
         raise DataError(f"baseline {baseline!r} has the name of a deep model: rename one of them")
+    from diagnose.models.resolve import resolve_all
+
+    # unknown names, missing files or functions, unreadable or mismatched .keras files stop here
+    resolve_all(models, input_shape=dataset.X.shape[1:], n_classes=dataset.n_classes)
 
     ds = dataset
     y = ds.y_codes
@@ -208,6 +238,7 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     n_splits = len(splits)
     total = (n_splits if baseline is not None else 0) + len(models) * n_splits * seeds
     note = progress or (lambda *a: None)
+    lint_findings = _lint_all(ds, models, labels, hyper, random_state)
     note(0, total, "starting")
 
     # The baseline first: it is quick, and a failure there shows before hours of training.
@@ -268,6 +299,7 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
     deep = [_seed_averaged(label, _description(m), y, splits, runs[label], seeds) for m, label in zip(models, labels)]
     for d in deep:
         scores[d["name"]] = d
+        d["compile"] = runs[d["name"]][0][0].get("compile")  # what the first run was compiled with
 
     if split == "original":  # one split: McNemar on the first seed's test predictions
         test = splits.pairs[0][1]
@@ -286,7 +318,7 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
               "seed_averaging": "metric within split", "attention_split": ATTENTION_SPLIT}
     return CompareResult(models=deep, comparisons=comparisons, attention=attention,
                          baseline=scores[baseline] if baseline is not None else None,
-                         metric=metric, config=config)
+                         metric=metric, config=config, lint=lint_findings)
 
 
 def _call_train_unit(args: tuple, kwargs: dict) -> dict:

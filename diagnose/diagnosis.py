@@ -48,6 +48,7 @@ class Config:
     device: str = "auto"
     split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
     explain_model: str = "bilstm"
+    standardise: str = "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
     samples: int = 100
     profile: str = "custom"
@@ -169,7 +170,7 @@ def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
 
 def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, classes: list[str],
                      methods: list[str], samples: int, epochs: int, seed: int, hyper: dict | None,
-                     timestep_map: dict | None) -> list[dict]:
+                     timestep_map: dict | None, standardise: str = "none") -> list[dict]:
     """Train one model and explain it (``explain_models`` for that model alone)."""
     from types import SimpleNamespace
 
@@ -177,7 +178,7 @@ def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarr
 
     data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
     return explain_models(data, [model], methods=methods, samples=samples, epochs=epochs, seed=seed,
-                          hyper=hyper, timestep_map=timestep_map)
+                          hyper=hyper, timestep_map=timestep_map, standardise=standardise)
 
 
 def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
@@ -290,10 +291,11 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
     units = [Unit(key={"task": "attribution", "model": m, "methods": list(cfg.methods), "samples": cfg.samples,
                        "epochs": cfg.epochs, "seed": cfg.seed, "hyper": hyper or {}, "classes": classes,
                        "timestep_map": _digest(timestep_map),
-                       "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow")},
+                       "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
+                       **({"standardise": cfg.standardise} if m.endswith(".keras") else {})},
                   fn=attribution_unit,
                   args=(m, ds.X, ds.y_codes, ds.lengths, classes, list(cfg.methods), cfg.samples, cfg.epochs,
-                        cfg.seed, hyper, timestep_map),
+                        cfg.seed, hyper, timestep_map, cfg.standardise),
                   needs_gpu=m not in classical, label="attributions")
              for m in models]
     rows, failed = [], 0
@@ -351,7 +353,8 @@ def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = No
     run_signal(ds, cfg, doc, progress, executor)
     if cfg.deep:
         run_deep(ds, cfg, doc, progress, executor)
-        models = list(dict.fromkeys(["bilstm"] + [m for m in (cfg.models or []) if "attention" in m][:1]))
+        models = list(dict.fromkeys(["bilstm"] + [m for m in (cfg.models or []) if "attention" in m
+                                                  or m.endswith(".keras") or ".py:" in m][:1]))
         run_explain(ds, cfg, doc, models=models, progress=progress, executor=executor)
     return _finish(doc)
 
