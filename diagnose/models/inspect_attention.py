@@ -42,7 +42,7 @@ class AttentionDiagnostic:
     max_weight_ratio: float  # mean over rows of (largest weight) / (1 / L)
     uniform_ablation_delta: float  # metric with uniform weights minus the normal metric
     permuted_ablation_delta: float  # metric with weights permuted along the keys minus the normal metric
-    status: str  # "pass" | "warn"
+    status: str  # "pass" | "warn" | "error" (the layer cannot give its weights; the verdict says why)
     verdict: str
     metric: str = "balanced_accuracy"
     score: float = float("nan")  # the normal metric on the data given
@@ -150,7 +150,10 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
 
     Returns
     -------
-    list of AttentionDiagnostic, one per attention layer (empty when the model has none).
+    list of AttentionDiagnostic, one per attention layer of any class (empty when the model has
+    none); a layer that cannot give its weights gets one with status ``"error"``, NaN figures and a
+    verdict that says why. Status ``"warn"``: near-uniform weights, more than 5 % of the real rows'
+    weight on padded keys, or ablations that could not run.
     """
     score_fn = _metric(metric)
     X = np.asarray(X, dtype=np.float32)

@@ -200,7 +200,8 @@ def lint(spec: Any, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_classes
     if isinstance(spec, str) and spec.endswith(TRAINED_SUFFIX):
         name, net = spec, load_trained(spec)
     else:
-        name, net = _resolve(spec, X.shape[1:], n_classes, dict(hyper or {}))
+        options = {k: v for k, v in (hyper or {}).items() if k not in ("learning_rate", "lr")}  # fit's, not the model's
+        name, net = _resolve(spec, X.shape[1:], n_classes, options)
     Xs = Standardiser.fit(X).transform(X)
     try:
         return lint_model(label or name, net, Xs, y, lengths)
