@@ -266,13 +266,16 @@ def compare_models(dataset: Dataset, models: Sequence[str | Callable], *, folds:
 
     config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
                   "hyper": hyper or {}, "batch_size": batch_size, "metric": metric}
+    from diagnose.models.resolve import source_digest
+
     units, where = [], []
     for m, label in zip(models, labels):
+        digest = source_digest(m)  # a user's file: its content is part of the key
         for i, (tr, te) in enumerate(splits):
             for s in range(seeds):
                 inspect = i == ATTENTION_SPLIT and s == ATTENTION_SEED
                 key = {"task": "compare.train", "model": label, "split": i, "seed": s, **config_key,
-                       "attention": inspect}
+                       "attention": inspect, **({"source": digest} if digest else {})}
                 args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
                 kwargs = dict(epochs=epochs, seed=unit_seed(random_state, label, i, s), hyper=hyper,
                               batch_size=batch_size, inspect_attention=inspect, metric=metric)

@@ -258,6 +258,15 @@ def _digest(value) -> str | None:
     return None if value is None else hashlib.sha256(_canonical(value).encode()).hexdigest()[:20]
 
 
+def _source_digest(model: str) -> str | None:
+    """A hash of a user's model file (``file.py:fn``, ``model.keras``), None for zoo and baseline names."""
+    if not (".py" in model or model.endswith(".keras")):
+        return None
+    from diagnose.models.resolve import source_digest
+
+    return source_digest(model)
+
+
 def _agreement_across_models(rows: list[dict]) -> list[dict]:
     """Add ``kendall_tau_vs_bilstm`` to each non-BiLSTM row, as ``explain_models`` does for models run together."""
     from diagnose.attribution import kendall_tau
@@ -292,7 +301,8 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
                        "epochs": cfg.epochs, "seed": cfg.seed, "hyper": hyper or {}, "classes": classes,
                        "timestep_map": _digest(timestep_map),
                        "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
-                       **({"standardise": cfg.standardise} if m.endswith(".keras") else {})},
+                       **({"standardise": cfg.standardise} if m.endswith(".keras") else {}),
+                       **({"source": _source_digest(m)} if _source_digest(m) else {})},
                   fn=attribution_unit,
                   args=(m, ds.X, ds.y_codes, ds.lengths, classes, list(cfg.methods), cfg.samples, cfg.epochs,
                         cfg.seed, hyper, timestep_map, cfg.standardise),

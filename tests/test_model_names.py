@@ -92,3 +92,14 @@ def test_resolve_says_what_each_name_is(files):
     assert resolve("bilstm").kind == "zoo"
     spec = resolve(f"{files}/builders.py:build")
     assert (spec.kind, spec.function) == ("builder", "build")
+
+
+def test_a_changed_model_file_gets_a_new_cache_key(tmp_path):
+    from diagnose.models.resolve import source_digest
+
+    builder = tmp_path / "m.py"
+    builder.write_text("def build(input_shape, n_classes):\n    pass\n")
+    before = source_digest(f"{builder}:build")
+    builder.write_text("def build(input_shape, n_classes, units=8):\n    pass\n")
+    assert before is not None and source_digest(f"{builder}:build") != before
+    assert source_digest("bilstm") is None

@@ -181,6 +181,19 @@ def resolve_all(specs, *, baselines_allowed: bool = False, input_shape=None,
             if isinstance(s, str) else None for s in specs]
 
 
+def source_digest(spec: Any) -> str | None:
+    """A hash of the file a ``file.py:fn`` or ``model.keras`` spec names (None for anything else), so a
+    cached unit is not reused after the user changed the model behind the same name."""
+    import hashlib
+
+    if not isinstance(spec, str):
+        return None
+    path = spec.rpartition(":")[0] if ".py:" in spec else spec
+    if not (path.endswith(".py") or path.endswith(TRAINED_SUFFIX)) or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+
+
 def check_input(model: Any, input_shape, n_classes: int, source: str) -> None:
     """Refuse a model whose input does not take ``(T, C)`` series or whose output is not ``n_classes`` wide."""
     try:
@@ -210,4 +223,4 @@ def accepted_hyper(builder: Callable, hyper: dict) -> tuple[dict, list[str]]:
 
 
 __all__ = ["ModelSpec", "resolve", "resolve_all", "load_trained", "load_builder", "custom_objects",
-           "check_input", "accepted_hyper", "TRAINED_SUFFIX"]
+           "check_input", "accepted_hyper", "source_digest", "TRAINED_SUFFIX"]
