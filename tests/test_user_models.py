@@ -87,6 +87,8 @@ def test_lint_flags_their_flatten_after_masking_and_sigmoid(data, spec, trained_
         assert checks["flatten_after_masking"]["evidence"]["layer_classes"] == ["Flatten"]
         assert checks["bounded_attention"]["evidence"]["activation"] == "sigmoid"
         assert all(f["status"] in ("warn", "info") and f["fix"] and f["model"] == source for f in found)
+        said = "trained weights" if source == trained_file else "untrained weights"
+        assert said in checks["attention_on_padding"]["message"]
 
 
 @pytest.mark.slow

@@ -91,7 +91,8 @@ def _flatten_after_masking(name: str, model: Any) -> list[dict]:
         "AttentionPooling), or an LSTM with return_sequences=False as the last recurrent layer")]
 
 
-def _attention_checks(name: str, model: Any, X: np.ndarray | None, lengths: np.ndarray | None) -> list[dict]:
+def _attention_checks(name: str, model: Any, X: np.ndarray | None, lengths: np.ndarray | None,
+                      state: str) -> list[dict]:
     found = []
     for probe in find_attention(model):
         if not probe.can_record:
@@ -127,7 +128,7 @@ def _attention_checks(name: str, model: Any, X: np.ndarray | None, lengths: np.n
             found.append(_finding(
                 name, "attention_on_padding", "warn",
                 f"attention layer {probe.name!r} ({probe.layer_class}) gives {share:.0%} of each real step's weight "
-                "to padded steps on these data (measured with the untrained weights): the padding is averaged into "
+                f"to padded steps on these data (measured with the {state} weights): the padding is averaged into "
                 "every output",
                 {"layer": probe.name, "layer_class": probe.layer_class, "padding_share": share,
                  "series": int(len(X)), "padded_series": int(np.sum(np.asarray(lengths) < X.shape[1]))},
@@ -162,7 +163,7 @@ def _metrics_check(name: str, model: Any, y: np.ndarray | None) -> list[dict]:
 
 
 def lint_model(name: str, model: Any, X: np.ndarray | None = None, y: np.ndarray | None = None,
-               lengths: np.ndarray | None = None) -> list[dict]:
+               lengths: np.ndarray | None = None, *, weights: str = "untrained") -> list[dict]:
     """Findings for one built (untrained or trained) Keras model on the data given.
 
     Parameters
@@ -172,6 +173,7 @@ def lint_model(name: str, model: Any, X: np.ndarray | None = None, y: np.ndarray
     X : ``(n, T, C)`` series as the model sees them (standardised), for the padding share; None skips it.
     y : class codes, for the imbalance check; None skips it.
     lengths : real lengths of ``X``.
+    weights : what the model's weights are (``"untrained"``, ``"trained"``), for the messages.
 
     Returns
     -------
@@ -180,7 +182,7 @@ def lint_model(name: str, model: Any, X: np.ndarray | None = None, y: np.ndarray
     findings = _flatten_after_masking(name, model)
     sample = None if X is None else np.asarray(X[:LINT_SAMPLE], dtype=np.float32)
     sample_lengths = None if lengths is None else np.asarray(lengths[:LINT_SAMPLE])
-    findings += _attention_checks(name, model, sample, sample_lengths)
+    findings += _attention_checks(name, model, sample, sample_lengths, weights)
     findings += _metrics_check(name, model, y)
     return findings
 
@@ -197,14 +199,15 @@ def lint(spec: Any, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_classes
 
     X = np.asarray(X, dtype=np.float32)
     keras.utils.set_random_seed(seed)
+    weights = "untrained"
     if isinstance(spec, str) and spec.endswith(TRAINED_SUFFIX):
-        name, net = spec, load_trained(spec)
+        name, net, weights = spec, load_trained(spec), "trained"
     else:
         options = {k: v for k, v in (hyper or {}).items() if k not in ("learning_rate", "lr")}  # fit's, not the model's
         name, net = _resolve(spec, X.shape[1:], n_classes, options)
     Xs = Standardiser.fit(X).transform(X)
     try:
-        return lint_model(label or name, net, Xs, y, lengths)
+        return lint_model(label or name, net, Xs, y, lengths, weights=weights)
     finally:
         keras.backend.clear_session()
 
