@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     _add_compute(p)
     p.add_argument("--models", default="bilstm,bilstm_attention",
-                   help=f"comma-separated zoo names (`diagnose models` lists them) or file.py:fn with {BUILDER_SIGNATURE}")
+                   help=f"comma-separated zoo names (`diagnose models` lists them), file.py:fn builders with {BUILDER_SIGNATURE} or trained model.keras files (cloned and retrained)")
     p.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default: 1)")
     p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
     p.add_argument("--epochs", type=int, default=30, help="maximum training epochs (early stopping on an inner split)")
@@ -200,7 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="where do the models look? timestep attributions and their faithfulness")
     _add_data(p)
     _add_compute(p)
-    p.add_argument("--model", default="bilstm", help=f"zoo name, baseline name or file.py:fn with {BUILDER_SIGNATURE}")
+    p.add_argument("--model", default="bilstm",
+                   help=f"zoo name, baseline name, file.py:fn builder with {BUILDER_SIGNATURE} or a trained model.keras file (explained as it is)")
+    p.add_argument("--standardise", choices=["none", "fit"], default="none",
+                   help="a trained .keras file's inputs: none, the series as given (default), or fit: per-channel "
+                        "standardisation fitted on the training split, as the toolkit trains")
     p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention",
                    help="comma-separated attribution methods: shap (timesteps as Shapley players), integrated_gradients, "
                         "occlusion, attention (the model's own weights, attention models only)")
@@ -216,7 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for every random choice")
     p.add_argument("--quick", action="store_true",
                    help="the quick profile, a few minutes on a 2-core CPU (default: the full profile, meant for a GPU)")
-    p.add_argument("--models", default=None, help="deep models to compare (default: the profile's)")
+    p.add_argument("--models", default=None,
+                   help="deep models to compare: zoo names, file.py:fn or model.keras (default: the profile's)")
+    p.add_argument("--standardise", choices=["none", "fit"], default="none",
+                   help="inputs of a trained .keras file when it is explained: none (default) or fit")
     p.add_argument("--budget", type=float, default=None, metavar="MINUTES", help="scale folds, seeds and epochs to this time budget")
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument("--fail-on", choices=["none", "weak"], default=None,
@@ -269,6 +276,15 @@ def _check_scale(args) -> None:
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
         require_dask()
+
+
+def _check_models(models: list[str], ds, *, baselines_allowed: bool = False) -> None:
+    """Refuse unknown model names, missing builder files or functions and unreadable model files (exit 2)
+    before any baseline or training starts."""
+    from diagnose.models.resolve import resolve_all
+
+    resolve_all([m for m in models if m], baselines_allowed=baselines_allowed, input_shape=ds.X.shape[1:],
+                n_classes=ds.n_classes)
 
 
 def _executor(args, ds, default_cache: Path | None = None):
@@ -394,6 +410,7 @@ def cmd_compare(args) -> int:
 
         fixed_split(ds.meta.get("split"))  # refuse data without one before any training
     _configure_keras(args)
+    _check_models(cfg.models, ds)
     with _executor(args, ds) as executor, progress_bar() as progress:
         doc = run_compare_document(ds, cfg, progress=progress, executor=executor)
     _cache_summary(executor)
@@ -410,8 +427,10 @@ def cmd_explain(args) -> int:
     _check_scale(args)
     ds = _load(args)
     cfg = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, explain_model=args.model,
-                 methods=args.method.split(","), samples=args.samples, backend=args.backend, device=args.device)
+                 methods=args.method.split(","), samples=args.samples, backend=args.backend, device=args.device,
+                 standardise=args.standardise)
     _configure_keras(args)
+    _check_models([cfg.explain_model], ds, baselines_allowed=True)
     with _executor(args, ds) as executor, progress_bar() as progress:
         doc = run_explain_document(ds, cfg, progress=progress, executor=executor)
     _cache_summary(executor)
@@ -433,9 +452,11 @@ def cmd_report(args) -> int:
                          models=args.models.split(",") if args.models else None, deep=not args.no_deep,
                          backend=args.backend, device=args.device, shuffle_heads=_heads(args),
                          reference=args.reference, min_updates=args.min_updates)
+    cfg.standardise = args.standardise
     ds.check_folds(cfg.folds)
     if cfg.deep:
         _configure_keras(args)
+        _check_models(cfg.models or [], ds)
     out = Path(args.out)
     with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
         doc = run_report_document(ds, cfg, progress=progress, executor=executor)

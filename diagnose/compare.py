@@ -50,6 +50,8 @@ class CompareResult:
     baseline : the classical baseline's ModelScores dict on the same splits (kind ``"baseline"``), or None
         when none was given.
     references : model -> the model it is compared with (its plain counterpart), or None.
+    lint : model lint findings made before training (:func:`diagnose.models.lint.lint`), each
+        ``{model, check, status, message, evidence, fix}``.
     """
 
     models: list[dict]
@@ -59,6 +61,7 @@ class CompareResult:
     references: dict = field(default_factory=dict)
     metric: str = "balanced_accuracy"
     config: dict = field(default_factory=dict)
+    lint: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The Diagnosis document's ``deep`` section (plain JSON values)."""
@@ -70,6 +73,7 @@ class CompareResult:
             "references": self.references,
             "metric": self.metric,
             "config": self.config,
+            "lint": self.lint,
         })
 
     def __repr__(self) -> str:
@@ -131,7 +135,8 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
     proba = trained.predict_proba(X_test)
     out = {"pred": proba.argmax(axis=1).tolist(), "proba": np.round(proba, 6).tolist(),
            "train_seconds": trained.train_seconds, "epochs_run": trained.epochs_run,
-           "training": trained.record, "device": trained.device, "backend": trained.backend, "attention": None}
+           "training": trained.record, "device": trained.device, "backend": trained.backend, "attention": None,
+           "compile": trained.compile}
     if inspect_attention:
         from diagnose.models.inspect_attention import attention_diagnostics
 
@@ -144,9 +149,26 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
 def _description(model: str | Callable) -> str:
     if not isinstance(model, str):
         return f"user builder {model_label(model)}"
-    from diagnose.models import available
+    from diagnose.models.resolve import resolve
 
-    return available().get(model, f"user model {model}")
+    return resolve(model).description
+
+
+def _lint_all(ds: Dataset, models: list, labels: list[str], hyper: dict | None, seed: int) -> list[dict]:
+    """Lint every model before training; a model lint cannot build is noted, never fatal."""
+    from diagnose.models.lint import lint
+
+    findings: list[dict] = []
+    for m, label in zip(models, labels):
+        try:
+            findings += lint(m, ds.X, ds.y_codes, ds.lengths, ds.n_classes, label=label, hyper=hyper, seed=seed)
+        except DataError:
+            raise
+        except Exception as err:  # lint is advice: a model it cannot build still trains (and fails there, clearly)
+            findings.append({"model": label, "check": "lint", "status": "info",
+                             "message": f"the model could not be linted ({type(err).__name__}: {err})",
+                             "evidence": {}, "fix": ""})
+    return findings
 
 
 def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, runs: list[list[dict]],
@@ -221,8 +243,11 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     ----------
     dataset : the :class:`~diagnose.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
         (:func:`diagnose.loaders.as_dataset`).
-    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` specs or builder callables
-        ``fn(input_shape, n_classes, **hyper) -> keras.Model``.
+    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` builder specs, trained
+        ``"model.keras"`` files (their architecture is cloned and retrained on every split and seed) or
+        builder callables ``fn(input_shape, n_classes, **hyper) -> keras.Model``. Every name is checked
+        (:func:`diagnose.models.resolve.resolve`) and every model linted (:func:`diagnose.models.lint.lint`)
+        before the baseline or any training starts.
     y : the labels when ``dataset`` is an array.
     folds, repeats : the CV design shared by every model and the baseline.
     seeds : training runs per model and split; their scores are averaged within the split.
@@ -237,7 +262,8 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
     metric : the metric compared, one of ``diagnose.evaluation.METRICS``.
     random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
-    hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...).
+    hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...); user
+        builders get only those their signature takes.
     progress : ``progress(done, total, label)`` after each unit (and once at the start).
     batch_size : training batch size.
     executor : a :class:`diagnose.executor.Executor` to run the training units (parallel, cached);
@@ -255,8 +281,9 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     Raises
     ------
     DataError
-        For no models, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a
-        reference that is not among the models, or a baseline evaluated on other splits.
+        For no models, an unknown model name, a missing builder file or function, an unreadable model
+        file, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a reference
+        that is not among the models, or a baseline evaluated on other splits.
     """
     from diagnose.loaders import as_dataset
 
@@ -276,6 +303,10 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         raise DataError(f"baseline {base_name!r} has the name of a deep model: rename one of them")
     if reference is not None and reference not in labels:
         raise DataError(f"reference {reference!r} is not among the models compared ({', '.join(labels)}): add it to the models")
+    from diagnose.models.resolve import resolve_all
+
+    # unknown names, missing files or functions, unreadable or mismatched .keras files stop here
+    resolve_all(models, input_shape=dataset.X.shape[1:], n_classes=dataset.n_classes)
 
     ds = dataset
     y = ds.y_codes
@@ -291,6 +322,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         raise DataError(f"baseline {base_name!r} was not scored on these {n_splits} splits: pass its name instead")
     total = (n_splits if evaluated else 0) + len(models) * (n_splits * seeds + 1)
     note = progress or (lambda *a: None)
+    lint_findings = _lint_all(ds, models, labels, hyper, random_state)
     note(0, total, "starting")
 
     # The baseline first: it is quick, and a failure there shows before hours of training.
@@ -321,18 +353,23 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
                   "hyper": hyper or {}, "batch_size": batch_size, "metric": metric, "min_updates": min_updates,
                   "patience_updates": patience_updates}
+    from diagnose.models.resolve import source_digest
+
     input_shape = tuple(int(v) for v in ds.X.shape[1:])
+    digests = {label: source_digest(m) for m, label in zip(models, labels)}  # a user's file: its content is part of the key
     units = [Unit(key={"task": "compare.structure", "model": label, "input_shape": list(input_shape),
-                       "n_classes": ds.n_classes, "hyper": hyper or {}, "backend": config_key["backend"]},
+                       "n_classes": ds.n_classes, "hyper": hyper or {}, "backend": config_key["backend"],
+                       **({"source": digests[label]} if digests[label] else {})},
                   fn=structure_unit, args=(m, input_shape, ds.n_classes, hyper), label="model structure")
              for m, label in zip(models, labels)]
     where: list[tuple[str, int, int] | None] = [None] * len(units)
     for m, label in zip(models, labels):
+        digest = digests[label]
         for i, (tr, te) in enumerate(splits):
             for s in range(seeds):
                 inspect = i == ATTENTION_SPLIT and s == ATTENTION_SEED
                 key = {"task": "compare.train", "model": label, "split": i, "seed": s, **config_key,
-                       "attention": inspect}
+                       "attention": inspect, **({"source": digest} if digest else {})}
                 args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
                 kwargs = dict(epochs=epochs, seed=unit_seed(random_state, label, i, s), hyper=hyper,
                               batch_size=batch_size, inspect_attention=inspect, metric=metric,
@@ -366,6 +403,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
             for m, label in zip(models, labels)]
     for d in deep:
         scores[d["name"]] = d
+        d["compile"] = runs[d["name"]][0][0].get("compile")  # what the first run was compiled with
 
     if split == "original":  # one split: McNemar on the first seed's test predictions
         test = splits.pairs[0][1]
@@ -386,7 +424,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
               "seed_averaging": "metric within split", "attention_split": ATTENTION_SPLIT}
     return CompareResult(models=deep, comparisons=comparisons, attention=attention,
                          baseline=scores[base_name] if base_name is not None else None, references=references,
-                         metric=metric, config=config)
+                         metric=metric, config=config, lint=lint_findings)
 
 
 def _call_train_unit(args: tuple, kwargs: dict) -> dict:

@@ -363,6 +363,8 @@ def print_compare(doc: dict) -> None:
         console.print(c["verdict"])
     for a in deep.get("attention", []):
         console.print(f"attention {a['model']}/{a['layer']}: {a['verdict']}")
+    for f in deep.get("lint") or []:
+        console.print(f"lint {f['model']} ({f['status']}): {f['message']}", markup=False)
     print_verdicts(doc)
     for section, message in (doc.get("errors") or {}).items():
         console.print(f"[magenta]{section} failed[/]: {message}")
@@ -374,7 +376,7 @@ def print_explain(doc: dict) -> None:
         imp = a.get("timestep_importance") or []
         top = sorted(range(len(imp)), key=lambda t: -(imp[t] or 0))[:5]
         aopc = (a.get("faithfulness") or {}).get("aopc")
-        table.add_row(a["model"], a["method"], ", ".join(map(str, top)), _fmt(aopc))
+        table.add_row(a["model"], a["method"], ", ".join(map(str, top)) or str(a.get("message", "")), _fmt(aopc))
     console.print(table)
     for section, message in (doc.get("errors") or {}).items():
         console.print(f"[magenta]{section} failed[/]: {message}")

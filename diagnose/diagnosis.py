@@ -54,6 +54,7 @@ class Config:
     device: str = "auto"
     split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
     explain_model: str | None = None  # explain's model; None: the first of ``models``
+    standardise: str = "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
     samples: int = 100
     profile: str = "custom"
@@ -225,7 +226,7 @@ def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
 
 def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, classes: list[str],
                      methods: list[str], samples: int, epochs: int, seed: int, hyper: dict | None,
-                     timestep_map: dict | None) -> list[dict]:
+                     timestep_map: dict | None, standardise: str = "none") -> list[dict]:
     """Train one model and explain it (``explain_models`` for that model alone)."""
     from types import SimpleNamespace
 
@@ -233,7 +234,7 @@ def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarr
 
     data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
     return explain_models(data, [model], methods=methods, samples=samples, epochs=epochs, seed=seed,
-                          hyper=hyper, timestep_map=timestep_map)
+                          hyper=hyper, timestep_map=timestep_map, standardise=standardise)
 
 
 def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
@@ -337,6 +338,15 @@ def _digest(value) -> str | None:
     return None if value is None else hashlib.sha256(_canonical(value).encode()).hexdigest()[:20]
 
 
+def _source_digest(model: str) -> str | None:
+    """A hash of a user's model file (``file.py:fn``, ``model.keras``), None for zoo and baseline names."""
+    if not (".py" in model or model.endswith(".keras")):
+        return None
+    from diagnose.models.resolve import source_digest
+
+    return source_digest(model)
+
+
 def _agreement_across_models(rows: list[dict], references: dict) -> list[dict]:
     """Add ``kendall_tau_vs_reference`` (and ``reference``) to each row whose model has a reference among
     the explained models: does it rank timesteps like the same stack without attention?"""
@@ -373,10 +383,12 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
     units = [Unit(key={"task": "attribution", "model": m, "methods": list(cfg.methods), "samples": cfg.samples,
                        "epochs": cfg.epochs, "seed": cfg.seed, "hyper": hyper or {}, "classes": classes,
                        "timestep_map": _digest(timestep_map),
-                       "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow")},
+                       "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
+                       **({"standardise": cfg.standardise} if m.endswith(".keras") else {}),
+                       **({"source": _source_digest(m)} if _source_digest(m) else {})},
                   fn=attribution_unit,
                   args=(m, ds.X, ds.y_codes, ds.lengths, classes, list(cfg.methods), cfg.samples, cfg.epochs,
-                        cfg.seed, hyper, timestep_map),
+                        cfg.seed, hyper, timestep_map, cfg.standardise),
                   needs_gpu=m not in classical, label="attributions")
              for m in models]
     rows, failed = [], 0

@@ -311,6 +311,20 @@ def deep_models_section(doc: dict) -> dict:
     return s
 
 
+def lint_section(doc: dict) -> dict:
+    """The "Model lint" table: what the models' construction will cost them, found before training."""
+    found = dict_items(as_dict(doc.get("deep")).get("lint"))
+    s = _section("lint", "Model lint", doc, ("lint",), bool(found))
+    if not found:
+        return s
+    rows = [[str(f.get("model", MISSING)), words(f.get("check")), _badge(f.get("status")), str(f.get("message") or MISSING),
+             str(f.get("fix") or MISSING)] for f in found]
+    s["tables"].append(_table(["Model", "Check", "Status", "Finding", "Fix"], rows, wrap=(3, 4),
+                              note="Read from each model before training; the padding share is measured on the "
+                                   "data given with the weights the model starts from."))
+    return s
+
+
 def comparisons_section(doc: dict) -> dict:
     comps = dict_items(as_dict(doc.get("deep")).get("comparisons"))
     s = _section("comparisons", "Model comparisons", doc, ("comparisons", "compare"), bool(comps))
@@ -392,12 +406,12 @@ def config_section(doc: dict) -> dict:
 
 
 SECTIONS = (dataset_section, health_section, baselines_section, shuffle_section, learning_curve_section,
-            timestep_section, ceiling_section, labels_section, class_pairs_section, deep_models_section, comparisons_section, attention_section,
+            timestep_section, ceiling_section, labels_section, class_pairs_section, deep_models_section, lint_section, comparisons_section, attention_section,
             attribution_section, config_section)
 
 # error keys some section shows; any other key in doc["errors"] is listed on its own
 KNOWN_ERROR_HEADS = {"dataset", "health", "baseline", "baselines", "signal", "shuffle_test", "learning_curve",
-                     "timestep_map", "ceiling", "label_issues", "class_pairs", "deep", "comparisons", "compare", "attention", "attribution",
+                     "timestep_map", "ceiling", "label_issues", "class_pairs", "deep", "lint", "comparisons", "compare", "attention", "attribution",
                      "explain", "config"}
 
 

@@ -75,7 +75,7 @@ def test_padded_steps_get_exactly_zero_importance(bump, pooled, method):
 def test_attention_is_refused_for_a_model_without_attention(bump, bilstm):
     from diagnose.errors import DataError
 
-    with pytest.raises(DataError, match="no SeqSelfAttention"):
+    with pytest.raises(DataError, match="no layer that returns attention weights"):
         _explain(bilstm, bump, "attention")
 
 

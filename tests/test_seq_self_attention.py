@@ -121,8 +121,8 @@ def test_unknown_override_is_refused():
         layer.attention_weights(padded_batch())
 
 
-def test_unknown_attention_type_is_refused():
-    with pytest.raises(ValueError, match="attention_type"):
+def test_unknown_attention_type_is_refused_as_the_original_does():
+    with pytest.raises(NotImplementedError, match="attention type"):
         SeqSelfAttention(attention_type="dot")
 
 

@@ -1,11 +1,13 @@
-"""Attention weights read as importance: how much attention each key timestep receives.
+"""Attention importance: how much attention each key timestep receives.
 
-For a model with a :class:`~diagnose.models.SeqSelfAttention` or
-:class:`~diagnose.models.AttentionPooling` layer, the weights are computed on the layer's own input
-(a sub-model up to the layer) with the padding mask, then averaged per key step over the real query
-rows. The keys are the layer's inputs, which after a BiLSTM are hidden states that already mix
-neighbouring steps: attention to step ``t`` is not importance of input ``t`` alone (Jain & Wallace
-2019), which the agreement with Shapley values and gradients measures.
+For a model with an attention layer of any class that can return its weights (keras-self-attention's
+``SeqSelfAttention`` / ``SeqWeightedAttention``, Keras's ``MultiHeadAttention`` / ``Attention`` /
+``AdditiveAttention``, this toolkit's layers; :mod:`diagnose.models.attention_probe`), the weights are
+recorded in an eager forward pass of the model on the standardised series (so the layer sees the
+masks the model gives it), then averaged per key step over the real query rows (and heads). The keys
+are the layer's inputs, which after a BiLSTM are hidden states that already mix neighbouring steps:
+attention to step ``t`` is not importance of input ``t`` alone (Jain & Wallace 2019), which the
+agreement with Shapley values and gradients measures.
 """
 from __future__ import annotations
 
@@ -17,15 +19,21 @@ from diagnose.attribution.adapters import keras_network, step_mask
 from diagnose.errors import DataError
 
 
-def attention_layers_of(model) -> list:
-    """The attention layers of a TrainedModel or keras.Model (empty when there are none or it is
-    not a Keras model)."""
+def attention_probes_of(model) -> list:
+    """The attention probes (:class:`diagnose.models.attention_probe.Probe`) of a TrainedModel or
+    keras.Model, those that cannot give weights included; empty when it is not a Keras model."""
     parts = keras_network(model)
     if parts is None:
         return []
-    from diagnose.models.inspect_attention import attention_layers
+    from diagnose.models.attention_probe import find_attention
 
-    return attention_layers(parts[0])
+    return find_attention(parts[0])
+
+
+def attention_layers_of(model) -> list:
+    """The attention layers of a TrainedModel or keras.Model that can return their weights (empty when
+    there are none or it is not a Keras model)."""
+    return [p.layer for p in attention_probes_of(model) if p.can_record]
 
 
 def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: str | None = None,
@@ -36,48 +44,58 @@ def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: st
     ----------
     model : a TrainedModel or keras.Model with an attention layer.
     X : ``(n, T, C)`` raw series; lengths : real lengths.
-    layer : name of the attention layer; default the first one.
+    layer : name of the attention layer; default the first one that can give its weights.
 
     Returns
     -------
     importance ``(n, T)``, 0 on padded keys (each real row renormalised over the real keys), info
-    (with ``padded_key_share``: the attention real queries spend on padded keys, which
-    SeqSelfAttention does not mask).
-    """
-    import keras
+    (``layer``, ``layer_class``, ``activation``, ``padded_key_share``: the attention real queries spend
+    on padded keys, which keras-self-attention's SeqSelfAttention does not mask).
 
-    found = attention_layers_of(model)
-    if not found:
-        raise DataError(f"model {getattr(model, 'name', type(model).__name__)!r} has no SeqSelfAttention or "
-                        "AttentionPooling layer: attention attributions need one; use shap or occlusion")
+    Raises
+    ------
+    DataError
+        When the model has no attention layer that can give its weights (the message names the
+        layers that cannot), or no layer named ``layer``.
+    """
+    from diagnose.models.attention_probe import ProbeError, padding_share, record_weights
+
+    probes = attention_probes_of(model)
+    usable = [p for p in probes if p.can_record]
+    if not usable:
+        if probes:
+            raise DataError("; ".join(p.limitation for p in probes) + ": use shap or occlusion")
+        raise DataError(f"model {getattr(model, 'name', type(model).__name__)!r} has no layer that returns attention "
+                        "weights (SeqSelfAttention, SeqWeightedAttention, MultiHeadAttention, Attention, "
+                        "AdditiveAttention, AttentionPooling): attention attributions need one; use shap or occlusion")
     if layer is not None:
-        found = [a for a in found if a.name == layer]
-        if not found:
+        usable = [p for p in usable if p.name == layer]
+        if not usable:
             raise DataError(f"no attention layer named {layer!r}; the model has "
-                            f"{', '.join(a.name for a in attention_layers_of(model))}")
-    att = found[0]
+                            f"{', '.join(p.name for p in probes)}")
+    probe = usable[0]
     net, standardise = keras_network(model)
     start = time.perf_counter()
     Z = standardise(X) if standardise is not None else np.asarray(X, np.float32)
-    source = att.input
-    if isinstance(source, (list, tuple)):  # Keras 3 lists the propagated mask after the tensor
-        source = source[0]
-    inputs = keras.Model(net.inputs, source).predict(Z, batch_size=batch_size, verbose=0)
-    mask = np.any(Z != 0, axis=2)  # what Masking(0.0) passes on
-    parts = [keras.ops.convert_to_numpy(att.attention_weights(inputs[i:i + batch_size], mask[i:i + batch_size]))
-             for i in range(0, len(Z), batch_size)]
-    weights = np.concatenate(parts).astype(np.float64)
-    if weights.ndim == 2:  # pooling: one query row per series
-        weights = weights[:, None, :]
+    try:
+        weights = record_weights(net, probe, Z, batch_size)
+    except ProbeError as err:
+        raise DataError(f"{err}: use shap or occlusion") from err
+    if weights.ndim == 4:  # multi-head: the heads' mean
+        weights = weights.mean(axis=1)
     T = X.shape[1]
+    if weights.shape[-1] != T:
+        raise DataError(f"layer {probe.name!r} attends over {weights.shape[-1]} keys, not the {T} timesteps: "
+                        "its weights are no timestep importance; use shap or occlusion")
     real = step_mask(lengths, T)
     n, Q = weights.shape[:2]
     rows = real[:, :Q] if Q == T else np.ones((n, Q), dtype=bool)
     on_real = np.where(real[:, None, :], weights, 0.0)
-    padded_share = 1.0 - on_real.sum(axis=2)  # per row
     on_real = on_real / np.maximum(on_real.sum(axis=2, keepdims=True), 1e-300)
     importance = (on_real * rows[:, :, None]).sum(axis=1) / np.maximum(rows.sum(axis=1), 1)[:, None]
-    info = {"layer": att.name, "layer_type": type(att).__name__,
-            "padded_key_share": float(padded_share[rows].mean()) if rows.any() else 0.0,
+    share = padding_share(weights, lengths)
+    info = {"layer": probe.name, "layer_type": type(probe.layer).__name__, "layer_class": probe.layer_class,
+            "activation": probe.activation, "bounded_activation": probe.bounded_activation,
+            "padded_key_share": 0.0 if share is None else share,
             "seconds": time.perf_counter() - start}
     return importance, info

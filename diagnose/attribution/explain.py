@@ -93,7 +93,7 @@ def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method:
 
 
 def applicable(model: Any, method: str) -> bool:
-    """Whether ``method`` can explain ``model`` (IG needs Keras, attention an attention layer)."""
+    """Whether ``method`` can explain ``model`` (IG needs Keras, attention a layer that returns its weights)."""
     if method == "integrated_gradients":
         return keras_network(model) is not None
     if method == "attention":
@@ -114,15 +114,71 @@ def _hyper_for(name: str, hyper: dict | None) -> dict | None:
     return hyper
 
 
-def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None):
+STANDARDISE = ("none", "fit")  # how a trained .keras file's inputs are standardised before it sees them
+
+
+def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardise: str = "none"):
+    """A trained ``.keras`` file as a TrainedModel, its weights as they are (no training).
+
+    ``standardise="none"`` hands it the series as given; ``"fit"`` standardises each channel with the
+    mean and deviation of the real steps of ``X_fit``, as the toolkit's own training does.
+    """
+    from diagnose.models.backend import backend_name, device
+    from diagnose.models.resolve import check_input, load_trained
+    from diagnose.models.training import Standardiser, TrainedModel
+
+    if standardise not in STANDARDISE:
+        raise DataError(f"unknown standardisation {standardise!r}: use one of {', '.join(STANDARDISE)}")
+    net = load_trained(path)
+    check_input(net, X_fit.shape[1:], n_classes, f"model file {path!r}")
+    C = X_fit.shape[2]
+    scaler = (Standardiser.fit(X_fit) if standardise == "fit"
+              else Standardiser(mean=np.zeros(C, np.float32), std=np.ones(C, np.float32)))
+    return TrainedModel(name=path, model=net, standardiser=scaler, n_classes=n_classes, epochs_run=0,
+                        train_seconds=0.0, device=device(), backend=backend_name(),
+                        compile={"source": "trained file", "standardise": standardise})
+
+
+def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None,
+           standardise: str = "none"):
     import baselines
 
     known = baselines.available() if hasattr(baselines, "available") else {}
     if name in known:
         return baselines.make(name, random_state=seed).fit(X, y)
+    from diagnose.models.resolve import TRAINED_SUFFIX
+
+    if isinstance(name, str) and name.endswith(TRAINED_SUFFIX):
+        return trained_from_file(name, X, n_classes, standardise=standardise)
     from diagnose.models.training import fit
 
     return fit(name, X, y, n_classes=n_classes, epochs=epochs, seed=seed, hyper=_hyper_for(name, hyper))
+
+
+def _attention_unavailable(name: str, model: Any) -> dict | None:
+    """An attention row saying why a model with attention layers gives no attention weights; None if it has none."""
+    from diagnose.attribution.attention_weights import attention_probes_of
+
+    probes = attention_probes_of(model)
+    if not probes:
+        return None
+    return {"model": name, "method": "attention", "status": "error",
+            "message": "; ".join(p.limitation for p in probes if p.limitation) or "no attention weights",
+            "timestep_importance": [], "channel_importance": [], "class_timestep_importance": {},
+            "faithfulness": None, "completeness": None, "explained_series": 0, "seconds": 0.0, "agreement": {}}
+
+
+def _attention_details(model: Any, a: Attribution, X: np.ndarray, y: np.ndarray, lengths: np.ndarray,
+                       seed: int) -> dict:
+    """The attention row's layer facts and the attention diagnostics of every layer on the explained series."""
+    info = a.info or {}
+    out = {"layer": info.get("layer"), "layer_class": info.get("layer_class"), "activation": info.get("activation"),
+           "bounded_activation": info.get("bounded_activation"), "padding_share": info.get("padded_key_share")}
+    if getattr(model, "model", None) is not None and callable(getattr(model, "standardise", None)):
+        from diagnose.models.inspect_attention import attention_diagnostics
+
+        out["attention_diagnostics"] = [d.to_dict() for d in attention_diagnostics(model, X, y, lengths, seed=seed)]
+    return out
 
 
 def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -137,16 +193,20 @@ def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = ("shap", "integrated_gradients",
                    "occlusion", "attention"), samples: int = 100, epochs: int = 30, seed: int = 0,
                    hyper: dict | None = None, timestep_map: Any = None, references: dict | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> list[dict]:
+                   progress: Callable[[int, int], None] | None = None, standardise: str = "none") -> list[dict]:
     """Train each model on 75 % of the data, explain held-out series, score faithfulness and agreement.
 
     Parameters
     ----------
     dataset : a :class:`~diagnose.dataset.Dataset`.
-    models : zoo names (trained with ``diagnose.models.training.fit``) and/or baseline names
-        (``baselines.make``), fitted on a stratified 75 % split drawn with ``seed``.
-    methods : attribution methods; those that do not apply to a model (IG without Keras, attention
-        without an attention layer) are skipped silently.
+    models : zoo names or ``file.py:fn`` builders (trained with ``diagnose.models.training.fit``),
+        baseline names (``baselines.make``), fitted on a stratified 75 % split drawn with ``seed``, or
+        trained ``model.keras`` files, explained with their weights as they are.
+    methods : attribution methods; IG is skipped for models without Keras and attention for models
+        without attention layers. A model whose attention layers cannot give their weights gets an
+        attention row with ``status: "error"``, a ``message`` and no importance, instead of silence.
+        The attention row carries ``attention_diagnostics`` (entropy, ablation, padding share of
+        every attention layer on the explained series, :func:`~diagnose.models.inspect_attention.attention_diagnostics`).
     samples : held-out series explained (at most the held-out 25 %).
     epochs : training epochs of deep models.
     seed : split, training and attribution seed.
@@ -156,6 +216,8 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
     references : ``{model: reference model}``: a model's attributions are compared with its reference's
         (the same stack without attention) when both are explained.
     progress : ``progress(done, total)`` after each (model, method).
+    standardise : for trained ``.keras`` files: ``"none"`` (the series as given) or ``"fit"``
+        (per-channel standardisation fitted on the training split).
 
     Returns
     -------
@@ -184,10 +246,13 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
     done = 0
     rows, profiles = [], {}  # profiles[(model, method)] = per_timestep
     for name in models:
-        model = _train(name, X[train], y[train], K, epochs=epochs, seed=seed, hyper=hyper)
+        model = _train(name, X[train], y[train], K, epochs=epochs, seed=seed, hyper=hyper, standardise=standardise)
         for method in methods:
             done += 1
             if not applicable(model, method):
+                note = _attention_unavailable(name, model) if method == "attention" else None
+                if note is not None:
+                    rows.append(note)
                 if progress:
                     progress(done, total)
                 continue
@@ -206,9 +271,13 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
                 "explained_series": int(len(Xe)),
                 "seconds": time.perf_counter() - started,
             })
+            if method == "attention":
+                rows[-1].update(_attention_details(model, a, Xe, ye, le, seed))
             if progress:
                 progress(done, total)
     for row in rows:
+        if (row["model"], row["method"]) not in profiles:  # a method that could not run: no agreement
+            continue
         mine = profiles[(row["model"], row["method"])]
         agreement = {}
         ref = (references or {}).get(row["model"])

@@ -68,6 +68,10 @@ class SeqSelfAttention(keras.layers.Layer):
         ``(batch, T, features)``, and ``(batch, T, T)`` weights when ``return_attention``. The output
         mask is the input mask.
 
+    A drop-in for ``keras_self_attention.SeqSelfAttention``: the same constructor arguments and
+    defaults, the constants ``ATTENTION_TYPE_ADD`` / ``ATTENTION_TYPE_MUL``, ``get_custom_objects()``
+    and ``NotImplementedError`` for an unknown ``attention_type``; swapping the import is enough.
+
     Attributes:
         attention_override: ``None``, ``"uniform"`` (uniform weights over the allowed, unmasked
             keys) or ``"permute"`` (weights shuffled along the real keys of each series). Not part of
@@ -87,7 +91,9 @@ class SeqSelfAttention(keras.layers.Layer):
                  attention_regularizer_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         if attention_type not in (self.ATTENTION_TYPE_ADD, self.ATTENTION_TYPE_MUL):
-            raise ValueError(f"attention_type must be 'additive' or 'multiplicative'; got {attention_type!r}")
+            # the original raises NotImplementedError here (seq_self_attention.py), so code that catches it still works
+            raise NotImplementedError(f"No implementation for attention type : {attention_type} "
+                                      f"(use {self.ATTENTION_TYPE_ADD!r} or {self.ATTENTION_TYPE_MUL!r})")
         self.supports_masking = True
         self.units = units
         self.attention_width = attention_width
@@ -211,6 +217,11 @@ class SeqSelfAttention(keras.layers.Layer):
         if self.return_attention:
             return [mask, None]
         return mask
+
+    @staticmethod
+    def get_custom_objects() -> dict:
+        """``{"SeqSelfAttention": SeqSelfAttention}``, for ``load_model(..., custom_objects=...)`` as in the original."""
+        return {"SeqSelfAttention": SeqSelfAttention}
 
     def get_config(self) -> dict:
         config = super().get_config()

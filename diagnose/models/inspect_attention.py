@@ -1,9 +1,12 @@
 """Does a trained model's attention focus, and do its weights matter to the prediction?
 
-For each :class:`SeqSelfAttention` or :class:`AttentionPooling` layer: the normalised entropy of the
-attention rows (1 = uniform), how far the largest weight stands above uniform, and what happens to
-the score when the weights are replaced by uniform ones or shuffled along the keys (Jain & Wallace
-2019, "Attention is not Explanation").
+For every attention layer of the model, whatever its class (keras-self-attention's
+``SeqSelfAttention`` and ``SeqWeightedAttention``, Keras's ``MultiHeadAttention``, ``Attention`` and
+``AdditiveAttention``, this toolkit's layers: see :mod:`diagnose.models.attention_probe`): the
+normalised entropy of the attention rows (1 = uniform), how far the largest weight stands above
+uniform, the share of each real row's weight that falls on padded keys, and what happens to the score
+when the weights are replaced by uniform ones or shuffled along the keys (Jain & Wallace 2019,
+"Attention is not Explanation"). A layer that cannot give its weights gets an ``error`` entry that says so.
 """
 from __future__ import annotations
 
@@ -21,12 +24,12 @@ select_backend()
 
 import keras  # noqa: E402
 
-from diagnose.models.attention import AttentionPooling, SeqSelfAttention  # noqa: E402
+from diagnose.models.attention_probe import BOUNDED_ACTIVATIONS, Probe, ProbeError, find_attention, padding_share, record_weights  # noqa: E402
 
 NEAR_UNIFORM = 0.95  # normalised entropy at or above which attention is called near-uniform
 # output range of bounded activations: scores confined to [lo, hi] cap any weight ratio at e^(hi - lo)
-BOUNDED = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0),
-           "hard_tanh": (-1.0, 1.0)}
+BOUNDED = BOUNDED_ACTIVATIONS
+PADDING_WARN = 0.05  # mean share of a real row's weight on padded keys above which the padding is said to leak in
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,14 @@ class AttentionDiagnostic:
     max_weight_ratio: float  # mean over rows of (largest weight) / (1 / L)
     uniform_ablation_delta: float  # metric with uniform weights minus the normal metric
     permuted_ablation_delta: float  # metric with weights permuted along the keys minus the normal metric
-    status: str  # "pass" | "warn"
+    status: str  # "pass" | "warn" | "error" (the layer cannot give its weights; the verdict says why)
     verdict: str
     metric: str = "balanced_accuracy"
     score: float = float("nan")  # the normal metric on the data given
-    activation: str = "linear"
+    activation: str | None = None  # the score activation's name; None: none (linear)
+    layer_class: str = ""  # e.g. "keras_self_attention.SeqSelfAttention"
+    bounded_activation: bool = False  # sigmoid/tanh/softsign/hard_sigmoid: near-uniform weights by construction
+    padding_share: float | None = None  # mean share of each real query row's weight on padded keys; None: no padding
     n_rows: int = 0
     example_index: int = -1
     weights_example: list[list[float]] = field(default_factory=list)  # (L, L) or (1, L) for a heatmap
@@ -71,14 +77,8 @@ def _metric(name: str):
 
 
 def attention_layers(model) -> list:
-    """The SeqSelfAttention and AttentionPooling layers of ``model``, nested models included."""
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, (SeqSelfAttention, AttentionPooling)):
-            found.append(layer)
-        elif isinstance(layer, keras.Model):
-            found.extend(attention_layers(layer))
-    return found
+    """The layers of ``model`` (nested models included) that can return attention weights, any class."""
+    return [p.layer for p in find_attention(model) if p.can_record]
 
 
 def _predict_eager(model, X: np.ndarray, batch_size: int) -> np.ndarray:
@@ -88,17 +88,6 @@ def _predict_eager(model, X: np.ndarray, batch_size: int) -> np.ndarray:
     return np.concatenate(out).argmax(axis=1)
 
 
-def _layer_weights(model, layer, Xs: np.ndarray, mask: np.ndarray, batch_size: int) -> np.ndarray:
-    source = layer.input
-    if isinstance(source, (list, tuple)):  # Keras 3 lists the propagated mask after the tensor
-        source = source[0]
-    inputs = keras.Model(model.inputs, source).predict(Xs, batch_size=batch_size, verbose=0)
-    parts = [keras.ops.convert_to_numpy(layer.attention_weights(inputs[i:i + batch_size], mask[i:i + batch_size]))
-             for i in range(0, len(Xs), batch_size)]
-    weights = np.concatenate(parts).astype(np.float64)
-    return weights[:, None, :] if weights.ndim == 2 else weights  # pooling: one query row per series
-
-
 def sharpness(weights: np.ndarray, lengths: np.ndarray) -> tuple[float, float, int]:
     """Mean normalised entropy and mean max-weight ratio of the real rows over the real keys.
 
@@ -106,6 +95,9 @@ def sharpness(weights: np.ndarray, lengths: np.ndarray) -> tuple[float, float, i
     the series' first ``L`` keys and renormalised. Series of length 1 carry no information and are
     skipped. Returns (entropy, ratio, rows counted).
     """
+    if weights.ndim == 4:  # multi-head: every head's rows count
+        lengths = np.repeat(np.asarray(lengths), weights.shape[1])
+        weights = weights.reshape(-1, *weights.shape[2:])
     entropies, ratios = [], []
     for w, L in zip(weights, lengths):
         L = int(L)
@@ -122,17 +114,17 @@ def sharpness(weights: np.ndarray, lengths: np.ndarray) -> tuple[float, float, i
     return float(np.mean(np.concatenate(entropies))), float(np.mean(np.concatenate(ratios))), sum(map(len, entropies))
 
 
-def _activation_name(layer) -> str:
-    if isinstance(layer, AttentionPooling):
-        return "linear"
-    name = keras.activations.serialize(layer.attention_activation)
-    return name if isinstance(name, str) else str(name)
-
-
-def _verdict(entropy: float, ratio: float, activation: str, metric: str, d_uniform: float, d_perm: float) -> str:
-    effect = (f"uniform weights change {metric} by {d_uniform:+.3f}, permuted weights by {d_perm:+.3f}")
+def _verdict(entropy: float, ratio: float, activation: str | None, metric: str, d_uniform: float, d_perm: float,
+             share: float | None = None) -> str:
+    if math.isnan(d_uniform):
+        effect = "its weights cannot be replaced, so the ablations were not run"
+    else:
+        effect = (f"uniform weights change {metric} by {d_uniform:+.3f}, permuted weights by {d_perm:+.3f}")
+    if share is not None and share > PADDING_WARN:
+        effect += (f"; {share:.0%} of each real step's attention falls on padded steps (mask both query and key, "
+                   "or pool over the real steps)")
     if entropy < NEAR_UNIFORM:
-        matters = "" if max(abs(d_uniform), abs(d_perm)) >= 0.01 else " (the weights barely matter to the prediction)"
+        matters = "" if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= 0.01 else " (the weights barely matter to the prediction)"
         return f"attention focuses (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform); {effect}{matters}"
     if activation in BOUNDED:
         lo, hi = BOUNDED[activation]
@@ -162,7 +154,10 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
 
     Returns
     -------
-    list of AttentionDiagnostic, one per attention layer (empty when the model has none).
+    list of AttentionDiagnostic, one per attention layer of any class (empty when the model has
+    none); a layer that cannot give its weights gets one with status ``"error"``, NaN figures and a
+    verdict that says why. Status ``"warn"``: near-uniform weights, more than 5 % of the real rows'
+    weight on padded keys, or ablations that could not run.
     """
     score_fn = _metric(metric)
     X = np.asarray(X, dtype=np.float32)
@@ -171,37 +166,73 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
     if len(lengths) != len(X) or len(y) != len(X):
         raise DataError(f"X, y and lengths must have one entry per series; got {len(X)}, {len(y)}, {len(lengths)}")
     model = trained.model
-    found = attention_layers(model)
-    if not found:
+    probes = find_attention(model)
+    if not probes:
         return []
     Xs = trained.standardise(X)
-    mask = np.arange(X.shape[1])[None, :] < lengths[:, None]
     base = score_fn(y, _predict_eager(model, Xs, batch_size))
     example = int(np.argmax(lengths))
     results = []
-    for layer in found:
-        weights = _layer_weights(model, layer, Xs, mask, batch_size)
-        entropy, ratio, n_rows = sharpness(weights, lengths)
+    for probe in probes:
+        results.append(_diagnose_layer(trained.name, model, probe, Xs, y, lengths, score_fn, base, metric, seed,
+                                       n_permutations, batch_size, example))
+    return results
+
+
+def _unavailable(model_name: str, probe: Probe, message: str, metric: str, base: float) -> AttentionDiagnostic:
+    nan = float("nan")
+    return AttentionDiagnostic(
+        model=model_name, layer=probe.name, normalized_entropy=nan, max_weight_ratio=nan,
+        uniform_ablation_delta=nan, permuted_ablation_delta=nan, status="error", verdict=message,
+        metric=metric, score=float(base), activation=probe.activation, layer_class=probe.layer_class,
+        bounded_activation=probe.bounded_activation, padding_share=None)
+
+
+def _diagnose_layer(model_name: str, model, probe: Probe, Xs: np.ndarray, y: np.ndarray, lengths: np.ndarray,
+                    score_fn, base: float, metric: str, seed: int, n_permutations: int, batch_size: int,
+                    example: int) -> AttentionDiagnostic:
+    if not probe.can_record:
+        return _unavailable(model_name, probe, probe.limitation, metric, base)
+    try:
+        weights = record_weights(model, probe, Xs, batch_size)
+    except ProbeError as err:
+        return _unavailable(model_name, probe, str(err), metric, base)
+    T = Xs.shape[1]
+    if weights.shape[-1] != T:
+        return _unavailable(model_name, probe, f"layer {probe.name!r} ({probe.layer_class}) attends over "
+                            f"{weights.shape[-1]} keys, not the {T} timesteps: its weights are not diagnosed",
+                            metric, base)
+    entropy, ratio, n_rows = sharpness(weights, lengths)
+    share = padding_share(weights, lengths)
+    d_uniform = d_perm = float("nan")
+    note = ""
+    if probe.can_ablate:
         try:
-            layer.attention_override = "uniform"
-            d_uniform = score_fn(y, _predict_eager(model, Xs, batch_size)) - base
-            layer.attention_override = "permute"
+            with probe.patched(mode="uniform"):
+                d_uniform = score_fn(y, _predict_eager(model, Xs, batch_size)) - base
             deltas = []
             for i in range(n_permutations):
-                layer.override_seed = seed + i
-                deltas.append(score_fn(y, _predict_eager(model, Xs, batch_size)) - base)
+                with probe.patched(mode="permute", seed=seed + i):
+                    deltas.append(score_fn(y, _predict_eager(model, Xs, batch_size)) - base)
             d_perm = float(np.mean(deltas))
-        finally:
-            layer.attention_override = None
-            layer.override_seed = 0
-        activation = _activation_name(layer)
-        L = int(lengths[example])
-        w = weights[example][: min(L, weights.shape[1]), :L]
-        results.append(AttentionDiagnostic(
-            model=trained.name, layer=layer.name, normalized_entropy=entropy, max_weight_ratio=ratio,
-            uniform_ablation_delta=float(d_uniform), permuted_ablation_delta=d_perm,
-            status="warn" if entropy >= NEAR_UNIFORM else "pass",
-            verdict=_verdict(entropy, ratio, activation, metric, d_uniform, d_perm),
-            metric=metric, score=float(base), activation=activation, n_rows=n_rows, example_index=example,
-            weights_example=np.round(w, 5).tolist()))
-    return results
+        except ProbeError as err:
+            d_uniform = d_perm = float("nan")
+            note = f" ({err})"
+    else:
+        note = f" ({probe.limitation})"
+    activation = probe.activation
+    near_uniform = entropy >= NEAR_UNIFORM
+    leaks = share is not None and share > PADDING_WARN
+    w = weights[example]
+    if w.ndim == 3:  # multi-head: the heads' mean for the heatmap
+        w = w.mean(axis=0)
+    L = int(lengths[example])
+    w = w[: min(L, w.shape[0]), :L]
+    return AttentionDiagnostic(
+        model=model_name, layer=probe.name, normalized_entropy=entropy, max_weight_ratio=ratio,
+        uniform_ablation_delta=float(d_uniform), permuted_ablation_delta=float(d_perm),
+        status="warn" if near_uniform or leaks or note else "pass",
+        verdict=_verdict(entropy, ratio, activation, metric, float(d_uniform), float(d_perm), share) + note,
+        metric=metric, score=float(base), activation=activation, n_rows=n_rows, example_index=example,
+        weights_example=np.round(w, 5).tolist(), layer_class=probe.layer_class,
+        bounded_activation=probe.bounded_activation, padding_share=share)

@@ -14,12 +14,6 @@ _IGNORED = {"InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "ZeroP
             "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Activation", "Reshape"}
 
 
-def is_attention_layer(layer: Any) -> bool:
-    """True for layers that compute attention weights (our port and pooling, keras-self-attention's,
-    Keras's ``Attention``, ``AdditiveAttention`` and ``MultiHeadAttention``), by class name."""
-    return "attention" in type(layer).__name__.lower()
-
-
 def _layers(model: Any) -> list:
     out = []
     for layer in getattr(model, "layers", []):
@@ -45,9 +39,12 @@ def describe(model: Any) -> dict:
     ``signature`` lists the stack's layers (class and units, the output layer's units left out) without
     attention layers and the layers in :data:`_IGNORED`.
     """
+    from diagnose.models.attention_probe import find_attention
+
     layers = _layers(model)
-    attention = [layer.name for layer in layers if is_attention_layer(layer)]
-    kept = [layer for layer in layers if not is_attention_layer(layer) and type(layer).__name__ not in _IGNORED]
+    probes = {id(p.layer) for p in find_attention(model)}  # attention layers by what they can return, any class
+    attention = [layer.name for layer in layers if id(layer) in probes]
+    kept = [layer for layer in layers if id(layer) not in probes and type(layer).__name__ not in _IGNORED]
     signature = [_describe_layer(layer) for layer in kept]
     if signature:
         signature[-1] = type(kept[-1]).__name__  # the output layer: its width is the number of classes

@@ -69,6 +69,7 @@ class TrainedModel:
     history: dict[str, list[float]] = field(default_factory=dict)
     batch_size: int = 64
     record: dict = field(default_factory=dict)  # how training went: see fit(), Returns
+    compile: dict = field(default_factory=dict)  # {"loss", "optimizer", "learning_rate", "source": "user"|"toolkit"}
 
     def standardise(self, X: np.ndarray) -> np.ndarray:
         """Apply the training standardisation; padded (all-zero) steps stay 0."""
@@ -115,17 +116,63 @@ def _validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.nda
 
 
 def _resolve(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict) -> tuple[str, Any]:
+    """The model's name and a fresh network: zoo name, ``file.py:fn``, ``model.keras``, builder or Model.
+
+    A trained ``.keras`` file gives its architecture (``keras.models.clone_model``: new weights drawn
+    under the unit's seed) compiled as it was saved, so it is retrained like every other model.
+    Builders get only the ``hyper`` options their signature takes.
+    """
+    from diagnose.models.resolve import TRAINED_SUFFIX, accepted_hyper, check_input, load_trained
+
     if isinstance(model, keras.Model):
         return model.name, model
+    if isinstance(model, str) and model.endswith(TRAINED_SUFFIX):
+        saved = load_trained(model)
+        check_input(saved, input_shape, n_classes, f"model file {model!r}")
+        net = keras.models.clone_model(saved)
+        config = saved.get_compile_config() if getattr(saved, "compiled", False) else None
+        if config:
+            net.compile_from_config(config)
+        return model, net
     if isinstance(model, str):
         return model, zoo.build(model, input_shape, n_classes, **hyper)
     if callable(model):
-        built = model(tuple(input_shape), n_classes, **hyper)
+        kept, _ = accepted_hyper(model, hyper)
+        built = model(tuple(input_shape), n_classes, **kept)
         if not isinstance(built, keras.Model):
             raise DataError(f"model builder {getattr(model, '__name__', model)!r} returned "
                             f"{type(built).__name__}, not a keras.Model")
         return getattr(model, "__name__", built.name), built
-    raise DataError(f"model must be a zoo name, 'file.py:fn', a builder or a keras.Model; got {type(model).__name__}")
+    raise DataError(f"model must be a zoo name, 'file.py:fn', 'model.keras', a builder or a keras.Model; "
+                    f"got {type(model).__name__}")
+
+
+def _loss_name(loss: Any) -> str:
+    if isinstance(loss, str):
+        return loss
+    if isinstance(loss, dict):
+        return ", ".join(f"{k}: {_loss_name(v)}" for k, v in loss.items())
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__)
+
+
+def compile_model(net: Any, learning_rate: float) -> dict:
+    """Compile ``net`` with Adam and sparse cross-entropy unless it is compiled already; say which.
+
+    Returns
+    -------
+    dict : ``{"loss", "optimizer", "learning_rate", "source"}``, source ``"user"`` when the builder (or
+    the saved file) compiled the model itself, ``"toolkit"`` when this function did.
+    """
+    source = "user"
+    if not (getattr(net, "compiled", False) and getattr(net, "optimizer", None) is not None):
+        net.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+        source = "toolkit"
+    optimizer = net.optimizer
+    try:
+        lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except Exception:  # a schedule
+        lr = None
+    return {"loss": _loss_name(net.loss), "optimizer": type(optimizer).__name__, "learning_rate": lr, "source": source}
 
 
 def build_model(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict | None = None) -> tuple[str, Any]:
@@ -145,8 +192,9 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
 
     Parameters
     ----------
-    model : a zoo name, ``"file.py:fn"``, a builder ``fn(input_shape, n_classes, **hyper)`` or a
-        ``keras.Model`` (trained as given).
+    model : a zoo name, ``"file.py:fn"``, ``"model.keras"`` (its architecture, retrained), a builder
+        ``fn(input_shape, n_classes, **hyper)`` or a ``keras.Model`` (trained as given). A model its
+        builder compiled keeps its loss and optimizer (``TrainedModel.compile`` says which were used).
     X_train : ``(n, T, C)`` zero-padded series.
     y_train : integer class codes ``0..n_classes-1``.
     n_classes : K.
@@ -187,7 +235,7 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
     standardiser = Standardiser.fit(X_train)
     Xs = standardiser.transform(X_train)
     name, net = _resolve(model, X_train.shape[1:], n_classes, hyper)
-    net.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    compiled = compile_model(net, learning_rate)
 
     split = _validation_split(y_train, validation_fraction, seed)
     callbacks, validation = [], None
@@ -214,7 +262,8 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
                              stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0))
     return TrainedModel(name=name, model=net, standardiser=standardiser, n_classes=n_classes,
                         epochs_run=record["epochs_run"], train_seconds=seconds, device=device(),
-                        backend=backend_name(), history=history, batch_size=batch_size, record=record)
+                        backend=backend_name(), history=history, batch_size=batch_size, record=record,
+                        compile=compiled)
 
 
 def training_record(history: dict[str, list[float]], *, budget: int, per_epoch: int, patience_epochs: int,

@@ -5,9 +5,7 @@ float32 softmax over ``n_classes``. ``build("path/to/file.py:fn", ...)`` loads a
 """
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
-from pathlib import Path
 
 import keras
 from keras import layers, ops
@@ -179,17 +177,21 @@ def available() -> dict[str, str]:
 
 def load_user_builder(spec: str) -> Callable[..., keras.Model]:
     """Import ``"path/to/file.py:fn"`` and return ``fn``."""
-    path, _, fn_name = spec.rpartition(":")
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"model file {path!r} not found: give 'path/to/file.py:function'")
-    module_spec = importlib.util.spec_from_file_location(f"diagnose_user_model_{file.stem}", file)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    fn = getattr(module, fn_name, None)
-    if not callable(fn):
-        raise DataError(f"{path!r} has no function {fn_name!r}: define {fn_name}(input_shape, n_classes) -> keras.Model")
-    return fn
+    from diagnose.models.resolve import _split_builder, load_builder
+
+    return load_builder(*_split_builder(spec))
+
+
+def build_user(spec: str, input_shape, n_classes: int, **hyper) -> keras.Model:
+    """Build a user's model from ``"path/to/file.py:fn"``; ``hyper`` goes only where ``fn`` takes it."""
+    from diagnose.models.resolve import accepted_hyper
+
+    fn = load_user_builder(spec)
+    kept, _ = accepted_hyper(fn, hyper)
+    model = fn(tuple(input_shape), n_classes, **kept)
+    if not isinstance(model, keras.Model):
+        raise DataError(f"{spec} returned {type(model).__name__}, not a keras.Model")
+    return model
 
 
 def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
@@ -197,8 +199,9 @@ def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
 
     Parameters
     ----------
-    name : a name from :func:`available` or ``"file.py:fn"``; ``fn(input_shape, n_classes)`` must
-        return a ``keras.Model`` (``hyper`` is passed on only to zoo models).
+    name : a name from :func:`available` or ``"file.py:fn"``; ``fn(input_shape, n_classes, **hyper)``
+        must return a ``keras.Model`` (each option in ``hyper`` reaches it only if its signature
+        takes it).
     input_shape : ``(T, C)``.
     n_classes : number of classes K.
     **hyper : model options such as ``units``, ``depth``, ``dropout``, ``heads``,
@@ -210,14 +213,9 @@ def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
         Uncompiled; outputs ``(n, K)`` probabilities.
     """
     if name.endswith(".py") or ".py:" in name:
-        if ":" not in name.rsplit(".py", 1)[-1]:
-            raise DataError(f"user model {name!r} names no function: use 'file.py:function'")
-        model = load_user_builder(name)(tuple(input_shape), n_classes)
-        if not isinstance(model, keras.Model):
-            raise DataError(f"{name} returned {type(model).__name__}, not a keras.Model")
-        return model
+        return build_user(name, input_shape, n_classes, **hyper)
     if name not in MODELS:
-        raise DataError(f"unknown model {name!r}: use one of {', '.join(MODELS)} or 'file.py:function'")
+        raise DataError(f"unknown model {name!r}: use one of {', '.join(MODELS)}, 'file.py:function' or 'model.keras'")
     builder = MODELS[name][0]
     try:
         return builder(tuple(input_shape), n_classes, **hyper)
