@@ -4,7 +4,10 @@ PY := $(VENV)/bin/python
 DEMO_ARGS ?= --quick
 PYTEST_ARGS ?=
 
-.PHONY: install demo example test test-slow bench clean
+# torch for `make test-torch`: a CPU wheel on Linux for Python 3.11 here; an open range may pull a CUDA build
+TORCH_PIN ?= torch==2.13.0
+
+.PHONY: install demo example test test-slow test-torch gpu-check-cpu bench clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +40,11 @@ test: install  ## the default test suite (slow tests excluded)
 
 test-slow: install  ## statistical calibration and longer training checks
 	$(VENV)/bin/pytest -q -m slow $(PYTEST_ARGS)
+
+test-torch: install  ## CPU PyTorch, then the backend tests on the torch backend (zoo, save/load, IG, compare)
+	$(PY) -m pip install -q "$(TORCH_PIN)"
+	$(VENV)/bin/pytest -q tests/test_backends.py -k torch $(PYTEST_ARGS)
+	KERAS_BACKEND=torch $(VENV)/bin/pytest -q tests/test_recurrent.py $(PYTEST_ARGS)
 
 bench: install  ## every benchmark, one table: benchmarks/results.md
 	$(PY) benchmarks/run_all.py --out benchmarks/results
