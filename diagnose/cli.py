@@ -62,11 +62,12 @@ def cores() -> int:
 
 
 def default_workers(ds) -> int:
-    """Workers when --workers is not given: every core for large data or several GPUs, else 1."""
-    from diagnose.executor import gpu_ids
+    """Workers when --workers is not given: every core for large data or several GPUs, else 1;
+    fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
+    from diagnose.executor import gpu_ids, memory_capped_workers
 
     if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
-        return cores()
+        return memory_capped_workers(cores(), ds.X.nbytes)
     return 1
 
 
