@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m diagnose.warmup  # compiles aeon's numba kernels once (about 1 CPU-minute), and says so
 	touch $@
 
 demo: install  ## the main job on the built-in dataset: writes report/report.html
@@ -45,6 +46,9 @@ test-torch: install  ## CPU PyTorch, then the backend tests on the torch backend
 	$(PY) -m pip install -q "$(TORCH_PIN)"
 	$(VENV)/bin/pytest -q tests/test_backends.py -k torch $(PYTEST_ARGS)
 	KERAS_BACKEND=torch $(VENV)/bin/pytest -q tests/test_recurrent.py $(PYTEST_ARGS)
+
+gpu-check-cpu: install  ## the GPU check's dry run on the CPU (benchmarks/gpu_check.py --cpu; docs/gpu-check.md)
+	$(PY) benchmarks/gpu_check.py --cpu --out gpu_check.json
 
 bench: install  ## every benchmark, one table: benchmarks/results.md
 	$(PY) benchmarks/run_all.py --out benchmarks/results

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SCRIPTS = ["shuffle_test", "signal_japanese_vowels", "train_throughput", "attribution_cost", "workers", "compare_fpr"]
+SCRIPTS = ["shuffle_test", "signal_japanese_vowels", "train_throughput", "attribution_cost", "workers", "compare_fpr",
+           "busy_machine"]
 
 
 def machine() -> str:
