@@ -60,7 +60,8 @@ def _count_lstm_paths(backend: str) -> dict:
     ``keras.src.backend.lstm`` is the fused kernel (it raises NotImplementedError where it cannot run,
     e.g. with a mask); ``keras.src.backend.rnn`` is the generic per-step loop. On torch, ``lstm``
     itself falls back to a Python loop (``_fallback_lstm``) off CUDA. Under JAX's jit the counts are
-    per trace, not per step: what matters is which path appears at all.
+    per trace, not per step: what matters is which path appears at all (the zoo's layer traces no
+    masked branch: ``MaskedBidirectionalLSTM(exact_mask=False)``).
     """
     import keras.src.backend as kb
 

@@ -5,8 +5,14 @@ loop (``keras/src/backend/{torch,jax}/rnn.py``: ``lstm`` raises ``NotImplemented
 ``mask is not None``), so the motivating model (``Masking(0.0)`` + BiLSTM) trains at loop speed on a
 GPU. For right-padded series no mask is needed: the forward direction reads the real steps first,
 and the backward direction reads each series reversed within its own length. This layer does that
-and gives the same outputs as ``Bidirectional(LSTM(return_sequences=True))`` under the same mask;
-a mask that is not right-padded (a real all-zero step inside a series) takes the masked path.
+and gives the same outputs as ``Bidirectional(LSTM(return_sequences=True))`` under the same
+right-padded mask.
+
+A mask with a gap inside a series (a real all-zero step, which ``Masking(0.0)`` drops: the health
+check's mask-value collision) is not right-padded. By default such a step is read as the zero vector
+it is (the length is one past the last real step), which keeps the fused kernel; with
+``exact_mask=True`` such a batch takes Keras's masked loop instead and drops the step as
+``Masking`` + ``Bidirectional`` would.
 """
 from __future__ import annotations
 
@@ -37,6 +43,9 @@ class MaskedBidirectionalLSTM(layers.Layer):
     Args:
         units: LSTM width per direction (the output has ``2 * units`` features, forward first).
         dropout: input dropout of each direction's LSTM.
+        exact_mask: False (default): steps masked inside a series are read as inputs, and the fused
+            kernel always runs; True: a batch whose mask is not right-padded takes the masked loop,
+            so such steps are skipped exactly as ``Bidirectional`` skips them.
 
     Call arguments:
         inputs: ``(batch, T, features)``.
@@ -56,10 +65,11 @@ class MaskedBidirectionalLSTM(layers.Layer):
     (2, 5, 8)
     """
 
-    def __init__(self, units: int, dropout: float = 0.0, **kwargs):
+    def __init__(self, units: int, dropout: float = 0.0, exact_mask: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
         self.dropout = float(dropout)
+        self.exact_mask = bool(exact_mask)
         self.supports_masking = True
         self.forward_layer = layers.LSTM(self.units, return_sequences=True, dropout=self.dropout,
                                          name="forward_lstm")
@@ -71,6 +81,7 @@ class MaskedBidirectionalLSTM(layers.Layer):
         self.backward_layer.build(input_shape)
 
     def _directions(self, x, reverse, mask, training):
+        # ``x`` is a new tensor without the ``_keras_mask`` that Keras would otherwise hand the LSTM
         forward = self.forward_layer(x, mask=mask, training=training)
         x_rev = ops.take_along_axis(x, reverse[:, :, None], axis=1)
         mask_rev = None if mask is None else ops.take_along_axis(mask, reverse, axis=1)
@@ -85,11 +96,15 @@ class MaskedBidirectionalLSTM(layers.Layer):
         mask = ops.cast(mask, "bool")
         lengths = _lengths(mask)
         reverse = _reversal_index(lengths, T)
-        right_padded = ops.all(ops.equal(mask, ops.arange(T, dtype="int32")[None, :] < lengths[:, None]))
-        # no mask for the LSTMs: the fused kernel; else Keras's masked loop, which skips inner gaps
-        out = ops.cond(right_padded,
-                       lambda: self._directions(inputs, reverse, None, training),
-                       lambda: self._directions(inputs, reverse, mask, training))
+        # masked steps read as zeros; a new tensor, so Keras cannot pass the inputs' mask on to the LSTMs
+        inputs = ops.where(mask[:, :, None], inputs, ops.zeros_like(inputs))
+        if not self.exact_mask:  # no mask reaches the LSTMs: the fused kernel
+            out = self._directions(inputs, reverse, None, training)
+        else:  # Keras's masked loop where the mask has gaps inside a series
+            right_padded = ops.all(ops.equal(mask, ops.arange(T, dtype="int32")[None, :] < lengths[:, None]))
+            out = ops.cond(right_padded,
+                           lambda: self._directions(inputs, reverse, None, training),
+                           lambda: self._directions(inputs, reverse, mask, training))
         return out * ops.cast(mask, out.dtype)[:, :, None]
 
     def compute_output_shape(self, input_shape):
@@ -99,7 +114,7 @@ class MaskedBidirectionalLSTM(layers.Layer):
         return mask
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units, "dropout": self.dropout}
+        return {**super().get_config(), "units": self.units, "dropout": self.dropout, "exact_mask": self.exact_mask}
 
 
 __all__ = ["MaskedBidirectionalLSTM"]
