@@ -365,6 +365,9 @@ COMMANDS = {"datasets": cmd_datasets, "inspect": cmd_inspect, "signal": cmd_sign
 
 
 def main(argv: list[str] | None = None) -> int:
+    from diagnose.executor import quiet_openmp
+
+    quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
