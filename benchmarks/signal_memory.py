@@ -134,7 +134,7 @@ def run_size(n: int, args, workdir: Path) -> dict:
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     from diagnose.executor import memory_capped_workers
 
-    default_workers = memory_capped_workers(os.cpu_count() or 1, n * args.T * args.C * 4)
+    default_workers = memory_capped_workers(os.cpu_count() or 1, n * args.T * args.C * 4, n)
     print(f"n={n}: {' '.join(cmd[1:])}", flush=True)
     got = measure(cmd, env, workdir / f"log_{n}.txt")
     peak = got["tree_pss"] or max(got["tree_rss"], got["ru_maxrss"])
@@ -270,8 +270,9 @@ def scaling(units: list[dict]) -> list[dict]:
         for r in mine:
             r["data_gb"] = round(r["n"] * r["T"] * r["C"] * 4 / 1e9, 3)
         row = {"unit": name, "sizes": [r["n"] for r in mine], "peak_gb": [r["peak_gb"] for r in mine],
-               "estimate_gb": [round(unit_memory_bytes(r["data_gb"] * 1e9) / 1e9, 3) for r in mine],
-               "default_workers_here": [memory_capped_workers(os.cpu_count() or 1, r["data_gb"] * 1e9) for r in mine],
+               "estimate_gb": [round(unit_memory_bytes(r["data_gb"] * 1e9, r["n"]) / 1e9, 3) for r in mine],
+               "default_workers_here": [memory_capped_workers(os.cpu_count() or 1, r["data_gb"] * 1e9, r["n"])
+                                        for r in mine],
                "budget_gb_here": round(memory_budget_bytes() / 1e9, 1)}
         if len(mine) >= 2 and mine[-1]["data_gb"] > mine[0]["data_gb"]:
             slope = (mine[-1]["peak_gb"] - mine[0]["peak_gb"]) / (mine[-1]["data_gb"] - mine[0]["data_gb"])

@@ -67,7 +67,7 @@ def default_workers(ds) -> int:
     from diagnose.executor import gpu_ids, memory_capped_workers
 
     if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
-        return memory_capped_workers(cores(), ds.X.nbytes)
+        return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))
     return 1
 
 

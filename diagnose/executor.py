@@ -99,12 +99,16 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 QUIET_OPENMP = {"OMP_WAIT_POLICY": "PASSIVE", "KMP_BLOCKTIME": "0"}
 TF_INTEROP_THREADS = 2  # TensorFlow's pool for independent ops; its default (every core) doubles the threads
 
-# Memory of the heaviest unit of `diagnose signal`, estimated from the data: a fixed part (Python,
-# NumPy, scikit-learn, aeon, numba imported) plus a multiple of X's bytes. Measured at 100,000 x 500 x 3
-# (X 0.6 GB; benchmarks/signal_memory.py --units): loading + health checks 3.2 GB, MiniRocket 3.1,
-# shuffle test 2.6; each unit alone in a fresh process.
-UNIT_BASE_BYTES = 450e6
-UNIT_BYTES_PER_DATA_BYTE = 4.6
+# Memory of the heaviest unit of `diagnose signal`, estimated from the data, as the larger of two
+# measured shapes (benchmarks/signal_memory.py --units; each unit alone in a fresh process):
+# - loading + health checks: a fixed part (Python, NumPy, scikit-learn imported) plus a multiple of
+#   X's bytes: 0.40 GB at 5,000 x 500 x 3, 0.85 at 20,000, 3.2 at 100,000 (X 0.6 GB);
+# - MiniRocket + ridge: ~1 GB of fixed state (9,996 x 9,996 float64 covariance) plus its features per
+#   series, whatever T: 1.21 GB at 5,000 series, 3.1 at 100,000.
+UNIT_BASE_BYTES = 0.3e9
+UNIT_BYTES_PER_DATA_BYTE = 4.9
+MINIROCKET_BASE_BYTES = 1.1e9
+MINIROCKET_BYTES_PER_SERIES = 20e3
 MEMORY_BUDGET_BYTES = 4e9  # the least the default workers may use together (or all available, if less)
 MEMORY_VARIABLE = "DIAGNOSE_MEMORY_GB"  # overrides the budget
 
@@ -130,9 +134,10 @@ def quiet_openmp(environ=os.environ) -> None:
         environ.setdefault(name, value)
 
 
-def unit_memory_bytes(data_bytes: float) -> float:
-    """The estimated peak memory of the heaviest unit on data of ``data_bytes`` (X's ``nbytes``)."""
-    return UNIT_BASE_BYTES + UNIT_BYTES_PER_DATA_BYTE * float(data_bytes)
+def unit_memory_bytes(data_bytes: float, n_series: int = 0) -> float:
+    """The estimated peak memory of the heaviest unit on ``n_series`` series of ``data_bytes`` (X's ``nbytes``)."""
+    return max(UNIT_BASE_BYTES + UNIT_BYTES_PER_DATA_BYTE * float(data_bytes),
+               MINIROCKET_BASE_BYTES + MINIROCKET_BYTES_PER_SERIES * int(n_series))
 
 
 def memory_budget_bytes() -> float:
@@ -152,10 +157,10 @@ def memory_budget_bytes() -> float:
     return min(available, max(MEMORY_BUDGET_BYTES, available / 4))
 
 
-def memory_capped_workers(workers: int, data_bytes: float, budget: float | None = None) -> int:
+def memory_capped_workers(workers: int, data_bytes: float, n_series: int = 0, budget: float | None = None) -> int:
     """``workers``, fewer where that many heaviest units would not fit in the memory budget (at least 1)."""
     budget = memory_budget_bytes() if budget is None else budget
-    return max(1, min(int(workers), int(budget // unit_memory_bytes(data_bytes))))
+    return max(1, min(int(workers), int(budget // unit_memory_bytes(data_bytes, n_series))))
 
 
 def _init_worker(threads: int, gpu_queue=None) -> None:

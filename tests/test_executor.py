@@ -216,10 +216,12 @@ def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
     from diagnose.executor import memory_capped_workers, unit_memory_bytes
 
     x_bytes = 100_000 * 500 * 3 * 4  # the 100,000 x 500 x 3 float32: ~3.2 GB per unit
-    assert 2.5e9 < unit_memory_bytes(x_bytes) < 4e9
-    assert memory_capped_workers(16, x_bytes, budget=4e9) == 1
-    assert memory_capped_workers(16, x_bytes, budget=16e9) == 4
-    assert memory_capped_workers(16, 1e6, budget=4e9) == 8  # small data: the cores decide
+    assert 2.8e9 < unit_memory_bytes(x_bytes, 100_000) < 4e9
+    assert memory_capped_workers(16, x_bytes, 100_000, budget=4e9) == 1
+    assert memory_capped_workers(16, x_bytes, 100_000, budget=16e9) == 4
+    # many short series: MiniRocket's features, not X, decide (1.1 GB + 20 kB a series)
+    assert unit_memory_bytes(1e6, 100_000) > unit_memory_bytes(1e6, 100) > 1e9
+    assert memory_capped_workers(16, 1e6, 1_000, budget=4e9) == 3
     assert memory_capped_workers(2, 1e12, budget=4e9) == 1  # never fewer than one
 
 
