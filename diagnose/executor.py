@@ -103,12 +103,13 @@ TF_INTEROP_THREADS = 2  # TensorFlow's pool for independent ops; its default (ev
 # measured shapes (benchmarks/signal_memory.py --units; each unit alone in a fresh process):
 # - loading + health checks: a fixed part (Python, NumPy, scikit-learn imported) plus a multiple of
 #   X's bytes: 0.40 GB at 5,000 x 500 x 3, 0.85 at 20,000, 3.2 at 100,000 (X 0.6 GB);
-# - MiniRocket + ridge: ~1 GB of fixed state (9,996 x 9,996 float64 covariance) plus its features per
-#   series, whatever T: 1.21 GB at 5,000 series, 3.1 at 100,000.
+# - MiniRocket + ridge: fixed state (9,996 x 9,996 covariance) plus features per series, whatever T,
+#   until its features are streamed in blocks: 1.21 GB at 5,000 series, 2.58 at 20,000, 3.1 at 100,000.
 UNIT_BASE_BYTES = 0.3e9
 UNIT_BYTES_PER_DATA_BYTE = 4.9
-MINIROCKET_BASE_BYTES = 1.1e9
-MINIROCKET_BYTES_PER_SERIES = 20e3
+MINIROCKET_BASE_BYTES = 0.75e9
+MINIROCKET_BYTES_PER_SERIES = 92e3
+MINIROCKET_MAX_BYTES = 3.2e9
 MEMORY_BUDGET_BYTES = 4e9  # the least the default workers may use together (or all available, if less)
 MEMORY_VARIABLE = "DIAGNOSE_MEMORY_GB"  # overrides the budget
 
@@ -137,7 +138,7 @@ def quiet_openmp(environ=os.environ) -> None:
 def unit_memory_bytes(data_bytes: float, n_series: int = 0) -> float:
     """The estimated peak memory of the heaviest unit on ``n_series`` series of ``data_bytes`` (X's ``nbytes``)."""
     return max(UNIT_BASE_BYTES + UNIT_BYTES_PER_DATA_BYTE * float(data_bytes),
-               MINIROCKET_BASE_BYTES + MINIROCKET_BYTES_PER_SERIES * int(n_series))
+               min(MINIROCKET_MAX_BYTES, MINIROCKET_BASE_BYTES + MINIROCKET_BYTES_PER_SERIES * int(n_series)))
 
 
 def memory_budget_bytes() -> float:

@@ -219,9 +219,10 @@ def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
     assert 2.8e9 < unit_memory_bytes(x_bytes, 100_000) < 4e9
     assert memory_capped_workers(16, x_bytes, 100_000, budget=4e9) == 1
     assert memory_capped_workers(16, x_bytes, 100_000, budget=16e9) == 4
-    # many short series: MiniRocket's features, not X, decide (1.1 GB + 20 kB a series)
-    assert unit_memory_bytes(1e6, 100_000) > unit_memory_bytes(1e6, 100) > 1e9
-    assert memory_capped_workers(16, 1e6, 1_000, budget=4e9) == 3
+    # many short series: MiniRocket's features, not X, decide (0.75 GB + 92 kB a series, at most 3.2 GB)
+    assert unit_memory_bytes(1e6, 100_000) > unit_memory_bytes(1e6, 100) > 0.7e9
+    assert memory_capped_workers(16, 1e6, 20_000, budget=4e9) == 1
+    assert memory_capped_workers(16, 1e6, 1_000, budget=4e9) == 4
     assert memory_capped_workers(2, 1e12, budget=4e9) == 1  # never fewer than one
 
 
