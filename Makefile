@@ -4,7 +4,10 @@ PY := $(VENV)/bin/python
 DEMO_ARGS ?= --quick
 PYTEST_ARGS ?=
 
-.PHONY: install demo example test test-slow bench clean
+# torch for `make test-torch`: a CPU wheel on Linux for Python 3.11 here; an open range may pull a CUDA build
+TORCH_PIN ?= torch==2.13.0
+
+.PHONY: install demo example test test-slow test-torch gpu-check-cpu bench clean
 
 install: $(VENV)/.installed
 
@@ -12,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m diagnose.warmup  # compiles aeon's numba kernels once (about 1 CPU-minute), and says so
 	touch $@
 
 demo: install  ## the main job on the built-in dataset: writes report/report.html
@@ -37,6 +41,14 @@ test: install  ## the default test suite (slow tests excluded)
 
 test-slow: install  ## statistical calibration and longer training checks
 	$(VENV)/bin/pytest -q -m slow $(PYTEST_ARGS)
+
+test-torch: install  ## CPU PyTorch, then the backend tests on the torch backend (zoo, save/load, IG, compare)
+	$(PY) -m pip install -q "$(TORCH_PIN)"
+	$(VENV)/bin/pytest -q tests/test_backends.py -k torch $(PYTEST_ARGS)
+	KERAS_BACKEND=torch $(VENV)/bin/pytest -q tests/test_recurrent.py $(PYTEST_ARGS)
+
+gpu-check-cpu: install  ## the GPU check's dry run on the CPU (benchmarks/gpu_check.py --cpu; docs/gpu-check.md)
+	$(PY) benchmarks/gpu_check.py --cpu --out gpu_check.json
 
 bench: install  ## every benchmark, one table: benchmarks/results.md
 	$(PY) benchmarks/run_all.py --out benchmarks/results

@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 SCRIPTS = ["shuffle_test", "signal_japanese_vowels", "train_throughput", "attribution_cost", "workers", "compare_fpr",
-           "labels_cost"]
+           "labels_cost", "busy_machine"]
 
 
 def machine() -> str:

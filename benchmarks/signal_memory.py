@@ -31,6 +31,10 @@ MiniRocket baseline and of the shuffle test decomposes a 9,996 x 9,996 covarianc
 series' features a few times: about 17-22 minutes per fold there); ``--n 100000 --units`` measures
 each part at that size in about an hour.
 
+With ``--units`` and several sizes, ``scaling`` fits each unit's peak as a fixed part plus a
+multiple of X's bytes and lists, beside it, the estimate ``diagnose`` uses to cap its default
+number of workers (``diagnose.executor.unit_memory_bytes``) and the workers that cap gives here.
+
 ``--n`` runs that one size instead of ``--sizes``. Time figures depend on the machine and on whatever
 else runs on it; memory figures do not.
 """
@@ -128,11 +132,14 @@ def run_size(n: int, args, workdir: Path) -> dict:
     if args.workers:
         cmd += ["--workers", str(args.workers)]
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    from diagnose.executor import memory_capped_workers
+
+    default_workers = memory_capped_workers(os.cpu_count() or 1, n * args.T * args.C * 4, n)
     print(f"n={n}: {' '.join(cmd[1:])}", flush=True)
     got = measure(cmd, env, workdir / f"log_{n}.txt")
     peak = got["tree_pss"] or max(got["tree_rss"], got["ru_maxrss"])
     row = {"n": n, "T": args.T, "C": args.C, "classes": args.classes, "permutations": args.permutations,
-           "workers": args.workers or "default", "seconds": round(got["seconds"], 1), "peak_gb": round(peak / 1e9, 3),
+           "workers": args.workers or f"default ({default_workers if n * args.T * args.C >= 1_000_000 else 1})", "seconds": round(got["seconds"], 1), "peak_gb": round(peak / 1e9, 3),
            "ru_maxrss_gb": round(got["ru_maxrss"] / 1e9, 3), "tree_rss_gb": round(got["tree_rss"] / 1e9, 3),
            "tree_pss_gb": round(got["tree_pss"] / 1e9, 3),
            "target_gb": TARGET_GB, "within_target": bool(peak / 1e9 <= TARGET_GB),
@@ -252,6 +259,29 @@ def main() -> int:
     return 0 if all(r["exit_code"] == 0 for r in rows) else 1
 
 
+def scaling(units: list[dict]) -> list[dict]:
+    """Per unit, peak = fixed + slope x X's bytes, from its two extreme sizes, beside the estimate with
+    which ``diagnose`` caps its default workers (``diagnose.executor.unit_memory_bytes``)."""
+    from diagnose.executor import memory_budget_bytes, memory_capped_workers, unit_memory_bytes
+
+    rows = []
+    for name in dict.fromkeys(r["unit"] for r in units):
+        mine = sorted((r for r in units if r["unit"] == name and r["exit_code"] == 0), key=lambda r: r["n"])
+        for r in mine:
+            r["data_gb"] = round(r["n"] * r["T"] * r["C"] * 4 / 1e9, 3)
+        row = {"unit": name, "sizes": [r["n"] for r in mine], "peak_gb": [r["peak_gb"] for r in mine],
+               "estimate_gb": [round(unit_memory_bytes(r["data_gb"] * 1e9, r["n"]) / 1e9, 3) for r in mine],
+               "default_workers_here": [memory_capped_workers(os.cpu_count() or 1, r["data_gb"] * 1e9, r["n"])
+                                        for r in mine],
+               "budget_gb_here": round(memory_budget_bytes() / 1e9, 1)}
+        if len(mine) >= 2 and mine[-1]["data_gb"] > mine[0]["data_gb"]:
+            slope = (mine[-1]["peak_gb"] - mine[0]["peak_gb"]) / (mine[-1]["data_gb"] - mine[0]["data_gb"])
+            row["gb_per_data_gb"] = round(slope, 2)
+            row["fixed_gb"] = round(mine[0]["peak_gb"] - slope * mine[0]["data_gb"], 3)
+        rows.append(row)
+    return rows
+
+
 def _write(out: str | None, rows: list[dict], units: list[dict] | None = None) -> None:
     import psutil
 
@@ -264,6 +294,7 @@ def _write(out: str | None, rows: list[dict], units: list[dict] | None = None) -
     }
     if units:
         result["units"] = units
+        result["scaling"] = scaling(units)
         result["largest_unit_gb"] = max(r["peak_gb"] for r in units)
         result["units_note"] = ("each unit alone in a fresh process (ru_maxrss, incl. ~0.4 GB of Python and "
                                 "libraries and the memory-mapped X pages it reads); with --workers 1 a run does "

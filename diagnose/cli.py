@@ -84,11 +84,12 @@ def cores() -> int:
 
 
 def default_workers(ds) -> int:
-    """Workers when --workers is not given: every core for large data or several GPUs, else 1."""
-    from diagnose.executor import gpu_ids
+    """Workers when --workers is not given: every core for large data or several GPUs, else 1;
+    fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
+    from diagnose.executor import gpu_ids, memory_capped_workers
 
     if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
-        return cores()
+        return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))
     return 1
 
 
@@ -505,6 +506,9 @@ COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "inspect": cmd_inspe
 
 
 def main(argv: list[str] | None = None) -> int:
+    from diagnose.executor import quiet_openmp
+
+    quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()
     args = parser.parse_args(argv)
     from diagnose.console import filtered_stderr, quiet_run

@@ -1,4 +1,4 @@
-"""Run the zoo, SeqSelfAttention's save/load and integrated gradients on the Keras backend in KERAS_BACKEND.
+"""Run the zoo, SeqSelfAttention's save/load, integrated gradients and one comparison on KERAS_BACKEND.
 
 Keras fixes its backend at import, so ``tests/test_backends.py`` runs this file once per installed
 backend in a fresh process. It prints one JSON object on its last line.
@@ -41,11 +41,19 @@ def main() -> dict:
         path = Path(tmp) / "attention.keras"
         net.save(path)
         again = keras.models.load_model(path, custom_objects={"SeqSelfAttention": SeqSelfAttention})
-        out["save_load_max_difference"] = float(np.abs(np.asarray(net(x)) - np.asarray(again(x))).max())
+        difference = keras.ops.convert_to_numpy(net(x)) - keras.ops.convert_to_numpy(again(x))
+        out["save_load_max_difference"] = float(np.abs(difference).max())
 
     trained = fit("bilstm", d.X[:60], d.y_codes[:60], n_classes=2, epochs=3, seed=0, hyper={"units": 8, "depth": 1})
     ig = attribute(trained, d.X[60:70], d.y_codes[60:70], method="integrated_gradients", lengths=d.lengths[60:70])
     out["ig_mean_relative_error"] = ig.completeness["mean_relative_error"]
+
+    from diagnose.compare import compare_models
+    result = compare_models(d, ["bilstm", "bilstm_attention"], folds=2, seeds=1, epochs=2, baseline=None,
+                            hyper={"units": 4, "depth": 1}).to_dict()
+    out["compare"] = {"models": [m["name"] for m in result["models"]],
+                      "backends": sorted({m["backend"] for m in result["models"]}),
+                      "pairs": [[c["a"], c["b"]] for c in result["comparisons"]]}
     return out
 
 

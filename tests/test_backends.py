@@ -1,5 +1,6 @@
-"""The zoo trains, SeqSelfAttention saves and loads, and integrated gradients are complete on every
-installed Keras backend (each in its own process: Keras fixes its backend at import)."""
+"""The zoo trains, SeqSelfAttention saves and loads, integrated gradients are complete and two models
+compare on every installed Keras backend (each in its own process: Keras fixes its backend at import).
+``make test-torch`` installs CPU PyTorch and runs this file."""
 from __future__ import annotations
 
 import json
@@ -44,3 +45,22 @@ def test_seq_self_attention_round_trips_through_a_keras_file(smoke):
 
 def test_integrated_gradients_pass_the_completeness_check(smoke):
     assert smoke["ig_mean_relative_error"] < 0.05
+
+
+def test_two_models_compare_on_the_same_folds(smoke):
+    assert smoke["compare"]["models"] == ["bilstm", "bilstm_attention"]
+    assert smoke["compare"]["backends"] == [smoke["expected"]]
+    assert smoke["compare"]["pairs"] == [["bilstm_attention", "bilstm"]]
+
+
+def test_the_masked_bilstm_layer_matches_the_masked_bidirectional_lstm_on_this_backend():
+    """tests/test_recurrent.py (run by the suite on TensorFlow) again on torch and JAX, where the zoo uses the layer."""
+    others = [b for b in installed_backends() if b != "tensorflow"]
+    if not others:
+        pytest.skip("neither torch nor jax is installed")
+    for backend in others:
+        env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               str(Path(__file__).with_name("test_recurrent.py"))],
+                              capture_output=True, text=True, env=env, timeout=600, cwd=Path(__file__).parents[1])
+        assert proc.returncode == 0, f"{backend}: {proc.stdout[-3000:]}"

@@ -182,3 +182,56 @@ def test_missing_dask_names_the_extra_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a))
     with pytest.raises(DataError, match=r"install signal-diagnostics\[dask\]"):
         Executor("dask", scheduler="local")
+
+
+def _environment(name: str):
+    import os
+
+    return os.environ.get(name)
+
+
+def _blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max((p["num_threads"] for p in threadpool_info()), default=1)
+
+
+def test_a_unit_runs_with_its_thread_pools_held_to_the_cores_given():
+    from diagnose.executor import run_limited
+
+    assert run_limited(1, _blas_threads) == 1
+
+
+def test_workers_get_a_share_of_the_cores_and_quiet_openmp(pool):
+    from diagnose.executor import available_cores
+
+    share = max(1, available_cores() // 2)
+    env = pool.map([Unit(key={"env": name}, fn=_environment, args=(name,))
+                    for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "KMP_BLOCKTIME")])
+    assert env == [str(share), "PASSIVE", "0"]
+    assert pool.map([Unit(key={"blas": 1}, fn=_blas_threads), Unit(key={"blas": 2}, fn=_blas_threads)]) == [share] * 2
+
+
+def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
+    from diagnose.executor import memory_capped_workers, unit_memory_bytes
+
+    x_bytes = 100_000 * 500 * 3 * 4  # the 100,000 x 500 x 3 float32: ~3.2 GB per unit
+    assert 2.8e9 < unit_memory_bytes(x_bytes, 100_000) < 4e9
+    assert memory_capped_workers(16, x_bytes, 100_000, budget=4e9) == 1
+    assert memory_capped_workers(16, x_bytes, 100_000, budget=16e9) == 4
+    # many short series: MiniRocket's features, not X, decide (0.75 GB + 92 kB a series, at most 3.2 GB)
+    assert unit_memory_bytes(1e6, 100_000) > unit_memory_bytes(1e6, 100) > 0.7e9
+    assert memory_capped_workers(16, 1e6, 20_000, budget=4e9) == 1
+    assert memory_capped_workers(16, 1e6, 1_000, budget=4e9) == 4
+    assert memory_capped_workers(2, 1e12, budget=4e9) == 1  # never fewer than one
+
+
+def test_the_memory_budget_can_be_set_and_a_bad_one_is_refused(monkeypatch):
+    from diagnose.errors import DataError
+    from diagnose.executor import memory_budget_bytes
+
+    monkeypatch.setenv("DIAGNOSE_MEMORY_GB", "12")
+    assert memory_budget_bytes() == 12e9
+    monkeypatch.setenv("DIAGNOSE_MEMORY_GB", "lots")
+    with pytest.raises(DataError, match="DIAGNOSE_MEMORY_GB"):
+        memory_budget_bytes()

@@ -12,6 +12,7 @@ from keras import layers, ops
 
 from diagnose.errors import DataError
 from diagnose.models.attention import AttentionPooling, SeqSelfAttention
+from diagnose.models.recurrent import MaskedBidirectionalLSTM
 
 CPU_UNITS = 32  # LSTM width on CPU: the motivating 256 takes ~8 s per epoch on 2 cores
 GPU_UNITS = 256  # the motivating model's width
@@ -73,10 +74,21 @@ def _input(input_shape) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     return inputs, layers.Masking(mask_value=0.0, name="padding")(inputs)
 
 
+# Backends whose cuDNN LSTM refuses a mask (Keras 3.15): there the masked BiLSTM feeds each direction
+# its series in reading order instead of a mask, so the fused kernel runs (diagnose.models.recurrent).
+MASKLESS_BACKENDS = ("torch", "jax")
+
+
+def _bidirectional(units: int, dropout: float, name: str) -> layers.Layer:
+    """A masked ``Bidirectional(LSTM(return_sequences=True))`` that keeps cuDNN on this backend."""
+    if keras.backend.backend() in MASKLESS_BACKENDS:
+        return MaskedBidirectionalLSTM(units, dropout=dropout, name=name)
+    return layers.Bidirectional(layers.LSTM(units, return_sequences=True, dropout=dropout), name=name)
+
+
 def _bilstms(x, units: int, depth: int, dropout: float, prefix: str = "bilstm"):
     for i in range(depth):
-        x = layers.Bidirectional(layers.LSTM(units, return_sequences=True, dropout=dropout),
-                                 name=f"{prefix}_{i + 1}")(x)
+        x = _bidirectional(units, dropout, f"{prefix}_{i + 1}")(x)
     return x
 
 
@@ -126,8 +138,7 @@ def multihead_bilstm(input_shape, n_classes: int, *, units: int | None = None, d
     inputs, x = _input(input_shape)
     units = units or _default_units()
     for level in range(depth):
-        branches = [layers.Bidirectional(layers.LSTM(units, return_sequences=True, dropout=dropout),
-                                         name=f"head_{level + 1}_{h + 1}")(x) for h in range(heads)]
+        branches = [_bidirectional(units, dropout, f"head_{level + 1}_{h + 1}")(x) for h in range(heads)]
         x = layers.Concatenate(name=f"heads_{level + 1}")(branches) if heads > 1 else branches[0]
     x = layers.Flatten()(ZeroPadded()(x))
     return keras.Model(inputs, _head(x, n_classes, dropout), name="multihead_bilstm")
