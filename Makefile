@@ -48,7 +48,7 @@ test-torch: install  ## CPU PyTorch, then the backend tests on the torch backend
 	KERAS_BACKEND=torch $(VENV)/bin/pytest -q tests/test_recurrent.py $(PYTEST_ARGS)
 
 gpu-check-cpu: install  ## the GPU check's dry run on the CPU (benchmarks/gpu_check.py --cpu; docs/gpu-check.md)
-	$(PY) benchmarks/gpu_check.py --cpu --out gpu_check.json
+	$(PY) benchmarks/gpu_check.py --cpu --out out/gpu_check.json
 
 bench: install  ## every benchmark, one table: benchmarks/results.md
 	$(PY) benchmarks/run_all.py --out benchmarks/results

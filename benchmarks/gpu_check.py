@@ -16,7 +16,7 @@ one JSON file whose schema is in ``docs/gpu-check.md``. Steps:
 ``--no-aeon`` takes the second path even where aeon is installed. ``--cpu`` is the dry run: GPUs hidden, 16 units, one timed epoch, the reference LSTM on the CPU; it
 checks that every step runs (``tests/test_gpu_check.py``). Usage:
 
-    python benchmarks/gpu_check.py [--cpu] [--out gpu_check.json] [--epochs 2] [--units 256]
+    python benchmarks/gpu_check.py [--cpu] [--no-aeon] [--out out/gpu_check.json] [--epochs 2] [--units 256]
     benchmarks/gpu_check.sh OUT_DIR      # on the GPU machine: installs carried wheels, then this
 
 Only the standard library is imported here; each step imports what it needs in its own process.
@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--compare-epochs", type=int, default=2)
     parser.add_argument("--no-aeon", action="store_true",
                         help="compare on synthetic data through the Python API, as where aeon is not installed")
-    parser.add_argument("--out", default="gpu_check.json", help="the JSON written (default: gpu_check.json)")
+    parser.add_argument("--out", default="out/gpu_check.json", help="the JSON written (default: out/gpu_check.json)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
     parser.add_argument("--compare-units", type=int, default=None, help=argparse.SUPPRESS)

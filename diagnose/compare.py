@@ -360,7 +360,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     units = [Unit(key={"task": "compare.structure", "model": label, "input_shape": list(input_shape),
                        "n_classes": ds.n_classes, "hyper": hyper or {}, "backend": config_key["backend"],
                        **({"source": digests[label]} if digests[label] else {})},
-                  fn=structure_unit, args=(m, input_shape, ds.n_classes, hyper), label="model structure")
+                  fn=structure_unit, args=(m, input_shape, ds.n_classes, hyper))
              for m, label in zip(models, labels)]
     where: list[tuple[str, int, int] | None] = [None] * len(units)
     for m, label in zip(models, labels):

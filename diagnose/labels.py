@@ -48,7 +48,8 @@ class LabelIssues:
     noise_matrix : ``[i][j] = P(given label = i | true label = j)`` as cleanlab estimates it (rows:
         given, columns: true), each column summing to 1.
     suspects : the most likely mislabelled series, ``{"index", "given", "likely", "given_probability",
-        "likely_probability"}``, most suspect first.
+        "likely_probability"}``, most suspect first; probabilities rounded to 6 decimals, so they do not
+        depend on the BLAS thread count of the process that computed them.
     model_error : ``1 - accuracy`` of the calibrated head's out-of-fold predictions.
     model_balanced_accuracy : its balanced accuracy.
     restates_error : the issues make up most of the model's errors (``share >= RESTATE_SHARE * model_error``).
@@ -256,7 +257,8 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
     recalls = [np.mean(pred[y == k] == k) for k in range(K)]
     restates = bool(n_issues > 0 and share >= RESTATE_SHARE * error)
     suspects = [{"index": int(i), "given": names[y[i]], "likely": names[pred[i]],
-                 "given_probability": float(probs[i, y[i]]), "likely_probability": float(probs[i, pred[i]])}
+                 "given_probability": round(float(probs[i, y[i]]), 6),
+                 "likely_probability": round(float(probs[i, pred[i]]), 6)}
                 for i in ranked[:N_SUSPECTS]]
     pct = f"{100 * share:.1f}% [{100 * interval['low']:.1f}, {100 * interval['high']:.1f}]"
     if n_issues == 0:

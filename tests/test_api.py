@@ -105,4 +105,4 @@ def test_the_card_escapes_user_strings():
     d = Diagnosis({"schema_version": "1.0", "dataset": {"name": "<script>alert(1)</script>", "n_series": 3}})
     page = d._repr_html_()
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("data-answer=") == 6  # a document with nothing run still answers "not run"
+    assert page.count("data-answer=") == 8  # a document with nothing run still answers "not run"

@@ -21,7 +21,7 @@ def section():
     return explain_models(d, ["bilstm", "bilstm_attention_pool"],
                           methods=["shap", "integrated_gradients", "occlusion", "attention"],
                           samples=16, epochs=10, seed=0, hyper={"units": 16, "depth": 1},
-                          timestep_map=timestep_map)
+                          timestep_map=timestep_map, references={"bilstm_attention_pool": "bilstm"})
 
 
 def test_methods_that_do_not_apply_are_skipped(section):
@@ -50,7 +50,9 @@ def test_agreement_compares_models_methods_and_the_timestep_map(section):
     assert {"kendall_tau_vs_timestep_map", "kendall_tau_vs_shap", "kendall_tau_vs_integrated_gradients",
             "kendall_tau_vs_occlusion"} <= set(row["agreement"])
     shap = next(r for r in section if r["model"] == "bilstm_attention_pool" and r["method"] == "shap")
-    assert "kendall_tau_vs_bilstm" in shap["agreement"]
+    assert "kendall_tau_vs_reference" in shap["agreement"] and shap["reference"] == "bilstm"
+    plain = next(r for r in section if r["model"] == "bilstm" and r["method"] == "shap")
+    assert "kendall_tau_vs_reference" not in plain["agreement"]  # bilstm has no reference of its own
     ig = next(r for r in section if r["model"] == "bilstm" and r["method"] == "integrated_gradients")
     assert ig["completeness"]["mean_relative_error"] < 0.05
     # the classical map and the model both see the planted window, so they rank steps alike

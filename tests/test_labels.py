@@ -79,11 +79,11 @@ def test_labels_verdict_levels():
     P = np.full((200, 4), 0.05)
     P[np.arange(200), y] = 0.85
     clean = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
-    assert labels_verdict({"label_issues": clean})["level"] == "clean"
+    assert labels_verdict({"label_issues": clean}).to_dict()["level"] == "clean"
     P[:20] = [0.05, 0.85, 0.05, 0.05]
     overlap = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
-    v = labels_verdict({"label_issues": overlap})
+    v = labels_verdict({"label_issues": overlap}).to_dict()
     assert v["level"] == "overlap" and "20 of 200 series" in v["evidence"]
     some = dict(overlap, restates_error=False)
-    assert labels_verdict({"label_issues": some})["level"] == "many"
-    assert labels_verdict({})["level"] is None
+    assert labels_verdict({"label_issues": some}).to_dict()["level"] == "many"
+    assert labels_verdict({}).to_dict()["level"] is None

@@ -35,7 +35,7 @@ def test_classes_verdict_names_the_indistinguishable_group():
     X = rng.standard_normal((120, 20, 1)).astype(np.float32)
     X[:, 5:15, 0] += 2.0 * np.array([0.0, 1.0, 1.0])[y][:, None]
     cp = class_pairs(X, y, classes=["rest", "left", "right"], n_kernels=500, n_permutations=49).to_dict()
-    v = classes_verdict({"class_pairs": cp})
+    v = classes_verdict({"class_pairs": cp}).to_dict()
     assert v["level"] == "some" and v["headline"] == "Classes left and right cannot be told apart from each other."
     assert "left vs right" in v["evidence"]
-    assert classes_verdict({})["level"] is None
+    assert classes_verdict({}).to_dict()["level"] is None

@@ -124,7 +124,7 @@ def test_answers_with_numbers_come_before_the_evidence(rendered, doc):
 
 def test_answers_each_carry_a_headline_and_link_to_their_evidence(rendered, doc):
     _, html, md = rendered
-    heads = {a["id"]: a["headline"] for a in answers(doc)}
+    heads = {a["id"]: a["headline"] for a in answers(doc) if a["id"] in doc["verdicts"]}
     assert heads == {"signal": "Yes, strong.", "how_much": "46% of the way from chance to perfect.",
                      "more_data": "Probably yes.", "deep": "No.", "attention": "No.", "where": "In 2 windows."}
     section_ids = {s["id"] for s in sections(doc)}
@@ -382,6 +382,9 @@ def test_every_answer_on_the_first_screen_is_a_verdict_of_the_document(rendered,
     _, html, md = rendered
     top = html[:html.index('<section id="dataset">')]
     for a in answers(doc):
+        if a["id"] not in doc["verdicts"]:
+            assert a["answer"] == "Not run."  # the fixture predates label issues and class pairs
+            continue
         v = doc["verdicts"][a["id"]]
         assert (a["headline"], a["answer"], a["details"]) == (v["headline"], v["sentence"], v["details"])
         assert escape(v["sentence"]) in top
