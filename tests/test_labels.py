@@ -83,7 +83,7 @@ def test_labels_verdict_levels():
     P[:20] = [0.05, 0.85, 0.05, 0.05]
     overlap = estimate_label_issues(y, P, n_bootstrap=20).to_dict()
     v = labels_verdict({"label_issues": overlap}).to_dict()
-    assert v["level"] == "overlap" and "20 of 200 series" in v["evidence"]
+    assert v["level"] == "overlap" and "20 of 200 series" in v["evidence"]["method"] and v["evidence"]["n_issues"] == 20
     some = dict(overlap, restates_error=False)
     assert labels_verdict({"label_issues": some}).to_dict()["level"] == "many"
     assert labels_verdict({}).to_dict()["level"] is None

@@ -37,5 +37,5 @@ def test_classes_verdict_names_the_indistinguishable_group():
     cp = class_pairs(X, y, classes=["rest", "left", "right"], n_kernels=500, n_permutations=49).to_dict()
     v = classes_verdict({"class_pairs": cp}).to_dict()
     assert v["level"] == "some" and v["headline"] == "Classes left and right cannot be told apart from each other."
-    assert "left vs right" in v["evidence"]
+    assert "left vs right" in v["evidence"]["method"] and v["evidence"]["groups"] == [["left", "right"]]
     assert classes_verdict({}).to_dict()["level"] is None
