@@ -136,7 +136,8 @@ def run_line(doc: dict) -> str:
         parts.append(f"{cfg['permutations']} label shuffles")
     if cfg.get("deep") and is_number(cfg.get("epochs")):
         seeds = cfg.get("seeds") if is_number(cfg.get("seeds")) else 1
-        parts.append(f"deep models {cfg['epochs']} epochs x {seeds} seed{'s' if seeds != 1 else ''}")
+        budget = f" (at least {cfg['min_updates']} updates)" if is_number(cfg.get("min_updates")) and cfg["min_updates"] else ""
+        parts.append(f"deep models {cfg['epochs']} epochs{budget} x {seeds} seed{'s' if seeds != 1 else ''}")
     return ", ".join(parts) + "." if parts else ""
 
 
