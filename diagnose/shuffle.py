@@ -49,8 +49,8 @@ SCORE_METRICS = ("balanced_accuracy", "accuracy", "macro_f1")
 # The default heads: MiniRocket sees shapes but not levels (its kernels sum to zero), the summary head
 # sees each channel's level, spread, trend, memory and spectrum, the raw head the values at each step.
 DEFAULT_HEADS = ("minirocket", "summary_ridge", "raw_ridge")
-# Baseline names the fast path solves (MiniRocket + ridge and the feature ridge heads).
-HEAD_NAMES = ("minirocket", "summary_ridge", "raw_ridge")
+# Baseline names the fast path solves (MiniRocket or MultiRocket + ridge, and the feature ridge heads).
+HEAD_NAMES = ("minirocket", "summary_ridge", "raw_ridge", "multirocket")
 METHODS = ("auto", "ridge-fast", "refit")
 # Permutations drawn at a time; the fast path regroups them into as many columns as its solver takes
 # per call (baselines.minirocket.RidgeLOO.max_columns, a memory budget).
