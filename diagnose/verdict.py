@@ -510,12 +510,17 @@ def classes_verdict(sig: dict) -> Verdict:
     if not apart:
         return Verdict("classes", "none", "No pair of classes can be told apart.",
                        f"None of the {len(pairs)} two-class tests beats chance after correction.{tail}", numbers)
-    words = "; ".join(_names(g) for g in groups)
-    return Verdict("classes", "some",
-                   f"Classes {words} cannot be told apart from each other." if len(groups) == 1
-                   else f"These groups of classes cannot be told apart within each group: {words}.",
-                   f"{len(apart)} of {len(pairs)} pairs are told apart; the others are linked into the groups "
-                   f"above.{tail}", numbers)
+    untold = ", ".join(f"{p['a']} and {p['b']}" for p in weak[:5]) + (", ..." if len(weak) > 5 else "")
+    complete = all(len(g) * (len(g) - 1) // 2 == sum(1 for p in weak if p["a"] in g and p["b"] in g) for g in groups)
+    if complete:  # every pair inside each group is untold: the groups are what cannot be told apart
+        words = "; ".join(_names(g) for g in groups)
+        head = (f"Classes {words} cannot be told apart from each other." if len(groups) == 1
+                else f"These groups of classes cannot be told apart within each group: {words}.")
+    else:
+        head = f"{len(weak)} of {len(pairs)} class pairs cannot be told apart: {untold}."
+    return Verdict("classes", "some", head,
+                   f"{len(apart)} of {len(pairs)} pairs are told apart; linked by the pairs that are not, the classes form "
+                   f"the groups {'; '.join(_names(g) for g in groups)}.{tail}", numbers)
 
 
 __all__ = ["Verdict", "decide", "recommendations", "signal_verdict", "how_much_verdict", "more_data_verdict",
