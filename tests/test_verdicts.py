@@ -29,11 +29,10 @@ def _signal_doc(ds, seed=0, permutations=99, baselines=("chance_prior", "logisti
 
 # --- is there signal: no single representation decides -------------------------------------------------
 @pytest.mark.parametrize("make", [
-    lambda: synthetic.level(amplitude=0.2, seed=1),           # classes differ only in a channel's level
     lambda: synthetic.frequency(n=120, amplitude=0.5, seed=0),  # only in frequency
     lambda: synthetic.bump(n=120, T=30, start=10, stop=20, amplitude=0.6, seed=0),  # a planted bump
     lambda: synthetic.shift(n=120, T=40, seed=0),             # only in timing
-], ids=["level", "frequency", "bump", "shift"])
+], ids=["frequency", "bump", "shift"])  # level-only: the next test
 def test_signal_is_found_wherever_some_classifier_finds_it_on_its_own(make):
     out = _signal_doc(make())
     st = out["signal"]["shuffle_test"]
@@ -46,6 +45,8 @@ def test_the_level_only_case_that_fooled_minirocket_is_now_found():
     out = _signal_doc(synthetic.level(amplitude=0.2, seed=1))
     heads = {h["name"]: h for h in out["signal"]["shuffle_test"]["heads"]}
     assert heads["minirocket"]["p_value"] > 0.05  # MiniRocket alone would say "no signal"
+    assert min(h["p_value"] for h in heads.values()) <= 0.05
+    assert out["verdicts"]["how_much"]["level"] in ("small", "moderate", "large")
     v = out["verdicts"]["signal"]
     assert v["level"] != "none" and "Deep learning cannot find signal" not in v["sentence"]
     assert v["evidence"]["best_head"] in ("summary_ridge", "raw_ridge")
