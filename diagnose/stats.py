@@ -233,7 +233,8 @@ class Comparison:
         return f"Comparison({self.verdict[:300]!r}, p_value={self.p_value:.4g}, method={self.method[:80]!r})"
 
 
-def _points(x: float) -> str:
+def points(x: float) -> str:
+    """A score difference in percentage points, signed, never "-0.0" (``0.031`` -> ``"+3.1"``)."""
     value = round(100 * x, 1)
     return f"{value if value != 0 else 0.0:+.1f}"  # no "-0.0"
 
@@ -245,7 +246,7 @@ def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, pos
     (P = 0.97)"``; below :data:`DECISIVE` the outcome is hedged ("probably ...") and below 0.5 it is
     "undecided".
     """
-    head = f"{a} vs {b}: {_points(mean)} points [{_points(low)}, {_points(high)}]"
+    head = f"{a} vs {b}: {points(mean)} points [{points(low)}, {points(high)}]"
     return f"{head}; {comparison_outcome(a, b, posterior)}"
 
 
@@ -319,5 +320,5 @@ def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str =
               f"{confidence:.0%} interval ({FIXED_SPLIT_BOOTSTRAP} resamples)")
     return Comparison(a=a, b=b, metric=metric, mean_difference=float(observed), ci_low=float(low), ci_high=float(high),
                       p_value=test.p_value, p_a_better=None, p_equivalent=None, p_b_better=None, rope=0.0,
-                      method=method, verdict=f"{a} vs {b}: {_points(observed)} points "
-                                             f"[{_points(low)}, {_points(high)}]; {words}", outcome=words)
+                      method=method, verdict=f"{a} vs {b}: {points(observed)} points "
+                                             f"[{points(low)}, {points(high)}]; {words}", outcome=words)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diagnose.results import to_jsonable
+from diagnose.stats import points
 
 # Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
 # clearly significant result that also covers a quarter of the way from chance to perfect.
@@ -60,12 +61,6 @@ class Verdict:
 
 
 # ------------------------------------------------------------------------------------------ formatting
-def points(x: float) -> str:
-    """A score difference in percentage points, signed, never "-0.0"."""
-    value = round(100 * x, 1)
-    return f"{value if value != 0 else 0.0:+.1f}"
-
-
 def p_text(p: float, n_permutations: int | None = None) -> str:
     text = f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.1e}"
     if n_permutations and math.isclose(p, 1 / (n_permutations + 1), rel_tol=1e-3):  # p is stored rounded at times
