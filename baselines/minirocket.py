@@ -38,6 +38,22 @@ COLUMN_ENTRIES = 1 << 23
 # RidgeClassifierCV does (bit-for-bit agreement); above it by scipy's eigh in place (driver "evr"),
 # which needs no second n x n workspace (numpy's syevd needs 2 n^2 extra entries).
 EXACT_EIGH_MAX = 2048
+# The penalty is chosen from leave-one-out errors computed in float32; a fit whose two best penalties'
+# errors are this close (relative) is scored again in float64. Float32's error there is ~1e-6.
+SCREEN_GAP = 1e-3
+
+
+def numba_threads(n_jobs: int | None) -> int:
+    """Threads for aeon's numba kernels: ``n_jobs``, or when None as many as numba may use now.
+
+    numba's current count is the width the caller allows (``diagnose.executor`` caps it per worker),
+    so None uses the cores a unit was given without oversubscribing a busy machine.
+    """
+    if n_jobs is not None:
+        return int(n_jobs)
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 def to_aeon(X: Any, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
@@ -75,7 +91,8 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     n_kernels : number of kernels asked of aeon (it rounds down to a multiple of 84: 10,000 gives 9,996
         features).
     batch_size : series transformed at a time, to bound memory on large sets.
-    n_jobs : threads for aeon's numba kernels.
+    n_jobs : threads for aeon's numba kernels; None: as many as numba may use now (:func:`numba_threads`).
+        The features do not depend on it.
     random_state : seed of the kernel biases.
 
     Examples
@@ -86,7 +103,7 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     (20, 840)
     """
 
-    def __init__(self, n_kernels: int = 10_000, batch_size: int = 256, n_jobs: int = 1,
+    def __init__(self, n_kernels: int = 10_000, batch_size: int = 256, n_jobs: int | None = None,
                  random_state: int | None = 0):
         self.n_kernels = n_kernels
         self.batch_size = batch_size
@@ -100,7 +117,7 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         Xa = to_aeon(X, rows)  # aeon draws the biases from randomly chosen training series: it needs them all
         self.n_timesteps_ = Xa.shape[2]
         self.n_channels_ = Xa.shape[1]
-        self.transformer_ = MiniRocket(n_kernels=self.n_kernels, n_jobs=self.n_jobs,
+        self.transformer_ = MiniRocket(n_kernels=self.n_kernels, n_jobs=numba_threads(self.n_jobs),
                                        random_state=self.random_state).fit(Xa)
         self.n_features_out_ = int(len(self.transformer_.parameters[4]))  # one bias per feature
         return self
@@ -230,9 +247,37 @@ def targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """
     labels = np.asarray(labels)
     n, P = labels.shape
+    classes = np.asarray(classes)
     if len(classes) == 2:
         return np.where(labels == classes[1], 1.0, -1.0)
-    return np.where(labels[:, :, None] == np.asarray(classes)[None, None, :], 1.0, -1.0).reshape(n, P * len(classes))
+    m = len(classes)
+    lookup = np.zeros(int(classes.max()) + 1, dtype=np.intp)
+    lookup[classes] = np.arange(m)  # the column of each label
+    code = lookup[labels]
+    out = np.full((n, P, m), -1.0)
+    np.put_along_axis(out, code[:, :, None], 1.0, axis=2)
+    return out.reshape(n, P * m)
+
+
+def target_means(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Column means of ``targets(labels, classes)``, from the class counts: ``2 * share - 1``."""
+    labels = np.asarray(labels)
+    classes = np.asarray(classes)
+    if len(classes) == 2:
+        return 2.0 * (labels == classes[1]).mean(axis=0) - 1.0
+    share = (labels[:, :, None] == classes[None, None, :]).mean(axis=0)  # (P, m)
+    return (2.0 * share - 1.0).reshape(-1)
+
+
+def _first_best(score: np.ndarray) -> np.ndarray:
+    """Per column of ``score`` ``(n_alphas, P)``, the index of the highest row, the first on ties (as scikit-learn)."""
+    best_i = np.zeros(score.shape[1], dtype=np.int64)
+    best = score[0].copy()
+    for i in range(1, len(score)):
+        better = score[i] > best
+        best[better] = score[i][better]
+        best_i[better] = i
+    return best_i
 
 
 class RidgeLOO:
@@ -249,6 +294,10 @@ class RidgeLOO:
       ``syrk`` in place) and decomposed; the leave-one-out residuals ``r_i / (1 - 1/n - h_i)``, with
       ``h_i`` the hat-matrix diagonal of the centred features, are computed block by block. Memory:
       two ``p x p`` matrices and one block, whatever ``n``; the rows may be recomputed on each pass.
+
+    The leave-one-out errors of all penalties are computed in float32 and a fit whose two best penalties
+    come within :data:`SCREEN_GAP` is scored again in float64 (:meth:`_choose`), so the penalty chosen is
+    float64's; coefficients and decisions are float64.
 
     Parameters
     ----------
@@ -333,58 +382,99 @@ class RidgeLOO:
         """Target columns per call that keep the working memory near :data:`COLUMN_ENTRIES` entries."""
         return max(1, COLUMN_ENTRIES // (self.n if self.dual else self.p))
 
+    def _choose(self, sse: Callable[[type, np.ndarray | None], np.ndarray], P: int, m: int) -> np.ndarray:
+        """Best penalty index per fit from ``sse(dtype, fits)``, the ``(n_alphas, len(fits) * m)`` LOO errors.
+
+        Screened in float32 (twice BLAS's float64 speed); a fit whose two best penalties are within
+        :data:`SCREEN_GAP` of each other is scored again in float64, so every choice is float64's
+        (the float32 errors are ~1e-6 relative: both solves sum orthogonal parts, without cancellation).
+        """
+        if len(self.alphas) == 1:
+            return np.zeros(P, dtype=np.int64)
+        A = len(self.alphas)
+        score = sse(np.float32, None).reshape(A, P, m).sum(axis=2)
+        low = np.sort(score, axis=0)
+        close = np.flatnonzero(low[1] - low[0] <= SCREEN_GAP * low[0])
+        if len(close):
+            score[:, close] = sse(np.float64, close).reshape(A, len(close), m).sum(axis=2)
+        return _first_best(-score)
+
     def _solve_dual(self, Y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Best penalty index per fit, ``D_best * Q'Yc`` and the target means."""
         P = Y.shape[1] // m
         y_offset = Y.mean(axis=0)
-        Yc = Y - y_offset
-        QTY = self.Q.T @ Yc
-        best = np.full(P, -np.inf)
-        best_i = np.zeros(P, dtype=np.int64)
-        for i, a in enumerate(self.alphas):
-            D = 1.0 / (self.eigvals + a)
-            c = self.Q @ (D[:, None] * QTY)
-            looe = c / self.diags[i][:, None]
-            score = -np.mean((looe**2).reshape(self.n, P, m), axis=(0, 2))
-            better = score > best
-            best[better] = score[better]
-            best_i[better] = i
+        Y -= y_offset
+        QTY = self.Q.T @ Y
+        del Y
+        weights = [1.0 / d**2 for d in self.diags]
+
+        def sse(dtype, fits):
+            cols = slice(None) if fits is None else (fits[:, None] * m + np.arange(m)).ravel()
+            Qd, QTYd = self.Q.astype(dtype), QTY[:, cols].astype(dtype)
+            Qa, c = np.empty_like(Qd), np.empty_like(QTYd)
+            out = np.empty((len(self.alphas), QTYd.shape[1]))
+            for i, a in enumerate(self.alphas):
+                np.multiply(Qd, (1.0 / (self.eigvals + a)).astype(dtype)[None, :], out=Qa)
+                np.matmul(Qa, QTYd, out=c)  # G_a^-1 Yc; its norm is that of D_a Q'Yc (Q orthogonal)
+                np.square(c, out=c)
+                out[i] = weights[i].astype(dtype) @ c  # leave-one-out errors c / diag, squared and summed
+            return out
+
+        best_i = self._choose(sse, P, m)
         Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])  # (r, P)
         return best_i, QTY * np.repeat(Dbest, m, axis=1), y_offset
 
     def _solve_primal(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Best penalty index per fit, the coefficients ``W`` ``(p, P*m)`` and the target means."""
+        """Best penalty index per fit, the coefficients ``W`` ``(p, P*m)`` and the target means.
+
+        Leave-one-out residuals per penalty are ``Yc_perp + Z E_a B``: the part of the targets outside the
+        features' span plus ``Z diag(a / (lam (lam + a))) B`` inside it, orthogonal parts with no cancellation.
+        """
         m = 1 if len(classes) == 2 else len(classes)
         P = labels.shape[1]
-        y_offset = targets(labels, classes).mean(axis=0)
+        y_offset = target_means(labels, classes)
         # pass 1: X'Yc in eigen-coordinates
         XtY = np.zeros((self.p, P * m))
         start = 0
         for block in self.rows:
             b = np.asarray(block, dtype=np.float64) - self.offset
-            XtY += b.T @ (targets(labels[start:start + len(b)], classes) - y_offset)
+            Yc = targets(labels[start:start + len(b)], classes)
+            Yc -= y_offset
+            XtY += b.T @ Yc
             start += len(b)
         B = self.V.T @ XtY
         del XtY
-        # pass 2: leave-one-out residuals per penalty, block by block
-        Dall = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (r, n_alphas)
-        sse = np.zeros((len(self.alphas), P * m))
-        start = 0
-        for block in self.rows:
-            Z = (np.asarray(block, dtype=np.float64) - self.offset) @ self.V
-            Yc = targets(labels[start:start + len(Z)], classes) - y_offset
-            denom = 1.0 - 1.0 / self.n - (Z**2) @ Dall  # (b, n_alphas): 1 - diag of the hat matrix with intercept
-            for i in range(len(self.alphas)):
-                looe = (Yc - Z @ (Dall[:, i:i + 1] * B)) / denom[:, i:i + 1]
-                sse[i] += np.einsum("ij,ij->j", looe, looe)
-            start += len(Z)
-        score = -sse.reshape(len(self.alphas), P, m).sum(axis=2) / (self.n * m)
-        best_i = np.zeros(P, dtype=np.int64)
-        best = score[0].copy()
-        for i in range(1, len(self.alphas)):  # strictly better only: the first best wins, as in scikit-learn
-            better = score[i] > best
-            best[better] = score[i][better]
-            best_i[better] = i
+        Dall = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (r, n_alphas); 0 for dropped directions
+        Eall = self.alphas[None, :] / (self.eigvals[:, None] * (self.eigvals[:, None] + self.alphas[None, :]))  # 1/lam - D
+        Ball = B / self.eigvals[:, None]  # coordinates of the projection of Yc on the features' span
+
+        def sse(dtype, fits):
+            # pass 2 (and a float64 pass for close fits): leave-one-out residuals, block by block
+            cols = slice(None) if fits is None else (fits[:, None] * m + np.arange(m)).ravel()
+            Bd = B[:, cols].astype(dtype)
+            EB = np.empty_like(Bd)
+            out = np.zeros((len(self.alphas), Bd.shape[1]))
+            start = 0
+            for block in self.rows:
+                Z = (np.asarray(block, dtype=np.float64) - self.offset) @ self.V
+                lab = labels[start:start + len(Z)]
+                Yc = targets(lab if fits is None else lab[:, fits], classes)
+                Yc -= y_offset[cols]
+                Yc -= Z @ Ball[:, cols]  # outside the span
+                Yp, Zd = Yc.astype(dtype, copy=False), Z.astype(dtype)
+                # squared inverse of 1 - diag of the hat matrix with intercept, per row and penalty
+                w2 = ((1.0 / (1.0 - 1.0 / self.n - (Z**2) @ Dall)) ** 2).astype(dtype)
+                R = np.empty_like(Yp)
+                for i in range(len(self.alphas)):
+                    np.multiply(Eall[:, i:i + 1].astype(dtype), Bd, out=EB)
+                    np.matmul(Zd, EB, out=R)
+                    R += Yp
+                    np.square(R, out=R)
+                    out[i] += w2[:, i] @ R
+                start += len(Z)
+            return out
+
+        best_i = self._choose(sse, P, m)
         Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])
         W = self.V @ (B * np.repeat(Dbest, m, axis=1))
         return best_i, W, y_offset
@@ -508,7 +598,7 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
     n_kernels : MiniRocket kernels (10,000 gives 9,996 features).
     alphas : ridge penalties searched; ``None`` means ``np.logspace(-3, 3, 10)``.
     batch_size : series per MiniRocket transform batch.
-    n_jobs : threads for MiniRocket.
+    n_jobs : threads for MiniRocket; None: as many as numba may use now.
     random_state : seed of MiniRocket.
 
     Attributes
@@ -532,7 +622,7 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
 
     description = "MiniRocket (aeon, ~10k convolution features) + standardised ridge classifier (LOO-CV penalty)"
 
-    def __init__(self, n_kernels: int = 10_000, alphas: Any = None, batch_size: int = 256, n_jobs: int = 1,
+    def __init__(self, n_kernels: int = 10_000, alphas: Any = None, batch_size: int = 256, n_jobs: int | None = None,
                  random_state: int | None = 0):
         self.n_kernels = n_kernels
         self.alphas = alphas

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge, to_aeon
+from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge, numba_threads, to_aeon
 
 # MultiRocket takes the first difference of each series and convolves it with MiniRocket's
 # length-9 kernels, so series need at least 10 steps: shorter ones are right-padded with 0.
@@ -50,7 +50,7 @@ class MultiRocketFeatures(MiniRocketFeatures):
     (20, 672)
     """
 
-    def __init__(self, n_kernels: int = 6250, batch_size: int = 256, n_jobs: int = 1, random_state: int | None = 0):
+    def __init__(self, n_kernels: int = 6250, batch_size: int = 256, n_jobs: int | None = None, random_state: int | None = 0):
         super().__init__(n_kernels=n_kernels, batch_size=batch_size, n_jobs=n_jobs, random_state=random_state)
 
     def fit(self, X, y=None, rows: Sequence[int] | np.ndarray | None = None):
@@ -59,7 +59,7 @@ class MultiRocketFeatures(MiniRocketFeatures):
         Xa = _pad_length(to_aeon(X, rows), MULTIROCKET_MIN_LENGTH)
         self.n_timesteps_ = Xa.shape[2]
         self.n_channels_ = Xa.shape[1]
-        self.transformer_ = MultiRocket(n_kernels=self.n_kernels, n_jobs=self.n_jobs,
+        self.transformer_ = MultiRocket(n_kernels=self.n_kernels, n_jobs=numba_threads(self.n_jobs),
                                         random_state=self.random_state).fit(Xa)
         self.n_features_out_ = int(self.transformer_.transform(Xa[:1]).shape[1])
         return self
@@ -83,7 +83,7 @@ class MultiRocketRidge(MiniRocketRidge):
     n_kernels : MultiRocket kernels (6,250 gives 49,728 features).
     alphas : ridge penalties searched; ``None`` means ``np.logspace(-3, 3, 10)``.
     batch_size : series per transform batch.
-    n_jobs : threads for MultiRocket.
+    n_jobs : threads for MultiRocket; None: as many as numba may use now.
     random_state : seed of MultiRocket.
 
     Examples
@@ -98,7 +98,7 @@ class MultiRocketRidge(MiniRocketRidge):
 
     description = "MultiRocket (aeon, ~50k convolution features on the series and its differences) + standardised ridge"
 
-    def __init__(self, n_kernels: int = 6250, alphas: Any = None, batch_size: int = 256, n_jobs: int = 1,
+    def __init__(self, n_kernels: int = 6250, alphas: Any = None, batch_size: int = 256, n_jobs: int | None = None,
                  random_state: int | None = 0):
         super().__init__(n_kernels=n_kernels, alphas=alphas, batch_size=batch_size, n_jobs=n_jobs,
                          random_state=random_state)

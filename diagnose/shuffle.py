@@ -58,6 +58,9 @@ _DRAW_BATCH = 64
 # Test-fold features are held only up to this size (float32); larger ones are recomputed on the one
 # pass that reads them, so the fast path's memory does not grow with the test fold.
 _TEST_CACHE_BYTES = 1 << 27
+# Permuted labels (series x permutations) up to this many entries are drawn once and shared by every
+# fold and head; more are drawn again, in the same order, on every pass.
+_DRAWS_HELD = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,18 @@ def _permutations(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n
         yield np.stack(cols, axis=1)
 
 
+def _draws(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int,
+           random_state: Any) -> Callable[[], Iterator[np.ndarray]]:
+    """The permutation blocks as a callable, every call the same sequence; held when small enough."""
+    def draw() -> Iterator[np.ndarray]:
+        return _permutations(y, groups, n_permutations, random_state, _DRAW_BATCH)
+
+    if len(y) * n_permutations > _DRAWS_HELD:
+        return draw
+    held = list(draw())
+    return lambda: iter(held)
+
+
 def _resolve_splits(y: np.ndarray, cv: Any, groups: Any, random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
         from diagnose.evaluation import make_splits
@@ -361,14 +376,13 @@ def _run_refit(X, y, K, model, pairs, perm_blocks, n_permutations, metric, n_job
     return observed, np.asarray(null)
 
 
-def _run_head(X, y, K, model, pairs, group_info, n_permutations, metric, random_state, method, n_jobs, progress):
+def _run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state, method, n_jobs, progress):
     """Observed score, null scores and path of one head, on the shared permutation sequence."""
     spec = None if method == "refit" else _fast_spec(model, random_state)
     if method == "ridge-fast" and spec is None:
         raise DataError(f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(HEAD_NAMES)}) "
                         f"or RidgeClassifierCV; got {_model_name(model)}: use method='refit'")
     if spec is not None:
-        blocks = lambda: _permutations(y, group_info, n_permutations, random_state, _DRAW_BATCH)  # noqa: E731
         return (*_run_fast(X, y, K, pairs, spec, blocks, n_permutations, metric, progress), "ridge-fast")
     estimator = model
     if isinstance(model, str):
@@ -377,7 +391,6 @@ def _run_head(X, y, K, model, pairs, group_info, n_permutations, metric, random_
         if model not in baselines.available():
             raise DataError(f"unknown model {model!r} for the shuffle test: use one of {', '.join(baselines.available())}")
         estimator = baselines.make(model, random_state=random_state)
-    blocks = lambda: _permutations(y, group_info, n_permutations, random_state, 256)  # noqa: E731
     return (*_run_refit(X, y, K, estimator, pairs, blocks, n_permutations, metric, n_jobs, progress), "refit")
 
 
@@ -461,11 +474,12 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
     group_info = None if groups is None else _group_index(groups, y)
     pairs = _resolve_splits(y, cv, groups, random_state)
 
+    blocks = _draws(y, group_info, n_permutations, random_state)
     total = n_permutations * len(heads)
     results = []
     for h, head in enumerate(heads):
         tick = None if progress is None else (lambda d, n, h=h: progress(h * n_permutations + d, total))
-        results.append(_run_head(X, y, K, head, pairs, group_info, n_permutations, metric, random_state,
+        results.append(_run_head(X, y, K, head, pairs, blocks, n_permutations, metric, random_state,
                                  method, n_jobs, tick))
     observed_h = np.array([r[0] for r in results], dtype=float)
     null_h = np.stack([np.asarray(r[1], dtype=float) for r in results])  # (heads, N)

@@ -190,3 +190,26 @@ def test_constant_and_duplicated_features_are_solved_as_scikit_learn_does(n, p):
     dec, best = solver.decisions(y[:, None], np.arange(3))
     assert solver.alphas[best[0]] == sk.alpha_
     np.testing.assert_allclose(dec[:, 0, :], sk.decision_function(Xt), atol=1e-10)
+
+
+@pytest.mark.parametrize("n,p,K", [(60, 150, 3), (300, 25, 2), (300, 40, 3)])
+def test_float32_screen_chooses_the_float64_penalty_for_every_permutation(n, p, K, monkeypatch):
+    X, y, Xt = _data(n, p, K, seed=8)
+    rng = np.random.default_rng(1)
+    labels = np.stack([y] + [rng.permutation(y) for _ in range(40)], axis=1)
+    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    screened = solver.decisions(labels, np.arange(K))[1]
+    monkeypatch.setattr(mr, "SCREEN_GAP", np.inf)  # every fit scored again in float64
+    exact = solver.decisions(labels, np.arange(K))[1]
+    np.testing.assert_array_equal(screened, exact)
+    assert len(set(exact.tolist())) > 1  # the choice varies, so agreement is not trivial
+
+
+@pytest.mark.parametrize("n,p", [(300, 25), (60, 150)])
+def test_penalties_too_close_for_float32_are_chosen_in_float64(n, p):
+    X, y, Xt = _data(n, p, 3, seed=9)
+    alphas = (0.5, 1.0, 1.0 + 1e-9, 2.0)  # 1 and 1 + 1e-9 differ below float32's resolution
+    sk = RidgeClassifierCV(alphas=alphas).fit(X, y)
+    solver = RidgeLOO(FeatureRows.of(X), alphas, test=FeatureRows.of(Xt))
+    _, best = solver.decisions(y[:, None], np.arange(3))
+    assert solver.alphas[best[0]] == sk.alpha_
