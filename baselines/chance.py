@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 
-from baselines.registry import as_series
+from baselines.series import as_series
 
 
 class ChanceClassifier(ClassifierMixin, BaseEstimator):

@@ -4,19 +4,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.registry import as_series, true_lengths
+from baselines.series import as_series, to_aeon
 
 DEFAULT_WINDOW = 0.1  # Sakoe-Chiba band as a share of the length; bounds cost, often helps accuracy
-
-
-def to_aeon(X: np.ndarray, trim_padding: bool):
-    """The one place ``(n, T, C)`` becomes aeon's ``(n, C, T)``; with ``trim_padding`` a list of ``(C, L_i)``."""
-    X = as_series(X)
-    if trim_padding:
-        lengths = np.maximum(true_lengths(X), 1)
-        if lengths.min() < X.shape[1]:
-            return [np.ascontiguousarray(x[:L].T) for x, L in zip(X, lengths)]
-    return np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
 
 
 class DTW1NN(ClassifierMixin, BaseEstimator):
@@ -59,13 +49,13 @@ class DTW1NN(ClassifierMixin, BaseEstimator):
         params = None if self.window is None else {"window": float(self.window)}
         self.knn_ = KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=self.n_neighbors,
                                                    distance_params=params, n_jobs=self.n_jobs)
-        self.knn_.fit(to_aeon(X, self.trim_padding), np.asarray(y))
+        self.knn_.fit(to_aeon(as_series(X), dtype=np.float64, trim_padding=self.trim_padding), np.asarray(y))
         self.classes_ = self.knn_.classes_
         self.n_channels_ = X.shape[2]
         return self
 
     def predict(self, X) -> np.ndarray:
-        return self.knn_.predict(to_aeon(X, self.trim_padding))
+        return self.knn_.predict(to_aeon(as_series(X), dtype=np.float64, trim_padding=self.trim_padding))
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.knn_.predict_proba(to_aeon(X, self.trim_padding))
+        return self.knn_.predict_proba(to_aeon(as_series(X), dtype=np.float64, trim_padding=self.trim_padding))

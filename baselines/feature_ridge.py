@@ -4,14 +4,14 @@ Each model maps every series to a fixed feature vector without looking at labels
 (:meth:`FeatureRidge.ridge_features`), fills undefined features with the training mean, standardises
 and fits the leave-one-out ridge head of :class:`baselines.minirocket.RidgeHead`. Because the features
 are label-free and per series, the shuffle test computes them once and solves every permutation from one
-decomposition per fold (``diagnose.shuffle``).
+decomposition per fold (``diagnose.checks.shuffle``).
 """
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.registry import as_series
+from baselines.series import as_series
 
 
 def impute_means(F: np.ndarray) -> np.ndarray:
@@ -51,12 +51,12 @@ class FeatureRidge(ClassifierMixin, BaseEstimator):
 
     def penalties(self) -> np.ndarray:
         """The penalty grid searched."""
-        from baselines.minirocket import DEFAULT_ALPHAS
+        from baselines.ridge import DEFAULT_ALPHAS
 
         return np.asarray(DEFAULT_ALPHAS if self.alphas is None else self.alphas, dtype=float)
 
     def fit(self, X, y):
-        from baselines.minirocket import RidgeHead
+        from baselines.ridge import RidgeHead
 
         F = self.ridge_features(X)
         self.means_ = impute_means(F)

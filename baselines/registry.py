@@ -1,30 +1,11 @@
-"""Names -> baseline factories, and the one input check every baseline shares."""
+"""Names -> baseline factories: each baseline module is imported only when its baseline is built."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
 
 # name -> (factory(random_state=..., **params), one-line description)
 _REGISTRY: dict[str, tuple[Callable[..., Any], str]] = {}
-
-
-def as_series(X: Any) -> np.ndarray:
-    """Return ``X`` as a float ``(n, T, C)`` array; 2-D input is read as univariate ``(n, T)``."""
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 2:
-        X = X[:, :, None]
-    if X.ndim != 3:
-        raise ValueError(f"expected X of shape (n_series, n_timesteps, n_channels) or (n, T); got shape {X.shape}")
-    return X
-
-
-def true_lengths(X: np.ndarray) -> np.ndarray:
-    """Length of each ``(T, C)`` series up to its last timestep with any non-zero value (right padding)."""
-    nonzero = np.any(X != 0, axis=2)
-    T = X.shape[1]
-    last = T - np.argmax(nonzero[:, ::-1], axis=1)
-    return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
 
 
 def register(name: str, factory: Callable[..., Any], description: str) -> None:

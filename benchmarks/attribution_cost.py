@@ -20,7 +20,7 @@ TARGET = {"method": "shap", "n": 200, "T": 29, "seconds": 20.0}
 
 
 def _model(T: int, C: int, units: int, depth: int, seed: int):
-    from diagnose import synthetic
+    from diagnose.data import synthetic
     from diagnose.models.training import fit
 
     d = synthetic.bump(n=400, T=T, C=C, start=T // 3, stop=T // 3 + max(T // 5, 1), amplitude=1.0, seed=seed)

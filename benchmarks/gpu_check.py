@@ -10,7 +10,7 @@ one JSON file whose schema is in ``docs/gpu-check.md``. Steps:
    its per-step loop; against a plain PyTorch cuDNN ``nn.LSTM`` of the same size (the practical limit).
 2. ``compare``: ``diagnose compare --device gpu --backend torch`` with two models (bilstm,
    bilstm_attention), 2 epochs, on ``aeon:JapaneseVowels``; where aeon is not installed, the same
-   comparison through ``diagnose.compare.compare_models`` on ``synthetic:imbalanced`` (640 x 29 x 12)
+   comparison through ``diagnose.pipeline.deep.compare_models`` on ``synthetic:imbalanced`` (640 x 29 x 12)
    without the MiniRocket baseline (which needs aeon), and the record says so.
 
 ``--no-aeon`` takes the second path even where aeon is installed. ``--cpu`` is the dry run: GPUs hidden, 16 units, one timed epoch, the reference LSTM on the CPU; it
@@ -48,7 +48,7 @@ SYNTHETIC_SOURCE = f"synthetic:imbalanced?n={N}&T={T}&C={C}"
 # ---------------------------------------------------------------- children (one process each)
 
 def _data():
-    from diagnose import synthetic
+    from diagnose.data import synthetic
 
     ds = synthetic.imbalanced(n=N, T=T, C=C, classes=K, seed=0)
     return ds.X, ds.y_codes
@@ -184,7 +184,7 @@ def child_compare_api(device_target: str, epochs: int, units: int | None, out: s
 
     configured = configure(os.environ.get("KERAS_BACKEND", "torch"), device_target)
     from diagnose import load
-    from diagnose.compare import compare_models
+    from diagnose.pipeline.deep import compare_models
 
     ds = load(SYNTHETIC_SOURCE)
     result = compare_models(ds, COMPARE_MODELS.split(","), folds=2, seeds=1, epochs=epochs, baseline=None,

@@ -34,11 +34,12 @@ def main() -> int:
     import baselines
     import diagnose
     from baselines.multirocket import torch_available
-    from diagnose.diagnosis import LABEL_SETTINGS
-    from diagnose.evaluation import evaluate, make_splits
-    from diagnose.labels import label_issues
-    from diagnose.pairs import class_pairs
-    from diagnose.timemap import cluster_test, timestep_signal
+    from diagnose.pipeline.assemble import LABEL_SETTINGS
+    from diagnose.evaluation.scores import evaluate
+    from diagnose.evaluation.splits import make_splits
+    from diagnose.checks.labels import label_issues
+    from diagnose.checks.pairs import class_pairs
+    from diagnose.checks.timemap import cluster_test, timestep_signal
 
     ds = diagnose.load(args.data)
     X, y, classes = ds.X, ds.y_codes, [str(c) for c in ds.classes.tolist()]

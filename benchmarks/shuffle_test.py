@@ -48,9 +48,10 @@ def main() -> int:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from baselines.minirocket import DEFAULT_ALPHAS, MiniRocketFeatures
-    from diagnose.evaluation import make_splits
-    from diagnose.shuffle import DEFAULT_HEADS, shuffle_test
+    from baselines.ridge import DEFAULT_ALPHAS
+    from baselines.minirocket import MiniRocketFeatures
+    from diagnose.evaluation.splits import make_splits
+    from diagnose.checks.shuffle import DEFAULT_HEADS, shuffle_test
 
     X, y = japanese_vowels()
     pairs = make_splits(y, folds=args.folds, seed=0).pairs

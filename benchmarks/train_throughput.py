@@ -23,7 +23,7 @@ BATCH = 64
 
 
 def data():
-    from diagnose import synthetic
+    from diagnose.data import synthetic
 
     ds = synthetic.imbalanced(n=N, T=T, C=C, classes=K, seed=0)
     return ds.X, ds.y_codes

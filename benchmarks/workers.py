@@ -3,7 +3,7 @@
 Each run is the command line itself (`python -m diagnose signal DATA --workers N --cache DIR`), so the
 times include starting the worker processes. Run 1 and run 2 start from an empty cache; run 3 repeats
 run 2 with its cache, as a resumed or repeated command would. Every run's Diagnosis is compared with
-run 1's, timing fields aside (``diagnose.document.without_timing``): the executor must not change a
+run 1's, timing fields aside (``diagnose.pipeline.document.without_timing``): the executor must not change a
 number. A warm-up run first compiles and caches MiniRocket's numba kernels, so no timed run pays for
 that. With ``--report`` the timed command is ``diagnose report --quick`` (deep models and
 attributions too) instead. Usage:
@@ -48,7 +48,7 @@ def main() -> int:
     ap.add_argument("--out", default=None, help="write the result here (JSON)")
     args = ap.parse_args()
 
-    from diagnose.document import without_timing
+    from diagnose.pipeline.document import without_timing
 
     if args.report:
         command, name = ["report", args.data, "--quick"], "diagnose report --quick"

@@ -11,20 +11,20 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _PUBLIC = {
-    "Dataset": "diagnose.dataset",
+    "Dataset": "diagnose.data.dataset",
     "DataError": "diagnose.errors",
     "CheckResult": "diagnose.results",
-    "load": "diagnose.loaders",
-    "as_dataset": "diagnose.loaders",
+    "load": "diagnose.data.loaders",
+    "as_dataset": "diagnose.data.loaders",
     "report": "diagnose.api",
     "Diagnosis": "diagnose.api",
-    "make_splits": "diagnose.evaluation",
-    "evaluate": "diagnose.evaluation",
-    "shuffle_test": "diagnose.shuffle",
-    "learning_curve": "diagnose.curves",
-    "timestep_signal": "diagnose.timemap",
-    "health_checks": "diagnose.health",
-    "compare_models": "diagnose.compare",
+    "make_splits": "diagnose.evaluation.scores",
+    "evaluate": "diagnose.evaluation.scores",
+    "shuffle_test": "diagnose.checks.shuffle",
+    "learning_curve": "diagnose.checks.curves",
+    "timestep_signal": "diagnose.checks.timemap",
+    "health_checks": "diagnose.checks.health",
+    "compare_models": "diagnose.pipeline.deep",
     "attribute": "diagnose.attribution",
 }
 

@@ -1,6 +1,6 @@
 """The Python route to a full report: :func:`report` and the :class:`Diagnosis` it returns.
 
-``report`` runs the same pipeline as ``diagnose report`` (:func:`diagnose.diagnosis.run_report_document`
+``report`` runs the same pipeline as ``diagnose report`` (:func:`diagnose.pipeline.assemble.run_report_document`
 on the executor the options ask for); a :class:`Diagnosis` wraps the resulting JSON document, which stays
 the single source of truth: the answers it shows come from ``reports.answers.answers(doc)``.
 """
@@ -43,7 +43,7 @@ class Diagnosis:
 
     @property
     def verdicts(self) -> dict:
-        """Every answer, decided in :mod:`diagnose.verdict`: ``{id: {level, headline, sentence, evidence, ...}}``."""
+        """Every answer, decided in :mod:`diagnose.pipeline.verdicts.signal`: ``{id: {level, headline, sentence, evidence, ...}}``."""
         return self.doc.get("verdicts") or {}
 
     @property
@@ -70,14 +70,14 @@ class Diagnosis:
 
     def save(self, path: str | Path) -> Path:
         """Write the document as JSON (atomically); :meth:`load` or ``diagnose render`` read it back."""
-        from diagnose.document import write_document
+        from diagnose.pipeline.document import write_document
 
         return write_document(self.doc, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Diagnosis":
         """Read a saved ``diagnosis.json`` (refusing files that are not one with a DataError)."""
-        from diagnose.document import read_document
+        from diagnose.pipeline.document import read_document
 
         return cls(read_document(path))
 
@@ -116,7 +116,7 @@ class Diagnosis:
 
 
 def _config(profile: str, options: dict):
-    from diagnose.diagnosis import Config
+    from diagnose.pipeline.assemble import Config
 
     if profile not in PROFILES:
         raise DataError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -137,13 +137,13 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
 
     Parameters
     ----------
-    data : a source string (path, ``aeon:NAME``, ``synthetic:...``), a :class:`~diagnose.dataset.Dataset`,
+    data : a source string (path, ``aeon:NAME``, ``synthetic:...``), a :class:`~diagnose.data.dataset.Dataset`,
         a tuple ``(X, y)`` (or ``(X, y, lengths[, groups])``) of arrays, or a long-format DataFrame
-        (:func:`diagnose.loaders.as_dataset`).
+        (:func:`diagnose.data.loaders.as_dataset`).
     out : a folder to write ``report.html``, ``report.md``, ``figures/`` and ``diagnosis.json`` into;
         ``None`` writes nothing.
-    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`diagnose.diagnosis.Config.for_profile`).
-    **options : fields of :class:`diagnose.diagnosis.Config` (``folds``, ``permutations``, ``seed``,
+    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`diagnose.pipeline.assemble.Config.for_profile`).
+    **options : fields of :class:`diagnose.pipeline.assemble.Config` (``folds``, ``permutations``, ``seed``,
         ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ...), and ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
         keeping finished units; default ``out/.cache`` when ``out`` is given) and ``progress``
@@ -166,11 +166,11 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     >>> d.verdicts["signal"]["level"]                                      # doctest: +SKIP
     'strong'
     """
-    from diagnose.cache import Cache
+    from diagnose.pipeline.cache import Cache
     from diagnose.console import progress_bar, quiet_run
-    from diagnose.diagnosis import run_report_document
-    from diagnose.executor import Executor
-    from diagnose.loaders import as_dataset
+    from diagnose.pipeline.assemble import run_report_document
+    from diagnose.pipeline.executor import Executor
+    from diagnose.data.loaders import as_dataset
 
     options = dict(options)
     cfg = _config(profile, options)

@@ -86,7 +86,7 @@ def cores() -> int:
 def default_workers(ds) -> int:
     """Workers when --workers is not given: every core for large data or several GPUs, else 1;
     fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
-    from diagnose.executor import gpu_ids, memory_capped_workers
+    from diagnose.pipeline.executor import gpu_ids, memory_capped_workers
 
     if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
         return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))
@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args):
-    from diagnose.loaders import DEFAULT_SOURCE, load
+    from diagnose.data.loaders import DEFAULT_SOURCE, load
 
     return load(args.data or DEFAULT_SOURCE, id_column=args.id_column, time_column=args.time_column,
                 label_column=args.label_column, group_column=args.group_column)
@@ -267,7 +267,7 @@ def _check_training(args) -> None:
 
 def _check_scale(args) -> None:
     """Refuse bad --workers / --scheduler / --cache values before any data is read."""
-    from diagnose.executor import check_scheduler, require_dask
+    from diagnose.pipeline.executor import check_scheduler, require_dask
 
     _positive(args, "workers")
     if args.cache is not None and args.no_cache:
@@ -294,8 +294,8 @@ def _executor(args, ds, default_cache: Path | None = None):
     Default: in-process, or a local process pool with every core for large data (``default_workers``);
     Dask with --scheduler. No cache unless --cache is given (``report``: OUT/.cache), none with --no-cache.
     """
-    from diagnose.cache import Cache
-    from diagnose.executor import Executor
+    from diagnose.pipeline.cache import Cache
+    from diagnose.pipeline.executor import Executor
 
     root = None if args.no_cache else (args.cache or default_cache)
     cache = Cache.for_dataset(root, ds) if root is not None else None
@@ -327,7 +327,7 @@ def _columns(rows: list[tuple[str, str]]) -> None:
 
 
 def cmd_datasets(args) -> int:
-    from diagnose.loaders import describe_sources
+    from diagnose.data.loaders import describe_sources
 
     print("Built-in data sources (and files: .npz, .csv, .parquet, .ts, .arff, .tsv):")
     _columns([(name, _plain(text)) for name, text in describe_sources().items()])
@@ -370,7 +370,7 @@ def cmd_inspect(args) -> int:
 
 def cmd_signal(args) -> int:
     from diagnose.console import print_signal, progress_bar
-    from diagnose.diagnosis import Config, run_signal_document
+    from diagnose.pipeline.assemble import Config, run_signal_document
 
     _positive(args, "permutations", "repeats", "folds")
     _check_scale(args)
@@ -389,7 +389,7 @@ def cmd_signal(args) -> int:
 
 def cmd_compare(args) -> int:
     from diagnose.console import print_compare, progress_bar
-    from diagnose.diagnosis import Config, run_compare_document
+    from diagnose.pipeline.assemble import Config, run_compare_document
 
     _positive(args, "seeds", "repeats", "epochs", "folds", "units")
     _check_scale(args)
@@ -407,7 +407,7 @@ def cmd_compare(args) -> int:
     if cfg.split == "cv":
         ds.check_folds(cfg.folds)
     else:
-        from diagnose.evaluation import fixed_split
+        from diagnose.evaluation.splits import fixed_split
 
         fixed_split(ds.meta.get("split"))  # refuse data without one before any training
     _configure_keras(args)
@@ -422,7 +422,7 @@ def cmd_compare(args) -> int:
 
 def cmd_explain(args) -> int:
     from diagnose.console import print_explain, progress_bar
-    from diagnose.diagnosis import Config, run_explain_document
+    from diagnose.pipeline.assemble import Config, run_explain_document
 
     _positive(args, "samples", "epochs", "folds")
     _check_scale(args)
@@ -442,7 +442,7 @@ def cmd_explain(args) -> int:
 
 def cmd_report(args) -> int:
     from diagnose.console import print_signal, progress_bar
-    from diagnose.diagnosis import Config, run_report_document
+    from diagnose.pipeline.assemble import Config, run_report_document
 
     _check_scale(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -473,7 +473,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from diagnose.document import read_document
+    from diagnose.pipeline.document import read_document
 
     doc = read_document(args.diagnosis)
     from reports import render
@@ -496,7 +496,7 @@ def _fail_on(doc: dict, level: str | None) -> int:
 
 def _write_json(doc: dict, path) -> None:
     if path:
-        from diagnose.document import write_document
+        from diagnose.pipeline.document import write_document
 
         write_document(doc, path)
 
@@ -506,7 +506,7 @@ COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "inspect": cmd_inspe
 
 
 def main(argv: list[str] | None = None) -> int:
-    from diagnose.executor import quiet_openmp
+    from diagnose.pipeline.executor import quiet_openmp
 
     quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()

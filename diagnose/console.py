@@ -11,15 +11,16 @@ import warnings
 from typing import Callable, Iterator, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as Bars
 from rich.markup import escape
 from rich.table import Table
 
-from diagnose.dataset import Dataset
+from diagnose.data.dataset import Dataset
+from diagnose.results import Progress
 
 console = Console()
 
-ProgressFn = Callable[[int, int, str], None]
 
 
 # Plain progress lines (stderr not a terminal: piped, a log file, a notebook): at most one line per
@@ -77,7 +78,7 @@ def _is_terminal(stream) -> bool:
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
+def progress_bar(enabled: bool = True) -> Iterator[Progress]:
     """A callback ``progress(done, total, label)``: one rich bar per label on a terminal's stderr,
     throttled plain lines (:class:`ProgressLines`) when stderr is piped or in a notebook, nothing when
     ``enabled`` is false."""
@@ -87,7 +88,7 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
     if not _is_terminal(sys.stderr):
         yield ProgressLines()
         return
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
                     transient=False)
     tasks: dict[str, int] = {}

@@ -4,11 +4,21 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 STATUSES = ("pass", "warn", "fail", "error")
+
+
+class Progress(Protocol):
+    """The one progress protocol: ``progress(done, total, label="")`` after each step of long work.
+
+    Checks call it as ``progress(done, total)``; the pipeline and its executor add the ``label`` of the
+    part that runs, and the console's callbacks (bars on a terminal, plain lines elsewhere) show it.
+    """
+
+    def __call__(self, done: int, total: int, label: str = "") -> None: ...
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -29,7 +29,7 @@ def section_errors(doc: dict, *names: str) -> list[str]:
     return out
 
 
-# The colour of each answer's level (formatting only: the level itself is decided in diagnose.verdict).
+# The colour of each answer's level (formatting only: the level itself is decided in diagnose.pipeline.verdicts.signal).
 TONES = {
     "signal": {"strong": "good", "weak": "warn", "none": "bad", "inconclusive": "warn"},
     "how_much": {"large": "good", "moderate": "good", "small": "warn", "none": "bad", "unclear": "warn"},

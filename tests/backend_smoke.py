@@ -19,7 +19,7 @@ def main() -> dict:
     select_backend()  # honours KERAS_BACKEND, refuses one that is not installed
     import keras
 
-    from diagnose import synthetic
+    from diagnose.data import synthetic
     from diagnose.attribution import attribute
     from diagnose.models import SeqSelfAttention, available
     from diagnose.models.training import fit
@@ -48,7 +48,7 @@ def main() -> dict:
     ig = attribute(trained, d.X[60:70], d.y_codes[60:70], method="integrated_gradients", lengths=d.lengths[60:70])
     out["ig_mean_relative_error"] = ig.completeness["mean_relative_error"]
 
-    from diagnose.compare import compare_models
+    from diagnose.pipeline.deep import compare_models
     result = compare_models(d, ["bilstm", "bilstm_attention"], folds=2, seeds=1, epochs=2, baseline=None,
                             hyper={"units": 4, "depth": 1}).to_dict()
     out["compare"] = {"models": [m["name"] for m in result["models"]],

@@ -57,7 +57,7 @@ def test_save_and_load_round_trip(diagnosis, tmp_path):
 
 def test_notes_from_loading_reach_the_document_and_match_the_schema():
     jsonschema = pytest.importorskip("jsonschema")
-    from diagnose.document import load_schema
+    from diagnose.pipeline.document import load_schema
 
     X, y = _bump()
     onehot = (y[:, None] == np.array(["bump", "calm"])).astype(float)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose import synthetic  # noqa: E402
+from diagnose.data import synthetic  # noqa: E402
 from diagnose.models.inspect_attention import attention_diagnostics, sharpness  # noqa: E402
 from diagnose.models.training import fit  # noqa: E402
 

@@ -103,7 +103,7 @@ def test_a_layer_that_cannot_give_weights_gets_an_error_entry_not_silence():
 
 
 def test_explain_says_why_attention_was_not_attributed(tmp_path):
-    from diagnose import synthetic
+    from diagnose.data import synthetic
     from diagnose.attribution.explain import explain_models
 
     model = model_around(lambda h: OpaqueAttention(name="opaque")(h))

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from diagnose import synthetic
+from diagnose.data import synthetic
 from diagnose.attribution import (attribute, faithfulness, kendall_tau, timestep_map_profile,
                                   window_precision)
 from diagnose.attribution.record import summarise

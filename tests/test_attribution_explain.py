@@ -6,9 +6,9 @@ import pytest
 
 import diagnose
 
-from diagnose import synthetic
+from diagnose.data import synthetic
 from diagnose.attribution import explain_models
-from diagnose.timemap import timestep_signal
+from diagnose.checks.timemap import timestep_signal
 
 pytest.importorskip("diagnose.models.training")
 T = 20

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from diagnose import synthetic
+from diagnose.data import synthetic
 from diagnose.attribution import attribute, faithfulness, window_precision
 
 training = pytest.importorskip("diagnose.models.training")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from diagnose import synthetic
+from diagnose.data import synthetic
 from diagnose.attribution import attribute, window_precision
 
 START, STOP, T = 12, 18, 30

@@ -6,10 +6,12 @@ import pytest
 from sklearn.base import clone
 
 import baselines
-from baselines.dtw import to_aeon
+import baselines.series
+from baselines.series import to_aeon
 from baselines.features import SummaryFeatures
-from diagnose import synthetic
-from diagnose.evaluation import evaluate, make_splits
+from diagnose.data import synthetic
+from diagnose.evaluation.scores import evaluate
+from diagnose.evaluation.splits import make_splits
 
 FAST = ["chance_prior", "chance_stratified", "features_gb", "logistic"]
 STRONG = ["features_gb", "logistic"]
@@ -164,7 +166,7 @@ def test_vectorised_summary_features_equal_the_per_series_reference(monkeypatch)
     X[7, 20:] = 0.0
     monkeypatch.setattr(features, "BLOCK_VALUES", 7 * 30 * 2)  # blocks of 7 series
     got = SummaryFeatures().fit(X).transform(X)
-    true_len = baselines.registry.true_lengths(X)
+    true_len = baselines.series.true_lengths(X)
     want = np.array([[v for c in range(2) for v in _series_features(x[:L, c], (1, 2, 4, 8), 4)]
                      for x, L in zip(X, true_len)])
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)

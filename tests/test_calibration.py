@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from diagnose import synthetic
-from diagnose.diagnosis import Config, run_signal_document
+from diagnose.data import synthetic
+from diagnose.pipeline.assemble import Config, run_signal_document
 
 N_NOISE_SETS = 50
 ALPHA = 0.05

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from diagnose import synthetic
-from diagnose.ceiling import bayes_error_bounds, cover_hart_lower
+from diagnose.data import synthetic
+from diagnose.checks.ceiling import bayes_error_bounds, cover_hart_lower
 
 
 def test_well_separated_classes_have_a_ceiling_near_one():
@@ -76,7 +76,7 @@ def test_large_data_use_a_recorded_stratified_subsample():
 
 
 def test_no_reported_ceiling_sits_below_the_achieved_accuracy():
-    from diagnose.ceiling import accuracy_ceilings
+    from diagnose.checks.ceiling import accuracy_ceilings
 
     bounds = {"one_nn_error": 0.025, "bayes_error_lower": 0.0127}  # JapaneseVowels: 1 - 0.0127 < 0.989 achieved
     dup = {"accuracy_ceiling": 0.99, "n_conflicting": 4}

@@ -7,8 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from diagnose import synthetic
-from diagnose.curves import FAMILIES, _nested_subsets, _sizes, fit_family, learning_curve, pow4
+from diagnose.data import synthetic
+from diagnose.checks.curves import FAMILIES, _nested_subsets, _sizes, fit_family, learning_curve, pow4
 
 
 def flatten(X):
@@ -116,7 +116,7 @@ def test_progress_reports_every_fit():
 def test_to_dict_matches_the_document_schema(rising):
     import jsonschema
 
-    from diagnose.document import SCHEMA_PATH
+    from diagnose.pipeline.document import SCHEMA_PATH
 
     schema = json.loads(SCHEMA_PATH.read_text())["properties"]["signal"]["properties"]["learning_curve"]
     d = rising.to_dict()

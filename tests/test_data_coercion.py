@@ -106,7 +106,7 @@ def test_nan_in_shuffle_test_gives_the_one_line_data_error():
 
 
 def test_every_public_check_takes_arrays_or_a_dataset():
-    from diagnose import synthetic
+    from diagnose.data import synthetic
 
     ds = synthetic.bump(n=60, T=20, start=5, stop=10, channel=0, amplitude=2.0)
     by_dataset = diagnose.timestep_signal(ds)
@@ -147,7 +147,7 @@ def test_result_reprs_show_sizes_not_values():
 
 
 def test_splits_repr_counts_its_folds_instead_of_printing_indices():
-    from diagnose.evaluation import make_splits
+    from diagnose.evaluation.splits import make_splits
 
     text = repr(make_splits(np.arange(1000) % 2, folds=5, repeats=2))
     assert text == "Splits(folds=5, repeats=2, seed=0, grouped=False, pairs=[10 items])"

@@ -6,9 +6,9 @@ import pytest
 
 # Modules whose Examples take under a second together with their imports; the costlier ones (MiniRocket,
 # the ceiling, the shuffle test's 99 permutations, Keras attributions) are covered by their own tests.
-CHEAP = ["diagnose.dataset", "diagnose.loaders", "diagnose.document", "diagnose.results", "diagnose.console",
-         "diagnose.api", "diagnose.executor", "diagnose.health", "diagnose.stats", "diagnose.timemap",
-         "diagnose.evaluation", "baselines.chance", "baselines.linear"]
+CHEAP = ["diagnose.data.dataset", "diagnose.data.loaders", "diagnose.pipeline.document", "diagnose.results", "diagnose.console",
+         "diagnose.api", "diagnose.pipeline.executor", "diagnose.checks.health", "diagnose.evaluation.stats", "diagnose.checks.timemap",
+         "diagnose.evaluation.scores", "baselines.chance", "baselines.linear"]
 
 
 @pytest.mark.parametrize("name", CHEAP)

@@ -11,10 +11,11 @@ from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score,
 from sklearn.model_selection import StratifiedKFold
 
 import baselines
-from diagnose import synthetic
+from diagnose.data import synthetic
 from diagnose.errors import DataError
-from diagnose.evaluation import (METRICS, ModelScores, classification_metrics, evaluate, make_splits,
-                                 scores_from_predictions)
+from diagnose.evaluation.metrics import METRICS, classification_metrics
+from diagnose.evaluation.scores import ModelScores, evaluate, scores_from_predictions
+from diagnose.evaluation.splits import make_splits
 
 Y = np.repeat([0, 1, 2], 20)
 

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from diagnose import synthetic
-from diagnose.dataset import Dataset
-from diagnose.health import CHECKS, health_checks
+from diagnose.data import synthetic
+from diagnose.data.dataset import Dataset
+from diagnose.checks.health import CHECKS, health_checks
 
 
 def by_name(results):
@@ -80,7 +80,7 @@ def test_length_leak_passes_without_a_test_when_lengths_are_equal(bump):
 
 
 def test_length_that_predicts_the_label_warns():
-    pytest.importorskip("diagnose.shuffle")
+    pytest.importorskip("diagnose.checks.shuffle")
     ds = synthetic.length_leak(n=150, classes=3, seed=0)
     r = run(ds, permutations=199)["length_leak"]
     assert r.status == "warn"
@@ -89,7 +89,7 @@ def test_length_that_predicts_the_label_warns():
 
 
 def test_random_lengths_do_not_warn_of_a_leak():
-    pytest.importorskip("diagnose.shuffle")
+    pytest.importorskip("diagnose.checks.shuffle")
     ds = synthetic.noise(n=150, classes=3, variable_length=True, seed=4)
     r = run(ds, permutations=199)["length_leak"]
     assert r.status == "pass"

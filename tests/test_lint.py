@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose import synthetic  # noqa: E402
+from diagnose.data import synthetic  # noqa: E402
 from diagnose.models.lint import lint, lint_model  # noqa: E402
 
 T, C = 10, 2

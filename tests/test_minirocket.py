@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge, to_aeon
-from diagnose import synthetic
+from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
+from baselines.series import to_aeon
+from diagnose.data import synthetic
 
 
 def test_to_aeon_moves_channels_before_time():

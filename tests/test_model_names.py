@@ -50,13 +50,13 @@ COMMANDS = {
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_model_name_exits_2_with_one_line_and_writes_nothing(command, case, files, tmp_path, capsys, monkeypatch):
-    import diagnose.diagnosis
+    import diagnose.pipeline.assemble
 
     def no_work(*args, **kwargs):
         raise AssertionError("a baseline or a training run started before the model names were checked")
 
     for runner in ("run_compare_document", "run_explain_document", "run_report_document"):
-        monkeypatch.setattr(diagnose.diagnosis, runner, no_work)
+        monkeypatch.setattr(diagnose.pipeline.assemble, runner, no_work)
     spec, message = BAD[case]
     out = tmp_path / ("out" if command == "report" else "d.json")
     code = main(COMMANDS[command](files, spec.format(root=files), str(out)))
@@ -67,11 +67,11 @@ def test_bad_model_name_exits_2_with_one_line_and_writes_nothing(command, case, 
 
 
 def test_compare_models_refuses_a_bad_name_before_the_baseline(files, monkeypatch):
-    import diagnose.compare
+    import diagnose.pipeline.deep
     from diagnose import load
-    from diagnose.compare import compare_models
+    from diagnose.pipeline.deep import compare_models
 
-    monkeypatch.setattr(diagnose.compare, "evaluate", lambda *a, **k: pytest.fail("the baseline ran"))
+    monkeypatch.setattr(diagnose.pipeline.deep, "evaluate", lambda *a, **k: pytest.fail("the baseline ran"))
     ds = load(str(files / "d.npz"))
     for spec, message in BAD.values():
         with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):

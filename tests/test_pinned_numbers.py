@@ -1,6 +1,6 @@
 """The numbers are pinned: Diagnosis documents stored before the code moved are reproduced exactly.
 
-Each case is a whole ``diagnose.report`` run (timing fields stripped, ``diagnose.document.without_timing``;
+Each case is a whole ``diagnose.report`` run (timing fields stripped, ``diagnose.pipeline.document.without_timing``;
 the tool version and the schema location are not numbers). The stored documents in
 ``tests/fixtures/pinned/`` were written by the code before the layered layout (issue 12) with
 
@@ -32,7 +32,7 @@ UNPINNED = ("tool",)  # the version string is not a result
 def diagnosis(name: str) -> dict:
     """The case's Diagnosis document as plain JSON, timing and tool fields removed."""
     import diagnose
-    from diagnose.document import without_timing
+    from diagnose.pipeline.document import without_timing
 
     source, profile, options = CASES[name]
     doc = diagnose.report(source, profile=profile, cache=False, progress=False, **options).to_dict()

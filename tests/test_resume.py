@@ -11,7 +11,7 @@ import time
 import pytest
 
 from diagnose.cli import main
-from diagnose.document import TIMING_KEYS, without_timing
+from diagnose.pipeline.document import TIMING_KEYS, without_timing
 
 DATA = "synthetic:bump?n=60&T=20&start=5&stop=12"
 REPORT = ["report", DATA, "--quick", "--no-deep", "--workers", "1"]

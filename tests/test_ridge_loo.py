@@ -9,9 +9,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import baselines.minirocket as mr
-from baselines.minirocket import DEFAULT_ALPHAS, FeatureRows, MiniRocketFeatures, MiniRocketRidge, RidgeLOO
-from diagnose import synthetic
-from diagnose.shuffle import shuffle_test
+import baselines.ridge as ridge
+from baselines.ridge import DEFAULT_ALPHAS, FeatureRows, RidgeLOO
+from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
+from diagnose.data import synthetic
+from diagnose.checks.shuffle import shuffle_test
 
 
 def _data(n, p, K, seed=0, n_test=40):
@@ -68,13 +70,13 @@ def test_each_column_gets_its_own_penalty_as_a_separate_fit_would():
 def test_in_place_eigendecomposition_matches_numpy(monkeypatch):
     X, y, Xt = _data(200, 30, 3, seed=3)
     exact = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(y[:, None], np.arange(3))[0]
-    monkeypatch.setattr(mr, "EXACT_EIGH_MAX", 0)  # scipy's eigh, in place, for every size
+    monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 0)  # scipy's eigh, in place, for every size
     for F in (X, X[:25]):  # primal and dual
         yy = y[:len(F)]
         a = RidgeLOO(FeatureRows.of(F), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(yy[:, None], np.arange(3))[0]
-        monkeypatch.setattr(mr, "EXACT_EIGH_MAX", 10_000)
+        monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 10_000)
         b = RidgeLOO(FeatureRows.of(F), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(yy[:, None], np.arange(3))[0]
-        monkeypatch.setattr(mr, "EXACT_EIGH_MAX", 0)
+        monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 0)
         np.testing.assert_allclose(a, b, atol=1e-9)
     assert exact.shape == (40, 1, 3)
 
@@ -147,14 +149,14 @@ def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(
 
 
 def test_fast_path_with_streamed_features_equals_held_features(monkeypatch):
-    import diagnose.shuffle as shuffle
+    import diagnose.checks.shuffle as shuffle
 
     d = synthetic.bump(n=150, T=30, C=2, classes=2, amplitude=0.6, seed=4)
     args = dict(model=MiniRocketRidge(n_kernels=84), n_permutations=20, cv=3, random_state=0)
     held = shuffle_test(d.X, d.y_codes, **args)
     monkeypatch.setattr(mr, "FEATURE_CACHE_BYTES", 0)
     monkeypatch.setattr(shuffle, "_TEST_CACHE_BYTES", 0)
-    monkeypatch.setattr(mr, "COLUMN_ENTRIES", 84 * 7)  # several column groups per fold
+    monkeypatch.setattr(ridge, "COLUMN_ENTRIES", 84 * 7)  # several column groups per fold
     streamed = shuffle_test(d.X, d.y_codes, **args)
     assert streamed.observed == pytest.approx(held.observed, abs=1e-10)
     np.testing.assert_allclose(streamed.null_scores, held.null_scores, atol=1e-10)
@@ -163,7 +165,7 @@ def test_fast_path_with_streamed_features_equals_held_features(monkeypatch):
 def test_scaler_fitted_by_column_blocks_is_bit_for_bit_standard_scaler():
     F = (np.random.default_rng(0).random((500, 700)) ** 3).astype(np.float32)
     F[:, 3] = 0.25  # a constant column: scale 1
-    ours, ref = mr.fit_scaler(F, block=64), StandardScaler().fit(F)
+    ours, ref = ridge.fit_scaler(F, block=64), StandardScaler().fit(F)
     for name in ("mean_", "var_", "scale_"):
         np.testing.assert_array_equal(getattr(ours, name), getattr(ref, name))
     np.testing.assert_array_equal(ours.transform(F), ref.transform(F))
@@ -173,7 +175,7 @@ def test_scaler_fitted_by_column_blocks_is_bit_for_bit_standard_scaler():
 def test_ridge_head_equals_standard_scaler_and_ridge_classifier_cv(n, p, K):
     X, y, Xt = _data(n, p, K, seed=6)
     X, Xt = X.astype(np.float32), Xt.astype(np.float32)
-    ours = mr.RidgeHead().fit(X, y)
+    ours = ridge.RidgeHead().fit(X, y)
     ref = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS)).fit(X, y)
     assert ours.alpha_ == ref[-1].alpha_
     np.testing.assert_allclose(ours.decision_function(Xt), ref.decision_function(Xt), atol=1e-6)
@@ -199,7 +201,7 @@ def test_float32_screen_chooses_the_float64_penalty_for_every_permutation(n, p, 
     labels = np.stack([y] + [rng.permutation(y) for _ in range(40)], axis=1)
     solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
     screened = solver.decisions(labels, np.arange(K))[1]
-    monkeypatch.setattr(mr, "SCREEN_GAP", np.inf)  # every fit scored again in float64
+    monkeypatch.setattr(ridge, "SCREEN_GAP", np.inf)  # every fit scored again in float64
     exact = solver.decisions(labels, np.arange(K))[1]
     np.testing.assert_array_equal(screened, exact)
     assert len(set(exact.tolist())) > 1  # the choice varies, so agreement is not trivial

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from diagnose import synthetic
-from diagnose.timemap import _kruskal, cluster_test, timestep_signal
+from diagnose.data import synthetic
+from diagnose.checks.timemap import _kruskal, cluster_test, timestep_signal
 
 
 def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_error():

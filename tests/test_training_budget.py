@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diagnose import synthetic
+from diagnose.data import synthetic
 
 TINY = dict(units=4, depth=1)
 
@@ -52,7 +52,7 @@ def test_training_record_says_whether_validation_loss_was_still_falling(val_loss
 
 
 def test_training_summary_flags_a_model_whose_runs_were_still_improving():
-    from diagnose.compare import training_summary
+    from diagnose.pipeline.deep import training_summary
 
     runs = [{"epochs_budget": 30, "epochs_run": 30, "restored_epoch": 30, "updates": 90, "updates_per_epoch": 3,
              "still_improving": s} for s in (True, True, False)]
@@ -79,8 +79,8 @@ def attention_sigmoid(input_shape, n_classes, **hyper):
 def test_default_compare_says_why_attention_is_uniform_and_never_blames_a_bounded_layer_on_training():
     """A sigmoid layer is near-uniform by construction; a linear one is reported as focusing, as possibly
     under-trained, or as averaging only when its training record shows it was not still improving."""
-    from diagnose.compare import compare_models
-    from diagnose.verdict import decide
+    from diagnose.pipeline.deep import compare_models
+    from diagnose.pipeline.verdicts.decide import decide
 
     # 160 series, 2 folds, batch 64: 80 training series, 1-2 updates an epoch; "20 epochs" alone would be ~30 updates
     ds = synthetic.bump(n=160, T=30, C=2, classes=2, start=10, stop=16, amplitude=1.0, seed=2)

@@ -10,8 +10,8 @@ ksa = pytest.importorskip("keras_self_attention")
 if keras.backend.backend() != "tensorflow":
     pytest.skip("keras-self-attention runs on the TensorFlow backend only", allow_module_level=True)
 
-from diagnose import synthetic  # noqa: E402
-from diagnose.dataset import Dataset  # noqa: E402
+from diagnose.data import synthetic  # noqa: E402
+from diagnose.data.dataset import Dataset  # noqa: E402
 
 BUILDER = Path(__file__).parent / "fixtures" / "motivating_model.py"
 T, C = 12, 2
@@ -50,7 +50,7 @@ def trained_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def compared(data, spec, trained_file):
     """compare on the builder and the trained file: 2 models x 2 folds x 2 epochs (~90 s on 2 cores)."""
-    from diagnose.compare import compare_models
+    from diagnose.pipeline.deep import compare_models
 
     return compare_models(data, [spec, trained_file], folds=2, seeds=1, epochs=2, baseline=None,
                           hyper={"units": 8}, batch_size=16, random_state=0)

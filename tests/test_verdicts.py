@@ -1,4 +1,4 @@
-"""Every answer decided once, in diagnose.verdict, and never fooled by one model's blind spot (issue 11)."""
+"""Every answer decided once, in diagnose.pipeline.verdicts.signal, and never fooled by one model's blind spot (issue 11)."""
 from __future__ import annotations
 
 import copy
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from diagnose import synthetic
-from diagnose.diagnosis import Config, run_signal_document
-from diagnose.verdict import decide, recommendations
+from diagnose.data import synthetic
+from diagnose.pipeline.assemble import Config, run_signal_document
+from diagnose.pipeline.verdicts.decide import decide, recommendations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"
 
@@ -181,10 +181,10 @@ def test_recommendations_never_contradict_the_verdicts(doc):
 def test_no_model_name_is_hard_coded_in_decision_code():
     import inspect
 
-    import diagnose.verdict
-    import diagnose.verdict_deep
+    import diagnose.pipeline.verdicts.signal
+    import diagnose.pipeline.verdicts.deep
 
-    for module in (diagnose.verdict, diagnose.verdict_deep):
+    for module in (diagnose.pipeline.verdicts.signal, diagnose.pipeline.verdicts.deep):
         source = inspect.getsource(module)
         for name in ('"bilstm"', '"minirocket"', "'bilstm'", '"bilstm_attention"'):
             assert name not in source, f"{name} in {module.__name__}"
@@ -203,7 +203,7 @@ def flat_dense(input_shape, n_classes, **_):
     (lambda: synthetic.frequency(n=90, T=48, amplitude=0.8, seed=0), "minirocket"),  # frequency: MiniRocket wins
 ], ids=["logistic-best", "minirocket-best"])
 def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_splits(make, best):
-    from diagnose.diagnosis import run_deep, run_signal
+    from diagnose.pipeline.assemble import run_deep, run_signal
 
     ds = make()
     cfg = Config(folds=3, permutations=9, baselines=["logistic", "minirocket"], learning_curve=False,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose import synthetic  # noqa: E402
+from diagnose.data import synthetic  # noqa: E402
 from diagnose.errors import DataError  # noqa: E402
 from diagnose.models import available, build  # noqa: E402
 from diagnose.models.training import Standardiser, balanced_class_weight, fit  # noqa: E402

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from baselines.series import step_mask, true_lengths
 from diagnose.errors import DataError
 
 ProbaFn = Callable[[np.ndarray], np.ndarray]
@@ -38,13 +39,13 @@ def keras_network(model: Any) -> tuple[Any, Callable[[np.ndarray], np.ndarray] |
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax; a 1-D binary decision ``d`` becomes ``[1 - s(d), s(d)]`` (s = sigmoid)."""
+    """Row-wise ``scipy.special.softmax``; a 1-D binary decision ``d`` becomes ``[1 - s(d), s(d)]`` (s = sigmoid)."""
+    from scipy.special import softmax as row_softmax
+
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 1:
         scores = np.stack([np.zeros_like(scores), scores], axis=1)
-    scores = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(scores)
-    return e / e.sum(axis=1, keepdims=True)
+    return row_softmax(scores, axis=1)
 
 
 def _keras_proba(net, standardise) -> ProbaFn:
@@ -86,21 +87,14 @@ def proba_function(model: Any, batch_size: int = 256) -> ProbaFn:
     return batched
 
 
-def step_mask(lengths: np.ndarray, T: int) -> np.ndarray:
-    """``(n, T)`` boolean, True on real steps ``t < lengths[i]``."""
-    return np.arange(T)[None, :] < np.asarray(lengths)[:, None]
-
-
 def check_inputs(X: np.ndarray, lengths: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``X`` (n, T, C) and the lengths (trailing all-zero steps when not given)."""
-    from diagnose.dataset import _true_lengths
-
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 3:
         raise DataError(f"X must be (n_series, n_timesteps, n_channels); got shape {X.shape}: "
                         "add a channel axis with X[..., None]")
     if lengths is None:
-        lengths = np.maximum(_true_lengths(X), 1)
+        lengths = np.maximum(true_lengths(X), 1)
     lengths = np.asarray(lengths).astype(np.int64)
     if lengths.shape != (len(X),) or lengths.min() < 1 or lengths.max() > X.shape[1]:
         raise DataError(f"lengths must be {len(X)} integers in 1..{X.shape[1]}; got shape {lengths.shape}, "

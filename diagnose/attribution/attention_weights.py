@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from diagnose.attribution.adapters import keras_network, step_mask
+from baselines.series import step_mask
+from diagnose.attribution.adapters import keras_network
 from diagnose.errors import DataError
 
 

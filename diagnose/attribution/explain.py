@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from diagnose.attribution.agreement import kendall_tau, timestep_map_profile
 from diagnose.attribution.faithfulness import faithfulness
 from diagnose.attribution.record import Attribution, summarise
 from diagnose.errors import DataError
+from diagnose.results import Progress
 
 METHODS = ("shap", "integrated_gradients", "occlusion", "attention")
 
@@ -49,7 +50,7 @@ def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method:
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from diagnose import synthetic
+    >>> from diagnose.data import synthetic
     >>> d = synthetic.bump(n=60, T=12, C=1, start=4, stop=8, amplitude=3.0)
     >>> clf = LogisticRegression().fit(d.X[:, :, 0], d.y_codes)
     >>> a = attribute(lambda X: clf.predict_proba(X[:, :, 0]), d.X[:10], d.y_codes[:10], method="occlusion")
@@ -193,12 +194,12 @@ def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = ("shap", "integrated_gradients",
                    "occlusion", "attention"), samples: int = 100, epochs: int = 30, seed: int = 0,
                    hyper: dict | None = None, timestep_map: Any = None, references: dict | None = None,
-                   progress: Callable[[int, int], None] | None = None, standardise: str = "none") -> list[dict]:
+                   progress: Progress | None = None, standardise: str = "none") -> list[dict]:
     """Train each model on 75 % of the data, explain held-out series, score faithfulness and agreement.
 
     Parameters
     ----------
-    dataset : a :class:`~diagnose.dataset.Dataset`.
+    dataset : a :class:`~diagnose.data.dataset.Dataset`.
     models : zoo names or ``file.py:fn`` builders (trained with ``diagnose.models.training.fit``),
         baseline names (``baselines.make``), fitted on a stratified 75 % split drawn with ``seed``, or
         trained ``model.keras`` files, explained with their weights as they are.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from diagnose.attribution.adapters import (background_steps, check_inputs, proba_function,
-                                           series_background, step_mask)
+from baselines.series import step_mask
+from diagnose.attribution.adapters import background_steps, check_inputs, proba_function, series_background
 from diagnose.attribution.record import Attribution
 from diagnose.errors import DataError
 

@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from diagnose.attribution.adapters import ProbaFn, step_mask
+from baselines.series import step_mask
+from diagnose.attribution.adapters import ProbaFn
 from diagnose.errors import DataError
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.attribution.adapters import step_mask
+from baselines.series import step_mask
 from diagnose.results import short_repr, to_jsonable
 
 

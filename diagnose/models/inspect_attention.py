@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -60,20 +59,6 @@ class AttentionDiagnostic:
     def __repr__(self) -> str:
         return short_repr(self, ("model", "layer", "normalized_entropy", "max_weight_ratio", "uniform_ablation_delta",
                                  "permuted_ablation_delta", "status", "verdict"))
-
-
-def _metric(name: str):
-    from sklearn import metrics
-
-    table = {
-        "balanced_accuracy": metrics.balanced_accuracy_score,
-        "accuracy": metrics.accuracy_score,
-        "macro_precision": lambda y, p: metrics.precision_score(y, p, average="macro", zero_division=0),
-        "macro_f1": lambda y, p: metrics.f1_score(y, p, average="macro", zero_division=0),
-    }
-    if name not in table:
-        raise DataError(f"unknown metric {name!r}: use one of {', '.join(table)}")
-    return table[name]
 
 
 def attention_layers(model) -> list:
@@ -159,7 +144,10 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
     verdict that says why. Status ``"warn"``: near-uniform weights, more than 5 % of the real rows'
     weight on padded keys, or ablations that could not run.
     """
-    score_fn = _metric(metric)
+    from diagnose.evaluation.metrics import check_metric, score
+
+    check_metric(metric)
+    score_fn = lambda y_true, y_pred: score(metric, y_true, y_pred)  # noqa: E731
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y)
     lengths = np.asarray(lengths).astype(int)

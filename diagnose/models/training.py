@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from baselines.series import nonzero_steps
 from diagnose.errors import DataError
 from diagnose.models.backend import select_backend
 
@@ -28,11 +29,6 @@ MIN_VALIDATION = 40  # series held out for early stopping at least (when the dat
 MAX_VALIDATION_FRACTION = 0.3
 
 
-def real_steps(X: np.ndarray) -> np.ndarray:
-    """``(n, T)`` boolean: steps with any non-zero channel, the ones ``Masking(0.0)`` keeps."""
-    return np.any(X != 0, axis=2)
-
-
 @dataclass
 class Standardiser:
     """Per-channel mean and standard deviation of the real (non-padded) training steps."""
@@ -42,7 +38,7 @@ class Standardiser:
 
     @classmethod
     def fit(cls, X: np.ndarray) -> "Standardiser":
-        steps = X[real_steps(X)]  # (n_real_steps, C)
+        steps = X[nonzero_steps(X)]  # (n_real_steps, C)
         if len(steps) == 0:
             raise DataError("every training step is padding (all zeros): nothing to standardise")
         std = steps.std(axis=0)
@@ -51,7 +47,7 @@ class Standardiser:
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
         out = (X - self.mean) / self.std
-        return np.where(real_steps(X)[:, :, None], out, 0.0).astype(np.float32)
+        return np.where(nonzero_steps(X)[:, :, None], out, 0.0).astype(np.float32)
 
 
 @dataclass
@@ -86,11 +82,12 @@ class TrainedModel:
 
 
 def balanced_class_weight(y: np.ndarray, n_classes: int) -> dict[int, float]:
-    """``n / (K_present * count_k)`` per class present (scikit-learn's "balanced"), 1.0 for absent ones."""
-    counts = np.bincount(y, minlength=n_classes)
-    present = counts > 0
+    """scikit-learn's "balanced" weights ``n / (K_present * count_k)`` per class present, 1.0 for absent ones."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(y)
     weights = np.ones(n_classes)
-    weights[present] = len(y) / (present.sum() * counts[present])
+    weights[present] = compute_class_weight("balanced", classes=present, y=y)
     return {k: float(w) for k, w in enumerate(weights)}
 
 

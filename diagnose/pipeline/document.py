@@ -10,12 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from diagnose.dataset import Dataset
+from diagnose.data.dataset import Dataset
 from diagnose.errors import DataError
 from diagnose.results import to_jsonable
 
 SCHEMA_VERSION = "2.0"  # 2: every answer decided in `verdicts` (level, headline, sentence, evidence)
-SCHEMA_PATH = Path(__file__).parent / "schema" / "diagnosis.schema.json"
+SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "diagnosis.schema.json"
 SECTIONS = ("health", "signal", "deep", "attribution", "verdicts", "recommendations")
 # Wall-time fields: the only numbers that differ between two runs of the same command (fresh or
 # resumed, in-process, in local processes or on a Dask cluster). Everything else is identical.

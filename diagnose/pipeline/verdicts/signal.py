@@ -1,106 +1,14 @@
-"""Every answer of a diagnosis, decided once, from the Diagnosis document's numbers alone.
+"""The answers about the data: is there signal, how much, would more data help, where in time, labels, classes.
 
-:func:`decide` returns the ``verdicts`` section: one :class:`Verdict` per question the report answers
-at its top (is there signal, how much, would more data help, do deep models beat the best classical
-baseline, does attention add anything, where in time). :func:`recommendations` derives what to do next
-from those verdicts, so advice never contradicts an answer. ``reports/`` only formats these fields.
+Each reads the Diagnosis document's ``signal`` section and returns a :class:`~diagnose.pipeline.verdicts.base.Verdict`.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from diagnose.results import to_jsonable
-from diagnose.stats import points
-
-# Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
-# clearly significant result that also covers a quarter of the way from chance to perfect.
-ALPHA = 0.05
-STRONG_ALPHA = 0.01
-STRONG_GAIN = 0.25
-LARGE_GAIN = 0.5  # "how much": at least half of the way from chance to perfect
-SEPARABLE_Q = 0.05
-
-QUESTIONS = {
-    "signal": "Is there signal?",
-    "how_much": "How much?",
-    "more_data": "Would more data help?",
-    "deep": "Do deep models beat the best classical baseline?",
-    "attention": "Does attention add anything?",
-    "where": "Where in time?",
-    "labels": "Are some labels wrong?",
-    "classes": "Which classes cannot be told apart?",
-}
-ANCHORS = {"signal": "shuffle_test", "how_much": "baselines", "more_data": "learning_curve", "deep": "comparisons",
-           "attention": "attention", "where": "timestep_map", "labels": "label_issues", "classes": "class_pairs"}
-
-
-@dataclass
-class Verdict:
-    """One answer: its ``level`` (a fixed word per question, None when it could not be decided), a
-    short ``headline``, one ``sentence`` with the numbers, the ``evidence`` those numbers come from,
-    further ``details`` and the ``anchor`` of the report section holding the evidence."""
-
-    id: str
-    level: str | None
-    headline: str
-    sentence: str
-    evidence: dict = field(default_factory=dict)
-    details: list[str] = field(default_factory=list)
-    question: str = ""
-    anchor: str = ""
-
-    def __post_init__(self) -> None:
-        self.question = self.question or QUESTIONS.get(self.id, "")
-        self.anchor = self.anchor or ANCHORS.get(self.id, "")
-
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-
-# ------------------------------------------------------------------------------------------ formatting
-def p_text(p: float, n_permutations: int | None = None) -> str:
-    text = f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.1e}"
-    if n_permutations and math.isclose(p, 1 / (n_permutations + 1), rel_tol=1e-3):  # p is stored rounded at times
-        text += f", the smallest possible with {n_permutations} shuffles"
-    return text
-
-
-def get_path(d, *keys):
-    """``d[k1][k2]...``, or None where a key is missing or a value is not a dict."""
-    for k in keys:
-        d = d.get(k) if isinstance(d, dict) else None
-    return d
-
-
-def dict_items(x) -> list[dict]:
-    """The dict entries of a list (others dropped); [] for anything else."""
-    return [v for v in x if isinstance(v, dict)] if isinstance(x, list) else []
-
-
-def _baselines(doc: dict) -> list[dict]:
-    return [b for b in dict_items(get_path(doc, "signal", "baselines")) if not str(b.get("name", "")).startswith("chance")
-            and b.get("balanced_accuracy") is not None]
-
-
-def best_baseline(doc: dict) -> dict | None:
-    """The signal section's best classical baseline (highest balanced accuracy on the shared splits)."""
-    name = get_path(doc, "signal", "best_baseline")
-    return next((b for b in _baselines(doc) if b.get("name") == name), None)
-
-
-def _n_classes(doc: dict) -> int | None:
-    ds = doc.get("dataset") or {}
-    k = ds.get("n_classes") or len(ds.get("classes") or []) or len(ds.get("class_counts") or {})
-    return int(k) if k else None
-
-
-def _interval(model: dict, metric: str = "balanced_accuracy") -> tuple[float, float] | None:
-    iv = get_path(model, "intervals", metric) or {}
-    return (iv["low"], iv["high"]) if iv.get("low") is not None and iv.get("high") is not None else None
-
+from diagnose.pipeline.verdicts.base import (ALPHA, LARGE_GAIN, SEPARABLE_Q, STRONG_ALPHA, STRONG_GAIN, Verdict,
+                                             best_baseline, classical_baselines, dict_items, get_path, interval,
+                                             n_classes, p_text)
 
 # ------------------------------------------------------------------------------------------ signal
 def signal_verdict(doc: dict) -> Verdict:
@@ -131,11 +39,11 @@ def signal_verdict(doc: dict) -> Verdict:
                 f"on {n} label shuffles")
     sentence = f"{lead}: {p_text(p, n)}."
     if p > ALPHA:
-        k = _n_classes(doc)
-        above = [b for b in _baselines(doc) if k and (_interval(b) or (0, 0))[0] > 1 / k]
+        k = n_classes(doc)
+        above = [b for b in classical_baselines(doc) if k and (interval(b) or (0, 0))[0] > 1 / k]
         if above:
             b = max(above, key=lambda b: b["balanced_accuracy"])
-            low, high = _interval(b)
+            low, high = interval(b)
             evidence["baseline_above_chance"] = {"name": b["name"], "low": low, "high": high}
             return Verdict("signal", "inconclusive", "Unclear.",
                            f"The label-shuffle test finds nothing ({p_text(p, n)}), but {b['name']}'s cross-validated "
@@ -150,18 +58,17 @@ def signal_verdict(doc: dict) -> Verdict:
     return Verdict("signal", "weak", "Yes, but weak.",
                    sentence + " Better than chance, but only a little of the way from chance to perfect.", evidence)
 
-
 def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
     """How far from chance to perfect: the shuffle statistic against its own chance level (the mean of
     the max-null), with the best classical baseline's cross-validated score beside it."""
     best = best_baseline(doc)
-    k = _n_classes(doc)
+    k = n_classes(doc)
     base_text = ""
     evidence: dict = {}
     if best is not None:
-        iv = _interval(best)
+        iv = interval(best)
         band = f" [{iv[0]:.3f}, {iv[1]:.3f}]" if iv else ""
-        n_base = len(_baselines(doc))
+        n_base = len(classical_baselines(doc))
         of = f", the best of {n_base} classical baselines on the same splits," if n_base > 1 else ""
         base_text = (f"{best['name']}{of} reaches balanced accuracy (macro recall) {best['balanced_accuracy']:.3f}{band}"
                      + (f" against 1/{k} = {1 / k:.3f} for guessing" if k else ""))
@@ -196,7 +103,6 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         details.append(str(ceiling["message"]))  # a ceiling that holds: conflicting duplicates or label noise
     return Verdict("how_much", size, f"{share:.0%} of the way from chance to perfect.", text, evidence, details)
 
-
 # ------------------------------------------------------------------------------------------ more data
 def _curve_parts(lc: dict) -> list[str]:
     parts = []
@@ -206,7 +112,6 @@ def _curve_parts(lc: dict) -> list[str]:
             band = f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
             parts.append(f"{e['mean']:.3f}{band} expected with {words} the data")
     return parts
-
 
 def more_data_verdict(doc: dict) -> Verdict:
     """``yes`` / ``no`` / ``cannot tell`` from the learning curve's extrapolation."""
@@ -224,7 +129,6 @@ def more_data_verdict(doc: dict) -> Verdict:
     text = f"{model} {state}: {mean[-1]:.3f} with {sizes[-1]} training series"
     text += "".join(f"; {p}" for p in _curve_parts(lc)) + "."
     return Verdict("more_data", level, head, text, evidence)
-
 
 # ------------------------------------------------------------------------------------------ where
 def where_verdict(doc: dict) -> Verdict:
@@ -268,7 +172,6 @@ def where_verdict(doc: dict) -> Verdict:
     head = "Throughout the series." if spread else f"In {len(windows)} window{'s' if len(windows) > 1 else ''}."
     return Verdict("where", "throughout" if spread else "windows", head, text, evidence, details)
 
-
 def _attribution_agreement(doc: dict) -> list[str]:
     """One line for the first model whose attributions were compared with the timestep map."""
     lines: dict[str, list[str]] = {}
@@ -278,7 +181,6 @@ def _attribution_agreement(doc: dict) -> list[str]:
             lines.setdefault(str(a.get("model")), []).append(f"{tau:.2f} ({str(a.get('method')).replace('_', ' ')})")
     return [f"{model}'s attributions rank timesteps like this map to a Kendall tau of {' and '.join(taus)}."
             for model, taus in list(lines.items())[:1]]
-
 
 # ------------------------------------------------------------------------------------------ classes
 def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
@@ -309,120 +211,15 @@ def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
         r["separable"] = bool(qk <= SEPARABLE_Q)
     return rows
 
-
-# ------------------------------------------------------------------------------------------ all of it
-def decide(doc: dict) -> dict[str, dict]:
-    """The ``verdicts`` section: every answer, decided from the document's numbers."""
-    from diagnose.verdict_deep import attention_verdict, deep_verdict
-
-    out: dict[str, Verdict] = {}
-    sig = doc.get("signal") or {}
-    if sig:
-        out["signal"] = signal_verdict(doc)
-        out["how_much"] = how_much_verdict(doc, out["signal"])
-        if sig.get("learning_curve"):
-            out["more_data"] = more_data_verdict(doc)
-        if sig.get("timestep_map"):
-            out["where"] = where_verdict(doc)
-        if sig.get("label_issues"):
-            out["labels"] = labels_verdict(sig)
-        if sig.get("class_pairs"):
-            out["classes"] = classes_verdict(sig)
-    if doc.get("deep"):
-        out["deep"] = deep_verdict(doc)
-        out["attention"] = attention_verdict(doc)
-    order = list(QUESTIONS)
-    return {k: out[k].to_dict() for k in sorted(out, key=order.index)}
-
-
-def _finding(message) -> str:
-    """A health message's finding, without the advice after its first ': ' (the recommendation gives that)."""
-    return str(message or "").split(": ", 1)[0]
-
-
-HEALTH_ADVICE = (
-    ("class_imbalance", "class_weights", "Train with balanced class weights and judge models by macro recall "
-     "(balanced accuracy) and macro precision, not accuracy."),
-    ("mask_collision", "mask_value", "Real timesteps are all-zero, so Masking(0.0) drops them as padding: pad "
-     "with a value that never occurs (e.g. -999 with Masking(-999)) or pass lengths instead of a mask."),
-    ("length_leak", "length_leak", "The series length alone predicts the label: make sure this is real and "
-     "not an artefact of recording; otherwise crop or resample series to a common length."),
-    ("duplicates", "duplicates", "Remove duplicated series and resolve conflicting labels; conflicts cap the "
-     "reachable accuracy."),
-    ("channel_scale", "standardise", "Standardise each channel (on training data only): scales differ by orders of magnitude."),
-    ("constant_channels", "constant_channels", "Drop the constant channels."),
-    ("train_test_overlap", "overlap", "The same series sit in the original train and test parts: deduplicate before trusting test scores."),
-)
-
-
-def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
-    """What to do next, each ``{"id", "text", "evidence"}``, derived from ``verdicts`` so that no advice
-    contradicts an answer: no baseline, more data or class advice when there is no detectable signal."""
-    from diagnose.verdict_deep import deep_recommendations
-
-    recs: list[dict] = []
-
-    def add(id_, text, evidence=""):
-        recs.append({"id": id_, "text": text, "evidence": evidence})
-
-    signal = verdicts.get("signal") or {}
-    level = signal.get("level")
-    ev = signal.get("evidence") or {}
-    if level == "none":
-        add("no_signal", "Stop tuning architectures: no model beats shuffled labels. Check the labels, "
-            "the features recorded and the alignment of series and labels before training anything deeper.",
-            f"label-shuffle test: best of {len(ev.get('heads') or {}) or 1} classifiers {ev.get('observed', 0):.3f} on the "
-            f"real labels against {ev.get('chance_level', 0):.3f} on shuffled ones, p = {ev.get('p_value', 1):.3g}")
-    elif level == "inconclusive":
-        b = ev.get("baseline_above_chance") or {}
-        add("inconclusive", f"Rerun the label-shuffle test with {b.get('name')} among its models (--heads) and more "
-            "permutations before deciding whether the data hold signal.",
-            f"{b.get('name')}: [{b.get('low', 0):.3f}, {b.get('high', 0):.3f}] balanced accuracy; shuffle test p = {ev.get('p_value', 1):.3g}")
-    health = {r["check"]: r for r in dict_items(doc.get("health")) if "check" in r}
-    for check, rec_id, text in HEALTH_ADVICE:
-        r = health.get(check)
-        if r and r.get("status") in ("warn", "fail"):
-            add(rec_id, text, _finding(r.get("message")))
-    found = level in ("weak", "strong")
-    more = verdicts.get("more_data") or {}
-    curve = "; ".join(x for x in [more.get("sentence", "").rstrip(".")] if x)
-    if found and more.get("level") == "yes":
-        add("more_data", "Collect more labelled series: the learning curve is still rising.", curve)
-    elif found and more.get("level") == "no":
-        add("no_more_data", "More series of the same kind will not help much: the learning curve has flattened; "
-            "look for new information (channels, context, better labels) instead.", curve)
-    classes = verdicts.get("classes") or {}
-    groups = (classes.get("evidence") or {}).get("groups") or []
-    weak = [c for c in dict_items(get_path(doc, "signal", "separable_classes")) if not c.get("separable")]
-    if found and classes.get("level") in ("some", "none") and groups:
-        add("inseparable_classes", f"{classes['headline']} Merge them, collect more of them, or report each group as one class.",
-            (classes.get("evidence") or {}).get("method", ""))
-    elif weak and found and not classes:
-        names = ", ".join(str(c["class"]) for c in weak)
-        subject = f"Class {names} is" if len(weak) == 1 else f"Classes {names} are"
-        fix = ("merge it with the class it is confused with, or collect more of it" if len(weak) == 1
-               else "merge them, collect more of them, or report them as one group")
-        add("inseparable_classes", f"{subject} not told apart from the rest at this sample size: {fix}.",
-            "one-vs-rest Fisher tests on the best baseline's cross-validated predictions, BH q > "
-            f"{SEPARABLE_Q:g} (" + ", ".join(f"{c['class']}: q = {c.get('q_value', float('nan')):.2g}" for c in weak[:5])
-            + (", ..." if len(weak) > 5 else "") + ")")
-    for rec in deep_recommendations(doc, verdicts):
-        if rec["id"] == "use_baseline" and not found:
-            continue  # no baseline is recommended when there is no signal to model
-        recs.append(rec)
-    return recs
-
-
 # ------------------------------------------------------------------------- label issues and class pairs
 # A label-issue share under CLEAN_SHARE (1%) counts as clean; from MANY_SHARE (10%) on, as many: a tenth
 # of wrong labels costs about as much accuracy as it takes from any model judged on them.
 CLEAN_SHARE = 0.01
-MANY_SHARE = 0.10
 
+MANY_SHARE = 0.10
 
 def _pct(x) -> str:
     return f"{100 * float(x):.1f}%"
-
 
 def labels_verdict(sig: dict) -> Verdict:
     """Are some labels wrong? From ``signal.label_issues`` alone.
@@ -459,11 +256,9 @@ def labels_verdict(sig: dict) -> Verdict:
                    "drop the suspects and retrain" + (" before trying bigger models" if level == "many" else "")
                    + f" ({evidence}).", numbers)
 
-
 def _names(group: list) -> str:
     group = [str(g) for g in group]
     return group[0] if len(group) == 1 else ", ".join(group[:-1]) + " and " + group[-1]
-
 
 def classes_verdict(sig: dict) -> Verdict:
     """Which classes cannot be told apart? From ``signal.class_pairs`` alone.
@@ -516,8 +311,3 @@ def classes_verdict(sig: dict) -> Verdict:
     return Verdict("classes", "some", head,
                    f"{len(apart)} of {len(pairs)} pairs are told apart; linked by the pairs that are not, the classes form "
                    f"the groups {'; '.join(_names(g) for g in groups)}.{tail}", numbers)
-
-
-__all__ = ["Verdict", "decide", "recommendations", "signal_verdict", "how_much_verdict", "more_data_verdict",
-           "where_verdict", "labels_verdict", "classes_verdict", "separable_classes", "best_baseline", "points",
-           "QUESTIONS"]

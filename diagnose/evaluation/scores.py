@@ -1,165 +1,21 @@
-"""Cross-validation splits, classification metrics and the scores record every model comparison uses.
+"""The scores record of one model on the splits: means, corrected intervals, per-fold and per-class figures.
 
-Intervals over fold scores use the Nadeau-Bengio corrected resampled t (:func:`diagnose.stats.corrected_t`):
+Intervals over fold scores use the Nadeau-Bengio corrected resampled t (:func:`diagnose.evaluation.stats.corrected_t`):
 folds share training data, so a plain t-interval over them is too narrow.
 """
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from diagnose.dataset import check_folds
 from diagnose.errors import DataError
-from diagnose.results import html_table, short_repr, to_jsonable
-from diagnose.stats import corrected_t
-
-METRICS = ("balanced_accuracy", "accuracy", "macro_precision", "macro_f1")
-SCORE_RANGE = (0.0, 1.0)  # every metric in METRICS lies here; intervals are clipped to it
-
-
-@dataclass
-class Splits:
-    """Train/test index pairs of a (repeated) stratified k-fold, in repeat-major order.
-
-    ``pairs[r * folds + f]`` is fold ``f`` of repeat ``r``.
-    """
-
-    folds: int
-    repeats: int
-    seed: int
-    grouped: bool
-    pairs: list[tuple[np.ndarray, np.ndarray]]
-
-    def __repr__(self) -> str:
-        return short_repr(self)
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        return iter(self.pairs)
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    @property
-    def n_train(self) -> float:
-        """Mean training-set size over the splits."""
-        return float(np.mean([len(tr) for tr, _ in self.pairs]))
-
-    @property
-    def n_test(self) -> float:
-        """Mean test-set size over the splits."""
-        return float(np.mean([len(te) for _, te in self.pairs]))
-
-
-def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None, seed: int = 0) -> Splits:
-    """Repeated stratified k-fold splits; group-aware when ``groups`` is given.
-
-    Repeat ``r`` is ``StratifiedKFold(folds, shuffle=True, random_state=seed + r)``, or
-    ``StratifiedGroupKFold`` with the same arguments when ``groups`` is given (no group on both sides).
-
-    Parameters
-    ----------
-    y : labels (any values), one per series.
-    folds : k, at least 2 and at most the size of the smallest class (in groups, with ``groups``).
-    repeats : how many times to reshuffle and split again.
-    groups : optional group id per series (subject, recording).
-    seed : seed of the first repeat.
-
-    Returns
-    -------
-    Splits
-
-    Raises
-    ------
-    DataError
-        When ``folds`` or ``repeats`` is below range, or a class is smaller than ``folds``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> s = make_splits(np.repeat([0, 1], 10), folds=5, repeats=2)
-    >>> len(s), s.pairs[0][1].size
-    (10, 4)
-    """
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-    y = np.asarray(y)
-    if int(folds) != folds or folds < 2:
-        raise DataError(f"folds must be an integer of at least 2; got {folds!r}: use --folds 5 (or 2 for tiny sets)")
-    if int(repeats) != repeats or repeats < 1:
-        raise DataError(f"repeats must be an integer of at least 1; got {repeats!r}: use --repeats 1 or more")
-    if groups is not None:
-        groups = np.asarray(groups)
-        if groups.shape != y.shape:
-            raise DataError(f"groups must have one id per series ({len(y)}); got shape {groups.shape}")
-    check_folds(y, folds, groups)
-    dummy = np.zeros(len(y))
-    pairs: list[tuple[np.ndarray, np.ndarray]] = []
-    for r in range(repeats):
-        if groups is None:
-            cv = StratifiedKFold(folds, shuffle=True, random_state=seed + r)
-            parts = cv.split(dummy, y)
-        else:
-            cv = StratifiedGroupKFold(folds, shuffle=True, random_state=seed + r)
-            parts = cv.split(dummy, y, groups)
-        pairs.extend((np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in parts)
-    return Splits(folds=int(folds), repeats=int(repeats), seed=int(seed), grouped=groups is not None, pairs=pairs)
-
-
-def fixed_split(split: Any) -> Splits:
-    """The one train/test split a dataset came with (e.g. a UCR/UEA archive's own), as :class:`Splits`.
-
-    Parameters
-    ----------
-    split : one ``"train"`` or ``"test"`` per series (``Dataset.meta["split"]``).
-
-    Raises
-    ------
-    DataError
-        When there is no such split, or one part is empty.
-    """
-    if split is None:
-        raise DataError("this dataset has no original train/test split (only UCR/UEA files and aeon: datasets "
-                        "carry one): use cross-validation instead")
-    split = np.asarray(split).astype(str)
-    train, test = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
-    if len(train) == 0 or len(test) == 0 or len(train) + len(test) != len(split):
-        raise DataError(f"the original split must label every series 'train' or 'test' with both present; "
-                        f"got {len(train)} train, {len(test)} test of {len(split)}")
-    return Splits(folds=1, repeats=1, seed=-1, grouped=False, pairs=[(train.astype(np.int64), test.astype(np.int64))])
-
-
-def classification_metrics(y_true: Any, y_pred: Any, n_classes: int) -> dict:
-    """The :data:`METRICS` plus per-class recall and precision and the confusion matrix.
-
-    Labels are integer codes ``0..n_classes-1``. Balanced accuracy is the mean recall over the classes
-    present in ``y_true`` (scikit-learn's definition); macro precision and F1 average over all
-    ``n_classes``, with 0 for a class never predicted (``zero_division=0``). ``confusion[i][j]`` counts
-    series of true class ``i`` predicted as ``j``.
-    """
-    from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
-                                 precision_score, recall_score)
-
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    labels = np.arange(n_classes)
-    recall = recall_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
-    precision = precision_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
-    with warnings.catch_warnings():  # it warns when y_pred holds a class absent from y_true; the value stands
-        warnings.simplefilter("ignore", UserWarning)
-        balanced = balanced_accuracy_score(y_true, y_pred)
-    return {
-        "balanced_accuracy": float(balanced),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_precision": float(precision.mean()),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
-        "per_class_recall": [float(v) for v in recall],
-        "per_class_precision": [float(v) for v in precision],
-        "confusion": confusion_matrix(y_true, y_pred, labels=labels).astype(int).tolist(),
-    }
+from diagnose.evaluation.metrics import METRICS, SCORE_RANGE, classification_metrics
+from diagnose.evaluation.splits import Splits, as_splits
+from diagnose.evaluation.stats import corrected_t
+from diagnose.results import Progress, html_table, short_repr, to_jsonable
 
 
 @dataclass
@@ -199,19 +55,10 @@ class ModelScores:
                             self.accuracy, self.macro_precision, self.macro_f1]],
                           caption=f"{self.folds}-fold x {self.repeats} cross-validation")
 
-
-def _as_splits(splits: Splits | Sequence[tuple[np.ndarray, np.ndarray]]) -> Splits:
-    if isinstance(splits, Splits):
-        return splits
-    pairs = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
-    return Splits(folds=len(pairs), repeats=1, seed=-1, grouped=False, pairs=pairs)
-
-
 def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Classes and integer codes of ``y`` (unchanged when ``y`` already holds codes 0..K-1)."""
     classes, codes = np.unique(y, return_inverse=True)
     return classes, codes.astype(np.int64)
-
 
 def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predictions: Sequence[Any], *,
                             description: str = "", kind: str = "baseline", fit_seconds: float = 0.0,
@@ -231,7 +78,7 @@ def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predic
     -------
     ModelScores
     """
-    splits = _as_splits(splits)
+    splits = as_splits(splits)
     y = np.asarray(y)
     if len(predictions) != len(splits):
         raise ValueError(f"got {len(predictions)} prediction arrays for {len(splits)} splits: give one per split")
@@ -258,9 +105,8 @@ def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predic
         fit_seconds=float(fit_seconds), extra=dict(extra or {}),
     )
 
-
 def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name: str, description: str = "",
-             progress: Callable[[int, int], None] | None = None, kind: str = "baseline") -> ModelScores:
+             progress: Progress | None = None, kind: str = "baseline") -> ModelScores:
     """Cross-validate a scikit-learn classifier: a fresh ``clone`` per split, fit on train, predict test.
 
     Parameters
@@ -282,15 +128,16 @@ def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name:
     Examples
     --------
     >>> import baselines
-    >>> from diagnose import synthetic
+    >>> from diagnose.data import synthetic
     >>> ds = synthetic.bump(n=60, T=20, C=1, start=5, stop=15, amplitude=2.0)
+    >>> from diagnose.evaluation.splits import make_splits
     >>> s = evaluate(baselines.make("logistic"), ds.X, ds.y_codes, make_splits(ds.y_codes, folds=3), name="logistic")
     >>> s.balanced_accuracy > 0.8
     True
     """
     from sklearn.base import clone
 
-    splits = _as_splits(splits)
+    splits = as_splits(splits)
     X = np.asarray(X)
     _, codes = _encode(np.asarray(y))
     if len(X) != len(codes):

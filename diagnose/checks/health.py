@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.dataset import Dataset, check_folds
+from baselines.series import step_mask
+from diagnose.data.dataset import Dataset, check_folds
 from diagnose.errors import DataError
 from diagnose.results import CheckResult
 
@@ -18,11 +19,6 @@ IMBALANCE_FAIL = 20.0
 PADDING_WARN = 0.5        # more than half of all timesteps are padding
 SCALE_RATIO_WARN = 100.0  # channel standard deviations differing by two orders of magnitude
 LENGTH_LEAK_ALPHA = 0.01
-
-
-def _real_mask(ds: Dataset) -> np.ndarray:
-    """``(n, T)`` True where a timestep lies inside the series' true length."""
-    return np.arange(ds.n_timesteps)[None, :] < ds.lengths[:, None]
 
 
 def _hashes(X: np.ndarray) -> np.ndarray:
@@ -66,7 +62,7 @@ def padding(ds: Dataset, **_) -> CheckResult:
 
 
 def mask_collision(ds: Dataset, **_) -> CheckResult:
-    zero = ~np.any(ds.X != 0, axis=2) & _real_mask(ds)  # all-zero steps inside the true length
+    zero = ~np.any(ds.X != 0, axis=2) & step_mask(ds.lengths, ds.n_timesteps)  # all-zero steps inside the true length
     count = int(zero.sum())
     series = int(zero.any(axis=1).sum())
     share = count / max(int(ds.lengths.sum()), 1)
@@ -86,7 +82,7 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
                            "all series have the same length: the length cannot leak the label")
     from sklearn.tree import DecisionTreeClassifier
 
-    from diagnose.shuffle import shuffle_test
+    from diagnose.checks.shuffle import shuffle_test
 
     smallest = int(np.bincount(ds.y_codes).min())
     cv = max(2, min(folds, smallest))
@@ -140,7 +136,7 @@ def non_finite(ds: Dataset, **_) -> CheckResult:
 
 def _channel_std(ds: Dataset) -> np.ndarray:
     """Standard deviation of each channel over real (non-padded) timesteps."""
-    values = ds.X[_real_mask(ds)].astype(np.float64)  # (n_real_steps, C)
+    values = ds.X[step_mask(ds.lengths, ds.n_timesteps)].astype(np.float64)  # (n_real_steps, C)
     return values.std(axis=0)
 
 
@@ -218,7 +214,7 @@ def health_checks(dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed
     Parameters
     ----------
     dataset : the data to check: a Dataset, X with ``y``, ``(X, y)`` or a source
-        (:func:`diagnose.loaders.as_dataset`).
+        (:func:`diagnose.data.loaders.as_dataset`).
     y : the labels when ``dataset`` is an array.
     folds : the number of CV folds planned (for ``small_classes`` and the length-leak test).
     seed : seed of the length-leak shuffle test.
@@ -230,11 +226,11 @@ def health_checks(dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed
 
     Examples
     --------
-    >>> from diagnose import synthetic
+    >>> from diagnose.data import synthetic
     >>> [r.status for r in health_checks(synthetic.bump(n=60), permutations=19)][:3]
     ['pass', 'pass', 'pass']
     """
-    from diagnose.loaders import as_dataset
+    from diagnose.data.loaders import as_dataset
 
     dataset = as_dataset(dataset, y)
     out = []

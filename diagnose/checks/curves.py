@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import curve_fit
 
-from diagnose.dataset import stratified_subsample, validate_arrays
+from diagnose.data.dataset import stratified_subsample, validate_arrays
 from diagnose.errors import DataError
-from diagnose.results import html_table, short_repr, to_jsonable
+from diagnose.evaluation.metrics import check_metric, score
+from diagnose.results import Progress, html_table, short_repr, to_jsonable
 
 MIN_SIZES = 6
 DEFAULT_N_SIZES = 8
@@ -89,20 +90,6 @@ def fit_family(name: str, x, y, p0: list | None = None) -> tuple[np.ndarray, flo
     return best
 
 
-def _score(metric: str, y_true, y_pred) -> float:
-    from sklearn import metrics as m
-
-    if metric == "balanced_accuracy":
-        return float(m.balanced_accuracy_score(y_true, y_pred))
-    if metric == "accuracy":
-        return float(m.accuracy_score(y_true, y_pred))
-    if metric == "macro_f1":
-        return float(m.f1_score(y_true, y_pred, average="macro", zero_division=0))
-    if metric == "macro_precision":
-        return float(m.precision_score(y_true, y_pred, average="macro", zero_division=0))
-    raise DataError(f"metric must be balanced_accuracy, accuracy, macro_f1 or macro_precision; got {metric!r}")
-
-
 def _sizes(n_train: int, counts: np.ndarray, train_sizes) -> np.ndarray:
     """Log-spaced training sizes from ~max(2 per class, 10% of the data) to the whole training part."""
     K = len(counts)
@@ -167,7 +154,8 @@ def _minirocket_features(X: np.ndarray, random_state: int):
     The head is ``StandardScaler`` + ``RidgeClassifierCV(np.logspace(-3, 3, 10))``, fitted by
     :class:`baselines.minirocket.RidgeHead` (the same fit, in bounded memory).
     """
-    from baselines.minirocket import MiniRocketFeatures, RidgeHead
+    from baselines.minirocket import MiniRocketFeatures
+    from baselines.ridge import RidgeHead
 
     F = MiniRocketFeatures(random_state=random_state).fit_transform(X)
     return F, RidgeHead(alphas=np.logspace(-3, 3, 10))
@@ -244,7 +232,7 @@ def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
 
 def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: int = 5,
                    metric: str = "balanced_accuracy", groups=None, random_state: int = 0,
-                   progress: Callable[[int, int], None] | None = None, features=None,
+                   progress: Progress | None = None, features=None,
                    max_series: int | None = CURVE_MAX_SERIES) -> LearningCurveResult:
     """Score a model on nested, growing training subsets and extrapolate the curve to 2x and 10x the data.
 
@@ -260,7 +248,7 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
     Parameters
     ----------
     X : array ``(n, T, C)``; a 2-D array is passed to the model as it is (tabular features). Or a
-        Dataset, ``(X, y)`` or a source (:func:`diagnose.loaders.as_dataset`), its groups used by default.
+        Dataset, ``(X, y)`` or a source (:func:`diagnose.data.loaders.as_dataset`), its groups used by default.
     y : integer label codes (or labels).
     model : a name for ``baselines.make`` or any scikit-learn classifier (cloned per fit).
         ``"minirocket"`` computes MiniRocket features once on all of ``X`` and fits only the ridge per
@@ -268,25 +256,26 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
         traded for a curve ~10x faster).
     train_sizes : explicit training sizes, or ``None`` for the default log-spaced ones.
     repeats : number of test splits (and bootstrap units).
-    metric : ``balanced_accuracy``, ``accuracy``, ``macro_f1`` or ``macro_precision``.
+    metric : one of :data:`diagnose.evaluation.metrics.METRICS`.
     groups : optional group ids: test parts hold whole groups.
     random_state : seed of every split, subset, model and bootstrap.
     progress : ``progress(done, total)`` after each fit.
     features : a precomputed ``(n, F)`` feature matrix or a callable ``X -> (n, F)``: the model is then
         fitted on the features instead of ``X`` (for unsupervised transforms only).
     max_series : above this many series the curve runs on a stratified random subsample of this size
-        (:func:`diagnose.dataset.stratified_subsample`, seed ``random_state``; whole groups with
+        (:func:`diagnose.data.dataset.stratified_subsample`, seed ``random_state``; whole groups with
         ``groups``); sizes and extrapolations then refer to the subsample. ``None``: never.
 
     Returns
     -------
     LearningCurveResult
     """
-    from diagnose.loaders import as_arrays
+    from diagnose.data.loaders import as_arrays
 
     X, y, _, data_groups = as_arrays(X, y)
     groups = data_groups if groups is None else groups
     two_d = np.ndim(X) == 2  # tabular input stays 2-D for the estimator
+    check_metric(metric)
     X, y = validate_arrays(X, y)
     _, y = np.unique(y, return_inverse=True)
     n = len(y)
@@ -337,7 +326,7 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
         for i, subset in enumerate(_nested_subsets(train, y, sizes, rng)):
             est = _estimator(head if head is not None else model, random_state)
             est.fit(data[subset], y[subset])
-            scores[i, r] = _score(metric, y[test], est.predict(data[test]))
+            scores[i, r] = score(metric, y[test], np.asarray(est.predict(data[test])), len(counts))
             actual[i, r] = len(subset)
             done += 1
             if progress:

@@ -58,7 +58,7 @@ class LabelIssues:
     message : one line in words.
     method : how the probabilities and the estimate were made.
     balanced_weights : what balanced class weights change (:func:`balanced_weights_effect`).
-    fit_seconds : wall time of the out-of-fold probabilities (a timing field, ``diagnose.document.TIMING_KEYS``).
+    fit_seconds : wall time of the out-of-fold probabilities (a timing field, ``diagnose.pipeline.document.TIMING_KEYS``).
     """
 
     n_issues: int
@@ -93,7 +93,7 @@ def ridge_loo_decisions(solver, codes: np.ndarray, n_classes: int) -> tuple[np.n
     ``i`` is the fit without row ``i`` at the penalty leave-one-out CV chose, ``y_i - r_i / (1 - h_i)``
     (the same identity ``RidgeClassifierCV`` uses to choose the penalty).
     """
-    from baselines.minirocket import targets
+    from baselines.ridge import targets
 
     classes = np.arange(n_classes)
     labels = np.asarray(codes).reshape(-1, 1)
@@ -126,7 +126,8 @@ def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int
     """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone."""
     from sklearn.linear_model import LogisticRegression
 
-    from baselines.minirocket import DEFAULT_ALPHAS, MiniRocketFeatures, RidgeLOO, standardised_rows
+    from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+    from baselines.minirocket import MiniRocketFeatures, standardised_rows
 
     present = np.unique(codes[tr])
     local = np.searchsorted(present, codes[tr])  # codes of the classes this fold trains on
@@ -150,7 +151,7 @@ def out_of_fold_probabilities(X, y, *, folds: int = 5, seeds: int = 3, groups=No
     Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, seed=random_state + s)`` and MiniRocket
     kernels drawn with ``random_state + s``; the probabilities are averaged over ``seeds``.
     """
-    from diagnose.evaluation import make_splits
+    from diagnose.evaluation.splits import make_splits
 
     y = np.asarray(y)
     K = int(y.max()) + 1
@@ -302,7 +303,7 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
     """
     import time
 
-    from diagnose.dataset import validate_arrays
+    from diagnose.data.dataset import validate_arrays
 
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1] if not np.issubdtype(y.dtype, np.integer) else y.astype(np.int64)

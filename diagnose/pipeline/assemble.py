@@ -3,7 +3,7 @@
 Each section runs on its own: one that raises is recorded under ``errors`` and the rest goes on.
 Every independent part (a baseline, the shuffle test, the learning curve, the timestep map, the
 ceiling, each deep training run, each explained model) is a unit of one
-:class:`~diagnose.executor.Executor`, so the same run can use local processes or a Dask cluster and
+:class:`~diagnose.pipeline.executor.Executor`, so the same run can use local processes or a Dask cluster and
 resume from a cache; the document does not depend on which executor ran it.
 """
 from __future__ import annotations
@@ -15,11 +15,9 @@ from typing import Callable
 
 import numpy as np
 
-from diagnose.dataset import Dataset
-from diagnose.document import new_document
-from diagnose.results import to_jsonable
-
-Progress = Callable[[int, int, str], None]
+from diagnose.data.dataset import Dataset
+from diagnose.pipeline.document import new_document
+from diagnose.results import Progress, to_jsonable
 
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
 # 1-NN DTW would take minutes (its cost grows with n^2 T^2).
@@ -37,17 +35,17 @@ class Config:
     folds: int = 5
     repeats: int = 1
     permutations: int = 1000
-    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: diagnose.shuffle.DEFAULT_HEADS
+    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: diagnose.checks.shuffle.DEFAULT_HEADS
     baselines: list[str] | None = None
     learning_curve: bool = True
     curve_repeats: int = 5
-    label_checks: bool = True  # label issues and class pairs (diagnose.labels, diagnose.pairs)
+    label_checks: bool = True  # label issues and class pairs (diagnose.checks.labels, diagnose.checks.pairs)
     deep: bool = True
     models: list[str] | None = None
     seeds: int = 1
     epochs: int = 30
     units: int | None = None
-    min_updates: int = 300  # training budget in optimizer updates (diagnose.compare.DEFAULT_MIN_UPDATES)
+    min_updates: int = 300  # training budget in optimizer updates (diagnose.pipeline.deep.DEFAULT_MIN_UPDATES)
     reference: str | None = None  # the deep model every other is compared with; None: each attention model's plain counterpart
     compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None
@@ -106,7 +104,7 @@ def _run_section(doc: dict, name: str, fn: Callable[[], object]):
 
 def _unit_result(doc: dict, name: str, value):
     """A unit's result, or None with the failure recorded under ``errors[name]``."""
-    from diagnose.executor import UnitError
+    from diagnose.pipeline.executor import UnitError
 
     if isinstance(value, UnitError):
         doc.setdefault("errors", {})[name] = value.message
@@ -116,7 +114,7 @@ def _unit_result(doc: dict, name: str, value):
 
 
 def _executor(executor):
-    from diagnose.executor import Executor
+    from diagnose.pipeline.executor import Executor
 
     return executor if executor is not None else Executor("inprocess")
 
@@ -136,7 +134,8 @@ def _baseline_names(ds: Dataset, cfg: Config) -> list[str]:
 def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
     """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
     import baselines
-    from diagnose.evaluation import evaluate, make_splits
+    from diagnose.evaluation.scores import evaluate
+    from diagnose.evaluation.splits import make_splits
 
     splits = make_splits(y, folds=folds, repeats=repeats, groups=groups, seed=seed)
     est = baselines.make(name, random_state=seed)
@@ -145,8 +144,8 @@ def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: 
 
 def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int) -> dict:
     """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
-    from diagnose.evaluation import make_splits
-    from diagnose.shuffle import shuffle_test
+    from diagnose.evaluation.splits import make_splits
+    from diagnose.checks.shuffle import shuffle_test
 
     first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
     return shuffle_test(X, y, model=model, n_permutations=permutations, cv=first, groups=groups,
@@ -155,7 +154,7 @@ def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: i
 
 def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, seed: int) -> dict:
     """The learning curve of ``model`` with its extrapolation."""
-    from diagnose.curves import learning_curve
+    from diagnose.checks.curves import learning_curve
 
     return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
 
@@ -163,7 +162,7 @@ def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, s
 def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000,
                  groups=None, seed: int = 0) -> dict:
     """The timestep x channel signal map, with the cluster permutation test's windows."""
-    from diagnose.timemap import timestep_signal
+    from diagnose.checks.timemap import timestep_signal
 
     return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, groups=groups,
                            random_state=seed).to_dict()
@@ -184,7 +183,7 @@ def _label_settings(cfg: "Config") -> tuple[int, int, int, int]:
 def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int,
                 seed: int) -> dict:
     """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
-    from diagnose.labels import label_issues
+    from diagnose.checks.labels import label_issues
 
     return label_issues(X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels,
                         random_state=seed).to_dict()
@@ -193,7 +192,7 @@ def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, gr
 def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int,
                kernels: int, seed: int) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
-    from diagnose.pairs import class_pairs
+    from diagnose.checks.pairs import class_pairs
 
     return class_pairs(X, y, classes=classes, folds=folds, groups=groups, n_permutations=permutations,
                        n_kernels=kernels, random_state=seed).to_dict()
@@ -201,8 +200,8 @@ def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, gro
 
 def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
     """Per-class recall of the best baseline into ``class_pairs``; the ceilings that hold into ``ceiling``."""
-    from diagnose.ceiling import accuracy_ceilings
-    from diagnose.pairs import per_class_recall
+    from diagnose.checks.ceiling import accuracy_ceilings
+    from diagnose.checks.pairs import per_class_recall
 
     best = next((b for b in sig["baselines"] if b["name"] == sig.get("best_baseline")), None)
     labels = sig.get("label_issues")
@@ -219,7 +218,7 @@ def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
 
 def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
     """The 1-NN error and the Cover-Hart bound on the Bayes error."""
-    from diagnose.ceiling import bayes_error_bounds
+    from diagnose.checks.ceiling import bayes_error_bounds
 
     return bayes_error_bounds(X, y, cv=folds, random_state=seed).to_dict()
 
@@ -242,11 +241,11 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     The health checks run here; every other part is a unit of ``executor`` (default: in-process).
     """
-    from diagnose.evaluation import make_splits
-    from diagnose.executor import Unit
-    from diagnose.health import health_checks
-    from diagnose.shuffle import DEFAULT_HEADS
-    from diagnose.verdict import separable_classes
+    from diagnose.evaluation.splits import make_splits
+    from diagnose.pipeline.executor import Unit
+    from diagnose.checks.health import health_checks
+    from diagnose.checks.shuffle import DEFAULT_HEADS
+    from diagnose.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
     doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed)])
@@ -313,7 +312,7 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
 
     Each (model, split, seed) training run is a unit of ``executor`` (default: in-process).
     """
-    from diagnose.compare import compare_models
+    from diagnose.pipeline.deep import compare_models
 
     hyper = {"units": cfg.units} if cfg.units else None
     executor = _executor(executor)
@@ -333,7 +332,7 @@ def _digest(value) -> str | None:
     """A short hash of a JSON value (for unit keys that depend on a large input)."""
     import hashlib
 
-    from diagnose.cache import _canonical
+    from diagnose.pipeline.cache import _canonical
 
     return None if value is None else hashlib.sha256(_canonical(value).encode()).hexdigest()[:20]
 
@@ -372,7 +371,7 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
     import os
 
     import baselines
-    from diagnose.executor import Unit
+    from diagnose.pipeline.executor import Unit
 
     executor = _executor(executor)
     models = list(dict.fromkeys(models or [cfg.explain_model or (cfg.models or list(DEFAULT_MODELS))[0]]))
@@ -403,7 +402,7 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
 
 
 def _finish(doc: dict) -> dict:
-    from diagnose.verdict import decide, recommendations
+    from diagnose.pipeline.verdicts.decide import decide, recommendations
 
     doc.pop("_tracebacks", None)
     doc = to_jsonable(doc)
@@ -444,8 +443,8 @@ def run_explain_document(ds: Dataset, cfg: Config, progress: Progress | None = N
 def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
     """The whole diagnosis: health, signal, deep comparison, attention, attributions, verdicts.
 
-    ``executor`` (a :class:`diagnose.executor.Executor`, default in-process) runs every unit; the
-    document is the same, timing fields aside (``diagnose.document.TIMING_KEYS``), whichever
+    ``executor`` (a :class:`diagnose.pipeline.executor.Executor`, default in-process) runs every unit; the
+    document is the same, timing fields aside (``diagnose.pipeline.document.TIMING_KEYS``), whichever
     executor ran it and whether its units came from a cache.
     """
     doc = new_document(ds, cfg.to_dict())

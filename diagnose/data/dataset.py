@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from baselines.series import true_lengths
 from diagnose.errors import DataError, DataWarning
 
 # Values checked at a time by the whole-array scans (NaN/inf, true lengths): 16M float32 values are
@@ -30,16 +31,6 @@ def _class_order(y: np.ndarray) -> np.ndarray:
         for v in y:
             seen.setdefault(v, None)
         return np.array(list(seen), dtype=object)
-
-
-def _true_lengths(X: np.ndarray) -> np.ndarray:
-    """Length of each series up to its last timestep with any non-zero value (right padding with 0)."""
-    nonzero = np.empty(X.shape[:2], dtype=bool)  # (n, T)
-    for rows in _row_blocks(X):
-        nonzero[rows] = np.any(X[rows] != 0, axis=2)
-    T = X.shape[1]
-    last = T - np.argmax(nonzero[:, ::-1], axis=1)
-    return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
 
 
 @dataclass
@@ -70,7 +61,7 @@ class Dataset:
         self.X, self.y = validate_arrays(self.X, self.y, notes=notes)
         n, T = self.X.shape[:2]
         if self.lengths is None:
-            self.lengths = _true_lengths(self.X)
+            self.lengths = true_lengths(self.X)
         else:
             self.lengths = np.asarray(self.lengths)
             if self.lengths.shape != (n,) or not np.issubdtype(self.lengths.dtype, np.integer):

@@ -103,9 +103,9 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     X : series ``(n, T, C)``.
     y : labels as codes ``0..K-1``.
     classes : class names in code order.
-    folds : CV folds (``diagnose.evaluation.make_splits``; group-aware with ``groups``).
+    folds : CV folds (``diagnose.evaluation.splits.make_splits``; group-aware with ``groups``).
     groups : optional group id per series: the folds keep groups whole and the permutations move labels
-        between groups, or within groups that hold several labels (:class:`diagnose.exchange.Relabeller`).
+        between groups, or within groups that hold several labels (:class:`diagnose.evaluation.exchange.Relabeller`).
     n_permutations : label permutations per pair.
     alpha : BH q-value above which a pair counts as indistinguishable.
     n_kernels : MiniRocket kernels.
@@ -118,10 +118,11 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     """
     from statsmodels.stats.multitest import multipletests
 
-    from baselines.minirocket import DEFAULT_ALPHAS, FeatureRows, MiniRocketFeatures, RidgeLOO, standardised_rows
-    from diagnose.dataset import stratified_subsample, validate_arrays
-    from diagnose.evaluation import make_splits
-    from diagnose.exchange import Relabeller
+    from baselines.ridge import DEFAULT_ALPHAS, FeatureRows, RidgeLOO
+    from baselines.minirocket import MiniRocketFeatures, standardised_rows
+    from diagnose.data.dataset import stratified_subsample, validate_arrays
+    from diagnose.evaluation.splits import make_splits
+    from diagnose.evaluation.exchange import Relabeller
 
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1].astype(np.int64)

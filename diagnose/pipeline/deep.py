@@ -1,12 +1,12 @@
 """Deep models against each other and against the best classical baseline, on identical CV splits.
 
-Every model and the baseline see the same :func:`~diagnose.evaluation.make_splits` splits. The unit
+Every model and the baseline see the same :func:`~diagnose.evaluation.splits.make_splits` splits. The unit
 of work is one (model, split, seed) training run; its seed is derived from
 ``(random_state, model, split, seed)`` alone, so units can run in any order, in parallel or be
 resumed from a cache and give the same numbers. Seeds are averaged **within a split on the metric**
 (each training run is scored on the split's test part, then the scores of a split are averaged), so
 a model's figure estimates what one trained network achieves, not a seed ensemble, and the split is
-the unit of the paired statistics (:func:`diagnose.stats.compare_paired`).
+the unit of the paired statistics (:func:`diagnose.evaluation.comparison.compare_paired`).
 """
 from __future__ import annotations
 
@@ -17,11 +17,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from diagnose.dataset import Dataset
+from diagnose.data.dataset import Dataset
 from diagnose.errors import DataError
-from diagnose.evaluation import METRICS, SCORE_RANGE, Splits, evaluate, fixed_split, make_splits, scores_from_predictions
-from diagnose.results import html_table, to_jsonable
-from diagnose.stats import DEFAULT_ROPE, Comparison, compare_fixed_split, compare_paired, corrected_t
+from diagnose.evaluation.metrics import METRICS, SCORE_RANGE
+from diagnose.evaluation.splits import Splits, fixed_split, make_splits
+from diagnose.evaluation.scores import evaluate, scores_from_predictions
+from diagnose.results import Progress, html_table, to_jsonable
+from diagnose.evaluation.stats import DEFAULT_ROPE, corrected_t
+from diagnose.evaluation.comparison import Comparison, compare_fixed_split, compare_paired
 
 # The training budget of a comparison, in optimizer updates (diagnose.models.training.fit): with 160
 # training series and batch 64 an epoch is 3 updates, so "20 epochs" is 60 updates, far too few for an
@@ -31,8 +34,6 @@ DEFAULT_MIN_UPDATES = 300
 DEFAULT_PATIENCE_UPDATES = 60
 
 ATTENTION_SPLIT, ATTENTION_SEED = 0, 0  # the held-out split (and seed) whose trained model is inspected
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -241,8 +242,8 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
 
     Parameters
     ----------
-    dataset : the :class:`~diagnose.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
-        (:func:`diagnose.loaders.as_dataset`).
+    dataset : the :class:`~diagnose.data.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
+        (:func:`diagnose.data.loaders.as_dataset`).
     models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` builder specs, trained
         ``"model.keras"`` files (their architecture is cloned and retrained on every split and seed) or
         builder callables ``fn(input_shape, n_classes, **hyper) -> keras.Model``. Every name is checked
@@ -260,13 +261,13 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         with its plain counterpart among ``models``, the one with the same stack without attention
         (:func:`diagnose.models.structure.plain_counterparts`).
     rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
-    metric : the metric compared, one of ``diagnose.evaluation.METRICS``.
+    metric : the metric compared, one of ``diagnose.evaluation.metrics.METRICS``.
     random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
     hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...); user
         builders get only those their signature takes.
     progress : ``progress(done, total, label)`` after each unit (and once at the start).
     batch_size : training batch size.
-    executor : a :class:`diagnose.executor.Executor` to run the training units (parallel, cached);
+    executor : a :class:`diagnose.pipeline.executor.Executor` to run the training units (parallel, cached);
         by default they run here, one after another.
     split : ``"cv"`` (repeated stratified k-fold, compared with the corrected t and the Bayesian
         correlated t) or ``"original"``: the dataset's own train/test split (UCR/UEA, ``aeon:``), each
@@ -285,7 +286,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         file, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a reference
         that is not among the models, or a baseline evaluated on other splits.
     """
-    from diagnose.loaders import as_dataset
+    from diagnose.data.loaders import as_dataset
 
     dataset = as_dataset(dataset, y)
     models = list(models)
@@ -348,7 +349,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
                             "backend": "scikit-learn"}
         done = n_splits
 
-    from diagnose.executor import Unit
+    from diagnose.pipeline.executor import Unit
 
     config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
                   "hyper": hyper or {}, "batch_size": batch_size, "metric": metric, "min_updates": min_updates,

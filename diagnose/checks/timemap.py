@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from diagnose.dataset import _true_lengths, validate_arrays
+from baselines.series import true_lengths
+from diagnose.data.dataset import validate_arrays
 from diagnose.errors import DataError
-from diagnose.exchange import Relabeller
+from diagnose.evaluation.exchange import Relabeller
 from diagnose.results import html_table, to_jsonable
 
 TESTS = ("kruskal", "anova")
@@ -289,7 +290,7 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
     adjacency : ``"time"`` (adjacent steps of one channel) or ``"lattice"`` (also the neighbouring
         channel at the same step, MNE's default grid adjacency).
     groups : optional group id per series: labels are then permuted between whole groups, or within
-        groups when groups hold several labels (:class:`diagnose.exchange.Relabeller`).
+        groups when groups hold several labels (:class:`diagnose.evaluation.exchange.Relabeller`).
     random_state : seed of the permutations and of the subsample.
     max_values : above ``n * T * C`` values, a stratified random subsample of the series is used.
 
@@ -302,13 +303,13 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
 
     Examples
     --------
-    >>> from diagnose import synthetic
+    >>> from diagnose.data import synthetic
     >>> ds = synthetic.bump(n=120, T=30, C=2, start=10, stop=20, channel=1, amplitude=1.5)
     >>> c = cluster_test(ds.X, ds.y_codes, ds.lengths, n_permutations=200)["clusters"][0]
     >>> c["channel"], c["significant"]
     (1, True)
     """
-    from diagnose.dataset import stratified_subsample
+    from diagnose.data.dataset import stratified_subsample
 
     if test not in TESTS:
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
@@ -318,7 +319,7 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
         raise DataError(f"threshold and alpha must lie in (0, 1); got {threshold!r} and {alpha!r}")
     X, y = validate_arrays(X, y)
     n, T, C = X.shape
-    lengths = _true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
+    lengths = true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
     _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
     n_series = n
     if max_values is not None and n * T * C > max_values:
@@ -387,7 +388,7 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
     Parameters
     ----------
     X : array ``(n, T, C)`` (2-D means univariate), right-padded with 0; or a Dataset, ``(X, y)`` or
-        a source (:func:`diagnose.loaders.as_dataset`), with ``y`` and ``lengths`` taken from it.
+        a source (:func:`diagnose.data.loaders.as_dataset`), with ``y`` and ``lengths`` taken from it.
     y : labels, one per series.
     lengths : true length of each series; ``None`` infers it as the last step with a non-zero value.
     test : ``"kruskal"`` (rank-based, the default) or ``"anova"``.
@@ -404,14 +405,14 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
 
     Examples
     --------
-    >>> from diagnose import synthetic
+    >>> from diagnose.data import synthetic
     >>> ds = synthetic.bump(n=200, start=15, stop=25, channel=0, amplitude=1.5)
     >>> timestep_signal(ds.X, ds.y_codes, ds.lengths).significant_windows[0]["words"]
     'channel 0, steps 15-24'
     """
     from statsmodels.stats.multitest import multipletests
 
-    from diagnose.loaders import as_arrays
+    from diagnose.data.loaders import as_arrays
 
     X, y, data_lengths, _ = as_arrays(X, y)
     lengths = data_lengths if lengths is None else lengths
@@ -419,7 +420,7 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
     X, y = validate_arrays(X, y)
     n, T, C = X.shape
-    lengths = _true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
+    lengths = true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
     if lengths.shape != (n,):
         raise DataError(f"lengths must have one entry per series ({n}); got shape {lengths.shape}")
     _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)

@@ -43,9 +43,9 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from diagnose.errors import DataError
-from diagnose.results import html_table, short_repr, to_jsonable
+from diagnose.evaluation.metrics import check_metric, metric_scores
+from diagnose.results import Progress, html_table, short_repr, to_jsonable
 
-SCORE_METRICS = ("balanced_accuracy", "accuracy", "macro_f1")
 # The default heads: MiniRocket sees shapes but not levels (its kernels sum to zero), the summary head
 # sees each channel's level, spread, trend, memory and spectrum, the raw head the values at each step.
 DEFAULT_HEADS = ("minirocket", "summary_ridge", "raw_ridge")
@@ -149,34 +149,6 @@ def p_value(observed: float, null_scores: Sequence[float]) -> float:
     return float((np.sum(null >= observed) + 1) / (len(null) + 1))
 
 
-# ---------------------------------------------------------------------------------------------- metrics
-def metric_scores(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, metric: str) -> np.ndarray:
-    """Score each column of ``(n, P)`` code arrays; scikit-learn's definitions.
-
-    ``balanced_accuracy``: mean recall over the classes present in ``y_true``; ``macro_f1``: mean F1
-    over the classes present in ``y_true`` or ``y_pred`` (``f1_score(average="macro")``, 0 where undefined).
-    """
-    y_true = np.asarray(y_true).reshape(len(y_true), -1)
-    y_pred = np.asarray(y_pred).reshape(len(y_pred), -1)
-    if metric == "accuracy":
-        return (y_true == y_pred).mean(axis=0)
-    k = np.arange(n_classes)[:, None, None]
-    true_k = y_true[None] == k  # (K, n, P)
-    pred_k = y_pred[None] == k
-    tp = (true_k & pred_k).sum(axis=1).astype(float)  # (K, P)
-    n_true = true_k.sum(axis=1)
-    n_pred = pred_k.sum(axis=1)
-    if metric == "balanced_accuracy":
-        present = n_true > 0
-        recall = np.divide(tp, n_true, out=np.zeros_like(tp), where=present)
-        return recall.sum(axis=0) / present.sum(axis=0)
-    if metric == "macro_f1":
-        present = (n_true + n_pred) > 0
-        f1 = np.divide(2 * tp, n_true + n_pred, out=np.zeros_like(tp), where=present)
-        return f1.sum(axis=0) / present.sum(axis=0)
-    raise DataError(f"unknown metric {metric!r}: use one of {', '.join(SCORE_METRICS)}")
-
-
 # ---------------------------------------------------------------------------------------------- helpers
 def _codes(y: Any) -> tuple[np.ndarray, int]:
     y = np.asarray(y)
@@ -242,7 +214,7 @@ def _draws(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permut
 
 def _resolve_splits(y: np.ndarray, cv: Any, groups: Any, random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
-        from diagnose.evaluation import make_splits
+        from diagnose.evaluation.splits import make_splits
 
         seed = random_state if isinstance(random_state, (int, np.integer)) else 0
         return list(make_splits(y, folds=int(cv), groups=groups, seed=int(seed)).pairs)
@@ -295,7 +267,8 @@ def _fold_solver(X, tr, te, spec, fixed=None):
     from sklearn.base import clone
 
     from baselines.feature_ridge import impute, impute_means
-    from baselines.minirocket import FeatureRows, RidgeLOO, fit_scaler, standardised_rows
+    from baselines.ridge import FeatureRows, RidgeLOO, fit_scaler
+    from baselines.minirocket import standardised_rows
 
     if spec["kind"] == "minirocket":
         featurizer = clone(spec["features"]).fit(X, rows=tr)  # no copy of the training series first
@@ -400,7 +373,7 @@ def _spread(null: np.ndarray) -> float:
 
 def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permutations: int = 1000, cv: Any = 5,
                  groups: Any = None, metric: str = "balanced_accuracy", random_state: Any = 0, n_jobs: int = 1,
-                 progress: Callable[[int, int], None] | None = None, method: str = "auto") -> ShuffleResult:
+                 progress: Progress | None = None, method: str = "auto") -> ShuffleResult:
     """Label-shuffle test: does the best of several models score better with the true labels than with permuted ones?
 
     Parameters
@@ -415,12 +388,12 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
         several heads the statistic is the best head's score, and every permutation is scored by every
         head (max-T, Westfall & Young 1993), so the choice of head is inside the test.
     n_permutations : N; the smallest reachable p-value is ``1 / (N + 1)``.
-    cv : number of stratified folds (``diagnose.evaluation.make_splits(y, folds=cv, groups=groups,
-        seed=random_state)``), or a :class:`~diagnose.evaluation.Splits` / list of ``(train, test)``
+    cv : number of stratified folds (``diagnose.evaluation.splits.make_splits(y, folds=cv, groups=groups,
+        seed=random_state)``), or a :class:`~diagnose.evaluation.splits.Splits` / list of ``(train, test)``
         index pairs; the same folds serve every permutation and every head.
     groups : optional group id per series; labels are then permuted between groups (each group's label
         moves as a block) and the folds keep groups whole. Every group must hold one label.
-    metric : ``"balanced_accuracy"``, ``"accuracy"`` or ``"macro_f1"``; the mean over folds is compared.
+    metric : one of :data:`diagnose.evaluation.metrics.METRICS`; the mean over folds is compared.
     random_state : seed of the permutations (``sklearn.utils.check_random_state(random_state)
         .permutation(n)``, the draws of ``permutation_test_score``), of the folds and of the baselines.
     n_jobs : parallel refits (refit path only).
@@ -448,15 +421,14 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
     >>> r.method, r.p_value
     ('ridge-fast', 0.01)
     """
-    from diagnose.dataset import check_finite
-    from diagnose.loaders import as_arrays
+    from diagnose.data.dataset import check_finite
+    from diagnose.data.loaders import as_arrays
 
     start = time.perf_counter()
     X, y, _, data_groups = as_arrays(X, y)
     groups = data_groups if groups is None else groups
     check_finite(X)
-    if metric not in SCORE_METRICS:
-        raise DataError(f"unknown metric {metric!r}: use one of {', '.join(SCORE_METRICS)}")
+    check_metric(metric)
     if method not in METHODS:
         raise DataError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     if int(n_permutations) != n_permutations or n_permutations < 1:

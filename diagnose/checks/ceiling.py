@@ -11,7 +11,7 @@ error it is, never as an accuracy ceiling.
 
 The ceilings reported (:func:`accuracy_ceilings`) cannot claim less than a model achieves: identical
 series with different labels cap the accuracy of any model exactly (a model gives one answer per
-series), and the estimated share of wrong labels (:mod:`diagnose.labels`) caps the accuracy measured
+series), and the estimated share of wrong labels (:mod:`diagnose.checks.labels`) caps the accuracy measured
 against the given labels. A candidate that sits below the best achieved accuracy is shown as not
 holding, with the reason, and does not set ``accuracy_ceiling``.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.dataset import stratified_subsample
+from diagnose.data.dataset import stratified_subsample
 from diagnose.errors import DataError
 from diagnose.results import short_repr, to_jsonable
 
@@ -94,10 +94,10 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     X : series ``(n, T, C)``; used when ``features`` is None (MiniRocket features fitted per training fold).
     y : labels, one per series.
     features : optional ``(n, F)`` feature matrix to use instead of MiniRocket.
-    cv : stratified folds (``diagnose.evaluation.make_splits(y, folds=cv, seed=random_state)``).
+    cv : stratified folds (``diagnose.evaluation.splits.make_splits(y, folds=cv, seed=random_state)``).
     random_state : seed of the folds, of MiniRocket and of the subsample.
     max_series : above this many series, a stratified random subsample of this size is used
-        (:func:`diagnose.dataset.stratified_subsample`); ``None``: never.
+        (:func:`diagnose.data.dataset.stratified_subsample`); ``None``: never.
 
     Returns
     -------
@@ -114,9 +114,9 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     from sklearn import config_context
     from sklearn.neighbors import KNeighborsClassifier
 
-    from baselines.minirocket import fit_scaler
+    from baselines.ridge import fit_scaler
 
-    from diagnose.evaluation import make_splits
+    from diagnose.evaluation.splits import make_splits
 
     classes, y = np.unique(np.asarray(y), return_inverse=True)
     K = len(classes)
@@ -178,7 +178,7 @@ def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label
     ----------
     bounds : :meth:`CeilingResult.to_dict` (the 1-NN error and the Cover-Hart bound), or None.
     duplicates : the ``duplicates`` health check's value (``accuracy_ceiling``, ``n_conflicting``), or None.
-    label_issues : :meth:`diagnose.labels.LabelIssues.to_dict`, or None.
+    label_issues : :meth:`diagnose.checks.labels.LabelIssues.to_dict`, or None.
     achieved : the best accuracy a baseline reached (cross-validated), or None.
 
     Returns

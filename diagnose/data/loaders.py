@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from diagnose.dataset import Dataset
+from diagnose.data.dataset import Dataset
 from diagnose.errors import DataError
 
 # The classification datasets shipped inside aeon 1.6 (aeon/datasets/data): no download needed.
@@ -38,7 +38,7 @@ UCR_SUFFIXES = (".ts", ".arff", ".tsv")
 
 def describe_sources() -> dict[str, str]:
     """Every built-in source name with a one-line description (``diagnose datasets``)."""
-    from diagnose.synthetic import GENERATORS
+    from diagnose.data.synthetic import GENERATORS
 
     out = {f"aeon:{k}": v for k, v in AEON_DATASETS.items()}
     for name, fn in GENERATORS.items():
@@ -390,7 +390,7 @@ def _time_steps(time, codes: np.ndarray, ids: list, where: str, notes: list[str]
     """
     import pandas as pd
 
-    from diagnose.dataset import note
+    from diagnose.data.dataset import note
 
     if pd.api.types.is_datetime64_any_dtype(time):
         t, integer = time.to_numpy().astype("datetime64[ns]").astype(np.int64).astype(np.float64), False
@@ -473,7 +473,7 @@ def _load_aeon(name: str) -> Dataset:
 
 
 def _load_synthetic(spec: str) -> Dataset:
-    from diagnose.synthetic import GENERATORS
+    from diagnose.data.synthetic import GENERATORS
 
     gen_name, _, query = spec.partition("?")
     if gen_name not in GENERATORS:

@@ -89,7 +89,7 @@ class Cache:
 
     def put(self, key: Any, value: Any) -> Any:
         """Store ``value`` (JSON-able) and return it as it will read back."""
-        from diagnose.document import write_atomic
+        from diagnose.pipeline.document import write_atomic
 
         value = as_json(value)
         body = _canonical(value)

@@ -2,7 +2,7 @@
 
 A unit is a top-level function and its arguments plus a JSON key that names it. Seeds come from the
 unit's arguments, never from the order of execution, so every executor gives the same numbers. With a
-:class:`~diagnose.cache.Cache`, finished units are stored and skipped on the next run. Unit results
+:class:`~diagnose.pipeline.cache.Cache`, finished units are stored and skipped on the next run. Unit results
 are JSON values (they pass through the JSON round trip whether or not they were cached), so a fresh
 run and a resumed one are identical.
 
@@ -24,8 +24,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from diagnose.cache import Cache, as_json
 from diagnose.errors import DataError
+from diagnose.pipeline.cache import Cache, as_json
+from diagnose.results import Progress
 
 KINDS = ("inprocess", "processes", "dask")
 DASK_EXTRA = "install signal-diagnostics[dask]"  # the optional extra that brings dask.distributed
@@ -259,7 +260,7 @@ class Executor:
         return self
 
     def map(self, units: Sequence[Unit], *, label: str = "working",
-            progress: Callable[[int, int, str], None] | None = None, errors: str = "raise") -> list[Any]:
+            progress: Progress | None = None, errors: str = "raise") -> list[Any]:
         """Results of ``units`` in their order, reading finished ones from the cache.
 
         Parameters

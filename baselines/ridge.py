@@ -1,0 +1,445 @@
+"""The shared ridge engine: leave-one-out ridge regression solved for many label columns at once.
+
+:class:`RidgeLOO` makes the fit of scikit-learn's ``RidgeClassifierCV`` (``_RidgeGCV``, efficient
+leave-one-out penalty choice) for every label column from one decomposition, with memory bounded in the
+number of series: feature rows are read as blocks (:class:`FeatureRows`), held or recomputed. It is the
+head of MiniRocket, MultiRocket and the feature ridges (``baselines.feature_ridge``), the fast path of the
+label-shuffle test (``diagnose.checks.shuffle``), the learning curve and the ceiling.
+:class:`RidgeHead` is ``StandardScaler`` + that ridge on a feature matrix.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import StandardScaler
+
+# The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
+# aeon's MiniRocketClassifier (np.logspace(-3, 3, 10)).
+DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
+
+# Rows per block when a held feature matrix is read block by block (512 x 10k float64 = 40 MB).
+ROW_BLOCK = 512
+
+# Working memory of the label columns solved together: n_train x columns float64 entries in the dual,
+# n_features x columns in the primal (W, B and X'Y, 67 MB each at 8M entries; 200 permutations of 3
+# classes on 9,996 features fit in one group, so the rows are read once for all of them).
+COLUMN_ENTRIES = 1 << 23
+
+# Up to this size the Gram/covariance matrix is decomposed by numpy's eigh, as scikit-learn's
+# RidgeClassifierCV does (bit-for-bit agreement); above it by scipy's eigh in place (driver "evr"),
+# which needs no second n x n workspace (numpy's syevd needs 2 n^2 extra entries).
+EXACT_EIGH_MAX = 2048
+
+# The penalty is chosen from leave-one-out errors computed in float32; a fit whose two best penalties'
+# errors are this close (relative) is scored again in float64. Float32's error there is ~1e-6.
+SCREEN_GAP = 1e-3
+
+# ------------------------------------------------------------------------------------ feature rows
+class FeatureRows:
+    """A feature matrix read as consecutive row blocks: held in memory, or recomputed on every pass.
+
+    Parameters
+    ----------
+    n_rows, n_features : its shape.
+    blocks : a callable returning an iterable of consecutive row blocks (2-D arrays) covering all rows,
+        the same numbers on every call.
+    data : the whole matrix, when it is held.
+    """
+
+    def __init__(self, n_rows: int, n_features: int, blocks: Callable[[], Iterable[np.ndarray]],
+                 data: np.ndarray | None = None):
+        self.n_rows = int(n_rows)
+        self.n_features = int(n_features)
+        self._blocks = blocks
+        self.data = data
+
+    @classmethod
+    def of(cls, F: np.ndarray, block: int = ROW_BLOCK) -> "FeatureRows":
+        """Rows of a matrix held in memory."""
+        F = np.asarray(F)
+        if F.ndim != 2:
+            raise ValueError(f"a feature matrix must be 2-D; got shape {F.shape}")
+        return cls(len(F), F.shape[1], lambda: (F[i:i + block] for i in range(0, len(F), block)), data=F)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(self._blocks())
+
+    def held(self) -> np.ndarray:
+        """The whole matrix (computed now when it is not held)."""
+        if self.data is None:
+            out = np.empty((self.n_rows, self.n_features), dtype=np.float32)
+            start = 0
+            for b in self:
+                out[start:start + len(b)] = b
+                start += len(b)
+            return out
+        return self.data
+
+def fit_scaler(F: np.ndarray, block: int | None = None) -> StandardScaler:
+    """``StandardScaler().fit(F)``, computed ``block`` columns at a time: the same numbers, small temporaries.
+
+    scikit-learn's fit makes float64 temporaries of the whole matrix (two or three ``n x p`` float64
+    arrays); per column block they stay at ``n x block`` (default: about 4M values, at most 256
+    columns). Columns are independent, so means, variances and scales are bit-for-bit those of one fit.
+    """
+    block = block or max(1, min(256, (1 << 22) // max(1, len(F))))
+    parts = [StandardScaler().fit(F[:, j:j + block]) for j in range(0, F.shape[1], block)]
+    scaler = StandardScaler()
+    for name in ("mean_", "var_", "scale_"):
+        setattr(scaler, name, np.concatenate([getattr(part, name) for part in parts]))
+    scaler.n_samples_seen_ = parts[0].n_samples_seen_
+    scaler.n_features_in_ = F.shape[1]
+    return scaler
+
+# -------------------------------------------------------------------------------- the ridge solver
+def _eigh(A: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of a symmetric matrix (only the ``lower`` or upper triangle is read); ``A`` may be destroyed."""
+    if A.shape[0] <= EXACT_EIGH_MAX:
+        return np.linalg.eigh(A, UPLO="L" if lower else "U")
+    from scipy.linalg import eigh
+
+    return eigh(A, lower=lower, overwrite_a=True, check_finite=False, driver="evr")
+
+def targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """``(n, P)`` label columns -> ``(n, P * m)`` +-1 targets (scikit-learn's ``LabelBinarizer(-1, 1)``).
+
+    Two classes give one column per fit (+1 for ``classes[1]``); more give one column per class.
+    """
+    labels = np.asarray(labels)
+    n, P = labels.shape
+    classes = np.asarray(classes)
+    if len(classes) == 2:
+        return np.where(labels == classes[1], 1.0, -1.0)
+    m = len(classes)
+    lookup = np.zeros(int(classes.max()) + 1, dtype=np.intp)
+    lookup[classes] = np.arange(m)  # the column of each label
+    code = lookup[labels]
+    out = np.full((n, P, m), -1.0)
+    np.put_along_axis(out, code[:, :, None], 1.0, axis=2)
+    return out.reshape(n, P * m)
+
+def target_means(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Column means of ``targets(labels, classes)``, from the class counts: ``2 * share - 1``."""
+    labels = np.asarray(labels)
+    classes = np.asarray(classes)
+    if len(classes) == 2:
+        return 2.0 * (labels == classes[1]).mean(axis=0) - 1.0
+    share = (labels[:, :, None] == classes[None, None, :]).mean(axis=0)  # (P, m)
+    return (2.0 * share - 1.0).reshape(-1)
+
+def _first_best(score: np.ndarray) -> np.ndarray:
+    """Per column of ``score`` ``(n_alphas, P)``, the index of the highest row, the first on ties (as scikit-learn)."""
+    best_i = np.zeros(score.shape[1], dtype=np.int64)
+    best = score[0].copy()
+    for i in range(1, len(score)):
+        better = score[i] > best
+        best[better] = score[i][better]
+        best_i[better] = i
+    return best_i
+
+class RidgeLOO:
+    """Ridge regression with intercept and leave-one-out penalty choice, solved for many label columns.
+
+    Every fit is the one scikit-learn's ``RidgeClassifierCV(alphas)`` makes (``_RidgeGCV``,
+    ``fit_intercept=True``): +-1 targets, the penalty with the smallest mean squared leave-one-out error,
+    the first one on ties. The training features are decomposed once; every label column is then a
+    right-hand side, with its own penalty choice.
+
+    - ``n <= p`` (dual, scikit-learn's "gram" mode): eigendecomposition of the centred ``n x n`` Gram
+      matrix, built block by block from the held float32 features.
+    - ``n > p`` (primal): the centred ``p x p`` covariance is accumulated over row blocks (BLAS
+      ``syrk`` in place) and decomposed; the leave-one-out residuals ``r_i / (1 - 1/n - h_i)``, with
+      ``h_i`` the hat-matrix diagonal of the centred features, are computed block by block. Memory:
+      two ``p x p`` matrices and one block, whatever ``n``; the rows may be recomputed on each pass.
+
+    The leave-one-out errors of all penalties are computed in float32 and a fit whose two best penalties
+    come within :data:`SCREEN_GAP` is scored again in float64 (:meth:`_choose`), so the penalty chosen is
+    float64's; coefficients and decisions are float64.
+
+    Parameters
+    ----------
+    rows : the training features (already standardised when the model standardises).
+    alphas : penalties, tried in order.
+    test : features of the series to predict (needed by :meth:`decisions` and :meth:`predict`).
+    """
+
+    def __init__(self, rows: FeatureRows, alphas: Sequence[float], test: FeatureRows | None = None):
+        self.rows = rows
+        self.test = test
+        self.alphas = np.asarray([float(a) for a in np.atleast_1d(alphas)])
+        self.n, self.p = rows.n_rows, rows.n_features
+        self.dual = self.n <= self.p
+        if self.dual:
+            self._factor_dual()
+        else:
+            self._factor_primal()
+
+    # ------------------------------------------------------------------ factorisations
+    def _factor_dual(self) -> None:
+        F = self.rows.held()
+        n = self.n
+        self.F = F
+        self.offset = F.mean(axis=0, dtype=np.float64)
+        G = np.empty((n, n), order="F")  # lower triangle of the centred Gram matrix, block by block
+        blocks = [(i, min(i + ROW_BLOCK, n)) for i in range(0, n, ROW_BLOCK)]
+        for a, (i0, i1) in enumerate(blocks):
+            Xi = self._centred(i0, i1)
+            for j0, j1 in blocks[:a + 1]:
+                G[i0:i1, j0:j1] = Xi @ (Xi if j0 == i0 else self._centred(j0, j1)).T
+        self.eigvals, self.Q = _eigh(G, lower=True)
+        del G
+        Q = self.Q
+        # Leave-one-out denominators per alpha: diag(G_a^-1) minus the intercept part, row block by row block.
+        D = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (n, n_alphas)
+        g1 = Q @ (D * (Q.T @ np.ones(n))[:, None])
+        diags = np.empty((n, len(self.alphas)))
+        for i0, i1 in blocks:
+            diags[i0:i1] = (Q[i0:i1] ** 2) @ D - g1[i0:i1] / n
+        self.diags = [diags[:, i].copy() for i in range(len(self.alphas))]
+        if self.test is not None:  # test kernel against the training set, in eigen-coordinates
+            KQ = np.empty((self.test.n_rows, n))
+            start = 0
+            for block in self.test:
+                tb = np.asarray(block, dtype=np.float64) - self.offset
+                Kb = np.empty((len(tb), n))
+                for j0, j1 in blocks:
+                    Kb[:, j0:j1] = tb @ self._centred(j0, j1).T
+                KQ[start:start + len(tb)] = Kb @ Q
+                start += len(tb)
+            self.KQ = KQ
+
+    def _centred(self, i0: int, i1: int) -> np.ndarray:
+        return np.asarray(self.F[i0:i1], dtype=np.float64) - self.offset
+
+    def _factor_primal(self) -> None:
+        from scipy.linalg.blas import dsyr, dsyrk
+
+        p = self.p
+        G = np.zeros((p, p), order="F")  # upper triangle of sum (x - shift)(x - shift)'
+        total = np.zeros(p)
+        shift = None  # the first block's mean: accumulating around it avoids cancellation
+        for block in self.rows:
+            b = np.asarray(block, dtype=np.float64)
+            if shift is None:
+                shift = b.mean(axis=0)
+            b = b - shift
+            total += b.sum(axis=0)
+            dsyrk(1.0, b.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
+        delta = total / self.n
+        self.offset = shift + delta
+        dsyr(-float(self.n), delta, lower=0, a=G, overwrite_a=1)  # centre: minus n * delta delta'
+        lam, self.V = _eigh(G, lower=False)
+        del G
+        # Only the non-zero part of the spectrum acts (as in the Gram matrix's): the others get an
+        # infinite eigenvalue, so 1 / (eig + alpha) = 0 drops them without copying V.
+        self.eigvals = np.where(lam > lam.max() * self.n * np.finfo(float).eps, lam, np.inf)
+
+    # ------------------------------------------------------------------ solving
+    def max_columns(self) -> int:
+        """Target columns per call that keep the working memory near :data:`COLUMN_ENTRIES` entries."""
+        return max(1, COLUMN_ENTRIES // (self.n if self.dual else self.p))
+
+    def _choose(self, sse: Callable[[type, np.ndarray | None], np.ndarray], P: int, m: int) -> np.ndarray:
+        """Best penalty index per fit from ``sse(dtype, fits)``, the ``(n_alphas, len(fits) * m)`` LOO errors.
+
+        Screened in float32 (twice BLAS's float64 speed); a fit whose two best penalties are within
+        :data:`SCREEN_GAP` of each other is scored again in float64, so every choice is float64's
+        (the float32 errors are ~1e-6 relative: both solves sum orthogonal parts, without cancellation).
+        """
+        if len(self.alphas) == 1:
+            return np.zeros(P, dtype=np.int64)
+        A = len(self.alphas)
+        score = sse(np.float32, None).reshape(A, P, m).sum(axis=2)
+        low = np.sort(score, axis=0)
+        close = np.flatnonzero(low[1] - low[0] <= SCREEN_GAP * low[0])
+        if len(close):
+            score[:, close] = sse(np.float64, close).reshape(A, len(close), m).sum(axis=2)
+        return _first_best(-score)
+
+    def _solve_dual(self, Y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best penalty index per fit, ``D_best * Q'Yc`` and the target means."""
+        P = Y.shape[1] // m
+        y_offset = Y.mean(axis=0)
+        Y -= y_offset
+        QTY = self.Q.T @ Y
+        del Y
+        weights = [1.0 / d**2 for d in self.diags]
+
+        def sse(dtype, fits):
+            cols = slice(None) if fits is None else (fits[:, None] * m + np.arange(m)).ravel()
+            Qd, QTYd = self.Q.astype(dtype), QTY[:, cols].astype(dtype)
+            Qa, c = np.empty_like(Qd), np.empty_like(QTYd)
+            out = np.empty((len(self.alphas), QTYd.shape[1]))
+            for i, a in enumerate(self.alphas):
+                np.multiply(Qd, (1.0 / (self.eigvals + a)).astype(dtype)[None, :], out=Qa)
+                np.matmul(Qa, QTYd, out=c)  # G_a^-1 Yc; its norm is that of D_a Q'Yc (Q orthogonal)
+                np.square(c, out=c)
+                out[i] = weights[i].astype(dtype) @ c  # leave-one-out errors c / diag, squared and summed
+            return out
+
+        best_i = self._choose(sse, P, m)
+        Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])  # (r, P)
+        return best_i, QTY * np.repeat(Dbest, m, axis=1), y_offset
+
+    def _solve_primal(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best penalty index per fit, the coefficients ``W`` ``(p, P*m)`` and the target means.
+
+        Leave-one-out residuals per penalty are ``Yc_perp + Z E_a B``: the part of the targets outside the
+        features' span plus ``Z diag(a / (lam (lam + a))) B`` inside it, orthogonal parts with no cancellation.
+        """
+        m = 1 if len(classes) == 2 else len(classes)
+        P = labels.shape[1]
+        y_offset = target_means(labels, classes)
+        # pass 1: X'Yc in eigen-coordinates
+        XtY = np.zeros((self.p, P * m))
+        start = 0
+        for block in self.rows:
+            b = np.asarray(block, dtype=np.float64) - self.offset
+            Yc = targets(labels[start:start + len(b)], classes)
+            Yc -= y_offset
+            XtY += b.T @ Yc
+            start += len(b)
+        B = self.V.T @ XtY
+        del XtY
+        Dall = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (r, n_alphas); 0 for dropped directions
+        Eall = self.alphas[None, :] / (self.eigvals[:, None] * (self.eigvals[:, None] + self.alphas[None, :]))  # 1/lam - D
+        Ball = B / self.eigvals[:, None]  # coordinates of the projection of Yc on the features' span
+
+        def sse(dtype, fits):
+            # pass 2 (and a float64 pass for close fits): leave-one-out residuals, block by block
+            cols = slice(None) if fits is None else (fits[:, None] * m + np.arange(m)).ravel()
+            Bd = B[:, cols].astype(dtype)
+            EB = np.empty_like(Bd)
+            out = np.zeros((len(self.alphas), Bd.shape[1]))
+            start = 0
+            for block in self.rows:
+                Z = (np.asarray(block, dtype=np.float64) - self.offset) @ self.V
+                lab = labels[start:start + len(Z)]
+                Yc = targets(lab if fits is None else lab[:, fits], classes)
+                Yc -= y_offset[cols]
+                Yc -= Z @ Ball[:, cols]  # outside the span
+                Yp, Zd = Yc.astype(dtype, copy=False), Z.astype(dtype)
+                # squared inverse of 1 - diag of the hat matrix with intercept, per row and penalty
+                w2 = ((1.0 / (1.0 - 1.0 / self.n - (Z**2) @ Dall)) ** 2).astype(dtype)
+                R = np.empty_like(Yp)
+                for i in range(len(self.alphas)):
+                    np.multiply(Eall[:, i:i + 1].astype(dtype), Bd, out=EB)
+                    np.matmul(Zd, EB, out=R)
+                    R += Yp
+                    np.square(R, out=R)
+                    out[i] += w2[:, i] @ R
+                start += len(Z)
+            return out
+
+        best_i = self._choose(sse, P, m)
+        Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])
+        W = self.V @ (B * np.repeat(Dbest, m, axis=1))
+        return best_i, W, y_offset
+
+    def decisions(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Decision values ``(n_test, P, m)`` and chosen penalty indices ``(P,)`` for label columns ``(n, P)``.
+
+        Every column must hold exactly ``classes`` (at least two); ``m`` is 1 for two classes.
+        """
+        if self.test is None:
+            raise ValueError("RidgeLOO was built without test rows: pass test= to predict")
+        classes = np.asarray(classes)
+        m = 1 if len(classes) == 2 else len(classes)
+        P = labels.shape[1]
+        if self.dual:
+            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m)
+            return (self.KQ @ DQTY + y_offset).reshape(-1, P, m), best_i
+        best_i, W, y_offset = self._solve_primal(labels, classes)
+        out = np.empty((self.test.n_rows, P * m))
+        start = 0
+        for block in self.test:
+            out[start:start + len(block)] = (np.asarray(block, dtype=np.float64) - self.offset) @ W + y_offset
+            start += len(block)
+        return out.reshape(-1, P, m), best_i
+
+    def coef(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coefficients ``(P*m, p)``, intercepts ``(P*m,)`` and penalty indices ``(P,)`` of the fits."""
+        classes = np.asarray(classes)
+        m = 1 if len(classes) == 2 else len(classes)
+        if self.dual:
+            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m)
+            U = self.Q @ DQTY  # G_best^-1 Yc
+            W = np.zeros((self.p, U.shape[1]))
+            for i0 in range(0, self.n, ROW_BLOCK):
+                W += self._centred(i0, i0 + ROW_BLOCK).T @ U[i0:i0 + ROW_BLOCK]
+        else:
+            best_i, W, y_offset = self._solve_primal(labels, classes)
+        intercept = y_offset - self.offset @ W
+        return W.T, intercept, best_i
+
+    def predict(self, labels: np.ndarray, n_classes: int) -> np.ndarray:
+        """Predicted codes ``(n_test, P)`` of the ridge classifier fitted on each column of ``labels`` ``(n, P)``.
+
+        Like ``RidgeClassifierCV``, a fit knows only the classes present in its training labels; columns
+        with the same classes are solved together, at most :meth:`max_columns` at a time.
+        """
+        labels = np.asarray(labels)
+        P = labels.shape[1]
+        out = np.empty((self.test.n_rows, P), dtype=np.int64)
+        present = np.stack([(labels == k).any(axis=0) for k in range(n_classes)], axis=1)  # (P, K)
+        sets, which = np.unique(present, axis=0, return_inverse=True)
+        for s, mask in enumerate(sets):
+            classes = np.flatnonzero(mask)
+            cols = np.flatnonzero(np.ravel(which) == s)
+            if len(classes) == 1:
+                out[:, cols] = classes[0]
+                continue
+            m = 1 if len(classes) == 2 else len(classes)
+            step = max(1, self.max_columns() // m)
+            for i in range(0, len(cols), step):
+                part = cols[i:i + step]
+                dec, _ = self.decisions(labels[:, part], classes)
+                out[:, part] = np.where(dec[:, :, 0] > 0, classes[1], classes[0]) if m == 1 else classes[np.argmax(dec, axis=2)]
+        return out
+
+# ------------------------------------------------------------------------------------ the classifiers
+class RidgeHead(ClassifierMixin, BaseEstimator):
+    """``StandardScaler`` + ``RidgeClassifierCV`` on a 2-D feature matrix, with :class:`RidgeLOO` as the ridge.
+
+    The head :class:`MiniRocketRidge` puts on its features, for features computed elsewhere (the
+    learning curve computes MiniRocket features once). Same fit as
+    ``make_pipeline(StandardScaler(), RidgeClassifierCV(alphas))``, with float32 features kept float32
+    and the scaler fitted by :func:`fit_scaler`.
+
+    Parameters
+    ----------
+    alphas : penalties searched; ``None`` means ``np.logspace(-3, 3, 10)``.
+    """
+
+    def __init__(self, alphas: Any = None):
+        self.alphas = alphas
+
+    def fit(self, F, y):
+        F = np.asarray(F)
+        if F.dtype not in (np.float32, np.float64):
+            F = F.astype(np.float64)
+        y = np.asarray(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}): a classifier needs at least two")
+        self.scaler_ = fit_scaler(F)
+        solver = RidgeLOO(FeatureRows.of(self.scaler_.transform(F)),
+                          DEFAULT_ALPHAS if self.alphas is None else self.alphas)
+        self.coef_, self.intercept_, best = solver.coef(codes.reshape(-1, 1), np.arange(len(self.classes_)))
+        self.alpha_ = float(solver.alphas[best[0]])
+        self.n_features_in_ = F.shape[1]
+        return self
+
+    def decision_function(self, F) -> np.ndarray:
+        F = np.asarray(F)
+        dec = np.empty((len(F), len(self.intercept_)))
+        for i in range(0, len(F), ROW_BLOCK):
+            dec[i:i + ROW_BLOCK] = (np.asarray(self.scaler_.transform(F[i:i + ROW_BLOCK]), dtype=np.float64)
+                                    @ self.coef_.T + self.intercept_)
+        return dec[:, 0] if dec.shape[1] == 1 else dec
+
+    def predict(self, F) -> np.ndarray:
+        dec = self.decision_function(F)
+        return self.classes_[(dec > 0).astype(int)] if dec.ndim == 1 else self.classes_[np.argmax(dec, axis=1)]

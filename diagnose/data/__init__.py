@@ -1,0 +1,1 @@
+"""Data in: the Dataset, its loaders and generated sets."""

@@ -1,0 +1,1 @@
+"""Scoring on folds: metrics, splits, model scores and statistical tests."""

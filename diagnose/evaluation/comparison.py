@@ -1,0 +1,130 @@
+"""Model against model on the same splits: the paired comparison record and its sentence.
+
+Cross-validated pairs use the Nadeau-Bengio corrected t and the Bayesian correlated t
+(:mod:`diagnose.evaluation.stats`); a fixed train/test split uses McNemar's test with a paired bootstrap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from diagnose.evaluation.metrics import classification_metrics
+from diagnose.evaluation.stats import (BAYES_METHOD, DECISIVE, DEFAULT_ROPE, CorrelatedPosterior, bayesian_correlated_t,
+                                       corrected_t, mcnemar, paired_differences)
+from diagnose.results import to_jsonable
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Model ``a`` against model ``b`` on the same splits: frequentist and Bayesian answers, in words."""
+
+    a: str
+    b: str
+    metric: str
+    mean_difference: float  # mean over splits of metric(a) - metric(b)
+    ci_low: float
+    ci_high: float
+    p_value: float  # corrected t, two-sided, for "no difference"
+    p_a_better: float | None
+    p_equivalent: float | None
+    p_b_better: float | None
+    rope: float
+    method: str
+    verdict: str
+    outcome: str = ""  # the verdict's conclusion alone ("x better (P = 0.97)"), without the pair and difference
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return f"Comparison({self.verdict[:300]!r}, p_value={self.p_value:.4g}, method={self.method[:80]!r})"
+
+
+def points(x: float) -> str:
+    """A score difference in percentage points, signed, never "-0.0" (``0.031`` -> ``"+3.1"``)."""
+    value = round(100 * x, 1)
+    return f"{value if value != 0 else 0.0:+.1f}"  # no "-0.0"
+
+
+def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, posterior: CorrelatedPosterior) -> str:
+    """One line: the difference in points with its interval, then the most probable Bayesian outcome.
+
+    Examples: ``"bilstm_attention vs bilstm: +0.4 points [-1.2, +2.0]; practically equivalent
+    (P = 0.97)"``; below :data:`DECISIVE` the outcome is hedged ("probably ...") and below 0.5 it is
+    "undecided".
+    """
+    head = f"{a} vs {b}: {points(mean)} points [{points(low)}, {points(high)}]"
+    return f"{head}; {comparison_outcome(a, b, posterior)}"
+
+
+def comparison_outcome(a: str, b: str, posterior: CorrelatedPosterior) -> str:
+    """The most probable Bayesian outcome in words (the conclusion of :func:`comparison_verdict`)."""
+    outcomes = {f"{a} better": posterior.p_a_better, "practically equivalent": posterior.p_equivalent,
+                f"{b} better": posterior.p_b_better}
+    label, p = max(outcomes.items(), key=lambda kv: kv[1])
+    if p >= DECISIVE:
+        words = f"{label} (P = {p:.2f})"
+    elif p >= 0.5:
+        words = f"probably {label} (P = {p:.2f})"
+    else:
+        words = ("undecided (P: {a} better {pa:.2f}, equivalent {pe:.2f}, {b} better {pb:.2f})"
+                 .format(a=a, b=b, pa=posterior.p_a_better, pe=posterior.p_equivalent, pb=posterior.p_b_better))
+    return words
+
+
+def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test: float, folds: int,
+                   repeats: int = 1, rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy",
+                   confidence: float = 0.95) -> Comparison:
+    """Compare two models' per-split scores on identical splits.
+
+    The corrected t gives the interval and p-value, the Bayesian correlated t the probabilities that
+    ``a`` is better by more than ``rope``, practically equivalent, or worse; the verdict says both.
+
+    Examples
+    --------
+    >>> c = compare_paired("x", "y", [0.8, 0.8, 0.8], [0.8, 0.8, 0.8], n_train=20, n_test=10, folds=3)
+    >>> c.verdict
+    'x vs y: +0.0 points [+0.0, +0.0]; practically equivalent (P = 1.00)'
+    """
+    diffs = paired_differences(a_scores, b_scores)
+    ci, p = corrected_t(diffs, n_train, n_test, folds=folds, repeats=repeats, confidence=confidence)
+    post = bayesian_correlated_t(diffs, n_train, n_test, rope=rope)
+    method = f"{ci.method}; {BAYES_METHOD.format(rope=rope)}"
+    return Comparison(a=a, b=b, metric=metric, mean_difference=ci.mean, ci_low=ci.low, ci_high=ci.high,
+                      p_value=p, p_a_better=post.p_a_better, p_equivalent=post.p_equivalent,
+                      p_b_better=post.p_b_better, rope=float(rope), method=method,
+                      verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post),
+                      outcome=comparison_outcome(a, b, post))
+
+
+FIXED_SPLIT_BOOTSTRAP = 2000  # paired bootstrap resamples of the test series for the difference's interval
+
+
+def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str = "balanced_accuracy",
+                        confidence: float = 0.95, seed: int = 0) -> Comparison:
+    """Compare two models trained once on one fixed train/test split (Dietterich 1998: McNemar).
+
+    The p-value is McNemar's (do the models err on different test series?); the interval of the metric
+    difference is a paired percentile bootstrap over the test series. There is no Bayesian posterior
+    for a single split, so the three probabilities are None.
+    """
+    y, pa, pb = (np.asarray(v).ravel() for v in (y_true, pred_a, pred_b))
+    k = int(max(y.max(), pa.max(), pb.max())) + 1
+    diff = lambda idx: (classification_metrics(y[idx], pa[idx], k)[metric]
+                        - classification_metrics(y[idx], pb[idx], k)[metric])
+    observed = diff(np.arange(y.size))
+    rng = np.random.default_rng(seed)
+    boot = [diff(rng.integers(0, y.size, y.size)) for _ in range(FIXED_SPLIT_BOOTSTRAP)]
+    low, high = np.percentile(boot, [50 * (1 - confidence), 50 * (1 + confidence)])
+    test = mcnemar(y, pa, pb)
+    if test.p_value <= 0.05:
+        words = f"{a if test.a_only_correct > test.b_only_correct else b} better (McNemar p = {test.p_value:.3g})"
+    else:
+        words = f"no detectable difference (McNemar p = {test.p_value:.3g})"
+    method = (f"{test.method} on one fixed split ({y.size} test series); paired percentile bootstrap "
+              f"{confidence:.0%} interval ({FIXED_SPLIT_BOOTSTRAP} resamples)")
+    return Comparison(a=a, b=b, metric=metric, mean_difference=float(observed), ci_low=float(low), ci_high=float(high),
+                      p_value=test.p_value, p_a_better=None, p_equivalent=None, p_b_better=None, rope=0.0,
+                      method=method, verdict=f"{a} vs {b}: {points(observed)} points "
+                                             f"[{points(low)}, {points(high)}]; {words}", outcome=words)

@@ -1,0 +1,1 @@
+"""The whole diagnosis: configuration, units, executor, cache, the document and its verdicts."""

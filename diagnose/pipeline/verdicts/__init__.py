@@ -1,0 +1,1 @@
+"""Every answer of the diagnosis, decided once from the document's numbers."""

@@ -1,0 +1,93 @@
+"""What every answer is made of: the :class:`Verdict` record, its thresholds, and readers of the document."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from diagnose.results import to_jsonable
+
+# Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
+# clearly significant result that also covers a quarter of the way from chance to perfect.
+ALPHA = 0.05
+
+STRONG_ALPHA = 0.01
+
+STRONG_GAIN = 0.25
+
+LARGE_GAIN = 0.5  # "how much": at least half of the way from chance to perfect
+
+SEPARABLE_Q = 0.05
+
+QUESTIONS = {
+    "signal": "Is there signal?",
+    "how_much": "How much?",
+    "more_data": "Would more data help?",
+    "deep": "Do deep models beat the best classical baseline?",
+    "attention": "Does attention add anything?",
+    "where": "Where in time?",
+    "labels": "Are some labels wrong?",
+    "classes": "Which classes cannot be told apart?",
+}
+
+ANCHORS = {"signal": "shuffle_test", "how_much": "baselines", "more_data": "learning_curve", "deep": "comparisons",
+           "attention": "attention", "where": "timestep_map", "labels": "label_issues", "classes": "class_pairs"}
+
+@dataclass
+class Verdict:
+    """One answer: its ``level`` (a fixed word per question, None when it could not be decided), a
+    short ``headline``, one ``sentence`` with the numbers, the ``evidence`` those numbers come from,
+    further ``details`` and the ``anchor`` of the report section holding the evidence."""
+
+    id: str
+    level: str | None
+    headline: str
+    sentence: str
+    evidence: dict = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)
+    question: str = ""
+    anchor: str = ""
+
+    def __post_init__(self) -> None:
+        self.question = self.question or QUESTIONS.get(self.id, "")
+        self.anchor = self.anchor or ANCHORS.get(self.id, "")
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
+
+# ------------------------------------------------------------------------------------------ formatting
+def p_text(p: float, n_permutations: int | None = None) -> str:
+    text = f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.1e}"
+    if n_permutations and math.isclose(p, 1 / (n_permutations + 1), rel_tol=1e-3):  # p is stored rounded at times
+        text += f", the smallest possible with {n_permutations} shuffles"
+    return text
+
+def get_path(d, *keys):
+    """``d[k1][k2]...``, or None where a key is missing or a value is not a dict."""
+    for k in keys:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+def dict_items(x) -> list[dict]:
+    """The dict entries of a list (others dropped); [] for anything else."""
+    return [v for v in x if isinstance(v, dict)] if isinstance(x, list) else []
+
+def classical_baselines(doc: dict) -> list[dict]:
+    """The signal section's classical baselines with a score, chance baselines left out."""
+    return [b for b in dict_items(get_path(doc, "signal", "baselines")) if not str(b.get("name", "")).startswith("chance")
+            and b.get("balanced_accuracy") is not None]
+
+def best_baseline(doc: dict) -> dict | None:
+    """The signal section's best classical baseline (highest balanced accuracy on the shared splits)."""
+    name = get_path(doc, "signal", "best_baseline")
+    return next((b for b in classical_baselines(doc) if b.get("name") == name), None)
+
+def n_classes(doc: dict) -> int | None:
+    """The number of classes the document's dataset holds, or None."""
+    ds = doc.get("dataset") or {}
+    k = ds.get("n_classes") or len(ds.get("classes") or []) or len(ds.get("class_counts") or {})
+    return int(k) if k else None
+
+def interval(model: dict, metric: str = "balanced_accuracy") -> tuple[float, float] | None:
+    """``(low, high)`` of a model record's interval for ``metric``, or None."""
+    iv = get_path(model, "intervals", metric) or {}
+    return (iv["low"], iv["high"]) if iv.get("low") is not None and iv.get("high") is not None else None
