@@ -29,6 +29,7 @@ MIN_LENGTH = 9
 # 512 MiB holds ~13,000 series x 9,996 MiniRocket features.
 FEATURE_CACHE_BYTES = 1 << 29
 
+
 class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     """aeon's MiniRocket as a scikit-learn transformer on ``(n, T, C)`` arrays.
 
@@ -97,6 +98,7 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
             start += len(block)
         return out if out is not None else np.empty((0, self.n_features_out_), dtype=np.float32)
 
+
 def standardised_rows(features: MiniRocketFeatures, X, rows: np.ndarray | None = None,
                       scaler: StandardScaler | None = None,
                       cache_bytes: int = FEATURE_CACHE_BYTES) -> tuple[FeatureRows, StandardScaler]:
@@ -119,6 +121,7 @@ def standardised_rows(features: MiniRocketFeatures, X, rows: np.ndarray | None =
             scaler.partial_fit(block)
     fitted = scaler
     return FeatureRows(n, p, lambda: (fitted.transform(b, copy=False) for b in features.iter_transform(X, rows))), scaler
+
 
 class MiniRocketRidge(ClassifierMixin, BaseEstimator):
     """MiniRocket features -> ``StandardScaler`` -> ridge classifier with leave-one-out penalty choice.

@@ -36,6 +36,7 @@ EXACT_EIGH_MAX = 2048
 # errors are this close (relative) is scored again in float64. Float32's error there is ~1e-6.
 SCREEN_GAP = 1e-3
 
+
 # ------------------------------------------------------------------------------------ feature rows
 class FeatureRows:
     """A feature matrix read as consecutive row blocks: held in memory, or recomputed on every pass.
@@ -77,6 +78,7 @@ class FeatureRows:
             return out
         return self.data
 
+
 def fit_scaler(F: np.ndarray, block: int | None = None) -> StandardScaler:
     """``StandardScaler().fit(F)``, computed ``block`` columns at a time: the same numbers, small temporaries.
 
@@ -93,6 +95,7 @@ def fit_scaler(F: np.ndarray, block: int | None = None) -> StandardScaler:
     scaler.n_features_in_ = F.shape[1]
     return scaler
 
+
 # -------------------------------------------------------------------------------- the ridge solver
 def _eigh(A: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Eigenpairs of a symmetric matrix (only the ``lower`` or upper triangle is read); ``A`` may be destroyed."""
@@ -101,6 +104,7 @@ def _eigh(A: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
     from scipy.linalg import eigh
 
     return eigh(A, lower=lower, overwrite_a=True, check_finite=False, driver="evr")
+
 
 def targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """``(n, P)`` label columns -> ``(n, P * m)`` +-1 targets (scikit-learn's ``LabelBinarizer(-1, 1)``).
@@ -120,6 +124,7 @@ def targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     np.put_along_axis(out, code[:, :, None], 1.0, axis=2)
     return out.reshape(n, P * m)
 
+
 def target_means(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """Column means of ``targets(labels, classes)``, from the class counts: ``2 * share - 1``."""
     labels = np.asarray(labels)
@@ -128,6 +133,7 @@ def target_means(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
         return 2.0 * (labels == classes[1]).mean(axis=0) - 1.0
     share = (labels[:, :, None] == classes[None, None, :]).mean(axis=0)  # (P, m)
     return (2.0 * share - 1.0).reshape(-1)
+
 
 def _first_best(score: np.ndarray) -> np.ndarray:
     """Per column of ``score`` ``(n_alphas, P)``, the index of the highest row, the first on ties (as scikit-learn)."""
@@ -138,6 +144,7 @@ def _first_best(score: np.ndarray) -> np.ndarray:
         best[better] = score[i][better]
         best_i[better] = i
     return best_i
+
 
 class RidgeLOO:
     """Ridge regression with intercept and leave-one-out penalty choice, solved for many label columns.
@@ -398,6 +405,7 @@ class RidgeLOO:
                 dec, _ = self.decisions(labels[:, part], classes)
                 out[:, part] = np.where(dec[:, :, 0] > 0, classes[1], classes[0]) if m == 1 else classes[np.argmax(dec, axis=2)]
         return out
+
 
 # ------------------------------------------------------------------------------------ the classifiers
 class RidgeHead(ClassifierMixin, BaseEstimator):

@@ -34,7 +34,7 @@ def main() -> int:
     import baselines
     import diagnose
     from baselines.multirocket import torch_available
-    from diagnose.pipeline.assemble import LABEL_SETTINGS
+    from diagnose.pipeline.config import LABEL_SETTINGS
     from diagnose.evaluation.scores import evaluate
     from diagnose.evaluation.splits import make_splits
     from diagnose.checks.labels import label_issues

@@ -116,7 +116,7 @@ class Diagnosis:
 
 
 def _config(profile: str, options: dict):
-    from diagnose.pipeline.assemble import Config
+    from diagnose.pipeline.config import Config
 
     if profile not in PROFILES:
         raise DataError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -142,8 +142,8 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
         (:func:`diagnose.data.loaders.as_dataset`).
     out : a folder to write ``report.html``, ``report.md``, ``figures/`` and ``diagnosis.json`` into;
         ``None`` writes nothing.
-    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`diagnose.pipeline.assemble.Config.for_profile`).
-    **options : fields of :class:`diagnose.pipeline.assemble.Config` (``folds``, ``permutations``, ``seed``,
+    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`diagnose.pipeline.config.Config.for_profile`).
+    **options : fields of :class:`diagnose.pipeline.config.Config` (``folds``, ``permutations``, ``seed``,
         ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ...), and ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
         keeping finished units; default ``out/.cache`` when ``out`` is given) and ``progress``

@@ -370,7 +370,8 @@ def cmd_inspect(args) -> int:
 
 def cmd_signal(args) -> int:
     from diagnose.console import print_signal, progress_bar
-    from diagnose.pipeline.assemble import Config, run_signal_document
+    from diagnose.pipeline.config import Config
+    from diagnose.pipeline.assemble import run_signal_document
 
     _positive(args, "permutations", "repeats", "folds")
     _check_scale(args)
@@ -389,7 +390,8 @@ def cmd_signal(args) -> int:
 
 def cmd_compare(args) -> int:
     from diagnose.console import print_compare, progress_bar
-    from diagnose.pipeline.assemble import Config, run_compare_document
+    from diagnose.pipeline.config import Config
+    from diagnose.pipeline.assemble import run_compare_document
 
     _positive(args, "seeds", "repeats", "epochs", "folds", "units")
     _check_scale(args)
@@ -422,7 +424,8 @@ def cmd_compare(args) -> int:
 
 def cmd_explain(args) -> int:
     from diagnose.console import print_explain, progress_bar
-    from diagnose.pipeline.assemble import Config, run_explain_document
+    from diagnose.pipeline.config import Config
+    from diagnose.pipeline.assemble import run_explain_document
 
     _positive(args, "samples", "epochs", "folds")
     _check_scale(args)
@@ -442,7 +445,8 @@ def cmd_explain(args) -> int:
 
 def cmd_report(args) -> int:
     from diagnose.console import print_signal, progress_bar
-    from diagnose.pipeline.assemble import Config, run_report_document
+    from diagnose.pipeline.config import Config
+    from diagnose.pipeline.assemble import run_report_document
 
     _check_scale(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():

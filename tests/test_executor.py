@@ -95,7 +95,8 @@ def test_fingerprint_changes_with_the_data():
 
 def _signal_document(executor):
     import diagnose
-    from diagnose.pipeline.assemble import Config, run_signal_document
+    from diagnose.pipeline.config import Config
+    from diagnose.pipeline.assemble import run_signal_document
 
     ds = diagnose.load("synthetic:bump?n=60&T=20&start=5&stop=12")
     cfg = Config(folds=3, permutations=19, curve_repeats=2, baselines=["chance_prior", "logistic", "minirocket"])

@@ -145,32 +145,32 @@ def test_attribute_finds_their_attention_layer(data, trained_file):
 
 def test_builder_gets_only_the_options_it_takes():
     from diagnose.models.resolve import load_builder
-    from diagnose.models.training import _resolve
+    from diagnose.models.training import new_network
 
-    _, net = _resolve(load_builder(str(BUILDER), "build_fixed"), (T, C), 2, {"units": 8, "dropout": 0.1})
+    _, net = new_network(load_builder(str(BUILDER), "build_fixed"), (T, C), 2, {"units": 8, "dropout": 0.1})
     assert net.layers[1].forward_layer.units == 4  # build_fixed takes no options: its own 4 units
-    _, net = _resolve(f"{BUILDER}:build", (T, C), 2, {"units": 6, "dropout": 0.1})
+    _, net = new_network(f"{BUILDER}:build", (T, C), 2, {"units": 6, "dropout": 0.1})
     assert net.layers[1].forward_layer.units == 6  # build takes units, not dropout
 
 
 def test_a_builder_that_compiles_keeps_its_loss_and_optimizer():
-    from diagnose.models.training import _resolve, compile_model
+    from diagnose.models.training import compile_model, new_network
 
-    _, net = _resolve(f"{BUILDER}:build", (T, C), 2, {})
+    _, net = new_network(f"{BUILDER}:build", (T, C), 2, {})
     assert compile_model(net, 1e-3) == {"loss": "sparse_categorical_crossentropy", "optimizer": "RMSprop",
                                         "learning_rate": pytest.approx(1e-2), "source": "user"}
-    _, plain = _resolve("bilstm", (T, C), 2, {"units": 4})
+    _, plain = new_network("bilstm", (T, C), 2, {"units": 4})
     info = compile_model(plain, 5e-3)
     assert info["source"] == "toolkit" and info["optimizer"] == "Adam"
     assert info["learning_rate"] == pytest.approx(5e-3)
 
 
 def test_compare_clones_the_trained_file_with_fresh_weights_and_its_compile_settings(trained_file):
-    from diagnose.models.training import _resolve
+    from diagnose.models.training import new_network
 
     saved = keras.saving.load_model(trained_file, custom_objects=ksa.SeqSelfAttention.get_custom_objects())
     keras.utils.set_random_seed(1)
-    _, clone = _resolve(trained_file, (T, C), 2, {})
+    _, clone = new_network(trained_file, (T, C), 2, {})
     assert [type(a) for a in clone.layers] == [type(b) for b in saved.layers]
     assert not np.allclose(clone.layers[-1].get_weights()[0], saved.layers[-1].get_weights()[0])
     assert type(clone.optimizer).__name__ == "RMSprop" and clone.loss == "sparse_categorical_crossentropy"

@@ -5,11 +5,11 @@ import copy
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from diagnose.data import synthetic
-from diagnose.pipeline.assemble import Config, run_signal_document
+from diagnose.pipeline.config import Config
+from diagnose.pipeline.assemble import run_signal_document
 from diagnose.pipeline.verdicts.decide import decide, recommendations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"

@@ -55,10 +55,12 @@ class ModelScores:
                             self.accuracy, self.macro_precision, self.macro_f1]],
                           caption=f"{self.folds}-fold x {self.repeats} cross-validation")
 
+
 def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Classes and integer codes of ``y`` (unchanged when ``y`` already holds codes 0..K-1)."""
     classes, codes = np.unique(y, return_inverse=True)
     return classes, codes.astype(np.int64)
+
 
 def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predictions: Sequence[Any], *,
                             description: str = "", kind: str = "baseline", fit_seconds: float = 0.0,
@@ -104,6 +106,7 @@ def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predic
         folds=splits.folds, repeats=splits.repeats, n_train=n_train, n_test=n_test,
         fit_seconds=float(fit_seconds), extra=dict(extra or {}),
     )
+
 
 def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name: str, description: str = "",
              progress: Progress | None = None, kind: str = "baseline") -> ModelScores:

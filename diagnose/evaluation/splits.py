@@ -43,6 +43,7 @@ class Splits:
         """Mean test-set size over the splits."""
         return float(np.mean([len(te) for _, te in self.pairs]))
 
+
 def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None, seed: int = 0) -> Splits:
     """Repeated stratified k-fold splits; group-aware when ``groups`` is given.
 
@@ -96,6 +97,7 @@ def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None,
             parts = cv.split(dummy, y, groups)
         pairs.extend((np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in parts)
     return Splits(folds=int(folds), repeats=int(repeats), seed=int(seed), grouped=groups is not None, pairs=pairs)
+
 
 def fixed_split(split: Any) -> Splits:
     """The one train/test split a dataset came with (e.g. a UCR/UEA archive's own), as :class:`Splits`.

@@ -21,7 +21,7 @@ def _check_override(value: str | None) -> str | None:
     return value
 
 
-def _permutation_keys(key_mask, seed: int):
+def permutation_keys(key_mask, seed: int):
     """Per series, a random permutation of the real steps that leaves padded steps in place.
 
     ``key_mask`` is ``(batch, T)`` with 1 on real steps (right padding assumed). Real steps get a
@@ -189,7 +189,7 @@ class SeqSelfAttention(keras.layers.Layer):
             if window is not None:
                 allowed = allowed * window
             return allowed / ops.maximum(ops.sum(allowed, axis=-1, keepdims=True), 1.0)
-        order = _permutation_keys(key_mask, self.override_seed)  # (B, T)
+        order = permutation_keys(key_mask, self.override_seed)  # (B, T)
         order = ops.broadcast_to(ops.expand_dims(order, 1), ops.shape(a))
         return ops.take_along_axis(a, order, axis=-1)
 
@@ -294,7 +294,7 @@ class AttentionPooling(keras.layers.Layer):
         if _check_override(self.attention_override) == "uniform":
             return key_mask / ops.maximum(ops.sum(key_mask, axis=-1, keepdims=True), 1.0)
         if self.attention_override == "permute":
-            return ops.take_along_axis(a, _permutation_keys(key_mask, self.override_seed), axis=-1)
+            return ops.take_along_axis(a, permutation_keys(key_mask, self.override_seed), axis=-1)
         return a
 
     def call(self, inputs, mask=None):

@@ -39,7 +39,7 @@ select_backend()
 import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
-from diagnose.models.attention import _permutation_keys  # noqa: E402
+from diagnose.models.attention import permutation_keys  # noqa: E402
 
 # score activations with a bounded range: scores confined to [lo, hi] cap any two weights' ratio at e^(hi - lo)
 BOUNDED_ACTIVATIONS = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
@@ -118,7 +118,7 @@ def _uniform(a, key_mask):
 
 def _permuted(a, key_mask, seed: int):
     """``a`` with its keys shuffled along the real keys of each series (padded keys stay in place)."""
-    order = _permutation_keys(key_mask, seed)  # (B, S)
+    order = permutation_keys(key_mask, seed)  # (B, S)
     order = ops.reshape(order, (ops.shape(order)[0],) + (1,) * (len(a.shape) - 2) + (ops.shape(order)[-1],))
     return ops.take_along_axis(a, ops.broadcast_to(order, ops.shape(a)), axis=-1)
 

@@ -195,7 +195,7 @@ def lint(spec: Any, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_classes
     standardises them, with the weights the model starts from (a trained file: its trained weights).
     """
     from diagnose.models.resolve import TRAINED_SUFFIX, load_trained
-    from diagnose.models.training import Standardiser, _resolve
+    from diagnose.models.training import Standardiser, new_network
 
     X = np.asarray(X, dtype=np.float32)
     keras.utils.set_random_seed(seed)
@@ -204,7 +204,7 @@ def lint(spec: Any, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_classes
         name, net, weights = spec, load_trained(spec), "trained"
     else:
         options = {k: v for k, v in (hyper or {}).items() if k not in ("learning_rate", "lr")}  # fit's, not the model's
-        name, net = _resolve(spec, X.shape[1:], n_classes, options)
+        name, net = new_network(spec, X.shape[1:], n_classes, options)
     Xs = Standardiser.fit(X).transform(X)
     try:
         return lint_model(label or name, net, Xs, y, lengths, weights=weights)

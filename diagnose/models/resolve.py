@@ -121,11 +121,22 @@ def load_builder(path: str, function: str) -> Callable[..., Any]:
     return fn
 
 
-def _split_builder(spec: str) -> tuple[str, str]:
+def split_builder(spec: str) -> tuple[str, str]:
+    """``"path/to/file.py:fn"`` -> ``(path, fn)``; a DataError when it names no function."""
     path, sep, fn = spec.rpartition(":")
     if not sep or not path.endswith(".py") or not fn:
         raise DataError(f"user model {spec!r} names no function: use 'file.py:function'")
     return path, fn
+
+
+def build_user(spec: str, input_shape, n_classes: int, **hyper) -> Any:
+    """Build a user's model from ``"path/to/file.py:fn"``; ``hyper`` goes only where ``fn`` takes it."""
+    fn = load_builder(*split_builder(spec))
+    kept, _ = accepted_hyper(fn, hyper)
+    model = fn(tuple(input_shape), n_classes, **kept)
+    if not isinstance(model, keras.Model):
+        raise DataError(f"{spec} returned {type(model).__name__}, not a keras.Model")
+    return model
 
 
 def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_classes: int | None = None) -> ModelSpec:
@@ -155,7 +166,7 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
     if spec in MODELS:
         return ModelSpec(spec, "zoo", spec, MODELS[spec][1])
     if spec.endswith(".py") or ".py:" in spec:
-        path, fn = _split_builder(spec)
+        path, fn = split_builder(spec)
         load_builder(path, fn)
         return ModelSpec(spec, "builder", spec, f"user builder {fn} from {Path(path).name}", path=path, function=fn)
     if spec.endswith(TRAINED_SUFFIX) or Path(spec).suffix in (".h5", ".hdf5", ".pb"):

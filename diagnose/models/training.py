@@ -112,14 +112,14 @@ def _validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.nda
     return next(split.split(np.zeros(len(y)), y))
 
 
-def _resolve(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict) -> tuple[str, Any]:
+def new_network(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict) -> tuple[str, Any]:
     """The model's name and a fresh network: zoo name, ``file.py:fn``, ``model.keras``, builder or Model.
 
     A trained ``.keras`` file gives its architecture (``keras.models.clone_model``: new weights drawn
     under the unit's seed) compiled as it was saved, so it is retrained like every other model.
     Builders get only the ``hyper`` options their signature takes.
     """
-    from diagnose.models.resolve import TRAINED_SUFFIX, accepted_hyper, check_input, load_trained
+    from diagnose.models.resolve import TRAINED_SUFFIX, accepted_hyper, build_user, check_input, load_trained
 
     if isinstance(model, keras.Model):
         return model.name, model
@@ -131,6 +131,8 @@ def _resolve(model: str | Callable | Any, input_shape, n_classes: int, hyper: di
         if config:
             net.compile_from_config(config)
         return model, net
+    if isinstance(model, str) and (model.endswith(".py") or ".py:" in model):
+        return model, build_user(model, input_shape, n_classes, **hyper)
     if isinstance(model, str):
         return model, zoo.build(model, input_shape, n_classes, **hyper)
     if callable(model):
@@ -178,7 +180,7 @@ def build_model(model: str | Callable | Any, input_shape, n_classes: int, hyper:
     ``hyper`` may hold the training options ``learning_rate`` / ``lr``; they are not passed to the model.
     """
     hyper = {k: v for k, v in (hyper or {}).items() if k not in ("learning_rate", "lr")}
-    return _resolve(model, input_shape, n_classes, hyper)
+    return new_network(model, input_shape, n_classes, hyper)
 
 
 def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *, n_classes: int,
@@ -231,7 +233,7 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
     keras.utils.set_random_seed(seed)
     standardiser = Standardiser.fit(X_train)
     Xs = standardiser.transform(X_train)
-    name, net = _resolve(model, X_train.shape[1:], n_classes, hyper)
+    name, net = new_network(model, X_train.shape[1:], n_classes, hyper)
     compiled = compile_model(net, learning_rate)
 
     split = _validation_split(y_train, validation_fraction, seed)

@@ -186,33 +186,12 @@ def available() -> dict[str, str]:
     return {name: description for name, (_, description) in MODELS.items()}
 
 
-def load_user_builder(spec: str) -> Callable[..., keras.Model]:
-    """Import ``"path/to/file.py:fn"`` and return ``fn``."""
-    from diagnose.models.resolve import _split_builder, load_builder
-
-    return load_builder(*_split_builder(spec))
-
-
-def build_user(spec: str, input_shape, n_classes: int, **hyper) -> keras.Model:
-    """Build a user's model from ``"path/to/file.py:fn"``; ``hyper`` goes only where ``fn`` takes it."""
-    from diagnose.models.resolve import accepted_hyper
-
-    fn = load_user_builder(spec)
-    kept, _ = accepted_hyper(fn, hyper)
-    model = fn(tuple(input_shape), n_classes, **kept)
-    if not isinstance(model, keras.Model):
-        raise DataError(f"{spec} returned {type(model).__name__}, not a keras.Model")
-    return model
-
-
 def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
-    """Build a zoo model, or a user's model from ``"path/to/file.py:fn"``.
+    """Build a zoo model (a user's ``"file.py:fn"`` is built by :func:`diagnose.models.resolve.build_user`).
 
     Parameters
     ----------
-    name : a name from :func:`available` or ``"file.py:fn"``; ``fn(input_shape, n_classes, **hyper)``
-        must return a ``keras.Model`` (each option in ``hyper`` reaches it only if its signature
-        takes it).
+    name : a name from :func:`available`.
     input_shape : ``(T, C)``.
     n_classes : number of classes K.
     **hyper : model options such as ``units``, ``depth``, ``dropout``, ``heads``,
@@ -223,8 +202,6 @@ def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
     keras.Model
         Uncompiled; outputs ``(n, K)`` probabilities.
     """
-    if name.endswith(".py") or ".py:" in name:
-        return build_user(name, input_shape, n_classes, **hyper)
     if name not in MODELS:
         raise DataError(f"unknown model {name!r}: use one of {', '.join(MODELS)}, 'file.py:function' or 'model.keras'")
     builder = MODELS[name][0]

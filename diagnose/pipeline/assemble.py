@@ -8,88 +8,16 @@ resume from a cache; the document does not depend on which executor ran it.
 """
 from __future__ import annotations
 
-import dataclasses
 import traceback
-from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
-
 from diagnose.data.dataset import Dataset
+from diagnose.pipeline.config import (CLUSTER_PERMUTATIONS, DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
+                                      baseline_names, label_settings)
+from diagnose.pipeline.units import (attribution_unit, baseline_unit, ceiling_unit, curve_unit, labels_unit, pairs_unit,
+                                     shuffle_unit, timemap_unit)
 from diagnose.pipeline.document import new_document
 from diagnose.results import Progress, to_jsonable
-
-# Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
-# 1-NN DTW would take minutes (its cost grows with n^2 T^2).
-DEFAULT_BASELINES = ("chance_prior", "logistic", "features_gb", "minirocket", "dtw_1nn")
-DEFAULT_MODELS = ("bilstm", "bilstm_attention")  # the motivating model and its attention variant
-DTW_MAX_COST = 2e9  # n_series^2 * n_timesteps^2 above which dtw_1nn is skipped by default
-SHUFFLE_CURVE_MODEL = "minirocket"  # the learning curve's model when the best baseline has no fast curve
-
-
-@dataclass
-class Config:
-    """Every option a diagnosis run uses; stored in the document's ``config``."""
-
-    seed: int = 0
-    folds: int = 5
-    repeats: int = 1
-    permutations: int = 1000
-    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: diagnose.checks.shuffle.DEFAULT_HEADS
-    baselines: list[str] | None = None
-    learning_curve: bool = True
-    curve_repeats: int = 5
-    label_checks: bool = True  # label issues and class pairs (diagnose.checks.labels, diagnose.checks.pairs)
-    deep: bool = True
-    models: list[str] | None = None
-    seeds: int = 1
-    epochs: int = 30
-    units: int | None = None
-    min_updates: int = 300  # training budget in optimizer updates (diagnose.pipeline.deep.DEFAULT_MIN_UPDATES)
-    reference: str | None = None  # the deep model every other is compared with; None: each attention model's plain counterpart
-    compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
-    backend: str | None = None
-    device: str = "auto"
-    split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
-    explain_model: str | None = None  # explain's model; None: the first of ``models``
-    standardise: str = "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
-    methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
-    samples: int = 100
-    profile: str = "custom"
-
-    @classmethod
-    def for_profile(cls, name: str, *, budget_minutes: float | None = None, **overrides) -> "Config":
-        """The ``quick`` (minutes on a 2-core CPU) or ``full`` profile, scaled to a time budget."""
-        if name == "quick":
-            cfg = cls(permutations=200, repeats=1, seeds=1, epochs=8, units=16, curve_repeats=3, min_updates=150,
-                      models=["bilstm", "bilstm_attention"], samples=40,
-                      methods=["integrated_gradients", "occlusion", "attention"], profile="quick")
-        else:
-            cfg = cls(permutations=1000, repeats=2, seeds=2, epochs=40,
-                      models=["bilstm", "bilstm_attention", "attention_residual_bilstm", "bilstm_attention_pool", "transformer"],
-                      profile="full")
-        if budget_minutes is not None:
-            cfg = cfg.scaled(budget_minutes)
-        for key, value in overrides.items():
-            if value is not None:
-                setattr(cfg, key, value)
-        return cfg
-
-
-    def scaled(self, minutes: float) -> "Config":
-        """Shrink repeats, seeds, epochs and permutations to fit roughly ``minutes`` on a 2-core CPU."""
-        c = dataclasses.replace(self, profile=f"{self.profile} (budget {minutes:g} min)")
-        if minutes < 10:
-            c.repeats, c.seeds, c.epochs, c.units = 1, 1, min(c.epochs, 8), 16
-            c.permutations = min(c.permutations, 200)
-            c.models = (c.models or [])[:2]
-        elif minutes < 30:
-            c.repeats, c.seeds, c.epochs = 1, 1, min(c.epochs, 20)
-            c.models = (c.models or [])[:3]
-        return c
-
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
 
 
 def _run_section(doc: dict, name: str, fn: Callable[[], object]):
@@ -119,85 +47,6 @@ def _executor(executor):
     return executor if executor is not None else Executor("inprocess")
 
 
-def _baseline_names(ds: Dataset, cfg: Config) -> list[str]:
-    if cfg.baselines:
-        return list(cfg.baselines)
-    names = list(DEFAULT_BASELINES)
-    if ds.n_series ** 2 * ds.n_timesteps ** 2 > DTW_MAX_COST:
-        names.remove("dtw_1nn")
-    return names
-
-
-# Units: top-level functions of plain data (picklable for local processes and Dask) returning JSON.
-# Each one's randomness comes from its arguments (the run's seed), never from the order units run in.
-
-def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
-    """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
-    import baselines
-    from diagnose.evaluation.scores import evaluate
-    from diagnose.evaluation.splits import make_splits
-
-    splits = make_splits(y, folds=folds, repeats=repeats, groups=groups, seed=seed)
-    est = baselines.make(name, random_state=seed)
-    return evaluate(est, X, y, splits, name=name, description=baselines.available().get(name, "")).to_dict()
-
-
-def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int) -> dict:
-    """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.checks.shuffle import shuffle_test
-
-    first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
-    return shuffle_test(X, y, model=model, n_permutations=permutations, cv=first, groups=groups,
-                        random_state=seed).to_dict()
-
-
-def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, seed: int) -> dict:
-    """The learning curve of ``model`` with its extrapolation."""
-    from diagnose.checks.curves import learning_curve
-
-    return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
-
-
-def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000,
-                 groups=None, seed: int = 0) -> dict:
-    """The timestep x channel signal map, with the cluster permutation test's windows."""
-    from diagnose.checks.timemap import timestep_signal
-
-    return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, groups=groups,
-                           random_state=seed).to_dict()
-
-
-# Label issues and class pairs per profile: (seeds averaged, MiniRocket kernels of the label head,
-# kernels of the pair tests, pair permutations). Fewer kernels than the baseline's 10,000 keep the
-# added cost small (aeon rounds 2,000 down to 1,932 features); the pair tests ask only "better than
-# chance?", for which 2,000 kernels suffice.
-LABEL_SETTINGS = {"quick": (2, 2_000, 2_000, 199), "default": (3, 5_000, 2_000, 199)}
-CLUSTER_PERMUTATIONS = 1000  # the timestep map's cluster test
-
-
-def _label_settings(cfg: "Config") -> tuple[int, int, int, int]:
-    return LABEL_SETTINGS["quick" if str(cfg.profile).startswith("quick") else "default"]
-
-
-def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int,
-                seed: int) -> dict:
-    """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
-    from diagnose.checks.labels import label_issues
-
-    return label_issues(X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels,
-                        random_state=seed).to_dict()
-
-
-def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int,
-               kernels: int, seed: int) -> dict:
-    """Which pairs of classes a two-class ridge cannot tell apart."""
-    from diagnose.checks.pairs import class_pairs
-
-    return class_pairs(X, y, classes=classes, folds=folds, groups=groups, n_permutations=permutations,
-                       n_kernels=kernels, random_state=seed).to_dict()
-
-
 def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
     """Per-class recall of the best baseline into ``class_pairs``; the ceilings that hold into ``ceiling``."""
     from diagnose.checks.ceiling import accuracy_ceilings
@@ -216,26 +65,6 @@ def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
                                            max(real) if real else None)
 
 
-def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
-    """The 1-NN error and the Cover-Hart bound on the Bayes error."""
-    from diagnose.checks.ceiling import bayes_error_bounds
-
-    return bayes_error_bounds(X, y, cv=folds, random_state=seed).to_dict()
-
-
-def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, classes: list[str],
-                     methods: list[str], samples: int, epochs: int, seed: int, hyper: dict | None,
-                     timestep_map: dict | None, standardise: str = "none") -> list[dict]:
-    """Train one model and explain it (``explain_models`` for that model alone)."""
-    from types import SimpleNamespace
-
-    from diagnose.attribution import explain_models
-
-    data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
-    return explain_models(data, [model], methods=methods, samples=samples, epochs=epochs, seed=seed,
-                          hyper=hyper, timestep_map=timestep_map, standardise=standardise)
-
-
 def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
     """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, labels, class pairs).
 
@@ -251,7 +80,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed)])
     X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
     make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
-    names = _baseline_names(ds, cfg)
+    names = baseline_names(ds, cfg)
     heads = list(cfg.shuffle_heads or DEFAULT_HEADS)
     units = [Unit(key={"task": "signal.shuffle_test", "heads": heads, "permutations": cfg.permutations,
                        "folds": cfg.folds, "seed": seed},
@@ -266,7 +95,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
                    fn=timemap_unit, args=(X, y, ds.lengths, CLUSTER_PERMUTATIONS, groups, seed),
                    label="timestep map")]
     classes = [str(c) for c in ds.classes.tolist()]
-    label_seeds, kernels, pair_kernels, pair_perms = _label_settings(cfg)
+    label_seeds, kernels, pair_kernels, pair_perms = label_settings(cfg)
     label_units = [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds,
                              "kernels": kernels, "seed": seed, "classes": classes},
                         fn=labels_unit, args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
@@ -332,9 +161,9 @@ def _digest(value) -> str | None:
     """A short hash of a JSON value (for unit keys that depend on a large input)."""
     import hashlib
 
-    from diagnose.pipeline.cache import _canonical
+    from diagnose.pipeline.cache import canonical
 
-    return None if value is None else hashlib.sha256(_canonical(value).encode()).hexdigest()[:20]
+    return None if value is None else hashlib.sha256(canonical(value).encode()).hexdigest()[:20]
 
 
 def _source_digest(model: str) -> str | None:
@@ -453,7 +282,6 @@ def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = No
         run_deep(ds, cfg, doc, progress, executor)
         run_explain(ds, cfg, doc, models=_explained_models(doc, cfg), progress=progress, executor=executor)
     return _finish(doc)
-
 
 __all__ = ["Config", "run_signal", "run_deep", "run_explain", "run_signal_document",
            "run_compare_document", "run_explain_document", "run_report_document"]

@@ -29,7 +29,7 @@ def fingerprint(*arrays: Any) -> str:
     return h.hexdigest()[:20]
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
     """The one text of a JSON value that its hash and checksum are taken over (keys sorted)."""
     return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
@@ -66,7 +66,7 @@ class Cache:
         return cls(root, fingerprint(dataset.X, dataset.y_codes, dataset.lengths, dataset.groups))
 
     def _path(self, key: Any) -> Path:
-        digest = hashlib.sha256((self.namespace + "|" + _canonical(key)).encode()).hexdigest()
+        digest = hashlib.sha256((self.namespace + "|" + canonical(key)).encode()).hexdigest()
         return self.root / digest[:2] / f"{digest}.json"
 
     def get(self, key: Any) -> tuple[bool, Any]:
@@ -74,7 +74,7 @@ class Cache:
         path = self._path(key)
         try:
             entry = json.loads(path.read_text())
-            body = _canonical(entry["value"])
+            body = canonical(entry["value"])
             if hashlib.sha256(body.encode()).hexdigest() != entry["sha256"]:
                 raise ValueError("checksum mismatch")
         except FileNotFoundError:
@@ -92,7 +92,7 @@ class Cache:
         from diagnose.pipeline.document import write_atomic
 
         value = as_json(value)
-        body = _canonical(value)
+        body = canonical(value)
         entry = {"key": to_jsonable(key), "sha256": hashlib.sha256(body.encode()).hexdigest(), "value": value}
         write_atomic(self._path(key), json.dumps(entry, allow_nan=False))
         return value

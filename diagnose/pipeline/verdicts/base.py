@@ -32,6 +32,7 @@ QUESTIONS = {
 ANCHORS = {"signal": "shuffle_test", "how_much": "baselines", "more_data": "learning_curve", "deep": "comparisons",
            "attention": "attention", "where": "timestep_map", "labels": "label_issues", "classes": "class_pairs"}
 
+
 @dataclass
 class Verdict:
     """One answer: its ``level`` (a fixed word per question, None when it could not be decided), a
@@ -54,6 +55,7 @@ class Verdict:
     def to_dict(self) -> dict:
         return to_jsonable(self)
 
+
 # ------------------------------------------------------------------------------------------ formatting
 def p_text(p: float, n_permutations: int | None = None) -> str:
     text = f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.1e}"
@@ -61,31 +63,37 @@ def p_text(p: float, n_permutations: int | None = None) -> str:
         text += f", the smallest possible with {n_permutations} shuffles"
     return text
 
+
 def get_path(d, *keys):
     """``d[k1][k2]...``, or None where a key is missing or a value is not a dict."""
     for k in keys:
         d = d.get(k) if isinstance(d, dict) else None
     return d
 
+
 def dict_items(x) -> list[dict]:
     """The dict entries of a list (others dropped); [] for anything else."""
     return [v for v in x if isinstance(v, dict)] if isinstance(x, list) else []
+
 
 def classical_baselines(doc: dict) -> list[dict]:
     """The signal section's classical baselines with a score, chance baselines left out."""
     return [b for b in dict_items(get_path(doc, "signal", "baselines")) if not str(b.get("name", "")).startswith("chance")
             and b.get("balanced_accuracy") is not None]
 
+
 def best_baseline(doc: dict) -> dict | None:
     """The signal section's best classical baseline (highest balanced accuracy on the shared splits)."""
     name = get_path(doc, "signal", "best_baseline")
     return next((b for b in classical_baselines(doc) if b.get("name") == name), None)
+
 
 def n_classes(doc: dict) -> int | None:
     """The number of classes the document's dataset holds, or None."""
     ds = doc.get("dataset") or {}
     k = ds.get("n_classes") or len(ds.get("classes") or []) or len(ds.get("class_counts") or {})
     return int(k) if k else None
+
 
 def interval(model: dict, metric: str = "balanced_accuracy") -> tuple[float, float] | None:
     """``(low, high)`` of a model record's interval for ``metric``, or None."""

@@ -13,6 +13,7 @@ from diagnose.pipeline.verdicts.deep import attention_verdict, deep_recommendati
 from diagnose.pipeline.verdicts.signal import (classes_verdict, how_much_verdict, labels_verdict, more_data_verdict,
                                                signal_verdict, where_verdict)
 
+
 # ------------------------------------------------------------------------------------------ all of it
 def decide(doc: dict) -> dict[str, dict]:
     """The ``verdicts`` section: every answer, decided from the document's numbers."""
@@ -35,6 +36,7 @@ def decide(doc: dict) -> dict[str, dict]:
     order = list(QUESTIONS)
     return {k: out[k].to_dict() for k in sorted(out, key=order.index)}
 
+
 def _finding(message) -> str:
     """A health message's finding, without the advice after its first ': ' (the recommendation gives that)."""
     return str(message or "").split(": ", 1)[0]
@@ -52,6 +54,7 @@ HEALTH_ADVICE = (
     ("constant_channels", "constant_channels", "Drop the constant channels."),
     ("train_test_overlap", "overlap", "The same series sit in the original train and test parts: deduplicate before trusting test scores."),
 )
+
 
 def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     """What to do next, each ``{"id", "text", "evidence"}``, derived from ``verdicts`` so that no advice

@@ -10,6 +10,7 @@ from diagnose.pipeline.verdicts.base import (ALPHA, LARGE_GAIN, SEPARABLE_Q, STR
                                              best_baseline, classical_baselines, dict_items, get_path, interval,
                                              n_classes, p_text)
 
+
 # ------------------------------------------------------------------------------------------ signal
 def signal_verdict(doc: dict) -> Verdict:
     """``strong`` / ``weak`` / ``none`` / ``inconclusive`` from the shuffle test over several heads.
@@ -58,6 +59,7 @@ def signal_verdict(doc: dict) -> Verdict:
     return Verdict("signal", "weak", "Yes, but weak.",
                    sentence + " Better than chance, but only a little of the way from chance to perfect.", evidence)
 
+
 def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
     """How far from chance to perfect: the shuffle statistic against its own chance level (the mean of
     the max-null), with the best classical baseline's cross-validated score beside it."""
@@ -103,6 +105,7 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         details.append(str(ceiling["message"]))  # a ceiling that holds: conflicting duplicates or label noise
     return Verdict("how_much", size, f"{share:.0%} of the way from chance to perfect.", text, evidence, details)
 
+
 # ------------------------------------------------------------------------------------------ more data
 def _curve_parts(lc: dict) -> list[str]:
     parts = []
@@ -112,6 +115,7 @@ def _curve_parts(lc: dict) -> list[str]:
             band = f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
             parts.append(f"{e['mean']:.3f}{band} expected with {words} the data")
     return parts
+
 
 def more_data_verdict(doc: dict) -> Verdict:
     """``yes`` / ``no`` / ``cannot tell`` from the learning curve's extrapolation."""
@@ -129,6 +133,7 @@ def more_data_verdict(doc: dict) -> Verdict:
     text = f"{model} {state}: {mean[-1]:.3f} with {sizes[-1]} training series"
     text += "".join(f"; {p}" for p in _curve_parts(lc)) + "."
     return Verdict("more_data", level, head, text, evidence)
+
 
 # ------------------------------------------------------------------------------------------ where
 def where_verdict(doc: dict) -> Verdict:
@@ -172,6 +177,7 @@ def where_verdict(doc: dict) -> Verdict:
     head = "Throughout the series." if spread else f"In {len(windows)} window{'s' if len(windows) > 1 else ''}."
     return Verdict("where", "throughout" if spread else "windows", head, text, evidence, details)
 
+
 def _attribution_agreement(doc: dict) -> list[str]:
     """One line for the first model whose attributions were compared with the timestep map."""
     lines: dict[str, list[str]] = {}
@@ -181,6 +187,7 @@ def _attribution_agreement(doc: dict) -> list[str]:
             lines.setdefault(str(a.get("model")), []).append(f"{tau:.2f} ({str(a.get('method')).replace('_', ' ')})")
     return [f"{model}'s attributions rank timesteps like this map to a Kendall tau of {' and '.join(taus)}."
             for model, taus in list(lines.items())[:1]]
+
 
 # ------------------------------------------------------------------------------------------ classes
 def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
@@ -218,8 +225,10 @@ CLEAN_SHARE = 0.01
 
 MANY_SHARE = 0.10
 
+
 def _pct(x) -> str:
     return f"{100 * float(x):.1f}%"
+
 
 def labels_verdict(sig: dict) -> Verdict:
     """Are some labels wrong? From ``signal.label_issues`` alone.
@@ -256,9 +265,11 @@ def labels_verdict(sig: dict) -> Verdict:
                    "drop the suspects and retrain" + (" before trying bigger models" if level == "many" else "")
                    + f" ({evidence}).", numbers)
 
+
 def _names(group: list) -> str:
     group = [str(g) for g in group]
     return group[0] if len(group) == 1 else ", ".join(group[:-1]) + " and " + group[-1]
+
 
 def classes_verdict(sig: dict) -> Verdict:
     """Which classes cannot be told apart? From ``signal.class_pairs`` alone.

@@ -1,0 +1,106 @@
+"""What a diagnosis run does: :class:`Config`, its ``quick`` and ``full`` profiles, and the defaults it starts from."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from diagnose.data.dataset import Dataset
+from diagnose.results import to_jsonable
+
+# Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
+# 1-NN DTW would take minutes (its cost grows with n^2 T^2).
+DEFAULT_BASELINES = ("chance_prior", "logistic", "features_gb", "minirocket", "dtw_1nn")
+
+DEFAULT_MODELS = ("bilstm", "bilstm_attention")  # the motivating model and its attention variant
+
+DTW_MAX_COST = 2e9  # n_series^2 * n_timesteps^2 above which dtw_1nn is skipped by default
+
+SHUFFLE_CURVE_MODEL = "minirocket"  # the learning curve's model when the best baseline has no fast curve
+
+# Label issues and class pairs per profile: (seeds averaged, MiniRocket kernels of the label head,
+# kernels of the pair tests, pair permutations). Fewer kernels than the baseline's 10,000 keep the
+# added cost small (aeon rounds 2,000 down to 1,932 features); the pair tests ask only "better than
+# chance?", for which 2,000 kernels suffice.
+LABEL_SETTINGS = {"quick": (2, 2_000, 2_000, 199), "default": (3, 5_000, 2_000, 199)}
+
+CLUSTER_PERMUTATIONS = 1000  # the timestep map's cluster test
+
+
+@dataclass
+class Config:
+    """Every option a diagnosis run uses; stored in the document's ``config``."""
+
+    seed: int = 0
+    folds: int = 5
+    repeats: int = 1
+    permutations: int = 1000
+    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: diagnose.checks.shuffle.DEFAULT_HEADS
+    baselines: list[str] | None = None
+    learning_curve: bool = True
+    curve_repeats: int = 5
+    label_checks: bool = True  # label issues and class pairs (diagnose.checks.labels, diagnose.checks.pairs)
+    deep: bool = True
+    models: list[str] | None = None
+    seeds: int = 1
+    epochs: int = 30
+    units: int | None = None
+    min_updates: int = 300  # training budget in optimizer updates (diagnose.pipeline.deep.DEFAULT_MIN_UPDATES)
+    reference: str | None = None  # the deep model every other is compared with; None: each attention model's plain counterpart
+    compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
+    backend: str | None = None
+    device: str = "auto"
+    split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
+    explain_model: str | None = None  # explain's model; None: the first of ``models``
+    standardise: str = "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
+    methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
+    samples: int = 100
+    profile: str = "custom"
+
+    @classmethod
+    def for_profile(cls, name: str, *, budget_minutes: float | None = None, **overrides) -> "Config":
+        """The ``quick`` (minutes on a 2-core CPU) or ``full`` profile, scaled to a time budget."""
+        if name == "quick":
+            cfg = cls(permutations=200, repeats=1, seeds=1, epochs=8, units=16, curve_repeats=3, min_updates=150,
+                      models=["bilstm", "bilstm_attention"], samples=40,
+                      methods=["integrated_gradients", "occlusion", "attention"], profile="quick")
+        else:
+            cfg = cls(permutations=1000, repeats=2, seeds=2, epochs=40,
+                      models=["bilstm", "bilstm_attention", "attention_residual_bilstm", "bilstm_attention_pool", "transformer"],
+                      profile="full")
+        if budget_minutes is not None:
+            cfg = cfg.scaled(budget_minutes)
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(cfg, key, value)
+        return cfg
+
+
+    def scaled(self, minutes: float) -> "Config":
+        """Shrink repeats, seeds, epochs and permutations to fit roughly ``minutes`` on a 2-core CPU."""
+        c = dataclasses.replace(self, profile=f"{self.profile} (budget {minutes:g} min)")
+        if minutes < 10:
+            c.repeats, c.seeds, c.epochs, c.units = 1, 1, min(c.epochs, 8), 16
+            c.permutations = min(c.permutations, 200)
+            c.models = (c.models or [])[:2]
+        elif minutes < 30:
+            c.repeats, c.seeds, c.epochs = 1, 1, min(c.epochs, 20)
+            c.models = (c.models or [])[:3]
+        return c
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
+
+
+def baseline_names(ds: Dataset, cfg: Config) -> list[str]:
+    """The baselines a run evaluates: the configured ones, or the defaults (dtw_1nn only where it is affordable)."""
+    if cfg.baselines:
+        return list(cfg.baselines)
+    names = list(DEFAULT_BASELINES)
+    if ds.n_series ** 2 * ds.n_timesteps ** 2 > DTW_MAX_COST:
+        names.remove("dtw_1nn")
+    return names
+
+
+def label_settings(cfg: "Config") -> tuple[int, int, int, int]:
+    """:data:`LABEL_SETTINGS` of the run's profile."""
+    return LABEL_SETTINGS["quick" if str(cfg.profile).startswith("quick") else "default"]
