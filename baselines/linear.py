@@ -50,7 +50,7 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         # One float64 copy of the flattened series, standardised in place: the same numbers as
         # make_pipeline(StandardScaler(), LogisticRegression()) without its copies and temporaries.
-        from baselines.ridge import fit_scaler
+        from baselines.rows import fit_scaler
 
         F = _flat64(X)
         scaler = fit_scaler(F)  # StandardScaler().fit(F) without its n x p float64 temporaries

@@ -18,7 +18,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 
-from baselines.ridge import DEFAULT_ALPHAS, FeatureRows, RidgeLOO, fit_scaler
+from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+from baselines.rows import FeatureRows, fit_scaler
 from baselines.series import numba_threads, to_aeon
 
 # MiniRocket's kernels have length 9: shorter series are right-padded with 0 up to this.

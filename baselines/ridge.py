@@ -9,91 +9,27 @@ label-shuffle test (``diagnose.checks.shuffle``), the learning curve and the cei
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import StandardScaler
+
+from baselines.rows import ROW_BLOCK, FeatureRows, fit_scaler
 
 # The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
 # aeon's MiniRocketClassifier (np.logspace(-3, 3, 10)).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
-
-# Rows per block when a held feature matrix is read block by block (512 x 10k float64 = 40 MB).
-ROW_BLOCK = 512
-
 # Working memory of the label columns solved together: n_train x columns float64 entries in the dual,
 # n_features x columns in the primal (W, B and X'Y, 67 MB each at 8M entries; 200 permutations of 3
 # classes on 9,996 features fit in one group, so the rows are read once for all of them).
 COLUMN_ENTRIES = 1 << 23
-
 # Up to this size the Gram/covariance matrix is decomposed by numpy's eigh, as scikit-learn's
 # RidgeClassifierCV does (bit-for-bit agreement); above it by scipy's eigh in place (driver "evr"),
 # which needs no second n x n workspace (numpy's syevd needs 2 n^2 extra entries).
 EXACT_EIGH_MAX = 2048
-
 # The penalty is chosen from leave-one-out errors computed in float32; a fit whose two best penalties'
 # errors are this close (relative) is scored again in float64. Float32's error there is ~1e-6.
 SCREEN_GAP = 1e-3
-
-
-# ------------------------------------------------------------------------------------ feature rows
-class FeatureRows:
-    """A feature matrix read as consecutive row blocks: held in memory, or recomputed on every pass.
-
-    Parameters
-    ----------
-    n_rows, n_features : its shape.
-    blocks : a callable returning an iterable of consecutive row blocks (2-D arrays) covering all rows,
-        the same numbers on every call.
-    data : the whole matrix, when it is held.
-    """
-
-    def __init__(self, n_rows: int, n_features: int, blocks: Callable[[], Iterable[np.ndarray]],
-                 data: np.ndarray | None = None):
-        self.n_rows = int(n_rows)
-        self.n_features = int(n_features)
-        self._blocks = blocks
-        self.data = data
-
-    @classmethod
-    def of(cls, F: np.ndarray, block: int = ROW_BLOCK) -> "FeatureRows":
-        """Rows of a matrix held in memory."""
-        F = np.asarray(F)
-        if F.ndim != 2:
-            raise ValueError(f"a feature matrix must be 2-D; got shape {F.shape}")
-        return cls(len(F), F.shape[1], lambda: (F[i:i + block] for i in range(0, len(F), block)), data=F)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        return iter(self._blocks())
-
-    def held(self) -> np.ndarray:
-        """The whole matrix (computed now when it is not held)."""
-        if self.data is None:
-            out = np.empty((self.n_rows, self.n_features), dtype=np.float32)
-            start = 0
-            for b in self:
-                out[start:start + len(b)] = b
-                start += len(b)
-            return out
-        return self.data
-
-
-def fit_scaler(F: np.ndarray, block: int | None = None) -> StandardScaler:
-    """``StandardScaler().fit(F)``, computed ``block`` columns at a time: the same numbers, small temporaries.
-
-    scikit-learn's fit makes float64 temporaries of the whole matrix (two or three ``n x p`` float64
-    arrays); per column block they stay at ``n x block`` (default: about 4M values, at most 256
-    columns). Columns are independent, so means, variances and scales are bit-for-bit those of one fit.
-    """
-    block = block or max(1, min(256, (1 << 22) // max(1, len(F))))
-    parts = [StandardScaler().fit(F[:, j:j + block]) for j in range(0, F.shape[1], block)]
-    scaler = StandardScaler()
-    for name in ("mean_", "var_", "scale_"):
-        setattr(scaler, name, np.concatenate([getattr(part, name) for part in parts]))
-    scaler.n_samples_seen_ = parts[0].n_samples_seen_
-    scaler.n_features_in_ = F.shape[1]
-    return scaler
 
 
 # -------------------------------------------------------------------------------- the ridge solver

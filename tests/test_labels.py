@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from baselines.ridge import FeatureRows, RidgeLOO
+from baselines.rows import FeatureRows
+from baselines.ridge import RidgeLOO
 from diagnose.data import synthetic
 from diagnose.checks.labels import estimate_label_issues, label_issues, ridge_loo_decisions
 

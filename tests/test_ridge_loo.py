@@ -10,7 +10,8 @@ from sklearn.preprocessing import StandardScaler
 
 import baselines.minirocket as mr
 import baselines.ridge as ridge
-from baselines.ridge import DEFAULT_ALPHAS, FeatureRows, RidgeLOO
+from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+from baselines.rows import FeatureRows
 from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
 from diagnose.data import synthetic
 from diagnose.checks.shuffle import shuffle_test
@@ -149,13 +150,13 @@ def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(
 
 
 def test_fast_path_with_streamed_features_equals_held_features(monkeypatch):
-    import diagnose.checks.shuffle as shuffle
+    import diagnose.checks.shuffle_paths as paths
 
     d = synthetic.bump(n=150, T=30, C=2, classes=2, amplitude=0.6, seed=4)
     args = dict(model=MiniRocketRidge(n_kernels=84), n_permutations=20, cv=3, random_state=0)
     held = shuffle_test(d.X, d.y_codes, **args)
     monkeypatch.setattr(mr, "FEATURE_CACHE_BYTES", 0)
-    monkeypatch.setattr(shuffle, "_TEST_CACHE_BYTES", 0)
+    monkeypatch.setattr(paths, "_TEST_CACHE_BYTES", 0)
     monkeypatch.setattr(ridge, "COLUMN_ENTRIES", 84 * 7)  # several column groups per fold
     streamed = shuffle_test(d.X, d.y_codes, **args)
     assert streamed.observed == pytest.approx(held.observed, abs=1e-10)

@@ -114,7 +114,7 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     from sklearn import config_context
     from sklearn.neighbors import KNeighborsClassifier
 
-    from baselines.ridge import fit_scaler
+    from baselines.rows import fit_scaler
 
     from diagnose.evaluation.splits import make_splits
 

@@ -118,7 +118,8 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     """
     from statsmodels.stats.multitest import multipletests
 
-    from baselines.ridge import DEFAULT_ALPHAS, FeatureRows, RidgeLOO
+    from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+    from baselines.rows import FeatureRows
     from baselines.minirocket import MiniRocketFeatures, standardised_rows
     from diagnose.data.dataset import stratified_subsample, validate_arrays
     from diagnose.evaluation.splits import make_splits
