@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from diagnose.data import synthetic
-from diagnose.checks.timemap import _kruskal, cluster_test, timestep_signal
+from diagnose.checks.step_tests import kruskal
+from diagnose.checks.timemap import cluster_test, timestep_signal
 
 
 def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_error():
@@ -14,16 +15,16 @@ def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_err
     ds = synthetic.bump(n=120, T=30, C=2, classes=3, start=10, stop=20, channel=1, amplitude=0.8, seed=3)
     X, y = ds.X.astype(float), ds.y_codes
 
-    def kruskal(*groups):  # our vectorised per-cell statistic, as MNE's stat_fun
+    def stat_fun(*groups):  # our vectorised per-cell statistic, as MNE's stat_fun
         V = np.concatenate(groups)
         onehot = np.repeat(np.eye(len(groups)), [len(g) for g in groups], axis=0)
         counts = np.repeat(onehot.sum(axis=0)[:, None], V.shape[1], axis=1)
-        return _kruskal(V, onehot, counts)[0]
+        return kruskal(V, onehot, counts)[0]
 
     threshold = stats.chi2.isf(0.05, 2)  # p < 0.05 with 3 classes
     for adjacency, mne_adjacency in (("time", sp.coo_matrix((2, 2))), ("lattice", None)):
         F, masks, pv, _ = mne.stats.permutation_cluster_test(
-            [X[y == k] for k in range(3)], threshold=threshold, n_permutations=1000, stat_fun=kruskal,
+            [X[y == k] for k in range(3)], threshold=threshold, n_permutations=1000, stat_fun=stat_fun,
             adjacency=mne_adjacency, tail=1, out_type="mask", seed=0, verbose=False)
         theirs = sorted((int(np.argwhere(m)[:, 0].min()), int(np.argwhere(m)[:, 0].max()) + 1, float(F[m].sum()), float(p))
                         for m, p in zip(masks, pv))
