@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from diagnose.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
 from diagnose.errors import DataError
 
-EXIT_BAD_INPUT = 2
-EXIT_FAIL_ON = 1
 
 DESCRIPTION = """\
 Does your time-series classification data hold signal, how much, where in time, and do deep
@@ -24,9 +22,6 @@ models or attention add anything? Start with `diagnose inspect DATA`, then `diag
 DATA is a file (.npz with X (n, T, C) and y; long-format .csv/.parquet; UCR/UEA .ts/.arff/.tsv),
 aeon:NAME (a dataset shipped with aeon) or synthetic:NAME?key=value (generated, known answers).
 `diagnose datasets` lists the built-in ones; `diagnose models` the deep models and how to add your own."""
-
-# The signature a user's model builder must have (--models file.py:fn, compare_models(..., [fn])).
-BUILDER_SIGNATURE = "fn(input_shape, n_classes, **hyper) -> keras.Model"
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -66,33 +61,6 @@ def _add_compute(p: argparse.ArgumentParser, folds: int = 5) -> None:
     p.add_argument("--folds", type=int, default=folds, help=f"cross-validation folds (default: {folds})")
 
 
-# Below this many values (series x timesteps x channels) --workers defaults to 1: a worker process
-# spends seconds importing scikit-learn, aeon and numba before its first unit, more than the units
-# of small data take (measured on a shared 2-core machine: `diagnose signal` on 40 x 12 x 1 with
-# 19 permutations, 4.7 s in-process, 5.2 s on two workers; benchmarks/workers.py).
-AUTO_PARALLEL_VALUES = 1_000_000
-
-
-def cores() -> int:
-    """The cores this process may use."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def default_workers(ds) -> int:
-    """Workers when --workers is not given: every core for large data or several GPUs, else 1;
-    fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
-    from diagnose.pipeline.executor import gpu_ids, memory_capped_workers
-
-    if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
-        return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))
-    return 1
-
-
 def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
     g = p.add_argument_group(
         "scale out and resume",
@@ -119,20 +87,6 @@ def _add_heads(p: argparse.ArgumentParser) -> None:
                         "summary_ridge,raw_ridge: shapes, per-channel summaries and raw values)")
 
 
-def _heads(args) -> list[str] | None:
-    """The --heads names, refused before any work when one is not a baseline."""
-    if not getattr(args, "heads", None):
-        return None
-    import baselines
-
-    names = [h.strip() for h in args.heads.split(",") if h.strip()]
-    unknown = [h for h in names if h not in baselines.available()]
-    if unknown or not names:
-        raise DataError(f"--heads {args.heads!r}: unknown classifier(s) {', '.join(unknown) or '(none given)'}; "
-                        f"use baseline names: {', '.join(baselines.available())}")
-    return names
-
-
 def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
     p.add_argument("--reference", default=None, metavar="MODEL",
                    help="the model every other model is compared with (default: each attention model is compared "
@@ -151,13 +105,6 @@ def _add_keras(p: argparse.ArgumentParser) -> None:
                    help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
     p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto",
                    help="auto: a GPU when the backend sees one (default); cpu: hide GPUs; gpu: stop if there is none")
-
-
-def _configure_keras(args) -> None:
-    """Choose the Keras backend and device before anything imports Keras (bad choices exit 2)."""
-    from diagnose.models.backend import configure
-
-    configure(args.backend, args.device)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,275 +185,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("diagnosis", help="a diagnosis.json written by --json or report")
     p.add_argument("--out", required=True, help="output directory")
     return parser
-
-
-def _load(args):
-    from diagnose.data.loaders import DEFAULT_SOURCE, load
-
-    return load(args.data or DEFAULT_SOURCE, id_column=args.id_column, time_column=args.time_column,
-                label_column=args.label_column, group_column=args.group_column)
-
-
-def _positive(args, *names: str) -> None:
-    for name in names:
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise DataError(f"--{name.replace('_', '-')} must be at least 1; got {value}")
-    if getattr(args, "folds", None) is not None and args.folds < 2:
-        raise DataError(f"--folds must be at least 2; got {args.folds}")
-
-
-def _check_training(args) -> None:
-    """Refuse a bad --min-updates or a --reference that is not among --models before any work."""
-    if args.min_updates is not None and args.min_updates < 0:
-        raise DataError(f"--min-updates must be 0 or more; got {args.min_updates}")
-    models = getattr(args, "models", None)
-    if args.reference is not None and models and args.reference not in models.split(","):
-        raise DataError(f"--reference {args.reference!r} is not among --models {models}: add it to --models")
-
-
-def _check_scale(args) -> None:
-    """Refuse bad --workers / --scheduler / --cache values before any data is read."""
-    from diagnose.pipeline.executor import check_scheduler, require_dask
-
-    _positive(args, "workers")
-    if args.cache is not None and args.no_cache:
-        raise DataError(f"--cache {args.cache} and --no-cache contradict each other: give one of them")
-    if args.cache is not None and Path(args.cache).exists() and not Path(args.cache).is_dir():
-        raise DataError(f"--cache {args.cache} is a file: give a directory (it is created when missing)")
-    if args.scheduler is not None:
-        check_scheduler(args.scheduler)
-        require_dask()
-
-
-def _check_models(models: list[str], ds, *, baselines_allowed: bool = False) -> None:
-    """Refuse unknown model names, missing builder files or functions and unreadable model files (exit 2)
-    before any baseline or training starts."""
-    from diagnose.models.resolve import resolve_all
-
-    resolve_all([m for m in models if m], baselines_allowed=baselines_allowed, input_shape=ds.X.shape[1:],
-                n_classes=ds.n_classes)
-
-
-def _executor(args, ds, default_cache: Path | None = None):
-    """The executor the flags ask for, with its cache namespaced by the data's fingerprint.
-
-    Default: in-process, or a local process pool with every core for large data (``default_workers``);
-    Dask with --scheduler. No cache unless --cache is given (``report``: OUT/.cache), none with --no-cache.
-    """
-    from diagnose.pipeline.cache import Cache
-    from diagnose.pipeline.executor import Executor
-
-    root = None if args.no_cache else (args.cache or default_cache)
-    cache = Cache.for_dataset(root, ds) if root is not None else None
-    workers = args.workers or (cores() if args.scheduler else default_workers(ds))
-    kind = "dask" if args.scheduler else "inprocess" if workers == 1 else "processes"
-    return Executor(kind, n_workers=workers, scheduler=args.scheduler, cache=cache).start()
-
-
-def _cache_summary(executor) -> None:
-    """One line on stderr: how many units the cache gave back and how many were computed."""
-    cache = executor.cache
-    if cache is not None:
-        failed = f", {executor.failed} failed (retried next run)" if executor.failed else ""
-        print(f"cache {cache.root}: {cache.hits} unit(s) reused, {executor.computed} computed{failed}", file=sys.stderr)
-
-
-def _plain(text: str) -> str:
-    """Docstring text without reStructuredText markup (``literal``, `ref`, :role:`x`) on one line."""
-    import re
-
-    text = re.sub(r":\w+:`~?([^`]*)`", r"\1", text)
-    return " ".join(text.replace("``", "").replace("`", "").split())
-
-
-def _columns(rows: list[tuple[str, str]]) -> None:
-    width = max(len(name) for name, _ in rows)
-    for name, text in rows:
-        print(f"  {name:<{width}}  {text}")
-
-
-def cmd_datasets(args) -> int:
-    from diagnose.data.loaders import describe_sources
-
-    print("Built-in data sources (and files: .npz, .csv, .parquet, .ts, .arff, .tsv):")
-    _columns([(name, _plain(text)) for name, text in describe_sources().items()])
-    return 0
-
-
-def zoo_descriptions() -> dict[str, str]:
-    """The zoo's model names and descriptions, read from ``diagnose/models/zoo.py`` without importing Keras."""
-    import ast
-
-    tree = ast.parse((Path(__file__).parent / "models" / "zoo.py").read_text())
-    for node in tree.body:
-        target = getattr(node, "target", None) or (node.targets[0] if isinstance(node, ast.Assign) else None)
-        if isinstance(target, ast.Name) and target.id == "MODELS" and isinstance(node.value, ast.Dict):
-            return {ast.literal_eval(k): ast.literal_eval(v.elts[1]) for k, v in zip(node.value.keys, node.value.values)}
-    return {}
-
-
-def cmd_models(args) -> int:
-    import baselines
-
-    print("Deep models (Keras 3) for `compare --models`, `explain --model` and `report --models`:")
-    _columns(list(zoo_descriptions().items()))
-    print(f"\nYour own model: a builder with the signature\n  {BUILDER_SIGNATURE}")
-    print("  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned\n"
-          "  uncompiled (training compiles it). On the command line: --models path/to/file.py:fn, called as\n"
-          "  fn(input_shape, n_classes). In Python: diagnose.compare_models((X, y), [fn], hyper={...}) also passes\n"
-          "  **hyper (e.g. units).")
-    print("\nClassical baselines (signal --baselines, explain --model):")
-    _columns(list(baselines.available().items()))
-    return 0
-
-
-def cmd_inspect(args) -> int:
-    from diagnose.console import print_inspect
-
-    print_inspect(_load(args))
-    return 0
-
-
-def cmd_signal(args) -> int:
-    from diagnose.console import print_signal, progress_bar
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_signal_document
-
-    _positive(args, "permutations", "repeats", "folds")
-    _check_scale(args)
-    ds = _load(args)
-    cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, permutations=args.permutations,
-                 baselines=args.baselines.split(",") if args.baselines else None, learning_curve=not args.no_curve,
-                 shuffle_heads=_heads(args))
-    ds.check_folds(cfg.folds)
-    with _executor(args, ds) as executor, progress_bar() as progress:
-        doc = run_signal_document(ds, cfg, progress=progress, executor=executor)
-    _cache_summary(executor)
-    print_signal(doc)
-    _write_json(doc, args.json)
-    return 0
-
-
-def cmd_compare(args) -> int:
-    from diagnose.console import print_compare, progress_bar
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_compare_document
-
-    _positive(args, "seeds", "repeats", "epochs", "folds", "units")
-    _check_scale(args)
-    _check_training(args)
-    if args.baseline is not None:
-        import baselines
-
-        if args.baseline not in baselines.available():
-            raise DataError(f"--baseline {args.baseline!r} is not a baseline: use one of {', '.join(baselines.available())}")
-    ds = _load(args)
-    cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, seeds=args.seeds, epochs=args.epochs,
-                 models=args.models.split(","), units=args.units, backend=args.backend, device=args.device,
-                 split=args.split, reference=args.reference, compare_baseline=args.baseline,
-                 **({"min_updates": args.min_updates} if args.min_updates is not None else {}))
-    if cfg.split == "cv":
-        ds.check_folds(cfg.folds)
-    else:
-        from diagnose.evaluation.splits import fixed_split
-
-        fixed_split(ds.meta.get("split"))  # refuse data without one before any training
-    _configure_keras(args)
-    _check_models(cfg.models, ds)
-    with _executor(args, ds) as executor, progress_bar() as progress:
-        doc = run_compare_document(ds, cfg, progress=progress, executor=executor)
-    _cache_summary(executor)
-    print_compare(doc)
-    _write_json(doc, args.json)
-    return 0
-
-
-def cmd_explain(args) -> int:
-    from diagnose.console import print_explain, progress_bar
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_explain_document
-
-    _positive(args, "samples", "epochs", "folds")
-    _check_scale(args)
-    ds = _load(args)
-    cfg = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, explain_model=args.model,
-                 methods=args.method.split(","), samples=args.samples, backend=args.backend, device=args.device,
-                 standardise=args.standardise)
-    _configure_keras(args)
-    _check_models([cfg.explain_model], ds, baselines_allowed=True)
-    with _executor(args, ds) as executor, progress_bar() as progress:
-        doc = run_explain_document(ds, cfg, progress=progress, executor=executor)
-    _cache_summary(executor)
-    print_explain(doc)
-    _write_json(doc, args.json)
-    return 0
-
-
-def cmd_report(args) -> int:
-    from diagnose.console import print_signal, progress_bar
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_report_document
-
-    _check_scale(args)
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
-    ds = _load(args)
-    _check_training(args)
-    cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
-                         models=args.models.split(",") if args.models else None, deep=not args.no_deep,
-                         backend=args.backend, device=args.device, shuffle_heads=_heads(args),
-                         reference=args.reference, min_updates=args.min_updates)
-    cfg.standardise = args.standardise
-    ds.check_folds(cfg.folds)
-    if cfg.deep:
-        _configure_keras(args)
-        _check_models(cfg.models or [], ds)
-    out = Path(args.out)
-    with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
-        doc = run_report_document(ds, cfg, progress=progress, executor=executor)
-    _cache_summary(executor)
-    from reports import render
-
-    paths = render(doc, out)  # atomic: all files or none
-    _write_json(doc, out / "diagnosis.json")
-    _write_json(doc, args.json)
-    print_signal(doc)
-    print(f"report: {paths['html']}")
-    return _fail_on(doc, args.fail_on)
-
-
-def cmd_render(args) -> int:
-    from diagnose.pipeline.document import read_document
-
-    doc = read_document(args.diagnosis)
-    from reports import render
-
-    paths = render(doc, Path(args.out))
-    print(f"report: {paths['html']}")
-    return 0
-
-
-def _fail_on(doc: dict, level: str | None) -> int:
-    if level is None:
-        return 0
-    order = {"none": 0, "inconclusive": 0, "weak": 1, "strong": 2}
-    got = ((doc.get("verdicts") or {}).get("signal") or {}).get("level")
-    if got is None or order.get(got, 0) <= order[level]:
-        print(f"signal verdict is '{got}', at or below --fail-on {level}", file=sys.stderr)
-        return EXIT_FAIL_ON
-    return 0
-
-
-def _write_json(doc: dict, path) -> None:
-    if path:
-        from diagnose.pipeline.document import write_document
-
-        write_document(doc, path)
-
-
-COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "inspect": cmd_inspect, "signal": cmd_signal, "compare": cmd_compare,
-            "explain": cmd_explain, "report": cmd_report, "render": cmd_render}
 
 
 def main(argv: list[str] | None = None) -> int:

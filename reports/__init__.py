@@ -38,7 +38,8 @@ def render(doc: dict, out_dir: str | Path) -> dict:
     -------
     dict : ``{"html": Path, "markdown": Path, "figures": {name: Path}}``.
     """
-    from reports.figures import figures, png_bytes
+    from reports.figures import figures
+    from reports.plotting import png_bytes
     from reports.html import render_html
     from reports.markdown import render_markdown
 

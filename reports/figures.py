@@ -9,84 +9,29 @@ one axes box, so shown at the same width their timesteps line up.
 """
 from __future__ import annotations
 
-import functools
-import io
 import math
-import re
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from reports.formatting import is_number, pval, words
-
-DPI = 150  # sharp on high-density screens and in print; the HTML shows figures at 100 CSS px per inch
-WIDE = 8.0  # inches: the time-axis figures
-TIME_AXES = (0.22, 0.86)  # left and right edge of the time axes (figure fraction), shared for alignment
-COLORBAR_X = (0.88, 0.015)  # colorbar axes left edge and width
-LABEL_CHARS = 18  # longest class label drawn in full on an axis
-STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8}
+from reports.plotting import (WIDE, floats, new_figure, number_text, png_bytes, rectangular,
+                              safe_text, slug, styled, time_axes, time_height)
 
 
-def _styled(draw):
-    """Run a figure function under the report's fixed style, whatever the caller's rcParams."""
-
-    @functools.wraps(draw)
-    def wrapper(*args, **kwargs):
-        import matplotlib
-
-        with matplotlib.rc_context(STYLE):
-            return draw(*args, **kwargs)
-
-    return wrapper
-
-
-def _figure(width: float, height: float, layout: str | None = None) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _text(label: Any, limit: int = LABEL_CHARS) -> str:
-    """A user string made safe for matplotlib: no mathtext (``$``), cut to ``limit`` characters."""
-    s = str(label).replace("\n", " ")
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return s.replace("$", r"\$")
-
-
-def _floats(values: Any) -> np.ndarray:
-    """A (nested) list with ``None`` -> float array with NaN; empty array when not numeric."""
-    if values is None:
-        return np.array([], dtype=float)
-    try:
-        return np.array([[np.nan if v is None else v for v in row] if isinstance(row, (list, tuple)) else
-                         (np.nan if row is None else row) for row in values], dtype=float)
-    except (TypeError, ValueError):
-        return np.array([], dtype=float)
-
-
-@_styled
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes, without the software/date metadata, so equal figures give equal bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
-
-
-@_styled
+@styled
 def class_balance_figure(dataset: dict | None) -> Figure | None:
     """Bar chart of series per class, with counts and shares."""
     counts = (dataset or {}).get("class_counts") or {}
     items = [(k, v) for k, v in counts.items() if is_number(v)]
     if not items:
         return None
-    labels = [_text(k) for k, _ in items]
+    labels = [safe_text(k) for k, _ in items]
     values = np.array([v for _, v in items], dtype=float)
     total = values.sum() or 1.0
-    fig = _figure(7.0, 0.45 + 0.28 * len(items) + 0.6)
+    fig = new_figure(7.0, 0.45 + 0.28 * len(items) + 0.6)
     ax = fig.add_subplot()
     y = np.arange(len(items))
     ax.barh(y, values, color="#4C72B0")
@@ -102,21 +47,21 @@ def class_balance_figure(dataset: dict | None) -> Figure | None:
     return fig
 
 
-@_styled
+@styled
 def confusion_figure(scores: dict | None, classes: list | None = None) -> Figure | None:
     """Row-normalised confusion matrix of one model, titled with accuracy, MAR and MAP."""
     scores = scores or {}
-    conf = _floats(scores.get("confusion"))
+    conf = floats(scores.get("confusion"))
     if conf.ndim != 2 or conf.size == 0 or conf.shape[0] != conf.shape[1]:
         return None
     K = conf.shape[0]
     names = list(classes or [])
-    labels = [_text(c, 12) for c in names] if len(names) == K else [str(k) for k in range(K)]
+    labels = [safe_text(c, 12) for c in names] if len(names) == K else [str(k) for k in range(K)]
     rows = np.nansum(conf, axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = np.where(rows > 0, conf / rows, np.nan)
     side = min(6.0, 2.4 + 0.3 * K)
-    fig = _figure(side + 0.9, side + 0.3, layout="constrained")
+    fig = new_figure(side + 0.9, side + 0.3, layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
     if K <= 15:  # shares written in the cells; empty cells (share < 0.005) left blank to cut clutter
@@ -129,27 +74,23 @@ def confusion_figure(scores: dict | None, classes: list | None = None) -> Figure
     ax.set_yticks(range(K), labels)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    title = (f"{_text(scores.get('name', 'model'), 30)}\naccuracy {_num(scores.get('accuracy'))}, "
-             f"MAR {_num(scores.get('balanced_accuracy'))}, MAP {_num(scores.get('macro_precision'))}")
+    title = (f"{safe_text(scores.get('name', 'model'), 30)}\naccuracy {number_text(scores.get('accuracy'))}, "
+             f"MAR {number_text(scores.get('balanced_accuracy'))}, MAP {number_text(scores.get('macro_precision'))}")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of true class")
     return fig
 
 
-def _num(x: Any) -> str:
-    return f"{x:.3f}" if is_number(x) else "–"
-
-
-@_styled
+@styled
 def shuffle_figure(shuffle: dict | None) -> Figure | None:
     """Histogram of the label-shuffle null scores, the observed score and the p-value."""
     shuffle = shuffle or {}
-    null = _floats(shuffle.get("null_scores"))
+    null = floats(shuffle.get("null_scores"))
     null = null[np.isfinite(null)] if null.ndim == 1 else np.array([])
     observed = shuffle.get("observed")
     if null.size == 0:
         return None
-    fig = _figure(7.0, 3.2)
+    fig = new_figure(7.0, 3.2)
     ax = fig.add_subplot()
     ax.hist(null, bins=min(40, max(10, null.size // 10)), color="#999999", edgecolor="white",
             label=f"shuffled labels (n = {null.size})")
@@ -157,35 +98,35 @@ def shuffle_figure(shuffle: dict | None) -> Figure | None:
         ax.axvline(observed, color="#C44E52", lw=2, label=f"observed {observed:.3f}")
     ax.set_xlabel(words(shuffle.get("metric", "balanced_accuracy")))
     ax.set_ylabel("permutations")
-    ax.set_title(f"Label-shuffle test ({_text(shuffle.get('model', ''), 30)}): p = {pval(shuffle.get('p_value'))}")
+    ax.set_title(f"Label-shuffle test ({safe_text(shuffle.get('model', ''), 30)}): p = {pval(shuffle.get('p_value'))}")
     ax.legend(loc="upper center", frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
 
-@_styled
+@styled
 def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Figure | None:
     """Scores per training size (points per repeat, mean line), the fitted curve with its band to 10x."""
     curve = curve or {}
-    sizes = _floats(curve.get("train_sizes"))
+    sizes = floats(curve.get("train_sizes"))
     if sizes.ndim != 1 or sizes.size == 0:
         return None
-    fig = _figure(7.0, 3.4)
+    fig = new_figure(7.0, 3.4)
     ax = fig.add_subplot()
     scores = curve.get("scores") or []
     for x, row in zip(sizes, scores):
-        ys = _floats(row if isinstance(row, list) else [row])
+        ys = floats(row if isinstance(row, list) else [row])
         ax.scatter(np.full(ys.shape, x), ys, s=10, color="#4C72B0", alpha=0.45, lw=0)
-    mean = _floats(curve.get("mean"))
+    mean = floats(curve.get("mean"))
     if mean.shape == sizes.shape:
         ax.plot(sizes, mean, "o-", color="#4C72B0", ms=4, label="measured (mean over repeats)")
     fit = curve.get("fit") or {}
-    fx, fm = _floats(fit.get("sizes")), _floats(fit.get("mean"))
+    fx, fm = floats(fit.get("sizes")), floats(fit.get("mean"))
     if fx.ndim == 1 and fm.shape == fx.shape and fx.size:
-        lo, hi = _floats(fit.get("low")), _floats(fit.get("high"))
+        lo, hi = floats(fit.get("low")), floats(fit.get("high"))
         if lo.shape == fx.shape and hi.shape == fx.shape:
             ax.fill_between(fx, lo, hi, color="#DD8452", alpha=0.25, lw=0, label="extrapolation band")
-        ax.plot(fx, fm, "--", color="#DD8452", label=f"fitted {_text(curve.get('family') or 'curve')}")
+        ax.plot(fx, fm, "--", color="#DD8452", label=f"fitted {safe_text(curve.get('family') or 'curve')}")
     extra_y: list[float] = []
     for key, e in (curve.get("extrapolation") or {}).items():
         if isinstance(e, dict) and is_number(e.get("size")) and is_number(e.get("mean")):
@@ -195,10 +136,10 @@ def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Fi
                 extra_y += [e["low"], e["high"]]
             extra_y.append(e["mean"])
             ax.errorbar([e["size"]], [e["mean"]], yerr=err, fmt="s", color="#DD8452", ms=5, capsize=3)
-            ax.annotate(f"{_text(key)}: {e['mean']:.3f}", (e["size"], e["mean"]), textcoords="offset points",
+            ax.annotate(f"{safe_text(key)}: {e['mean']:.3f}", (e["size"], e["mean"]), textcoords="offset points",
                         xytext=(-6, -14), ha="right", fontsize=8)
-    values = np.concatenate([v.ravel() for v in (_floats(scores) if _rectangular(scores) else np.array([]), mean,
-                                                  _floats(fit.get("low")), _floats(fit.get("high")))
+    values = np.concatenate([v.ravel() for v in (floats(scores) if rectangular(scores) else np.array([]), mean,
+                                                  floats(fit.get("low")), floats(fit.get("high")))
                              if v.size and v.dtype.kind == "f"] + [np.array(extra_y, float)])
     values = values[np.isfinite(values)]
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
@@ -218,46 +159,26 @@ def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Fi
             ax.minorticks_off()
     ax.set_xlabel("training series")
     ax.set_ylabel(words(curve.get("metric", "balanced_accuracy")))
-    model = f" ({_text(curve['model'], 30)})" if curve.get("model") else ""
-    ax.set_title(f"Learning curve{model}: more data helps? {_text(curve.get('more_data_helps', '–'))}")
+    model = f" ({safe_text(curve['model'], 30)})" if curve.get("model") else ""
+    ax.set_title(f"Learning curve{model}: more data helps? {safe_text(curve.get('more_data_helps', '–'))}")
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def _rectangular(rows: Any) -> bool:
-    """True for a non-empty list of equally long lists (the learning curve's scores per size)."""
-    return (isinstance(rows, list) and bool(rows) and all(isinstance(r, list) for r in rows)
-            and len({len(r) for r in rows}) == 1)
-
-
-def _time_axes(fig: Figure, rows: int) -> tuple[Any, Any]:
-    """The shared time-axis layout: data axes and colorbar axes at fixed figure positions."""
-    height = fig.get_figheight()
-    bottom, top = 0.55 / height, 1 - 0.4 / height
-    left, right = TIME_AXES
-    ax = fig.add_axes((left, bottom, right - left, top - bottom))
-    cax = fig.add_axes((COLORBAR_X[0], bottom, COLORBAR_X[1], top - bottom))
-    return ax, cax
-
-
-def _time_height(rows: int) -> float:
-    return 0.95 + 0.36 * max(rows, 2)
-
-
-@_styled
+@styled
 def timestep_map_figure(tmap: dict | None, channel_names: list | None = None) -> Figure | None:
     """Heatmap of -log10 q per timestep (x) and channel (y), significant windows outlined."""
     tmap = tmap or {}
-    q = _floats(tmap.get("q_value"))
+    q = floats(tmap.get("q_value"))
     if q.ndim != 2 or q.size == 0:
         return None
     T, C = q.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         score = -np.log10(np.clip(q, 1e-300, 1.0))
-    fig = _figure(WIDE, _time_height(C))
-    ax, cax = _time_axes(fig, C)
+    fig = new_figure(WIDE, time_height(C))
+    ax, cax = time_axes(fig, C)
     finite = score[np.isfinite(score)]
     vmax = max(float(finite.max()) if finite.size else 1.0, -math.log10(0.05) + 0.5)
     im = ax.imshow(np.ma.masked_invalid(score.T), aspect="auto", cmap="viridis", vmin=0, vmax=vmax,
@@ -275,30 +196,30 @@ def timestep_map_figure(tmap: dict | None, channel_names: list | None = None) ->
                 ax.add_patch(Rectangle((c["start"] - 0.5, ch - 0.45), c["stop"] - c["start"], 0.9,
                                        fill=False, edgecolor="white", lw=1.2, ls="--"))
     names = list(channel_names or [])
-    ax.set_yticks(range(C), [_text(n, 10) for n in names] if len(names) == C else [f"ch {c}" for c in range(C)])
+    ax.set_yticks(range(C), [safe_text(n, 10) for n in names] if len(names) == C else [f"ch {c}" for c in range(C)])
     ax.set_xlim(-0.5, T - 0.5)
     ax.set_xlabel("timestep")
     alpha = tmap.get("alpha", 0.05)
-    ax.set_title(f"Where the classes differ: -log10 q ({_text(tmap.get('test', 'test'))}); "
+    ax.set_title(f"Where the classes differ: -log10 q ({safe_text(tmap.get('test', 'test'))}); "
                  f"red boxes: q < {alpha if is_number(alpha) else 0.05:g}"
                  + ("; dashed: cluster-test windows" if clusters else ""))
     fig.colorbar(im, cax=cax, label="-log10 q")
     return fig
 
 
-@_styled
+@styled
 def class_pairs_figure(pairs: dict | None) -> Figure | None:
     """Pairwise two-class balanced accuracy, pairs not told apart (``indistinguishable``) marked "≈"."""
     pairs = pairs or {}
-    M = _floats(pairs.get("matrix"))
+    M = floats(pairs.get("matrix"))
     if M.ndim != 2 or M.size == 0 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
         return None
     K = M.shape[0]
     names = list(pairs.get("classes") or [])
-    labels = [_text(c, 12) for c in names] if len(names) == K else [str(k) for k in range(K)]
+    labels = [safe_text(c, 12) for c in names] if len(names) == K else [str(k) for k in range(K)]
     same = pairs.get("indistinguishable") or []
     side = min(6.0, 2.4 + 0.3 * K)
-    fig = _figure(side + 0.9, side + 0.3, layout="constrained")
+    fig = new_figure(side + 0.9, side + 0.3, layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(np.ma.masked_invalid(M), vmin=0.5, vmax=1.0, cmap="magma")
     for i in range(K):
@@ -316,17 +237,17 @@ def class_pairs_figure(pairs: dict | None) -> Figure | None:
     return fig
 
 
-@_styled
+@styled
 def attribution_figure(attribution: list | None, n_timesteps: int | None = None) -> Figure | None:
     """Timestep importance per model and method (rows), each row scaled to its maximum."""
     rows, labels = [], []
     for a in attribution or []:
         if not isinstance(a, dict):
             continue
-        v = _floats(a.get("timestep_importance"))
+        v = floats(a.get("timestep_importance"))
         if v.ndim == 1 and v.size and np.isfinite(v).any():
             rows.append(v)
-            labels.append(f"{_text(a.get('model', '?'), 22)}\n{_text(a.get('method', '?'), 22)}")
+            labels.append(f"{safe_text(a.get('model', '?'), 22)}\n{safe_text(a.get('method', '?'), 22)}")
     if not rows:
         return None
     T = max(int(n_timesteps) if is_number(n_timesteps) else 0, max(r.size for r in rows))
@@ -334,8 +255,8 @@ def attribution_figure(attribution: list | None, n_timesteps: int | None = None)
     for i, r in enumerate(rows):
         peak = np.nanmax(np.abs(r))
         grid[i, : r.size] = np.abs(r) / peak if peak > 0 else 0.0
-    fig = _figure(WIDE, _time_height(len(rows)))
-    ax, cax = _time_axes(fig, len(rows))
+    fig = new_figure(WIDE, time_height(len(rows)))
+    ax, cax = time_axes(fig, len(rows))
     im = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="magma", vmin=0, vmax=1,
                    extent=(-0.5, T - 0.5, len(rows) - 0.5, -0.5), interpolation="nearest")
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
@@ -346,13 +267,13 @@ def attribution_figure(attribution: list | None, n_timesteps: int | None = None)
     return fig
 
 
-@_styled
+@styled
 def comparison_figure(comparisons: list | None) -> Figure | None:
     """Forest plot: mean difference with its interval per comparison, the ROPE shaded."""
     rows = [c for c in comparisons or [] if isinstance(c, dict) and is_number(c.get("mean_difference"))]
     if not rows:
         return None
-    fig = _figure(7.0, 0.9 + 0.4 * len(rows))
+    fig = new_figure(7.0, 0.9 + 0.4 * len(rows))
     ax = fig.add_subplot()
     rope = next((c["rope"] for c in rows if is_number(c.get("rope"))), None)
     if rope:
@@ -363,7 +284,7 @@ def comparison_figure(comparisons: list | None) -> Figure | None:
         if is_number(lo) and is_number(hi):
             ax.plot([lo, hi], [i, i], color="#4C72B0", lw=2)
         ax.plot([m], [i], "o", color="#4C72B0")
-    ax.set_yticks(range(len(rows)), [f"{_text(c.get('a'), 24)} − {_text(c.get('b'), 24)}" for c in rows])
+    ax.set_yticks(range(len(rows)), [f"{safe_text(c.get('a'), 24)} − {safe_text(c.get('b'), 24)}" for c in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel(f"difference in {words(rows[0].get('metric', 'balanced_accuracy'))} (a − b), 95% interval")
     rope_text = f"; green band: ROPE ±{rope:g}" if rope else ""
@@ -372,14 +293,14 @@ def comparison_figure(comparisons: list | None) -> Figure | None:
     return fig
 
 
-@_styled
+@styled
 def attention_figure(diagnostic: dict | None) -> Figure | None:
     """One series' attention matrix (query step x key step) from ``weights_example``."""
     diagnostic = diagnostic or {}
-    w = _floats(diagnostic.get("weights_example"))
+    w = floats(diagnostic.get("weights_example"))
     if w.ndim != 2 or w.size == 0:
         return None
-    fig = _figure(5.2 if w.shape[0] > 1 else WIDE, 4.6 if w.shape[0] > 1 else 1.6)
+    fig = new_figure(5.2 if w.shape[0] > 1 else WIDE, 4.6 if w.shape[0] > 1 else 1.6)
     ax = fig.add_subplot()
     # The scale starts at 0 and reaches at least 3x the mean weight (the uniform weight when rows sum to
     # 1), so near-uniform attention looks flat instead of having tiny differences stretched over the map.
@@ -393,18 +314,12 @@ def attention_figure(diagnostic: dict | None) -> Figure | None:
     ax.set_ylabel("query timestep" if w.shape[0] > 1 else "")
     if w.shape[0] == 1:
         ax.set_yticks([])
-    ax.set_title(f"{_text(diagnostic.get('model', ''), 28)} / {_text(diagnostic.get('layer', ''), 20)}: "
-                 f"entropy {_num(diagnostic.get('normalized_entropy'))}")
+    ax.set_title(f"{safe_text(diagnostic.get('model', ''), 28)} / {safe_text(diagnostic.get('layer', ''), 20)}: "
+                 f"entropy {number_text(diagnostic.get('normalized_entropy'))}")
     bar = fig.colorbar(im, ax=ax, label=f"weight (white line: mean {mean:.3f})")
     bar.ax.axhline(mean, color="white", lw=1.5)
     fig.tight_layout()
     return fig
-
-
-def slug(name: Any) -> str:
-    """A file-name-safe version of a model name."""
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("._")
-    return s[:60] or "x"
 
 
 def _chance(doc: dict) -> float | None:

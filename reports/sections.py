@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from reports.answers import as_dict, best_baseline, dict_items, n_classes, section_errors
-from reports.figures import slug
+from reports.plotting import slug
 from reports.formatting import MISSING, interval, is_number, num, pval, seconds, signed, value, with_interval, words
 
 METRIC_COLUMNS = (("balanced_accuracy", "Balanced acc. = MAR"), ("accuracy", "Accuracy"),

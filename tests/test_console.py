@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.cli import BUILDER_SIGNATURE, build_parser, main, zoo_descriptions
+from diagnose.cli import build_parser, main
+from diagnose.commands import BUILDER_SIGNATURE, zoo_descriptions
 from diagnose.console import ProgressLines, WarningDisplay
 from diagnose.errors import DataWarning
 

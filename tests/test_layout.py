@@ -24,8 +24,9 @@ FLOORS = {
     "diagnose.checks": 4, "diagnose.attribution": 4,
     "diagnose.pipeline": 5,
     "diagnose.console": 6,
-    "diagnose.cli": 7, "diagnose.api": 7, "diagnose.warmup": 7,
-    "diagnose.__main__": 8,
+    "diagnose.commands": 7, "diagnose.api": 7, "diagnose.warmup": 7,
+    "diagnose.cli": 8,
+    "diagnose.__main__": 9,
 }
 MAX_LINES = 450
 

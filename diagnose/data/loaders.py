@@ -2,23 +2,19 @@
 
 Sources: ``.npz`` files, long-format ``.csv`` / ``.parquet``, UCR/UEA ``.ts`` / ``.arff`` / ``.tsv``
 files (through aeon), ``aeon:NAME`` for the datasets aeon ships, and ``synthetic:NAME?key=value``.
-
-The series of an uncompressed ``.npz`` (``numpy.savez``) are memory-mapped, not read: a float32 ``X``
-stays on disk and its pages are read when used (and shared by local worker processes); any other dtype
-is converted to float32 straight from the map, without a full copy in the stored dtype first.
+The readers: ``.npz`` in :mod:`diagnose.data.npz` (memory-mapped), tables in :mod:`diagnose.data.frames`.
 """
 from __future__ import annotations
 
 import inspect
-import os
-import struct
-import zipfile
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import numpy as np
 
 from diagnose.data.dataset import Dataset
+from diagnose.data.frames import from_frame, load_table
+from diagnose.data.npz import load_npz
 from diagnose.errors import DataError
 
 # The classification datasets shipped inside aeon 1.6 (aeon/datasets/data): no download needed.
@@ -167,270 +163,15 @@ def _load_file(path: Path, **columns) -> Dataset:
         raise DataError(f"{path} is a directory: give a data file (.npz, .csv, .parquet, .ts, .arff, .tsv)")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        ds = _load_npz(path)
+        ds = load_npz(path)
     elif suffix in (".csv", ".parquet"):
-        ds = _load_table(path, **columns)
+        ds = load_table(path, **columns)
     elif suffix in UCR_SUFFIXES:
         ds = _load_ucr(path)
     else:
         raise DataError(f"cannot read {path.name}: unknown file type '{suffix}' (use .npz, .csv, .parquet, .ts, .arff or .tsv)")
     ds.name = path.stem
     return ds
-
-
-def _load_npz(path: Path) -> Dataset:
-    if not zipfile.is_zipfile(path):
-        raise DataError(f"cannot read {path.name}: not a valid .npz file (save it with numpy.savez)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = list(archive.files)
-            missing = [k for k in ("X", "y") if k not in names]
-            if missing:
-                raise DataError(f"{path.name} lacks array(s) {', '.join(missing)}; found: {', '.join(names) or 'none'}")
-            X = map_npz_member(path, "X")
-            arrays = {k: archive[k] for k in ("y", "lengths", "groups") + (() if X is not None else ("X",)) if k in names}
-            if X is not None:
-                arrays["X"] = X
-    except DataError:
-        raise
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise DataError(f"{path.name} holds object (pickled) arrays, which are never loaded: save numeric X and string or numeric y") from None
-        raise DataError(f"cannot read {path.name}: {err}") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
-        raise DataError(f"cannot read {path.name}: not a valid .npz file ({err})") from None
-    ignored = [k for k in names if k not in ("X", "y", "lengths", "groups")]
-    meta = {"notes": [f"ignored arrays: {', '.join(ignored)}"]} if ignored else {}
-    return Dataset(arrays["X"], arrays["y"], lengths=arrays.get("lengths"), groups=arrays.get("groups"), meta=meta)
-
-
-class MappedArray(np.memmap):
-    """A copy-on-write memory map of an array in a file, which local worker processes map again.
-
-    Sent to a local process pool (``multiprocessing``'s pickler) the whole array travels as its file
-    name, offset and shape, and the worker maps the same file: no copy per worker. Any other pickling
-    (Dask, caches) and any view or slice of it pickles as an ordinary array, data included.
-    """
-
-    _origin: tuple | None = None
-
-    @classmethod
-    def open(cls, filename: str | Path, dtype, shape: tuple, offset: int, order: str) -> "MappedArray":
-        filename = os.fspath(filename)
-        arr = cls(filename, dtype=dtype, mode="c", offset=offset, shape=shape, order=order)
-        st = os.stat(filename)
-        arr._origin = (filename, np.dtype(dtype).str, tuple(shape), int(offset), order,
-                       (st.st_size, st.st_mtime_ns), arr.__array_interface__["data"][0], arr.strides)
-        return arr
-
-    def __array_finalize__(self, obj) -> None:
-        super().__array_finalize__(obj)
-        self._origin = None  # views and results are not the mapped array itself
-
-    def __reduce__(self):
-        return np.asarray(self).__reduce__()
-
-    def _whole(self) -> bool:
-        o = self._origin
-        return o is not None and self.__array_interface__["data"][0] == o[6] and self.strides == o[7]
-
-
-def _remap(filename: str, dtype: str, shape: tuple, offset: int, order: str, stamp: tuple) -> np.ndarray:
-    st = os.stat(filename)
-    if (st.st_size, st.st_mtime_ns) != tuple(stamp):
-        raise DataError(f"{filename} changed after it was loaded: load it again")
-    return MappedArray.open(filename, dtype, shape, offset, order)
-
-
-def _reduce_mapped(arr: MappedArray):
-    if arr._whole():
-        return _remap, arr._origin[:6]
-    return np.asarray(arr).__reduce__()
-
-
-def _register_mapped_pickling() -> None:
-    from multiprocessing.reduction import ForkingPickler
-
-    ForkingPickler.register(MappedArray, _reduce_mapped)
-
-
-_register_mapped_pickling()
-
-
-def map_npz_member(path: str | Path, name: str) -> np.ndarray | None:
-    """Memory-map array ``name`` of an ``.npz`` file when it is stored uncompressed; else ``None``.
-
-    Read only from the file (copy-on-write: writing to the array never changes the file). Object
-    arrays, compressed members (``numpy.savez_compressed``), empty arrays and ``.npy`` format versions
-    other than 1.0 and 2.0 give ``None``: the caller then reads the array normally.
-    """
-    from numpy.lib import format as npy
-
-    with zipfile.ZipFile(path) as zf:
-        try:
-            info = zf.getinfo(f"{name}.npy")
-        except KeyError:
-            return None
-        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:  # compressed or encrypted
-            return None
-    with open(path, "rb") as fh:
-        fh.seek(info.header_offset)
-        local = fh.read(30)
-        if len(local) != 30 or local[:4] != b"PK\x03\x04":
-            return None
-        name_len, extra_len = struct.unpack("<HH", local[26:30])
-        start = info.header_offset + 30 + name_len + extra_len
-        fh.seek(start)
-        try:
-            version = npy.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = npy.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, fortran, dtype = npy.read_array_header_2_0(fh)
-            else:
-                return None
-        except ValueError:
-            return None
-        offset = fh.tell()
-    count = int(np.prod(shape, dtype=np.int64))
-    if dtype.hasobject or count == 0 or offset + count * dtype.itemsize > start + info.file_size:
-        return None
-    return MappedArray.open(path, dtype, tuple(shape), offset, "F" if fortran else "C")
-
-
-def _load_table(path: Path, *, id_column: str, time_column: str | None, label_column: str,
-                group_column: str | None, channels: list[str] | None) -> Dataset:
-    import pandas as pd
-
-    try:
-        df = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
-    except ImportError as err:
-        raise DataError(f"reading {path.name} needs pyarrow: pip install 'signal-diagnostics[parquet]' ({err})") from None
-    except Exception as err:  # pandas raises many types for unreadable files
-        raise DataError(f"cannot read {path.name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
-    return from_frame(df, id_column=id_column, time_column=time_column, label_column=label_column,
-                      group_column=group_column, channels=channels, where=path.name)
-
-
-def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "time", label_column: str = "label",
-               group_column: str | None = "group", channels: list[str] | None = None, where: str = "the table") -> Dataset:
-    """A long-format table (one row per series and timestep; a pandas DataFrame) as a :class:`Dataset`.
-
-    The columns are those of a long-format ``.csv`` (see :func:`load`). With a numeric or datetime
-    ``time_column``, each row goes to its own timestep: integer times count steps from the table's
-    smallest time, other times from each series' first one, in units of the smallest spacing between
-    consecutive rows. A step missing inside a series stays a zero-filled gap at its place (a
-    :class:`~diagnose.errors.DataWarning` names the series), never closed up by shifting the later
-    steps; two rows at one step are refused. Times off a regular grid (or not numeric) only order the
-    rows. ``where`` names the table in messages.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"series_id": [0, 0, 1, 1], "time": [0, 1, 0, 1],
-    ...                    "label": ["a", "a", "b", "b"], "v": [1.0, 2.0, 3.0, 4.0]})
-    >>> from_frame(df).X[:, :, 0].tolist()
-    [[1.0, 2.0], [3.0, 4.0]]
-    """
-    import pandas as pd
-
-    found = ", ".join(map(str, df.columns)) or "none"
-    for role, col in (("series id", id_column), ("label", label_column)):
-        if col not in df.columns:
-            raise DataError(f"{where} has no {role} column '{col}'; found columns: {found} (set it with --{role.replace(' ', '-')}-column)".replace("--series-id-column", "--id-column"))
-    if df.empty:
-        raise DataError(f"{where} has no rows")
-    has_time = bool(time_column) and time_column in df.columns
-    has_group = bool(group_column) and group_column in df.columns
-    reserved = {id_column, label_column} | ({time_column} if has_time else set()) | ({group_column} if has_group else set())
-    if channels:
-        missing = [c for c in channels if c not in df.columns]
-        if missing:
-            raise DataError(f"{where} has no channel column(s) {', '.join(missing)}; found columns: {found}")
-    else:
-        channels = [c for c in df.columns if c not in reserved and pd.api.types.is_numeric_dtype(df[c])]
-        if not channels:
-            raise DataError(f"{where} has no numeric channel columns besides {', '.join(sorted(map(str, reserved)))}; found columns: {found}")
-    non_numeric = [c for c in channels if not pd.api.types.is_numeric_dtype(df[c])]
-    if non_numeric:
-        raise DataError(f"channel column(s) {', '.join(non_numeric)} in {where} are not numeric")
-    order = [id_column, time_column] if has_time else [id_column]
-    df = df.sort_values(order, kind="stable")
-    grouped = df.groupby(id_column, sort=False)
-    labels = grouped[label_column].nunique(dropna=False)
-    if (labels > 1).any():
-        bad = ", ".join(map(str, labels.index[labels > 1][:5]))
-        raise DataError(f"series with more than one label in column '{label_column}' (ids {bad}): each series needs one label")
-    ids = list(grouped.groups)
-    codes = grouped.ngroup().to_numpy()  # series index of each (sorted) row
-    notes: list[str] = []
-    steps = _time_steps(df[time_column], codes, ids, where, notes) if has_time else None
-    if steps is None:  # rows in order, one step each
-        steps = grouped.cumcount().to_numpy()
-    lengths = np.zeros(len(ids), dtype=np.int64)
-    np.maximum.at(lengths, codes, steps + 1)
-    n, T, C = len(ids), int(lengths.max()), len(channels)
-    X = np.zeros((n, T, C), dtype=np.float32)
-    X[codes, steps] = df[channels].to_numpy(dtype=np.float64)
-    first = grouped.head(1)
-    y = first[label_column].to_numpy()
-    groups = first[group_column].to_numpy() if has_group else None
-    return Dataset(X, y, lengths=lengths, groups=groups, meta={"series_ids": [str(i) for i in ids], "notes": notes})
-
-
-# Times are on a regular grid when every spacing is a whole multiple of the smallest one, within this
-# relative tolerance (float seconds written to CSV with six decimals).
-TIME_GRID_TOL = 1e-6
-
-
-def _time_steps(time, codes: np.ndarray, ids: list, where: str, notes: list[str]) -> np.ndarray | None:
-    """The timestep of each row (rows sorted by series, then time), or None when times only give an order.
-
-    Refuses two rows of one series at one time; warns (and notes) the series with missing steps.
-    """
-    import pandas as pd
-
-    from diagnose.data.dataset import note
-
-    if pd.api.types.is_datetime64_any_dtype(time):
-        t, integer = time.to_numpy().astype("datetime64[ns]").astype(np.int64).astype(np.float64), False
-    elif pd.api.types.is_numeric_dtype(time) and not pd.api.types.is_bool_dtype(time):
-        t = time.to_numpy(dtype=np.float64)
-        integer = pd.api.types.is_integer_dtype(time)
-    else:
-        return None
-    if not np.isfinite(t).all():
-        raise DataError(f"the time column of {where} has missing values: give every row a time")
-    same = codes[1:] == codes[:-1]
-    diffs = np.diff(t)[same]
-    if (diffs == 0).any():
-        dup = sorted({str(ids[c]) for c in codes[1:][same][diffs == 0]})
-        raise DataError(f"{where} has two rows at the same time in {len(dup)} series (ids {', '.join(dup[:5])}): "
-                        "give each timestep of a series one row")
-    if integer:
-        spacing = float(np.gcd.reduce(diffs.astype(np.int64))) if len(diffs) else 1.0
-        start = np.full(len(ids), t.min())
-    else:
-        spacing = float(diffs.min()) if len(diffs) else 1.0
-        start = np.full(len(ids), np.inf)
-        np.minimum.at(start, codes, t)
-    rel = (t - start[codes]) / spacing
-    steps = np.rint(rel)
-    if not np.allclose(rel, steps, rtol=0, atol=TIME_GRID_TOL * max(1.0, float(np.abs(rel).max()))):
-        note(notes, f"the times in {where} are not on a regular grid: rows are placed in time order, one step each")
-        return None
-    steps = steps.astype(np.int64)
-    counts = np.bincount(codes, minlength=len(ids))
-    last = np.zeros(len(ids), dtype=np.int64)
-    np.maximum.at(last, codes, steps)
-    gaps = np.flatnonzero(last + 1 > counts)
-    if len(gaps):
-        missing = int((last + 1 - counts)[gaps].sum())
-        listed = ", ".join(str(ids[g]) for g in gaps[:5]) + (", ..." if len(gaps) > 5 else "")
-        note(notes, f"{len(gaps)} series in {where} miss {missing} timestep(s) inside their span (ids {listed}): "
-                    "the missing steps are filled with 0 at their place (later steps are not shifted); "
-                    "a Masking(0.0) layer drops them")
-    return steps
 
 
 def from_aeon(X) -> tuple[np.ndarray, np.ndarray]:
