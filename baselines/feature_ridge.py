@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.series import as_series
+from baselines.series import series_view
 
 
 def impute_means(F: np.ndarray) -> np.ndarray:
@@ -86,11 +86,7 @@ class RawRidge(FeatureRidge):
     """
 
     def ridge_features(self, X) -> np.ndarray:
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if X.ndim == 2:
-            return np.asarray(X, dtype=np.float32)
-        if X.ndim != 3:
-            as_series(X)  # raises the shape error
+        X = series_view(X)
         return np.asarray(X, dtype=np.float32).reshape(len(X), -1)
 
 

@@ -8,7 +8,7 @@ from scipy.signal import welch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from baselines.series import as_series, true_lengths
+from baselines.series import as_series, series_view, true_lengths
 
 DEFAULT_LAGS = (1, 2, 4, 8)
 DEFAULT_BANDS = 4  # equal-width bands over [0, Nyquist]
@@ -99,10 +99,8 @@ class SummaryFeatures(TransformerMixin, BaseEstimator):
         self.bands = bands
 
     def fit(self, X, y=None):
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if X.ndim not in (2, 3):
-            as_series(X)  # raises the shape error
-        self.n_channels_ = 1 if X.ndim == 2 else X.shape[2]
+        X = series_view(X)
+        self.n_channels_ = X.shape[2]
         self.feature_names_ = [f"c{c}_{f}" for c in range(X.shape[2]) for f in self._names()]
         return self
 
@@ -111,11 +109,7 @@ class SummaryFeatures(TransformerMixin, BaseEstimator):
                 + [f"band{b}" for b in range(self.bands)])
 
     def transform(self, X) -> np.ndarray:
-        X = np.asarray(X) if not isinstance(X, np.ndarray) else X
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3:
-            as_series(X)  # raises the shape error
+        X = series_view(X)
         if X.shape[2] != self.n_channels_:
             raise ValueError(f"X has {X.shape[2]} channels; the transformer was fitted on {self.n_channels_}")
         lags = tuple(int(v) for v in self.lags)

@@ -16,14 +16,19 @@ SCAN_ENTRIES = 1 << 24
 CONVERT_ENTRIES = 1 << 22
 
 
-def as_series(X: Any) -> np.ndarray:
-    """Return ``X`` as a float ``(n, T, C)`` array; 2-D input is read as univariate ``(n, T)``."""
-    X = np.asarray(X, dtype=float)
+def series_view(X: Any) -> np.ndarray:
+    """``X`` as ``(n, T, C)`` in its own dtype, without a copy (a memory map stays one); 2-D is univariate ``(n, T)``."""
+    X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:
         raise ValueError(f"expected X of shape (n_series, n_timesteps, n_channels) or (n, T); got shape {X.shape}")
     return X
+
+
+def as_series(X: Any) -> np.ndarray:
+    """Return ``X`` as a float ``(n, T, C)`` array; 2-D input is read as univariate ``(n, T)``."""
+    return series_view(np.asarray(X, dtype=float))
 
 
 def nonzero_steps(X: np.ndarray) -> np.ndarray:
@@ -58,11 +63,7 @@ def to_aeon(X: Any, rows: Sequence[int] | np.ndarray | None = None, *, min_lengt
     ``rows`` selects series of ``X`` (which may be a memory map) without copying the rest. With
     ``trim_padding`` (and some series shorter than ``T``), a list of ``(C, L_i)`` arrays without their padding.
     """
-    X = X if isinstance(X, np.ndarray) else np.asarray(X)
-    if X.ndim == 2:
-        X = X[:, :, None]
-    if X.ndim != 3:
-        raise ValueError(f"expected X of shape (n_series, n_timesteps, n_channels) or (n, T); got shape {X.shape}")
+    X = series_view(X)
     _, T, C = X.shape
     if trim_padding:
         X = X if rows is None else X[np.asarray(rows)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from reports.answers import as_dict, best_baseline, dict_items, n_classes, section_errors
-from reports.plotting import slug
 from reports.formatting import MISSING, interval, is_number, num, pval, seconds, signed, value, with_interval, words
+from reports.plotting import slug
 
 METRIC_COLUMNS = (("balanced_accuracy", "Balanced acc. = MAR"), ("accuracy", "Accuracy"),
                   ("macro_precision", "Macro precision (MAP)"), ("macro_f1", "Macro F1"))

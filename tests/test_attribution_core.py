@@ -7,10 +7,10 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from diagnose.data import synthetic
 from diagnose.attribution import (attribute, faithfulness, kendall_tau, timestep_map_profile,
                                   window_precision)
 from diagnose.attribution.record import summarise
+from diagnose.data import synthetic
 from diagnose.errors import DataError
 
 START, STOP, T = 8, 12, 20

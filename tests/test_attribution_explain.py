@@ -6,9 +6,9 @@ import pytest
 
 import diagnose
 
-from diagnose.data import synthetic
 from diagnose.attribution import explain_models
 from diagnose.checks.timemap import timestep_signal
+from diagnose.data import synthetic
 
 pytest.importorskip("diagnose.models.training")
 T = 20

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from diagnose.data import synthetic
 from diagnose.attribution import attribute, faithfulness, window_precision
+from diagnose.data import synthetic
 
 training = pytest.importorskip("diagnose.models.training")
 

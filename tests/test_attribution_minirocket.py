@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from diagnose.data import synthetic
 from diagnose.attribution import attribute, window_precision
+from diagnose.data import synthetic
 
 START, STOP, T = 12, 18, 30
 

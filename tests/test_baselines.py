@@ -7,8 +7,8 @@ from sklearn.base import clone
 
 import baselines
 import baselines.series
-from baselines.series import to_aeon
 from baselines.features import SummaryFeatures
+from baselines.series import to_aeon
 from diagnose.data import synthetic
 from diagnose.evaluation.scores import evaluate
 from diagnose.evaluation.splits import make_splits
@@ -187,3 +187,12 @@ def test_logistic_equals_the_scikit_learn_pipeline_and_leaves_its_input_alone(bu
     np.testing.assert_allclose(ours.decision_function(X[90:]), ref.decision_function(flat), atol=1e-10)
     np.testing.assert_array_equal(ours.predict(X[90:]), ref.predict(flat))
     np.testing.assert_array_equal(X, before)  # standardised in a copy, never in the caller's array
+
+
+def test_summary_features_take_univariate_two_dimensional_series():
+    rng = np.random.default_rng(0)
+    X2 = rng.standard_normal((12, 20))
+    f2 = SummaryFeatures().fit(X2)
+    f3 = SummaryFeatures().fit(X2[:, :, None])
+    assert f2.feature_names_ == f3.feature_names_ and f2.n_channels_ == 1
+    np.testing.assert_array_equal(f2.transform(X2), f3.transform(X2[:, :, None]))

@@ -14,8 +14,8 @@ import pytest
 from scipy.stats import binom
 
 from diagnose.data import synthetic
-from diagnose.pipeline.config import Config
 from diagnose.pipeline.assemble import run_signal_document
+from diagnose.pipeline.config import Config
 
 N_NOISE_SETS = 50
 ALPHA = 0.05

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from diagnose.data import synthetic
 from diagnose.checks.ceiling import bayes_error_bounds, cover_hart_lower
+from diagnose.data import synthetic
 
 
 def test_well_separated_classes_have_a_ceiling_near_one():

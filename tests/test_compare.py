@@ -7,9 +7,9 @@ import pytest
 import baselines
 from diagnose.data import synthetic
 from diagnose.errors import DataError
+from diagnose.evaluation.comparison import compare_paired
 from diagnose.evaluation.scores import evaluate
 from diagnose.evaluation.splits import make_splits
-from diagnose.evaluation.comparison import compare_paired
 
 MODELS = ["bilstm", "bilstm_attention"]
 FOLDS = 3

@@ -7,8 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from diagnose.data import synthetic
 from diagnose.checks.curves import FAMILIES, _nested_subsets, _sizes, fit_family, learning_curve, pow4
+from diagnose.data import synthetic
 
 
 def flatten(X):

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
+from diagnose.checks.health import CHECKS, health_checks
 from diagnose.data import synthetic
 from diagnose.data.dataset import Dataset
-from diagnose.checks.health import CHECKS, health_checks
 
 
 def by_name(results):

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from baselines.rows import FeatureRows
 from baselines.ridge import RidgeLOO
-from diagnose.data import synthetic
+from baselines.rows import FeatureRows
 from diagnose.checks.labels import estimate_label_issues, label_issues, ridge_loo_decisions
+from diagnose.data import synthetic
 
 pytest.importorskip("cleanlab")
 

@@ -10,11 +10,11 @@ from sklearn.preprocessing import StandardScaler
 
 import baselines.minirocket as mr
 import baselines.ridge as ridge
+from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
 from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
 from baselines.rows import FeatureRows
-from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
-from diagnose.data import synthetic
 from diagnose.checks.shuffle import shuffle_test
+from diagnose.data import synthetic
 
 
 def _data(n, p, K, seed=0, n_test=40):

@@ -4,9 +4,9 @@ import pytest
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedKFold, permutation_test_score
 
+from diagnose.checks.shuffle import _permutations, p_value, shuffle_test
 from diagnose.data import synthetic
 from diagnose.errors import DataError
-from diagnose.checks.shuffle import _permutations, p_value, shuffle_test
 
 ALPHAS = np.logspace(-3, 3, 10)
 

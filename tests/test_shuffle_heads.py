@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import baselines
-from diagnose.data import synthetic
 from diagnose.checks.shuffle import DEFAULT_HEADS, p_value, shuffle_test
+from diagnose.data import synthetic
 
 
 @pytest.mark.parametrize("head", ["summary_ridge", "raw_ridge"])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from diagnose.data import synthetic
 from diagnose.checks.timemap import timestep_signal
+from diagnose.data import synthetic
 
 
 def test_bump_window_is_found_on_the_planted_channel_and_steps():

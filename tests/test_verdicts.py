@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from diagnose.data import synthetic
-from diagnose.pipeline.config import Config
 from diagnose.pipeline.assemble import run_signal_document
+from diagnose.pipeline.config import Config
 from diagnose.pipeline.verdicts.decide import decide, recommendations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"

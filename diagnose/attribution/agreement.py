@@ -37,9 +37,3 @@ def timestep_map_profile(timestep_map) -> np.ndarray:
     if s.ndim == 1:
         return s
     return np.nansum(np.where(np.isfinite(s), s, np.nan), axis=1)
-
-
-def pairwise(profiles: Mapping[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
-    """Kendall's tau between every pair of named ``(T,)`` profiles: ``{a: {b: tau}}``."""
-    names = list(profiles)
-    return {a: {b: kendall_tau(profiles[a], profiles[b]) for b in names if b != a} for a in names}

@@ -28,8 +28,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from diagnose.errors import DataError
 from diagnose.checks.shuffle_paths import METHODS, model_name, run_head
+from diagnose.errors import DataError
 from diagnose.evaluation.metrics import check_metric
 from diagnose.results import Progress, html_table, short_repr, to_jsonable
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from baselines.series import true_lengths
-from diagnose.data.dataset import validate_arrays
 from diagnose.checks.step_tests import PermutedStatistic, anova, kruskal
+from diagnose.data.dataset import validate_arrays
 from diagnose.errors import DataError
 from diagnose.evaluation.exchange import Relabeller
 from diagnose.results import html_table, to_jsonable

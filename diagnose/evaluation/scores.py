@@ -62,6 +62,16 @@ def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, codes.astype(np.int64)
 
 
+def summarise_folds(fold_scores: dict[str, list[float]], splits: Splits) -> tuple[dict, dict]:
+    """Per metric, the mean of the per-split scores and its corrected interval (``Interval.to_dict()``).
+
+    The interval is the Nadeau-Bengio corrected resampled t over the splits, clipped to :data:`SCORE_RANGE`.
+    """
+    intervals = {m: corrected_t(fold_scores[m], splits.n_train, splits.n_test, folds=splits.folds,
+                                repeats=splits.repeats, bounds=SCORE_RANGE)[0].to_dict() for m in METRICS}
+    return {m: float(np.mean(fold_scores[m])) for m in METRICS}, intervals
+
+
 def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predictions: Sequence[Any], *,
                             description: str = "", kind: str = "baseline", fit_seconds: float = 0.0,
                             extra: dict | None = None) -> ModelScores:
@@ -95,9 +105,7 @@ def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predic
         per_split.append(classification_metrics(y[te], pred, n_classes))
     fold_scores = {m: [s[m] for s in per_split] for m in METRICS}
     n_train, n_test = splits.n_train, splits.n_test
-    intervals = {m: corrected_t(fold_scores[m], n_train, n_test, folds=splits.folds, repeats=splits.repeats,
-                                bounds=SCORE_RANGE)[0].to_dict() for m in METRICS}
-    means = {m: float(np.mean(fold_scores[m])) for m in METRICS}
+    means, intervals = summarise_folds(fold_scores, splits)
     return ModelScores(
         name=name, description=description, kind=kind, **means, intervals=intervals, fold_scores=fold_scores,
         per_class_recall=np.mean([s["per_class_recall"] for s in per_split], axis=0).tolist(),

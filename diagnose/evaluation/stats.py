@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from diagnose.results import to_jsonable
+
 NB_METHOD = "Nadeau-Bengio corrected resampled t ({k} folds x {r} repeats), {level:.0%}"
 
 
@@ -19,7 +21,7 @@ class Interval:
     method: str
 
     def to_dict(self) -> dict:
-        return {"mean": self.mean, "low": self.low, "high": self.high, "method": self.method}
+        return to_jsonable(self)
 
 
 def corrected_t(scores, n_train: int, n_test: int, *, folds: int, repeats: int = 1,
@@ -113,7 +115,7 @@ class CorrelatedPosterior:
     rope: float
 
     def to_dict(self) -> dict:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+        return to_jsonable(self)
 
 
 def bayesian_correlated_t(diffs, n_train: float, n_test: float, rope: float = DEFAULT_ROPE) -> CorrelatedPosterior:
@@ -170,7 +172,7 @@ class McNemarResult:
     method: str
 
     def to_dict(self) -> dict:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+        return to_jsonable(self)
 
 
 def mcnemar(y_true, pred_a, pred_b, *, exact: bool | None = None) -> McNemarResult:

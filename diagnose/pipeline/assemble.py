@@ -14,9 +14,9 @@ from typing import Callable
 from diagnose.data.dataset import Dataset
 from diagnose.pipeline.config import (CLUSTER_PERMUTATIONS, DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
                                       baseline_names, label_settings)
+from diagnose.pipeline.document import new_document
 from diagnose.pipeline.units import (attribution_unit, baseline_unit, ceiling_unit, curve_unit, labels_unit, pairs_unit,
                                      shuffle_unit, timemap_unit)
-from diagnose.pipeline.document import new_document
 from diagnose.results import Progress, to_jsonable
 
 

@@ -19,12 +19,12 @@ import numpy as np
 
 from diagnose.data.dataset import Dataset
 from diagnose.errors import DataError
-from diagnose.evaluation.metrics import METRICS, SCORE_RANGE
-from diagnose.evaluation.splits import Splits, fixed_split, make_splits
-from diagnose.evaluation.scores import evaluate, scores_from_predictions
-from diagnose.results import Progress, html_table, to_jsonable
-from diagnose.evaluation.stats import DEFAULT_ROPE, corrected_t
 from diagnose.evaluation.comparison import Comparison, compare_fixed_split, compare_paired
+from diagnose.evaluation.metrics import METRICS
+from diagnose.evaluation.scores import evaluate, scores_from_predictions, summarise_folds
+from diagnose.evaluation.splits import Splits, fixed_split, make_splits
+from diagnose.evaluation.stats import DEFAULT_ROPE
+from diagnose.results import Progress, html_table, to_jsonable
 
 # The training budget of a comparison, in optimizer updates (diagnose.models.training.fit): with 160
 # training series and batch 64 an epoch is 3 updates, so "20 epochs" is 60 updates, far too few for an
@@ -182,10 +182,8 @@ def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, r
     out = dict(per_seed[0])
     fold_scores = {m: np.mean([d["fold_scores"][m] for d in per_seed], axis=0).tolist() for m in METRICS}
     out["fold_scores"] = fold_scores
-    for m in METRICS:
-        out[m] = float(np.mean(fold_scores[m]))
-    out["intervals"] = {m: corrected_t(fold_scores[m], splits.n_train, splits.n_test, folds=splits.folds,
-                                       repeats=splits.repeats, bounds=SCORE_RANGE)[0].to_dict() for m in METRICS}
+    means, out["intervals"] = summarise_folds(fold_scores, splits)
+    out.update(means)
     out["per_class_recall"] = np.mean([d["per_class_recall"] for d in per_seed], axis=0).tolist()
     out["per_class_precision"] = np.mean([d["per_class_precision"] for d in per_seed], axis=0).tolist()
     out["confusion"] = np.sum([d["confusion"] for d in per_seed], axis=0).astype(int).tolist()
