@@ -14,8 +14,6 @@ import json
 import sys
 import time
 
-import numpy as np
-
 TARGET = {"method": "shap", "n": 200, "T": 29, "seconds": 20.0}
 
 

@@ -135,47 +135,16 @@ def child_throughput(units: int, epochs: int) -> dict:
 def child_reference(units: int, epochs: int, cpu: bool) -> dict:
     """A plain PyTorch ``nn.LSTM`` (cuDNN on a GPU), bidirectional, 2 layers, same size, no mask."""
     import torch
-    from torch import nn
+
+    from reference_lstm import time_reference_lstm
 
     X, y = _data()
-    torch.manual_seed(0)
-    dev = torch.device("cpu" if cpu or not torch.cuda.is_available() else "cuda")
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(C, units, num_layers=2, bidirectional=True, batch_first=True)
-            self.out = nn.Linear(T * 2 * units, K)
-
-        def forward(self, x):
-            return self.out(self.lstm(x)[0].flatten(1))
-
-    net = Net().to(dev)
-    opt = torch.optim.Adam(net.parameters())
-    Xt, yt = torch.tensor(X, device=dev), torch.tensor(y, device=dev, dtype=torch.long)
-
-    def epoch():
-        for i in range(0, N, BATCH):
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(net(Xt[i:i + BATCH]), yt[i:i + BATCH])
-            loss.backward()
-            opt.step()
-        if dev.type == "cuda":
-            torch.cuda.synchronize()
-        return float(loss)
-
-    start = time.perf_counter()
-    epoch()
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(epochs):
-        loss = epoch()
-    seconds = (time.perf_counter() - start) / epochs
-    name = torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"
-    return {"backend": "torch (plain nn.LSTM)", "device": f"gpu:0 {name}" if dev.type == "cuda" else "cpu",
+    device = "cpu" if cpu or not torch.cuda.is_available() else "cuda"
+    r = time_reference_lstm(X, y, units, epochs, BATCH, device)
+    return {"backend": "torch (plain nn.LSTM)", "device": f"gpu:0 {r['device_name']}" if device == "cuda" else "cpu",
             "precision": "float32", "model": f"nn.LSTM {units}x2 bidirectional, no mask",
-            "first_epoch_s": round(first, 3), "epoch_s": round(seconds, 4), "samples_per_s": round(N / seconds, 1),
-            "final_loss": loss}
+            "first_epoch_s": round(r["first_epoch_s"], 3), "epoch_s": round(r["epoch_s"], 4),
+            "samples_per_s": round(r["samples_per_s"], 1), "final_loss": r["final_loss"]}
 
 
 def child_compare_api(device_target: str, epochs: int, units: int | None, out: str) -> dict:

@@ -52,44 +52,13 @@ def keras_run(units: int, epochs: int) -> dict:
 
 def torch_cudnn_run(units: int, epochs: int) -> dict:
     """Plain PyTorch cuDNN ``nn.LSTM`` of the same size: the practical limit on this GPU."""
-    import torch
-    from torch import nn
+    from reference_lstm import time_reference_lstm
 
     X, y = data()
-    torch.manual_seed(0)
-    dev = torch.device("cuda")
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(C, units, num_layers=2, bidirectional=True, batch_first=True)
-            self.out = nn.Linear(T * 2 * units, K)
-
-        def forward(self, x):
-            return self.out(self.lstm(x)[0].flatten(1))
-
-    net = Net().to(dev)
-    opt = torch.optim.Adam(net.parameters())
-    Xt, yt = torch.tensor(X, device=dev), torch.tensor(y, device=dev)
-
-    def epoch():
-        for i in range(0, N, BATCH):
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(net(Xt[i:i + BATCH]), yt[i:i + BATCH])
-            loss.backward()
-            opt.step()
-        torch.cuda.synchronize()
-
-    start = time.perf_counter()
-    epoch()
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(epochs):
-        epoch()
-    seconds = (time.perf_counter() - start) / epochs
-    return {"backend": "torch (plain nn.LSTM)", "device": f"gpu:0 {torch.cuda.get_device_name(0)}",
-            "model": f"cuDNN LSTM {units}x2 bidirectional, no mask", "first_epoch_s": round(first, 3),
-            "epoch_s": round(seconds, 3), "samples_per_s": round(N / seconds, 1)}
+    r = time_reference_lstm(X, y, units, epochs, BATCH, "cuda")
+    return {"backend": "torch (plain nn.LSTM)", "device": f"gpu:0 {r['device_name']}",
+            "model": f"cuDNN LSTM {units}x2 bidirectional, no mask", "first_epoch_s": round(r["first_epoch_s"], 3),
+            "epoch_s": round(r["epoch_s"], 3), "samples_per_s": round(r["samples_per_s"], 1)}
 
 
 def child(args) -> None:

@@ -1,4 +1,5 @@
 """diagnose.report in a notebook: one call from arrays to a Diagnosis that shows, saves and reloads itself."""
+import json
 import re
 
 import numpy as np
@@ -57,14 +58,14 @@ def test_save_and_load_round_trip(diagnosis, tmp_path):
 
 def test_notes_from_loading_reach_the_document_and_match_the_schema():
     jsonschema = pytest.importorskip("jsonschema")
-    from diagnose.pipeline.document import load_schema
+    from diagnose.pipeline.document import SCHEMA_PATH
 
     X, y = _bump()
     onehot = (y[:, None] == np.array(["bump", "calm"])).astype(float)
     with pytest.warns(diagnose.errors.DataWarning, match="one-hot"):
         d = diagnose.report((X, onehot), deep=False, **{**FAST, "learning_curve": False})
     assert any("one-hot" in n for n in d.to_dict()["dataset"]["notes"])
-    jsonschema.validate(d.to_dict(), load_schema())
+    jsonschema.validate(d.to_dict(), json.loads(SCHEMA_PATH.read_text()))
 
 
 def test_render_writes_the_report_from_the_document(diagnosis, tmp_path):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diagnose.errors import DataError
+from diagnose.evaluation.metrics import metric_scores
 from diagnose.results import to_jsonable
 
 # q-value above which a pair is "not told apart".
@@ -61,15 +62,6 @@ class ClassPairs:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
-
-
-def _balanced_accuracy_columns(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """Balanced accuracy of each column of ``pred`` ``(n, P)`` against the columns of ``truth`` (codes 0/1)."""
-    out = np.zeros(pred.shape[1])
-    for k in (0, 1):
-        member = truth == k
-        out += ((pred == k) & member).sum(axis=0) / np.maximum(member.sum(axis=0), 1)
-    return out / 2.0
 
 
 def _groups(names: list[str], linked: np.ndarray) -> list[list[str]]:
@@ -173,7 +165,7 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     p_mat = [[None] * K for _ in range(K)]
     rows_out, ps = [], []
     for pair in pair_list:
-        scores = _balanced_accuracy_columns(columns[pair], preds[pair])
+        scores = metric_scores(columns[pair], preds[pair], 2, "balanced_accuracy")
         observed, null = scores[0], scores[1:]
         p = (1.0 + np.sum(null >= observed - 1e-12)) / (len(null) + 1.0)
         ps.append(p)

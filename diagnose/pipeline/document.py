@@ -92,7 +92,3 @@ def read_document(path: str | Path) -> dict:
     if major != SCHEMA_VERSION.split(".")[0]:
         raise DataError(f"{path.name} has schema_version {doc['schema_version']}; this version reads {SCHEMA_VERSION}")
     return doc
-
-
-def load_schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
