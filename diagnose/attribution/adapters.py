@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import step_mask, true_lengths
+from baselines.series import nonzero_steps, step_mask, true_lengths
 from diagnose.errors import DataError
 
 ProbaFn = Callable[[np.ndarray], np.ndarray]
@@ -120,10 +120,10 @@ def background_steps(background: np.ndarray | None, X: np.ndarray, lengths: np.n
             raise DataError(f"background must be (T, C) = {(T, C)} means or (n, {T}, {C}) training series; "
                             f"got shape {background.shape}")
         source = background
-        real = np.any(source != 0, axis=2)
+        real = nonzero_steps(source)
     else:
         source = X.astype(np.float64)
-        real = step_mask(lengths, T) & np.any(source != 0, axis=2)
+        real = step_mask(lengths, T) & nonzero_steps(source)
     counts = real.sum(axis=0)  # (T,)
     sums = np.einsum("nt,ntc->tc", real.astype(np.float64), source)
     overall = sums.sum(axis=0) / max(counts.sum(), 1)
@@ -145,7 +145,7 @@ def series_background(bg: np.ndarray, X: np.ndarray, lengths: np.ndarray) -> np.
 
     All-zero real steps (sensor drop-outs) stay 0 so that the masking pattern of ``X`` is kept.
     """
-    keep = step_mask(lengths, X.shape[1]) & np.any(X != 0, axis=2)
+    keep = step_mask(lengths, X.shape[1]) & nonzero_steps(X)
     return np.where(keep[:, :, None], bg[None, :, :], 0.0).astype(np.float32)
 
 

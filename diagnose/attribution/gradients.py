@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from baselines.series import nonzero_steps
 from diagnose.attribution.adapters import TINY, keras_network
 from diagnose.errors import DataError
 
@@ -123,7 +124,7 @@ def integrated_gradients(model, X: np.ndarray, classes: np.ndarray, baseline: np
     Z = standardise(X) if standardise is not None else np.asarray(X, np.float32)
     Z0 = standardise(baseline) if standardise is not None else np.asarray(baseline, np.float32)
     # a real baseline step that standardises to exactly 0 would read as padding: nudge it
-    lost = np.any(baseline != 0, axis=2) & ~np.any(Z0 != 0, axis=2)
+    lost = nonzero_steps(baseline) & ~nonzero_steps(Z0)
     Z0 = np.where(lost[:, :, None] & (np.arange(Z0.shape[2]) == 0), TINY, Z0).astype(np.float32)
     grads = gradient_function(net)
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)

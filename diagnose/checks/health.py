@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import step_mask
+from baselines.series import nonzero_steps, step_mask
 from diagnose.data.dataset import Dataset, check_folds
 from diagnose.errors import DataError
 from diagnose.results import CheckResult
@@ -62,7 +62,7 @@ def padding(ds: Dataset, **_) -> CheckResult:
 
 
 def mask_collision(ds: Dataset, **_) -> CheckResult:
-    zero = ~np.any(ds.X != 0, axis=2) & step_mask(ds.lengths, ds.n_timesteps)  # all-zero steps inside the true length
+    zero = ~nonzero_steps(ds.X) & step_mask(ds.lengths, ds.n_timesteps)  # all-zero steps inside the true length
     count = int(zero.sum())
     series = int(zero.any(axis=1).sum())
     share = count / max(int(ds.lengths.sum()), 1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from baselines.series import true_lengths
+from baselines.series import step_mask, true_lengths
 from diagnose.checks.step_tests import PermutedStatistic, anova, kruskal
 from diagnose.data.dataset import validate_arrays
 from diagnose.errors import DataError
@@ -205,7 +205,7 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
         n = len(codes)
     relabel = Relabeller(codes, groups)
     K = int(codes.max()) + 1
-    real = np.arange(T)[None, :] < lengths[:, None]
+    real = step_mask(lengths, T)
     perm_stat = PermutedStatistic(X, real, K, test)
     stat, df = perm_stat(codes[None, :])
     stat, crit = stat[0].reshape(T, C), perm_stat.critical(df, threshold)[0].reshape(T, C)
@@ -302,7 +302,7 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
     K = int(codes.max()) + 1
     onehot = np.eye(K)[codes]  # (n, K)
 
-    real = np.arange(T)[None, :] < lengths[:, None]  # (n, T)
+    real = step_mask(lengths, T)  # (n, T)
     counts = np.repeat(onehot.T @ real.astype(float), C, axis=1)  # (K, T*C) real values per class
     flat = X.reshape(n, T * C)  # cell t * C + c
     stat, p = np.empty(T * C), np.empty(T * C)
