@@ -2,7 +2,7 @@
 
 Each model maps every series to a fixed feature vector without looking at labels
 (:meth:`FeatureRidge.ridge_features`), fills undefined features with the training mean, standardises
-and fits the leave-one-out ridge head of :class:`baselines.minirocket.RidgeHead`. Because the features
+and fits the leave-one-out ridge head of :class:`baselines.ridge.RidgeHead`. Because the features
 are label-free and per series, the shuffle test computes them once and solves every permutation from one
 decomposition per fold (``diagnose.checks.shuffle``).
 """
@@ -34,7 +34,7 @@ def impute(F: np.ndarray, means: np.ndarray) -> np.ndarray:
 class FeatureRidge(ClassifierMixin, BaseEstimator):
     """Base class: label-free features -> mean imputation -> ``StandardScaler`` -> LOO ridge classifier.
 
-    Subclasses define :meth:`ridge_features`. The ridge is :class:`baselines.minirocket.RidgeHead`, the
+    Subclasses define :meth:`ridge_features`. The ridge is :class:`baselines.ridge.RidgeHead`, the
     fit of ``make_pipeline(StandardScaler(), RidgeClassifierCV(alphas))``.
 
     Parameters

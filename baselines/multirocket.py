@@ -6,7 +6,7 @@ QUANT close at a fraction of the cost.
 
 - :class:`MultiRocketRidge`: aeon's MultiRocket transform (Tan et al. 2022: MiniRocket's kernels on the
   series and its first difference, four pooling operators, ~50k features) -> standardised ridge with
-  leave-one-out penalty (:class:`baselines.minirocket.RidgeLOO`, the fit of ``RidgeClassifierCV``),
+  leave-one-out penalty (:class:`baselines.ridge.RidgeLOO`, the fit of ``RidgeClassifierCV``),
   batched like :class:`baselines.minirocket.MiniRocketRidge`. numba only, no extra dependency.
 - :class:`AeonTorchClassifier`: aeon's ``MultiRocketHydraClassifier`` and ``QUANTClassifier``, which
   need PyTorch; without it they are refused with a message naming the extra to install.

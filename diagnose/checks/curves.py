@@ -152,7 +152,7 @@ def _minirocket_features(X: np.ndarray, random_state: int):
     """MiniRocket features computed once, and the ridge that the MiniRocket baseline puts on them.
 
     The head is ``StandardScaler`` + ``RidgeClassifierCV(np.logspace(-3, 3, 10))``, fitted by
-    :class:`baselines.minirocket.RidgeHead` (the same fit, in bounded memory).
+    :class:`baselines.ridge.RidgeHead` (the same fit, in bounded memory).
     """
     from baselines.minirocket import MiniRocketFeatures
     from baselines.ridge import RidgeHead

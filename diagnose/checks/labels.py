@@ -87,7 +87,7 @@ class LabelIssues:
 def ridge_loo_decisions(solver, codes: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact leave-one-out decision values on the training rows and decision values on the test rows.
 
-    ``solver`` is a :class:`baselines.minirocket.RidgeLOO` built with ``test=``; ``codes`` are the
+    ``solver`` is a :class:`baselines.ridge.RidgeLOO` built with ``test=``; ``codes`` are the
     training labels ``0..K-1`` (every class present). Both outputs are ``(n, m)`` with ``m = 1`` for
     two classes (the decision for class 1) and ``m = K`` otherwise. The leave-one-out value of row
     ``i`` is the fit without row ``i`` at the penalty leave-one-out CV chose, ``y_i - r_i / (1 - h_i)``

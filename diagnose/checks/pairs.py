@@ -5,7 +5,7 @@ with each other. Here every pair of classes gets its own two-class ridge on the 
 each fold (fitted on the fold's training series of all classes, unsupervised), scored by the pooled
 out-of-fold balanced accuracy, and tested against chance with a label-permutation test inside the
 pair: the pair's labels are shuffled and the same folds refitted (every permutation is one more label
-column of the same ridge solve, :class:`baselines.minirocket.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
+column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
 Benjamini-Hochberg across the pairs. Classes linked by pairs not told apart form the groups reported.
 """
 from __future__ import annotations

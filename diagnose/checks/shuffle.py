@@ -37,7 +37,7 @@ from diagnose.results import Progress, html_table, short_repr, to_jsonable
 # sees each channel's level, spread, trend, memory and spectrum, the raw head the values at each step.
 DEFAULT_HEADS = ("minirocket", "summary_ridge", "raw_ridge")
 # Permutations drawn at a time; the fast path regroups them into as many columns as its solver takes
-# per call (baselines.minirocket.RidgeLOO.max_columns, a memory budget).
+# per call (baselines.ridge.RidgeLOO.max_columns, a memory budget).
 _DRAW_BATCH = 64
 # Permuted labels (series x permutations) up to this many entries are drawn once and shared by every
 # fold and head; more are drawn again, in the same order, on every pass.

@@ -7,7 +7,7 @@ Two ways to run a head:
 - ``"ridge-fast"``: for MiniRocket + ridge (``"minirocket"``), the feature ridge heads
   (``"summary_ridge"``, ``"raw_ridge"``: :class:`baselines.feature_ridge.FeatureRidge`), or a
   ``RidgeClassifierCV`` on a 2-D feature matrix. The features are label-free, so each fold's features
-  are computed once; the ridge head (:class:`baselines.minirocket.RidgeLOO`) is then solved for all
+  are computed once; the ridge head (:class:`baselines.ridge.RidgeLOO`) is then solved for all
   permutations together from one eigendecomposition per fold (of the centred ``n x n`` Gram matrix when
   the training fold has at most as many series as features, else of the ``p x p`` covariance
   accumulated over row blocks), choosing the penalty per permutation by the same efficient
