@@ -73,6 +73,7 @@ def test_diagnosis_is_the_pinned_one(name):
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's code, not an installed copy
     PINNED.mkdir(parents=True, exist_ok=True)
     for case in sys.argv[1:] or list(CASES):
         (PINNED / f"{case}.json").write_text(json.dumps(diagnosis(case), indent=1, sort_keys=True) + "\n")
