@@ -11,8 +11,8 @@ select_backend()
 
 from diagnose.models.attention import AttentionPooling, SeqSelfAttention  # noqa: E402
 from diagnose.models.lint import lint, lint_model  # noqa: E402
-from diagnose.models.resolve import ModelSpec, resolve  # noqa: E402
-from diagnose.models.zoo import available, build  # noqa: E402
+from diagnose.models.resolve import ModelSpec, build, resolve  # noqa: E402
+from diagnose.models.zoo import available  # noqa: E402
 
 __all__ = ["AttentionPooling", "ModelSpec", "SeqSelfAttention", "available", "build", "lint", "lint_model",
            "resolve", "select_backend"]

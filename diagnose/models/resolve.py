@@ -139,6 +139,15 @@ def build_user(spec: str, input_shape, n_classes: int, **hyper) -> Any:
     return model
 
 
+def build(name: str, input_shape, n_classes: int, **hyper) -> Any:
+    """Build a zoo model by name, or a user's model from ``"path/to/file.py:fn"`` (:func:`build_user`)."""
+    if name.endswith(".py") or ".py:" in name:
+        return build_user(name, input_shape, n_classes, **hyper)
+    from diagnose.models.zoo import build as build_zoo
+
+    return build_zoo(name, input_shape, n_classes, **hyper)
+
+
 def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_classes: int | None = None) -> ModelSpec:
     """Check one model name and say what it is.
 

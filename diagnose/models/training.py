@@ -21,7 +21,6 @@ select_backend()
 
 import keras  # noqa: E402
 
-from diagnose.models import zoo  # noqa: E402
 from diagnose.models.backend import backend_name, device  # noqa: E402
 
 DEFAULT_LEARNING_RATE = 1e-3  # Adam's default
@@ -119,7 +118,7 @@ def new_network(model: str | Callable | Any, input_shape, n_classes: int, hyper:
     under the unit's seed) compiled as it was saved, so it is retrained like every other model.
     Builders get only the ``hyper`` options their signature takes.
     """
-    from diagnose.models.resolve import TRAINED_SUFFIX, accepted_hyper, build_user, check_input, load_trained
+    from diagnose.models.resolve import TRAINED_SUFFIX, accepted_hyper, build, check_input, load_trained
 
     if isinstance(model, keras.Model):
         return model.name, model
@@ -131,10 +130,8 @@ def new_network(model: str | Callable | Any, input_shape, n_classes: int, hyper:
         if config:
             net.compile_from_config(config)
         return model, net
-    if isinstance(model, str) and (model.endswith(".py") or ".py:" in model):
-        return model, build_user(model, input_shape, n_classes, **hyper)
     if isinstance(model, str):
-        return model, zoo.build(model, input_shape, n_classes, **hyper)
+        return model, build(model, input_shape, n_classes, **hyper)
     if callable(model):
         kept, _ = accepted_hyper(model, hyper)
         built = model(tuple(input_shape), n_classes, **kept)
