@@ -205,9 +205,7 @@ class RidgeLOO:
         """Best penalty index per fit, ``D_best * Q'Yc`` and the target means."""
         P = Y.shape[1] // m
         y_offset = Y.mean(axis=0)
-        Y -= y_offset
-        QTY = self.Q.T @ Y
-        del Y
+        QTY = self.Q.T @ (Y - y_offset)  # the caller's targets stay as given
         weights = [1.0 / d**2 for d in self.diags]
 
         def sse(dtype, fits):

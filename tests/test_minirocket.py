@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
+from baselines.minirocket import MIN_LENGTH, MiniRocketFeatures, MiniRocketRidge
 from baselines.series import to_aeon
 from diagnose.data import synthetic
 
@@ -17,7 +17,7 @@ def test_to_aeon_moves_channels_before_time():
 
 def test_series_shorter_than_nine_steps_are_zero_padded():
     X = np.ones((4, 5, 2))
-    A = to_aeon(X)
+    A = to_aeon(X, min_length=MIN_LENGTH)
     assert A.shape == (4, 2, 9)
     assert (A[:, :, 5:] == 0).all() and (A[:, :, :5] == 1).all()
 

@@ -15,6 +15,7 @@ import pytest
 
 import reports
 from reports import figures as figs
+from reports import plotting
 from reports.answers import answers
 from reports.formatting import value
 from reports.html import display_size, render_html
@@ -358,7 +359,7 @@ def test_figures_are_saved_sharp_and_shown_at_100_css_pixels_per_inch(doc):
     png = figs.png_bytes(fig)
     width_in, height_in = fig.get_size_inches()
     assert display_size(png) == (round(width_in * 100), round(height_in * 100))
-    assert figs.DPI >= 150
+    assert plotting.DPI >= 150
     html = render_html(doc, {"shuffle_test": png})
     assert f'width="{round(width_in * 100)}" height="{round(height_in * 100)}"' in html
 
