@@ -1,11 +1,13 @@
 """Attention layers are found by what they can return, whatever their class; their weights are read
-as the model uses them and can be replaced; a layer that cannot give weights says so."""
+as the model uses them and can be replaced, by calling the model's layers anew; a layer that cannot
+give weights says so."""
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 from diagnose.models import AttentionPooling, SeqSelfAttention  # noqa: E402
-from diagnose.models.attention_probe import find_attention, padding_share, record_weights  # noqa: E402
+from diagnose.models.attention_probe import find_attention, padding_share  # noqa: E402
+from diagnose.models.attention_run import attention_model, record_weights, run_attention  # noqa: E402
 
 T, C = 6, 3
 LENGTHS = np.array([4, 3, 6, 6, 5])
@@ -57,16 +59,28 @@ def test_uniform_override_gives_uniform_weights_and_changes_the_output(name):
     model = model_around(attend)
     (probe,) = find_attention(model)
     X = padded_series()
-    seen = []
-    with probe.patched(record=seen, mode="uniform"):
-        overridden = keras.ops.convert_to_numpy(model(X))
-    w = seen[0]
+    before = keras.ops.convert_to_numpy(model(X))
+    overridden, w = run_attention(model, probe, X, mode="uniform")
     w = w[:, None, :] if w.ndim == 2 else (w[:, 0] if w.ndim == 4 else w)  # (n, Q, T); multi-head: head 0
     np.testing.assert_allclose(w[2, 0], np.full(T, 1 / T), atol=1e-6)  # series 2 is unpadded: 1/6 each
-    with probe.patched():
-        normal = keras.ops.convert_to_numpy(model(X))
+    normal, _ = run_attention(model, probe, X)
+    np.testing.assert_allclose(normal, before, atol=1e-6)  # without an override: the model's own output
     assert not np.allclose(normal, overridden)
-    assert np.allclose(keras.ops.convert_to_numpy(model(X)), normal)  # the patch is gone afterwards
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model(X)), before)  # the model is left as it was
+    assert not hasattr(probe.layer, "attention_override")
+
+
+@pytest.mark.parametrize("name", list(KERAS_LAYERS))
+def test_the_rebuilt_model_ablates_in_a_compiled_predict_too(name):
+    """No eager call is needed: the ablation is part of the rebuilt model's graph."""
+    attend, _, _ = KERAS_LAYERS[name]
+    model = model_around(attend)
+    (probe,) = find_attention(model)
+    X = padded_series()
+    eager_out, eager_w = run_attention(model, probe, X, mode="permute", seed=2)
+    out, w = attention_model(model, probe, mode="permute", seed=2).predict(X, batch_size=len(X), verbose=0)
+    np.testing.assert_allclose(out, eager_out, atol=1e-5)
+    np.testing.assert_allclose(w, eager_w, atol=1e-5)
 
 
 def test_constant_scores_spread_a_real_row_over_padded_keys_as_keras_self_attention_does():
@@ -130,6 +144,42 @@ def test_keras_self_attention_layers_are_found_by_their_return_attention_option(
         w = record_weights(model, probe, X)
         assert w.ndim == ndim and w.shape[-1] == T
         normal = keras.ops.convert_to_numpy(model(X))
-        with probe.patched(mode="permute", seed=3):
-            permuted = keras.ops.convert_to_numpy(model(X))
+        permuted, _ = run_attention(model, probe, X, mode="permute", seed=3)
         assert not np.allclose(normal, permuted)
+
+
+def test_sequential_and_nested_models_are_called_anew_with_their_own_layers():
+    X = padded_series()
+    sequential = keras.Sequential([keras.Input((T, C)), keras.layers.Masking(0.0), SeqSelfAttention(name="att"),
+                                   keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
+    inner_in = keras.Input((T, 4))
+    inner = keras.Model(inner_in, AttentionPooling(name="att")(inner_in), name="inner")
+    nested = model_around(lambda h: inner(h))
+    for model in (sequential, nested):
+        (probe,) = find_attention(model)
+        w = record_weights(model, probe, X)
+        assert w.shape == (len(X), T if model is sequential else 1, T)
+        out, _ = run_attention(model, probe, X)
+        np.testing.assert_allclose(out, keras.ops.convert_to_numpy(model(X)), atol=1e-6)
+        _, uniform = run_attention(model, probe, X, mode="uniform")
+        np.testing.assert_allclose(uniform.reshape(len(X), -1, T)[2], 1 / T, atol=1e-6)
+
+
+class Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.att = SeqSelfAttention(name="att")
+        self.out = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.out(keras.ops.mean(self.att(x), axis=1))
+
+
+def test_a_subclassed_model_says_its_layers_cannot_be_called_anew():
+    from diagnose.models.attention_probe import ProbeError
+
+    model = Subclassed()
+    model(padded_series())
+    (probe,) = find_attention(model)
+    with pytest.raises(ProbeError, match="subclassed"):
+        record_weights(model, probe, padded_series())

@@ -1,4 +1,5 @@
-"""SeqSelfAttention matches keras-self-attention 0.51 and its overrides do what they say."""
+"""SeqSelfAttention matches keras-self-attention 0.51; its call returns its weights and its override
+arguments do what they say, with no attribute set on the layer."""
 import numpy as np
 import pytest
 
@@ -83,8 +84,7 @@ def test_uniform_override_spreads_weight_evenly_over_real_keys():
     layer = SeqSelfAttention(attention_type="multiplicative")
     x = padded_batch()
     mask = np.any(x != 0, axis=-1)
-    layer.attention_override = "uniform"
-    a = keras.ops.convert_to_numpy(layer.attention_weights(x, mask))
+    a = keras.ops.convert_to_numpy(layer.attention_weights(x, mask, attention_override="uniform"))
     np.testing.assert_allclose(a[0, :4, :4], 0.25, atol=1e-6)
     np.testing.assert_allclose(a[0, :4, 4:], 0.0, atol=1e-6)
     np.testing.assert_allclose(a[2], 1.0 / T, atol=1e-6)
@@ -95,8 +95,7 @@ def test_permute_override_shuffles_real_keys_and_keeps_each_row():
     x = padded_batch()
     mask = np.any(x != 0, axis=-1)
     plain = keras.ops.convert_to_numpy(layer.attention_weights(x, mask))
-    layer.attention_override = "permute"
-    shuffled = keras.ops.convert_to_numpy(layer.attention_weights(x, mask))
+    shuffled = keras.ops.convert_to_numpy(layer.attention_weights(x, mask, attention_override="permute"))
     np.testing.assert_allclose(np.sort(shuffled[0, :, :4], axis=-1), np.sort(plain[0, :, :4], axis=-1), atol=1e-6)
     np.testing.assert_allclose(shuffled[0, :, 4:], plain[0, :, 4:], atol=1e-6)  # padded keys stay put
     assert not np.allclose(shuffled, plain)
@@ -105,20 +104,71 @@ def test_permute_override_shuffles_real_keys_and_keeps_each_row():
 def test_permute_override_is_reproducible_for_a_seed_and_varies_across_seeds():
     layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
     x = padded_batch()
-    layer.attention_override = "permute"
     draws = {}
     for seed in (0, 0, 1):
-        layer.override_seed = seed
-        draws.setdefault(seed, []).append(keras.ops.convert_to_numpy(layer.attention_weights(x)))
+        a = layer.attention_weights(x, attention_override="permute", override_seed=seed)
+        draws.setdefault(seed, []).append(keras.ops.convert_to_numpy(a))
     np.testing.assert_array_equal(draws[0][0], draws[0][1])
     assert not np.allclose(draws[0][0], draws[1][0])
 
 
 def test_unknown_override_is_refused():
     layer = SeqSelfAttention()
-    layer.attention_override = "shuffle"
     with pytest.raises(ValueError, match="attention_override"):
-        layer.attention_weights(padded_batch())
+        layer(padded_batch(), attention_override="shuffle")
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
+def test_call_returns_the_weights_it_used(masked):
+    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    x = padded_batch()
+    mask = np.any(x != 0, axis=-1) if masked else None
+    v, a = layer(x, mask=mask, return_attention_scores=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(layer.attention_weights(x, mask)))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(v), keras.ops.convert_to_numpy(layer(x, mask=mask)), atol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(v), np.matmul(keras.ops.convert_to_numpy(a), x), atol=1e-5)
+
+
+def test_call_arguments_ablate_with_no_attribute_set():
+    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    x = padded_batch()
+    mask = np.any(x != 0, axis=-1)
+    plain = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    v, a = layer(x, mask=mask, attention_override="uniform", return_attention_scores=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(a)[0, :4, :4], 0.25, atol=1e-6)
+    assert not np.allclose(keras.ops.convert_to_numpy(v), plain)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x, mask=mask)), plain)  # nothing stays behind
+    assert not hasattr(layer, "attention_override") and not hasattr(layer, "override_seed")
+
+
+def test_symbolic_call_with_the_arguments_builds_a_model_that_ablates_when_compiled():
+    """The arguments are part of the graph: a model built with them ablates in predict, no eager call needed."""
+    inputs = keras.Input((T, F))
+    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    h = keras.layers.Masking(0.0)(inputs)
+    v, a = layer(h, attention_override="permute", override_seed=4, return_attention_scores=True)
+    assert tuple(v.shape) == (None, T, F) and tuple(a.shape) == (None, T, T)
+    x = padded_batch()
+    out, weights = keras.Model(inputs, [v, a]).predict(x, verbose=0)
+    mask = np.any(x != 0, axis=-1)
+    expected = keras.ops.convert_to_numpy(layer.attention_weights(x, mask, attention_override="permute", override_seed=4))
+    np.testing.assert_allclose(weights, expected, atol=1e-6)
+    np.testing.assert_allclose(out, np.matmul(expected, x), atol=1e-5)
+
+
+def test_attention_pooling_call_returns_and_replaces_its_weights():
+    from diagnose.models import AttentionPooling
+
+    layer = AttentionPooling(units=4, kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    x = padded_batch()
+    mask = np.any(x != 0, axis=-1)
+    pooled, a = layer(x, mask=mask, return_attention_scores=True)
+    a = keras.ops.convert_to_numpy(a)
+    assert a.shape == (4, T) and np.allclose(a.sum(axis=1), 1.0, atol=1e-6) and a[0, 4:].max() == 0.0
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(pooled), keras.ops.convert_to_numpy(layer(x, mask=mask)), atol=1e-6)
+    _, uniform = layer(x, mask=mask, attention_override="uniform", return_attention_scores=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(uniform)[0], [0.25] * 4 + [0.0] * 3, atol=1e-6)
+    assert not hasattr(layer, "attention_override")
 
 
 def test_unknown_attention_type_is_refused_as_the_original_does():

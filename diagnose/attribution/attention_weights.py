@@ -3,9 +3,9 @@
 For a model with an attention layer of any class that can return its weights (keras-self-attention's
 ``SeqSelfAttention`` / ``SeqWeightedAttention``, Keras's ``MultiHeadAttention`` / ``Attention`` /
 ``AdditiveAttention``, this toolkit's layers; :mod:`diagnose.models.attention_probe`), the weights are
-recorded in an eager forward pass of the model on the standardised series (so the layer sees the
-masks the model gives it), then averaged per key step over the real query rows (and heads). The keys
-are the layer's inputs, which after a BiLSTM are hidden states that already mix neighbouring steps:
+recorded in a forward pass of the model on the standardised series
+(:func:`~diagnose.models.attention_run.record_weights`: the layer sees the masks the model gives it),
+then averaged per key step over the real query rows (and heads). The keys are the layer's inputs, which after a BiLSTM are hidden states that already mix neighbouring steps:
 attention to step ``t`` is not importance of input ``t`` alone (Jain & Wallace 2019), which the
 agreement with Shapley values and gradients measures.
 """
@@ -59,7 +59,8 @@ def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: st
         When the model has no attention layer that can give its weights (the message names the
         layers that cannot), or no layer named ``layer``.
     """
-    from diagnose.models.attention_probe import ProbeError, padding_share, record_weights
+    from diagnose.models.attention_probe import ProbeError, padding_share
+    from diagnose.models.attention_run import record_weights
 
     probes = attention_probes_of(model)
     usable = [p for p in probes if p.can_record]

@@ -2,8 +2,10 @@
 
 :class:`SeqSelfAttention` reproduces keras-self-attention 0.51's layer (same parameters, weights in
 the same order, same numbers); :class:`AttentionPooling` is the usual learned-score pooling over
-time. Both accept an inference-time ``attention_override`` ("uniform" or "permute") that the
-attention diagnostics use to ask whether the weights matter (Jain & Wallace 2019).
+time. Both take, as Keras's ``MultiHeadAttention`` does, call arguments that return the weights
+(``return_attention_scores=True``) and replace them for one call (``attention_override="uniform"`` or
+``"permute"``, with ``override_seed``): the attention diagnostics use them to ask whether the weights
+matter (Jain & Wallace 2019).
 """
 from __future__ import annotations
 
@@ -63,20 +65,20 @@ class SeqSelfAttention(keras.layers.Layer):
         inputs: ``(batch, T, features)``.
         mask: optional ``(batch, T)`` boolean mask. As in the original, only pairs whose query
             *and* key are both masked are penalised; real queries still see padded keys.
+        attention_override: ``None``, ``"uniform"`` (uniform weights over the allowed, unmasked
+            keys) or ``"permute"`` (the weights shuffled along the real keys of each series), for
+            this call only; for inference.
+        override_seed: seed of the ``"permute"`` shuffle.
+        return_attention_scores: also return the ``(batch, T, T)`` weights this call used (those of
+            ``attention_override`` when given), as ``[output, weights]``.
 
     Output shape:
-        ``(batch, T, features)``, and ``(batch, T, T)`` weights when ``return_attention``. The output
-        mask is the input mask.
+        ``(batch, T, features)``, and ``(batch, T, T)`` weights when ``return_attention`` or
+        ``return_attention_scores``. The output mask is the input mask.
 
     A drop-in for ``keras_self_attention.SeqSelfAttention``: the same constructor arguments and
     defaults, the constants ``ATTENTION_TYPE_ADD`` / ``ATTENTION_TYPE_MUL``, ``get_custom_objects()``
     and ``NotImplementedError`` for an unknown ``attention_type``; swapping the import is enough.
-
-    Attributes:
-        attention_override: ``None``, ``"uniform"`` (uniform weights over the allowed, unmasked
-            keys) or ``"permute"`` (weights shuffled along the real keys of each series). Not part of
-            the config; set it only for inference.
-        override_seed: seed of the ``"permute"`` shuffle.
     """
 
     ATTENTION_TYPE_ADD = "additive"
@@ -112,8 +114,6 @@ class SeqSelfAttention(keras.layers.Layer):
         self.bias_constraint = keras.constraints.get(bias_constraint)
         self.attention_activation = keras.activations.get(attention_activation)
         self.attention_regularizer_weight = attention_regularizer_weight
-        self.attention_override: str | None = None
-        self.override_seed: int = 0
 
     def _kernel(self, shape, name):
         return self.add_weight(shape=shape, name=name, initializer=self.kernel_initializer,
@@ -160,8 +160,8 @@ class SeqSelfAttention(keras.layers.Layer):
         keys = ops.expand_dims(steps, 0)
         return ops.cast(lower <= keys, dtype) * ops.cast(keys < upper, dtype)
 
-    def attention_weights(self, inputs, mask=None):
-        """The ``(batch, T, T)`` attention weights for ``inputs``, with any override applied."""
+    def attention_weights(self, inputs, mask=None, attention_override: str | None = None, override_seed: int = 0):
+        """The ``(batch, T, T)`` attention weights for ``inputs``, replaced as ``attention_override`` says."""
         inputs = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
         if not self.built:
             self.build(inputs.shape)
@@ -178,27 +178,29 @@ class SeqSelfAttention(keras.layers.Layer):
             e = e - MASK_PENALTY * ((1.0 - m) * (1.0 - ops.transpose(m, (0, 2, 1))))
         e = ops.exp(e - ops.max(e, axis=-1, keepdims=True))
         a = e / ops.sum(e, axis=-1, keepdims=True)
-        return self._override(a, window, m)
+        return self._override(a, window, m, attention_override, override_seed)
 
-    def _override(self, a, window, m):
-        if _check_override(self.attention_override) is None:
+    @staticmethod
+    def _override(a, window, m, attention_override, override_seed):
+        if _check_override(attention_override) is None:
             return a
         key_mask = ops.ones(ops.shape(a)[:2], a.dtype) if m is None else m[..., 0]  # (B, T)
-        if self.attention_override == "uniform":
+        if attention_override == "uniform":
             allowed = ops.ones_like(a) * ops.expand_dims(key_mask, 1)
             if window is not None:
                 allowed = allowed * window
             return allowed / ops.maximum(ops.sum(allowed, axis=-1, keepdims=True), 1.0)
-        order = permutation_keys(key_mask, self.override_seed)  # (B, T)
+        order = permutation_keys(key_mask, override_seed)  # (B, T)
         order = ops.broadcast_to(ops.expand_dims(order, 1), ops.shape(a))
         return ops.take_along_axis(a, order, axis=-1)
 
-    def call(self, inputs, mask=None):
-        a = self.attention_weights(inputs, mask)
+    def call(self, inputs, mask=None, attention_override: str | None = None, override_seed: int = 0,
+             return_attention_scores: bool = False):
+        a = self.attention_weights(inputs, mask, attention_override, override_seed)
         v = ops.matmul(a, inputs)
         if self.attention_regularizer_weight > 0.0:
             self.add_loss(self._attention_regularizer(a))
-        if self.return_attention:
+        if self.return_attention or return_attention_scores:
             return [v, a]
         return v
 
@@ -212,6 +214,15 @@ class SeqSelfAttention(keras.layers.Layer):
         if self.return_attention:
             return [tuple(input_shape), (input_shape[0], input_shape[1], input_shape[1])]
         return tuple(input_shape)
+
+    def compute_output_spec(self, inputs, mask=None, attention_override=None, override_seed=0,
+                            return_attention_scores=False):
+        _check_override(attention_override)
+        v = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        if not (self.return_attention or return_attention_scores):
+            return v
+        shape = inputs.shape
+        return [v, keras.KerasTensor((shape[0], shape[1], shape[1]), dtype=self.compute_dtype)]
 
     def compute_mask(self, inputs, mask=None):
         if self.return_attention:
@@ -258,12 +269,12 @@ class AttentionPooling(keras.layers.Layer):
     Call arguments:
         inputs: ``(batch, T, features)``.
         mask: optional ``(batch, T)`` mask; masked steps get zero weight.
+        attention_override, override_seed: as for :class:`SeqSelfAttention`.
+        return_attention_scores: also return the ``(batch, T)`` weights, as ``[output, weights]``.
 
     Output shape:
-        ``(batch, features)``; the mask is consumed.
-
-    Attributes:
-        attention_override, override_seed: as for :class:`SeqSelfAttention`.
+        ``(batch, features)``, and ``(batch, T)`` weights when ``return_attention_scores``; the mask is
+        consumed.
     """
 
     def __init__(self, units: int = 32, kernel_initializer="glorot_uniform", **kwargs):
@@ -271,8 +282,6 @@ class AttentionPooling(keras.layers.Layer):
         self.supports_masking = True
         self.units = units
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.attention_override: str | None = None
-        self.override_seed: int = 0
 
     def build(self, input_shape):
         feature_dim = int(input_shape[-1])
@@ -280,8 +289,8 @@ class AttentionPooling(keras.layers.Layer):
         self.b = self.add_weight(shape=(self.units,), name="b", initializer="zeros")
         self.v = self.add_weight(shape=(self.units, 1), name="v", initializer=self.kernel_initializer)
 
-    def attention_weights(self, inputs, mask=None):
-        """The ``(batch, T)`` pooling weights for ``inputs``, with any override applied."""
+    def attention_weights(self, inputs, mask=None, attention_override: str | None = None, override_seed: int = 0):
+        """The ``(batch, T)`` pooling weights for ``inputs``, replaced as ``attention_override`` says."""
         inputs = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
         if not self.built:
             self.build(inputs.shape)
@@ -291,18 +300,29 @@ class AttentionPooling(keras.layers.Layer):
         s = s - MASK_PENALTY * (1.0 - key_mask)
         s = ops.exp(s - ops.max(s, axis=-1, keepdims=True)) * key_mask
         a = s / ops.maximum(ops.sum(s, axis=-1, keepdims=True), 1e-7)
-        if _check_override(self.attention_override) == "uniform":
+        if _check_override(attention_override) == "uniform":
             return key_mask / ops.maximum(ops.sum(key_mask, axis=-1, keepdims=True), 1.0)
-        if self.attention_override == "permute":
-            return ops.take_along_axis(a, permutation_keys(key_mask, self.override_seed), axis=-1)
+        if attention_override == "permute":
+            return ops.take_along_axis(a, permutation_keys(key_mask, override_seed), axis=-1)
         return a
 
-    def call(self, inputs, mask=None):
-        a = self.attention_weights(inputs, mask)
-        return ops.sum(ops.expand_dims(a, -1) * inputs, axis=1)
+    def call(self, inputs, mask=None, attention_override: str | None = None, override_seed: int = 0,
+             return_attention_scores: bool = False):
+        a = self.attention_weights(inputs, mask, attention_override, override_seed)
+        pooled = ops.sum(ops.expand_dims(a, -1) * inputs, axis=1)
+        return [pooled, a] if return_attention_scores else pooled
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[-1])
+
+    def compute_output_spec(self, inputs, mask=None, attention_override=None, override_seed=0,
+                            return_attention_scores=False):
+        _check_override(attention_override)
+        shape = inputs.shape
+        pooled = keras.KerasTensor((shape[0], shape[-1]), dtype=self.compute_dtype)
+        if not return_attention_scores:
+            return pooled
+        return [pooled, keras.KerasTensor((shape[0], shape[1]), dtype=self.compute_dtype)]
 
     def compute_mask(self, inputs, mask=None):
         return None

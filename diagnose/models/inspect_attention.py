@@ -6,7 +6,9 @@ For every attention layer of the model, whatever its class (keras-self-attention
 normalised entropy of the attention rows (1 = uniform), how far the largest weight stands above
 uniform, the share of each real row's weight that falls on padded keys, and what happens to the score
 when the weights are replaced by uniform ones or shuffled along the keys (Jain & Wallace 2019,
-"Attention is not Explanation"). A layer that cannot give its weights gets an ``error`` entry that says so.
+"Attention is not Explanation"). The weights and the ablations come from
+:func:`~diagnose.models.attention_run.run_attention`. A layer that cannot give its weights gets an
+``error`` entry that says so.
 """
 from __future__ import annotations
 
@@ -21,9 +23,8 @@ from diagnose.results import short_repr, to_jsonable
 
 select_backend()
 
-import keras  # noqa: E402
-
-from diagnose.models.attention_probe import BOUNDED_ACTIVATIONS, Probe, ProbeError, find_attention, padding_share, record_weights  # noqa: E402
+from diagnose.models.attention_probe import BOUNDED_ACTIVATIONS, Probe, ProbeError, find_attention, padding_share  # noqa: E402
+from diagnose.models.attention_run import forward, record_weights, run_attention  # noqa: E402
 
 NEAR_UNIFORM = 0.95  # normalised entropy at or above which attention is called near-uniform
 # output range of bounded activations: scores confined to [lo, hi] cap any weight ratio at e^(hi - lo)
@@ -64,13 +65,6 @@ class AttentionDiagnostic:
 def attention_layers(model) -> list:
     """The layers of ``model`` (nested models included) that can return attention weights, any class."""
     return [p.layer for p in find_attention(model) if p.can_record]
-
-
-def _predict_eager(model, X: np.ndarray, batch_size: int) -> np.ndarray:
-    """Class codes from eager calls, so a changed ``attention_override`` is seen (no cached graph)."""
-    out = [np.asarray(keras.ops.convert_to_numpy(model(X[i:i + batch_size], training=False)))
-           for i in range(0, len(X), batch_size)]
-    return np.concatenate(out).argmax(axis=1)
 
 
 def sharpness(weights: np.ndarray, lengths: np.ndarray) -> tuple[float, float, int]:
@@ -158,7 +152,7 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
     if not probes:
         return []
     Xs = trained.standardise(X)
-    base = score_fn(y, _predict_eager(model, Xs, batch_size))
+    base = score_fn(y, forward(model, Xs, batch_size).argmax(axis=1))
     example = int(np.argmax(lengths))
     results = []
     for probe in probes:
@@ -195,14 +189,13 @@ def _diagnose_layer(model_name: str, model, probe: Probe, Xs: np.ndarray, y: np.
     d_uniform = d_perm = float("nan")
     note = ""
     if probe.can_ablate:
+        def ablated(mode: str, at: int) -> float:
+            outputs = run_attention(model, probe, Xs, mode=mode, seed=at, batch_size=batch_size)[0]
+            return score_fn(y, outputs.argmax(axis=1)) - base
+
         try:
-            with probe.patched(mode="uniform"):
-                d_uniform = score_fn(y, _predict_eager(model, Xs, batch_size)) - base
-            deltas = []
-            for i in range(n_permutations):
-                with probe.patched(mode="permute", seed=seed + i):
-                    deltas.append(score_fn(y, _predict_eager(model, Xs, batch_size)) - base)
-            d_perm = float(np.mean(deltas))
+            d_uniform = ablated("uniform", seed)
+            d_perm = float(np.mean([ablated("permute", seed + i) for i in range(n_permutations)]))
         except ProbeError as err:
             d_uniform = d_perm = float("nan")
             note = f" ({err})"

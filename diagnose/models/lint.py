@@ -33,8 +33,8 @@ select_backend()
 
 import keras  # noqa: E402
 
-from diagnose.models.attention_probe import (BOUNDED_ACTIVATIONS, ProbeError, find_attention,  # noqa: E402
-                                             padding_share, record_weights)
+from diagnose.models.attention_probe import BOUNDED_ACTIVATIONS, ProbeError, find_attention, padding_share  # noqa: E402
+from diagnose.models.attention_run import record_weights  # noqa: E402
 
 IMBALANCE_RATIO = 1.5  # largest / smallest class count from which accuracy alone misleads
 PADDING_SHARE_WARN = 0.05  # share of a real row's attention on padded keys worth a warning
@@ -116,7 +116,7 @@ def _attention_checks(name: str, model: Any, X: np.ndarray | None, lengths: np.n
             continue
         try:
             weights = record_weights(model, probe, X)
-        except (ProbeError, ValueError, TypeError) as err:  # a model that cannot run eagerly here
+        except (ProbeError, ValueError, TypeError) as err:  # a model whose layers cannot be called anew here
             found.append(_finding(name, "attention_on_padding", "info",
                                   f"the share of attention on padded steps of layer {probe.name!r} could not be "
                                   f"measured ({err})", {"layer": probe.name}, ""))
