@@ -124,16 +124,6 @@ def duplicates(ds: Dataset, **_) -> CheckResult:
     return CheckResult("duplicates", "pass", value, "no two series are identical")
 
 
-def non_finite(ds: Dataset, **_) -> CheckResult:
-    bad = ~np.isfinite(ds.X)
-    count = int(bad.sum())
-    value = {"count": count, "series_affected": int(bad.any(axis=(1, 2)).sum())}
-    if count:
-        return CheckResult("non_finite", "fail", value,
-                           f"X has {count} NaN or infinite values: impute them, and pad with 0 rather than NaN")
-    return CheckResult("non_finite", "pass", value, "no NaN or infinite values")
-
-
 def _channel_std(ds: Dataset) -> np.ndarray:
     """Standard deviation of each channel over real (non-padded) timesteps."""
     values = ds.X[step_mask(ds.lengths, ds.n_timesteps)].astype(np.float64)  # (n_real_steps, C)
@@ -200,7 +190,6 @@ CHECKS: dict[str, Callable[..., CheckResult]] = {
     "mask_collision": mask_collision,
     "length_leak": length_leak,
     "duplicates": duplicates,
-    "non_finite": non_finite,
     "constant_channels": constant_channels,
     "channel_scale": channel_scale,
     "train_test_overlap": train_test_overlap,

@@ -77,7 +77,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     from diagnose.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
-    doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed)])
+    doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)])
     X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
     make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
     names = baseline_names(ds, cfg)
