@@ -84,44 +84,6 @@ class LabelIssues:
 
 
 # ------------------------------------------------------------------------- out-of-fold probabilities
-def ridge_loo_decisions(solver, codes: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact leave-one-out decision values on the training rows and decision values on the test rows.
-
-    ``solver`` is a :class:`baselines.ridge.RidgeLOO` built with ``test=``; ``codes`` are the
-    training labels ``0..K-1`` (every class present). Both outputs are ``(n, m)`` with ``m = 1`` for
-    two classes (the decision for class 1) and ``m = K`` otherwise. The leave-one-out value of row
-    ``i`` is the fit without row ``i`` at the penalty leave-one-out CV chose, ``y_i - r_i / (1 - h_i)``
-    (the same identity ``RidgeClassifierCV`` uses to choose the penalty).
-    """
-    from baselines.ridge import targets
-
-    classes = np.arange(n_classes)
-    labels = np.asarray(codes).reshape(-1, 1)
-    m = 1 if n_classes == 2 else n_classes
-    Y = targets(labels, classes)  # (n, m) +-1
-    test, _ = solver.decisions(labels, classes)
-    test = test[:, 0, :]
-    if solver.dual:
-        best_i, DQTY, y_offset = solver._solve_dual(Y, m)
-        c = solver.Q @ DQTY  # G_a^-1 (Y - mean)
-        looe = c / solver.diags[int(best_i[0])][:, None]
-        loo = Y - looe
-    else:
-        best_i, W, y_offset = solver._solve_primal(labels, classes)
-        d = 1.0 / (solver.eigvals + solver.alphas[int(best_i[0])])
-        parts, start = [], 0
-        for block in solver.rows:
-            Bc = np.asarray(block, dtype=np.float64) - solver.offset
-            Z = Bc @ solver.V
-            fit = Bc @ W + y_offset
-            h = 1.0 / solver.n + (Z ** 2) @ d
-            yb = Y[start:start + len(Bc)]
-            parts.append(yb - (yb - fit) / (1.0 - h)[:, None])
-            start += len(Bc)
-        loo = np.concatenate(parts, axis=0)
-    return loo, test
-
-
 def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int) -> np.ndarray:
     """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone."""
     from sklearn.linear_model import LogisticRegression
@@ -135,7 +97,7 @@ def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int
     rows, scaler = standardised_rows(feats, X, tr)
     test_rows, _ = standardised_rows(feats, X, te, scaler=scaler)
     solver = RidgeLOO(rows, DEFAULT_ALPHAS, test=test_rows)
-    loo, dec = ridge_loo_decisions(solver, local, len(present))
+    loo, dec = solver.loo_decisions(local, np.arange(len(present)))
     # multinomial logistic on the decision values (Platt scaling for K classes), fitted on the training
     # fold's leave-one-out values only
     head = LogisticRegression(C=1.0, max_iter=1000).fit(loo, local)
@@ -319,5 +281,5 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
     return LabelIssues(**{**res.__dict__, "fit_seconds": float(seconds)})
 
 
-__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities", "ridge_loo_decisions",
+__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities",
            "balanced_weights_effect"]
