@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from diagnose.pipeline.executor import quiet_openmp
+    from diagnose.pipeline.resources import quiet_openmp
 
     quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()
