@@ -90,7 +90,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
                    fn=baseline_unit, args=(name, X, y, cfg.folds, cfg.repeats, groups, seed), label="baselines")
               for name in names]
     units += [Unit(key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
-                   fn=ceiling_unit, args=(X, y, cfg.folds, seed), label="ceiling"),
+                   fn=ceiling_unit, args=(X, y, cfg.folds, groups, seed), label="ceiling"),
               Unit(key={"task": "signal.timestep_map", "test": "kruskal", "clusters": cfg.permutations, "seed": seed},
                    fn=timemap_unit, args=(X, y, ds.lengths, cfg.permutations, groups, seed),
                    label="timestep map")]
