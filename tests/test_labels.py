@@ -72,3 +72,19 @@ def test_labels_verdict_levels():
     some = dict(overlap, restates_error=False)
     assert labels_verdict({"label_issues": some}).to_dict()["level"] == "many"
     assert labels_verdict({}).to_dict()["level"] is None
+
+
+def test_with_groups_the_bootstrap_resamples_whole_groups():
+    # 20 groups of 10; two whole groups carry the wrong label, so the wrong labels come in clusters.
+    y = np.repeat([0, 1], 100)
+    groups = np.repeat(np.arange(20), 10)
+    P = np.column_stack([np.where(y == 0, 0.9, 0.1), np.where(y == 0, 0.1, 0.9)])
+    y_given = y.copy()
+    y_given[groups == 0], y_given[groups == 19] = 1, 0
+    series = estimate_label_issues(y_given, P, n_bootstrap=200)
+    grouped = estimate_label_issues(y_given, P, groups=groups, n_bootstrap=200)
+    assert series.n_issues == grouped.n_issues == 20
+    width = lambda r: r.interval["high"] - r.interval["low"]
+    assert width(grouped) > 2 * width(series)  # binomial over 20 groups, not over 200 series
+    assert "resamples of the groups" in grouped.interval["method"]
+    assert grouped.interval["low"] <= grouped.share <= grouped.interval["high"]
