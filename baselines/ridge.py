@@ -300,6 +300,32 @@ class RidgeLOO:
             start += len(block)
         return out.reshape(-1, P, m), best_i
 
+    def loo_decisions(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Leave-one-out decision values ``(n, m)`` on the training rows and decisions ``(n_test, m)`` for one label column.
+
+        The leave-one-out value of row ``i`` is the fit without row ``i`` at the penalty leave-one-out CV chose,
+        ``y_i - r_i / (1 - h_i)`` (the identity ``RidgeClassifierCV`` chooses the penalty by). ``labels`` is
+        ``(n,)`` or ``(n, 1)`` and holds exactly ``classes``; ``m`` is 1 for two classes.
+        """
+        classes = np.asarray(classes)
+        labels = np.asarray(labels).reshape(-1, 1)
+        m = 1 if len(classes) == 2 else len(classes)
+        Y = targets(labels, classes)  # (n, m) +-1
+        test = self.decisions(labels, classes)[0][:, 0, :]
+        if self.dual:
+            best_i, DQTY, _ = self._solve_dual(Y, m)
+            return Y - (self.Q @ DQTY) / self.diags[int(best_i[0])][:, None], test  # c = G_a^-1 Yc
+        best_i, W, y_offset = self._solve_primal(labels, classes)
+        d = 1.0 / (self.eigvals + self.alphas[int(best_i[0])])
+        loo, start = np.empty_like(Y), 0
+        for block in self.rows:
+            Bc = np.asarray(block, dtype=np.float64) - self.offset
+            h = 1.0 / self.n + ((Bc @ self.V) ** 2) @ d
+            yb = Y[start:start + len(Bc)]
+            loo[start:start + len(Bc)] = yb - (yb - (Bc @ W + y_offset)) / (1.0 - h)[:, None]
+            start += len(Bc)
+        return loo, test
+
     def coef(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Coefficients ``(P*m, p)``, intercepts ``(P*m,)`` and penalty indices ``(P,)`` of the fits."""
         classes = np.asarray(classes)

@@ -34,7 +34,7 @@ def main() -> int:
     import baselines
     import diagnose
     from baselines.multirocket import torch_available
-    from diagnose.pipeline.config import LABEL_SETTINGS
+    from diagnose.pipeline.config import LABEL_SETTINGS, Config
     from diagnose.evaluation.scores import evaluate
     from diagnose.evaluation.splits import make_splits
     from diagnose.checks.labels import label_issues
@@ -51,7 +51,8 @@ def main() -> int:
         rows.append({"part": part, "profile": profile, "seconds": seconds, **figures})
         print(rows[-1], flush=True)
 
-    for profile, (seeds, kernels, pair_kernels, perms) in LABEL_SETTINGS.items():
+    for profile, (seeds, kernels, pair_kernels) in LABEL_SETTINGS.items():
+        perms = Config.for_profile("quick" if profile == "quick" else "full").permutations  # the run's permutations
         s, li = timed(lambda: label_issues(X, y, classes=classes, seeds=seeds, n_kernels=kernels))
         add("label_issues", profile, s, n_issues=li.n_issues, share=round(li.share, 4),
             interval=[round(li.interval["low"], 4), round(li.interval["high"], 4)],

@@ -33,7 +33,7 @@ each part at that size in about an hour.
 
 With ``--units`` and several sizes, ``scaling`` fits each unit's peak as a fixed part plus a
 multiple of X's bytes and lists, beside it, the estimate ``diagnose`` uses to cap its default
-number of workers (``diagnose.pipeline.executor.unit_memory_bytes``) and the workers that cap gives here.
+number of workers (``diagnose.pipeline.resources.unit_memory_bytes``) and the workers that cap gives here.
 
 ``--n`` runs that one size instead of ``--sizes``. Time figures depend on the machine and on whatever
 else runs on it; memory figures do not.
@@ -132,7 +132,7 @@ def run_size(n: int, args, workdir: Path) -> dict:
     if args.workers:
         cmd += ["--workers", str(args.workers)]
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
-    from diagnose.pipeline.executor import memory_capped_workers
+    from diagnose.pipeline.resources import memory_capped_workers
 
     default_workers = memory_capped_workers(os.cpu_count() or 1, n * args.T * args.C * 4, n)
     print(f"n={n}: {' '.join(cmd[1:])}", flush=True)
@@ -261,8 +261,8 @@ def main() -> int:
 
 def scaling(units: list[dict]) -> list[dict]:
     """Per unit, peak = fixed + slope x X's bytes, from its two extreme sizes, beside the estimate with
-    which ``diagnose`` caps its default workers (``diagnose.pipeline.executor.unit_memory_bytes``)."""
-    from diagnose.pipeline.executor import memory_budget_bytes, memory_capped_workers, unit_memory_bytes
+    which ``diagnose`` caps its default workers (``diagnose.pipeline.resources.unit_memory_bytes``)."""
+    from diagnose.pipeline.resources import memory_budget_bytes, memory_capped_workers, unit_memory_bytes
 
     rows = []
     for name in dict.fromkeys(r["unit"] for r in units):

@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     _add_compute(p)
     p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
-    p.add_argument("--permutations", type=int, default=1000, help="label shuffles for the permutation test (default: 1000)")
+    p.add_argument("--permutations", type=int, default=1000, help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs (default: 1000)")
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     _add_heads(p)
@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from diagnose.pipeline.executor import quiet_openmp
+    from diagnose.pipeline.resources import quiet_openmp
 
     quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()

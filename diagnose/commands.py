@@ -37,7 +37,7 @@ def cores() -> int:
 def default_workers(ds) -> int:
     """Workers when --workers is not given: every core for large data or several GPUs, else 1;
     fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
-    from diagnose.pipeline.executor import gpu_ids, memory_capped_workers
+    from diagnose.pipeline.resources import gpu_ids, memory_capped_workers
 
     if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
         return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))

@@ -88,3 +88,34 @@ def test_no_reported_ceiling_sits_below_the_achieved_accuracy():
     assert "no ceiling here" in by["label_noise"]["words"] and "not a ceiling" in c["message"]
     assert accuracy_ceilings(bounds, None, None, achieved=0.989)["accuracy_ceiling"] is None  # nothing caps it
     json.dumps(c, allow_nan=False)
+
+
+def _grouped(seed: int = 0):
+    """40 groups of 5 near-identical series; labels drawn per group, so nothing carries over to a new group."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(40), 5)
+    y = np.repeat(rng.permutation(np.arange(40) % 2), 5)
+    centres = rng.standard_normal((40, 20, 1))
+    X = (centres[groups] + 0.05 * rng.standard_normal((200, 20, 1))).astype(np.float32)
+    return X, y, groups
+
+
+def test_groups_keep_each_series_from_its_own_groups_neighbours():
+    X, y, groups = _grouped()
+    F = X.reshape(len(X), -1)
+    leaky = bayes_error_bounds(None, y, features=F)
+    grouped = bayes_error_bounds(None, y, features=F, groups=groups)
+    assert leaky.one_nn_error < 0.05  # each series' nearest neighbour is a group mate with its label
+    assert 0.3 < grouped.one_nn_error < 0.7  # new groups: chance
+
+
+def test_the_runs_groups_reach_the_ceiling():
+    from diagnose.data.dataset import Dataset
+    from diagnose.pipeline.assemble import run_signal_document
+    from diagnose.pipeline.config import Config
+
+    X, y, groups = _grouped()
+    cfg = Config(permutations=19, folds=5, baselines=["chance_prior"], learning_curve=False, label_checks=False,
+                 deep=False)
+    doc = run_signal_document(Dataset(X, y, groups=groups), cfg)
+    assert doc["signal"]["ceiling"]["one_nn_error"] > 0.3

@@ -198,13 +198,13 @@ def _blas_threads() -> int:
 
 
 def test_a_unit_runs_with_its_thread_pools_held_to_the_cores_given():
-    from diagnose.pipeline.executor import run_limited
+    from diagnose.pipeline.resources import run_limited
 
     assert run_limited(1, _blas_threads) == 1
 
 
 def test_workers_get_a_share_of_the_cores_and_quiet_openmp(pool):
-    from diagnose.pipeline.executor import available_cores
+    from diagnose.pipeline.resources import available_cores
 
     share = max(1, available_cores() // 2)
     env = pool.map([Unit(key={"env": name}, fn=_environment, args=(name,))
@@ -214,7 +214,7 @@ def test_workers_get_a_share_of_the_cores_and_quiet_openmp(pool):
 
 
 def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
-    from diagnose.pipeline.executor import memory_capped_workers, unit_memory_bytes
+    from diagnose.pipeline.resources import memory_capped_workers, unit_memory_bytes
 
     x_bytes = 100_000 * 500 * 3 * 4  # the 100,000 x 500 x 3 float32: ~3.2 GB per unit
     assert 2.8e9 < unit_memory_bytes(x_bytes, 100_000) < 4e9
@@ -229,7 +229,7 @@ def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
 
 def test_the_memory_budget_can_be_set_and_a_bad_one_is_refused(monkeypatch):
     from diagnose.errors import DataError
-    from diagnose.pipeline.executor import memory_budget_bytes
+    from diagnose.pipeline.resources import memory_budget_bytes
 
     monkeypatch.setenv("DIAGNOSE_MEMORY_GB", "12")
     assert memory_budget_bytes() == 12e9

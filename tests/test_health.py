@@ -180,14 +180,16 @@ def test_results_are_plain_json(imbalanced):
     json.dumps([r.to_dict() for r in health_checks(imbalanced, permutations=19)], allow_nan=False)
 
 
-def test_the_runs_permutation_count_reaches_the_length_leak_test():
+def test_the_runs_permutation_count_reaches_every_permutation_test():
     from diagnose.pipeline.assemble import run_signal_document
     from diagnose.pipeline.config import Config
 
     ds = synthetic.length_leak(n=60, seed=1)
-    cfg = Config(permutations=23, folds=3, baselines=["chance_prior"], learning_curve=False, label_checks=False,
-                 deep=False)
+    cfg = Config(permutations=83, folds=3, baselines=["chance_prior"], learning_curve=False, deep=False)
     doc = run_signal_document(ds, cfg)
     leak = next(r for r in doc["health"] if r["check"] == "length_leak")
-    assert leak["value"]["n_permutations"] == 23
-    assert doc["signal"]["shuffle_test"]["n_permutations"] == 23
+    assert leak["value"]["n_permutations"] == 83
+    signal = doc["signal"]
+    assert signal["shuffle_test"]["n_permutations"] == 83
+    assert "from 83 label permutations" in signal["timestep_map"]["cluster_method"]
+    assert signal["class_pairs"]["n_permutations"] == 83  # 3 pairs need 60 (3 / 0.05); the run asks more

@@ -1,27 +1,11 @@
-"""Label issues: exact leave-one-out ridge values, and injected label noise recovered by confident learning."""
+"""Label issues: injected label noise recovered by confident learning."""
 import numpy as np
 import pytest
 
-from baselines.ridge import RidgeLOO
-from baselines.rows import FeatureRows
-from diagnose.checks.labels import estimate_label_issues, label_issues, ridge_loo_decisions
+from diagnose.checks.labels import estimate_label_issues, label_issues
 from diagnose.data import synthetic
 
 pytest.importorskip("cleanlab")
-
-
-@pytest.mark.parametrize("n, p", [(40, 60), (80, 20)])  # dual and primal solver
-def test_ridge_leave_one_out_values_equal_refits_without_each_series(n, p):
-    from sklearn.linear_model import Ridge
-
-    rng = np.random.default_rng(0)
-    F, y, T = rng.standard_normal((n, p)), rng.integers(0, 3, n), rng.standard_normal((5, p))
-    loo, test = ridge_loo_decisions(RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)), y, 3)
-    Y = np.where(y[:, None] == np.arange(3), 1.0, -1.0)
-    refit = np.array([Ridge(alpha=1.0).fit(np.delete(F, i, 0), np.delete(Y, i, 0)).predict(F[i:i + 1])[0]
-                      for i in range(n)])
-    np.testing.assert_allclose(loo, refit, atol=1e-9)
-    np.testing.assert_allclose(test, Ridge(alpha=1.0).fit(F, Y).predict(T), atol=1e-9)
 
 
 def _flip(y: np.ndarray, rate: float, K: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,3 +72,19 @@ def test_labels_verdict_levels():
     some = dict(overlap, restates_error=False)
     assert labels_verdict({"label_issues": some}).to_dict()["level"] == "many"
     assert labels_verdict({}).to_dict()["level"] is None
+
+
+def test_with_groups_the_bootstrap_resamples_whole_groups():
+    # 20 groups of 10; two whole groups carry the wrong label, so the wrong labels come in clusters.
+    y = np.repeat([0, 1], 100)
+    groups = np.repeat(np.arange(20), 10)
+    P = np.column_stack([np.where(y == 0, 0.9, 0.1), np.where(y == 0, 0.1, 0.9)])
+    y_given = y.copy()
+    y_given[groups == 0], y_given[groups == 19] = 1, 0
+    series = estimate_label_issues(y_given, P, n_bootstrap=200)
+    grouped = estimate_label_issues(y_given, P, groups=groups, n_bootstrap=200)
+    assert series.n_issues == grouped.n_issues == 20
+    width = lambda r: r.interval["high"] - r.interval["low"]
+    assert width(grouped) > 2 * width(series)  # binomial over 20 groups, not over 200 series
+    assert "resamples of the groups" in grouped.interval["method"]
+    assert grouped.interval["low"] <= grouped.share <= grouped.interval["high"]

@@ -3,7 +3,8 @@
 - ``baselines`` never imports ``diagnose`` or ``reports``; ``reports`` imports neither (it formats documents).
 - Inside ``diagnose`` a module imports only from its own folder or from a lower floor (:data:`FLOORS`).
 - No import circle, counting imports inside functions too.
-- No module imports another module's private (``_``) name.
+- No module imports another module's private (``_``) name, or reaches one as an attribute
+  (``solver._solve``: a private method or attribute defined in another of our modules).
 - No module is longer than :data:`MAX_LINES`.
 """
 from __future__ import annotations
@@ -129,6 +130,30 @@ def test_no_module_imports_another_modules_private_names():
     bad = [f"{name}:{line} imports {n} from {m}" for name, path in MODULES.items()
            for m, ns, line in _imports(name, path) for n in ns
            if n.startswith("_") and not n.startswith("__") and m != name]
+    assert bad == []
+
+
+def _private_names(tree: ast.AST) -> set[str]:
+    """Private functions, classes and attributes (``obj._x = ...``) a module defines."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            out.add(node.attr)
+    return {n for n in out if n.startswith("_") and not n.startswith("__")}
+
+
+def test_no_module_reaches_another_modules_private_attributes():
+    trees = {name: ast.parse(path.read_text()) for name, path in MODULES.items()}
+    owners: dict[str, set[str]] = {}
+    for name, tree in trees.items():
+        for n in _private_names(tree):
+            owners.setdefault(n, set()).add(name)
+    bad = [f"{name}:{node.lineno} uses .{node.attr} of {sorted(owners[node.attr])}" for name, tree in trees.items()
+           for node in ast.walk(tree)
+           if isinstance(node, ast.Attribute) and node.attr in owners and name not in owners[node.attr]
+           and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))]
     assert bad == []
 
 

@@ -60,7 +60,7 @@ def test_accuracy_as_the_only_metric_is_flagged_on_imbalanced_data_only():
 
 def test_report_shows_the_findings_in_a_model_lint_table():
     from reports.html import render_html
-    from reports.sections import lint_section
+    from reports.deep_sections import lint_section
 
     finding = {"model": "<b>mine</b>", "check": "flatten_after_masking", "status": "warn",
                "message": "Flatten comes after Masking", "evidence": {}, "fix": "pool over the real steps"}

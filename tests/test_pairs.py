@@ -39,3 +39,17 @@ def test_classes_verdict_names_the_indistinguishable_group():
     assert v["level"] == "some" and v["headline"] == "Classes left and right cannot be told apart from each other."
     assert "left vs right" in v["evidence"]["method"] and v["evidence"]["groups"] == [["left", "right"]]
     assert classes_verdict({}).to_dict()["level"] is None
+
+
+def test_pairs_get_the_permutations_their_number_needs_to_be_told_apart():
+    # 6 classes, 15 pairs; class 0 alone differs, so 5 pairs are told apart by every fit. At alpha = 0.01
+    # BH needs p <= 5 * 0.01 / 15 = 0.0033 for them, which 199 permutations (smallest p 0.005) cannot give.
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(6), 20)
+    X = rng.standard_normal((120, 30, 1)).astype(np.float32)
+    X[y == 0, 10:20, 0] += 3.0
+    res = class_pairs(X, y, n_kernels=500, n_permutations=199, alpha=0.01)
+    assert res.n_permutations == 1500  # 15 / 0.01
+    by_pair = {(r["a"], r["b"]): r for r in res.pairs}
+    assert all(by_pair[("0", str(k))]["distinguishable"] for k in range(1, 6))
+    assert all(by_pair[("0", str(k))]["p_value"] == 1 / 1501 for k in range(1, 6))

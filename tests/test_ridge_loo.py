@@ -216,3 +216,18 @@ def test_penalties_too_close_for_float32_are_chosen_in_float64(n, p):
     solver = RidgeLOO(FeatureRows.of(X), alphas, test=FeatureRows.of(Xt))
     _, best = solver.decisions(y[:, None], np.arange(3))
     assert solver.alphas[best[0]] == sk.alpha_
+
+
+@pytest.mark.parametrize("n, p", [(40, 60), (80, 20)])  # dual and primal solver
+@pytest.mark.parametrize("K", [2, 3])
+def test_leave_one_out_decisions_equal_refits_without_each_series(n, p, K):
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(K)
+    F, y, T = rng.standard_normal((n, p)), rng.integers(0, K, n), rng.standard_normal((5, p))
+    loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)).loo_decisions(y, np.arange(K))
+    Y = np.where(y[:, None] == np.arange(K), 1.0, -1.0)[:, 1:] if K == 2 else np.where(y[:, None] == np.arange(K), 1.0, -1.0)
+    refit = np.array([Ridge(alpha=1.0).fit(np.delete(F, i, 0), np.delete(Y, i, 0)).predict(F[i:i + 1])[0]
+                      for i in range(n)])
+    np.testing.assert_allclose(loo, refit.reshape(n, -1), atol=1e-9)
+    np.testing.assert_allclose(test, Ridge(alpha=1.0).fit(F, Y).predict(T).reshape(5, -1), atol=1e-9)

@@ -85,7 +85,7 @@ def cover_hart_lower(one_nn_error: float, n_classes: int) -> float:
     return chance * (1.0 - math.sqrt(inside))
 
 
-def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, random_state: int = 0,
+def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, groups: Any = None, random_state: int = 0,
                        max_series: int | None = CEILING_MAX_SERIES) -> CeilingResult:
     """Cross-validated 1-NN error and the Cover-Hart bound on the Bayes error.
 
@@ -94,7 +94,9 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
     X : series ``(n, T, C)``; used when ``features`` is None (MiniRocket features fitted per training fold).
     y : labels, one per series.
     features : optional ``(n, F)`` feature matrix to use instead of MiniRocket.
-    cv : stratified folds (``diagnose.evaluation.splits.make_splits(y, folds=cv, seed=random_state)``).
+    cv : stratified folds (``diagnose.evaluation.splits.make_splits(y, folds=cv, groups=groups, seed=random_state)``).
+    groups : optional group id per series: the folds keep groups whole, so no series finds its nearest
+        neighbour among its own group's (a 1-NN error from such neighbours says nothing of new groups).
     random_state : seed of the folds, of MiniRocket and of the subsample.
     max_series : above this many series, a stratified random subsample of this size is used
         (:func:`diagnose.data.dataset.stratified_subsample`); ``None``: never.
@@ -130,13 +132,14 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, ran
         raise DataError(f"X must hold one series per label ({len(y)}); got {None if X is None else len(X)}")
     n_series = len(y)
     if max_series is not None and n_series > max_series:
-        keep = stratified_subsample(y, int(max_series), seed=random_state)
+        keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
         y = y[keep]
+        groups = None if groups is None else np.asarray(groups)[keep]
         if features is not None:
             features = features[keep]
         else:
             X = X[keep]
-    splits = make_splits(y, folds=cv, seed=random_state)
+    splits = make_splits(y, folds=cv, groups=groups, seed=random_state)
     wrong = 0
     for tr, te in splits:
         if features is None:

@@ -84,44 +84,6 @@ class LabelIssues:
 
 
 # ------------------------------------------------------------------------- out-of-fold probabilities
-def ridge_loo_decisions(solver, codes: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact leave-one-out decision values on the training rows and decision values on the test rows.
-
-    ``solver`` is a :class:`baselines.ridge.RidgeLOO` built with ``test=``; ``codes`` are the
-    training labels ``0..K-1`` (every class present). Both outputs are ``(n, m)`` with ``m = 1`` for
-    two classes (the decision for class 1) and ``m = K`` otherwise. The leave-one-out value of row
-    ``i`` is the fit without row ``i`` at the penalty leave-one-out CV chose, ``y_i - r_i / (1 - h_i)``
-    (the same identity ``RidgeClassifierCV`` uses to choose the penalty).
-    """
-    from baselines.ridge import targets
-
-    classes = np.arange(n_classes)
-    labels = np.asarray(codes).reshape(-1, 1)
-    m = 1 if n_classes == 2 else n_classes
-    Y = targets(labels, classes)  # (n, m) +-1
-    test, _ = solver.decisions(labels, classes)
-    test = test[:, 0, :]
-    if solver.dual:
-        best_i, DQTY, y_offset = solver._solve_dual(Y, m)
-        c = solver.Q @ DQTY  # G_a^-1 (Y - mean)
-        looe = c / solver.diags[int(best_i[0])][:, None]
-        loo = Y - looe
-    else:
-        best_i, W, y_offset = solver._solve_primal(labels, classes)
-        d = 1.0 / (solver.eigvals + solver.alphas[int(best_i[0])])
-        parts, start = [], 0
-        for block in solver.rows:
-            Bc = np.asarray(block, dtype=np.float64) - solver.offset
-            Z = Bc @ solver.V
-            fit = Bc @ W + y_offset
-            h = 1.0 / solver.n + (Z ** 2) @ d
-            yb = Y[start:start + len(Bc)]
-            parts.append(yb - (yb - fit) / (1.0 - h)[:, None])
-            start += len(Bc)
-        loo = np.concatenate(parts, axis=0)
-    return loo, test
-
-
 def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int) -> np.ndarray:
     """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone."""
     from sklearn.linear_model import LogisticRegression
@@ -135,7 +97,7 @@ def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int
     rows, scaler = standardised_rows(feats, X, tr)
     test_rows, _ = standardised_rows(feats, X, te, scaler=scaler)
     solver = RidgeLOO(rows, DEFAULT_ALPHAS, test=test_rows)
-    loo, dec = ridge_loo_decisions(solver, local, len(present))
+    loo, dec = solver.loo_decisions(local, np.arange(len(present)))
     # multinomial logistic on the decision values (Platt scaling for K classes), fitted on the training
     # fold's leave-one-out values only
     head = LogisticRegression(C=1.0, max_iter=1000).fit(loo, local)
@@ -194,7 +156,7 @@ def _num_issues(labels: np.ndarray, probs: np.ndarray, method: str) -> int:
     return int(num_label_issues(labels, probs, estimation_method=method))
 
 
-def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTSTRAP, random_state: int = 0,
+def estimate_label_issues(y, probs, *, classes=None, groups=None, n_bootstrap: int = N_BOOTSTRAP, random_state: int = 0,
                           seeds: int = 1, method_note: str = "") -> LabelIssues:
     """Confident-learning estimate of the label issues from out-of-fold probabilities.
 
@@ -203,7 +165,10 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
     y : given labels as codes ``0..K-1``.
     probs : ``(n, K)`` out-of-fold probabilities (rows sum to 1).
     classes : class names in code order (default: the codes).
-    n_bootstrap : resamples of the series (with replacement) for the percentile interval on the share.
+    groups : optional group id per series: the bootstrap resamples whole groups (a cluster bootstrap),
+        since the series of a group share their errors.
+    n_bootstrap : resamples of the series (or of the groups), with replacement, for the percentile interval
+        on the share.
     random_state : seed of the bootstrap.
     seeds : how many seeds the probabilities average (recorded).
     method_note : how the probabilities were made (recorded in ``method``).
@@ -240,19 +205,27 @@ def estimate_label_issues(y, probs, *, classes=None, n_bootstrap: int = N_BOOTST
         warnings.simplefilter("ignore")
         n_issues = _num_issues(y, probs, method)
         rng = np.random.default_rng(random_state)
+        members = None
+        if groups is not None:
+            codes = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
+            order = np.argsort(codes, kind="stable")
+            members = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
         shares = []
         for _ in range(int(n_bootstrap)):
-            idx = rng.integers(0, n, size=n)
+            if members is None:
+                idx = rng.integers(0, n, size=n)
+            else:
+                idx = np.concatenate([members[g] for g in rng.integers(0, len(members), size=len(members))])
             if len(np.unique(y[idx])) < K:  # cleanlab needs every class in the sample
                 continue
-            shares.append(_num_issues(y[idx], probs[idx], method) / n)
+            shares.append(_num_issues(y[idx], probs[idx], method) / len(idx))
         _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
         ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
         health = float(overall_label_health_score(y, probs, verbose=False))
     share = n_issues / n
     low, high = (np.percentile(shares, [2.5, 97.5]) if shares else (np.nan, np.nan))
     interval = {"low": float(min(low, share)), "high": float(max(high, share)),
-                "method": f"bootstrap percentile, {len(shares)} resamples of the series, 95%"}
+                "method": f"bootstrap percentile, {len(shares)} resamples of the {'groups' if members else 'series'}, 95%"}
     pred = probs.argmax(axis=1)
     error = float(np.mean(pred != y))
     recalls = [np.mean(pred[y == k] == k) for k in range(K)]
@@ -314,10 +287,10 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
     note = (f"MiniRocket ({n_kernels} kernels) + standardised ridge, its exact leave-one-out decision values "
             f"calibrated by a multinomial logistic regression inside each training fold; {folds}-fold "
             f"{'group-aware ' if groups is not None else ''}CV, averaged over {seeds} seed(s)")
-    res = estimate_label_issues(y, probs, classes=classes, n_bootstrap=n_bootstrap, random_state=random_state,
-                                seeds=seeds, method_note=note)
+    res = estimate_label_issues(y, probs, classes=classes, groups=groups, n_bootstrap=n_bootstrap,
+                                random_state=random_state, seeds=seeds, method_note=note)
     return LabelIssues(**{**res.__dict__, "fit_seconds": float(seconds)})
 
 
-__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities", "ridge_loo_decisions",
+__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities",
            "balanced_weights_effect"]

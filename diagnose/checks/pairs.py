@@ -20,7 +20,8 @@ from diagnose.results import to_jsonable
 
 # q-value above which a pair is "not told apart".
 PAIR_ALPHA = 0.05
-# Label permutations per pair (the smallest p is 1 / (N + 1)).
+# Label permutations per pair (the smallest p is 1 / (N + 1)); raised where the pairs need more
+# (:func:`pair_permutations`).
 DEFAULT_PERMUTATIONS = 199
 # Above this many series the pair tests run on a stratified random subsample (time and memory).
 PAIRS_MAX_SERIES = 5_000
@@ -85,6 +86,22 @@ def _groups(names: list[str], linked: np.ndarray) -> list[list[str]]:
     return out
 
 
+def pair_permutations(requested: int, n_pairs: int, alpha: float = PAIR_ALPHA) -> int:
+    """Permutations per pair: ``requested``, raised until one pair alone can pass Benjamini-Hochberg.
+
+    With ``m`` pairs the smallest BH threshold is ``alpha / m`` and the smallest permutation p-value is
+    ``1 / (N + 1)``; below ``N = m / alpha`` a pair that beats every permutation could still not be told
+    apart from chance, for want of permutations rather than of evidence (8 classes at ``alpha = 0.05``:
+    28 pairs, at least 560 permutations).
+
+    Examples
+    --------
+    >>> pair_permutations(199, n_pairs=28), pair_permutations(1000, n_pairs=28), pair_permutations(199, n_pairs=3)
+    (560, 1000, 199)
+    """
+    return max(int(requested), int(np.ceil(n_pairs / alpha)))
+
+
 def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutations: int = DEFAULT_PERMUTATIONS,
                 alpha: float = PAIR_ALPHA, n_kernels: int = DEFAULT_KERNELS, random_state: int = 0,
                 max_series: int | None = PAIRS_MAX_SERIES) -> ClassPairs:
@@ -98,7 +115,8 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     folds : CV folds (``diagnose.evaluation.splits.make_splits``; group-aware with ``groups``).
     groups : optional group id per series: the folds keep groups whole and the permutations move labels
         between groups, or within groups that hold several labels (:class:`diagnose.evaluation.exchange.Relabeller`).
-    n_permutations : label permutations per pair.
+    n_permutations : label permutations per pair, raised where the number of pairs needs more
+        (:func:`pair_permutations`); the result holds the count used.
     alpha : BH q-value above which a pair counts as indistinguishable.
     n_kernels : MiniRocket kernels.
     random_state : seed of the folds, the kernels and the permutations.
@@ -131,6 +149,7 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     splits = make_splits(y, folds=folds, groups=groups, seed=random_state)
     rng = np.random.default_rng(random_state)
     pair_list = [(a, b) for a in range(K) for b in range(a + 1, K)]
+    n_permutations = pair_permutations(n_permutations, len(pair_list), alpha)
     # per pair: the pair's series, their 0/1 labels and the permuted label columns (column 0: the real ones)
     members, columns = {}, {}
     for a, b in pair_list:
@@ -220,4 +239,4 @@ def per_class_recall(scores: dict, classes: list[str]) -> list[dict]:
     return rows
 
 
-__all__ = ["ClassPairs", "class_pairs", "per_class_recall", "wilson"]
+__all__ = ["pair_permutations", "ClassPairs", "class_pairs", "per_class_recall", "wilson"]

@@ -12,7 +12,7 @@ import traceback
 from typing import Callable
 
 from diagnose.data.dataset import Dataset
-from diagnose.pipeline.config import (CLUSTER_PERMUTATIONS, DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
+from diagnose.pipeline.config import (DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
                                       baseline_names, label_settings)
 from diagnose.pipeline.document import new_document
 from diagnose.pipeline.units import (attribution_unit, baseline_unit, ceiling_unit, curve_unit, labels_unit, pairs_unit,
@@ -90,19 +90,19 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
                    fn=baseline_unit, args=(name, X, y, cfg.folds, cfg.repeats, groups, seed), label="baselines")
               for name in names]
     units += [Unit(key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
-                   fn=ceiling_unit, args=(X, y, cfg.folds, seed), label="ceiling"),
-              Unit(key={"task": "signal.timestep_map", "test": "kruskal", "clusters": CLUSTER_PERMUTATIONS, "seed": seed},
-                   fn=timemap_unit, args=(X, y, ds.lengths, CLUSTER_PERMUTATIONS, groups, seed),
+                   fn=ceiling_unit, args=(X, y, cfg.folds, groups, seed), label="ceiling"),
+              Unit(key={"task": "signal.timestep_map", "test": "kruskal", "clusters": cfg.permutations, "seed": seed},
+                   fn=timemap_unit, args=(X, y, ds.lengths, cfg.permutations, groups, seed),
                    label="timestep map")]
     classes = [str(c) for c in ds.classes.tolist()]
-    label_seeds, kernels, pair_kernels, pair_perms = label_settings(cfg)
+    label_seeds, kernels, pair_kernels = label_settings(cfg)
     label_units = [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds,
                              "kernels": kernels, "seed": seed, "classes": classes},
                         fn=labels_unit, args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
                         label="label issues"),
-                   Unit(key={"task": "signal.class_pairs", "folds": cfg.folds, "permutations": pair_perms,
+                   Unit(key={"task": "signal.class_pairs", "folds": cfg.folds, "permutations": cfg.permutations,
                              "kernels": pair_kernels, "seed": seed, "classes": classes},
-                        fn=pairs_unit, args=(X, y, classes, cfg.folds, groups, pair_perms, pair_kernels, seed),
+                        fn=pairs_unit, args=(X, y, classes, cfg.folds, groups, cfg.permutations, pair_kernels, seed),
                         label="class pairs")]
     if not cfg.label_checks:
         label_units = []

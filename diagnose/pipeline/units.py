@@ -63,11 +63,11 @@ def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, gro
                        n_kernels=kernels, random_state=seed).to_dict()
 
 
-def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> dict:
+def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, seed: int) -> dict:
     """The 1-NN error and the Cover-Hart bound on the Bayes error."""
     from diagnose.checks.ceiling import bayes_error_bounds
 
-    return bayes_error_bounds(X, y, cv=folds, random_state=seed).to_dict()
+    return bayes_error_bounds(X, y, cv=folds, groups=groups, random_state=seed).to_dict()
 
 
 def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, classes: list[str],
