@@ -3,6 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_ARGS ?= --quick
 PYTEST_ARGS ?=
+# The test environment is reproducible: `make install` resolves through this lock (`make lock` refreshes it);
+# the package's own dependency ranges in pyproject.toml stay open for users.
+LOCK := requirements/lock.txt
 
 # torch for `make test-torch`: a CPU wheel on Linux for Python 3.11 here; an open range may pull a CUDA build
 TORCH_PIN ?= torch==2.13.0
@@ -11,10 +14,10 @@ TORCH_PIN ?= torch==2.13.0
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -c $(LOCK) -e ".[test]"
 	$(PY) -m diagnose.warmup  # compiles aeon's numba kernels once (about 1 CPU-minute), and says so
 	touch $@
 
