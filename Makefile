@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c $(LOCK) -e ".[test]"
-	$(PY) -m diagnose.warmup  # compiles aeon's numba kernels once (about 1 CPU-minute), and says so
+	$(PY) -m signal_diagnostics.warmup  # compiles aeon's numba kernels once (about 1 CPU-minute), and says so
 	touch $@
 
 demo: install  ## the main job on the built-in dataset: writes report/report.html

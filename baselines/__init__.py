@@ -2,17 +2,17 @@
 
 ``make(name)`` builds one; ``available()`` lists them with one-line descriptions; ``register``
 adds your own. Heavy libraries (aeon, statsmodels) load only when a baseline that needs them is built.
-This package does not import ``diagnose``.
+This package does not import the rest of ``signal_diagnostics`` (it imports its own modules relatively).
 
 Examples
 --------
->>> import baselines
+>>> from signal_diagnostics import baselines
 >>> "logistic" in baselines.available()
 True
 >>> model = baselines.make("chance_prior", random_state=0)
 """
 from __future__ import annotations
 
-from baselines.registry import available, make, register
+from .registry import available, make, register
 
 __all__ = ["available", "make", "register"]

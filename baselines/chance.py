@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 
-from baselines.series import as_series
+from .series import as_series
 
 
 class ChanceClassifier(ClassifierMixin, BaseEstimator):

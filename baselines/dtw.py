@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.series import as_series, to_aeon
+from .series import as_series, to_aeon
 
 DEFAULT_WINDOW = 0.1  # Sakoe-Chiba band as a share of the length; bounds cost, often helps accuracy
 

@@ -4,14 +4,14 @@ Each model maps every series to a fixed feature vector without looking at labels
 (:meth:`FeatureRidge.ridge_features`), fills undefined features with the training mean, standardises
 and fits the leave-one-out ridge head of :class:`baselines.ridge.RidgeHead`. Because the features
 are label-free and per series, the shuffle test computes them once and solves every permutation from one
-decomposition per fold (``diagnose.checks.shuffle``).
+decomposition per fold (``signal_diagnostics.checks.shuffle``).
 """
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.series import series_view
+from .series import series_view
 
 
 def impute_means(F: np.ndarray) -> np.ndarray:
@@ -51,12 +51,12 @@ class FeatureRidge(ClassifierMixin, BaseEstimator):
 
     def penalties(self) -> np.ndarray:
         """The penalty grid searched."""
-        from baselines.ridge import DEFAULT_ALPHAS
+        from .ridge import DEFAULT_ALPHAS
 
         return np.asarray(DEFAULT_ALPHAS if self.alphas is None else self.alphas, dtype=float)
 
     def fit(self, X, y):
-        from baselines.ridge import RidgeHead
+        from .ridge import RidgeHead
 
         F = self.ridge_features(X)
         self.means_ = impute_means(F)
@@ -110,6 +110,6 @@ class SummaryRidge(FeatureRidge):
     """
 
     def ridge_features(self, X) -> np.ndarray:
-        from baselines.features import SummaryFeatures
+        from .features import SummaryFeatures
 
         return SummaryFeatures().fit(X).transform(X).astype(np.float32)

@@ -8,7 +8,7 @@ from scipy.signal import welch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from baselines.series import as_series, series_view, true_lengths
+from .series import as_series, series_view, true_lengths
 
 DEFAULT_LAGS = (1, 2, 4, 8)
 DEFAULT_BANDS = 4  # equal-width bands over [0, Nyquist]

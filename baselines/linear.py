@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from baselines.series import as_series
+from .series import as_series
 
 
 def _flat64(X) -> np.ndarray:
@@ -50,7 +50,7 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         # One float64 copy of the flattened series, standardised in place: the same numbers as
         # make_pipeline(StandardScaler(), LogisticRegression()) without its copies and temporaries.
-        from baselines.rows import fit_scaler
+        from .rows import fit_scaler
 
         F = _flat64(X)
         scaler = fit_scaler(F)  # StandardScaler().fit(F) without its n x p float64 temporaries

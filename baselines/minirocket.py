@@ -18,9 +18,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 
-from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
-from baselines.rows import FeatureRows, fit_scaler
-from baselines.series import numba_threads, to_aeon
+from .ridge import DEFAULT_ALPHAS, RidgeLOO
+from .rows import FeatureRows, fit_scaler
+from .series import numba_threads, to_aeon
 
 # MiniRocket's kernels have length 9: shorter series are right-padded with 0 up to this.
 MIN_LENGTH = 9
@@ -145,7 +145,7 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
 
     See Also
     --------
-    diagnose.checks.shuffle.shuffle_test : its fast path solves this model for many label permutations at once.
+    signal_diagnostics.checks.shuffle.shuffle_test : its fast path solves this model for many label permutations at once.
 
     Examples
     --------

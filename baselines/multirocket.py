@@ -18,8 +18,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
-from baselines.series import numba_threads, to_aeon
+from .minirocket import MiniRocketFeatures, MiniRocketRidge
+from .series import numba_threads, to_aeon
 
 # MultiRocket takes the first difference of each series and convolves it with MiniRocket's
 # length-9 kernels, so series need at least 10 steps: shorter ones are right-padded with 0.

@@ -36,7 +36,7 @@ def make(name: str, random_state: int = 0, **params: Any):
 
 def _chance(strategy: str) -> Callable[..., Any]:
     def factory(random_state: int = 0, **params: Any):
-        from baselines.chance import ChanceClassifier
+        from .chance import ChanceClassifier
 
         return ChanceClassifier(strategy=strategy, random_state=random_state, **params)
 
@@ -44,20 +44,20 @@ def _chance(strategy: str) -> Callable[..., Any]:
 
 
 def _minirocket(random_state: int = 0, **params: Any):
-    from baselines.minirocket import MiniRocketRidge  # H2's module; imported only when asked for
+    from .minirocket import MiniRocketRidge  # H2's module; imported only when asked for
 
     return MiniRocketRidge(random_state=random_state, **params)
 
 
 def _multirocket(random_state: int = 0, **params: Any):
-    from baselines.multirocket import MultiRocketRidge
+    from .multirocket import MultiRocketRidge
 
     return MultiRocketRidge(random_state=random_state, **params)
 
 
 def _aeon_torch(model: str) -> Callable[..., Any]:
     def factory(random_state: int = 0, **params: Any):
-        from baselines.multirocket import TORCH_EXTRA, AeonTorchClassifier, torch_available
+        from .multirocket import TORCH_EXTRA, AeonTorchClassifier, torch_available
 
         if not torch_available():  # refused at once, not after the first fit
             raise ImportError(f"the {model} baseline needs PyTorch, which is not installed: {TORCH_EXTRA}")
@@ -67,31 +67,31 @@ def _aeon_torch(model: str) -> Callable[..., Any]:
 
 
 def _features_gb(random_state: int = 0, **params: Any):
-    from baselines.features import SummaryFeaturesGB
+    from .features import SummaryFeaturesGB
 
     return SummaryFeaturesGB(random_state=random_state, **params)
 
 
 def _logistic(random_state: int = 0, **params: Any):
-    from baselines.linear import FlatLogistic
+    from .linear import FlatLogistic
 
     return FlatLogistic(random_state=random_state, **params)
 
 
 def _raw_ridge(random_state: int = 0, **params: Any):
-    from baselines.feature_ridge import RawRidge
+    from .feature_ridge import RawRidge
 
     return RawRidge(**params)
 
 
 def _summary_ridge(random_state: int = 0, **params: Any):
-    from baselines.feature_ridge import SummaryRidge
+    from .feature_ridge import SummaryRidge
 
     return SummaryRidge(**params)
 
 
 def _dtw_1nn(random_state: int = 0, **params: Any):
-    from baselines.dtw import DTW1NN
+    from .dtw import DTW1NN
 
     return DTW1NN(random_state=random_state, **params)
 

@@ -4,7 +4,7 @@
 leave-one-out penalty choice) for every label column from one decomposition, with memory bounded in the
 number of series: feature rows are read as blocks (:class:`FeatureRows`), held or recomputed. It is the
 head of MiniRocket, MultiRocket and the feature ridges (``baselines.feature_ridge``), the fast path of the
-label-shuffle test (``diagnose.checks.shuffle``), the learning curve and the ceiling.
+label-shuffle test (``signal_diagnostics.checks.shuffle``), the learning curve and the ceiling.
 :class:`RidgeHead` is ``StandardScaler`` + that ridge on a feature matrix.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from baselines.rows import ROW_BLOCK, FeatureRows, fit_scaler
+from .rows import ROW_BLOCK, FeatureRows, fit_scaler
 
 # The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
 # aeon's MiniRocketClassifier (np.logspace(-3, 3, 10)).

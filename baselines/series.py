@@ -1,7 +1,7 @@
 """The series convention shared by every baseline: ``(n, T, C)`` arrays, their real steps, aeon's layout.
 
 ``X`` is ``(n_series, n_timesteps, n_channels)``, zero-padded on the right. :func:`to_aeon` is the one
-place a baseline turns it into aeon's ``(n, C, T)``; ``diagnose.data.loaders.from_aeon`` the one place
+place a baseline turns it into aeon's ``(n, C, T)``; ``signal_diagnostics.data.loaders.from_aeon`` the one place
 aeon's layout comes in.
 """
 from __future__ import annotations
@@ -83,7 +83,7 @@ def to_aeon(X: Any, rows: Sequence[int] | np.ndarray | None = None, *, min_lengt
 def numba_threads(n_jobs: int | None) -> int:
     """Threads for aeon's numba kernels: ``n_jobs``, or when None as many as numba may use now.
 
-    numba's current count is the width the caller allows (``diagnose.pipeline.executor`` caps it per worker),
+    numba's current count is the width the caller allows (``signal_diagnostics.pipeline.executor`` caps it per worker),
     so None uses the cores a unit was given without oversubscribing a busy machine.
     """
     if n_jobs is not None:

@@ -18,8 +18,8 @@ TARGET = {"method": "shap", "n": 200, "T": 29, "seconds": 20.0}
 
 
 def _model(T: int, C: int, units: int, depth: int, seed: int):
-    from diagnose.data import synthetic
-    from diagnose.models.training import fit
+    from signal_diagnostics.data import synthetic
+    from signal_diagnostics.models.training import fit
 
     d = synthetic.bump(n=400, T=T, C=C, start=T // 3, stop=T // 3 + max(T // 5, 1), amplitude=1.0, seed=seed)
     trained = fit("bilstm", d.X, d.y_codes, n_classes=2, epochs=1, seed=seed, validation_fraction=0,
@@ -28,7 +28,7 @@ def _model(T: int, C: int, units: int, depth: int, seed: int):
 
 
 def _time(trained, d, method: str, n: int) -> dict:
-    from diagnose.attribution import attribute
+    from signal_diagnostics.attribution import attribute
 
     options = {"channels": False} if method in ("shap", "occlusion") else {}
     X, y, bg = d.X[:n], d.y_codes[:n], d.X

@@ -2,7 +2,7 @@
 
 A diagnostics tool often runs beside training jobs. Thread pools sized to every core that spin while
 they wait turn a fair share into a many-fold slowdown (11 min instead of a few on a loaded 2-core
-machine). This runs ``python -m diagnose report --quick --no-cache`` on the built-in demo data once
+machine). This runs ``python -m signal_diagnostics report --quick --no-cache`` on the built-in demo data once
 alone and once beside ``--busy`` processes that spin on the CPU (``while True: pass``), and reports
 both wall times and their ratio. With B busy processes on N cores a fair share gives
 ``(N + B) / N`` (2x for 2 on 2); the target is at most 2.5x. Usage:
@@ -28,7 +28,7 @@ TARGET_RATIO = 2.5  # issue 15: at most 2.5x slower beside two busy processes on
 
 def report_seconds(source: str | None, out: Path) -> float:
     """Wall time of one ``diagnose report --quick --no-cache`` (raises if it fails)."""
-    cmd = [sys.executable, "-m", "diagnose", "report", "--quick", "--no-cache", "--out", str(out)]
+    cmd = [sys.executable, "-m", "signal_diagnostics", "report", "--quick", "--no-cache", "--out", str(out)]
     if source:
         cmd.insert(4, source)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),

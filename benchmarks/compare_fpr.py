@@ -74,7 +74,7 @@ def logistic(seed: int):
 
 def datasets(n: int):
     """``n`` data sets cycling over noise / bump, sizes and class counts; seeded by their index."""
-    from diagnose.data import synthetic
+    from signal_diagnostics.data import synthetic
 
     for i in range(n):
         size = SIZES[i % len(SIZES)]
@@ -91,8 +91,8 @@ def one(a, b, ds, splits) -> dict:
     """Both models on the same splits; the three tests' decisions."""
     from scipy import stats as st
 
-    from diagnose.evaluation.scores import evaluate
-    from diagnose.evaluation.comparison import compare_paired
+    from signal_diagnostics.evaluation.scores import evaluate
+    from signal_diagnostics.evaluation.comparison import compare_paired
 
     sa = evaluate(a, ds.X, ds.y_codes, splits, name="a").fold_scores["balanced_accuracy"]
     sb = evaluate(b, ds.X, ds.y_codes, splits, name="b").fold_scores["balanced_accuracy"]
@@ -116,7 +116,7 @@ def rate(hits: list[bool]) -> dict:
 
 def run(n_datasets: int = 200, folds: int = 5, repeats: int = 2, progress: bool = False) -> dict:
     """Compare equal models on ``n_datasets`` data sets; false-positive rates per scenario and test."""
-    from diagnose.evaluation.splits import make_splits
+    from signal_diagnostics.evaluation.splits import make_splits
 
     outcomes: dict[str, list[dict]] = {"same_config:forest": [], "same_config:sgd": [],
                                        "different_models_on_noise": []}

@@ -10,7 +10,7 @@ one JSON file whose schema is in ``docs/gpu-check.md``. Steps:
    its per-step loop; against a plain PyTorch cuDNN ``nn.LSTM`` of the same size (the practical limit).
 2. ``compare``: ``diagnose compare --device gpu --backend torch`` with two models (bilstm,
    bilstm_attention), 2 epochs, on ``aeon:JapaneseVowels``; where aeon is not installed, the same
-   comparison through ``diagnose.pipeline.deep.compare_models`` on ``synthetic:imbalanced`` (640 x 29 x 12)
+   comparison through ``signal_diagnostics.pipeline.deep.compare_models`` on ``synthetic:imbalanced`` (640 x 29 x 12)
    without the MiniRocket baseline (which needs aeon), and the record says so.
 
 ``--no-aeon`` takes the second path even where aeon is installed. ``--cpu`` is the dry run: GPUs hidden, 16 units, one timed epoch, the reference LSTM on the CPU; it
@@ -48,7 +48,7 @@ SYNTHETIC_SOURCE = f"synthetic:imbalanced?n={N}&T={T}&C={C}"
 # ---------------------------------------------------------------- children (one process each)
 
 def _data():
-    from diagnose.data import synthetic
+    from signal_diagnostics.data import synthetic
 
     ds = synthetic.imbalanced(n=N, T=T, C=C, classes=K, seed=0)
     return ds.X, ds.y_codes
@@ -100,14 +100,14 @@ def _keras_epochs(model, X, y, epochs: int) -> tuple[float, float, float]:
 
 def child_throughput(units: int, epochs: int) -> dict:
     """The zoo's masked BiLSTM in this process's backend, float32 then mixed_float16."""
-    from diagnose.models.backend import select_backend
+    from signal_diagnostics.models.backend import select_backend
 
     backend = select_backend()
     import keras
     import numpy as np
 
-    from diagnose.models import build
-    from diagnose.models.backend import device, set_mixed_precision
+    from signal_diagnostics.models import build
+    from signal_diagnostics.models.backend import device, set_mixed_precision
 
     counts = _count_lstm_paths(backend)
     X, y = _data()
@@ -149,11 +149,11 @@ def child_reference(units: int, epochs: int, cpu: bool) -> dict:
 
 def child_compare_api(device_target: str, epochs: int, units: int | None, out: str) -> dict:
     """``compare_models`` on synthetic data without a baseline (the fallback where aeon is missing)."""
-    from diagnose.models.backend import configure
+    from signal_diagnostics.models.backend import configure
 
     configured = configure(os.environ.get("KERAS_BACKEND", "torch"), device_target)
-    from diagnose import load
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics import load
+    from signal_diagnostics.pipeline.deep import compare_models
 
     ds = load(SYNTHETIC_SOURCE)
     result = compare_models(ds, COMPARE_MODELS.split(","), folds=2, seeds=1, epochs=epochs, baseline=None,
@@ -275,7 +275,7 @@ def step_compare(args, failures: list[str]) -> dict:
         out = Path(tmp) / "compare.json"
         if importlib.util.find_spec("aeon") is not None and not args.no_aeon:
             via, source = "cli", "aeon:JapaneseVowels"
-            cmd = [sys.executable, "-m", "diagnose", "compare", source, "--models", COMPARE_MODELS,
+            cmd = [sys.executable, "-m", "signal_diagnostics", "compare", source, "--models", COMPARE_MODELS,
                    "--epochs", str(args.compare_epochs), "--folds", "2", "--device", device, "--backend", backend,
                    "--json", str(out)] + (["--units", str(units)] if units else [])
             start = time.perf_counter()

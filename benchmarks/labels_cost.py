@@ -31,17 +31,17 @@ def main() -> int:
 
     import numpy as np
 
-    import baselines
-    import diagnose
-    from baselines.multirocket import torch_available
-    from diagnose.pipeline.config import LABEL_SETTINGS, Config
-    from diagnose.evaluation.scores import evaluate
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.checks.labels import label_issues
-    from diagnose.checks.pairs import class_pairs
-    from diagnose.checks.timemap import cluster_test, timestep_signal
+    from signal_diagnostics import baselines
+    import signal_diagnostics
+    from signal_diagnostics.baselines.multirocket import torch_available
+    from signal_diagnostics.pipeline.config import LABEL_SETTINGS, Config
+    from signal_diagnostics.evaluation.scores import evaluate
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.checks.labels import label_issues
+    from signal_diagnostics.checks.pairs import class_pairs
+    from signal_diagnostics.checks.timemap import cluster_test, timestep_signal
 
-    ds = diagnose.load(args.data)
+    ds = signal_diagnostics.load(args.data)
     X, y, classes = ds.X, ds.y_codes, [str(c) for c in ds.classes.tolist()]
     baselines.make("minirocket").fit(X[:40], np.arange(40) % 2)  # warm-up: numba kernels
     baselines.make("multirocket").fit(X[:40], np.arange(40) % 2)

@@ -1,6 +1,6 @@
 """The whole label-shuffle test (every head, features included) vs scikit-learn's permutation_test_score.
 
-Ours: one ``diagnose.shuffle_test`` call with its default heads (MiniRocket + ridge, per-channel
+Ours: one ``signal_diagnostics.shuffle_test`` call with its default heads (MiniRocket + ridge, per-channel
 summaries + ridge, raw values + ridge; max-T over the heads), each fold's MiniRocket features fitted and
 computed inside the call. scikit-learn: ``permutation_test_score`` of ``StandardScaler`` +
 ``RidgeClassifierCV`` (the same penalty grid) on MiniRocket features computed once beforehand (the head
@@ -48,10 +48,10 @@ def main() -> int:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from baselines.ridge import DEFAULT_ALPHAS
-    from baselines.minirocket import MiniRocketFeatures
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.checks.shuffle import DEFAULT_HEADS, shuffle_test
+    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS
+    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.checks.shuffle import DEFAULT_HEADS, shuffle_test
 
     X, y = japanese_vowels()
     pairs = make_splits(y, folds=args.folds, seed=0).pairs
@@ -77,13 +77,13 @@ def main() -> int:
                      "ours_p": ours.p_value, "ours_observed": ours.observed, "ours_best_head": ours.best_head,
                      "sklearn_seconds": round(t_sk, 2), "sklearn_p": float(p), "sklearn_observed": float(score),
                      "speedup": t_sk / t_ours})
-        print(f"N={n}: diagnose.shuffle_test {t_ours:.1f} s (3 heads, features included), "
+        print(f"N={n}: signal_diagnostics.shuffle_test {t_ours:.1f} s (3 heads, features included), "
               f"permutation_test_score {t_sk:.1f} s (1 head, features precomputed in {t_features:.1f} s): "
               f"{t_sk / t_ours:.0f}x", flush=True)
 
     result = {
         "dataset": "aeon:JapaneseVowels (640, 29, 12), 9 classes",
-        "ours": "diagnose.shuffle_test, default heads " + ", ".join(DEFAULT_HEADS) + " (max-T), features computed inside",
+        "ours": "signal_diagnostics.shuffle_test, default heads " + ", ".join(DEFAULT_HEADS) + " (max-T), features computed inside",
         "sklearn": "permutation_test_score(StandardScaler + RidgeClassifierCV(logspace(-3, 3, 10))) on precomputed MiniRocket features",
         "sklearn_feature_seconds": round(t_features, 2),
         "folds": args.folds,

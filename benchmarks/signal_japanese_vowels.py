@@ -25,7 +25,7 @@ def run_once(data: str, permutations: int, json_path: Path) -> dict:
     """One ``diagnose signal`` in a child process: seconds and the child's peak resident memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "diagnose", "signal", data, "--permutations", str(permutations),
+    proc = subprocess.run([sys.executable, "-m", "signal_diagnostics", "signal", data, "--permutations", str(permutations),
                            "--json", str(json_path)], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:

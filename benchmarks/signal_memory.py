@@ -1,8 +1,8 @@
 """Peak memory of ``diagnose signal`` on large synthetic data (issue 7: target <= 4 GB at 100,000 x 500 x 3).
 
 For each size a seeded synthetic dataset (``n`` series x ``T`` steps x ``C`` channels, float32; Gaussian
-noise with a class-dependent bump on channel 0, the shape of ``diagnose.data.synthetic.bump``) is written to
-an uncompressed ``.npz`` in a temporary directory, and ``python -m diagnose signal FILE --permutations
+noise with a class-dependent bump on channel 0, the shape of ``signal_diagnostics.data.synthetic.bump``) is written to
+an uncompressed ``.npz`` in a temporary directory, and ``python -m signal_diagnostics signal FILE --permutations
 200 --json OUT`` runs on it in a subprocess. Memory is measured three ways:
 
 - ``ru_maxrss_gb``: the largest resident set of any one process (``os.wait4``: the command and the
@@ -33,7 +33,7 @@ each part at that size in about an hour.
 
 With ``--units`` and several sizes, ``scaling`` fits each unit's peak as a fixed part plus a
 multiple of X's bytes and lists, beside it, the estimate ``diagnose`` uses to cap its default
-number of workers (``diagnose.pipeline.resources.unit_memory_bytes``) and the workers that cap gives here.
+number of workers (``signal_diagnostics.pipeline.resources.unit_memory_bytes``) and the workers that cap gives here.
 
 ``--n`` runs that one size instead of ``--sizes``. Time figures depend on the machine and on whatever
 else runs on it; memory figures do not.
@@ -125,14 +125,14 @@ def run_size(n: int, args, workdir: Path) -> dict:
     make_data(data, n, args.T, args.C, args.classes, seed=args.seed)
     generate_s = time.perf_counter() - t0
     out_json = workdir / f"diagnosis_{n}.json"
-    cmd = [sys.executable, "-m", "diagnose", "signal", str(data), "--permutations", str(args.permutations),
+    cmd = [sys.executable, "-m", "signal_diagnostics", "signal", str(data), "--permutations", str(args.permutations),
            "--json", str(out_json), "--seed", str(args.seed)]
     if args.no_curve:
         cmd.append("--no-curve")
     if args.workers:
         cmd += ["--workers", str(args.workers)]
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
-    from diagnose.pipeline.resources import memory_capped_workers
+    from signal_diagnostics.pipeline.resources import memory_capped_workers
 
     default_workers = memory_capped_workers(os.cpu_count() or 1, n * args.T * args.C * 4, n)
     print(f"n={n}: {' '.join(cmd[1:])}", flush=True)
@@ -161,34 +161,34 @@ UNITS = ("load_health", "timestep_map", "logistic", "features_gb", "minirocket",
 
 def run_unit(name: str, data: str, permutations: int) -> None:
     """One part of ``diagnose signal`` on the data in ``data``, on the first fold where it has folds."""
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.data.loaders import load
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.data.loaders import load
 
     ds = load(data)
     first = make_splits(ds.y_codes, folds=5, seed=0).pairs[:1]
     if name == "load_health":
-        from diagnose.checks.health import health_checks
+        from signal_diagnostics.checks.health import health_checks
 
         health_checks(ds, folds=5, seed=0)
     elif name == "timestep_map":
-        from diagnose.checks.timemap import timestep_signal
+        from signal_diagnostics.checks.timemap import timestep_signal
 
         timestep_signal(ds.X, ds.y_codes, ds.lengths)
     elif name in ("logistic", "features_gb", "minirocket"):
-        import baselines
-        from diagnose.evaluation.scores import evaluate
+        from signal_diagnostics import baselines
+        from signal_diagnostics.evaluation.scores import evaluate
 
         evaluate(baselines.make(name, random_state=0), ds.X, ds.y_codes, first, name=name)
     elif name == "shuffle_test":
-        from diagnose.checks.shuffle import shuffle_test
+        from signal_diagnostics.checks.shuffle import shuffle_test
 
         shuffle_test(ds.X, ds.y_codes, model="minirocket", n_permutations=permutations, cv=first, random_state=0)
     elif name == "learning_curve":
-        from diagnose.checks.curves import learning_curve
+        from signal_diagnostics.checks.curves import learning_curve
 
         learning_curve(ds.X, ds.y_codes, model="minirocket", repeats=5, random_state=0)
     elif name == "ceiling":
-        from diagnose.checks.ceiling import bayes_error_bounds
+        from signal_diagnostics.checks.ceiling import bayes_error_bounds
 
         bayes_error_bounds(ds.X, ds.y_codes, cv=5, random_state=0)
     else:
@@ -261,8 +261,8 @@ def main() -> int:
 
 def scaling(units: list[dict]) -> list[dict]:
     """Per unit, peak = fixed + slope x X's bytes, from its two extreme sizes, beside the estimate with
-    which ``diagnose`` caps its default workers (``diagnose.pipeline.resources.unit_memory_bytes``)."""
-    from diagnose.pipeline.resources import memory_budget_bytes, memory_capped_workers, unit_memory_bytes
+    which ``diagnose`` caps its default workers (``signal_diagnostics.pipeline.resources.unit_memory_bytes``)."""
+    from signal_diagnostics.pipeline.resources import memory_budget_bytes, memory_capped_workers, unit_memory_bytes
 
     rows = []
     for name in dict.fromkeys(r["unit"] for r in units):
@@ -286,7 +286,7 @@ def _write(out: str | None, rows: list[dict], units: list[dict] | None = None) -
     import psutil
 
     result = {
-        "command": "python -m diagnose signal DATA.npz --permutations N --json OUT [--workers N]",
+        "command": "python -m signal_diagnostics signal DATA.npz --permutations N --json OUT [--workers N]",
         "cpu_cores": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
         "target_gb": TARGET_GB,

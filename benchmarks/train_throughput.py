@@ -23,7 +23,7 @@ BATCH = 64
 
 
 def data():
-    from diagnose.data import synthetic
+    from signal_diagnostics.data import synthetic
 
     ds = synthetic.imbalanced(n=N, T=T, C=C, classes=K, seed=0)
     return ds.X, ds.y_codes
@@ -33,8 +33,8 @@ def keras_run(units: int, epochs: int) -> dict:
     """Time the zoo's ``bilstm`` (Masking + BiLSTM x 2 + Flatten) in this process's backend."""
     import keras
 
-    from diagnose.models import build
-    from diagnose.models.backend import device
+    from signal_diagnostics.models import build
+    from signal_diagnostics.models.backend import device
 
     X, y = data()
     keras.utils.set_random_seed(0)

@@ -1,9 +1,9 @@
 """`diagnose signal` on 1 worker vs 2 workers, then again with a warm unit cache.
 
-Each run is the command line itself (`python -m diagnose signal DATA --workers N --cache DIR`), so the
+Each run is the command line itself (`python -m signal_diagnostics signal DATA --workers N --cache DIR`), so the
 times include starting the worker processes. Run 1 and run 2 start from an empty cache; run 3 repeats
 run 2 with its cache, as a resumed or repeated command would. Every run's Diagnosis is compared with
-run 1's, timing fields aside (``diagnose.pipeline.document.without_timing``): the executor must not change a
+run 1's, timing fields aside (``signal_diagnostics.pipeline.document.without_timing``): the executor must not change a
 number. A warm-up run first compiles and caches MiniRocket's numba kernels, so no timed run pays for
 that. With ``--report`` the timed command is ``diagnose report --quick`` (deep models and
 attributions too) instead. Usage:
@@ -27,7 +27,7 @@ SUMMARY = re.compile(r"cache .*: (\d+) unit\(s\) reused, (\d+) computed")
 
 def run(command: list[str], workers: int, cache: Path, out: Path) -> dict:
     """Time one command line; return its seconds, unit counts and Diagnosis."""
-    argv = [sys.executable, "-m", "diagnose", *command, "--workers", str(workers), "--cache", str(cache)]
+    argv = [sys.executable, "-m", "signal_diagnostics", *command, "--workers", str(workers), "--cache", str(cache)]
     argv += ["--out", str(out)] if command[0] == "report" else ["--json", str(out / "diagnosis.json")]
     start = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
@@ -48,7 +48,7 @@ def main() -> int:
     ap.add_argument("--out", default=None, help="write the result here (JSON)")
     args = ap.parse_args()
 
-    from diagnose.pipeline.document import without_timing
+    from signal_diagnostics.pipeline.document import without_timing
 
     if args.report:
         command, name = ["report", args.data, "--quick"], "diagnose report --quick"
@@ -56,7 +56,7 @@ def main() -> int:
         command, name = ["signal", args.data, "--permutations", str(args.permutations)], "diagnose signal"
     with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp:
         tmp = Path(tmp)
-        subprocess.run([sys.executable, "-m", "diagnose", "signal", "synthetic:bump?n=40&T=12&start=3&stop=8",
+        subprocess.run([sys.executable, "-m", "signal_diagnostics", "signal", "synthetic:bump?n=40&T=12&start=3&stop=8",
                         "--permutations", "9", "--workers", "1", "--no-cache"], capture_output=True, check=True)
         plan = [("1 worker, empty cache", 1, "c1"), ("2 workers, empty cache", 2, "c2"),
                 ("2 workers, warm cache", 2, "c2")]

@@ -1,6 +1,6 @@
 """signal-diagnostics: is there signal in your time-series classification data, and where?
 
-``import diagnose`` stays light: every public name is loaded on first use, and TensorFlow/Keras,
+``import signal_diagnostics`` stays light: every public name is loaded on first use, and TensorFlow/Keras,
 shap and Dask are imported only inside the checks that need them.
 """
 from __future__ import annotations
@@ -11,21 +11,21 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _PUBLIC = {
-    "Dataset": "diagnose.data.dataset",
-    "DataError": "diagnose.errors",
-    "CheckResult": "diagnose.results",
-    "load": "diagnose.data.loaders",
-    "as_dataset": "diagnose.data.loaders",
-    "report": "diagnose.api",
-    "Diagnosis": "diagnose.api",
-    "make_splits": "diagnose.evaluation.scores",
-    "evaluate": "diagnose.evaluation.scores",
-    "shuffle_test": "diagnose.checks.shuffle",
-    "learning_curve": "diagnose.checks.curves",
-    "timestep_signal": "diagnose.checks.timemap",
-    "health_checks": "diagnose.checks.health",
-    "compare_models": "diagnose.pipeline.deep",
-    "attribute": "diagnose.attribution",
+    "Dataset": "signal_diagnostics.data.dataset",
+    "DataError": "signal_diagnostics.errors",
+    "CheckResult": "signal_diagnostics.results",
+    "load": "signal_diagnostics.data.loaders",
+    "as_dataset": "signal_diagnostics.data.loaders",
+    "report": "signal_diagnostics.api",
+    "Diagnosis": "signal_diagnostics.api",
+    "make_splits": "signal_diagnostics.evaluation.scores",
+    "evaluate": "signal_diagnostics.evaluation.scores",
+    "shuffle_test": "signal_diagnostics.checks.shuffle",
+    "learning_curve": "signal_diagnostics.checks.curves",
+    "timestep_signal": "signal_diagnostics.checks.timemap",
+    "health_checks": "signal_diagnostics.checks.health",
+    "compare_models": "signal_diagnostics.pipeline.deep",
+    "attribute": "signal_diagnostics.attribution",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
@@ -36,7 +36,7 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'diagnose' has no attribute {name!r}")
+    raise AttributeError(f"module 'signal_diagnostics' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -1,5 +1,5 @@
 import sys
 
-from diagnose.cli import main
+from signal_diagnostics.cli import main
 
 sys.exit(main())

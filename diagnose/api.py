@@ -1,6 +1,6 @@
 """The Python route to a full report: :func:`report` and the :class:`Diagnosis` it returns.
 
-``report`` runs the same pipeline as ``diagnose report`` (:func:`diagnose.pipeline.assemble.run_report_document`
+``report`` runs the same pipeline as ``diagnose report`` (:func:`signal_diagnostics.pipeline.assemble.run_report_document`
 on the executor the options ask for); a :class:`Diagnosis` wraps the resulting JSON document, which stays
 the single source of truth: the answers it shows come from ``reports.answers.answers(doc)``.
 """
@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from diagnose.errors import DataError
+from signal_diagnostics.errors import DataError
 
 PROFILES = ("quick", "full")
 # options of report() that are not Config fields: they choose how the units run, not what they compute
@@ -38,12 +38,12 @@ class Diagnosis:
 
     def __init__(self, doc: dict) -> None:
         if not isinstance(doc, dict) or "dataset" not in doc:
-            raise DataError("a Diagnosis needs a Diagnosis document (a dict with 'dataset'): use diagnose.report(...)")
+            raise DataError("a Diagnosis needs a Diagnosis document (a dict with 'dataset'): use signal_diagnostics.report(...)")
         self.doc = doc
 
     @property
     def verdicts(self) -> dict:
-        """Every answer, decided in :mod:`diagnose.pipeline.verdicts.signal`: ``{id: {level, headline, sentence, evidence, ...}}``."""
+        """Every answer, decided in :mod:`signal_diagnostics.pipeline.verdicts.signal`: ``{id: {level, headline, sentence, evidence, ...}}``."""
         return self.doc.get("verdicts") or {}
 
     @property
@@ -58,26 +58,26 @@ class Diagnosis:
 
     def answers(self) -> list[dict]:
         """The six answers at the top of the report (``reports.answers.answers``)."""
-        from reports.answers import answers
+        from signal_diagnostics.reports.answers import answers
 
         return answers(self.doc)
 
     def to_dict(self) -> dict:
         """A copy of the document (plain JSON values; NaN as None)."""
-        from diagnose.results import to_jsonable
+        from signal_diagnostics.results import to_jsonable
 
         return to_jsonable(copy.deepcopy(self.doc))
 
     def save(self, path: str | Path) -> Path:
         """Write the document as JSON (atomically); :meth:`load` or ``diagnose render`` read it back."""
-        from diagnose.pipeline.document import write_document
+        from signal_diagnostics.pipeline.document import write_document
 
         return write_document(self.doc, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Diagnosis":
         """Read a saved ``diagnosis.json`` (refusing files that are not one with a DataError)."""
-        from diagnose.pipeline.document import read_document
+        from signal_diagnostics.pipeline.document import read_document
 
         return cls(read_document(path))
 
@@ -88,7 +88,7 @@ class Diagnosis:
         -------
         dict : ``{"html": Path, "markdown": Path, "figures": {name: Path}}``.
         """
-        from reports import render
+        from signal_diagnostics.reports import render
 
         out = Path(out)
         if out.exists() and not out.is_dir():
@@ -96,7 +96,7 @@ class Diagnosis:
         return render(self.doc, out)
 
     def _repr_html_(self) -> str:
-        from reports.card import answers_card
+        from signal_diagnostics.reports.card import answers_card
 
         return answers_card(self.doc)
 
@@ -116,7 +116,7 @@ class Diagnosis:
 
 
 def _config(profile: str, options: dict):
-    from diagnose.pipeline.config import Config
+    from signal_diagnostics.pipeline.config import Config
 
     if profile not in PROFILES:
         raise DataError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -137,13 +137,13 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
 
     Parameters
     ----------
-    data : a source string (path, ``aeon:NAME``, ``synthetic:...``), a :class:`~diagnose.data.dataset.Dataset`,
+    data : a source string (path, ``aeon:NAME``, ``synthetic:...``), a :class:`~signal_diagnostics.data.dataset.Dataset`,
         a tuple ``(X, y)`` (or ``(X, y, lengths[, groups])``) of arrays, or a long-format DataFrame
-        (:func:`diagnose.data.loaders.as_dataset`).
+        (:func:`signal_diagnostics.data.loaders.as_dataset`).
     out : a folder to write ``report.html``, ``report.md``, ``figures/`` and ``diagnosis.json`` into;
         ``None`` writes nothing.
-    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`diagnose.pipeline.config.Config.for_profile`).
-    **options : fields of :class:`diagnose.pipeline.config.Config` (``folds``, ``permutations``, ``seed``,
+    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`signal_diagnostics.pipeline.config.Config.for_profile`).
+    **options : fields of :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``permutations``, ``seed``,
         ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ...), and ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
         keeping finished units; default ``out/.cache`` when ``out`` is given) and ``progress``
@@ -161,16 +161,16 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
 
     Examples
     --------
-    >>> import diagnose                                                    # doctest: +SKIP
-    >>> d = diagnose.report("synthetic:bump?n=120", deep=False)            # doctest: +SKIP
+    >>> import signal_diagnostics                                                    # doctest: +SKIP
+    >>> d = signal_diagnostics.report("synthetic:bump?n=120", deep=False)            # doctest: +SKIP
     >>> d.verdicts["signal"]["level"]                                      # doctest: +SKIP
     'strong'
     """
-    from diagnose.pipeline.cache import Cache
-    from diagnose.console import progress_bar, quiet_run
-    from diagnose.pipeline.assemble import run_report_document
-    from diagnose.pipeline.executor import Executor
-    from diagnose.data.loaders import as_dataset
+    from signal_diagnostics.pipeline.cache import Cache
+    from signal_diagnostics.console import progress_bar, quiet_run
+    from signal_diagnostics.pipeline.assemble import run_report_document
+    from signal_diagnostics.pipeline.executor import Executor
+    from signal_diagnostics.data.loaders import as_dataset
 
     options = dict(options)
     cfg = _config(profile, options)
@@ -184,8 +184,8 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
         raise DataError(f"workers must be a positive integer; got {workers!r}")
     cache_root = options.get("cache") or (out / ".cache" if out is not None else None)
     if cfg.deep:
-        from diagnose.console import quiet
-        from diagnose.models.backend import configure
+        from signal_diagnostics.console import quiet
+        from signal_diagnostics.models.backend import configure
 
         with warnings.catch_warnings():
             quiet()  # TensorFlow starts here: keep its start-up noise off the console

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from diagnose.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
-from diagnose.errors import DataError
+from signal_diagnostics.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
+from signal_diagnostics.errors import DataError
 
 
 DESCRIPTION = """\
@@ -188,12 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from diagnose.pipeline.resources import quiet_openmp
+    from signal_diagnostics.pipeline.resources import quiet_openmp
 
     quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()
     args = parser.parse_args(argv)
-    from diagnose.console import filtered_stderr, quiet_run
+    from signal_diagnostics.console import filtered_stderr, quiet_run
 
     if args.debug:
         import os

@@ -1,4 +1,4 @@
-"""What each ``diagnose`` command does, once its arguments are parsed (:mod:`diagnose.cli`).
+"""What each ``diagnose`` command does, once its arguments are parsed (:mod:`signal_diagnostics.cli`).
 
 Every check of the arguments, the data and the model names happens before any work starts; bad input
 raises a DataError, which the command line turns into one line and exit code 2.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from diagnose.errors import DataError
+from signal_diagnostics.errors import DataError
 
 EXIT_BAD_INPUT = 2
 
@@ -37,7 +37,7 @@ def cores() -> int:
 def default_workers(ds) -> int:
     """Workers when --workers is not given: every core for large data or several GPUs, else 1;
     fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
-    from diagnose.pipeline.resources import gpu_ids, memory_capped_workers
+    from signal_diagnostics.pipeline.resources import gpu_ids, memory_capped_workers
 
     if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
         return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))
@@ -48,7 +48,7 @@ def _heads(args) -> list[str] | None:
     """The --heads names, refused before any work when one is not a baseline."""
     if not getattr(args, "heads", None):
         return None
-    import baselines
+    from signal_diagnostics import baselines
 
     names = [h.strip() for h in args.heads.split(",") if h.strip()]
     unknown = [h for h in names if h not in baselines.available()]
@@ -60,13 +60,13 @@ def _heads(args) -> list[str] | None:
 
 def _configure_keras(args) -> None:
     """Choose the Keras backend and device before anything imports Keras (bad choices exit 2)."""
-    from diagnose.models.backend import configure
+    from signal_diagnostics.models.backend import configure
 
     configure(args.backend, args.device)
 
 
 def _load(args):
-    from diagnose.data.loaders import DEFAULT_SOURCE, load
+    from signal_diagnostics.data.loaders import DEFAULT_SOURCE, load
 
     return load(args.data or DEFAULT_SOURCE, id_column=args.id_column, time_column=args.time_column,
                 label_column=args.label_column, group_column=args.group_column)
@@ -92,7 +92,7 @@ def _check_training(args) -> None:
 
 def _check_scale(args) -> None:
     """Refuse bad --workers / --scheduler / --cache values before any data is read."""
-    from diagnose.pipeline.executor import check_scheduler, require_dask
+    from signal_diagnostics.pipeline.executor import check_scheduler, require_dask
 
     _positive(args, "workers")
     if args.cache is not None and args.no_cache:
@@ -107,7 +107,7 @@ def _check_scale(args) -> None:
 def _check_models(models: list[str], ds, *, baselines_allowed: bool = False) -> None:
     """Refuse unknown model names, missing builder files or functions and unreadable model files (exit 2)
     before any baseline or training starts."""
-    from diagnose.models.resolve import resolve_all
+    from signal_diagnostics.models.resolve import resolve_all
 
     resolve_all([m for m in models if m], baselines_allowed=baselines_allowed, input_shape=ds.X.shape[1:],
                 n_classes=ds.n_classes)
@@ -119,8 +119,8 @@ def _executor(args, ds, default_cache: Path | None = None):
     Default: in-process, or a local process pool with every core for large data (``default_workers``);
     Dask with --scheduler. No cache unless --cache is given (``report``: OUT/.cache), none with --no-cache.
     """
-    from diagnose.pipeline.cache import Cache
-    from diagnose.pipeline.executor import Executor
+    from signal_diagnostics.pipeline.cache import Cache
+    from signal_diagnostics.pipeline.executor import Executor
 
     root = None if args.no_cache else (args.cache or default_cache)
     cache = Cache.for_dataset(root, ds) if root is not None else None
@@ -152,7 +152,7 @@ def _columns(rows: list[tuple[str, str]]) -> None:
 
 
 def cmd_datasets(args) -> int:
-    from diagnose.data.loaders import describe_sources
+    from signal_diagnostics.data.loaders import describe_sources
 
     print("Built-in data sources (and files: .npz, .csv, .parquet, .ts, .arff, .tsv):")
     _columns([(name, _plain(text)) for name, text in describe_sources().items()])
@@ -172,14 +172,14 @@ def zoo_descriptions() -> dict[str, str]:
 
 
 def cmd_models(args) -> int:
-    import baselines
+    from signal_diagnostics import baselines
 
     print("Deep models (Keras 3) for `compare --models`, `explain --model` and `report --models`:")
     _columns(list(zoo_descriptions().items()))
     print(f"\nYour own model: a builder with the signature\n  {BUILDER_SIGNATURE}")
     print("  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned\n"
           "  uncompiled (training compiles it). On the command line: --models path/to/file.py:fn, called as\n"
-          "  fn(input_shape, n_classes). In Python: diagnose.compare_models((X, y), [fn], hyper={...}) also passes\n"
+          "  fn(input_shape, n_classes). In Python: signal_diagnostics.compare_models((X, y), [fn], hyper={...}) also passes\n"
           "  **hyper (e.g. units).")
     print("\nClassical baselines (signal --baselines, explain --model):")
     _columns(list(baselines.available().items()))
@@ -187,7 +187,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from diagnose.console import print_inspect
+    from signal_diagnostics.console import print_inspect
 
     print_inspect(_load(args))
     return 0
@@ -195,7 +195,7 @@ def cmd_inspect(args) -> int:
 
 def _run(args, ds, cfg, run, show) -> int:
     """Run one document command on the executor the flags ask for, show it, write ``--json``."""
-    from diagnose.console import progress_bar
+    from signal_diagnostics.console import progress_bar
 
     with _executor(args, ds) as executor, progress_bar() as progress:
         doc = run(ds, cfg, progress=progress, executor=executor)
@@ -206,9 +206,9 @@ def _run(args, ds, cfg, run, show) -> int:
 
 
 def cmd_signal(args) -> int:
-    from diagnose.console import print_signal
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_signal_document
+    from signal_diagnostics.console import print_signal
+    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.assemble import run_signal_document
 
     _positive(args, "permutations", "repeats", "folds")
     _check_scale(args)
@@ -221,15 +221,15 @@ def cmd_signal(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from diagnose.console import print_compare
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_compare_document
+    from signal_diagnostics.console import print_compare
+    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.assemble import run_compare_document
 
     _positive(args, "seeds", "repeats", "epochs", "folds", "units")
     _check_scale(args)
     _check_training(args)
     if args.baseline is not None:
-        import baselines
+        from signal_diagnostics import baselines
 
         if args.baseline not in baselines.available():
             raise DataError(f"--baseline {args.baseline!r} is not a baseline: use one of {', '.join(baselines.available())}")
@@ -241,7 +241,7 @@ def cmd_compare(args) -> int:
     if cfg.split == "cv":
         ds.check_folds(cfg.folds)
     else:
-        from diagnose.evaluation.splits import fixed_split
+        from signal_diagnostics.evaluation.splits import fixed_split
 
         fixed_split(ds.meta.get("split"))  # refuse data without one before any training
     _configure_keras(args)
@@ -250,9 +250,9 @@ def cmd_compare(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from diagnose.console import print_explain
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_explain_document
+    from signal_diagnostics.console import print_explain
+    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.assemble import run_explain_document
 
     _positive(args, "samples", "epochs", "folds")
     _check_scale(args)
@@ -266,9 +266,9 @@ def cmd_explain(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from diagnose.console import print_signal, progress_bar
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_report_document
+    from signal_diagnostics.console import print_signal, progress_bar
+    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.assemble import run_report_document
 
     _check_scale(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -288,7 +288,7 @@ def cmd_report(args) -> int:
     with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
         doc = run_report_document(ds, cfg, progress=progress, executor=executor)
     _cache_summary(executor)
-    from reports import render
+    from signal_diagnostics.reports import render
 
     paths = render(doc, out)  # atomic: all files or none
     _write_json(doc, out / "diagnosis.json")
@@ -299,10 +299,10 @@ def cmd_report(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from diagnose.pipeline.document import read_document
+    from signal_diagnostics.pipeline.document import read_document
 
     doc = read_document(args.diagnosis)
-    from reports import render
+    from signal_diagnostics.reports import render
 
     paths = render(doc, Path(args.out))
     print(f"report: {paths['html']}")
@@ -322,7 +322,7 @@ def _fail_on(doc: dict, level: str | None) -> int:
 
 def _write_json(doc: dict, path) -> None:
     if path:
-        from diagnose.pipeline.document import write_document
+        from signal_diagnostics.pipeline.document import write_document
 
         write_document(doc, path)
 

@@ -16,8 +16,8 @@ from rich.progress import Progress as Bars
 from rich.markup import escape
 from rich.table import Table
 
-from diagnose.data.dataset import Dataset
-from diagnose.results import Progress
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.results import Progress
 
 console = Console()
 
@@ -139,7 +139,7 @@ class WarningDisplay:
         self._previous = None
 
     def show(self, message, category, filename, lineno, file=None, line=None) -> None:
-        from diagnose.errors import DataWarning
+        from signal_diagnostics.errors import DataWarning
 
         text = str(message)
         stream = self.stream or sys.stderr

@@ -2,7 +2,7 @@
 
 aeon's MiniRocket and DTW kernels are numba functions compiled on first use and cached on disk
 (``cache=True``; in ``NUMBA_CACHE_DIR`` when set, else beside aeon's sources). ``make install`` runs
-``python -m diagnose.warmup`` once; later runs read the cache.
+``python -m signal_diagnostics.warmup`` once; later runs read the cache.
 
 Examples
 --------
@@ -18,7 +18,7 @@ import numpy as np
 
 def warm(verbose: bool = True) -> float:
     """Fit and apply the numba-backed baselines (MiniRocket, 1-NN DTW) on 12 tiny series; return seconds."""
-    import baselines
+    from signal_diagnostics import baselines
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((12, 16, 2)).astype(np.float32)

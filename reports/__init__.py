@@ -1,10 +1,11 @@
 """Render a Diagnosis document (a dict, or a saved ``diagnosis.json``) as HTML, Markdown and PNG figures.
 
-This package never imports ``diagnose``: a saved document re-renders anywhere.
+This package never imports the rest of ``signal_diagnostics`` (its own modules are imported relatively): a saved
+document re-renders anywhere.
 
 Examples
 --------
->>> import reports                                          # doctest: +SKIP
+>>> from signal_diagnostics import reports                  # doctest: +SKIP
 >>> paths = reports.render(doc, "report")                   # doctest: +SKIP
 >>> paths["html"]                                           # doctest: +SKIP
 PosixPath('report/report.html')
@@ -38,10 +39,10 @@ def render(doc: dict, out_dir: str | Path) -> dict:
     -------
     dict : ``{"html": Path, "markdown": Path, "figures": {name: Path}}``.
     """
-    from reports.figures import figures
-    from reports.plotting import png_bytes
-    from reports.html import render_html
-    from reports.markdown import render_markdown
+    from .figures import figures
+    from .plotting import png_bytes
+    from .html import render_html
+    from .markdown import render_markdown
 
     if not isinstance(doc, dict):
         raise TypeError(f"doc must be a Diagnosis dict, got {type(doc).__name__}")

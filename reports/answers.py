@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.formatting import is_number
+from .formatting import is_number
 
 NOT_RUN = "Not run."
 
@@ -29,7 +29,7 @@ def section_errors(doc: dict, *names: str) -> list[str]:
     return out
 
 
-# The colour of each answer's level (formatting only: the level itself is decided in diagnose.pipeline.verdicts.signal).
+# The colour of each answer's level (formatting only: the level itself is decided in signal_diagnostics.pipeline.verdicts.signal).
 TONES = {
     "signal": {"strong": "good", "weak": "warn", "none": "bad", "inconclusive": "warn"},
     "how_much": {"large": "good", "moderate": "good", "small": "warn", "none": "bad", "unclear": "warn"},

@@ -1,9 +1,9 @@
 """The answers card: the report's top (six answers, what to do next) as one HTML fragment for notebooks."""
 from __future__ import annotations
 
-from reports.answers import answers, as_dict, recommendations, run_line, subtitle
-from reports.html import environment
-from reports.sections import other_errors
+from .answers import answers, as_dict, recommendations, run_line, subtitle
+from .html import environment
+from .sections import other_errors
 
 MAX_RECOMMENDATIONS = 5  # the card stays a glance; the full list is in the report
 

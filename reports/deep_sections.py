@@ -2,10 +2,10 @@
 the run's configuration (built from a Diagnosis document alone)."""
 from __future__ import annotations
 
-from reports.answers import as_dict, dict_items
-from reports.formatting import MISSING, interval, num, pval, seconds, signed, value, words
-from reports.plotting import slug
-from reports.tables import METRIC_COLUMNS, badge, interval_methods, score_rows, section, table
+from .answers import as_dict, dict_items
+from .formatting import MISSING, interval, num, pval, seconds, signed, value, words
+from .plotting import slug
+from .tables import METRIC_COLUMNS, badge, interval_methods, score_rows, section, table
 
 
 def deep_models_section(doc: dict) -> dict:

@@ -16,8 +16,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from reports.formatting import is_number, pval, words
-from reports.plotting import (WIDE, floats, new_figure, number_text, png_bytes, rectangular,
+from .formatting import is_number, pval, words
+from .plotting import (WIDE, floats, new_figure, number_text, png_bytes, rectangular,
                               safe_text, slug, styled, time_axes, time_height)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-from reports.answers import answers, as_dict, recommendations, run_line, subtitle
-from reports.sections import other_errors, sections
+from .answers import answers, as_dict, recommendations, run_line, subtitle
+from .sections import other_errors, sections
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSS_PX_PER_INCH = 100  # figures are shown at 100 CSS pixels per figure inch, whatever DPI they were saved at

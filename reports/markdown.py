@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reports.answers import answers, recommendations, run_line, subtitle
-from reports.sections import other_errors, sections
+from .answers import answers, recommendations, run_line, subtitle
+from .sections import other_errors, sections
 
 _SPECIAL = re.compile(r"([\\`*\[\]|])")
 

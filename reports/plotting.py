@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from reports.formatting import is_number
+from .formatting import is_number
 
 DPI = 150  # sharp on high-density screens and in print; the HTML shows figures at 100 CSS px per inch
 

@@ -5,10 +5,10 @@ Each section is built from the Diagnosis document alone (:mod:`reports.signal_se
 """
 from __future__ import annotations
 
-from reports.deep_sections import (attention_section, attribution_section, comparisons_section, config_section,
+from .deep_sections import (attention_section, attribution_section, comparisons_section, config_section,
                                    deep_models_section, lint_section)
-from reports.formatting import value
-from reports.signal_sections import (baselines_section, ceiling_section, class_pairs_section, dataset_section,
+from .formatting import value
+from .signal_sections import (baselines_section, ceiling_section, class_pairs_section, dataset_section,
                                      health_section, labels_section, learning_curve_section, shuffle_section,
                                      timestep_section)
 

@@ -2,10 +2,10 @@
 time steps, ceiling, label issues and class pairs (built from a Diagnosis document alone)."""
 from __future__ import annotations
 
-from reports.answers import as_dict, best_baseline, dict_items, n_classes
-from reports.formatting import MISSING, interval, is_number, num, pval, seconds, value, words
-from reports.plotting import slug
-from reports.tables import METRIC_COLUMNS, badge, interval_methods, score_rows, section, table
+from .answers import as_dict, best_baseline, dict_items, n_classes
+from .formatting import MISSING, interval, is_number, num, pval, seconds, value, words
+from .plotting import slug
+from .tables import METRIC_COLUMNS, badge, interval_methods, score_rows, section, table
 
 
 def dataset_section(doc: dict) -> dict:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.answers import as_dict, section_errors
-from reports.formatting import MISSING, with_interval
+from .answers import as_dict, section_errors
+from .formatting import MISSING, with_interval
 
 METRIC_COLUMNS = (("balanced_accuracy", "Balanced acc. = MAR"), ("accuracy", "Accuracy"),
                   ("macro_precision", "Macro precision (MAP)"), ("macro_f1", "Macro F1"))

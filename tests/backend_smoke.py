@@ -14,15 +14,15 @@ import numpy as np
 
 
 def main() -> dict:
-    from diagnose.models.backend import select_backend
+    from signal_diagnostics.models.backend import select_backend
 
     select_backend()  # honours KERAS_BACKEND, refuses one that is not installed
     import keras
 
-    from diagnose.data import synthetic
-    from diagnose.attribution import attribute
-    from diagnose.models import SeqSelfAttention, available
-    from diagnose.models.training import fit
+    from signal_diagnostics.data import synthetic
+    from signal_diagnostics.attribution import attribute
+    from signal_diagnostics.models import SeqSelfAttention, available
+    from signal_diagnostics.models.training import fit
 
     d = synthetic.bump(n=80, T=16, C=2, start=6, stop=10, amplitude=2.0, variable_length=True, seed=0)
     out: dict = {"backend": keras.backend.backend(), "models": {}}
@@ -48,7 +48,7 @@ def main() -> dict:
     ig = attribute(trained, d.X[60:70], d.y_codes[60:70], method="integrated_gradients", lengths=d.lengths[60:70])
     out["ig_mean_relative_error"] = ig.completeness["mean_relative_error"]
 
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.deep import compare_models
     result = compare_models(d, ["bilstm", "bilstm_attention"], folds=2, seeds=1, epochs=2, baseline=None,
                             hyper={"units": 4, "depth": 1}).to_dict()
     out["compare"] = {"models": [m["name"] for m in result["models"]],

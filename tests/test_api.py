@@ -1,12 +1,12 @@
-"""diagnose.report in a notebook: one call from arrays to a Diagnosis that shows, saves and reloads itself."""
+"""signal_diagnostics.report in a notebook: one call from arrays to a Diagnosis that shows, saves and reloads itself."""
 import json
 import re
 
 import numpy as np
 import pytest
 
-import diagnose
-from diagnose import DataError, Diagnosis
+import signal_diagnostics
+from signal_diagnostics import DataError, Diagnosis
 
 QUESTIONS = ("signal", "how_much", "more_data", "deep", "attention", "where")
 FAST = {"permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
@@ -24,7 +24,7 @@ def _bump(n=60, T=20, C=2, seed=0):
 @pytest.fixture(scope="module")
 def diagnosis():
     X, y = _bump()
-    return diagnose.report((X, y), profile="quick", deep=False, **FAST)
+    return signal_diagnostics.report((X, y), profile="quick", deep=False, **FAST)
 
 
 def test_report_from_arrays_returns_a_diagnosis_with_verdicts(diagnosis):
@@ -58,12 +58,12 @@ def test_save_and_load_round_trip(diagnosis, tmp_path):
 
 def test_notes_from_loading_reach_the_document_and_match_the_schema():
     jsonschema = pytest.importorskip("jsonschema")
-    from diagnose.pipeline.document import SCHEMA_PATH
+    from signal_diagnostics.pipeline.document import SCHEMA_PATH
 
     X, y = _bump()
     onehot = (y[:, None] == np.array(["bump", "calm"])).astype(float)
-    with pytest.warns(diagnose.errors.DataWarning, match="one-hot"):
-        d = diagnose.report((X, onehot), deep=False, **{**FAST, "learning_curve": False})
+    with pytest.warns(signal_diagnostics.errors.DataWarning, match="one-hot"):
+        d = signal_diagnostics.report((X, onehot), deep=False, **{**FAST, "learning_curve": False})
     assert any("one-hot" in n for n in d.to_dict()["dataset"]["notes"])
     jsonschema.validate(d.to_dict(), json.loads(SCHEMA_PATH.read_text()))
 
@@ -75,12 +75,12 @@ def test_render_writes_the_report_from_the_document(diagnosis, tmp_path):
 
 def test_unknown_options_are_refused_with_the_known_ones():
     with pytest.raises(DataError, match=r"unknown option\(s\) permutation:.*permutations"):
-        diagnose.report(_bump(), deep=False, permutation=10)
+        signal_diagnostics.report(_bump(), deep=False, permutation=10)
 
 
 def test_unknown_profile_is_refused():
     with pytest.raises(DataError, match="unknown profile 'fast'"):
-        diagnose.report(_bump(), profile="fast")
+        signal_diagnostics.report(_bump(), profile="fast")
 
 
 def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
@@ -88,14 +88,14 @@ def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
     y = y.copy()
     y[:3] = "rare"
     with pytest.raises(DataError, match="fewer than 5 series"):
-        diagnose.report((X, y), out=tmp_path / "out", deep=False)
+        signal_diagnostics.report((X, y), out=tmp_path / "out", deep=False)
     assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow
 def test_report_with_the_deep_part_on_tiny_data(tmp_path):
     X, y = _bump(n=40, T=12)
-    d = diagnose.report((X, y), out=tmp_path / "out", profile="quick", deep=True, folds=2, epochs=1, units=4,
+    d = signal_diagnostics.report((X, y), out=tmp_path / "out", profile="quick", deep=True, folds=2, epochs=1, units=4,
                         samples=6, models=["bilstm"], methods=["occlusion"], **FAST)
     assert d.to_dict()["deep"]["models"][0]["name"] == "bilstm"
     assert 'data-answer="deep"' in d._repr_html_()

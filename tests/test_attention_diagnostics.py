@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose.data import synthetic  # noqa: E402
-from diagnose.models.inspect_attention import attention_diagnostics, sharpness  # noqa: E402
-from diagnose.models.training import fit  # noqa: E402
+from signal_diagnostics.data import synthetic  # noqa: E402
+from signal_diagnostics.models.inspect_attention import attention_diagnostics, sharpness  # noqa: E402
+from signal_diagnostics.models.training import fit  # noqa: E402
 
 # small enough for the default suite: T = 30, 16 LSTM units, 20 epochs (~7 s per model on 2 cores)
 HYPER = dict(units=16, learning_rate=1e-2)

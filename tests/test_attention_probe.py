@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose.models import AttentionPooling, SeqSelfAttention  # noqa: E402
-from diagnose.models.attention_probe import find_attention, padding_share  # noqa: E402
-from diagnose.models.attention_run import attention_model, record_weights, run_attention  # noqa: E402
+from signal_diagnostics.models import AttentionPooling, SeqSelfAttention  # noqa: E402
+from signal_diagnostics.models.attention_probe import find_attention, padding_share  # noqa: E402
+from signal_diagnostics.models.attention_run import attention_model, record_weights, run_attention  # noqa: E402
 
 T, C = 6, 3
 LENGTHS = np.array([4, 3, 6, 6, 5])
@@ -103,8 +103,8 @@ class OpaqueAttention(keras.layers.Layer):
 
 
 def test_a_layer_that_cannot_give_weights_gets_an_error_entry_not_silence():
-    from diagnose.models.inspect_attention import attention_diagnostics
-    from diagnose.models.training import Standardiser, TrainedModel
+    from signal_diagnostics.models.inspect_attention import attention_diagnostics
+    from signal_diagnostics.models.training import Standardiser, TrainedModel
 
     model = model_around(lambda h: OpaqueAttention(name="opaque")(h))
     trained = TrainedModel(name="theirs", model=model, standardiser=Standardiser(np.zeros(C), np.ones(C)),
@@ -117,8 +117,8 @@ def test_a_layer_that_cannot_give_weights_gets_an_error_entry_not_silence():
 
 
 def test_explain_says_why_attention_was_not_attributed(tmp_path):
-    from diagnose.data import synthetic
-    from diagnose.attribution.explain import explain_models
+    from signal_diagnostics.data import synthetic
+    from signal_diagnostics.attribution.explain import explain_models
 
     model = model_around(lambda h: OpaqueAttention(name="opaque")(h))
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
@@ -176,7 +176,7 @@ class Subclassed(keras.Model):
 
 
 def test_a_subclassed_model_says_its_layers_cannot_be_called_anew():
-    from diagnose.models.attention_probe import ProbeError
+    from signal_diagnostics.models.attention_probe import ProbeError
 
     model = Subclassed()
     model(padded_series())

@@ -7,11 +7,11 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from diagnose.attribution import (attribute, faithfulness, kendall_tau, timestep_map_profile,
+from signal_diagnostics.attribution import (attribute, faithfulness, kendall_tau, timestep_map_profile,
                                   window_precision)
-from diagnose.attribution.record import summarise
-from diagnose.data import synthetic
-from diagnose.errors import DataError
+from signal_diagnostics.attribution.record import summarise
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.errors import DataError
 
 START, STOP, T = 8, 12, 20
 

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-import diagnose
+import signal_diagnostics
 
-from diagnose.attribution import explain_models
-from diagnose.checks.timemap import timestep_signal
-from diagnose.data import synthetic
+from signal_diagnostics.attribution import explain_models
+from signal_diagnostics.checks.timemap import timestep_signal
+from signal_diagnostics.data import synthetic
 
-pytest.importorskip("diagnose.models.training")
+pytest.importorskip("signal_diagnostics.models.training")
 T = 20
 
 
@@ -41,7 +41,7 @@ def test_rows_have_the_document_shape(section):
 
 def test_section_validates_against_the_document_schema(section):
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(diagnose.__file__).parent / "schema" / "diagnosis.schema.json").read_text())
+    schema = json.loads((Path(signal_diagnostics.__file__).parent / "schema" / "diagnosis.schema.json").read_text())
     jsonschema.validate(section, schema["properties"]["attribution"])
 
 

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from diagnose.attribution import attribute, faithfulness, window_precision
-from diagnose.data import synthetic
+from signal_diagnostics.attribution import attribute, faithfulness, window_precision
+from signal_diagnostics.data import synthetic
 
-training = pytest.importorskip("diagnose.models.training")
+training = pytest.importorskip("signal_diagnostics.models.training")
 
 START, STOP, T = 12, 18, 30
 HYPER = {"units": 16, "depth": 1}
@@ -73,7 +73,7 @@ def test_padded_steps_get_exactly_zero_importance(bump, pooled, method):
 
 
 def test_attention_is_refused_for_a_model_without_attention(bump, bilstm):
-    from diagnose.errors import DataError
+    from signal_diagnostics.errors import DataError
 
     with pytest.raises(DataError, match="no layer that returns attention weights"):
         _explain(bilstm, bump, "attention")

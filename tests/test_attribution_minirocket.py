@@ -2,15 +2,15 @@
 import numpy as np
 import pytest
 
-from diagnose.attribution import attribute, window_precision
-from diagnose.data import synthetic
+from signal_diagnostics.attribution import attribute, window_precision
+from signal_diagnostics.data import synthetic
 
 START, STOP, T = 12, 18, 30
 
 
 def _minirocket():
     """``baselines.make("minirocket")`` when the baselines are there, else the same pipeline here."""
-    import baselines
+    from signal_diagnostics import baselines
 
     if hasattr(baselines, "make"):
         return baselines.make("minirocket", random_state=0)
@@ -39,11 +39,11 @@ def test_minirocket_attributions_find_the_planted_window(fitted, method):
 
 @pytest.mark.slow
 def test_explain_models_explains_a_baseline_with_model_agnostic_methods_only():
-    import baselines
+    from signal_diagnostics import baselines
 
     if not hasattr(baselines, "make"):
-        pytest.skip("baselines.make is not there yet")
-    from diagnose.attribution import explain_models
+        pytest.skip("signal_diagnostics.baselines.make is not there yet")
+    from signal_diagnostics.attribution import explain_models
 
     d = synthetic.bump(n=200, T=T, C=2, start=START, stop=STOP, amplitude=2.0, seed=0)
     rows = explain_models(d, ["minirocket"], methods=["shap", "integrated_gradients", "occlusion", "attention"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.models.backend import BACKENDS, installed_backends
+from signal_diagnostics.models.backend import BACKENDS, installed_backends
 
 SMOKE = Path(__file__).with_name("backend_smoke.py")
 
@@ -29,7 +29,7 @@ def smoke(request) -> dict:
 
 
 def test_every_zoo_model_trains_and_predicts_probabilities(smoke):
-    from diagnose.models import available
+    from signal_diagnostics.models import available
 
     assert smoke["backend"] == smoke["expected"]
     assert set(smoke["models"]) == set(available())

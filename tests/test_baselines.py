@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-import baselines
-import baselines.series
-from baselines.features import SummaryFeatures
-from baselines.series import to_aeon
-from diagnose.data import synthetic
-from diagnose.evaluation.scores import evaluate
-from diagnose.evaluation.splits import make_splits
+from signal_diagnostics import baselines
+import signal_diagnostics.baselines.series
+from signal_diagnostics.baselines.features import SummaryFeatures
+from signal_diagnostics.baselines.series import to_aeon
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.evaluation.scores import evaluate
+from signal_diagnostics.evaluation.splits import make_splits
 
 FAST = ["chance_prior", "chance_stratified", "features_gb", "logistic"]
 STRONG = ["features_gb", "logistic"]
@@ -45,8 +45,8 @@ def test_unknown_name_raises_value_error_listing_known_names():
 
 
 def test_register_adds_a_buildable_baseline():
-    from baselines.chance import ChanceClassifier
-    from baselines.registry import _REGISTRY
+    from signal_diagnostics.baselines.chance import ChanceClassifier
+    from signal_diagnostics.baselines.registry import _REGISTRY
 
     baselines.register("test_chance_uniform", lambda random_state=0, **p: ChanceClassifier("uniform", random_state),
                        "uniform random labels")
@@ -153,8 +153,8 @@ def test_2d_input_is_read_as_univariate(bump):
 
 
 def test_vectorised_summary_features_equal_the_per_series_reference(monkeypatch):
-    import baselines.features as features
-    from baselines.features import _series_features
+    import signal_diagnostics.baselines.features as features
+    from signal_diagnostics.baselines.features import _series_features
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((40, 30, 2)) + 0.3

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from diagnose.data import synthetic
-from diagnose.pipeline.assemble import run_signal_document
-from diagnose.pipeline.config import Config
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.pipeline.assemble import run_signal_document
+from signal_diagnostics.pipeline.config import Config
 
 N_NOISE_SETS = 50
 ALPHA = 0.05

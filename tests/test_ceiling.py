@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from diagnose.checks.ceiling import bayes_error_bounds, cover_hart_lower
-from diagnose.data import synthetic
+from signal_diagnostics.checks.ceiling import bayes_error_bounds, cover_hart_lower
+from signal_diagnostics.data import synthetic
 
 
 def test_well_separated_classes_have_a_ceiling_near_one():
@@ -76,7 +76,7 @@ def test_large_data_use_a_recorded_stratified_subsample():
 
 
 def test_no_reported_ceiling_sits_below_the_achieved_accuracy():
-    from diagnose.checks.ceiling import accuracy_ceilings
+    from signal_diagnostics.checks.ceiling import accuracy_ceilings
 
     bounds = {"one_nn_error": 0.025, "bayes_error_lower": 0.0127}  # JapaneseVowels: 1 - 0.0127 < 0.989 achieved
     dup = {"accuracy_ceiling": 0.99, "n_conflicting": 4}
@@ -110,9 +110,9 @@ def test_groups_keep_each_series_from_its_own_groups_neighbours():
 
 
 def test_the_runs_groups_reach_the_ceiling():
-    from diagnose.data.dataset import Dataset
-    from diagnose.pipeline.assemble import run_signal_document
-    from diagnose.pipeline.config import Config
+    from signal_diagnostics.data.dataset import Dataset
+    from signal_diagnostics.pipeline.assemble import run_signal_document
+    from signal_diagnostics.pipeline.config import Config
 
     X, y, groups = _grouped()
     cfg = Config(permutations=19, folds=5, baselines=["chance_prior"], learning_curve=False, label_checks=False,

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from diagnose.cli import main
+from signal_diagnostics.cli import main
 
 
 def _npz(tmp_path, name="d.npz", **arrays):
@@ -107,14 +107,14 @@ def test_render_refuses_a_file_that_is_not_a_diagnosis(tmp_path, capsys):
 
 
 def test_console_script_runs_as_a_module_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "diagnose", "inspect", "aeon:Nope"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "signal_diagnostics", "inspect", "aeon:Nope"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("diagnose: error: unknown aeon dataset")
     assert "Traceback" not in proc.stderr
 
 
 def test_debug_flag_shows_the_traceback():
-    from diagnose import DataError
+    from signal_diagnostics import DataError
 
     with pytest.raises(DataError):
         main(["--debug", "inspect", "aeon:Nope"])
@@ -170,7 +170,7 @@ def test_scheduler_without_dask_names_the_extra(monkeypatch, tmp_path, capsys):
 
 @pytest.mark.parametrize("command", ["compare", "explain", "report"])
 def test_asking_for_a_gpu_where_none_is_visible_exits_2_and_writes_nothing(command, monkeypatch, tmp_path, capsys):
-    from diagnose.models import backend
+    from signal_diagnostics.models import backend
 
     monkeypatch.setattr(backend, "device", lambda: "cpu")
     out = tmp_path / "out"

@@ -4,12 +4,12 @@ import json
 import numpy as np
 import pytest
 
-import baselines
-from diagnose.data import synthetic
-from diagnose.errors import DataError
-from diagnose.evaluation.comparison import compare_paired
-from diagnose.evaluation.scores import evaluate
-from diagnose.evaluation.splits import make_splits
+from signal_diagnostics import baselines
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.comparison import compare_paired
+from signal_diagnostics.evaluation.scores import evaluate
+from signal_diagnostics.evaluation.splits import make_splits
 
 MODELS = ["bilstm", "bilstm_attention"]
 FOLDS = 3
@@ -34,9 +34,9 @@ def data():
 @pytest.fixture(scope="module")
 def run(data, tmp_path_factory):
     """One cached compare run (3 models x 3 folds x 1 seed, 2 epochs) and the progress calls it made."""
-    from diagnose.pipeline.cache import Cache
-    from diagnose.pipeline.deep import compare_models
-    from diagnose.pipeline.executor import Executor
+    from signal_diagnostics.pipeline.cache import Cache
+    from signal_diagnostics.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.executor import Executor
 
     calls = []
     cache = Cache(tmp_path_factory.mktemp("units"), namespace="test")
@@ -103,7 +103,7 @@ def test_progress_counts_every_unit_once(run):
 def test_deep_section_is_plain_json_matching_the_schema(run):
     import jsonschema
 
-    from diagnose.pipeline.document import SCHEMA_PATH
+    from signal_diagnostics.pipeline.document import SCHEMA_PATH
 
     result, _, _ = run
     deep = json.loads(json.dumps(result.to_dict(), allow_nan=False))
@@ -112,8 +112,8 @@ def test_deep_section_is_plain_json_matching_the_schema(run):
 
 
 def test_resumed_run_reads_every_unit_from_the_cache_and_gives_the_same_numbers(run, data):
-    from diagnose.pipeline.deep import compare_models
-    from diagnose.pipeline.executor import Executor
+    from signal_diagnostics.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.executor import Executor
 
     first, _, cache = run
     executor = Executor("inprocess", cache=cache)
@@ -127,7 +127,7 @@ def test_resumed_run_reads_every_unit_from_the_cache_and_gives_the_same_numbers(
 
 def test_a_unit_trained_alone_reproduces_its_part_of_the_full_run(run, data):
     """Seeds come from (random_state, model, split, seed), not from the order units run in."""
-    from diagnose.pipeline.deep import train_unit, unit_seed
+    from signal_diagnostics.pipeline.deep import train_unit, unit_seed
 
     result, _, _ = run
     tr, te = make_splits(data.y_codes, folds=FOLDS, seed=3).pairs[2]
@@ -142,7 +142,7 @@ def test_a_unit_trained_alone_reproduces_its_part_of_the_full_run(run, data):
 
 
 def test_unit_seed_depends_on_model_split_and_seed_only():
-    from diagnose.pipeline.deep import unit_seed
+    from signal_diagnostics.pipeline.deep import unit_seed
 
     seeds = {unit_seed(0, m, i, s) for m in ("bilstm", "transformer") for i in range(5) for s in range(3)}
     assert len(seeds) == 30
@@ -150,7 +150,7 @@ def test_unit_seed_depends_on_model_split_and_seed_only():
 
 
 def test_seeds_are_averaged_on_the_metric_within_each_split(data):
-    from diagnose.pipeline.deep import _seed_averaged
+    from signal_diagnostics.pipeline.deep import _seed_averaged
 
     splits = make_splits(data.y_codes, folds=FOLDS, seed=0)
     truth = [data.y_codes[te] for _, te in splits]
@@ -183,7 +183,7 @@ def test_identical_predictions_are_practically_equivalent(data):
     ({"models": ["bilstm", "bilstm"]}, "repeat"),
 ])
 def test_bad_arguments_raise_data_error_before_training(data, kwargs, match):
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.deep import compare_models
 
     args = {"models": ["bilstm"], **kwargs}
     with pytest.raises(DataError, match=match):
@@ -191,7 +191,7 @@ def test_bad_arguments_raise_data_error_before_training(data, kwargs, match):
 
 
 def test_original_split_trains_once_and_compares_with_mcnemar(data):
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.deep import compare_models
 
     split = np.where(np.arange(data.n_series) % 3 == 0, "test", "train")
     ds = type(data)(data.X, data.y, lengths=data.lengths, name="split", meta={"split": split})
@@ -204,7 +204,7 @@ def test_original_split_trains_once_and_compares_with_mcnemar(data):
 
 
 def test_original_split_is_refused_for_data_without_one(data):
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.deep import compare_models
 
     with pytest.raises(DataError, match="no original train/test split"):
         compare_models(data, ["bilstm"], split="original", epochs=1)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.cli import build_parser, main
-from diagnose.commands import BUILDER_SIGNATURE, zoo_descriptions
-from diagnose.console import ProgressLines, WarningDisplay
-from diagnose.errors import DataWarning
+from signal_diagnostics.cli import build_parser, main
+from signal_diagnostics.commands import BUILDER_SIGNATURE, zoo_descriptions
+from signal_diagnostics.console import ProgressLines, WarningDisplay
+from signal_diagnostics.errors import DataWarning
 
 ROOT = Path(__file__).resolve().parents[1]
 MASK_TEXT = ("Layer '{}' (of type Flatten) was passed an input with a mask attached to it. However, this layer does "
@@ -22,7 +22,7 @@ MASK_TEXT = ("Layer '{}' (of type Flatten) was passed an input with a mask attac
 
 def test_progress_shows_as_plain_lines_when_stderr_is_piped():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "diagnose", "signal", "synthetic:bump?n=40&T=12&start=3&stop=6", "--permutations", "9",
+    proc = subprocess.run([sys.executable, "-m", "signal_diagnostics", "signal", "synthetic:bump?n=40&T=12&start=3&stop=6", "--permutations", "9",
                            "--baselines", "chance_prior,logistic", "--no-curve"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -119,7 +119,7 @@ TF_NOISE = [
 
 
 def test_tensorflow_start_up_lines_are_dropped_from_the_cli_stderr_and_the_rest_kept():
-    code = ("import os, sys\nfrom diagnose.console import filtered_stderr\nwith filtered_stderr():\n"
+    code = ("import os, sys\nfrom signal_diagnostics.console import filtered_stderr\nwith filtered_stderr():\n"
             + "".join(f"    os.write(2, {(line + chr(10)).encode()!r})\n" for line in TF_NOISE)
             + "".join(f"    os.write(2, {('w.py:1: UserWarning: ' + MASK_TEXT.format(name) + chr(10)).encode()!r})\n"
                       f"    os.write(2, b'  warnings.warn(\\n')\n" for name in ("flatten", "flatten_1"))
@@ -138,12 +138,12 @@ def test_keras_s_own_mask_warning_reaches_the_display_once():
     pytest.importorskip("keras")
     import io
 
-    from diagnose.console import quiet_run
+    from signal_diagnostics.console import quiet_run
 
     err = io.StringIO()
     with quiet_run() as display:
         display.stream = err
-        import diagnose.models  # noqa: F401  (chooses the backend, then imports Keras)
+        import signal_diagnostics.models  # noqa: F401  (chooses the backend, then imports Keras)
         import keras
 
         for _ in range(3):  # one model per fold: flatten, flatten_1, flatten_2

@@ -7,8 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from diagnose.checks.curves import FAMILIES, _nested_subsets, _sizes, fit_family, learning_curve, pow4
-from diagnose.data import synthetic
+from signal_diagnostics.checks.curves import FAMILIES, _nested_subsets, _sizes, fit_family, learning_curve, pow4
+from signal_diagnostics.data import synthetic
 
 
 def flatten(X):
@@ -116,7 +116,7 @@ def test_progress_reports_every_fit():
 def test_to_dict_matches_the_document_schema(rising):
     import jsonschema
 
-    from diagnose.pipeline.document import SCHEMA_PATH
+    from signal_diagnostics.pipeline.document import SCHEMA_PATH
 
     schema = json.loads(SCHEMA_PATH.read_text())["properties"]["signal"]["properties"]["learning_curve"]
     d = rising.to_dict()
@@ -126,7 +126,7 @@ def test_to_dict_matches_the_document_schema(rising):
 
 @pytest.mark.slow
 def test_minirocket_curve_on_a_bump_reaches_high_accuracy():
-    pytest.importorskip("baselines.minirocket")
+    pytest.importorskip("signal_diagnostics.baselines.minirocket")
     ds = synthetic.bump(n=300, amplitude=1.0, seed=0)
     r = learning_curve(ds.X, ds.y_codes, model="minirocket", repeats=3)
     assert r.mean[-1] > 0.8

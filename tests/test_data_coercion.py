@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import diagnose
-from diagnose import DataError, load
-from diagnose.errors import DataWarning
+import signal_diagnostics
+from signal_diagnostics import DataError, load
+from signal_diagnostics.errors import DataWarning
 
 
 def _long(n=6, T=5, drop=(), time_scale=1):
@@ -61,7 +61,7 @@ def test_a_likely_transposed_X_gets_a_hint_not_a_refusal():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20, 4, 50))  # (n, C=4, T=50) saved by mistake
     with pytest.warns(DataWarning, match=r"more channels \(50\) than timesteps \(4\).*transpose\(0, 2, 1\)"):
-        ds = diagnose.Dataset(X, np.arange(20) % 2)
+        ds = signal_diagnostics.Dataset(X, np.arange(20) % 2)
     assert ds.X.shape == (20, 4, 50)
     assert "transpose" in ds.summary()["notes"][0]
 
@@ -69,18 +69,18 @@ def test_a_likely_transposed_X_gets_a_hint_not_a_refusal():
 def test_keras_order_gets_no_hint():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
-        diagnose.Dataset(np.ones((6, 30, 3)), [0, 1] * 3)
+        signal_diagnostics.Dataset(np.ones((6, 30, 3)), [0, 1] * 3)
 
 
 def test_lengths_that_fit_the_channel_axis_say_so():
     with pytest.raises(DataError, match=r"fit the last axis \(40\).*transpose"), pytest.warns(DataWarning):
-        diagnose.Dataset(np.ones((4, 3, 40)), [0, 1, 0, 1], lengths=np.array([40, 30, 40, 35]))
+        signal_diagnostics.Dataset(np.ones((4, 3, 40)), [0, 1, 0, 1], lengths=np.array([40, 30, 40, 35]))
 
 
 def test_one_hot_y_becomes_class_codes_with_a_note():
     codes = np.array([0, 2, 1, 2, 0, 1])
     with pytest.warns(DataWarning, match=r"y is \(n, 3\) one-hot: converted to class codes 0..2"):
-        ds = diagnose.Dataset(np.ones((6, 5, 1)), np.eye(3)[codes])
+        ds = signal_diagnostics.Dataset(np.ones((6, 5, 1)), np.eye(3)[codes])
     assert ds.y.tolist() == codes.tolist()
     assert ds.n_classes == 3
 
@@ -88,13 +88,13 @@ def test_one_hot_y_becomes_class_codes_with_a_note():
 def test_probability_y_becomes_the_most_probable_class():
     proba = np.array([[0.7, 0.3], [0.2, 0.8], [0.4, 0.6], [0.9, 0.1]])
     with pytest.warns(DataWarning, match="class probabilities"):
-        ds = diagnose.Dataset(np.ones((4, 5, 1)), proba)
+        ds = signal_diagnostics.Dataset(np.ones((4, 5, 1)), proba)
     assert ds.y.tolist() == [0, 1, 1, 0]
 
 
 def test_a_label_matrix_that_is_neither_is_refused():
     with pytest.raises(DataError, match=r"y has shape \(4, 2\)"):
-        diagnose.Dataset(np.ones((4, 5, 1)), np.array([[1, 2], [3, 4], [5, 6], [7, 8]]))
+        signal_diagnostics.Dataset(np.ones((4, 5, 1)), np.array([[1, 2], [3, 4], [5, 6], [7, 8]]))
 
 
 def test_nan_in_shuffle_test_gives_the_one_line_data_error():
@@ -102,23 +102,23 @@ def test_nan_in_shuffle_test_gives_the_one_line_data_error():
     X = rng.standard_normal((40, 10, 2))
     X[7, 3, 1] = np.nan
     with pytest.raises(DataError, match=r"X has 1 NaN or infinite values in 1 series \(first: 7\)"):
-        diagnose.shuffle_test(X, np.arange(40) % 2, n_permutations=9)
+        signal_diagnostics.shuffle_test(X, np.arange(40) % 2, n_permutations=9)
 
 
 def test_every_public_check_takes_arrays_or_a_dataset():
-    from diagnose.data import synthetic
+    from signal_diagnostics.data import synthetic
 
     ds = synthetic.bump(n=60, T=20, start=5, stop=10, channel=0, amplitude=2.0)
-    by_dataset = diagnose.timestep_signal(ds)
-    by_arrays = diagnose.timestep_signal(ds.X, ds.y, ds.lengths)
+    by_dataset = signal_diagnostics.timestep_signal(ds)
+    by_arrays = signal_diagnostics.timestep_signal(ds.X, ds.y, ds.lengths)
     np.testing.assert_array_equal(by_dataset.q_value, by_arrays.q_value)
-    assert [r.status for r in diagnose.health_checks(ds.X, ds.y, permutations=9)] == \
-        [r.status for r in diagnose.health_checks(ds, permutations=9)]
-    assert [r.status for r in diagnose.health_checks((ds.X, ds.y), permutations=9)][0] == "pass"
+    assert [r.status for r in signal_diagnostics.health_checks(ds.X, ds.y, permutations=9)] == \
+        [r.status for r in signal_diagnostics.health_checks(ds, permutations=9)]
+    assert [r.status for r in signal_diagnostics.health_checks((ds.X, ds.y), permutations=9)][0] == "pass"
 
 
-@pytest.mark.parametrize("call", [lambda X: diagnose.health_checks(X), lambda X: diagnose.compare_models(X, ["bilstm"]),
-                                  lambda X: diagnose.timestep_signal(X)])
+@pytest.mark.parametrize("call", [lambda X: signal_diagnostics.health_checks(X), lambda X: signal_diagnostics.compare_models(X, ["bilstm"]),
+                                  lambda X: signal_diagnostics.timestep_signal(X)])
 def test_X_without_labels_is_a_data_error_not_an_attribute_error(call):
     with pytest.raises(DataError, match="has no labels"):
         call(np.ones((6, 5, 2)))
@@ -128,9 +128,9 @@ def test_dataset_and_timestep_map_reprs_are_short():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((500, 100, 3)).astype(np.float32)
     y = np.arange(500) % 2
-    ds = diagnose.Dataset(X, y)
+    ds = signal_diagnostics.Dataset(X, y)
     assert len(repr(ds)) < 300 and "n_series=500" in repr(ds)
-    tm = diagnose.timestep_signal(ds)
+    tm = signal_diagnostics.timestep_signal(ds)
     assert len(repr(tm)) < 600 and "cells=100x3" in repr(tm)
     assert "<table>" in tm._repr_html_() and "<table>" in ds._repr_html_()
 
@@ -141,13 +141,13 @@ def test_result_reprs_show_sizes_not_values():
     X = rng.standard_normal((60, 5)) + y[:, None]
     from sklearn.linear_model import RidgeClassifierCV
 
-    r = diagnose.shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=999)
+    r = signal_diagnostics.shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=999)
     assert len(repr(r)) < 400 and "p_value=0.001" in repr(r)
     assert "p-value" in r._repr_html_()
 
 
 def test_splits_repr_counts_its_folds_instead_of_printing_indices():
-    from diagnose.evaluation.splits import make_splits
+    from signal_diagnostics.evaluation.splits import make_splits
 
     text = repr(make_splits(np.arange(1000) % 2, folds=5, repeats=2))
     assert text == "Splits(folds=5, repeats=2, seed=0, grouped=False, pairs=[10 items])"

@@ -6,9 +6,9 @@ import pytest
 
 # Modules whose Examples take under a second together with their imports; the costlier ones (MiniRocket,
 # the ceiling, the shuffle test's 99 permutations, Keras attributions) are covered by their own tests.
-CHEAP = ["diagnose.data.dataset", "diagnose.data.loaders", "diagnose.pipeline.document", "diagnose.results", "diagnose.console",
-         "diagnose.api", "diagnose.pipeline.executor", "diagnose.checks.health", "diagnose.evaluation.stats", "diagnose.checks.timemap",
-         "diagnose.evaluation.scores", "baselines.chance", "baselines.linear"]
+CHEAP = ["signal_diagnostics.data.dataset", "signal_diagnostics.data.loaders", "signal_diagnostics.pipeline.document", "signal_diagnostics.results", "signal_diagnostics.console",
+         "signal_diagnostics.api", "signal_diagnostics.pipeline.executor", "signal_diagnostics.checks.health", "signal_diagnostics.evaluation.stats", "signal_diagnostics.checks.timemap",
+         "signal_diagnostics.evaluation.scores", "signal_diagnostics.baselines.chance", "signal_diagnostics.baselines.linear"]
 
 
 @pytest.mark.parametrize("name", CHEAP)

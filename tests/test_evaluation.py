@@ -10,12 +10,12 @@ from scipy import stats
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score, precision_score
 from sklearn.model_selection import StratifiedKFold
 
-import baselines
-from diagnose.data import synthetic
-from diagnose.errors import DataError
-from diagnose.evaluation.metrics import METRICS, classification_metrics
-from diagnose.evaluation.scores import ModelScores, evaluate, scores_from_predictions
-from diagnose.evaluation.splits import make_splits
+from signal_diagnostics import baselines
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.metrics import METRICS, classification_metrics
+from signal_diagnostics.evaluation.scores import ModelScores, evaluate, scores_from_predictions
+from signal_diagnostics.evaluation.splits import make_splits
 
 Y = np.repeat([0, 1, 2], 20)
 

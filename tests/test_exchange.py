@@ -1,8 +1,8 @@
 """Permutations that respect groups, and why the cluster test needs them."""
 import numpy as np
 
-from diagnose.checks.timemap import cluster_test
-from diagnose.evaluation.exchange import Relabeller
+from signal_diagnostics.checks.timemap import cluster_test
+from signal_diagnostics.evaluation.exchange import Relabeller
 
 
 def test_labels_move_between_whole_groups_or_within_mixed_groups():

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from diagnose.pipeline.cache import Cache, fingerprint
-from diagnose.pipeline.executor import Executor, Unit
+from signal_diagnostics.pipeline.cache import Cache, fingerprint
+from signal_diagnostics.pipeline.executor import Executor, Unit
 
 
 def fold_score(X, y, fold, seed):
@@ -94,11 +94,11 @@ def test_fingerprint_changes_with_the_data():
 # --- every unit of a diagnosis on one executor ---------------------------------------------------
 
 def _signal_document(executor):
-    import diagnose
-    from diagnose.pipeline.config import Config
-    from diagnose.pipeline.assemble import run_signal_document
+    import signal_diagnostics
+    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.assemble import run_signal_document
 
-    ds = diagnose.load("synthetic:bump?n=60&T=20&start=5&stop=12")
+    ds = signal_diagnostics.load("synthetic:bump?n=60&T=20&start=5&stop=12")
     cfg = Config(folds=3, permutations=19, curve_repeats=2, baselines=["chance_prior", "logistic", "minirocket"])
     return run_signal_document(ds, cfg, executor=executor)
 
@@ -112,7 +112,7 @@ def in_process_signal():
 
 
 def test_signal_section_is_identical_in_local_processes(in_process_signal, pool):
-    from diagnose.pipeline.document import without_timing
+    from signal_diagnostics.pipeline.document import without_timing
 
     before = pool.computed
     pooled = _signal_document(pool)
@@ -122,7 +122,7 @@ def test_signal_section_is_identical_in_local_processes(in_process_signal, pool)
 
 
 def test_signal_section_is_identical_on_a_dask_local_cluster(in_process_signal, cluster):
-    from diagnose.pipeline.document import without_timing
+    from signal_diagnostics.pipeline.document import without_timing
 
     distributed = _signal_document(cluster)
     assert distributed["errors"] == {}
@@ -136,7 +136,7 @@ def flaky(x, fail):
 
 
 def test_a_failed_unit_is_returned_as_an_error_and_retried_next_run(tmp_path):
-    from diagnose.pipeline.executor import UnitError
+    from signal_diagnostics.pipeline.executor import UnitError
 
     units = [Unit(key={"x": x}, fn=flaky, args=(x, x == 1)) for x in range(3)]
     ex = Executor(cache=Cache(tmp_path, "data"))
@@ -166,8 +166,8 @@ def test_progress_counts_cached_units_as_done_per_label(tmp_path):
 
 @pytest.mark.parametrize("address", ["tcp://10.0.0.5", "http://host:8786", "localhost:8786", "", "tcp://h:port"])
 def test_a_malformed_scheduler_address_is_refused(address):
-    from diagnose.errors import DataError
-    from diagnose.pipeline.executor import check_scheduler
+    from signal_diagnostics.errors import DataError
+    from signal_diagnostics.pipeline.executor import check_scheduler
 
     with pytest.raises(DataError, match="'local' or tcp://HOST:PORT"):
         check_scheduler(address)
@@ -177,7 +177,7 @@ def test_a_malformed_scheduler_address_is_refused(address):
 def test_missing_dask_names_the_extra_to_install(monkeypatch):
     import importlib.util
 
-    from diagnose.errors import DataError
+    from signal_diagnostics.errors import DataError
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a))
@@ -198,13 +198,13 @@ def _blas_threads() -> int:
 
 
 def test_a_unit_runs_with_its_thread_pools_held_to_the_cores_given():
-    from diagnose.pipeline.resources import run_limited
+    from signal_diagnostics.pipeline.resources import run_limited
 
     assert run_limited(1, _blas_threads) == 1
 
 
 def test_workers_get_a_share_of_the_cores_and_quiet_openmp(pool):
-    from diagnose.pipeline.resources import available_cores
+    from signal_diagnostics.pipeline.resources import available_cores
 
     share = max(1, available_cores() // 2)
     env = pool.map([Unit(key={"env": name}, fn=_environment, args=(name,))
@@ -214,7 +214,7 @@ def test_workers_get_a_share_of_the_cores_and_quiet_openmp(pool):
 
 
 def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
-    from diagnose.pipeline.resources import memory_capped_workers, unit_memory_bytes
+    from signal_diagnostics.pipeline.resources import memory_capped_workers, unit_memory_bytes
 
     x_bytes = 100_000 * 500 * 3 * 4  # the 100,000 x 500 x 3 float32: ~3.2 GB per unit
     assert 2.8e9 < unit_memory_bytes(x_bytes, 100_000) < 4e9
@@ -228,8 +228,8 @@ def test_default_workers_are_capped_by_the_memory_the_heaviest_unit_needs():
 
 
 def test_the_memory_budget_can_be_set_and_a_bad_one_is_refused(monkeypatch):
-    from diagnose.errors import DataError
-    from diagnose.pipeline.resources import memory_budget_bytes
+    from signal_diagnostics.errors import DataError
+    from signal_diagnostics.pipeline.resources import memory_budget_bytes
 
     monkeypatch.setenv("DIAGNOSE_MEMORY_GB", "12")
     assert memory_budget_bytes() == 12e9

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from diagnose.checks.health import CHECKS, health_checks
-from diagnose.data import synthetic
-from diagnose.data.dataset import Dataset
+from signal_diagnostics.checks.health import CHECKS, health_checks
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.data.dataset import Dataset
 
 
 def by_name(results):
@@ -80,7 +80,7 @@ def test_length_leak_passes_without_a_test_when_lengths_are_equal(bump):
 
 
 def test_length_that_predicts_the_label_warns():
-    pytest.importorskip("diagnose.checks.shuffle")
+    pytest.importorskip("signal_diagnostics.checks.shuffle")
     ds = synthetic.length_leak(n=150, classes=3, seed=0)
     r = run(ds, permutations=199)["length_leak"]
     assert r.status == "warn"
@@ -89,7 +89,7 @@ def test_length_that_predicts_the_label_warns():
 
 
 def test_random_lengths_do_not_warn_of_a_leak():
-    pytest.importorskip("diagnose.checks.shuffle")
+    pytest.importorskip("signal_diagnostics.checks.shuffle")
     ds = synthetic.noise(n=150, classes=3, variable_length=True, seed=4)
     r = run(ds, permutations=199)["length_leak"]
     assert r.status == "pass"
@@ -181,8 +181,8 @@ def test_results_are_plain_json(imbalanced):
 
 
 def test_the_runs_permutation_count_reaches_every_permutation_test():
-    from diagnose.pipeline.assemble import run_signal_document
-    from diagnose.pipeline.config import Config
+    from signal_diagnostics.pipeline.assemble import run_signal_document
+    from signal_diagnostics.pipeline.config import Config
 
     ds = synthetic.length_leak(n=60, seed=1)
     cfg = Config(permutations=83, folds=3, baselines=["chance_prior"], learning_curve=False, deep=False)

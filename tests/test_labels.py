@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from diagnose.checks.labels import estimate_label_issues, label_issues
-from diagnose.data import synthetic
+from signal_diagnostics.checks.labels import estimate_label_issues, label_issues
+from signal_diagnostics.data import synthetic
 
 pytest.importorskip("cleanlab")
 
@@ -46,7 +46,7 @@ def test_issues_close_to_the_model_error_are_flagged_as_restating_it():
 
 
 def test_balanced_weights_trade_majority_recall_for_minority_recall():
-    from diagnose.checks.labels import balanced_weights_effect
+    from signal_diagnostics.checks.labels import balanced_weights_effect
 
     y = np.r_[np.zeros(90, int), np.ones(10, int)]
     P = np.column_stack([np.full(100, 0.95), np.full(100, 0.05)])
@@ -58,7 +58,7 @@ def test_balanced_weights_trade_majority_recall_for_minority_recall():
 
 
 def test_labels_verdict_levels():
-    from diagnose.pipeline.verdicts.signal import labels_verdict
+    from signal_diagnostics.pipeline.verdicts.signal import labels_verdict
 
     y = np.repeat([0, 1, 2, 3], 50)
     P = np.full((200, 4), 0.05)

@@ -1,6 +1,11 @@
 """The house rules, read from the source with ``ast``: each folder one layer, imports pointing down.
 
-- ``baselines`` never imports ``diagnose`` or ``reports``; ``reports`` imports neither (it formats documents).
+The three folders install as one package (``pyproject.toml``'s ``package-dir``): ``diagnose/`` is
+``signal_diagnostics``, ``baselines/`` and ``reports/`` are ``signal_diagnostics.baselines`` and
+``signal_diagnostics.reports``.
+
+- ``baselines`` never imports the rest of the package or ``reports``; ``reports`` imports neither (it
+  formats documents).
 - Inside ``diagnose`` a module imports only from its own folder or from a lower floor (:data:`FLOORS`).
 - No import circle, counting imports inside functions too.
 - No module imports another module's private (``_``) name, or reaches one as an attribute
@@ -15,30 +20,40 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("diagnose", "baselines", "reports")
+TOP = "signal_diagnostics"
+# folder -> the package it installs as
+PACKAGES = {"diagnose": TOP, "baselines": f"{TOP}.baselines", "reports": f"{TOP}.reports"}
 # diagnose's floors, lowest first: a module may import from its own folder and from lower floors only.
-FLOORS = {
-    "diagnose": 0, "diagnose.errors": 0, "diagnose.results": 0,  # the package root holds only the version and lazy names
-    "diagnose.data": 1,
-    "diagnose.evaluation": 2,
-    "diagnose.models": 3,
-    "diagnose.checks": 4, "diagnose.attribution": 4,
-    "diagnose.pipeline": 5,
-    "diagnose.console": 6,
-    "diagnose.commands": 7, "diagnose.api": 7, "diagnose.warmup": 7,
-    "diagnose.cli": 8,
-    "diagnose.__main__": 9,
-}
+FLOORS = {f"{TOP}{k}": v for k, v in {
+    "": 0, ".errors": 0, ".results": 0,  # the package root holds only the version and lazy names
+    ".data": 1,
+    ".evaluation": 2,
+    ".models": 3,
+    ".checks": 4, ".attribution": 4,
+    ".pipeline": 5,
+    ".console": 6,
+    ".commands": 7, ".api": 7, ".warmup": 7,
+    ".cli": 8,
+    ".__main__": 9,
+}.items()}
 MAX_LINES = 450
 
 
 def _modules() -> dict[str, Path]:
     out = {}
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            parts = path.relative_to(ROOT).with_suffix("").parts
-            out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    for folder, package in PACKAGES.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT / folder).with_suffix("").parts
+            out[".".join((package,) + (parts[:-1] if parts[-1] == "__init__" else parts))] = path
     return out
+
+
+def part(module: str) -> str:
+    """The folder a module lives in: ``baselines``, ``reports`` or ``diagnose``."""
+    for folder in ("baselines", "reports"):
+        if module == PACKAGES[folder] or module.startswith(PACKAGES[folder] + "."):
+            return folder
+    return "diagnose"
 
 
 MODULES = _modules()
@@ -57,7 +72,7 @@ def _imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([node.module] if node.module else []))
             found.append((base, [a.name for a in node.names], node.lineno))
-    return [(m, ns, line) for m, ns, line in found if m.split(".")[0] in PACKAGES]
+    return [(m, ns, line) for m, ns, line in found if m.split(".")[0] == TOP]
 
 
 def _target(module: str, names: list[str]) -> list[str]:
@@ -80,27 +95,44 @@ GRAPH = {name: sorted({t for m, ns, _ in _imports(name, path) for t in _target(m
 
 
 def test_every_diagnose_module_has_a_floor():
-    assert [m for m in MODULES if m.startswith("diagnose") and not any(m == k or m.startswith(k + ".") for k in FLOORS)] == []
+    assert [m for m in MODULES if part(m) == "diagnose" and not any(m == k or m.startswith(k + ".") for k in FLOORS)] == []
 
 
-@pytest.mark.parametrize("package,forbidden", [("baselines", ("diagnose", "reports")), ("reports", ("diagnose", "baselines"))])
-def test_lower_packages_do_not_import_higher_ones(package, forbidden):
-    bad = [f"{name} imports {t}" for name, targets in GRAPH.items() if name.split(".")[0] == package
-           for t in targets if t.split(".")[0] in forbidden]
+@pytest.mark.parametrize("package", ["baselines", "reports"])
+def test_lower_packages_import_only_themselves(package):
+    bad = [f"{name} imports {t}" for name, targets in GRAPH.items() if part(name) == package
+           for t in targets if part(t) != package]
     assert bad == []
+
+
+def test_lower_packages_never_name_the_package_they_are_installed_under():
+    """``baselines`` and ``reports`` import their own modules relatively, so they never load the rest."""
+    bad = [f"{name}:{line} imports {m}" for name, path in MODULES.items() if part(name) != "diagnose"
+           for m, _, line in _imports(name, path) if m == TOP]
+    assert bad == []
+
+
+def test_the_wheel_lists_every_package_of_the_tree():
+    """``pyproject.toml`` lists the packages by hand (the folders are mapped): none may be left out."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = {p for p in config["packages"] if not p.endswith((".schema", ".templates"))}
+    assert listed == {m for m, path in MODULES.items() if path.name == "__init__.py"}
+    assert config["package-dir"] == {package: folder for folder, package in PACKAGES.items()}
 
 
 def test_diagnose_imports_point_down():
     bad = []
     for name, targets in GRAPH.items():
-        if not name.startswith("diagnose"):
+        if part(name) != "diagnose":
             continue
         home, floor = _floor(name)
         for t in targets:
-            if not t.startswith("diagnose"):
+            if part(t) != "diagnose":
                 continue
             there, level = _floor(t)
-            if there != home and level >= floor and there != "diagnose":
+            if there != home and level >= floor and there != TOP:
                 bad.append(f"{name} (floor {floor}) imports {t} (floor {level})")
     assert bad == []
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose.data import synthetic  # noqa: E402
-from diagnose.models.lint import lint, lint_model  # noqa: E402
+from signal_diagnostics.data import synthetic  # noqa: E402
+from signal_diagnostics.models.lint import lint, lint_model  # noqa: E402
 
 T, C = 10, 2
 
@@ -59,8 +59,8 @@ def test_accuracy_as_the_only_metric_is_flagged_on_imbalanced_data_only():
 
 
 def test_report_shows_the_findings_in_a_model_lint_table():
-    from reports.html import render_html
-    from reports.deep_sections import lint_section
+    from signal_diagnostics.reports.html import render_html
+    from signal_diagnostics.reports.deep_sections import lint_section
 
     finding = {"model": "<b>mine</b>", "check": "flatten_after_masking", "status": "warn",
                "message": "Flatten comes after Masking", "evidence": {}, "fix": "pool over the real steps"}

@@ -1,9 +1,9 @@
-"""diagnose.load: every source gives a validated Dataset; bad sources give one clear DataError."""
+"""signal_diagnostics.load: every source gives a validated Dataset; bad sources give one clear DataError."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from diagnose import DataError, load
+from signal_diagnostics import DataError, load
 
 
 def _save(tmp_path, name="d.npz", **arrays):

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from baselines.minirocket import MIN_LENGTH, MiniRocketFeatures, MiniRocketRidge
-from baselines.series import to_aeon
-from diagnose.data import synthetic
+from signal_diagnostics.baselines.minirocket import MIN_LENGTH, MiniRocketFeatures, MiniRocketRidge
+from signal_diagnostics.baselines.series import to_aeon
+from signal_diagnostics.data import synthetic
 
 
 def test_to_aeon_moves_channels_before_time():
@@ -59,7 +59,7 @@ def test_classifier_accepts_univariate_short_series_and_clones():
 
 
 def test_registry_builds_minirocket_ridge():
-    import baselines
+    from signal_diagnostics import baselines
 
     model = baselines.make("minirocket", random_state=2)
     assert isinstance(model, MiniRocketRidge) and model.random_state == 2

@@ -4,8 +4,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from diagnose.cli import main  # noqa: E402
-from diagnose.errors import DataError  # noqa: E402
+from signal_diagnostics.cli import main  # noqa: E402
+from signal_diagnostics.errors import DataError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +50,13 @@ COMMANDS = {
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_model_name_exits_2_with_one_line_and_writes_nothing(command, case, files, tmp_path, capsys, monkeypatch):
-    import diagnose.pipeline.assemble
+    import signal_diagnostics.pipeline.assemble
 
     def no_work(*args, **kwargs):
         raise AssertionError("a baseline or a training run started before the model names were checked")
 
     for runner in ("run_compare_document", "run_explain_document", "run_report_document"):
-        monkeypatch.setattr(diagnose.pipeline.assemble, runner, no_work)
+        monkeypatch.setattr(signal_diagnostics.pipeline.assemble, runner, no_work)
     spec, message = BAD[case]
     out = tmp_path / ("out" if command == "report" else "d.json")
     code = main(COMMANDS[command](files, spec.format(root=files), str(out)))
@@ -67,11 +67,11 @@ def test_bad_model_name_exits_2_with_one_line_and_writes_nothing(command, case, 
 
 
 def test_compare_models_refuses_a_bad_name_before_the_baseline(files, monkeypatch):
-    import diagnose.pipeline.deep
-    from diagnose import load
-    from diagnose.pipeline.deep import compare_models
+    import signal_diagnostics.pipeline.deep
+    from signal_diagnostics import load
+    from signal_diagnostics.pipeline.deep import compare_models
 
-    monkeypatch.setattr(diagnose.pipeline.deep, "evaluate", lambda *a, **k: pytest.fail("the baseline ran"))
+    monkeypatch.setattr(signal_diagnostics.pipeline.deep, "evaluate", lambda *a, **k: pytest.fail("the baseline ran"))
     ds = load(str(files / "d.npz"))
     for spec, message in BAD.values():
         with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -79,7 +79,7 @@ def test_compare_models_refuses_a_bad_name_before_the_baseline(files, monkeypatc
 
 
 def test_a_baseline_name_is_a_model_for_explain_only(files):
-    from diagnose.models.resolve import resolve
+    from signal_diagnostics.models.resolve import resolve
 
     assert resolve("minirocket", baselines_allowed=True).kind == "baseline"
     with pytest.raises(DataError, match="unknown model 'minirocket'"):
@@ -87,7 +87,7 @@ def test_a_baseline_name_is_a_model_for_explain_only(files):
 
 
 def test_resolve_says_what_each_name_is(files):
-    from diagnose.models.resolve import resolve
+    from signal_diagnostics.models.resolve import resolve
 
     assert resolve("bilstm").kind == "zoo"
     spec = resolve(f"{files}/builders.py:build")
@@ -95,7 +95,7 @@ def test_resolve_says_what_each_name_is(files):
 
 
 def test_a_changed_model_file_gets_a_new_cache_key(tmp_path):
-    from diagnose.models.resolve import source_digest
+    from signal_diagnostics.models.resolve import source_digest
 
     builder = tmp_path / "m.py"
     builder.write_text("def build(input_shape, n_classes):\n    pass\n")

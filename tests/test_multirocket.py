@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-import baselines
-from baselines.multirocket import MultiRocketRidge
+from signal_diagnostics import baselines
+from signal_diagnostics.baselines.multirocket import MultiRocketRidge
 
 
 def _bump(n=60, T=24, seed=0):
@@ -28,7 +28,7 @@ def test_series_shorter_than_the_kernels_are_padded():
 
 
 def test_torch_baselines_are_refused_with_the_extra_to_install(monkeypatch):
-    import baselines.multirocket as mr
+    import signal_diagnostics.baselines.multirocket as mr
 
     monkeypatch.setattr(mr, "torch_available", lambda: False)
     for name in ("multirocket_hydra", "quant"):

@@ -1,7 +1,7 @@
 """Pairwise class tests: two classes generated identical are reported indistinguishable, the rest not."""
 import numpy as np
 
-from diagnose.checks.pairs import class_pairs, per_class_recall, wilson
+from signal_diagnostics.checks.pairs import class_pairs, per_class_recall, wilson
 
 
 def test_two_identical_classes_form_the_only_indistinguishable_group():
@@ -28,7 +28,7 @@ def test_per_class_recall_intervals_contain_the_recall():
 
 
 def test_classes_verdict_names_the_indistinguishable_group():
-    from diagnose.pipeline.verdicts.signal import classes_verdict
+    from signal_diagnostics.pipeline.verdicts.signal import classes_verdict
 
     rng = np.random.default_rng(1)
     y = np.repeat(np.arange(3), 40)

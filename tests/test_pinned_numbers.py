@@ -1,6 +1,6 @@
 """The numbers are pinned: Diagnosis documents stored before the code moved are reproduced.
 
-Each case is a whole ``diagnose.report`` run (timing fields stripped, ``diagnose.pipeline.document.without_timing``;
+Each case is a whole ``signal_diagnostics.report`` run (timing fields stripped, ``signal_diagnostics.pipeline.document.without_timing``;
 the tool version is not a number). What must be exact is exact: every decision, level, count, label and
 string, every permutation p-value and every classical score (floats to :data:`EXACT`, the last bits of a
 sum). Only the outputs of iterative fits and of training get a tolerance, each stated and justified next
@@ -63,11 +63,11 @@ NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 def diagnosis(name: str) -> dict:
     """The case's Diagnosis document as plain JSON, timing and tool fields removed."""
-    import diagnose
-    from diagnose.pipeline.document import without_timing
+    import signal_diagnostics
+    from signal_diagnostics.pipeline.document import without_timing
 
     source, profile, options = CASES[name]
-    doc = diagnose.report(source, profile=profile, cache=False, progress=False, **options).to_dict()
+    doc = signal_diagnostics.report(source, profile=profile, cache=False, progress=False, **options).to_dict()
     doc = json.loads(json.dumps(without_timing(doc)))  # the stored form: tuples as lists, NaN as null
     for key in UNPINNED:
         doc.pop(key, None)

@@ -6,7 +6,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from diagnose.models.recurrent import MaskedBidirectionalLSTM  # noqa: E402
+from signal_diagnostics.models.recurrent import MaskedBidirectionalLSTM  # noqa: E402
 
 
 def _padded(seed: int = 0, n: int = 6, T: int = 9, C: int = 3):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-import reports
+from signal_diagnostics import reports
 
 CHROMIUM = Path("/usr/bin/chromium")
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import reports
-from reports import figures as figs
-from reports import plotting
-from reports.answers import answers
-from reports.formatting import value
-from reports.html import display_size, render_html
-from reports.markdown import render_markdown
-from reports.sections import sections
+from signal_diagnostics import reports
+from signal_diagnostics.reports import figures as figs
+from signal_diagnostics.reports import plotting
+from signal_diagnostics.reports.answers import answers
+from signal_diagnostics.reports.formatting import value
+from signal_diagnostics.reports.html import display_size, render_html
+from signal_diagnostics.reports.markdown import render_markdown
+from signal_diagnostics.reports.sections import sections
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -243,7 +243,7 @@ def test_a_failing_render_leaves_the_previous_report_untouched(doc, tmp_path, mo
     def explode(*args, **kwargs):
         raise RuntimeError("template broke")
 
-    monkeypatch.setattr("reports.html.render_html", explode)
+    monkeypatch.setattr("signal_diagnostics.reports.html.render_html", explode)
     with pytest.raises(RuntimeError, match="template broke"):
         reports.render(doc, out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -261,9 +261,11 @@ def test_rerendering_replaces_stale_figures_and_keeps_other_files(doc, tmp_path)
 
 
 def test_reports_renders_without_importing_diagnose(tmp_path):
-    code = ("import json, sys, reports; "
+    code = ("import json, sys; from signal_diagnostics import reports; "
             f"reports.render(json.load(open({str(FIXTURE)!r})), {str(tmp_path)!r}); "
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('diagnose', 'tensorflow', 'keras', 'shap')); "
+            "ours = [m for m in sys.modules if m.startswith('signal_diagnostics.')]; "
+            "bad = sorted(m for m in ours if not m.startswith('signal_diagnostics.reports')); "
+            "bad += sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'shap')); "
             "print(bad); sys.exit(1 if bad else 0)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -368,7 +370,7 @@ def test_rerendering_the_saved_json_with_the_cli_reproduces_the_report(doc, tmp_
     first = reports.render(doc, tmp_path / "a")
     saved = tmp_path / "a" / "diagnosis.json"
     saved.write_text(json.dumps(doc, indent=1))
-    run = subprocess.run([sys.executable, "-m", "diagnose", "render", str(saved), "--out", str(tmp_path / "b")],
+    run = subprocess.run([sys.executable, "-m", "signal_diagnostics", "render", str(saved), "--out", str(tmp_path / "b")],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     second = tmp_path / "b"
@@ -406,7 +408,7 @@ def test_rerendering_a_saved_document_gives_the_same_first_screen(doc, tmp_path)
 def test_reports_holds_no_decision_rule():
     import inspect
 
-    import reports.answers
+    import signal_diagnostics.reports.answers
 
     source = inspect.getsource(reports.answers)
     for rule in ("p_value", "ci_low", "gain", "<= 0.05", "mean_difference"):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import reports
-from reports import figures as figs
-from reports.sections import sections
+from signal_diagnostics import reports
+from signal_diagnostics.reports import figures as figs
+from signal_diagnostics.reports.sections import sections
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"
 EVIL = "<script>alert(1)</script>"

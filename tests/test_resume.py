@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from diagnose.cli import main
-from diagnose.pipeline.document import TIMING_KEYS, without_timing
+from signal_diagnostics.cli import main
+from signal_diagnostics.pipeline.document import TIMING_KEYS, without_timing
 
 DATA = "synthetic:bump?n=60&T=20&start=5&stop=12"
 REPORT = ["report", DATA, "--quick", "--no-deep", "--workers", "1"]
-CLI = "import sys; from diagnose.cli import main; sys.exit(main(sys.argv[1:]))"
+CLI = "import sys; from signal_diagnostics.cli import main; sys.exit(main(sys.argv[1:]))"
 SUMMARY = re.compile(r"cache .*: (\d+) unit\(s\) reused, (\d+) computed")
 # One thread per library: the numbers do not depend on it, but on a busy 2-core machine OpenMP
 # pools fighting over the cores make these runs many times slower.

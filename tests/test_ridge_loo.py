@@ -8,13 +8,13 @@ from sklearn.model_selection import StratifiedKFold, permutation_test_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import baselines.minirocket as mr
-import baselines.ridge as ridge
-from baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
-from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
-from baselines.rows import FeatureRows
-from diagnose.checks.shuffle import shuffle_test
-from diagnose.data import synthetic
+import signal_diagnostics.baselines.minirocket as mr
+import signal_diagnostics.baselines.ridge as ridge
+from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
+from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+from signal_diagnostics.baselines.rows import FeatureRows
+from signal_diagnostics.checks.shuffle import shuffle_test
+from signal_diagnostics.data import synthetic
 
 
 def _data(n, p, K, seed=0, n_test=40):
@@ -150,7 +150,7 @@ def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(
 
 
 def test_fast_path_with_streamed_features_equals_held_features(monkeypatch):
-    import diagnose.checks.shuffle_paths as paths
+    import signal_diagnostics.checks.shuffle_paths as paths
 
     d = synthetic.bump(n=150, T=30, C=2, classes=2, amplitude=0.6, seed=4)
     args = dict(model=MiniRocketRidge(n_kernels=84), n_permutations=20, cv=3, random_state=0)

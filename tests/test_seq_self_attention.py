@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose.models import SeqSelfAttention  # noqa: E402
+from signal_diagnostics.models import SeqSelfAttention  # noqa: E402
 
 T, F = 7, 5
 CONFIGS = {
@@ -157,7 +157,7 @@ def test_symbolic_call_with_the_arguments_builds_a_model_that_ablates_when_compi
 
 
 def test_attention_pooling_call_returns_and_replaces_its_weights():
-    from diagnose.models import AttentionPooling
+    from signal_diagnostics.models import AttentionPooling
 
     layer = AttentionPooling(units=4, kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
     x = padded_batch()

@@ -2,7 +2,7 @@
 
 Mirrors CyberZHG/keras-self-attention's tests/seq_self_attention (util.check_mask_shape and the
 test_activation, test_bias, test_history, test_local, test_loss, test_mask, test_mul and
-test_save_load cases) against ``diagnose.models.SeqSelfAttention``, written anew for pytest; then
+test_save_load cases) against ``signal_diagnostics.models.SeqSelfAttention``, written anew for pytest; then
 checks the public API against the installed original where it is available.
 """
 import inspect
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose.models import SeqSelfAttention  # noqa: E402
+from signal_diagnostics.models import SeqSelfAttention  # noqa: E402
 
 SENTENCES = [
     ["All", "work", "and", "no", "play"],

@@ -4,9 +4,9 @@ import pytest
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedKFold, permutation_test_score
 
-from diagnose.checks.shuffle import _permutations, p_value, shuffle_test
-from diagnose.data import synthetic
-from diagnose.errors import DataError
+from signal_diagnostics.checks.shuffle import _permutations, p_value, shuffle_test
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.errors import DataError
 
 ALPHAS = np.logspace(-3, 3, 10)
 
@@ -50,7 +50,7 @@ def test_fast_path_equals_sklearn_permutation_test_score(metric, scoring):
 
 
 def test_minirocket_fast_path_equals_refit_path():
-    from baselines.minirocket import MiniRocketRidge
+    from signal_diagnostics.baselines.minirocket import MiniRocketRidge
 
     d = synthetic.bump(n=45, T=30, C=2, classes=3, amplitude=0.5, seed=0)
     args = dict(model=MiniRocketRidge(n_kernels=840), n_permutations=6, cv=3, random_state=1)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-import baselines
-from diagnose.checks.shuffle import DEFAULT_HEADS, p_value, shuffle_test
-from diagnose.data import synthetic
+from signal_diagnostics import baselines
+from signal_diagnostics.checks.shuffle import DEFAULT_HEADS, p_value, shuffle_test
+from signal_diagnostics.data import synthetic
 
 
 @pytest.mark.parametrize("head", ["summary_ridge", "raw_ridge"])
@@ -54,7 +54,7 @@ def test_any_registered_baseline_can_join_the_heads_through_the_refit_path():
 
 
 def test_unknown_head_name_and_repeated_heads_are_refused():
-    from diagnose.errors import DataError
+    from signal_diagnostics.errors import DataError
 
     d = synthetic.noise(n=30, T=10, C=1, seed=0)
     with pytest.raises(DataError, match="unknown model 'nosuch'"):

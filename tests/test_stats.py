@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from diagnose.evaluation.comparison import Comparison, compare_paired
-from diagnose.evaluation.stats import bayesian_correlated_t, corrected_t, mcnemar, nadeau_bengio
+from signal_diagnostics.evaluation.comparison import Comparison, compare_paired
+from signal_diagnostics.evaluation.stats import bayesian_correlated_t, corrected_t, mcnemar, nadeau_bengio
 
 FOLDS, REPEATS = 5, 2
 N_TEST = 40
@@ -193,7 +193,7 @@ def test_score_interval_is_clipped_to_the_metric_range_and_says_so():
 
 
 def test_fixed_split_comparison_uses_mcnemar_and_a_paired_bootstrap_interval():
-    from diagnose.evaluation.comparison import compare_fixed_split
+    from signal_diagnostics.evaluation.comparison import compare_fixed_split
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)

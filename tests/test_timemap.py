@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from diagnose.checks.timemap import timestep_signal
-from diagnose.data import synthetic
+from signal_diagnostics.checks.timemap import timestep_signal
+from signal_diagnostics.data import synthetic
 
 
 def test_bump_window_is_found_on_the_planted_channel_and_steps():
@@ -103,7 +103,7 @@ def test_two_thousand_cells_with_a_thousand_series_take_under_two_seconds():
 
 @pytest.mark.parametrize("test", ["kruskal", "anova"])
 def test_map_computed_in_blocks_of_cells_equals_the_whole_map(monkeypatch, test):
-    import diagnose.checks.timemap as timemap
+    import signal_diagnostics.checks.timemap as timemap
 
     ds = synthetic.bump(n=120, T=20, C=3, classes=3, start=5, stop=9, amplitude=1.0, variable_length=True, seed=3)
     whole = timestep_signal(ds.X, ds.y_codes, ds.lengths, test=test)

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from diagnose.checks.step_tests import kruskal
-from diagnose.checks.timemap import cluster_test, timestep_signal
-from diagnose.data import synthetic
+from signal_diagnostics.checks.step_tests import kruskal
+from signal_diagnostics.checks.timemap import cluster_test, timestep_signal
+from signal_diagnostics.data import synthetic
 
 
 def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_error():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diagnose.data import synthetic
+from signal_diagnostics.data import synthetic
 
 TINY = dict(units=4, depth=1)
 
@@ -15,7 +15,7 @@ def small():
 
 
 def test_min_updates_raises_the_epoch_cap_on_small_data(small):
-    from diagnose.models.training import fit
+    from signal_diagnostics.models.training import fit
 
     # 60 series, 40 held out for validation at least (capped at 30%: 18), 42 left: 1 update per epoch at batch 64
     trained = fit("bilstm", small.X, small.y_codes, n_classes=2, epochs=2, batch_size=64, hyper=TINY,
@@ -28,7 +28,7 @@ def test_min_updates_raises_the_epoch_cap_on_small_data(small):
 
 
 def test_validation_split_holds_enough_series_to_stop_on():
-    from diagnose.models.training import MIN_VALIDATION, _validation_split
+    from signal_diagnostics.models.training import MIN_VALIDATION, _validation_split
 
     y = np.arange(200) % 2
     train, val = _validation_split(y, 0.15, seed=0)
@@ -43,7 +43,7 @@ def test_validation_split_holds_enough_series_to_stop_on():
     ([1.0, 0.5, 0.6, 0.7, 0.8], False, False),  # ran to the cap, but the best epoch lies far back
 ])
 def test_training_record_says_whether_validation_loss_was_still_falling(val_loss, stopped, still):
-    from diagnose.models.training import training_record
+    from signal_diagnostics.models.training import training_record
 
     r = training_record({"loss": [1.0] * 5, "val_loss": val_loss}, budget=5, per_epoch=3, patience_epochs=4,
                         stopped_early=stopped)
@@ -52,7 +52,7 @@ def test_training_record_says_whether_validation_loss_was_still_falling(val_loss
 
 
 def test_training_summary_flags_a_model_whose_runs_were_still_improving():
-    from diagnose.pipeline.deep import training_summary
+    from signal_diagnostics.pipeline.deep import training_summary
 
     runs = [{"epochs_budget": 30, "epochs_run": 30, "restored_epoch": 30, "updates": 90, "updates_per_epoch": 3,
              "still_improving": s} for s in (True, True, False)]
@@ -64,13 +64,13 @@ def test_training_summary_flags_a_model_whose_runs_were_still_improving():
 
 def attention_linear(input_shape, n_classes, **hyper):
     """The zoo's BiLSTM + SeqSelfAttention(multiplicative) without a score activation."""
-    from diagnose.models import zoo
+    from signal_diagnostics.models import zoo
 
     return zoo.bilstm_attention(input_shape, n_classes, attention_activation=None, **hyper)
 
 
 def attention_sigmoid(input_shape, n_classes, **hyper):
-    from diagnose.models import zoo
+    from signal_diagnostics.models import zoo
 
     return zoo.bilstm_attention(input_shape, n_classes, attention_activation="sigmoid", **hyper)
 
@@ -79,8 +79,8 @@ def attention_sigmoid(input_shape, n_classes, **hyper):
 def test_default_compare_says_why_attention_is_uniform_and_never_blames_a_bounded_layer_on_training():
     """A sigmoid layer is near-uniform by construction; a linear one is reported as focusing, as possibly
     under-trained, or as averaging only when its training record shows it was not still improving."""
-    from diagnose.pipeline.deep import compare_models
-    from diagnose.pipeline.verdicts.decide import decide
+    from signal_diagnostics.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.verdicts.decide import decide
 
     # 160 series, 2 folds, batch 64: 80 training series, 1-2 updates an epoch; "20 epochs" alone would be ~30 updates
     ds = synthetic.bump(n=160, T=30, C=2, classes=2, start=10, stop=16, amplitude=1.0, seed=2)

@@ -10,8 +10,8 @@ ksa = pytest.importorskip("keras_self_attention")
 if keras.backend.backend() != "tensorflow":
     pytest.skip("keras-self-attention runs on the TensorFlow backend only", allow_module_level=True)
 
-from diagnose.data import synthetic  # noqa: E402
-from diagnose.data.dataset import Dataset  # noqa: E402
+from signal_diagnostics.data import synthetic  # noqa: E402
+from signal_diagnostics.data.dataset import Dataset  # noqa: E402
 
 BUILDER = Path(__file__).parent / "fixtures" / "motivating_model.py"
 T, C = 12, 2
@@ -38,7 +38,7 @@ def trained_file(tmp_path_factory):
     Not fitted here: fitting two masked BiLSTMs costs ~20 s of graph tracing on a 2-core machine,
     and every check below reads the weights as they are, whatever they are.
     """
-    from diagnose.models.resolve import load_builder
+    from signal_diagnostics.models.resolve import load_builder
 
     keras.utils.set_random_seed(0)
     model = load_builder(str(BUILDER), "build")((T, C), 2, units=8)
@@ -50,7 +50,7 @@ def trained_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def compared(data, spec, trained_file):
     """compare on the builder and the trained file: 2 models x 2 folds x 2 epochs (~90 s on 2 cores)."""
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.deep import compare_models
 
     return compare_models(data, [spec, trained_file], folds=2, seeds=1, epochs=2, baseline=None,
                           hyper={"units": 8}, batch_size=16, random_state=0)
@@ -58,8 +58,8 @@ def compared(data, spec, trained_file):
 
 @pytest.fixture(scope="module")
 def their_diagnostics(data, trained_file):
-    from diagnose.attribution.explain import trained_from_file
-    from diagnose.models.inspect_attention import attention_diagnostics
+    from signal_diagnostics.attribution.explain import trained_from_file
+    from signal_diagnostics.models.inspect_attention import attention_diagnostics
 
     trained = trained_from_file(trained_file, data.X, 2)
     return attention_diagnostics(trained, data.X, data.y_codes, data.lengths, seed=0)
@@ -78,7 +78,7 @@ def test_attention_checks_report_their_layer_on_the_trained_file(their_diagnosti
 
 
 def test_lint_flags_their_flatten_after_masking_and_sigmoid(data, spec, trained_file):
-    from diagnose.models.lint import lint
+    from signal_diagnostics.models.lint import lint
 
     for source in (spec, trained_file):
         found = lint(source, data.X, data.y_codes, data.lengths, 2, hyper={"units": 8})
@@ -121,7 +121,7 @@ def test_compare_lints_both_routes_before_training(compared, spec, trained_file)
 
 
 def test_explain_runs_on_the_trained_weights_as_they_are(data, trained_file):
-    from diagnose.attribution.explain import explain_models, trained_from_file
+    from signal_diagnostics.attribution.explain import explain_models, trained_from_file
 
     trained = trained_from_file(trained_file, data.X, 2)
     theirs = keras.saving.load_model(trained_file, custom_objects=ksa.SeqSelfAttention.get_custom_objects())
@@ -135,17 +135,17 @@ def test_explain_runs_on_the_trained_weights_as_they_are(data, trained_file):
 
 
 def test_attribute_finds_their_attention_layer(data, trained_file):
-    import diagnose
+    import signal_diagnostics
 
     model = keras.saving.load_model(trained_file, custom_objects=ksa.SeqSelfAttention.get_custom_objects())
-    a = diagnose.attribute(model, data.X[:6], data.y_codes[:6], method="attention")
+    a = signal_diagnostics.attribute(model, data.X[:6], data.y_codes[:6], method="attention")
     assert a.info["layer_class"] == "keras_self_attention.SeqSelfAttention"
     assert np.all(a.timestep[0, 8:] == 0)  # series 0 is padded from step 8: no importance there
 
 
 def test_builder_gets_only_the_options_it_takes():
-    from diagnose.models.resolve import load_builder
-    from diagnose.models.training import new_network
+    from signal_diagnostics.models.resolve import load_builder
+    from signal_diagnostics.models.training import new_network
 
     _, net = new_network(load_builder(str(BUILDER), "build_fixed"), (T, C), 2, {"units": 8, "dropout": 0.1})
     assert net.layers[1].forward_layer.units == 4  # build_fixed takes no options: its own 4 units
@@ -154,7 +154,7 @@ def test_builder_gets_only_the_options_it_takes():
 
 
 def test_a_builder_that_compiles_keeps_its_loss_and_optimizer():
-    from diagnose.models.training import compile_model, new_network
+    from signal_diagnostics.models.training import compile_model, new_network
 
     _, net = new_network(f"{BUILDER}:build", (T, C), 2, {})
     assert compile_model(net, 1e-3) == {"loss": "sparse_categorical_crossentropy", "optimizer": "RMSprop",
@@ -166,7 +166,7 @@ def test_a_builder_that_compiles_keeps_its_loss_and_optimizer():
 
 
 def test_compare_clones_the_trained_file_with_fresh_weights_and_its_compile_settings(trained_file):
-    from diagnose.models.training import new_network
+    from signal_diagnostics.models.training import new_network
 
     saved = keras.saving.load_model(trained_file, custom_objects=ksa.SeqSelfAttention.get_custom_objects())
     keras.utils.set_random_seed(1)
@@ -179,7 +179,7 @@ def test_compare_clones_the_trained_file_with_fresh_weights_and_its_compile_sett
 def test_explain_on_the_command_line_reads_the_trained_file(data, trained_file, tmp_path):
     import json
 
-    from diagnose.cli import main
+    from signal_diagnostics.cli import main
 
     npz = tmp_path / "d.npz"
     np.savez(npz, X=data.X, y=data.y)

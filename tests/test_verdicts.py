@@ -1,4 +1,4 @@
-"""Every answer decided once, in diagnose.pipeline.verdicts.signal, and never fooled by one model's blind spot (issue 11)."""
+"""Every answer decided once, in signal_diagnostics.pipeline.verdicts.signal, and never fooled by one model's blind spot (issue 11)."""
 from __future__ import annotations
 
 import copy
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.data import synthetic
-from diagnose.pipeline.assemble import run_signal_document
-from diagnose.pipeline.config import Config
-from diagnose.pipeline.verdicts.decide import decide, recommendations
+from signal_diagnostics.data import synthetic
+from signal_diagnostics.pipeline.assemble import run_signal_document
+from signal_diagnostics.pipeline.config import Config
+from signal_diagnostics.pipeline.verdicts.decide import decide, recommendations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"
 
@@ -181,10 +181,10 @@ def test_recommendations_never_contradict_the_verdicts(doc):
 def test_no_model_name_is_hard_coded_in_decision_code():
     import inspect
 
-    import diagnose.pipeline.verdicts.signal
-    import diagnose.pipeline.verdicts.deep
+    import signal_diagnostics.pipeline.verdicts.signal
+    import signal_diagnostics.pipeline.verdicts.deep
 
-    for module in (diagnose.pipeline.verdicts.signal, diagnose.pipeline.verdicts.deep):
+    for module in (signal_diagnostics.pipeline.verdicts.signal, signal_diagnostics.pipeline.verdicts.deep):
         source = inspect.getsource(module)
         for name in ('"bilstm"', '"minirocket"', "'bilstm'", '"bilstm_attention"'):
             assert name not in source, f"{name} in {module.__name__}"
@@ -203,7 +203,7 @@ def flat_dense(input_shape, n_classes, **_):
     (lambda: synthetic.frequency(n=90, T=48, amplitude=0.8, seed=0), "minirocket"),  # frequency: MiniRocket wins
 ], ids=["logistic-best", "minirocket-best"])
 def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_splits(make, best):
-    from diagnose.pipeline.assemble import run_deep, run_signal
+    from signal_diagnostics.pipeline.assemble import run_deep, run_signal
 
     ds = make()
     cfg = Config(folds=3, permutations=9, baselines=["logistic", "minirocket"], learning_curve=False,

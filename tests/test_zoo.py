@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from diagnose.data import synthetic  # noqa: E402
-from diagnose.errors import DataError  # noqa: E402
-from diagnose.models import available, build  # noqa: E402
-from diagnose.models.training import Standardiser, balanced_class_weight, fit  # noqa: E402
+from signal_diagnostics.data import synthetic  # noqa: E402
+from signal_diagnostics.errors import DataError  # noqa: E402
+from signal_diagnostics.models import available, build  # noqa: E402
+from signal_diagnostics.models.training import Standardiser, balanced_class_weight, fit  # noqa: E402
 
 ZOO = ["bilstm", "bilstm_attention", "attention_residual_bilstm", "multihead_bilstm",
        "bilstm_attention_pool", "transformer"]
@@ -117,14 +117,14 @@ def test_fit_refuses_labels_outside_the_class_codes(tiny):
 
 
 def test_unknown_backend_is_refused():
-    from diagnose.models.backend import select_backend
+    from signal_diagnostics.models.backend import select_backend
 
     with pytest.raises(DataError, match="unknown Keras backend 'theano'"):
         select_backend("theano")
 
 
 def test_switching_backend_after_keras_is_imported_is_refused():
-    from diagnose.models.backend import installed_backends, select_backend
+    from signal_diagnostics.models.backend import installed_backends, select_backend
 
     others = [b for b in installed_backends() if b != keras.backend.backend()]
     if not others:
@@ -134,7 +134,7 @@ def test_switching_backend_after_keras_is_imported_is_refused():
 
 
 def test_asking_for_a_gpu_where_none_is_visible_is_refused(monkeypatch):
-    from diagnose.models import backend
+    from signal_diagnostics.models import backend
 
     monkeypatch.setattr(backend, "device", lambda: "cpu")
     with pytest.raises(DataError, match="--device gpu, but the .* backend sees no GPU"):
@@ -143,7 +143,7 @@ def test_asking_for_a_gpu_where_none_is_visible_is_refused(monkeypatch):
 
 
 def test_unknown_device_is_refused():
-    from diagnose.models import backend
+    from signal_diagnostics.models import backend
 
     with pytest.raises(DataError, match="unknown device 'tpu'"):
         backend.configure(None, "tpu")

@@ -8,10 +8,10 @@ timestep map). Keras, TensorFlow and shap are imported only by the methods that 
 """
 from __future__ import annotations
 
-from diagnose.attribution.agreement import kendall_tau, timestep_map_profile
-from diagnose.attribution.explain import METHODS, applicable, attribute, explain_models
-from diagnose.attribution.faithfulness import faithfulness, window_precision
-from diagnose.attribution.record import Attribution
+from signal_diagnostics.attribution.agreement import kendall_tau, timestep_map_profile
+from signal_diagnostics.attribution.explain import METHODS, applicable, attribute, explain_models
+from signal_diagnostics.attribution.faithfulness import faithfulness, window_precision
+from signal_diagnostics.attribution.record import Attribution
 
 __all__ = ["METHODS", "Attribution", "applicable", "attribute", "explain_models", "faithfulness",
            "kendall_tau", "timestep_map_profile", "window_precision"]

@@ -1,7 +1,7 @@
 """Turn any classifier into a batched probability function, and build the background series.
 
 A model is anything with ``predict_proba(X) -> (n, K)`` on ``(n, T, C)`` input: a
-:class:`~diagnose.models.training.TrainedModel` (standardises inside), a scikit-learn estimator, a
+:class:`~signal_diagnostics.models.training.TrainedModel` (standardises inside), a scikit-learn estimator, a
 ``keras.Model`` or a plain callable. Estimators with only ``decision_function`` (ridge classifiers)
 get a softmax of their decision values.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import nonzero_steps, step_mask, true_lengths
-from diagnose.errors import DataError
+from signal_diagnostics.baselines.series import nonzero_steps, step_mask, true_lengths
+from signal_diagnostics.errors import DataError
 
 ProbaFn = Callable[[np.ndarray], np.ndarray]
 

@@ -2,9 +2,9 @@
 
 For a model with an attention layer of any class that can return its weights (keras-self-attention's
 ``SeqSelfAttention`` / ``SeqWeightedAttention``, Keras's ``MultiHeadAttention`` / ``Attention`` /
-``AdditiveAttention``, this toolkit's layers; :mod:`diagnose.models.attention_probe`), the weights are
+``AdditiveAttention``, this toolkit's layers; :mod:`signal_diagnostics.models.attention_probe`), the weights are
 recorded in a forward pass of the model on the standardised series
-(:func:`~diagnose.models.attention_run.record_weights`: the layer sees the masks the model gives it),
+(:func:`~signal_diagnostics.models.attention_run.record_weights`: the layer sees the masks the model gives it),
 then averaged per key step over the real query rows (and heads). The keys are the layer's inputs, which after a BiLSTM are hidden states that already mix neighbouring steps:
 attention to step ``t`` is not importance of input ``t`` alone (Jain & Wallace 2019), which the
 agreement with Shapley values and gradients measures.
@@ -15,18 +15,18 @@ import time
 
 import numpy as np
 
-from baselines.series import step_mask
-from diagnose.attribution.adapters import keras_network
-from diagnose.errors import DataError
+from signal_diagnostics.baselines.series import step_mask
+from signal_diagnostics.attribution.adapters import keras_network
+from signal_diagnostics.errors import DataError
 
 
 def attention_probes_of(model) -> list:
-    """The attention probes (:class:`diagnose.models.attention_probe.Probe`) of a TrainedModel or
+    """The attention probes (:class:`signal_diagnostics.models.attention_probe.Probe`) of a TrainedModel or
     keras.Model, those that cannot give weights included; empty when it is not a Keras model."""
     parts = keras_network(model)
     if parts is None:
         return []
-    from diagnose.models.attention_probe import find_attention
+    from signal_diagnostics.models.attention_probe import find_attention
 
     return find_attention(parts[0])
 
@@ -59,8 +59,8 @@ def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: st
         When the model has no attention layer that can give its weights (the message names the
         layers that cannot), or no layer named ``layer``.
     """
-    from diagnose.models.attention_probe import ProbeError, padding_share
-    from diagnose.models.attention_run import record_weights
+    from signal_diagnostics.models.attention_probe import ProbeError, padding_share
+    from signal_diagnostics.models.attention_run import record_weights
 
     probes = attention_probes_of(model)
     usable = [p for p in probes if p.can_record]

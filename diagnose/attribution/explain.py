@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.attribution.adapters import (background_steps, check_inputs, explained_classes,
+from signal_diagnostics.attribution.adapters import (background_steps, check_inputs, explained_classes,
                                            keras_network, proba_function, series_background)
-from diagnose.attribution.agreement import kendall_tau, timestep_map_profile
-from diagnose.attribution.faithfulness import faithfulness
-from diagnose.attribution.record import Attribution, summarise
-from diagnose.errors import DataError
-from diagnose.results import Progress
+from signal_diagnostics.attribution.agreement import kendall_tau, timestep_map_profile
+from signal_diagnostics.attribution.faithfulness import faithfulness
+from signal_diagnostics.attribution.record import Attribution, summarise
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.results import Progress
 
 METHODS = ("shap", "integrated_gradients", "occlusion", "attention")
 
@@ -50,7 +50,7 @@ def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method:
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from diagnose.data import synthetic
+    >>> from signal_diagnostics.data import synthetic
     >>> d = synthetic.bump(n=60, T=12, C=1, start=4, stop=8, amplitude=3.0)
     >>> clf = LogisticRegression().fit(d.X[:, :, 0], d.y_codes)
     >>> a = attribute(lambda X: clf.predict_proba(X[:, :, 0]), d.X[:10], d.y_codes[:10], method="occlusion")
@@ -68,20 +68,20 @@ def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method:
     baseline = series_background(bg, X, lengths)
     per_channel, completeness = None, None
     if method == "shap":
-        from diagnose.attribution.shapley import shapley_values
+        from signal_diagnostics.attribution.shapley import shapley_values
 
         values, per_channel, info = shapley_values(proba, X, classes, lengths, bg, seed=seed, **options)
     elif method == "integrated_gradients":
-        from diagnose.attribution.gradients import integrated_gradients
+        from signal_diagnostics.attribution.gradients import integrated_gradients
 
         values, completeness, info = integrated_gradients(model, X, classes, baseline, batch_size=batch_size,
                                                           **options)
     elif method == "occlusion":
-        from diagnose.attribution.occlusion import occlusion
+        from signal_diagnostics.attribution.occlusion import occlusion
 
         values, per_channel, info = occlusion(proba, X, classes, lengths, baseline, **options)
     else:
-        from diagnose.attribution.attention_weights import attention_importance
+        from signal_diagnostics.attribution.attention_weights import attention_importance
 
         importance, info = attention_importance(model, X, lengths, batch_size=batch_size, **options)
         C = X.shape[2]
@@ -98,7 +98,7 @@ def applicable(model: Any, method: str) -> bool:
     if method == "integrated_gradients":
         return keras_network(model) is not None
     if method == "attention":
-        from diagnose.attribution.attention_weights import attention_layers_of
+        from signal_diagnostics.attribution.attention_weights import attention_layers_of
 
         return bool(attention_layers_of(model))
     return method in METHODS
@@ -124,9 +124,9 @@ def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardi
     ``standardise="none"`` hands it the series as given; ``"fit"`` standardises each channel with the
     mean and deviation of the real steps of ``X_fit``, as the toolkit's own training does.
     """
-    from diagnose.models.backend import backend_name, device
-    from diagnose.models.resolve import check_input, load_trained
-    from diagnose.models.training import Standardiser, TrainedModel
+    from signal_diagnostics.models.backend import backend_name, device
+    from signal_diagnostics.models.resolve import check_input, load_trained
+    from signal_diagnostics.models.training import Standardiser, TrainedModel
 
     if standardise not in STANDARDISE:
         raise DataError(f"unknown standardisation {standardise!r}: use one of {', '.join(STANDARDISE)}")
@@ -142,23 +142,23 @@ def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardi
 
 def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None,
            standardise: str = "none"):
-    import baselines
+    from signal_diagnostics import baselines
 
     known = baselines.available() if hasattr(baselines, "available") else {}
     if name in known:
         return baselines.make(name, random_state=seed).fit(X, y)
-    from diagnose.models.resolve import TRAINED_SUFFIX
+    from signal_diagnostics.models.resolve import TRAINED_SUFFIX
 
     if isinstance(name, str) and name.endswith(TRAINED_SUFFIX):
         return trained_from_file(name, X, n_classes, standardise=standardise)
-    from diagnose.models.training import fit
+    from signal_diagnostics.models.training import fit
 
     return fit(name, X, y, n_classes=n_classes, epochs=epochs, seed=seed, hyper=_hyper_for(name, hyper))
 
 
 def _attention_unavailable(name: str, model: Any) -> dict | None:
     """An attention row saying why a model with attention layers gives no attention weights; None if it has none."""
-    from diagnose.attribution.attention_weights import attention_probes_of
+    from signal_diagnostics.attribution.attention_weights import attention_probes_of
 
     probes = attention_probes_of(model)
     if not probes:
@@ -176,7 +176,7 @@ def _attention_details(model: Any, a: Attribution, X: np.ndarray, y: np.ndarray,
     out = {"layer": info.get("layer"), "layer_class": info.get("layer_class"), "activation": info.get("activation"),
            "bounded_activation": info.get("bounded_activation"), "padding_share": info.get("padded_key_share")}
     if getattr(model, "model", None) is not None and callable(getattr(model, "standardise", None)):
-        from diagnose.models.inspect_attention import attention_diagnostics
+        from signal_diagnostics.models.inspect_attention import attention_diagnostics
 
         out["attention_diagnostics"] = [d.to_dict() for d in attention_diagnostics(model, X, y, lengths, seed=seed)]
     return out
@@ -199,15 +199,15 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
 
     Parameters
     ----------
-    dataset : a :class:`~diagnose.data.dataset.Dataset`.
-    models : zoo names or ``file.py:fn`` builders (trained with ``diagnose.models.training.fit``),
+    dataset : a :class:`~signal_diagnostics.data.dataset.Dataset`.
+    models : zoo names or ``file.py:fn`` builders (trained with ``signal_diagnostics.models.training.fit``),
         baseline names (``baselines.make``), fitted on a stratified 75 % split drawn with ``seed``, or
         trained ``model.keras`` files, explained with their weights as they are.
     methods : attribution methods; IG is skipped for models without Keras and attention for models
         without attention layers. A model whose attention layers cannot give their weights gets an
         attention row with ``status: "error"``, a ``message`` and no importance, instead of silence.
         The attention row carries ``attention_diagnostics`` (entropy, ablation, padding share of
-        every attention layer on the explained series, :func:`~diagnose.models.inspect_attention.attention_diagnostics`).
+        every attention layer on the explained series, :func:`~signal_diagnostics.models.inspect_attention.attention_diagnostics`).
     samples : held-out series explained (at most the held-out 25 %).
     epochs : training epochs of deep models.
     seed : split, training and attribution seed.
@@ -228,7 +228,7 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
     ``agreement`` {``kendall_tau_vs_reference`` (with ``reference`` naming it), ``kendall_tau_vs_timestep_map``,
     ``kendall_tau_vs_<method>``}, ``explained_series``, ``seconds``.
     """
-    from diagnose.results import to_jsonable
+    from signal_diagnostics.results import to_jsonable
 
     unknown = [m for m in methods if m not in METHODS]
     if unknown:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from baselines.series import step_mask
-from diagnose.attribution.adapters import background_steps, check_inputs, proba_function, series_background
-from diagnose.attribution.record import Attribution
-from diagnose.errors import DataError
+from signal_diagnostics.baselines.series import step_mask
+from signal_diagnostics.attribution.adapters import background_steps, check_inputs, proba_function, series_background
+from signal_diagnostics.attribution.record import Attribution
+from signal_diagnostics.errors import DataError
 
 RANDOM_ORDERS = 3  # random deletion orders averaged into the reference curve
 
@@ -46,11 +46,11 @@ def faithfulness(model, X: np.ndarray, y: np.ndarray, attribution: Attribution, 
 
     Parameters
     ----------
-    model : what was explained (see :func:`~diagnose.attribution.attribute`).
+    model : what was explained (see :func:`~signal_diagnostics.attribution.attribute`).
     X : ``(n, T, C)`` the explained series; y : their true class codes.
     attribution : its ``timestep`` scores rank the steps (largest first).
     lengths : real lengths (default: the attribution's).
-    background : as for :func:`~diagnose.attribution.attribute`.
+    background : as for :func:`~signal_diagnostics.attribution.attribute`.
     k_max : largest number of deleted steps (default: the longest series, capped at ``T``).
     seed : seed of the random orders.
     random_orders : random orders averaged into ``random_curve``.

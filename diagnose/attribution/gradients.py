@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from baselines.series import nonzero_steps
-from diagnose.attribution.adapters import TINY, keras_network
-from diagnose.errors import DataError
+from signal_diagnostics.baselines.series import nonzero_steps
+from signal_diagnostics.attribution.adapters import TINY, keras_network
+from signal_diagnostics.errors import DataError
 
 COMPLETENESS_FLOOR = 0.01  # probability change below which the relative error uses this denominator
 

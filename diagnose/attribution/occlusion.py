@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from baselines.series import step_mask
-from diagnose.attribution.adapters import ProbaFn
-from diagnose.errors import DataError
+from signal_diagnostics.baselines.series import step_mask
+from signal_diagnostics.attribution.adapters import ProbaFn
+from signal_diagnostics.errors import DataError
 
 
 def occlusion(proba: ProbaFn, X: np.ndarray, classes: np.ndarray, lengths: np.ndarray,

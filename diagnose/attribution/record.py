@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import step_mask
-from diagnose.results import short_repr, to_jsonable
+from signal_diagnostics.baselines.series import step_mask
+from signal_diagnostics.results import short_repr, to_jsonable
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from diagnose.attribution.adapters import ProbaFn
+from signal_diagnostics.attribution.adapters import ProbaFn
 
 
 class StepMasker:

@@ -11,7 +11,7 @@ error it is, never as an accuracy ceiling.
 
 The ceilings reported (:func:`accuracy_ceilings`) cannot claim less than a model achieves: identical
 series with different labels cap the accuracy of any model exactly (a model gives one answer per
-series), and the estimated share of wrong labels (:mod:`diagnose.checks.labels`) caps the accuracy measured
+series), and the estimated share of wrong labels (:mod:`signal_diagnostics.checks.labels`) caps the accuracy measured
 against the given labels. A candidate that sits below the best achieved accuracy is shown as not
 holding, with the reason, and does not set ``accuracy_ceiling``.
 """
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.data.dataset import stratified_subsample
-from diagnose.errors import DataError
-from diagnose.results import short_repr, to_jsonable
+from signal_diagnostics.data.dataset import stratified_subsample
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.results import short_repr, to_jsonable
 
 # Below this many series in the smallest class, nearest-neighbour error estimates are unreliable
 # (a rule of thumb; Cover-Hart is an infinite-sample result).
@@ -94,12 +94,12 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, gro
     X : series ``(n, T, C)``; used when ``features`` is None (MiniRocket features fitted per training fold).
     y : labels, one per series.
     features : optional ``(n, F)`` feature matrix to use instead of MiniRocket.
-    cv : stratified folds (``diagnose.evaluation.splits.make_splits(y, folds=cv, groups=groups, seed=random_state)``).
+    cv : stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=cv, groups=groups, seed=random_state)``).
     groups : optional group id per series: the folds keep groups whole, so no series finds its nearest
         neighbour among its own group's (a 1-NN error from such neighbours says nothing of new groups).
     random_state : seed of the folds, of MiniRocket and of the subsample.
     max_series : above this many series, a stratified random subsample of this size is used
-        (:func:`diagnose.data.dataset.stratified_subsample`); ``None``: never.
+        (:func:`signal_diagnostics.data.dataset.stratified_subsample`); ``None``: never.
 
     Returns
     -------
@@ -116,9 +116,9 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, gro
     from sklearn import config_context
     from sklearn.neighbors import KNeighborsClassifier
 
-    from baselines.rows import fit_scaler
+    from signal_diagnostics.baselines.rows import fit_scaler
 
-    from diagnose.evaluation.splits import make_splits
+    from signal_diagnostics.evaluation.splits import make_splits
 
     classes, y = np.unique(np.asarray(y), return_inverse=True)
     K = len(classes)
@@ -143,7 +143,7 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, gro
     wrong = 0
     for tr, te in splits:
         if features is None:
-            from baselines.minirocket import MiniRocketFeatures
+            from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
 
             mr = MiniRocketFeatures(random_state=random_state).fit(X[tr])
             F_train, F_test = mr.transform(X, tr), mr.transform(X, te)
@@ -181,7 +181,7 @@ def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label
     ----------
     bounds : :meth:`CeilingResult.to_dict` (the 1-NN error and the Cover-Hart bound), or None.
     duplicates : the ``duplicates`` health check's value (``accuracy_ceiling``, ``n_conflicting``), or None.
-    label_issues : :meth:`diagnose.checks.labels.LabelIssues.to_dict`, or None.
+    label_issues : :meth:`signal_diagnostics.checks.labels.LabelIssues.to_dict`, or None.
     achieved : the best accuracy a baseline reached (cross-validated), or None.
 
     Returns

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import curve_fit
 
-from diagnose.data.dataset import stratified_subsample, validate_arrays
-from diagnose.errors import DataError
-from diagnose.evaluation.metrics import check_metric, score
-from diagnose.results import Progress, html_table, short_repr, to_jsonable
+from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.metrics import check_metric, score
+from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
 MIN_SIZES = 6
 DEFAULT_N_SIZES = 8
@@ -142,7 +142,7 @@ def _estimator(model, random_state: int):
     from sklearn.base import clone
 
     if isinstance(model, str):
-        import baselines
+        from signal_diagnostics import baselines
 
         return baselines.make(model, random_state=random_state)
     return clone(model)
@@ -154,8 +154,8 @@ def _minirocket_features(X: np.ndarray, random_state: int):
     The head is ``StandardScaler`` + ``RidgeClassifierCV(np.logspace(-3, 3, 10))``, fitted by
     :class:`baselines.ridge.RidgeHead` (the same fit, in bounded memory).
     """
-    from baselines.minirocket import MiniRocketFeatures
-    from baselines.ridge import RidgeHead
+    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
+    from signal_diagnostics.baselines.ridge import RidgeHead
 
     F = MiniRocketFeatures(random_state=random_state).fit_transform(X)
     return F, RidgeHead(alphas=np.logspace(-3, 3, 10))
@@ -248,7 +248,7 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
     Parameters
     ----------
     X : array ``(n, T, C)``; a 2-D array is passed to the model as it is (tabular features). Or a
-        Dataset, ``(X, y)`` or a source (:func:`diagnose.data.loaders.as_dataset`), its groups used by default.
+        Dataset, ``(X, y)`` or a source (:func:`signal_diagnostics.data.loaders.as_dataset`), its groups used by default.
     y : integer label codes (or labels).
     model : a name for ``baselines.make`` or any scikit-learn classifier (cloned per fit).
         ``"minirocket"`` computes MiniRocket features once on all of ``X`` and fits only the ridge per
@@ -256,21 +256,21 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
         traded for a curve ~10x faster).
     train_sizes : explicit training sizes, or ``None`` for the default log-spaced ones.
     repeats : number of test splits (and bootstrap units).
-    metric : one of :data:`diagnose.evaluation.metrics.METRICS`.
+    metric : one of :data:`signal_diagnostics.evaluation.metrics.METRICS`.
     groups : optional group ids: test parts hold whole groups.
     random_state : seed of every split, subset, model and bootstrap.
     progress : ``progress(done, total)`` after each fit.
     features : a precomputed ``(n, F)`` feature matrix or a callable ``X -> (n, F)``: the model is then
         fitted on the features instead of ``X`` (for unsupervised transforms only).
     max_series : above this many series the curve runs on a stratified random subsample of this size
-        (:func:`diagnose.data.dataset.stratified_subsample`, seed ``random_state``; whole groups with
+        (:func:`signal_diagnostics.data.dataset.stratified_subsample`, seed ``random_state``; whole groups with
         ``groups``); sizes and extrapolations then refer to the subsample. ``None``: never.
 
     Returns
     -------
     LearningCurveResult
     """
-    from diagnose.data.loaders import as_arrays
+    from signal_diagnostics.data.loaders import as_arrays
 
     X, y, _, data_groups = as_arrays(X, y)
     groups = data_groups if groups is None else groups

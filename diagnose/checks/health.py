@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import nonzero_steps, step_mask
-from diagnose.data.dataset import Dataset, check_folds
-from diagnose.errors import DataError
-from diagnose.results import CheckResult
+from signal_diagnostics.baselines.series import nonzero_steps, step_mask
+from signal_diagnostics.data.dataset import Dataset, check_folds
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.results import CheckResult
 
 # Class-imbalance thresholds (largest / smallest class). 3x is where plain accuracy starts to mislead
 # noticeably; 20x is where the minority class is usually ignored without class weights.
@@ -82,7 +82,7 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
                            "all series have the same length: the length cannot leak the label")
     from sklearn.tree import DecisionTreeClassifier
 
-    from diagnose.checks.shuffle import shuffle_test
+    from signal_diagnostics.checks.shuffle import shuffle_test
 
     smallest = int(np.bincount(ds.y_codes).min())
     cv = max(2, min(folds, smallest))
@@ -203,7 +203,7 @@ def health_checks(dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed
     Parameters
     ----------
     dataset : the data to check: a Dataset, X with ``y``, ``(X, y)`` or a source
-        (:func:`diagnose.data.loaders.as_dataset`).
+        (:func:`signal_diagnostics.data.loaders.as_dataset`).
     y : the labels when ``dataset`` is an array.
     folds : the number of CV folds planned (for ``small_classes`` and the length-leak test).
     seed : seed of the length-leak shuffle test.
@@ -215,11 +215,11 @@ def health_checks(dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed
 
     Examples
     --------
-    >>> from diagnose.data import synthetic
+    >>> from signal_diagnostics.data import synthetic
     >>> [r.status for r in health_checks(synthetic.bump(n=60), permutations=19)][:3]
     ['pass', 'pass', 'pass']
     """
-    from diagnose.data.loaders import as_dataset
+    from signal_diagnostics.data.loaders import as_dataset
 
     dataset = as_dataset(dataset, y)
     out = []

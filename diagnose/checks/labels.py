@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.results import to_jsonable
 
 # Top suspect series reported (most confidently mislabelled first).
 N_SUSPECTS = 20
@@ -58,7 +58,7 @@ class LabelIssues:
     message : one line in words.
     method : how the probabilities and the estimate were made.
     balanced_weights : what balanced class weights change (:func:`balanced_weights_effect`).
-    fit_seconds : wall time of the out-of-fold probabilities (a timing field, ``diagnose.pipeline.document.TIMING_KEYS``).
+    fit_seconds : wall time of the out-of-fold probabilities (a timing field, ``signal_diagnostics.pipeline.document.TIMING_KEYS``).
     """
 
     n_issues: int
@@ -88,8 +88,8 @@ def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int
     """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone."""
     from sklearn.linear_model import LogisticRegression
 
-    from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
-    from baselines.minirocket import MiniRocketFeatures, standardised_rows
+    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
 
     present = np.unique(codes[tr])
     local = np.searchsorted(present, codes[tr])  # codes of the classes this fold trains on
@@ -113,7 +113,7 @@ def out_of_fold_probabilities(X, y, *, folds: int = 5, seeds: int = 3, groups=No
     Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, seed=random_state + s)`` and MiniRocket
     kernels drawn with ``random_state + s``; the probabilities are averaged over ``seeds``.
     """
-    from diagnose.evaluation.splits import make_splits
+    from signal_diagnostics.evaluation.splits import make_splits
 
     y = np.asarray(y)
     K = int(y.max()) + 1
@@ -276,7 +276,7 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
     """
     import time
 
-    from diagnose.data.dataset import validate_arrays
+    from signal_diagnostics.data.dataset import validate_arrays
 
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1] if not np.issubdtype(y.dtype, np.integer) else y.astype(np.int64)

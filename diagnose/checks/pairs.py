@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diagnose.errors import DataError
-from diagnose.evaluation.metrics import metric_scores
-from diagnose.results import to_jsonable
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.metrics import metric_scores
+from signal_diagnostics.results import to_jsonable
 
 # q-value above which a pair is "not told apart".
 PAIR_ALPHA = 0.05
@@ -112,9 +112,9 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     X : series ``(n, T, C)``.
     y : labels as codes ``0..K-1``.
     classes : class names in code order.
-    folds : CV folds (``diagnose.evaluation.splits.make_splits``; group-aware with ``groups``).
+    folds : CV folds (``signal_diagnostics.evaluation.splits.make_splits``; group-aware with ``groups``).
     groups : optional group id per series: the folds keep groups whole and the permutations move labels
-        between groups, or within groups that hold several labels (:class:`diagnose.evaluation.exchange.Relabeller`).
+        between groups, or within groups that hold several labels (:class:`signal_diagnostics.evaluation.exchange.Relabeller`).
     n_permutations : label permutations per pair, raised where the number of pairs needs more
         (:func:`pair_permutations`); the result holds the count used.
     alpha : BH q-value above which a pair counts as indistinguishable.
@@ -128,12 +128,12 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     """
     from statsmodels.stats.multitest import multipletests
 
-    from baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
-    from baselines.rows import FeatureRows
-    from baselines.minirocket import MiniRocketFeatures, standardised_rows
-    from diagnose.data.dataset import stratified_subsample, validate_arrays
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.evaluation.exchange import Relabeller
+    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
+    from signal_diagnostics.baselines.rows import FeatureRows
+    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
+    from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.evaluation.exchange import Relabeller
 
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1].astype(np.int64)

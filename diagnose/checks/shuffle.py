@@ -12,7 +12,7 @@ the same permuted labels and the observed maximum is compared with the null of t
 exact. Each head's own p-value and its max-T adjusted p-value (family-wise error over the heads) are
 kept as well.
 
-How each head runs (refit, or the fast ridge path) is :mod:`diagnose.checks.shuffle_paths`.
+How each head runs (refit, or the fast ridge path) is :mod:`signal_diagnostics.checks.shuffle_paths`.
 
 The permutations are ``check_random_state(random_state).permutation(n)``, drawn in order, which is
 what :func:`sklearn.model_selection.permutation_test_score` draws for the same ``random_state``. The
@@ -28,10 +28,10 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from diagnose.checks.shuffle_paths import METHODS, model_name, run_head
-from diagnose.errors import DataError
-from diagnose.evaluation.metrics import check_metric
-from diagnose.results import Progress, html_table, short_repr, to_jsonable
+from signal_diagnostics.checks.shuffle_paths import METHODS, model_name, run_head
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.metrics import check_metric
+from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
 # The default heads: MiniRocket sees shapes but not levels (its kernels sum to zero), the summary head
 # sees each channel's level, spread, trend, memory and spectrum, the raw head the values at each step.
@@ -195,7 +195,7 @@ def _draws(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permut
 
 def _resolve_splits(y: np.ndarray, cv: Any, groups: Any, random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
-        from diagnose.evaluation.splits import make_splits
+        from signal_diagnostics.evaluation.splits import make_splits
 
         seed = random_state if isinstance(random_state, (int, np.integer)) else 0
         return list(make_splits(y, folds=int(cv), groups=groups, seed=int(seed)).pairs)
@@ -226,12 +226,12 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
         several heads the statistic is the best head's score, and every permutation is scored by every
         head (max-T, Westfall & Young 1993), so the choice of head is inside the test.
     n_permutations : N; the smallest reachable p-value is ``1 / (N + 1)``.
-    cv : number of stratified folds (``diagnose.evaluation.splits.make_splits(y, folds=cv, groups=groups,
-        seed=random_state)``), or a :class:`~diagnose.evaluation.splits.Splits` / list of ``(train, test)``
+    cv : number of stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=cv, groups=groups,
+        seed=random_state)``), or a :class:`~signal_diagnostics.evaluation.splits.Splits` / list of ``(train, test)``
         index pairs; the same folds serve every permutation and every head.
     groups : optional group id per series; labels are then permuted between groups (each group's label
         moves as a block) and the folds keep groups whole. Every group must hold one label.
-    metric : one of :data:`diagnose.evaluation.metrics.METRICS`; the mean over folds is compared.
+    metric : one of :data:`signal_diagnostics.evaluation.metrics.METRICS`; the mean over folds is compared.
     random_state : seed of the permutations (``sklearn.utils.check_random_state(random_state)
         .permutation(n)``, the draws of ``permutation_test_score``), of the folds and of the baselines.
     n_jobs : parallel refits (refit path only).
@@ -259,8 +259,8 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
     >>> r.method, r.p_value
     ('ridge-fast', 0.01)
     """
-    from diagnose.data.dataset import check_finite
-    from diagnose.data.loaders import as_arrays
+    from signal_diagnostics.data.dataset import check_finite
+    from signal_diagnostics.data.loaders import as_arrays
 
     start = time.perf_counter()
     X, y, _, data_groups = as_arrays(X, y)

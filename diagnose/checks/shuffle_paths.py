@@ -1,4 +1,4 @@
-"""How the label-shuffle test runs one head on every permutation (:mod:`diagnose.checks.shuffle`).
+"""How the label-shuffle test runs one head on every permutation (:mod:`signal_diagnostics.checks.shuffle`).
 
 Two ways to run a head:
 
@@ -22,8 +22,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from diagnose.errors import DataError
-from diagnose.evaluation.metrics import metric_scores
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.metrics import metric_scores
 
 # Baseline names the fast path solves (MiniRocket or MultiRocket + ridge, and the feature ridge heads).
 HEAD_NAMES = ("minirocket", "summary_ridge", "raw_ridge", "multirocket")
@@ -45,13 +45,13 @@ def _fast_spec(model: Any, random_state: Any) -> dict | None:
     """
     from sklearn.linear_model import RidgeClassifierCV
 
-    from baselines.feature_ridge import FeatureRidge
-    from baselines.minirocket import MiniRocketRidge
+    from signal_diagnostics.baselines.feature_ridge import FeatureRidge
+    from signal_diagnostics.baselines.minirocket import MiniRocketRidge
 
     if isinstance(model, str):
         if model not in HEAD_NAMES:
             return None
-        import baselines
+        from signal_diagnostics import baselines
 
         model = baselines.make(model, random_state=random_state)
     if isinstance(model, MiniRocketRidge):
@@ -77,10 +77,10 @@ def _fold_solver(X, tr, te, spec, fixed=None):
     """
     from sklearn.base import clone
 
-    from baselines.feature_ridge import impute, impute_means
-    from baselines.rows import FeatureRows, fit_scaler
-    from baselines.ridge import RidgeLOO
-    from baselines.minirocket import standardised_rows
+    from signal_diagnostics.baselines.feature_ridge import impute, impute_means
+    from signal_diagnostics.baselines.rows import FeatureRows, fit_scaler
+    from signal_diagnostics.baselines.ridge import RidgeLOO
+    from signal_diagnostics.baselines.minirocket import standardised_rows
 
     if spec["kind"] == "minirocket":
         featurizer = clone(spec["features"]).fit(X, rows=tr)  # no copy of the training series first
@@ -171,7 +171,7 @@ def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state
         return (*_run_fast(X, y, K, pairs, spec, blocks, n_permutations, metric, progress), "ridge-fast")
     estimator = model
     if isinstance(model, str):
-        import baselines
+        from signal_diagnostics import baselines
 
         if model not in baselines.available():
             raise DataError(f"unknown model {model!r} for the shuffle test: use one of {', '.join(baselines.available())}")

@@ -1,7 +1,7 @@
 """Class differences per timestep x channel cell: Kruskal-Wallis H or one-way ANOVA F, vectorised over cells.
 
 :func:`kruskal` and :func:`anova` test every column of an ``(n, M)`` matrix at once (NaN = missing);
-:class:`PermutedStatistic` scores many relabellings at once for the cluster test of :mod:`diagnose.checks.timemap`.
+:class:`PermutedStatistic` scores many relabellings at once for the cluster test of :mod:`signal_diagnostics.checks.timemap`.
 """
 from __future__ import annotations
 

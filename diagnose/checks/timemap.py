@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from baselines.series import step_mask, true_lengths
-from diagnose.checks.step_tests import PermutedStatistic, anova, kruskal
-from diagnose.data.dataset import validate_arrays
-from diagnose.errors import DataError
-from diagnose.evaluation.exchange import Relabeller
-from diagnose.results import html_table, to_jsonable
+from signal_diagnostics.baselines.series import step_mask, true_lengths
+from signal_diagnostics.checks.step_tests import PermutedStatistic, anova, kruskal
+from signal_diagnostics.data.dataset import validate_arrays
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.exchange import Relabeller
+from signal_diagnostics.results import html_table, to_jsonable
 
 TESTS = ("kruskal", "anova")
 # Values (series x cells) tested at a time: the tests run column by column, so the map is computed in
@@ -165,7 +165,7 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
     adjacency : ``"time"`` (adjacent steps of one channel) or ``"lattice"`` (also the neighbouring
         channel at the same step, MNE's default grid adjacency).
     groups : optional group id per series: labels are then permuted between whole groups, or within
-        groups when groups hold several labels (:class:`diagnose.evaluation.exchange.Relabeller`).
+        groups when groups hold several labels (:class:`signal_diagnostics.evaluation.exchange.Relabeller`).
     random_state : seed of the permutations and of the subsample.
     max_values : above ``n * T * C`` values, a stratified random subsample of the series is used.
 
@@ -178,13 +178,13 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
 
     Examples
     --------
-    >>> from diagnose.data import synthetic
+    >>> from signal_diagnostics.data import synthetic
     >>> ds = synthetic.bump(n=120, T=30, C=2, start=10, stop=20, channel=1, amplitude=1.5)
     >>> c = cluster_test(ds.X, ds.y_codes, ds.lengths, n_permutations=200)["clusters"][0]
     >>> c["channel"], c["significant"]
     (1, True)
     """
-    from diagnose.data.dataset import stratified_subsample
+    from signal_diagnostics.data.dataset import stratified_subsample
 
     if test not in TESTS:
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
@@ -263,7 +263,7 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
     Parameters
     ----------
     X : array ``(n, T, C)`` (2-D means univariate), right-padded with 0; or a Dataset, ``(X, y)`` or
-        a source (:func:`diagnose.data.loaders.as_dataset`), with ``y`` and ``lengths`` taken from it.
+        a source (:func:`signal_diagnostics.data.loaders.as_dataset`), with ``y`` and ``lengths`` taken from it.
     y : labels, one per series.
     lengths : true length of each series; ``None`` infers it as the last step with a non-zero value.
     test : ``"kruskal"`` (rank-based, the default) or ``"anova"``.
@@ -280,14 +280,14 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
 
     Examples
     --------
-    >>> from diagnose.data import synthetic
+    >>> from signal_diagnostics.data import synthetic
     >>> ds = synthetic.bump(n=200, start=15, stop=25, channel=0, amplitude=1.5)
     >>> timestep_signal(ds.X, ds.y_codes, ds.lengths).significant_windows[0]["words"]
     'channel 0, steps 15-24'
     """
     from statsmodels.stats.multitest import multipletests
 
-    from diagnose.data.loaders import as_arrays
+    from signal_diagnostics.data.loaders import as_arrays
 
     X, y, data_lengths, _ = as_arrays(X, y)
     lengths = data_lengths if lengths is None else lengths

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import true_lengths
-from diagnose.errors import DataError, DataWarning
+from signal_diagnostics.baselines.series import true_lengths
+from signal_diagnostics.errors import DataError, DataWarning
 
 # Values checked at a time by the whole-array scans (NaN/inf, true lengths): 16M float32 values are
 # 64 MB, so a scan's temporaries stay small whatever the size of X (which may be a memory map).

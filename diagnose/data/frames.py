@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from diagnose.data.dataset import Dataset
-from diagnose.errors import DataError
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.errors import DataError
 
 
 def load_table(path: Path, *, id_column: str, time_column: str | None, label_column: str,
@@ -32,7 +32,7 @@ def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "t
     ``time_column``, each row goes to its own timestep: integer times count steps from the table's
     smallest time, other times from each series' first one, in units of the smallest spacing between
     consecutive rows. A step missing inside a series stays a zero-filled gap at its place (a
-    :class:`~diagnose.errors.DataWarning` names the series), never closed up by shifting the later
+    :class:`~signal_diagnostics.errors.DataWarning` names the series), never closed up by shifting the later
     steps; two rows at one step are refused. Times off a regular grid (or not numeric) only order the
     rows. ``where`` names the table in messages.
 
@@ -101,7 +101,7 @@ def _time_steps(time, codes: np.ndarray, ids: list, where: str, notes: list[str]
     """
     import pandas as pd
 
-    from diagnose.data.dataset import note
+    from signal_diagnostics.data.dataset import note
 
     if pd.api.types.is_datetime64_any_dtype(time):
         t, integer = time.to_numpy().astype("datetime64[ns]").astype(np.int64).astype(np.float64), False

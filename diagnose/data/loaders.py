@@ -1,8 +1,8 @@
-"""``diagnose.load``: every supported source to a validated :class:`Dataset`.
+"""``signal_diagnostics.load``: every supported source to a validated :class:`Dataset`.
 
 Sources: ``.npz`` files, long-format ``.csv`` / ``.parquet``, UCR/UEA ``.ts`` / ``.arff`` / ``.tsv``
 files (through aeon), ``aeon:NAME`` for the datasets aeon ships, and ``synthetic:NAME?key=value``.
-The readers: ``.npz`` in :mod:`diagnose.data.npz` (memory-mapped), tables in :mod:`diagnose.data.frames`.
+The readers: ``.npz`` in :mod:`signal_diagnostics.data.npz` (memory-mapped), tables in :mod:`signal_diagnostics.data.frames`.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from diagnose.data.dataset import Dataset
-from diagnose.data.frames import from_frame, load_table
-from diagnose.data.npz import load_npz
-from diagnose.errors import DataError
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.data.frames import from_frame, load_table
+from signal_diagnostics.data.npz import load_npz
+from signal_diagnostics.errors import DataError
 
 # The classification datasets shipped inside aeon 1.6 (aeon/datasets/data): no download needed.
 AEON_DATASETS = {
@@ -34,7 +34,7 @@ UCR_SUFFIXES = (".ts", ".arff", ".tsv")
 
 def describe_sources() -> dict[str, str]:
     """Every built-in source name with a one-line description (``diagnose datasets``)."""
-    from diagnose.data.synthetic import GENERATORS
+    from signal_diagnostics.data.synthetic import GENERATORS
 
     out = {f"aeon:{k}": v for k, v in AEON_DATASETS.items()}
     for name, fn in GENERATORS.items():
@@ -75,7 +75,7 @@ def load(source, *, id_column: str = "series_id", time_column: str | None = "tim
         return ds
     if not isinstance(source, (str, Path)):
         raise DataError(f"cannot load a {type(source).__name__}: give a path, aeon:NAME, synthetic:NAME or a "
-                        "long-format DataFrame (for arrays use diagnose.Dataset(X, y) or diagnose.as_dataset((X, y)))")
+                        "long-format DataFrame (for arrays use signal_diagnostics.Dataset(X, y) or signal_diagnostics.as_dataset((X, y)))")
     text = str(source)
     scheme, sep, rest = text.partition(":")
     if sep and not Path(text).exists() and len(scheme) > 1:
@@ -214,7 +214,7 @@ def _load_aeon(name: str) -> Dataset:
 
 
 def _load_synthetic(spec: str) -> Dataset:
-    from diagnose.data.synthetic import GENERATORS
+    from signal_diagnostics.data.synthetic import GENERATORS
 
     gen_name, _, query = spec.partition("?")
     if gen_name not in GENERATORS:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from diagnose.data.dataset import Dataset
-from diagnose.errors import DataError
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.errors import DataError
 
 
 def load_npz(path: Path) -> Dataset:

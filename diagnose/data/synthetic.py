@@ -1,13 +1,13 @@
 """Generated datasets with known answers, for tests, demos and seeing what each check reports.
 
-Each generator returns a :class:`~diagnose.data.dataset.Dataset`; ``meta["planted"]`` says what was put
+Each generator returns a :class:`~signal_diagnostics.data.dataset.Dataset`; ``meta["planted"]`` says what was put
 in (window, channels, amplitude) so checks can be scored against the truth.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from diagnose.data.dataset import Dataset
+from signal_diagnostics.data.dataset import Dataset
 
 
 def _lengths(rng: np.random.Generator, n: int, T: int, variable: bool) -> np.ndarray:

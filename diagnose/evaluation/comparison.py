@@ -1,7 +1,7 @@
 """Model against model on the same splits: the paired comparison record and its sentence.
 
 Cross-validated pairs use the Nadeau-Bengio corrected t and the Bayesian correlated t
-(:mod:`diagnose.evaluation.stats`); a fixed train/test split uses McNemar's test with a paired bootstrap.
+(:mod:`signal_diagnostics.evaluation.stats`); a fixed train/test split uses McNemar's test with a paired bootstrap.
 """
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diagnose.evaluation.metrics import classification_metrics
-from diagnose.evaluation.stats import (BAYES_METHOD, DECISIVE, DEFAULT_ROPE, CorrelatedPosterior, bayesian_correlated_t,
+from signal_diagnostics.evaluation.metrics import classification_metrics
+from signal_diagnostics.evaluation.stats import (BAYES_METHOD, DECISIVE, DEFAULT_ROPE, CorrelatedPosterior, bayesian_correlated_t,
                                        corrected_t, mcnemar, paired_differences)
-from diagnose.results import to_jsonable
+from signal_diagnostics.results import to_jsonable
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Without groups every series is exchangeable. With groups, series of one group are not independent, so
 a permutation moves labels between whole groups when every group holds one label (the group-level
-shuffle of :mod:`diagnose.checks.shuffle`), and within each group when groups hold several labels (each
+shuffle of :mod:`signal_diagnostics.checks.shuffle`), and within each group when groups hold several labels (each
 subject keeps its own mix of classes; Winkler et al. 2014, "Permutation inference for the general
 linear model", exchangeability blocks).
 """

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.errors import DataError
+from signal_diagnostics.errors import DataError
 
 METRICS = ("balanced_accuracy", "accuracy", "macro_precision", "macro_f1")
 SCORE_RANGE = (0.0, 1.0)  # every metric in METRICS lies here; intervals are clipped to it

@@ -1,6 +1,6 @@
 """The scores record of one model on the splits: means, corrected intervals, per-fold and per-class figures.
 
-Intervals over fold scores use the Nadeau-Bengio corrected resampled t (:func:`diagnose.evaluation.stats.corrected_t`):
+Intervals over fold scores use the Nadeau-Bengio corrected resampled t (:func:`signal_diagnostics.evaluation.stats.corrected_t`):
 folds share training data, so a plain t-interval over them is too narrow.
 """
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from diagnose.errors import DataError
-from diagnose.evaluation.metrics import METRICS, SCORE_RANGE, classification_metrics
-from diagnose.evaluation.splits import Splits, as_splits
-from diagnose.evaluation.stats import corrected_t
-from diagnose.results import Progress, html_table, short_repr, to_jsonable
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.metrics import METRICS, SCORE_RANGE, classification_metrics
+from signal_diagnostics.evaluation.splits import Splits, as_splits
+from signal_diagnostics.evaluation.stats import corrected_t
+from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
 
 @dataclass
@@ -138,10 +138,10 @@ def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name:
 
     Examples
     --------
-    >>> import baselines
-    >>> from diagnose.data import synthetic
+    >>> from signal_diagnostics import baselines
+    >>> from signal_diagnostics.data import synthetic
     >>> ds = synthetic.bump(n=60, T=20, C=1, start=5, stop=15, amplitude=2.0)
-    >>> from diagnose.evaluation.splits import make_splits
+    >>> from signal_diagnostics.evaluation.splits import make_splits
     >>> s = evaluate(baselines.make("logistic"), ds.X, ds.y_codes, make_splits(ds.y_codes, folds=3), name="logistic")
     >>> s.balanced_accuracy > 0.8
     True

@@ -6,9 +6,9 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from diagnose.data.dataset import check_folds
-from diagnose.errors import DataError
-from diagnose.results import short_repr
+from signal_diagnostics.data.dataset import check_folds
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.results import short_repr
 
 
 @dataclass

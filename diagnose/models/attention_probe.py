@@ -2,8 +2,8 @@
 
 A layer counts as attention when it can hand back its attention weights, whatever its class:
 
-- ``"own"``: this toolkit's :class:`~diagnose.models.SeqSelfAttention` and
-  :class:`~diagnose.models.AttentionPooling`, and any layer whose ``call`` takes both
+- ``"own"``: this toolkit's :class:`~signal_diagnostics.models.SeqSelfAttention` and
+  :class:`~signal_diagnostics.models.AttentionPooling`, and any layer whose ``call`` takes both
   ``return_attention_scores`` and ``attention_override`` (the weights returned and replaced by call
   arguments);
 - ``"return_attention"``: layers whose config has ``return_attention`` and that then return
@@ -19,7 +19,7 @@ A layer counts as attention when it can hand back its attention weights, whateve
 A layer whose class name says attention but that offers none of these becomes a probe of kind
 ``"none"``, so the diagnostics can say that it cannot give its weights instead of staying silent.
 
-Reading and replacing the weights: :mod:`diagnose.models.attention_run`.
+Reading and replacing the weights: :mod:`signal_diagnostics.models.attention_run`.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from diagnose.models.backend import select_backend
+from signal_diagnostics.models.backend import select_backend
 
 select_backend()
 
@@ -95,7 +95,7 @@ def flat_layers(model: Any) -> Iterator[Any]:
 @dataclass
 class Probe:
     """One attention layer of a model and what can be done with its weights (read, replaced): see
-    :func:`~diagnose.models.attention_run.run_attention`."""
+    :func:`~signal_diagnostics.models.attention_run.run_attention`."""
 
     layer: Any
     kind: str

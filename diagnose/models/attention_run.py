@@ -6,7 +6,7 @@ shared, nothing is copied), with the attention layer called through :class:`Atte
 it also returns its weights; the result is a ``keras.Model`` whose outputs are ``[the model's output,
 those weights]``. With ``mode`` ``"uniform"`` the layer uses uniform weights over the keys it allowed,
 with ``"permute"`` its weights shuffled along the real keys of each series (Jain & Wallace 2019).
-How the layer is asked depends on its probe's kind (:mod:`diagnose.models.attention_probe`):
+How the layer is asked depends on its probe's kind (:mod:`signal_diagnostics.models.attention_probe`):
 
 - ``"own"``: call arguments, ``return_attention_scores=True``, ``attention_override=mode`` and
   ``override_seed=seed``;
@@ -29,15 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.models.backend import select_backend
+from signal_diagnostics.models.backend import select_backend
 
 select_backend()
 
 import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
-from diagnose.models.attention import permutation_keys  # noqa: E402
-from diagnose.models.attention_probe import Probe, ProbeError, flat_layers, layer_class  # noqa: E402
+from signal_diagnostics.models.attention import permutation_keys  # noqa: E402
+from signal_diagnostics.models.attention_probe import Probe, ProbeError, flat_layers, layer_class  # noqa: E402
 
 MODES = (None, "uniform", "permute")
 
@@ -181,7 +181,7 @@ class AttentionCall(keras.layers.Layer):
     Parameters
     ----------
     layer : the attention layer.
-    kind : its probe's kind (:data:`~diagnose.models.attention_probe.KINDS`, not ``"none"``).
+    kind : its probe's kind (:data:`~signal_diagnostics.models.attention_probe.KINDS`, not ``"none"``).
     mode : None, ``"uniform"`` or ``"permute"``: the weights the layer uses.
     seed : seed of the ``"permute"`` shuffle.
     """
@@ -234,7 +234,7 @@ def attention_model(model, probe: Probe, mode: str | None = None, seed: int = 0)
     Parameters
     ----------
     model : a functional or Sequential ``keras.Model`` (nested models included).
-    probe : the attention layer, from :func:`~diagnose.models.attention_probe.find_attention`.
+    probe : the attention layer, from :func:`~signal_diagnostics.models.attention_probe.find_attention`.
     mode : None (the layer's own weights), ``"uniform"`` or ``"permute"``.
     seed : seed of the ``"permute"`` shuffle.
 

@@ -10,7 +10,7 @@ import importlib.util
 import os
 import sys
 
-from diagnose.errors import DataError
+from signal_diagnostics.errors import DataError
 
 BACKENDS = ("tensorflow", "torch", "jax")
 # the module each backend needs installed

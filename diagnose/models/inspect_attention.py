@@ -2,12 +2,12 @@
 
 For every attention layer of the model, whatever its class (keras-self-attention's
 ``SeqSelfAttention`` and ``SeqWeightedAttention``, Keras's ``MultiHeadAttention``, ``Attention`` and
-``AdditiveAttention``, this toolkit's layers: see :mod:`diagnose.models.attention_probe`): the
+``AdditiveAttention``, this toolkit's layers: see :mod:`signal_diagnostics.models.attention_probe`): the
 normalised entropy of the attention rows (1 = uniform), how far the largest weight stands above
 uniform, the share of each real row's weight that falls on padded keys, and what happens to the score
 when the weights are replaced by uniform ones or shuffled along the keys (Jain & Wallace 2019,
 "Attention is not Explanation"). The weights and the ablations come from
-:func:`~diagnose.models.attention_run.run_attention`. A layer that cannot give its weights gets an
+:func:`~signal_diagnostics.models.attention_run.run_attention`. A layer that cannot give its weights gets an
 ``error`` entry that says so.
 """
 from __future__ import annotations
@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diagnose.errors import DataError
-from diagnose.models.backend import select_backend
-from diagnose.results import short_repr, to_jsonable
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.models.backend import select_backend
+from signal_diagnostics.results import short_repr, to_jsonable
 
 select_backend()
 
-from diagnose.models.attention_probe import BOUNDED_ACTIVATIONS, Probe, ProbeError, find_attention, padding_share  # noqa: E402
-from diagnose.models.attention_run import forward, record_weights, run_attention  # noqa: E402
+from signal_diagnostics.models.attention_probe import BOUNDED_ACTIVATIONS, Probe, ProbeError, find_attention, padding_share  # noqa: E402
+from signal_diagnostics.models.attention_run import forward, record_weights, run_attention  # noqa: E402
 
 NEAR_UNIFORM = 0.95  # normalised entropy at or above which attention is called near-uniform
 # output range of bounded activations: scores confined to [lo, hi] cap any weight ratio at e^(hi - lo)
@@ -123,7 +123,7 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
 
     Parameters
     ----------
-    trained : a :class:`~diagnose.models.training.TrainedModel`.
+    trained : a :class:`~signal_diagnostics.models.training.TrainedModel`.
     X : raw ``(n, T, C)`` series (standardised here as in training), right-padded with 0.
     y : class codes.
     lengths : true length of each series; rows and keys beyond it are ignored.
@@ -138,7 +138,7 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
     verdict that says why. Status ``"warn"``: near-uniform weights, more than 5 % of the real rows'
     weight on padded keys, or ablations that could not run.
     """
-    from diagnose.evaluation.metrics import check_metric, score
+    from signal_diagnostics.evaluation.metrics import check_metric, score
 
     check_metric(metric)
     score_fn = lambda y_true, y_pred: score(metric, y_true, y_pred)  # noqa: E731

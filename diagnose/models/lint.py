@@ -27,14 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.models.backend import select_backend
+from signal_diagnostics.models.backend import select_backend
 
 select_backend()
 
 import keras  # noqa: E402
 
-from diagnose.models.attention_probe import BOUNDED_ACTIVATIONS, ProbeError, find_attention, padding_share  # noqa: E402
-from diagnose.models.attention_run import record_weights  # noqa: E402
+from signal_diagnostics.models.attention_probe import BOUNDED_ACTIVATIONS, ProbeError, find_attention, padding_share  # noqa: E402
+from signal_diagnostics.models.attention_run import record_weights  # noqa: E402
 
 IMBALANCE_RATIO = 1.5  # largest / smallest class count from which accuracy alone misleads
 PADDING_SHARE_WARN = 0.05  # share of a real row's attention on padded keys worth a warning
@@ -194,8 +194,8 @@ def lint(spec: Any, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_classes
     The padding share is measured on the first :data:`LINT_SAMPLE` series, standardised as training
     standardises them, with the weights the model starts from (a trained file: its trained weights).
     """
-    from diagnose.models.resolve import TRAINED_SUFFIX, load_trained
-    from diagnose.models.training import Standardiser, new_network
+    from signal_diagnostics.models.resolve import TRAINED_SUFFIX, load_trained
+    from signal_diagnostics.models.training import Standardiser, new_network
 
     X = np.asarray(X, dtype=np.float32)
     keras.utils.set_random_seed(seed)

@@ -1,10 +1,10 @@
 """What a model name means, checked once at the door: a zoo name, ``file.py:fn`` or a trained ``.keras`` file.
 
 :func:`resolve` turns what a user typed (``--models``, ``--model``, ``compare_models(ds, [...])``)
-into a :class:`ModelSpec`, or raises :class:`~diagnose.errors.DataError` with one line that names the
+into a :class:`ModelSpec`, or raises :class:`~signal_diagnostics.errors.DataError` with one line that names the
 problem and the fix, before any baseline or training starts:
 
-- a zoo name (``diagnose.models.available()``);
+- a zoo name (``signal_diagnostics.models.available()``);
 - ``path/to/file.py:fn``: a builder ``fn(input_shape, n_classes, **hyper) -> keras.Model`` (the file
   is imported to check that ``fn`` exists);
 - ``path/to/model.keras``: a model the user already trained, read with Keras's ``safe_mode=True`` (a
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from diagnose.errors import DataError
-from diagnose.models.backend import select_backend
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.models.backend import select_backend
 
 select_backend()
 
@@ -143,7 +143,7 @@ def build(name: str, input_shape, n_classes: int, **hyper) -> Any:
     """Build a zoo model by name, or a user's model from ``"path/to/file.py:fn"`` (:func:`build_user`)."""
     if name.endswith(".py") or ".py:" in name:
         return build_user(name, input_shape, n_classes, **hyper)
-    from diagnose.models.zoo import build as build_zoo
+    from signal_diagnostics.models.zoo import build as build_zoo
 
     return build_zoo(name, input_shape, n_classes, **hyper)
 
@@ -167,7 +167,7 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
     DataError
         For an unknown name, a missing file or function, or a model file that cannot be read safely.
     """
-    from diagnose.models.zoo import MODELS
+    from signal_diagnostics.models.zoo import MODELS
 
     if not isinstance(spec, str) or not spec.strip():
         raise DataError(f"model name must be a non-empty string; got {spec!r}")
@@ -186,7 +186,7 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
                          path=spec)
     known = list(MODELS)
     if baselines_allowed:
-        import baselines
+        from signal_diagnostics import baselines
 
         if spec in baselines.available():
             return ModelSpec(spec, "baseline", spec, baselines.available()[spec])

@@ -39,7 +39,7 @@ def describe(model: Any) -> dict:
     ``signature`` lists the stack's layers (class and units, the output layer's units left out) without
     attention layers and the layers in :data:`_IGNORED`.
     """
-    from diagnose.models.attention_probe import find_attention
+    from signal_diagnostics.models.attention_probe import find_attention
 
     layers = _layers(model)
     probes = {id(p.layer) for p in find_attention(model)}  # attention layers by what they can return, any class

@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from baselines.series import nonzero_steps
-from diagnose.errors import DataError
-from diagnose.models.backend import select_backend
+from signal_diagnostics.baselines.series import nonzero_steps
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.models.backend import select_backend
 
 select_backend()
 
 import keras  # noqa: E402
 
-from diagnose.models.backend import backend_name, device  # noqa: E402
+from signal_diagnostics.models.backend import backend_name, device  # noqa: E402
 
 DEFAULT_LEARNING_RATE = 1e-3  # Adam's default
 MIN_VALIDATION = 40  # series held out for early stopping at least (when the data allow): a stable val loss
@@ -118,7 +118,7 @@ def new_network(model: str | Callable | Any, input_shape, n_classes: int, hyper:
     under the unit's seed) compiled as it was saved, so it is retrained like every other model.
     Builders get only the ``hyper`` options their signature takes.
     """
-    from diagnose.models.resolve import TRAINED_SUFFIX, accepted_hyper, build, check_input, load_trained
+    from signal_diagnostics.models.resolve import TRAINED_SUFFIX, accepted_hyper, build, check_input, load_trained
 
     if isinstance(model, keras.Model):
         return model.name, model

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import keras
 from keras import layers, ops
 
-from diagnose.errors import DataError
-from diagnose.models.attention import AttentionPooling, SeqSelfAttention
-from diagnose.models.recurrent import MaskedBidirectionalLSTM
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.models.attention import AttentionPooling, SeqSelfAttention
+from signal_diagnostics.models.recurrent import MaskedBidirectionalLSTM
 
 CPU_UNITS = 32  # LSTM width on CPU: the motivating 256 takes ~8 s per epoch on 2 cores
 GPU_UNITS = 256  # the motivating model's width
@@ -64,7 +64,7 @@ class PositionalEmbedding(layers.Layer):
 
 
 def _default_units() -> int:
-    from diagnose.models.backend import on_gpu
+    from signal_diagnostics.models.backend import on_gpu
 
     return GPU_UNITS if on_gpu() else CPU_UNITS
 
@@ -75,7 +75,7 @@ def _input(input_shape) -> tuple[keras.KerasTensor, keras.KerasTensor]:
 
 
 # Backends whose cuDNN LSTM refuses a mask (Keras 3.15): there the masked BiLSTM feeds each direction
-# its series in reading order instead of a mask, so the fused kernel runs (diagnose.models.recurrent).
+# its series in reading order instead of a mask, so the fused kernel runs (signal_diagnostics.models.recurrent).
 MASKLESS_BACKENDS = ("torch", "jax")
 
 
@@ -187,7 +187,7 @@ def available() -> dict[str, str]:
 
 
 def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
-    """Build a zoo model (a user's ``"file.py:fn"`` is built by :func:`diagnose.models.resolve.build_user`).
+    """Build a zoo model (a user's ``"file.py:fn"`` is built by :func:`signal_diagnostics.models.resolve.build_user`).
 
     Parameters
     ----------

@@ -3,7 +3,7 @@
 Each section runs on its own: one that raises is recorded under ``errors`` and the rest goes on.
 Every independent part (a baseline, the shuffle test, the learning curve, the timestep map, the
 ceiling, each deep training run, each explained model) is a unit of one
-:class:`~diagnose.pipeline.executor.Executor`, so the same run can use local processes or a Dask cluster and
+:class:`~signal_diagnostics.pipeline.executor.Executor`, so the same run can use local processes or a Dask cluster and
 resume from a cache; the document does not depend on which executor ran it.
 """
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from diagnose.data.dataset import Dataset
-from diagnose.pipeline.config import (DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.pipeline.config import (DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
                                       baseline_names, label_settings)
-from diagnose.pipeline.document import new_document
-from diagnose.pipeline.units import (attribution_unit, baseline_unit, ceiling_unit, curve_unit, labels_unit, pairs_unit,
+from signal_diagnostics.pipeline.document import new_document
+from signal_diagnostics.pipeline.units import (attribution_unit, baseline_unit, ceiling_unit, curve_unit, labels_unit, pairs_unit,
                                      shuffle_unit, timemap_unit)
-from diagnose.results import Progress, to_jsonable
+from signal_diagnostics.results import Progress, to_jsonable
 
 
 def _run_section(doc: dict, name: str, fn: Callable[[], object]):
@@ -32,7 +32,7 @@ def _run_section(doc: dict, name: str, fn: Callable[[], object]):
 
 def _unit_result(doc: dict, name: str, value):
     """A unit's result, or None with the failure recorded under ``errors[name]``."""
-    from diagnose.pipeline.executor import UnitError
+    from signal_diagnostics.pipeline.executor import UnitError
 
     if isinstance(value, UnitError):
         doc.setdefault("errors", {})[name] = value.message
@@ -42,15 +42,15 @@ def _unit_result(doc: dict, name: str, value):
 
 
 def _executor(executor):
-    from diagnose.pipeline.executor import Executor
+    from signal_diagnostics.pipeline.executor import Executor
 
     return executor if executor is not None else Executor("inprocess")
 
 
 def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
     """Per-class recall of the best baseline into ``class_pairs``; the ceilings that hold into ``ceiling``."""
-    from diagnose.checks.ceiling import accuracy_ceilings
-    from diagnose.checks.pairs import per_class_recall
+    from signal_diagnostics.checks.ceiling import accuracy_ceilings
+    from signal_diagnostics.checks.pairs import per_class_recall
 
     best = next((b for b in sig["baselines"] if b["name"] == sig.get("best_baseline")), None)
     labels = sig.get("label_issues")
@@ -70,11 +70,11 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     The health checks run here; every other part is a unit of ``executor`` (default: in-process).
     """
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.pipeline.executor import Unit
-    from diagnose.checks.health import health_checks
-    from diagnose.checks.shuffle import DEFAULT_HEADS
-    from diagnose.pipeline.verdicts.signal import separable_classes
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.pipeline.executor import Unit
+    from signal_diagnostics.checks.health import health_checks
+    from signal_diagnostics.checks.shuffle import DEFAULT_HEADS
+    from signal_diagnostics.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
     doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)])
@@ -141,7 +141,7 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
 
     Each (model, split, seed) training run is a unit of ``executor`` (default: in-process).
     """
-    from diagnose.pipeline.deep import compare_models
+    from signal_diagnostics.pipeline.deep import compare_models
 
     hyper = {"units": cfg.units} if cfg.units else None
     executor = _executor(executor)
@@ -161,7 +161,7 @@ def _digest(value) -> str | None:
     """A short hash of a JSON value (for unit keys that depend on a large input)."""
     import hashlib
 
-    from diagnose.pipeline.cache import canonical
+    from signal_diagnostics.pipeline.cache import canonical
 
     return None if value is None else hashlib.sha256(canonical(value).encode()).hexdigest()[:20]
 
@@ -170,7 +170,7 @@ def _source_digest(model: str) -> str | None:
     """A hash of a user's model file (``file.py:fn``, ``model.keras``), None for zoo and baseline names."""
     if not (".py" in model or model.endswith(".keras")):
         return None
-    from diagnose.models.resolve import source_digest
+    from signal_diagnostics.models.resolve import source_digest
 
     return source_digest(model)
 
@@ -178,7 +178,7 @@ def _source_digest(model: str) -> str | None:
 def _agreement_across_models(rows: list[dict], references: dict) -> list[dict]:
     """Add ``kendall_tau_vs_reference`` (and ``reference``) to each row whose model has a reference among
     the explained models: does it rank timesteps like the same stack without attention?"""
-    from diagnose.attribution import kendall_tau
+    from signal_diagnostics.attribution import kendall_tau
 
     profiles = {(r["model"], r["method"]): r["timestep_importance"] for r in rows}
     for row in rows:
@@ -199,8 +199,8 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
     """
     import os
 
-    import baselines
-    from diagnose.pipeline.executor import Unit
+    from signal_diagnostics import baselines
+    from signal_diagnostics.pipeline.executor import Unit
 
     executor = _executor(executor)
     models = list(dict.fromkeys(models or [cfg.explain_model or (cfg.models or list(DEFAULT_MODELS))[0]]))
@@ -231,7 +231,7 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
 
 
 def _finish(doc: dict) -> dict:
-    from diagnose.pipeline.verdicts.decide import decide, recommendations
+    from signal_diagnostics.pipeline.verdicts.decide import decide, recommendations
 
     doc.pop("_tracebacks", None)
     doc = to_jsonable(doc)
@@ -272,8 +272,8 @@ def run_explain_document(ds: Dataset, cfg: Config, progress: Progress | None = N
 def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
     """The whole diagnosis: health, signal, deep comparison, attention, attributions, verdicts.
 
-    ``executor`` (a :class:`diagnose.pipeline.executor.Executor`, default in-process) runs every unit; the
-    document is the same, timing fields aside (``diagnose.pipeline.document.TIMING_KEYS``), whichever
+    ``executor`` (a :class:`signal_diagnostics.pipeline.executor.Executor`, default in-process) runs every unit; the
+    document is the same, timing fields aside (``signal_diagnostics.pipeline.document.TIMING_KEYS``), whichever
     executor ran it and whether its units came from a cache.
     """
     doc = new_document(ds, cfg.to_dict())

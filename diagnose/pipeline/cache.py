@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from diagnose.results import to_jsonable
+from signal_diagnostics.results import to_jsonable
 
 
 def fingerprint(*arrays: Any) -> str:
@@ -49,7 +49,7 @@ class Cache:
     """
 
     def __init__(self, root: str | Path, namespace: str = "") -> None:
-        from diagnose import __version__
+        from signal_diagnostics import __version__
 
         self.root = Path(root)
         self.namespace = f"{namespace}|{__version__}"
@@ -89,7 +89,7 @@ class Cache:
 
     def put(self, key: Any, value: Any) -> Any:
         """Store ``value`` (JSON-able) and return it as it will read back."""
-        from diagnose.pipeline.document import write_atomic
+        from signal_diagnostics.pipeline.document import write_atomic
 
         value = as_json(value)
         body = canonical(value)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from diagnose.data.dataset import Dataset
-from diagnose.results import to_jsonable
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.results import to_jsonable
 
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
 # 1-NN DTW would take minutes (its cost grows with n^2 T^2).
@@ -32,17 +32,17 @@ class Config:
     folds: int = 5
     repeats: int = 1
     permutations: int = 1000
-    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: diagnose.checks.shuffle.DEFAULT_HEADS
+    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: signal_diagnostics.checks.shuffle.DEFAULT_HEADS
     baselines: list[str] | None = None
     learning_curve: bool = True
     curve_repeats: int = 5
-    label_checks: bool = True  # label issues and class pairs (diagnose.checks.labels, diagnose.checks.pairs)
+    label_checks: bool = True  # label issues and class pairs (signal_diagnostics.checks.labels, signal_diagnostics.checks.pairs)
     deep: bool = True
     models: list[str] | None = None
     seeds: int = 1
     epochs: int = 30
     units: int | None = None
-    min_updates: int = 300  # training budget in optimizer updates (diagnose.pipeline.deep.DEFAULT_MIN_UPDATES)
+    min_updates: int = 300  # training budget in optimizer updates (signal_diagnostics.pipeline.deep.DEFAULT_MIN_UPDATES)
     reference: str | None = None  # the deep model every other is compared with; None: each attention model's plain counterpart
     compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None

@@ -1,12 +1,12 @@
 """Deep models against each other and against the best classical baseline, on identical CV splits.
 
-Every model and the baseline see the same :func:`~diagnose.evaluation.splits.make_splits` splits. The unit
+Every model and the baseline see the same :func:`~signal_diagnostics.evaluation.splits.make_splits` splits. The unit
 of work is one (model, split, seed) training run; its seed is derived from
 ``(random_state, model, split, seed)`` alone, so units can run in any order, in parallel or be
 resumed from a cache and give the same numbers. Seeds are averaged **within a split on the metric**
 (each training run is scored on the split's test part, then the scores of a split are averaged), so
 a model's figure estimates what one trained network achieves, not a seed ensemble, and the split is
-the unit of the paired statistics (:func:`diagnose.evaluation.comparison.compare_paired`).
+the unit of the paired statistics (:func:`signal_diagnostics.evaluation.comparison.compare_paired`).
 """
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from diagnose.data.dataset import Dataset
-from diagnose.errors import DataError
-from diagnose.evaluation.comparison import Comparison, compare_fixed_split, compare_paired
-from diagnose.evaluation.metrics import METRICS
-from diagnose.evaluation.scores import evaluate, scores_from_predictions, summarise_folds
-from diagnose.evaluation.splits import Splits, fixed_split, make_splits
-from diagnose.evaluation.stats import DEFAULT_ROPE
-from diagnose.results import Progress, html_table, to_jsonable
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.comparison import Comparison, compare_fixed_split, compare_paired
+from signal_diagnostics.evaluation.metrics import METRICS
+from signal_diagnostics.evaluation.scores import evaluate, scores_from_predictions, summarise_folds
+from signal_diagnostics.evaluation.splits import Splits, fixed_split, make_splits
+from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
+from signal_diagnostics.results import Progress, html_table, to_jsonable
 
-# The training budget of a comparison, in optimizer updates (diagnose.models.training.fit): with 160
+# The training budget of a comparison, in optimizer updates (signal_diagnostics.models.training.fit): with 160
 # training series and batch 64 an epoch is 3 updates, so "20 epochs" is 60 updates, far too few for an
 # attention layer to leave uniform weights (measured: row entropy 0.99 of uniform after 8 epochs at batch
 # 32, 0.71 after 30). The epoch cap is raised to reach DEFAULT_MIN_UPDATES, patience counts updates.
@@ -43,7 +43,7 @@ class CompareResult:
     Attributes
     ----------
     models : one ModelScores dict per deep model, with ``device``, ``train_seconds``, ``backend``,
-        ``structure`` (:func:`diagnose.models.structure.describe`) and ``training`` (how the runs went:
+        ``structure`` (:func:`signal_diagnostics.models.structure.describe`) and ``training`` (how the runs went:
         :func:`training_summary`) added.
     comparisons : every attention model vs its plain counterpart (``references``) and every deep model
         vs the baseline.
@@ -51,7 +51,7 @@ class CompareResult:
     baseline : the classical baseline's ModelScores dict on the same splits (kind ``"baseline"``), or None
         when none was given.
     references : model -> the model it is compared with (its plain counterpart), or None.
-    lint : model lint findings made before training (:func:`diagnose.models.lint.lint`), each
+    lint : model lint findings made before training (:func:`signal_diagnostics.models.lint.lint`), each
         ``{model, check, status, message, evidence, fix}``.
     """
 
@@ -106,11 +106,11 @@ def unit_seed(random_state: int, model: str, split: int, seed: int) -> int:
 
 
 def structure_unit(model: str | Callable, input_shape: tuple, n_classes: int, hyper: dict | None) -> dict:
-    """Build one model (untrained) and describe its stack (:func:`diagnose.models.structure.describe`)."""
+    """Build one model (untrained) and describe its stack (:func:`signal_diagnostics.models.structure.describe`)."""
     import keras
 
-    from diagnose.models.structure import describe
-    from diagnose.models.training import build_model
+    from signal_diagnostics.models.structure import describe
+    from signal_diagnostics.models.training import build_model
 
     _, net = build_model(model, input_shape, n_classes, hyper)
     out = describe(net)
@@ -129,7 +129,7 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
     """
     import keras
 
-    from diagnose.models.training import fit
+    from signal_diagnostics.models.training import fit
 
     trained = fit(model, X_train, y_train, n_classes=n_classes, epochs=epochs, batch_size=batch_size,
                   seed=seed, hyper=hyper, min_updates=min_updates, patience_updates=patience_updates)
@@ -139,7 +139,7 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
            "training": trained.record, "device": trained.device, "backend": trained.backend, "attention": None,
            "compile": trained.compile}
     if inspect_attention:
-        from diagnose.models.inspect_attention import attention_diagnostics
+        from signal_diagnostics.models.inspect_attention import attention_diagnostics
 
         out["attention"] = [d.to_dict() for d in attention_diagnostics(
             trained, X_test, y_test, lengths_test, metric=metric, seed=seed)]
@@ -150,14 +150,14 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
 def _description(model: str | Callable) -> str:
     if not isinstance(model, str):
         return f"user builder {model_label(model)}"
-    from diagnose.models.resolve import resolve
+    from signal_diagnostics.models.resolve import resolve
 
     return resolve(model).description
 
 
 def _lint_all(ds: Dataset, models: list, labels: list[str], hyper: dict | None, seed: int) -> list[dict]:
     """Lint every model before training; a model lint cannot build is noted, never fatal."""
-    from diagnose.models.lint import lint
+    from signal_diagnostics.models.lint import lint
 
     findings: list[dict] = []
     for m, label in zip(models, labels):
@@ -240,12 +240,12 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
 
     Parameters
     ----------
-    dataset : the :class:`~diagnose.data.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
-        (:func:`diagnose.data.loaders.as_dataset`).
-    models : zoo names (``diagnose.models.available()``), ``"file.py:fn"`` builder specs, trained
+    dataset : the :class:`~signal_diagnostics.data.dataset.Dataset`, or X with ``y``, ``(X, y)`` or a source
+        (:func:`signal_diagnostics.data.loaders.as_dataset`).
+    models : zoo names (``signal_diagnostics.models.available()``), ``"file.py:fn"`` builder specs, trained
         ``"model.keras"`` files (their architecture is cloned and retrained on every split and seed) or
         builder callables ``fn(input_shape, n_classes, **hyper) -> keras.Model``. Every name is checked
-        (:func:`diagnose.models.resolve.resolve`) and every model linted (:func:`diagnose.models.lint.lint`)
+        (:func:`signal_diagnostics.models.resolve.resolve`) and every model linted (:func:`signal_diagnostics.models.lint.lint`)
         before the baseline or any training starts.
     y : the labels when ``dataset`` is an array.
     folds, repeats : the CV design shared by every model and the baseline.
@@ -257,21 +257,21 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         ``diagnose report`` passes: the best baseline of its signal section), or None (no baseline).
     reference : the model every other model is compared with; None: each attention model is compared
         with its plain counterpart among ``models``, the one with the same stack without attention
-        (:func:`diagnose.models.structure.plain_counterparts`).
+        (:func:`signal_diagnostics.models.structure.plain_counterparts`).
     rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
-    metric : the metric compared, one of ``diagnose.evaluation.metrics.METRICS``.
+    metric : the metric compared, one of ``signal_diagnostics.evaluation.metrics.METRICS``.
     random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
     hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...); user
         builders get only those their signature takes.
     progress : ``progress(done, total, label)`` after each unit (and once at the start).
     batch_size : training batch size.
-    executor : a :class:`diagnose.pipeline.executor.Executor` to run the training units (parallel, cached);
+    executor : a :class:`signal_diagnostics.pipeline.executor.Executor` to run the training units (parallel, cached);
         by default they run here, one after another.
     split : ``"cv"`` (repeated stratified k-fold, compared with the corrected t and the Bayesian
         correlated t) or ``"original"``: the dataset's own train/test split (UCR/UEA, ``aeon:``), each
         model trained once per seed and compared with McNemar's test (Dietterich 1998).
     min_updates, patience_updates : the training budget in optimizer updates
-        (:func:`diagnose.models.training.fit`), so that small data do not starve training.
+        (:func:`signal_diagnostics.models.training.fit`), so that small data do not starve training.
 
     Returns
     -------
@@ -284,7 +284,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         file, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a reference
         that is not among the models, or a baseline evaluated on other splits.
     """
-    from diagnose.data.loaders import as_dataset
+    from signal_diagnostics.data.loaders import as_dataset
 
     dataset = as_dataset(dataset, y)
     models = list(models)
@@ -302,7 +302,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         raise DataError(f"baseline {base_name!r} has the name of a deep model: rename one of them")
     if reference is not None and reference not in labels:
         raise DataError(f"reference {reference!r} is not among the models compared ({', '.join(labels)}): add it to the models")
-    from diagnose.models.resolve import resolve_all
+    from signal_diagnostics.models.resolve import resolve_all
 
     # unknown names, missing files or functions, unreadable or mismatched .keras files stop here
     resolve_all(models, input_shape=dataset.X.shape[1:], n_classes=dataset.n_classes)
@@ -330,7 +330,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     if isinstance(baseline, dict):
         scores[base_name] = baseline
     elif evaluated:
-        import baselines
+        from signal_diagnostics import baselines
 
         try:
             est = baselines.make(baseline, random_state=random_state)
@@ -347,12 +347,12 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
                             "backend": "scikit-learn"}
         done = n_splits
 
-    from diagnose.pipeline.executor import Unit
+    from signal_diagnostics.pipeline.executor import Unit
 
     config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
                   "hyper": hyper or {}, "batch_size": batch_size, "metric": metric, "min_updates": min_updates,
                   "patience_updates": patience_updates}
-    from diagnose.models.resolve import source_digest
+    from signal_diagnostics.models.resolve import source_digest
 
     input_shape = tuple(int(v) for v in ds.X.shape[1:])
     digests = {label: source_digest(m) for m, label in zip(models, labels)}  # a user's file: its content is part of the key
@@ -387,7 +387,7 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         results = executor.map(units, label="training deep models",
                                progress=lambda d, n, lab: note(offset + d, total, lab))
 
-    from diagnose.models.structure import plain_counterparts
+    from signal_diagnostics.models.structure import plain_counterparts
 
     structures = dict(zip(labels, results[:len(labels)]))
     references = plain_counterparts(structures, reference)

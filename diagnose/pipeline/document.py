@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from diagnose.data.dataset import Dataset
-from diagnose.errors import DataError
-from diagnose.results import to_jsonable
+from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.results import to_jsonable
 
 SCHEMA_VERSION = "2.0"  # 2: every answer decided in `verdicts` (level, headline, sentence, evidence)
 SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "diagnosis.schema.json"
@@ -24,7 +24,7 @@ TIMING_KEYS = ("seconds", "fit_seconds", "train_seconds", "predict_seconds", "to
 
 def new_document(dataset: Dataset, config: dict[str, Any]) -> dict:
     """An empty Diagnosis for ``dataset``; the checks fill its sections."""
-    from diagnose import __version__
+    from signal_diagnostics import __version__
 
     return {
         "schema_version": SCHEMA_VERSION,

@@ -2,7 +2,7 @@
 
 A unit is a top-level function and its arguments plus a JSON key that names it. Seeds come from the
 unit's arguments, never from the order of execution, so every executor gives the same numbers. With a
-:class:`~diagnose.pipeline.cache.Cache`, finished units are stored and skipped on the next run. Unit results
+:class:`~signal_diagnostics.pipeline.cache.Cache`, finished units are stored and skipped on the next run. Unit results
 are JSON values (they pass through the JSON round trip whether or not they were cached), so a fresh
 run and a resumed one are identical.
 
@@ -23,10 +23,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from diagnose.errors import DataError
-from diagnose.pipeline.cache import Cache, as_json
-from diagnose.pipeline.resources import available_cores, gpu_ids, init_worker, quiet_openmp, run_limited
-from diagnose.results import Progress
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.pipeline.cache import Cache, as_json
+from signal_diagnostics.pipeline.resources import available_cores, gpu_ids, init_worker, quiet_openmp, run_limited
+from signal_diagnostics.results import Progress
 
 KINDS = ("inprocess", "processes", "dask")
 DASK_EXTRA = "install signal-diagnostics[dask]"  # the optional extra that brings dask.distributed

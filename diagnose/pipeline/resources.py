@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any, Callable
 
-from diagnose.errors import DataError
+from signal_diagnostics.errors import DataError
 
 
 def gpu_ids() -> list[str]:

@@ -10,9 +10,9 @@ import numpy as np
 
 def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
     """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
-    import baselines
-    from diagnose.evaluation.scores import evaluate
-    from diagnose.evaluation.splits import make_splits
+    from signal_diagnostics import baselines
+    from signal_diagnostics.evaluation.scores import evaluate
+    from signal_diagnostics.evaluation.splits import make_splits
 
     splits = make_splits(y, folds=folds, repeats=repeats, groups=groups, seed=seed)
     est = baselines.make(name, random_state=seed)
@@ -21,8 +21,8 @@ def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: 
 
 def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int) -> dict:
     """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
-    from diagnose.evaluation.splits import make_splits
-    from diagnose.checks.shuffle import shuffle_test
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.checks.shuffle import shuffle_test
 
     first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
     return shuffle_test(X, y, model=model, n_permutations=permutations, cv=first, groups=groups,
@@ -31,7 +31,7 @@ def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: i
 
 def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, seed: int) -> dict:
     """The learning curve of ``model`` with its extrapolation."""
-    from diagnose.checks.curves import learning_curve
+    from signal_diagnostics.checks.curves import learning_curve
 
     return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
 
@@ -39,7 +39,7 @@ def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, s
 def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000,
                  groups=None, seed: int = 0) -> dict:
     """The timestep x channel signal map, with the cluster permutation test's windows."""
-    from diagnose.checks.timemap import timestep_signal
+    from signal_diagnostics.checks.timemap import timestep_signal
 
     return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, groups=groups,
                            random_state=seed).to_dict()
@@ -48,7 +48,7 @@ def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_perm
 def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int,
                 seed: int) -> dict:
     """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
-    from diagnose.checks.labels import label_issues
+    from signal_diagnostics.checks.labels import label_issues
 
     return label_issues(X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels,
                         random_state=seed).to_dict()
@@ -57,7 +57,7 @@ def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, gr
 def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int,
                kernels: int, seed: int) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
-    from diagnose.checks.pairs import class_pairs
+    from signal_diagnostics.checks.pairs import class_pairs
 
     return class_pairs(X, y, classes=classes, folds=folds, groups=groups, n_permutations=permutations,
                        n_kernels=kernels, random_state=seed).to_dict()
@@ -65,7 +65,7 @@ def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, gro
 
 def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, seed: int) -> dict:
     """The 1-NN error and the Cover-Hart bound on the Bayes error."""
-    from diagnose.checks.ceiling import bayes_error_bounds
+    from signal_diagnostics.checks.ceiling import bayes_error_bounds
 
     return bayes_error_bounds(X, y, cv=folds, groups=groups, random_state=seed).to_dict()
 
@@ -76,7 +76,7 @@ def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarr
     """Train one model and explain it (``explain_models`` for that model alone)."""
     from types import SimpleNamespace
 
-    from diagnose.attribution import explain_models
+    from signal_diagnostics.attribution import explain_models
 
     data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
     return explain_models(data, [model], methods=methods, samples=samples, epochs=epochs, seed=seed,

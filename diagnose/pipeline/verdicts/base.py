@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from diagnose.results import to_jsonable
+from signal_diagnostics.results import to_jsonable
 
 # Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
 # clearly significant result that also covers a quarter of the way from chance to perfect.

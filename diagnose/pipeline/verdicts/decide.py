@@ -1,6 +1,6 @@
 """Every answer of a diagnosis, decided once, from the Diagnosis document's numbers alone.
 
-:func:`decide` returns the ``verdicts`` section: one :class:`~diagnose.pipeline.verdicts.base.Verdict` per
+:func:`decide` returns the ``verdicts`` section: one :class:`~signal_diagnostics.pipeline.verdicts.base.Verdict` per
 question the report answers at its top (is there signal, how much, would more data help, do deep models
 beat the best classical baseline, does attention add anything, where in time, labels, classes).
 :func:`recommendations` derives what to do next from those verdicts, so advice never contradicts an
@@ -8,9 +8,9 @@ answer. ``reports/`` only formats these fields.
 """
 from __future__ import annotations
 
-from diagnose.pipeline.verdicts.base import QUESTIONS, SEPARABLE_Q, Verdict, dict_items, get_path
-from diagnose.pipeline.verdicts.deep import attention_verdict, deep_recommendations, deep_verdict
-from diagnose.pipeline.verdicts.signal import (classes_verdict, how_much_verdict, labels_verdict, more_data_verdict,
+from signal_diagnostics.pipeline.verdicts.base import QUESTIONS, SEPARABLE_Q, Verdict, dict_items, get_path
+from signal_diagnostics.pipeline.verdicts.deep import attention_verdict, deep_recommendations, deep_verdict
+from signal_diagnostics.pipeline.verdicts.signal import (classes_verdict, how_much_verdict, labels_verdict, more_data_verdict,
                                                signal_verdict, where_verdict)
 
 

@@ -1,14 +1,14 @@
 """The deep-model answers: do deep models beat the best classical baseline, does attention add anything.
 
 Both rest on the paired comparisons of the ``deep`` section, Holm-corrected over the comparisons that
-answer the same question (family-wise error :data:`diagnose.pipeline.verdicts.base.ALPHA`), and both say when the
+answer the same question (family-wise error :data:`signal_diagnostics.pipeline.verdicts.base.ALPHA`), and both say when the
 models were possibly under-trained (validation loss still falling when training stopped), since a
 negative answer is only as good as the training behind it.
 """
 from __future__ import annotations
 
-from diagnose.evaluation.comparison import points
-from diagnose.pipeline.verdicts.base import ALPHA, Verdict, dict_items, get_path
+from signal_diagnostics.evaluation.comparison import points
+from signal_diagnostics.pipeline.verdicts.base import ALPHA, Verdict, dict_items, get_path
 
 # Score activations that bound attention scores, so that softmax weights cannot differ much within a
 # row (sigmoid scores lie in (0, 1): no weight exceeds e times another): near-uniform by construction.

@@ -1,12 +1,12 @@
 """The answers about the data: is there signal, how much, would more data help, where in time, labels, classes.
 
-Each reads the Diagnosis document's ``signal`` section and returns a :class:`~diagnose.pipeline.verdicts.base.Verdict`.
+Each reads the Diagnosis document's ``signal`` section and returns a :class:`~signal_diagnostics.pipeline.verdicts.base.Verdict`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from diagnose.pipeline.verdicts.base import (ALPHA, LARGE_GAIN, SEPARABLE_Q, STRONG_ALPHA, STRONG_GAIN, Verdict,
+from signal_diagnostics.pipeline.verdicts.base import (ALPHA, LARGE_GAIN, SEPARABLE_Q, STRONG_ALPHA, STRONG_GAIN, Verdict,
                                              best_baseline, classical_baselines, dict_items, get_path, interval,
                                              n_classes, p_text)
 
