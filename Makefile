@@ -10,7 +10,7 @@ LOCK := requirements/lock.txt
 # torch for `make test-torch`: a CPU wheel on Linux for Python 3.11 here; an open range may pull a CUDA build
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: install demo example test test-slow test-torch gpu-check-cpu bench clean
+.PHONY: install demo example lint test test-slow test-latest test-torch gpu-check-cpu bench lock clean
 
 install: $(VENV)/.installed
 
@@ -39,11 +39,27 @@ example: install  ## the example report kept in the repo: docs/example-report (q
 	  test -s $(EXAMPLE)/screenshot.png && echo "screenshot: $(EXAMPLE)/screenshot.png"; \
 	else echo "chromium not found: $(EXAMPLE)/screenshot.png left as it was"; fi
 
+lint: install  ## ruff: lint and format check (configured in pyproject.toml); `ruff format .` fixes the format
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 test: install  ## the default test suite (slow tests excluded)
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 test-slow: install  ## statistical calibration and longer training checks
 	$(VENV)/bin/pytest -q -m slow $(PYTEST_ARGS)
+
+test-latest:  ## by hand: the suite on the newest releases pyproject.toml allows, in .venv-latest (no lock)
+	rm -rf .venv-latest && python3 -m venv .venv-latest
+	.venv-latest/bin/python -m pip install -q --upgrade pip
+	.venv-latest/bin/python -m pip install -q --upgrade -e ".[test]"
+	.venv-latest/bin/python -m signal_diagnostics.warmup
+	.venv-latest/bin/python -m pytest -q $(PYTEST_ARGS)
+
+lock:  ## refresh requirements/lock.txt to the newest releases pyproject.toml allows (uv, Python 3.11, no pre-releases)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --prerelease=disallow --upgrade -o $(LOCK)
 
 test-torch: install  ## CPU PyTorch, then the backend tests on the torch backend (zoo, save/load, IG, compare)
 	$(PY) -m pip install -q "$(TORCH_PIN)"
@@ -57,4 +73,4 @@ bench: install  ## every benchmark, one table: benchmarks/results.md
 	$(PY) benchmarks/run_all.py --out benchmarks/results
 
 clean:
-	rm -rf $(VENV) report .pytest_cache
+	rm -rf $(VENV) .venv-latest report .pytest_cache

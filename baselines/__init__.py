@@ -11,6 +11,7 @@ Examples
 True
 >>> model = baselines.make("chance_prior", random_state=0)
 """
+
 from __future__ import annotations
 
 from .registry import available, make, register

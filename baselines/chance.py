@@ -1,4 +1,5 @@
 """Chance-level classifiers: the floor every real baseline must clear."""
+
 from __future__ import annotations
 
 import numpy as np

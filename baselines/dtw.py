@@ -1,4 +1,5 @@
 """1-nearest neighbour under dynamic time warping (aeon), the classic time-series baseline."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,14 @@ class DTW1NN(ClassifierMixin, BaseEstimator):
 
     description = "1-NN DTW (aeon), Sakoe-Chiba window 10% of the length"
 
-    def __init__(self, window: float | None = DEFAULT_WINDOW, n_neighbors: int = 1, trim_padding: bool = True,
-                 n_jobs: int = 1, random_state: int | None = 0):
+    def __init__(
+        self,
+        window: float | None = DEFAULT_WINDOW,
+        n_neighbors: int = 1,
+        trim_padding: bool = True,
+        n_jobs: int = 1,
+        random_state: int | None = 0,
+    ):
         self.window = window
         self.n_neighbors = n_neighbors
         self.trim_padding = trim_padding
@@ -47,8 +54,9 @@ class DTW1NN(ClassifierMixin, BaseEstimator):
 
         X = as_series(X)
         params = None if self.window is None else {"window": float(self.window)}
-        self.knn_ = KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=self.n_neighbors,
-                                                   distance_params=params, n_jobs=self.n_jobs)
+        self.knn_ = KNeighborsTimeSeriesClassifier(
+            distance="dtw", n_neighbors=self.n_neighbors, distance_params=params, n_jobs=self.n_jobs
+        )
         self.knn_.fit(to_aeon(as_series(X), dtype=np.float64, trim_padding=self.trim_padding), np.asarray(y))
         self.classes_ = self.knn_.classes_
         self.n_channels_ = X.shape[2]

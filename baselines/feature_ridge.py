@@ -6,6 +6,7 @@ and fits the leave-one-out ridge head of :class:`baselines.ridge.RidgeHead`. Bec
 are label-free and per series, the shuffle test computes them once and solves every permutation from one
 decomposition per fold (``signal_diagnostics.checks.shuffle``).
 """
+
 from __future__ import annotations
 
 import numpy as np

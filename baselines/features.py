@@ -1,4 +1,5 @@
 """Per-channel summary features of each series, and gradient boosting on them."""
+
 from __future__ import annotations
 
 import warnings
@@ -66,7 +67,7 @@ def _rows_features(x: np.ndarray, lags: tuple[int, ...], bands: int) -> np.ndarr
         var = (xo * xo).sum(axis=1)
         for j, lag in enumerate(lags):
             if lag <= min(max(lags), L - 1):
-                out[live, 5 + j] = (xo[:, :L - lag] * xo[:, lag:]).sum(axis=1) / var
+                out[live, 5 + j] = (xo[:, : L - lag] * xo[:, lag:]).sum(axis=1) / var
     if L >= 4:
         freqs, power = welch(x, nperseg=min(L, WELCH_MAX_SEGMENT), axis=-1)
         edges = np.linspace(0.0, 0.5, bands + 1)
@@ -105,8 +106,11 @@ class SummaryFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def _names(self) -> list[str]:
-        return (["mean", "std", "min", "max", "slope"] + [f"acf{lag}" for lag in self.lags]
-                + [f"band{b}" for b in range(self.bands)])
+        return (
+            ["mean", "std", "min", "max", "slope"]
+            + [f"acf{lag}" for lag in self.lags]
+            + [f"band{b}" for b in range(self.bands)]
+        )
 
     def transform(self, X) -> np.ndarray:
         X = series_view(X)
@@ -120,7 +124,7 @@ class SummaryFeatures(TransformerMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             for i in range(0, n, step):
-                block = as_series(X[i:i + step])  # float64, one block at a time
+                block = as_series(X[i : i + step])  # float64, one block at a time
                 lengths = true_lengths(block)
                 for L in np.unique(lengths[lengths > 0]):
                     idx = np.flatnonzero(lengths == L)
@@ -153,8 +157,14 @@ class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
 
     description = "per-channel summary features + histogram gradient boosting"
 
-    def __init__(self, lags: tuple[int, ...] = DEFAULT_LAGS, bands: int = DEFAULT_BANDS, max_iter: int = 100,
-                 learning_rate: float = 0.1, random_state: int | None = 0):
+    def __init__(
+        self,
+        lags: tuple[int, ...] = DEFAULT_LAGS,
+        bands: int = DEFAULT_BANDS,
+        max_iter: int = 100,
+        learning_rate: float = 0.1,
+        random_state: int | None = 0,
+    ):
         self.lags = lags
         self.bands = bands
         self.max_iter = max_iter
@@ -164,8 +174,9 @@ class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         self.features_ = SummaryFeatures(lags=self.lags, bands=self.bands).fit(X)
         F = self.features_.transform(X)
-        self.model_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
-                                                     random_state=self.random_state)
+        self.model_ = HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate, random_state=self.random_state
+        )
         self.model_.fit(F, y)
         self.classes_ = self.model_.classes_
         self.n_features_in_ = F.shape[1]

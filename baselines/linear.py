@@ -1,4 +1,5 @@
 """A linear model on the raw values: logistic regression on the standardised, flattened series."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -10,9 +10,11 @@ row blocks. With more training series than features it works in the primal (a ``
 accumulated block by block), and when the feature matrix would exceed :data:`FEATURE_CACHE_BYTES` the
 blocks are recomputed on each pass instead of held, so no ``n x p`` matrix is ever stored.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
@@ -56,8 +58,9 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
     (20, 840)
     """
 
-    def __init__(self, n_kernels: int = 10_000, batch_size: int = 256, n_jobs: int | None = None,
-                 random_state: int | None = 0):
+    def __init__(
+        self, n_kernels: int = 10_000, batch_size: int = 256, n_jobs: int | None = None, random_state: int | None = 0
+    ):
         self.n_kernels = n_kernels
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -67,11 +70,14 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         """Draw the kernel biases from ``X`` (or ``X[rows]``, selected without copying the rest)."""
         from aeon.transformations.collection.convolution_based import MiniRocket
 
-        Xa = to_aeon(X, rows, min_length=MIN_LENGTH)  # aeon draws the biases from randomly chosen training series: it needs them all
+        Xa = to_aeon(
+            X, rows, min_length=MIN_LENGTH
+        )  # aeon draws the biases from randomly chosen training series: it needs them all
         self.n_timesteps_ = Xa.shape[2]
         self.n_channels_ = Xa.shape[1]
-        self.transformer_ = MiniRocket(n_kernels=self.n_kernels, n_jobs=numba_threads(self.n_jobs),
-                                       random_state=self.random_state).fit(Xa)
+        self.transformer_ = MiniRocket(
+            n_kernels=self.n_kernels, n_jobs=numba_threads(self.n_jobs), random_state=self.random_state
+        ).fit(Xa)
         self.n_features_out_ = int(len(self.transformer_.parameters[4]))  # one bias per feature
         return self
 
@@ -83,7 +89,7 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         n = len(X) if rows is None else len(rows)
         step = max(1, int(self.batch_size))
         for i in range(0, n, step):
-            Xa = to_aeon(X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])], min_length=MIN_LENGTH)
+            Xa = to_aeon(X[i : i + step] if rows is None else X[np.asarray(rows[i : i + step])], min_length=MIN_LENGTH)
             if Xa.shape[1] != self.n_channels_:
                 raise ValueError(f"X has {Xa.shape[1]} channels; MiniRocketFeatures was fitted on {self.n_channels_}")
             yield np.asarray(self.transformer_.transform(Xa), dtype=np.float32)
@@ -95,14 +101,18 @@ class MiniRocketFeatures(TransformerMixin, BaseEstimator):
         for block in self.iter_transform(X, rows):
             if out is None:
                 out = np.empty((n, block.shape[1]), dtype=np.float32)
-            out[start:start + len(block)] = block
+            out[start : start + len(block)] = block
             start += len(block)
         return out if out is not None else np.empty((0, self.n_features_out_), dtype=np.float32)
 
 
-def standardised_rows(features: MiniRocketFeatures, X, rows: np.ndarray | None = None,
-                      scaler: StandardScaler | None = None,
-                      cache_bytes: int = FEATURE_CACHE_BYTES) -> tuple[FeatureRows, StandardScaler]:
+def standardised_rows(
+    features: MiniRocketFeatures,
+    X,
+    rows: np.ndarray | None = None,
+    scaler: StandardScaler | None = None,
+    cache_bytes: int = FEATURE_CACHE_BYTES,
+) -> tuple[FeatureRows, StandardScaler]:
     """MiniRocket features of ``X`` (or ``X[rows]``) standardised by ``scaler`` (fitted here when None).
 
     Held when they take at most ``cache_bytes`` (float32); otherwise recomputed block by block on
@@ -121,7 +131,9 @@ def standardised_rows(features: MiniRocketFeatures, X, rows: np.ndarray | None =
         for block in features.iter_transform(X, rows):
             scaler.partial_fit(block)
     fitted = scaler
-    return FeatureRows(n, p, lambda: (fitted.transform(b, copy=False) for b in features.iter_transform(X, rows))), scaler
+    return FeatureRows(
+        n, p, lambda: (fitted.transform(b, copy=False) for b in features.iter_transform(X, rows))
+    ), scaler
 
 
 class MiniRocketRidge(ClassifierMixin, BaseEstimator):
@@ -159,8 +171,14 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
 
     description = "MiniRocket (aeon, ~10k convolution features) + standardised ridge classifier (LOO-CV penalty)"
 
-    def __init__(self, n_kernels: int = 10_000, alphas: Any = None, batch_size: int = 256, n_jobs: int | None = None,
-                 random_state: int | None = 0):
+    def __init__(
+        self,
+        n_kernels: int = 10_000,
+        alphas: Any = None,
+        batch_size: int = 256,
+        n_jobs: int | None = None,
+        random_state: int | None = 0,
+    ):
         self.n_kernels = n_kernels
         self.alphas = alphas
         self.batch_size = batch_size
@@ -169,13 +187,13 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
 
     def features(self) -> MiniRocketFeatures:
         """An unfitted feature transformer with this model's settings."""
-        return MiniRocketFeatures(n_kernels=self.n_kernels, batch_size=self.batch_size, n_jobs=self.n_jobs,
-                                  random_state=self.random_state)
+        return MiniRocketFeatures(
+            n_kernels=self.n_kernels, batch_size=self.batch_size, n_jobs=self.n_jobs, random_state=self.random_state
+        )
 
     def penalties(self) -> np.ndarray:
         """The penalty grid searched."""
         return np.asarray(DEFAULT_ALPHAS if self.alphas is None else self.alphas, dtype=float)
-
 
     def fit(self, X, y):
         y = np.asarray(y)
@@ -191,8 +209,10 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        parts = [np.asarray(self.scaler_.transform(F, copy=False), dtype=np.float64) @ self.coef_.T + self.intercept_
-                 for F in self.features_.iter_transform(X)]
+        parts = [
+            np.asarray(self.scaler_.transform(F, copy=False), dtype=np.float64) @ self.coef_.T + self.intercept_
+            for F in self.features_.iter_transform(X)
+        ]
         dec = np.concatenate(parts, axis=0) if parts else np.empty((0, len(self.intercept_)))
         return dec[:, 0] if dec.shape[1] == 1 else dec
 

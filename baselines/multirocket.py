@@ -11,9 +11,11 @@ QUANT close at a fraction of the cost.
 - :class:`AeonTorchClassifier`: aeon's ``MultiRocketHydraClassifier`` and ``QUANTClassifier``, which
   need PyTorch; without it they are refused with a message naming the extra to install.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -31,7 +33,7 @@ def _pad_length(Xa: np.ndarray, length: int) -> np.ndarray:
     if Xa.shape[2] >= length:
         return Xa
     out = np.zeros(Xa.shape[:2] + (length,), dtype=Xa.dtype)
-    out[:, :, :Xa.shape[2]] = Xa
+    out[:, :, : Xa.shape[2]] = Xa
     return out
 
 
@@ -51,7 +53,9 @@ class MultiRocketFeatures(MiniRocketFeatures):
     (20, 672)
     """
 
-    def __init__(self, n_kernels: int = 6250, batch_size: int = 256, n_jobs: int | None = None, random_state: int | None = 0):
+    def __init__(
+        self, n_kernels: int = 6250, batch_size: int = 256, n_jobs: int | None = None, random_state: int | None = 0
+    ):
         super().__init__(n_kernels=n_kernels, batch_size=batch_size, n_jobs=n_jobs, random_state=random_state)
 
     def fit(self, X, y=None, rows: Sequence[int] | np.ndarray | None = None):
@@ -60,8 +64,9 @@ class MultiRocketFeatures(MiniRocketFeatures):
         Xa = _pad_length(to_aeon(X, rows), MULTIROCKET_MIN_LENGTH)
         self.n_timesteps_ = Xa.shape[2]
         self.n_channels_ = Xa.shape[1]
-        self.transformer_ = MultiRocket(n_kernels=self.n_kernels, n_jobs=numba_threads(self.n_jobs),
-                                        random_state=self.random_state).fit(Xa)
+        self.transformer_ = MultiRocket(
+            n_kernels=self.n_kernels, n_jobs=numba_threads(self.n_jobs), random_state=self.random_state
+        ).fit(Xa)
         self.n_features_out_ = int(self.transformer_.transform(Xa[:1]).shape[1])
         return self
 
@@ -69,7 +74,7 @@ class MultiRocketFeatures(MiniRocketFeatures):
         n = len(X) if rows is None else len(rows)
         step = max(1, int(self.batch_size))
         for i in range(0, n, step):
-            Xa = to_aeon(X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])])
+            Xa = to_aeon(X[i : i + step] if rows is None else X[np.asarray(rows[i : i + step])])
             if Xa.shape[1] != self.n_channels_:
                 raise ValueError(f"X has {Xa.shape[1]} channels; MultiRocketFeatures was fitted on {self.n_channels_}")
             Xa = _pad_length(Xa, self.n_timesteps_)
@@ -99,14 +104,22 @@ class MultiRocketRidge(MiniRocketRidge):
 
     description = "MultiRocket (aeon, ~50k convolution features on the series and its differences) + standardised ridge"
 
-    def __init__(self, n_kernels: int = 6250, alphas: Any = None, batch_size: int = 256, n_jobs: int | None = None,
-                 random_state: int | None = 0):
-        super().__init__(n_kernels=n_kernels, alphas=alphas, batch_size=batch_size, n_jobs=n_jobs,
-                         random_state=random_state)
+    def __init__(
+        self,
+        n_kernels: int = 6250,
+        alphas: Any = None,
+        batch_size: int = 256,
+        n_jobs: int | None = None,
+        random_state: int | None = 0,
+    ):
+        super().__init__(
+            n_kernels=n_kernels, alphas=alphas, batch_size=batch_size, n_jobs=n_jobs, random_state=random_state
+        )
 
     def features(self) -> MultiRocketFeatures:
-        return MultiRocketFeatures(n_kernels=self.n_kernels, batch_size=self.batch_size, n_jobs=self.n_jobs,
-                                   random_state=self.random_state)
+        return MultiRocketFeatures(
+            n_kernels=self.n_kernels, batch_size=self.batch_size, n_jobs=self.n_jobs, random_state=self.random_state
+        )
 
 
 def torch_available() -> bool:

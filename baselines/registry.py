@@ -1,8 +1,9 @@
 """Names -> baseline factories: each baseline module is imported only when its baseline is built."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
-
+from collections.abc import Callable
+from typing import Any
 
 # name -> (factory(random_state=..., **params), one-line description)
 _REGISTRY: dict[str, tuple[Callable[..., Any], str]] = {}
@@ -97,25 +98,50 @@ def _dtw_1nn(random_state: int = 0, **params: Any):
 
 
 # Descriptions are written here (not read from the classes) so `available()` imports nothing heavy.
-register("chance_prior", _chance("prior"),
-         "chance: always predicts the most frequent training class (sklearn DummyClassifier, prior)")
-register("chance_stratified", _chance("stratified"),
-         "chance: random labels drawn with the training class frequencies (sklearn DummyClassifier, stratified)")
-register("minirocket", _minirocket,
-         "MiniRocket (aeon, ~10k convolution features) + ridge classifier: the strong default")
-register("dtw_1nn", _dtw_1nn,
-         "1-nearest neighbour under dynamic time warping (aeon), Sakoe-Chiba window 10% of the length, padding trimmed")
-register("features_gb", _features_gb,
-         "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting")
-register("logistic", _logistic,
-         "standardised flattened series + logistic regression (a linear model on raw values)")
-register("summary_ridge", _summary_ridge,
-         "per-channel summary features (level, spread, slope, autocorrelation, band power) + standardised ridge (LOO-CV penalty)")
-register("raw_ridge", _raw_ridge,
-         "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)")
-register("multirocket", _multirocket,
-         "MultiRocket (aeon, ~50k convolution features on the series and its first difference) + ridge classifier")
-register("multirocket_hydra", _aeon_torch("multirocket_hydra"),
-         "MultiRocket-Hydra (aeon; needs PyTorch): top tier of the 2023 bake-off")
-register("quant", _aeon_torch("quant"),
-         "QUANT (aeon; needs PyTorch): quantiles over dyadic intervals + extra trees, fast and strong")
+register(
+    "chance_prior",
+    _chance("prior"),
+    "chance: always predicts the most frequent training class (sklearn DummyClassifier, prior)",
+)
+register(
+    "chance_stratified",
+    _chance("stratified"),
+    "chance: random labels drawn with the training class frequencies (sklearn DummyClassifier, stratified)",
+)
+register(
+    "minirocket", _minirocket, "MiniRocket (aeon, ~10k convolution features) + ridge classifier: the strong default"
+)
+register(
+    "dtw_1nn",
+    _dtw_1nn,
+    "1-nearest neighbour under dynamic time warping (aeon), Sakoe-Chiba window 10% of the length, padding trimmed",
+)
+register(
+    "features_gb",
+    _features_gb,
+    "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting",
+)
+register("logistic", _logistic, "standardised flattened series + logistic regression (a linear model on raw values)")
+register(
+    "summary_ridge",
+    _summary_ridge,
+    "per-channel summary features (level, spread, slope, autocorrelation, band power) + standardised ridge (LOO-CV penalty)",
+)
+register(
+    "raw_ridge", _raw_ridge, "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)"
+)
+register(
+    "multirocket",
+    _multirocket,
+    "MultiRocket (aeon, ~50k convolution features on the series and its first difference) + ridge classifier",
+)
+register(
+    "multirocket_hydra",
+    _aeon_torch("multirocket_hydra"),
+    "MultiRocket-Hydra (aeon; needs PyTorch): top tier of the 2023 bake-off",
+)
+register(
+    "quant",
+    _aeon_torch("quant"),
+    "QUANT (aeon; needs PyTorch): quantiles over dyadic intervals + extra trees, fast and strong",
+)

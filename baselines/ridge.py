@@ -7,9 +7,11 @@ head of MiniRocket, MultiRocket and the feature ridges (``baselines.feature_ridg
 label-shuffle test (``signal_diagnostics.checks.shuffle``), the learning curve and the ceiling.
 :class:`RidgeHead` is ``StandardScaler`` + that ridge on a feature matrix.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -129,7 +131,7 @@ class RidgeLOO:
         blocks = [(i, min(i + ROW_BLOCK, n)) for i in range(0, n, ROW_BLOCK)]
         for a, (i0, i1) in enumerate(blocks):
             Xi = self._centred(i0, i1)
-            for j0, j1 in blocks[:a + 1]:
+            for j0, j1 in blocks[: a + 1]:
                 G[i0:i1, j0:j1] = Xi @ (Xi if j0 == i0 else self._centred(j0, j1)).T
         self.eigvals, self.Q = _eigh(G, lower=True)
         del G
@@ -149,7 +151,7 @@ class RidgeLOO:
                 Kb = np.empty((len(tb), n))
                 for j0, j1 in blocks:
                     Kb[:, j0:j1] = tb @ self._centred(j0, j1).T
-                KQ[start:start + len(tb)] = Kb @ Q
+                KQ[start : start + len(tb)] = Kb @ Q
                 start += len(tb)
             self.KQ = KQ
 
@@ -238,14 +240,16 @@ class RidgeLOO:
         start = 0
         for block in self.rows:
             b = np.asarray(block, dtype=np.float64) - self.offset
-            Yc = targets(labels[start:start + len(b)], classes)
+            Yc = targets(labels[start : start + len(b)], classes)
             Yc -= y_offset
             XtY += b.T @ Yc
             start += len(b)
         B = self.V.T @ XtY
         del XtY
         Dall = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (r, n_alphas); 0 for dropped directions
-        Eall = self.alphas[None, :] / (self.eigvals[:, None] * (self.eigvals[:, None] + self.alphas[None, :]))  # 1/lam - D
+        Eall = self.alphas[None, :] / (
+            self.eigvals[:, None] * (self.eigvals[:, None] + self.alphas[None, :])
+        )  # 1/lam - D
         Ball = B / self.eigvals[:, None]  # coordinates of the projection of Yc on the features' span
 
         def sse(dtype, fits):
@@ -257,7 +261,7 @@ class RidgeLOO:
             start = 0
             for block in self.rows:
                 Z = (np.asarray(block, dtype=np.float64) - self.offset) @ self.V
-                lab = labels[start:start + len(Z)]
+                lab = labels[start : start + len(Z)]
                 Yc = targets(lab if fits is None else lab[:, fits], classes)
                 Yc -= y_offset[cols]
                 Yc -= Z @ Ball[:, cols]  # outside the span
@@ -266,7 +270,7 @@ class RidgeLOO:
                 w2 = ((1.0 / (1.0 - 1.0 / self.n - (Z**2) @ Dall)) ** 2).astype(dtype)
                 R = np.empty_like(Yp)
                 for i in range(len(self.alphas)):
-                    np.multiply(Eall[:, i:i + 1].astype(dtype), Bd, out=EB)
+                    np.multiply(Eall[:, i : i + 1].astype(dtype), Bd, out=EB)
                     np.matmul(Zd, EB, out=R)
                     R += Yp
                     np.square(R, out=R)
@@ -296,7 +300,7 @@ class RidgeLOO:
         out = np.empty((self.test.n_rows, P * m))
         start = 0
         for block in self.test:
-            out[start:start + len(block)] = (np.asarray(block, dtype=np.float64) - self.offset) @ W + y_offset
+            out[start : start + len(block)] = (np.asarray(block, dtype=np.float64) - self.offset) @ W + y_offset
             start += len(block)
         return out.reshape(-1, P, m), best_i
 
@@ -321,8 +325,8 @@ class RidgeLOO:
         for block in self.rows:
             Bc = np.asarray(block, dtype=np.float64) - self.offset
             h = 1.0 / self.n + ((Bc @ self.V) ** 2) @ d
-            yb = Y[start:start + len(Bc)]
-            loo[start:start + len(Bc)] = yb - (yb - (Bc @ W + y_offset)) / (1.0 - h)[:, None]
+            yb = Y[start : start + len(Bc)]
+            loo[start : start + len(Bc)] = yb - (yb - (Bc @ W + y_offset)) / (1.0 - h)[:, None]
             start += len(Bc)
         return loo, test
 
@@ -335,7 +339,7 @@ class RidgeLOO:
             U = self.Q @ DQTY  # G_best^-1 Yc
             W = np.zeros((self.p, U.shape[1]))
             for i0 in range(0, self.n, ROW_BLOCK):
-                W += self._centred(i0, i0 + ROW_BLOCK).T @ U[i0:i0 + ROW_BLOCK]
+                W += self._centred(i0, i0 + ROW_BLOCK).T @ U[i0 : i0 + ROW_BLOCK]
         else:
             best_i, W, y_offset = self._solve_primal(labels, classes)
         intercept = y_offset - self.offset @ W
@@ -361,9 +365,11 @@ class RidgeLOO:
             m = 1 if len(classes) == 2 else len(classes)
             step = max(1, self.max_columns() // m)
             for i in range(0, len(cols), step):
-                part = cols[i:i + step]
+                part = cols[i : i + step]
                 dec, _ = self.decisions(labels[:, part], classes)
-                out[:, part] = np.where(dec[:, :, 0] > 0, classes[1], classes[0]) if m == 1 else classes[np.argmax(dec, axis=2)]
+                out[:, part] = (
+                    np.where(dec[:, :, 0] > 0, classes[1], classes[0]) if m == 1 else classes[np.argmax(dec, axis=2)]
+                )
         return out
 
 
@@ -393,8 +399,9 @@ class RidgeHead(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(f"y has only one class ({self.classes_[0]!r}): a classifier needs at least two")
         self.scaler_ = fit_scaler(F)
-        solver = RidgeLOO(FeatureRows.of(self.scaler_.transform(F)),
-                          DEFAULT_ALPHAS if self.alphas is None else self.alphas)
+        solver = RidgeLOO(
+            FeatureRows.of(self.scaler_.transform(F)), DEFAULT_ALPHAS if self.alphas is None else self.alphas
+        )
         self.coef_, self.intercept_, best = solver.coef(codes.reshape(-1, 1), np.arange(len(self.classes_)))
         self.alpha_ = float(solver.alphas[best[0]])
         self.n_features_in_ = F.shape[1]
@@ -404,8 +411,10 @@ class RidgeHead(ClassifierMixin, BaseEstimator):
         F = np.asarray(F)
         dec = np.empty((len(F), len(self.intercept_)))
         for i in range(0, len(F), ROW_BLOCK):
-            dec[i:i + ROW_BLOCK] = (np.asarray(self.scaler_.transform(F[i:i + ROW_BLOCK]), dtype=np.float64)
-                                    @ self.coef_.T + self.intercept_)
+            dec[i : i + ROW_BLOCK] = (
+                np.asarray(self.scaler_.transform(F[i : i + ROW_BLOCK]), dtype=np.float64) @ self.coef_.T
+                + self.intercept_
+            )
         return dec[:, 0] if dec.shape[1] == 1 else dec
 
     def predict(self, F) -> np.ndarray:

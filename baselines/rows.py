@@ -1,7 +1,8 @@
 """Feature matrices read as row blocks: held in memory, or recomputed on every pass, so memory stays bounded."""
+
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
@@ -22,20 +23,21 @@ class FeatureRows:
     data : the whole matrix, when it is held.
     """
 
-    def __init__(self, n_rows: int, n_features: int, blocks: Callable[[], Iterable[np.ndarray]],
-                 data: np.ndarray | None = None):
+    def __init__(
+        self, n_rows: int, n_features: int, blocks: Callable[[], Iterable[np.ndarray]], data: np.ndarray | None = None
+    ):
         self.n_rows = int(n_rows)
         self.n_features = int(n_features)
         self._blocks = blocks
         self.data = data
 
     @classmethod
-    def of(cls, F: np.ndarray, block: int = ROW_BLOCK) -> "FeatureRows":
+    def of(cls, F: np.ndarray, block: int = ROW_BLOCK) -> FeatureRows:
         """Rows of a matrix held in memory."""
         F = np.asarray(F)
         if F.ndim != 2:
             raise ValueError(f"a feature matrix must be 2-D; got shape {F.shape}")
-        return cls(len(F), F.shape[1], lambda: (F[i:i + block] for i in range(0, len(F), block)), data=F)
+        return cls(len(F), F.shape[1], lambda: (F[i : i + block] for i in range(0, len(F), block)), data=F)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return iter(self._blocks())
@@ -46,7 +48,7 @@ class FeatureRows:
             out = np.empty((self.n_rows, self.n_features), dtype=np.float32)
             start = 0
             for b in self:
-                out[start:start + len(b)] = b
+                out[start : start + len(b)] = b
                 start += len(b)
             return out
         return self.data
@@ -60,7 +62,7 @@ def fit_scaler(F: np.ndarray, block: int | None = None) -> StandardScaler:
     columns). Columns are independent, so means, variances and scales are bit-for-bit those of one fit.
     """
     block = block or max(1, min(256, (1 << 22) // max(1, len(F))))
-    parts = [StandardScaler().fit(F[:, j:j + block]) for j in range(0, F.shape[1], block)]
+    parts = [StandardScaler().fit(F[:, j : j + block]) for j in range(0, F.shape[1], block)]
     scaler = StandardScaler()
     for name in ("mean_", "var_", "scale_"):
         setattr(scaler, name, np.concatenate([getattr(part, name) for part in parts]))

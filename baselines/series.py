@@ -4,9 +4,11 @@
 place a baseline turns it into aeon's ``(n, C, T)``; ``signal_diagnostics.data.loaders.from_aeon`` the one place
 aeon's layout comes in.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +47,7 @@ def true_lengths(X: np.ndarray) -> np.ndarray:
     nonzero = np.empty((n, T), dtype=bool)
     step = max(1, SCAN_ENTRIES // max(1, int(np.prod(X.shape[1:]))))
     for i in range(0, n, step):
-        nonzero[i:i + step] = nonzero_steps(X[i:i + step])
+        nonzero[i : i + step] = nonzero_steps(X[i : i + step])
     last = T - np.argmax(nonzero[:, ::-1], axis=1)
     return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
 
@@ -55,8 +57,14 @@ def step_mask(lengths: np.ndarray, T: int) -> np.ndarray:
     return np.arange(T)[None, :] < np.asarray(lengths)[:, None]
 
 
-def to_aeon(X: Any, rows: Sequence[int] | np.ndarray | None = None, *, min_length: int = 1,
-            dtype: Any = np.float32, trim_padding: bool = False) -> np.ndarray | list[np.ndarray]:
+def to_aeon(
+    X: Any,
+    rows: Sequence[int] | np.ndarray | None = None,
+    *,
+    min_length: int = 1,
+    dtype: Any = np.float32,
+    trim_padding: bool = False,
+) -> np.ndarray | list[np.ndarray]:
     """``(n, T, C)`` (or univariate ``(n, T)``) -> aeon's ``(n, C, T)``, right-padded with 0 to ``min_length`` steps.
 
     Converts straight to ``dtype``, a block of series at a time (no second copy of the whole set);
@@ -75,8 +83,8 @@ def to_aeon(X: Any, rows: Sequence[int] | np.ndarray | None = None, *, min_lengt
     out = np.zeros((n, C, max(T, min_length)), dtype=dtype)
     step = max(1, CONVERT_ENTRIES // max(1, T * C))
     for i in range(0, n, step):
-        part = X[i:i + step] if rows is None else X[np.asarray(rows[i:i + step])]
-        out[i:i + len(part), :, :T] = np.transpose(part, (0, 2, 1))
+        part = X[i : i + step] if rows is None else X[np.asarray(rows[i : i + step])]
+        out[i : i + len(part), :, :T] = np.transpose(part, (0, 2, 1))
     return out
 
 

@@ -7,6 +7,7 @@ series of length 29 within 20 s on a 2-core CPU. Usage:
 
     python benchmarks/attribution_cost.py [--out attribution_cost.json] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,16 @@ def _model(T: int, C: int, units: int, depth: int, seed: int):
     from signal_diagnostics.models.training import fit
 
     d = synthetic.bump(n=400, T=T, C=C, start=T // 3, stop=T // 3 + max(T // 5, 1), amplitude=1.0, seed=seed)
-    trained = fit("bilstm", d.X, d.y_codes, n_classes=2, epochs=1, seed=seed, validation_fraction=0,
-                  hyper={"units": units, "depth": depth})
+    trained = fit(
+        "bilstm",
+        d.X,
+        d.y_codes,
+        n_classes=2,
+        epochs=1,
+        seed=seed,
+        validation_fraction=0,
+        hyper={"units": units, "depth": depth},
+    )
     return d, trained
 
 
@@ -37,9 +46,15 @@ def _time(trained, d, method: str, n: int) -> dict:
     a = attribute(trained, X, y, method=method, background=bg, **options)
     seconds = time.perf_counter() - start
     T = X.shape[1]
-    return {"method": method, "T": T, "n": n, "seconds": seconds, "ms_per_series": 1000 * seconds / n,
-            "us_per_series_step": 1e6 * seconds / (n * T),
-            "model_evaluations": int(a.info.get("model_evaluations", n))}
+    return {
+        "method": method,
+        "T": T,
+        "n": n,
+        "seconds": seconds,
+        "ms_per_series": 1000 * seconds / n,
+        "us_per_series_step": 1e6 * seconds / (n * T),
+        "model_evaluations": int(a.info.get("model_evaluations", n)),
+    }
 
 
 def main() -> int:
@@ -58,15 +73,22 @@ def main() -> int:
     for T in lengths:
         d, trained = _model(T, args.channels, args.units, args.depth, seed=0)
         for method in methods:
-            for n in (sizes if T == 29 else [sizes[-1]]):
+            for n in sizes if T == 29 else [sizes[-1]]:
                 r = _time(trained, d, method, n)
                 records.append(r)
-                print(f"{r['method']:>22} T={T:>4} n={n:>4}  {r['seconds']:7.2f} s  "
-                      f"{r['ms_per_series']:7.1f} ms/series  {r['us_per_series_step']:8.1f} us/(series*step)  "
-                      f"{r['model_evaluations']:>7} evals", flush=True)
+                print(
+                    f"{r['method']:>22} T={T:>4} n={n:>4}  {r['seconds']:7.2f} s  "
+                    f"{r['ms_per_series']:7.1f} ms/series  {r['us_per_series_step']:8.1f} us/(series*step)  "
+                    f"{r['model_evaluations']:>7} evals",
+                    flush=True,
+                )
     hit = [r for r in records if r["method"] == "shap" and r["T"] == TARGET["T"] and r["n"] == TARGET["n"]]
-    result = {"model": f"bilstm units={args.units} depth={args.depth}", "channels": args.channels,
-              "target": TARGET, "records": records}
+    result = {
+        "model": f"bilstm units={args.units} depth={args.depth}",
+        "channels": args.channels,
+        "target": TARGET,
+        "records": records,
+    }
     if hit:
         result["target_seconds"] = hit[0]["seconds"]
         result["target_met"] = hit[0]["seconds"] <= TARGET["seconds"]

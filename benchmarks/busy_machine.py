@@ -11,6 +11,7 @@ both wall times and their ratio. With B busy processes on N cores a fair share g
 
 The load average before each run is recorded: on a shared machine other people's jobs count too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,12 @@ def report_seconds(source: str | None, out: Path) -> float:
     cmd = [sys.executable, "-m", "signal_diagnostics", "report", "--quick", "--no-cache", "--out", str(out)]
     if source:
         cmd.insert(4, source)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-               MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - start
@@ -61,11 +66,18 @@ def main(argv: list[str] | None = None) -> dict:
                 p.kill()
                 p.wait()
     ratio = loaded / alone
-    result = {"command": "diagnose report --quick --no-cache" + (f" {args.source}" if args.source else ""),
-              "cores": cores, "busy_processes": args.busy, "alone_s": round(alone, 1), "loaded_s": round(loaded, 1),
-              "ratio": round(ratio, 2), "fair_share_ratio": round((cores + args.busy) / cores, 2),
-              "target_ratio": TARGET_RATIO, "meets_target": ratio <= TARGET_RATIO,
-              "load_average_before": {"alone": round(load_alone, 2), "loaded": round(load_busy, 2)}}
+    result = {
+        "command": "diagnose report --quick --no-cache" + (f" {args.source}" if args.source else ""),
+        "cores": cores,
+        "busy_processes": args.busy,
+        "alone_s": round(alone, 1),
+        "loaded_s": round(loaded, 1),
+        "ratio": round(ratio, 2),
+        "fair_share_ratio": round((cores + args.busy) / cores, 2),
+        "target_ratio": TARGET_RATIO,
+        "meets_target": ratio <= TARGET_RATIO,
+        "load_average_before": {"alone": round(load_alone, 2), "loaded": round(load_busy, 2)},
+    }
     print(json.dumps(result, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))

@@ -16,6 +16,7 @@ binomial intervals. Usage:
 
     python benchmarks/compare_fpr.py [--datasets 200] [--folds 5] [--repeats 2] [--out result.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,27 +84,34 @@ def datasets(n: int):
             yield "noise", synthetic.noise(n=size, T=20, C=2, classes=classes, seed=1000 + i)
         else:
             amp = AMPLITUDES[(i // 2) % len(AMPLITUDES)]
-            yield f"bump{amp}", synthetic.bump(n=size, T=20, C=2, classes=classes, start=8, stop=14,
-                                               amplitude=amp, seed=1000 + i)
+            yield (
+                f"bump{amp}",
+                synthetic.bump(n=size, T=20, C=2, classes=classes, start=8, stop=14, amplitude=amp, seed=1000 + i),
+            )
 
 
 def one(a, b, ds, splits) -> dict:
     """Both models on the same splits; the three tests' decisions."""
     from scipy import stats as st
 
-    from signal_diagnostics.evaluation.scores import evaluate
     from signal_diagnostics.evaluation.comparison import compare_paired
+    from signal_diagnostics.evaluation.scores import evaluate
 
     sa = evaluate(a, ds.X, ds.y_codes, splits, name="a").fold_scores["balanced_accuracy"]
     sb = evaluate(b, ds.X, ds.y_codes, splits, name="b").fold_scores["balanced_accuracy"]
-    c = compare_paired("a", "b", sa, sb, n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds,
-                       repeats=splits.repeats)
+    c = compare_paired(
+        "a", "b", sa, sb, n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds, repeats=splits.repeats
+    )
     d = np.subtract(sa, sb)
     naive_p = 1.0 if np.all(d == d[0]) and d[0] == 0 else float(st.ttest_rel(sa, sb).pvalue)
     if not np.isfinite(naive_p):  # constant non-zero difference: the naive test calls it certain
         naive_p = 0.0
-    return {"corrected": c.p_value < ALPHA, "naive": naive_p < ALPHA,
-            "bayes": max(c.p_a_better, c.p_b_better) > DECISIVE, "diff": c.mean_difference}
+    return {
+        "corrected": c.p_value < ALPHA,
+        "naive": naive_p < ALPHA,
+        "bayes": max(c.p_a_better, c.p_b_better) > DECISIVE,
+        "diff": c.mean_difference,
+    }
 
 
 def rate(hits: list[bool]) -> dict:
@@ -118,8 +126,7 @@ def run(n_datasets: int = 200, folds: int = 5, repeats: int = 2, progress: bool 
     """Compare equal models on ``n_datasets`` data sets; false-positive rates per scenario and test."""
     from signal_diagnostics.evaluation.splits import make_splits
 
-    outcomes: dict[str, list[dict]] = {"same_config:forest": [], "same_config:sgd": [],
-                                       "different_models_on_noise": []}
+    outcomes: dict[str, list[dict]] = {"same_config:forest": [], "same_config:sgd": [], "different_models_on_noise": []}
     start = time.perf_counter()
     for i, (kind, ds) in enumerate(datasets(n_datasets)):
         splits = make_splits(ds.y_codes, folds=folds, repeats=repeats, seed=i)
@@ -133,12 +140,27 @@ def run(n_datasets: int = 200, folds: int = 5, repeats: int = 2, progress: bool 
     for scenario, res in outcomes.items():
         for test in ("corrected", "naive", "bayes"):
             r = rate([o[test] for o in res])
-            rows.append({"scenario": scenario, "test": test, "false_positive_rate": r["rate"],
-                         "ci_low": r["low"], "ci_high": r["high"], "comparisons": r["n"]})
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "test": test,
+                    "false_positive_rate": r["rate"],
+                    "ci_low": r["low"],
+                    "ci_high": r["high"],
+                    "comparisons": r["n"],
+                }
+            )
     same = [o["corrected"] for k, res in outcomes.items() if k.startswith("same_config") for o in res]
-    return {"datasets": n_datasets, "folds": folds, "repeats": repeats, "alpha": ALPHA,
-            "corrected_fpr_same_config": rate(same)["rate"], "corrected_fpr_same_config_high": rate(same)["high"],
-            "seconds": time.perf_counter() - start, "rates": rows}
+    return {
+        "datasets": n_datasets,
+        "folds": folds,
+        "repeats": repeats,
+        "alpha": ALPHA,
+        "corrected_fpr_same_config": rate(same)["rate"],
+        "corrected_fpr_same_config_high": rate(same)["high"],
+        "seconds": time.perf_counter() - start,
+        "rates": rows,
+    }
 
 
 def main() -> int:
@@ -150,8 +172,10 @@ def main() -> int:
     args = ap.parse_args()
     result = run(args.datasets, args.folds, args.repeats, progress=True)
     for r in result["rates"]:
-        print(f"{r['scenario']:28s} {r['test']:9s} {r['false_positive_rate']:.3f} "
-              f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] of {r['comparisons']}")
+        print(
+            f"{r['scenario']:28s} {r['test']:9s} {r['false_positive_rate']:.3f} "
+            f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] of {r['comparisons']}"
+        )
     print(f"{result['seconds']:.0f} s")
     if args.out:
         with open(args.out, "w") as fh:

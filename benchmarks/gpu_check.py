@@ -21,6 +21,7 @@ checks that every step runs (``tests/test_gpu_check.py``). Usage:
 
 Only the standard library is imported here; each step imports what it needs in its own process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ SYNTHETIC_SOURCE = f"synthetic:imbalanced?n={N}&T={T}&C={C}"
 
 # ---------------------------------------------------------------- children (one process each)
 
+
 def _data():
     from signal_diagnostics.data import synthetic
 
@@ -72,6 +74,7 @@ def _count_lstm_paths(backend: str) -> dict:
             out = fn(*args, **kwargs)
             counts[name] += 1
             return out
+
         return wrapped
 
     kb.rnn = counting(kb.rnn, "loop")
@@ -120,14 +123,23 @@ def child_throughput(units: int, epochs: int) -> dict:
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         first, seconds, loss = _keras_epochs(model, X, y, epochs)
         proba = keras.ops.convert_to_numpy(model.predict(X[:BATCH], verbose=0))
-        runs.append({
-            "backend": backend, "device": device(), "precision": policy,
-            "model": f"keras bilstm {units}x2 masked", "bilstm_layer": type(model.get_layer("bilstm_1")).__name__,
-            "first_epoch_s": round(first, 3), "epoch_s": round(seconds, 4), "samples_per_s": round(N / seconds, 1),
-            "final_loss": loss, "output_dtype": str(proba.dtype),
-            "probabilities_ok": bool(np.all(np.isfinite(proba)) and np.abs(proba.sum(1) - 1).max() < 1e-3),
-            "fused_lstm_calls": counts["fused"] - before["fused"], "loop_lstm_calls": counts["loop"] - before["loop"],
-        })
+        runs.append(
+            {
+                "backend": backend,
+                "device": device(),
+                "precision": policy,
+                "model": f"keras bilstm {units}x2 masked",
+                "bilstm_layer": type(model.get_layer("bilstm_1")).__name__,
+                "first_epoch_s": round(first, 3),
+                "epoch_s": round(seconds, 4),
+                "samples_per_s": round(N / seconds, 1),
+                "final_loss": loss,
+                "output_dtype": str(proba.dtype),
+                "probabilities_ok": bool(np.all(np.isfinite(proba)) and np.abs(proba.sum(1) - 1).max() < 1e-3),
+                "fused_lstm_calls": counts["fused"] - before["fused"],
+                "loop_lstm_calls": counts["loop"] - before["loop"],
+            }
+        )
     set_mixed_precision(False)
     return {"runs": runs}
 
@@ -135,16 +147,21 @@ def child_throughput(units: int, epochs: int) -> dict:
 def child_reference(units: int, epochs: int, cpu: bool) -> dict:
     """A plain PyTorch ``nn.LSTM`` (cuDNN on a GPU), bidirectional, 2 layers, same size, no mask."""
     import torch
-
     from reference_lstm import time_reference_lstm
 
     X, y = _data()
     device = "cpu" if cpu or not torch.cuda.is_available() else "cuda"
     r = time_reference_lstm(X, y, units, epochs, BATCH, device)
-    return {"backend": "torch (plain nn.LSTM)", "device": f"gpu:0 {r['device_name']}" if device == "cuda" else "cpu",
-            "precision": "float32", "model": f"nn.LSTM {units}x2 bidirectional, no mask",
-            "first_epoch_s": round(r["first_epoch_s"], 3), "epoch_s": round(r["epoch_s"], 4),
-            "samples_per_s": round(r["samples_per_s"], 1), "final_loss": r["final_loss"]}
+    return {
+        "backend": "torch (plain nn.LSTM)",
+        "device": f"gpu:0 {r['device_name']}" if device == "cuda" else "cpu",
+        "precision": "float32",
+        "model": f"nn.LSTM {units}x2 bidirectional, no mask",
+        "first_epoch_s": round(r["first_epoch_s"], 3),
+        "epoch_s": round(r["epoch_s"], 4),
+        "samples_per_s": round(r["samples_per_s"], 1),
+        "final_loss": r["final_loss"],
+    }
 
 
 def child_compare_api(device_target: str, epochs: int, units: int | None, out: str) -> dict:
@@ -156,8 +173,15 @@ def child_compare_api(device_target: str, epochs: int, units: int | None, out: s
     from signal_diagnostics.pipeline.deep import compare_models
 
     ds = load(SYNTHETIC_SOURCE)
-    result = compare_models(ds, COMPARE_MODELS.split(","), folds=2, seeds=1, epochs=epochs, baseline=None,
-                            hyper={"units": units} if units else None).to_dict()
+    result = compare_models(
+        ds,
+        COMPARE_MODELS.split(","),
+        folds=2,
+        seeds=1,
+        epochs=epochs,
+        baseline=None,
+        hyper={"units": units} if units else None,
+    ).to_dict()
     doc = {"dataset": {"source": SYNTHETIC_SOURCE}, "deep": result, "errors": [], **configured}
     Path(out).write_text(json.dumps(doc))
     return {"written": out}
@@ -174,6 +198,7 @@ def child(args) -> None:
 
 
 # ---------------------------------------------------------------- the parent: steps and the JSON
+
 
 def _env(cpu: bool, backend: str | None = None) -> dict:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
@@ -196,7 +221,7 @@ def _run(cmd: list[str], env: dict, timeout: float) -> tuple[dict | None, str, f
     seconds = time.perf_counter() - start
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):]), "", seconds
+            return json.loads(line[len("RESULT ") :]), "", seconds
     tail = "\n".join((proc.stderr or proc.stdout or "no output").strip().splitlines()[-6:])
     return None, f"exit {proc.returncode}: {tail[-1500:]}", seconds
 
@@ -215,8 +240,9 @@ def _versions() -> dict:
 
 def _gpu_name() -> str | None:
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
-                             text=True, timeout=20).stdout.strip()
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return out.splitlines()[0] if out else None
@@ -224,14 +250,24 @@ def _gpu_name() -> str | None:
 
 def step_throughput(args, failures: list[str]) -> dict:
     self_cmd = [sys.executable, __file__, "--epochs", str(args.epochs), "--units", str(args.units)]
-    section: dict = {"data": f"synthetic.imbalanced {N} x {T} x {C}, {K} classes, zero-padded",
-                     "batch_size": BATCH, "units": args.units, "timed_epochs": args.epochs,
-                     "target_fraction": TARGET_FRACTION, "reference": None, "runs": []}
+    section: dict = {
+        "data": f"synthetic.imbalanced {N} x {T} x {C}, {K} classes, zero-padded",
+        "batch_size": BATCH,
+        "units": args.units,
+        "timed_epochs": args.epochs,
+        "target_fraction": TARGET_FRACTION,
+        "reference": None,
+        "runs": [],
+    }
     if importlib.util.find_spec("torch") is not None:
-        record, error, seconds = _run(self_cmd + ["--child", "reference"] + (["--cpu"] if args.cpu else []),
-                                      _env(args.cpu), STEP_TIMEOUT_S)
-        section["reference"] = {**(record or {"error": error}), "status": "pass" if record else "fail",
-                                "seconds": round(seconds, 1)}
+        record, error, seconds = _run(
+            self_cmd + ["--child", "reference"] + (["--cpu"] if args.cpu else []), _env(args.cpu), STEP_TIMEOUT_S
+        )
+        section["reference"] = {
+            **(record or {"error": error}),
+            "status": "pass" if record else "fail",
+            "seconds": round(seconds, 1),
+        }
         if not record:
             failures.append(f"reference LSTM: {error.splitlines()[-1] if error else 'failed'}")
     else:
@@ -248,8 +284,11 @@ def step_throughput(args, failures: list[str]) -> dict:
             continue
         for run in record["runs"]:
             run["fraction_of_reference"] = round(run["samples_per_s"] / ref_rate, 3) if ref_rate else None
-            run["meets_target"] = (run["fraction_of_reference"] >= TARGET_FRACTION
-                                   if run["fraction_of_reference"] is not None and not args.cpu else None)
+            run["meets_target"] = (
+                run["fraction_of_reference"] >= TARGET_FRACTION
+                if run["fraction_of_reference"] is not None and not args.cpu
+                else None
+            )
             problems = []
             if not run["probabilities_ok"] or run["output_dtype"] != "float32":
                 problems.append("probabilities not finite float32 rows summing to 1")
@@ -257,8 +296,10 @@ def step_throughput(args, failures: list[str]) -> dict:
                 if not run["device"].startswith("gpu"):
                     problems.append(f"ran on {run['device']}, not a GPU")
                 if run["fused_lstm_calls"] == 0 or run["loop_lstm_calls"] > 0:
-                    problems.append(f"LSTM took the per-step loop ({run['loop_lstm_calls']} loop, "
-                                    f"{run['fused_lstm_calls']} fused calls)")
+                    problems.append(
+                        f"LSTM took the per-step loop ({run['loop_lstm_calls']} loop, "
+                        f"{run['fused_lstm_calls']} fused calls)"
+                    )
             run["status"] = "fail" if problems else "pass"
             run["error"] = "; ".join(problems) or None
             run["seconds"] = round(seconds, 1)
@@ -275,31 +316,64 @@ def step_compare(args, failures: list[str]) -> dict:
         out = Path(tmp) / "compare.json"
         if importlib.util.find_spec("aeon") is not None and not args.no_aeon:
             via, source = "cli", "aeon:JapaneseVowels"
-            cmd = [sys.executable, "-m", "signal_diagnostics", "compare", source, "--models", COMPARE_MODELS,
-                   "--epochs", str(args.compare_epochs), "--folds", "2", "--device", device, "--backend", backend,
-                   "--json", str(out)] + (["--units", str(units)] if units else [])
+            cmd = [
+                sys.executable,
+                "-m",
+                "signal_diagnostics",
+                "compare",
+                source,
+                "--models",
+                COMPARE_MODELS,
+                "--epochs",
+                str(args.compare_epochs),
+                "--folds",
+                "2",
+                "--device",
+                device,
+                "--backend",
+                backend,
+                "--json",
+                str(out),
+            ] + (["--units", str(units)] if units else [])
             start = time.perf_counter()
             try:
-                proc = subprocess.run(cmd, env=_env(args.cpu, backend), capture_output=True, text=True,
-                                      timeout=STEP_TIMEOUT_S, cwd=ROOT)
+                proc = subprocess.run(
+                    cmd, env=_env(args.cpu, backend), capture_output=True, text=True, timeout=STEP_TIMEOUT_S, cwd=ROOT
+                )
                 error = "" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip()[-1500:]}"
             except subprocess.TimeoutExpired:
                 error = f"timed out after {STEP_TIMEOUT_S} s"
             seconds = time.perf_counter() - start
         else:
             via, source = "python (aeon not installed: synthetic data, no MiniRocket baseline)", SYNTHETIC_SOURCE
-            cmd = [sys.executable, __file__, "--child", "compare", "--epochs", str(args.compare_epochs),
-                   "--child-out", str(out)] + (["--cpu", "--compare-units", str(units)] if args.cpu else [])
+            cmd = [
+                sys.executable,
+                __file__,
+                "--child",
+                "compare",
+                "--epochs",
+                str(args.compare_epochs),
+                "--child-out",
+                str(out),
+            ] + (["--cpu", "--compare-units", str(units)] if args.cpu else [])
             _, error, seconds = _run(cmd, _env(args.cpu, backend), STEP_TIMEOUT_S)
         doc = json.loads(out.read_text()) if out.exists() else {}
     deep = doc.get("deep") or {}
     models = {m["name"]: m for m in deep.get("models") or []}
-    record = {"via": via, "command": cmd[1:] if via == "cli" else None, "dataset": source, "backend": backend,
-              "device": sorted({m.get("device") for m in models.values()}) or None,
-              "models": sorted(models), "epochs": args.compare_epochs, "folds": 2,
-              "balanced_accuracy": {n: m.get("balanced_accuracy") for n, m in models.items()},
-              "comparisons": [[c.get("a"), c.get("b")] for c in deep.get("comparisons") or []],
-              "document_errors": doc.get("errors") or [], "seconds": round(seconds, 1)}
+    record = {
+        "via": via,
+        "command": cmd[1:] if via == "cli" else None,
+        "dataset": source,
+        "backend": backend,
+        "device": sorted({m.get("device") for m in models.values()}) or None,
+        "models": sorted(models),
+        "epochs": args.compare_epochs,
+        "folds": 2,
+        "balanced_accuracy": {n: m.get("balanced_accuracy") for n, m in models.items()},
+        "comparisons": [[c.get("a"), c.get("b")] for c in deep.get("comparisons") or []],
+        "document_errors": doc.get("errors") or [],
+        "seconds": round(seconds, 1),
+    }
     problems = [error] if error else []
     if not error:
         if set(models) != set(COMPARE_MODELS.split(",")):
@@ -320,8 +394,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs (default: 2; 1 with --cpu)")
     parser.add_argument("--units", type=int, default=None, help="BiLSTM width (default: 256; 16 with --cpu)")
     parser.add_argument("--compare-epochs", type=int, default=2)
-    parser.add_argument("--no-aeon", action="store_true",
-                        help="compare on synthetic data through the Python API, as where aeon is not installed")
+    parser.add_argument(
+        "--no-aeon",
+        action="store_true",
+        help="compare on synthetic data through the Python API, as where aeon is not installed",
+    )
     parser.add_argument("--out", default="out/gpu_check.json", help="the JSON written (default: out/gpu_check.json)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
@@ -334,10 +411,18 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
     start = time.perf_counter()
     failures: list[str] = []
-    result = {"schema": SCHEMA, "mode": "cpu" if args.cpu else "gpu",
-              "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                          "cpu_count": os.cpu_count(), "gpu": None if args.cpu else _gpu_name(), "versions": _versions()}}
+    result = {
+        "schema": SCHEMA,
+        "mode": "cpu" if args.cpu else "gpu",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "gpu": None if args.cpu else _gpu_name(),
+            "versions": _versions(),
+        },
+    }
     result["throughput"] = step_throughput(args, failures)
     result["compare"] = step_compare(args, failures)
     result["seconds"] = round(time.perf_counter() - start, 1)
@@ -347,8 +432,10 @@ def main(argv: list[str] | None = None) -> dict:
     Path(args.out).write_text(json.dumps(result, indent=2))
     rows = [result["throughput"]["reference"] or {}] + result["throughput"]["runs"]
     for r in rows:
-        print(f"{r.get('backend', '?'):22} {r.get('precision', ''):14} {r.get('device', ''):28} "
-              f"{r.get('samples_per_s', '')!s:>10} samples/s  {r.get('status', '')}  {r.get('error') or ''}")
+        print(
+            f"{r.get('backend', '?'):22} {r.get('precision', ''):14} {r.get('device', ''):28} "
+            f"{r.get('samples_per_s', '')!s:>10} samples/s  {r.get('status', '')}  {r.get('error') or ''}"
+        )
     print(f"compare ({result['compare']['via']}): {result['compare']['status']} {result['compare']['error'] or ''}")
     print(f"{'PASSED' if result['passed'] else 'FAILED'} in {result['seconds']} s -> {args.out}")
     return result

@@ -2,6 +2,7 @@
 
 Bidirectional, two layers, no mask, a linear head on the flattened outputs, Adam; timed per epoch.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,7 +40,7 @@ def time_reference_lstm(X: np.ndarray, y: np.ndarray, units: int, epochs: int, b
     def epoch() -> float:
         for i in range(0, n, batch):
             opt.zero_grad()
-            loss = nn.functional.cross_entropy(net(Xt[i:i + batch]), yt[i:i + batch])
+            loss = nn.functional.cross_entropy(net(Xt[i : i + batch]), yt[i : i + batch])
             loss.backward()
             opt.step()
         if dev.type == "cuda":
@@ -55,5 +56,10 @@ def time_reference_lstm(X: np.ndarray, y: np.ndarray, units: int, epochs: int, b
         loss = epoch()
     seconds = (time.perf_counter() - start) / epochs
     name = torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"
-    return {"first_epoch_s": first, "epoch_s": seconds, "samples_per_s": n / seconds, "final_loss": loss,
-            "device_name": name}
+    return {
+        "first_epoch_s": first,
+        "epoch_s": seconds,
+        "samples_per_s": n / seconds,
+        "final_loss": loss,
+        "device_name": name,
+    }

@@ -5,6 +5,7 @@ Each benchmark script accepts ``--out FILE.json`` and writes a JSON object; list
 
     python benchmarks/run_all.py --out benchmarks/results [--only shuffle_test,train_throughput]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SCRIPTS = ["shuffle_test", "signal_japanese_vowels", "train_throughput", "attribution_cost", "workers", "compare_fpr",
-           "labels_cost", "busy_machine"]
+SCRIPTS = [
+    "shuffle_test",
+    "signal_japanese_vowels",
+    "train_throughput",
+    "attribution_cost",
+    "workers",
+    "compare_fpr",
+    "labels_cost",
+    "busy_machine",
+]
 
 
 def machine() -> str:
@@ -45,7 +54,9 @@ def render(name: str, result: dict) -> str:
     parts = [f"### {name}"]
     scalars = {k: v for k, v in result.items() if not isinstance(v, (list, dict))}
     if scalars:
-        parts.append("\n".join(f"- {k}: {v:.4g}" if isinstance(v, float) else f"- {k}: {v}" for k, v in scalars.items()))
+        parts.append(
+            "\n".join(f"- {k}: {v:.4g}" if isinstance(v, float) else f"- {k}: {v}" for k, v in scalars.items())
+        )
     for key, value in result.items():
         if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
             parts.append(f"{key}:\n\n{table(value)}")

@@ -9,6 +9,7 @@ data: aeon's JapaneseVowels, train and test joined, zero-padded to (640, 29, 12)
 
     python benchmarks/shuffle_test.py [--permutations 200,1000] [--out result.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,10 +49,10 @@ def main() -> int:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS
     from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
-    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS
     from signal_diagnostics.checks.shuffle import DEFAULT_HEADS, shuffle_test
+    from signal_diagnostics.evaluation.splits import make_splits
 
     X, y = japanese_vowels()
     pairs = make_splits(y, folds=args.folds, seed=0).pairs
@@ -70,20 +71,36 @@ def main() -> int:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            score, null, p = permutation_test_score(sk_model, F, y, cv=pairs, n_permutations=n, random_state=0,
-                                                    scoring="balanced_accuracy", n_jobs=1)
+            score, null, p = permutation_test_score(
+                sk_model, F, y, cv=pairs, n_permutations=n, random_state=0, scoring="balanced_accuracy", n_jobs=1
+            )
         t_sk = time.perf_counter() - start
-        rows.append({"permutations": n, "ours_seconds": round(t_ours, 2), "ours_heads": list(DEFAULT_HEADS),
-                     "ours_p": ours.p_value, "ours_observed": ours.observed, "ours_best_head": ours.best_head,
-                     "sklearn_seconds": round(t_sk, 2), "sklearn_p": float(p), "sklearn_observed": float(score),
-                     "speedup": t_sk / t_ours})
-        print(f"N={n}: signal_diagnostics.shuffle_test {t_ours:.1f} s (3 heads, features included), "
-              f"permutation_test_score {t_sk:.1f} s (1 head, features precomputed in {t_features:.1f} s): "
-              f"{t_sk / t_ours:.0f}x", flush=True)
+        rows.append(
+            {
+                "permutations": n,
+                "ours_seconds": round(t_ours, 2),
+                "ours_heads": list(DEFAULT_HEADS),
+                "ours_p": ours.p_value,
+                "ours_observed": ours.observed,
+                "ours_best_head": ours.best_head,
+                "sklearn_seconds": round(t_sk, 2),
+                "sklearn_p": float(p),
+                "sklearn_observed": float(score),
+                "speedup": t_sk / t_ours,
+            }
+        )
+        print(
+            f"N={n}: signal_diagnostics.shuffle_test {t_ours:.1f} s (3 heads, features included), "
+            f"permutation_test_score {t_sk:.1f} s (1 head, features precomputed in {t_features:.1f} s): "
+            f"{t_sk / t_ours:.0f}x",
+            flush=True,
+        )
 
     result = {
         "dataset": "aeon:JapaneseVowels (640, 29, 12), 9 classes",
-        "ours": "signal_diagnostics.shuffle_test, default heads " + ", ".join(DEFAULT_HEADS) + " (max-T), features computed inside",
+        "ours": "signal_diagnostics.shuffle_test, default heads "
+        + ", ".join(DEFAULT_HEADS)
+        + " (max-T), features computed inside",
         "sklearn": "permutation_test_score(StandardScaler + RidgeClassifierCV(logspace(-3, 3, 10))) on precomputed MiniRocket features",
         "sklearn_feature_seconds": round(t_features, 2),
         "folds": args.folds,

@@ -6,6 +6,7 @@ on disk afterwards), the second is the figure a user sees on every later run. Ta
 
     python benchmarks/signal_japanese_vowels.py [--permutations 1000] [--out result.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,21 @@ def run_once(data: str, permutations: int, json_path: Path) -> dict:
     """One ``diagnose signal`` in a child process: seconds and the child's peak resident memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "signal_diagnostics", "signal", data, "--permutations", str(permutations),
-                           "--json", str(json_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signal_diagnostics",
+            "signal",
+            data,
+            "--permutations",
+            str(permutations),
+            "--json",
+            str(json_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"diagnose signal failed: {proc.stderr.strip()[-2000:]}")
@@ -34,9 +48,14 @@ def run_once(data: str, permutations: int, json_path: Path) -> dict:
     doc = json.loads(json_path.read_text())
     sig = doc["signal"]
     best = next(b for b in sig["baselines"] if b["name"] == sig["best_baseline"])
-    return {"seconds": round(seconds, 1), "peak_rss_gb": round(max(peak_kb, before) / 2**20, 2),
-            "best_baseline": best["name"], "balanced_accuracy": round(best["balanced_accuracy"], 4),
-            "p_value": sig["shuffle_test"]["p_value"], "verdict": sig["verdict"]["level"]}
+    return {
+        "seconds": round(seconds, 1),
+        "peak_rss_gb": round(max(peak_kb, before) / 2**20, 2),
+        "best_baseline": best["name"],
+        "balanced_accuracy": round(best["balanced_accuracy"], 4),
+        "p_value": sig["shuffle_test"]["p_value"],
+        "verdict": sig["verdict"]["level"],
+    }
 
 
 def main() -> int:
@@ -51,9 +70,13 @@ def main() -> int:
             row = run_once(args.data, args.permutations, Path(tmp) / "diagnosis.json")
             rows.append({"run": run, **row})
             print(rows[-1], flush=True)
-    result = {"command": f"diagnose signal {args.data} --permutations {args.permutations}",
-              "cpu_cores": os.cpu_count(), "target_seconds": TARGET_SECONDS,
-              "meets_target": rows[-1]["seconds"] <= TARGET_SECONDS, "runs": rows}
+    result = {
+        "command": f"diagnose signal {args.data} --permutations {args.permutations}",
+        "cpu_cores": os.cpu_count(),
+        "target_seconds": TARGET_SECONDS,
+        "meets_target": rows[-1]["seconds"] <= TARGET_SECONDS,
+        "runs": rows,
+    }
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0

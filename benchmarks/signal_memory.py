@@ -38,6 +38,7 @@ number of workers (``signal_diagnostics.pipeline.resources.unit_memory_bytes``) 
 ``--n`` runs that one size instead of ``--sizes``. Time figures depend on the machine and on whatever
 else runs on it; memory figures do not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,8 @@ def make_data(path: Path, n: int, T: int, C: int, classes: int, seed: int = 0, a
     start, stop = int(0.4 * T), max(int(0.5 * T), int(0.4 * T) + 1)
     for i in range(0, n, CHUNK):
         block = rng.standard_normal((min(CHUNK, n - i), T, C), dtype=np.float32)
-        block[:, start:stop, 0] += amplitude * y[i:i + len(block), None]
-        X[i:i + len(block)] = block
+        block[:, start:stop, 0] += amplitude * y[i : i + len(block), None]
+        X[i : i + len(block)] = block
     np.savez(path, X=X, y=y)
 
 
@@ -115,8 +116,13 @@ def measure(cmd: list[str], env: dict, log: Path) -> dict:
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen.wait
         done.set()
         thread.join()
-    return {"seconds": time.perf_counter() - start, "exit_code": child.returncode,
-            "ru_maxrss": usage.ru_maxrss * 1024, "tree_rss": peak["rss"], "tree_pss": peak["pss"]}
+    return {
+        "seconds": time.perf_counter() - start,
+        "exit_code": child.returncode,
+        "ru_maxrss": usage.ru_maxrss * 1024,
+        "tree_rss": peak["rss"],
+        "tree_pss": peak["pss"],
+    }
 
 
 def run_size(n: int, args, workdir: Path) -> dict:
@@ -125,8 +131,19 @@ def run_size(n: int, args, workdir: Path) -> dict:
     make_data(data, n, args.T, args.C, args.classes, seed=args.seed)
     generate_s = time.perf_counter() - t0
     out_json = workdir / f"diagnosis_{n}.json"
-    cmd = [sys.executable, "-m", "signal_diagnostics", "signal", str(data), "--permutations", str(args.permutations),
-           "--json", str(out_json), "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "signal_diagnostics",
+        "signal",
+        str(data),
+        "--permutations",
+        str(args.permutations),
+        "--json",
+        str(out_json),
+        "--seed",
+        str(args.seed),
+    ]
     if args.no_curve:
         cmd.append("--no-curve")
     if args.workers:
@@ -138,13 +155,24 @@ def run_size(n: int, args, workdir: Path) -> dict:
     print(f"n={n}: {' '.join(cmd[1:])}", flush=True)
     got = measure(cmd, env, workdir / f"log_{n}.txt")
     peak = got["tree_pss"] or max(got["tree_rss"], got["ru_maxrss"])
-    row = {"n": n, "T": args.T, "C": args.C, "classes": args.classes, "permutations": args.permutations,
-           "workers": args.workers or f"default ({default_workers if n * args.T * args.C >= 1_000_000 else 1})", "seconds": round(got["seconds"], 1), "peak_gb": round(peak / 1e9, 3),
-           "ru_maxrss_gb": round(got["ru_maxrss"] / 1e9, 3), "tree_rss_gb": round(got["tree_rss"] / 1e9, 3),
-           "tree_pss_gb": round(got["tree_pss"] / 1e9, 3),
-           "target_gb": TARGET_GB, "within_target": bool(peak / 1e9 <= TARGET_GB),
-           "data_mb": round(data.stat().st_size / 1e6, 1), "generate_s": round(generate_s, 1),
-           "exit_code": got["exit_code"]}
+    row = {
+        "n": n,
+        "T": args.T,
+        "C": args.C,
+        "classes": args.classes,
+        "permutations": args.permutations,
+        "workers": args.workers or f"default ({default_workers if n * args.T * args.C >= 1_000_000 else 1})",
+        "seconds": round(got["seconds"], 1),
+        "peak_gb": round(peak / 1e9, 3),
+        "ru_maxrss_gb": round(got["ru_maxrss"] / 1e9, 3),
+        "tree_rss_gb": round(got["tree_rss"] / 1e9, 3),
+        "tree_pss_gb": round(got["tree_pss"] / 1e9, 3),
+        "target_gb": TARGET_GB,
+        "within_target": bool(peak / 1e9 <= TARGET_GB),
+        "data_mb": round(data.stat().st_size / 1e6, 1),
+        "generate_s": round(generate_s, 1),
+        "exit_code": got["exit_code"],
+    }
     if out_json.exists():
         doc = json.loads(out_json.read_text())
         row["errors"] = "; ".join(f"{k}: {v}" for k, v in (doc.get("errors") or {}).items())[:300]
@@ -155,14 +183,22 @@ def run_size(n: int, args, workdir: Path) -> dict:
     return row
 
 
-UNITS = ("load_health", "timestep_map", "logistic", "features_gb", "minirocket", "shuffle_test",
-         "learning_curve", "ceiling")
+UNITS = (
+    "load_health",
+    "timestep_map",
+    "logistic",
+    "features_gb",
+    "minirocket",
+    "shuffle_test",
+    "learning_curve",
+    "ceiling",
+)
 
 
 def run_unit(name: str, data: str, permutations: int) -> None:
     """One part of ``diagnose signal`` on the data in ``data``, on the first fold where it has folds."""
-    from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.data.loaders import load
+    from signal_diagnostics.evaluation.splits import make_splits
 
     ds = load(data)
     first = make_splits(ds.y_codes, folds=5, seed=0).pairs[:1]
@@ -201,14 +237,31 @@ def unit_rows(n: int, args, workdir: Path, names: list[str]) -> list[dict]:
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     rows = []
     for name in names:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--run-unit", name, "--data", str(data),
-               "--permutations", str(args.permutations)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--run-unit",
+            name,
+            "--data",
+            str(data),
+            "--permutations",
+            str(args.permutations),
+        ]
         print(f"n={n}: unit {name}", flush=True)
         got = measure(cmd, env, workdir / f"log_{name}_{n}.txt")
-        rows.append({"unit": name, "n": n, "T": args.T, "C": args.C, "folds_run": "1 of 5" if name in
-                     ("logistic", "features_gb", "minirocket", "shuffle_test") else "all",
-                     "seconds": round(got["seconds"], 1), "peak_gb": round(got["ru_maxrss"] / 1e9, 3),
-                     "target_gb": TARGET_GB, "exit_code": got["exit_code"]})
+        rows.append(
+            {
+                "unit": name,
+                "n": n,
+                "T": args.T,
+                "C": args.C,
+                "folds_run": "1 of 5" if name in ("logistic", "features_gb", "minirocket", "shuffle_test") else "all",
+                "seconds": round(got["seconds"], 1),
+                "peak_gb": round(got["ru_maxrss"] / 1e9, 3),
+                "target_gb": TARGET_GB,
+                "exit_code": got["exit_code"],
+            }
+        )
         if got["exit_code"]:
             rows[-1]["errors"] = (workdir / f"log_{name}_{n}.txt").read_text()[-300:]
         print(f"  {name}: {rows[-1]['seconds']:.0f} s, peak {rows[-1]['peak_gb']:.2f} GB", flush=True)
@@ -229,8 +282,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None, help="pass --workers N to diagnose signal (default: its own)")
     ap.add_argument("--no-curve", action="store_true", help="pass --no-curve to diagnose signal")
-    ap.add_argument("--units", nargs="?", const=",".join(UNITS), default=None,
-                    help=f"measure each part alone instead of whole runs (default: all of {', '.join(UNITS)})")
+    ap.add_argument(
+        "--units",
+        nargs="?",
+        const=",".join(UNITS),
+        default=None,
+        help=f"measure each part alone instead of whole runs (default: all of {', '.join(UNITS)})",
+    )
     ap.add_argument("--run-unit", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--data", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None)
@@ -250,9 +308,12 @@ def main() -> int:
         for n in sizes:
             rows.append(run_size(n, args, Path(tmp)))
             r = rows[-1]
-            print(f"  n={n}: {r['seconds']:.0f} s, peak {r['peak_gb']:.2f} GB (one process {r['ru_maxrss_gb']:.2f} GB; "
-                  f"target {TARGET_GB:g} GB), "
-                  f"exit {r['exit_code']}{', errors: ' + r['errors'] if r.get('errors') else ''}", flush=True)
+            print(
+                f"  n={n}: {r['seconds']:.0f} s, peak {r['peak_gb']:.2f} GB (one process {r['ru_maxrss_gb']:.2f} GB; "
+                f"target {TARGET_GB:g} GB), "
+                f"exit {r['exit_code']}{', errors: ' + r['errors'] if r.get('errors') else ''}",
+                flush=True,
+            )
             if args.out:  # write after every size: a long run keeps what it has
                 _write(args.out, rows)
     _write(args.out, rows)
@@ -269,11 +330,16 @@ def scaling(units: list[dict]) -> list[dict]:
         mine = sorted((r for r in units if r["unit"] == name and r["exit_code"] == 0), key=lambda r: r["n"])
         for r in mine:
             r["data_gb"] = round(r["n"] * r["T"] * r["C"] * 4 / 1e9, 3)
-        row = {"unit": name, "sizes": [r["n"] for r in mine], "peak_gb": [r["peak_gb"] for r in mine],
-               "estimate_gb": [round(unit_memory_bytes(r["data_gb"] * 1e9, r["n"]) / 1e9, 3) for r in mine],
-               "default_workers_here": [memory_capped_workers(os.cpu_count() or 1, r["data_gb"] * 1e9, r["n"])
-                                        for r in mine],
-               "budget_gb_here": round(memory_budget_bytes() / 1e9, 1)}
+        row = {
+            "unit": name,
+            "sizes": [r["n"] for r in mine],
+            "peak_gb": [r["peak_gb"] for r in mine],
+            "estimate_gb": [round(unit_memory_bytes(r["data_gb"] * 1e9, r["n"]) / 1e9, 3) for r in mine],
+            "default_workers_here": [
+                memory_capped_workers(os.cpu_count() or 1, r["data_gb"] * 1e9, r["n"]) for r in mine
+            ],
+            "budget_gb_here": round(memory_budget_bytes() / 1e9, 1),
+        }
         if len(mine) >= 2 and mine[-1]["data_gb"] > mine[0]["data_gb"]:
             slope = (mine[-1]["peak_gb"] - mine[0]["peak_gb"]) / (mine[-1]["data_gb"] - mine[0]["data_gb"])
             row["gb_per_data_gb"] = round(slope, 2)
@@ -296,9 +362,11 @@ def _write(out: str | None, rows: list[dict], units: list[dict] | None = None) -
         result["units"] = units
         result["scaling"] = scaling(units)
         result["largest_unit_gb"] = max(r["peak_gb"] for r in units)
-        result["units_note"] = ("each unit alone in a fresh process (ru_maxrss, incl. ~0.4 GB of Python and "
-                                "libraries and the memory-mapped X pages it reads); with --workers 1 a run does "
-                                "them one after another in one process, so its peak is about the largest unit's")
+        result["units_note"] = (
+            "each unit alone in a fresh process (ru_maxrss, incl. ~0.4 GB of Python and "
+            "libraries and the memory-mapped X pages it reads); with --workers 1 a run does "
+            "them one after another in one process, so its peak is about the largest unit's"
+        )
     if out:
         Path(out).write_text(json.dumps(result, indent=2))
 

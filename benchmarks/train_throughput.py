@@ -8,6 +8,7 @@ size, no mask) gives the practical limit. Usage:
 
     python benchmarks/train_throughput.py [--epochs 2] [--units 256] [--gpu] [--out result.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,14 @@ def keras_run(units: int, epochs: int) -> dict:
     start = time.perf_counter()
     model.fit(X, y, batch_size=BATCH, epochs=epochs, verbose=0)
     seconds = (time.perf_counter() - start) / epochs
-    return {"backend": keras.backend.backend(), "device": device(), "model": f"keras bilstm {units}x2 masked",
-            "first_epoch_s": round(first, 3), "epoch_s": round(seconds, 3), "samples_per_s": round(N / seconds, 1)}
+    return {
+        "backend": keras.backend.backend(),
+        "device": device(),
+        "model": f"keras bilstm {units}x2 masked",
+        "first_epoch_s": round(first, 3),
+        "epoch_s": round(seconds, 3),
+        "samples_per_s": round(N / seconds, 1),
+    }
 
 
 def torch_cudnn_run(units: int, epochs: int) -> dict:
@@ -56,9 +63,14 @@ def torch_cudnn_run(units: int, epochs: int) -> dict:
 
     X, y = data()
     r = time_reference_lstm(X, y, units, epochs, BATCH, "cuda")
-    return {"backend": "torch (plain nn.LSTM)", "device": f"gpu:0 {r['device_name']}",
-            "model": f"cuDNN LSTM {units}x2 bidirectional, no mask", "first_epoch_s": round(r["first_epoch_s"], 3),
-            "epoch_s": round(r["epoch_s"], 3), "samples_per_s": round(r["samples_per_s"], 1)}
+    return {
+        "backend": "torch (plain nn.LSTM)",
+        "device": f"gpu:0 {r['device_name']}",
+        "model": f"cuDNN LSTM {units}x2 bidirectional, no mask",
+        "first_epoch_s": round(r["first_epoch_s"], 3),
+        "epoch_s": round(r["epoch_s"], 3),
+        "samples_per_s": round(r["samples_per_s"], 1),
+    }
 
 
 def child(args) -> None:
@@ -79,7 +91,7 @@ def spawn(kind: str, args, gpu: bool) -> dict:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     return {"backend": kind, "device": "gpu" if gpu else "cpu", "error": tail[:200]}
 
@@ -102,8 +114,12 @@ def main(argv: list[str] | None = None) -> dict:
         torch_spec = importlib.util.find_spec("torch")
         if torch_spec is not None:
             runs.append(spawn("torch-cudnn", args, gpu=True))
-    result = {"data": f"synthetic.imbalanced {N} x {T} x {C}, {K} classes", "batch_size": BATCH,
-              "timed_epochs": args.epochs, "runs": runs}
+    result = {
+        "data": f"synthetic.imbalanced {N} x {T} x {C}, {K} classes",
+        "batch_size": BATCH,
+        "timed_epochs": args.epochs,
+        "runs": runs,
+    }
     cols = ["backend", "device", "model", "first_epoch_s", "epoch_s", "samples_per_s", "error"]
     print(" | ".join(cols))
     for r in runs:

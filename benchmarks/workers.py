@@ -10,6 +10,7 @@ attributions too) instead. Usage:
 
     python benchmarks/workers.py [--data aeon:JapaneseVowels] [--permutations 1000] [--report] [--out result.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,12 @@ def run(command: list[str], workers: int, cache: Path, out: Path) -> dict:
         raise SystemExit(f"{' '.join(argv)} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
     found = SUMMARY.search(proc.stderr)
     reused, computed = map(int, found.groups()) if found else (None, None)
-    return {"seconds": seconds, "reused": reused, "computed": computed,
-            "doc": json.loads((out / "diagnosis.json").read_text())}
+    return {
+        "seconds": seconds,
+        "reused": reused,
+        "computed": computed,
+        "doc": json.loads((out / "diagnosis.json").read_text()),
+    }
 
 
 def main() -> int:
@@ -56,17 +61,41 @@ def main() -> int:
         command, name = ["signal", args.data, "--permutations", str(args.permutations)], "diagnose signal"
     with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp:
         tmp = Path(tmp)
-        subprocess.run([sys.executable, "-m", "signal_diagnostics", "signal", "synthetic:bump?n=40&T=12&start=3&stop=8",
-                        "--permutations", "9", "--workers", "1", "--no-cache"], capture_output=True, check=True)
-        plan = [("1 worker, empty cache", 1, "c1"), ("2 workers, empty cache", 2, "c2"),
-                ("2 workers, warm cache", 2, "c2")]
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "signal_diagnostics",
+                "signal",
+                "synthetic:bump?n=40&T=12&start=3&stop=8",
+                "--permutations",
+                "9",
+                "--workers",
+                "1",
+                "--no-cache",
+            ],
+            capture_output=True,
+            check=True,
+        )
+        plan = [
+            ("1 worker, empty cache", 1, "c1"),
+            ("2 workers, empty cache", 2, "c2"),
+            ("2 workers, warm cache", 2, "c2"),
+        ]
         rows, first = [], None
         for i, (what, workers, cache) in enumerate(plan):
             got = run(command, workers, tmp / cache, tmp / f"out{i}")
             first = first or got
-            rows.append({"run": what, "workers": workers, "seconds": round(got["seconds"], 2),
-                         "units_computed": got["computed"], "units_reused": got["reused"],
-                         "identical_to_run_1": without_timing(got["doc"]) == without_timing(first["doc"])})
+            rows.append(
+                {
+                    "run": what,
+                    "workers": workers,
+                    "seconds": round(got["seconds"], 2),
+                    "units_computed": got["computed"],
+                    "units_reused": got["reused"],
+                    "identical_to_run_1": without_timing(got["doc"]) == without_timing(first["doc"]),
+                }
+            )
             print(f"{what:<26}{got['seconds']:>9.1f} s  computed {got['computed']}, reused {got['reused']}", flush=True)
 
     result = {

@@ -3,6 +3,7 @@
 ``import signal_diagnostics`` stays light: every public name is loaded on first use, and TensorFlow/Keras,
 shap and Dask are imported only inside the checks that need them.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -4,6 +4,7 @@
 on the executor the options ask for); a :class:`Diagnosis` wraps the resulting JSON document, which stays
 the single source of truth: the answers it shows come from ``reports.answers.answers(doc)``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -38,7 +39,9 @@ class Diagnosis:
 
     def __init__(self, doc: dict) -> None:
         if not isinstance(doc, dict) or "dataset" not in doc:
-            raise DataError("a Diagnosis needs a Diagnosis document (a dict with 'dataset'): use signal_diagnostics.report(...)")
+            raise DataError(
+                "a Diagnosis needs a Diagnosis document (a dict with 'dataset'): use signal_diagnostics.report(...)"
+            )
         self.doc = doc
 
     @property
@@ -75,7 +78,7 @@ class Diagnosis:
         return write_document(self.doc, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Diagnosis":
+    def load(cls, path: str | Path) -> Diagnosis:
         """Read a saved ``diagnosis.json`` (refusing files that are not one with a DataError)."""
         from signal_diagnostics.pipeline.document import read_document
 
@@ -102,8 +105,11 @@ class Diagnosis:
 
     def __repr__(self) -> str:
         ds = self.doc.get("dataset") or {}
-        shape = " x ".join(f"{ds[k]} {w}" for k, w in (("n_series", "series"), ("n_timesteps", "steps"),
-                                                          ("n_channels", "channels")) if k in ds)
+        shape = " x ".join(
+            f"{ds[k]} {w}"
+            for k, w in (("n_series", "series"), ("n_timesteps", "steps"), ("n_channels", "channels"))
+            if k in ds
+        )
         try:
             lines = [f"{a['id']}: {a['headline'] or a['answer']}".strip() for a in self.answers()]
         except Exception as err:  # a malformed document still shows itself
@@ -123,7 +129,9 @@ def _config(profile: str, options: dict):
     fields = {f.name for f in dataclasses.fields(Config)} - {"profile"}
     unknown = sorted(set(options) - fields - set(RUN_OPTIONS))
     if unknown:
-        raise DataError(f"unknown option(s) {', '.join(unknown)}: report() takes {', '.join(sorted(fields | set(RUN_OPTIONS)))}")
+        raise DataError(
+            f"unknown option(s) {', '.join(unknown)}: report() takes {', '.join(sorted(fields | set(RUN_OPTIONS)))}"
+        )
     given = {k: v for k, v in options.items() if k in fields}
     for name in ("folds", "repeats", "permutations", "seeds", "epochs", "samples", "curve_repeats"):
         value = given.get(name)
@@ -166,11 +174,11 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     >>> d.verdicts["signal"]["level"]                                      # doctest: +SKIP
     'strong'
     """
-    from signal_diagnostics.pipeline.cache import Cache
     from signal_diagnostics.console import progress_bar, quiet_run
-    from signal_diagnostics.pipeline.assemble import run_report_document
-    from signal_diagnostics.pipeline.executor import Executor
     from signal_diagnostics.data.loaders import as_dataset
+    from signal_diagnostics.pipeline.assemble import run_report_document
+    from signal_diagnostics.pipeline.cache import Cache
+    from signal_diagnostics.pipeline.executor import Executor
 
     options = dict(options)
     cfg = _config(profile, options)

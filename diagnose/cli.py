@@ -5,6 +5,7 @@ No output file is written unless the command succeeds; the one exception is the 
 (``--cache DIR``; ``report``: ``OUT/.cache``), which keeps finished units so that running the same
 command again resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,6 @@ import sys
 
 from signal_diagnostics.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
 from signal_diagnostics.errors import DataError
-
 
 DESCRIPTION = """\
 Does your time-series classification data hold signal, how much, where in time, and do deep
@@ -50,9 +50,13 @@ def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
         p.add_argument("data", help="data source: file, aeon:NAME or synthetic:NAME?key=value")
     g = p.add_argument_group("table columns (long-format .csv/.parquet)")
     g.add_argument("--id-column", default="series_id", help="series id column (default: series_id)")
-    g.add_argument("--time-column", default="time", help="column ordering rows within a series, if present (default: time)")
+    g.add_argument(
+        "--time-column", default="time", help="column ordering rows within a series, if present (default: time)"
+    )
     g.add_argument("--label-column", default="label", help="label column (default: label)")
-    g.add_argument("--group-column", default="group", help="group id column for group-aware CV, if present (default: group)")
+    g.add_argument(
+        "--group-column", default="group", help="group id column for group-aware CV, if present (default: group)"
+    )
 
 
 def _add_compute(p: argparse.ArgumentParser, folds: int = 5) -> None:
@@ -65,52 +69,92 @@ def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
     g = p.add_argument_group(
         "scale out and resume",
         "Every independent unit (a baseline, the shuffle test, a training run, an explained model) runs\n"
-        "on one executor. The results are identical, number for number, whichever executor runs them.")
-    g.add_argument("--workers", type=int, default=None, metavar="N",
-                   help=f"local worker processes; 1 runs everything in this process (default: every core, here "
-                        f"{cores()}, for data of {AUTO_PARALLEL_VALUES:,} values (series x timesteps x channels) or more "
-                        "or with several GPUs, else 1: starting workers costs more than small data saves). "
-                        "GPU units run one per GPU. With --scheduler local: the LocalCluster's workers")
-    g.add_argument("--scheduler", default=None, metavar="local|tcp://HOST:PORT",
-                   help="run the units on Dask: 'local' starts a LocalCluster, tcp://HOST:PORT joins a running "
-                        "scheduler (needs: pip install signal-diagnostics[dask])")
-    g.add_argument("--cache", metavar="DIR", default=None,
-                   help="store each finished unit in DIR and reuse it when the same command runs again on the "
-                        f"same data (resume after Ctrl-C or a crash); default: {cache_default}")
+        "on one executor. The results are identical, number for number, whichever executor runs them.",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"local worker processes; 1 runs everything in this process (default: every core, here "
+        f"{cores()}, for data of {AUTO_PARALLEL_VALUES:,} values (series x timesteps x channels) or more "
+        "or with several GPUs, else 1: starting workers costs more than small data saves). "
+        "GPU units run one per GPU. With --scheduler local: the LocalCluster's workers",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="local|tcp://HOST:PORT",
+        help="run the units on Dask: 'local' starts a LocalCluster, tcp://HOST:PORT joins a running "
+        "scheduler (needs: pip install signal-diagnostics[dask])",
+    )
+    g.add_argument(
+        "--cache",
+        metavar="DIR",
+        default=None,
+        help="store each finished unit in DIR and reuse it when the same command runs again on the "
+        f"same data (resume after Ctrl-C or a crash); default: {cache_default}",
+    )
     g.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
 
 
 def _add_heads(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--heads", default=None, metavar="NAMES",
-                   help="comma-separated classifiers of the label-shuffle test; the statistic is the best of them, "
-                        "chosen inside the test (max-T), so any baseline name may join (default: minirocket,"
-                        "summary_ridge,raw_ridge: shapes, per-channel summaries and raw values)")
+    p.add_argument(
+        "--heads",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated classifiers of the label-shuffle test; the statistic is the best of them, "
+        "chosen inside the test (max-T), so any baseline name may join (default: minirocket,"
+        "summary_ridge,raw_ridge: shapes, per-channel summaries and raw values)",
+    )
 
 
 def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
-    p.add_argument("--reference", default=None, metavar="MODEL",
-                   help="the model every other model is compared with (default: each attention model is compared "
-                        "with the model of the same stack without attention, when one ran)")
-    p.add_argument("--min-updates", type=int, default=None, metavar="N",
-                   help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
-                        "data, patience counted in updates (default: 300; --quick: 150)")
+    p.add_argument(
+        "--reference",
+        default=None,
+        metavar="MODEL",
+        help="the model every other model is compared with (default: each attention model is compared "
+        "with the model of the same stack without attention, when one ran)",
+    )
+    p.add_argument(
+        "--min-updates",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
+        "data, patience counted in updates (default: 300; --quick: 150)",
+    )
     if compare:
-        p.add_argument("--baseline", default=None, metavar="NAME",
-                       help="a classical baseline to compare the deep models with on the same splits (default: none; "
-                            "`diagnose report` uses the best baseline of its signal section)")
+        p.add_argument(
+            "--baseline",
+            default=None,
+            metavar="NAME",
+            help="a classical baseline to compare the deep models with on the same splits (default: none; "
+            "`diagnose report` uses the best baseline of its signal section)",
+        )
 
 
 def _add_keras(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backend", choices=["tensorflow", "torch", "jax"], default=None,
-                   help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
-    p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto",
-                   help="auto: a GPU when the backend sees one (default); cpu: hide GPUs; gpu: stop if there is none")
+    p.add_argument(
+        "--backend",
+        choices=["tensorflow", "torch", "jax"],
+        default=None,
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+    )
+    p.add_argument(
+        "--device",
+        choices=["auto", "cpu", "gpu"],
+        default="auto",
+        help="auto: a GPU when the backend sees one (default); cpu: hide GPUs; gpu: stop if there is none",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION, formatter_class=HelpFormatter)
-    parser.add_argument("--debug", action="store_true",
-                        help="show tracebacks and TensorFlow's start-up and retracing messages")
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks and TensorFlow's start-up and retracing messages"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
 
     sub.add_parser("datasets", help="list the built-in data sources")
@@ -119,11 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="describe a dataset: series, timesteps, channels, classes, lengths, padding")
     _add_data(p)
 
-    p = sub.add_parser("signal", help="is there signal? baselines, label-shuffle test, learning curve, timestep map, data health")
+    p = sub.add_parser(
+        "signal", help="is there signal? baselines, label-shuffle test, learning curve, timestep map, data health"
+    )
     _add_data(p)
     _add_compute(p)
     p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
-    p.add_argument("--permutations", type=int, default=1000, help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs (default: 1000)")
+    p.add_argument(
+        "--permutations",
+        type=int,
+        default=1000,
+        help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs (default: 1000)",
+    )
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     _add_heads(p)
@@ -132,15 +183,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="train deep models on the same splits and compare them with paired statistics")
     _add_data(p)
     _add_compute(p)
-    p.add_argument("--models", default="bilstm,bilstm_attention",
-                   help=f"comma-separated zoo names (`diagnose models` lists them), file.py:fn builders with {BUILDER_SIGNATURE} or trained model.keras files (cloned and retrained)")
+    p.add_argument(
+        "--models",
+        default="bilstm,bilstm_attention",
+        help=f"comma-separated zoo names (`diagnose models` lists them), file.py:fn builders with {BUILDER_SIGNATURE} or trained model.keras files (cloned and retrained)",
+    )
     p.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default: 1)")
     p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
     p.add_argument("--epochs", type=int, default=30, help="maximum training epochs (early stopping on an inner split)")
     p.add_argument("--units", type=int, default=None, help="LSTM units (default: 256 on GPU, 32 on CPU)")
-    p.add_argument("--split", choices=["cv", "original"], default="cv",
-                   help="cv: repeated stratified k-fold with corrected paired statistics (default); original: the "
-                        "dataset's own train/test split (UCR/UEA, aeon:), each model trained once, McNemar's test")
+    p.add_argument(
+        "--split",
+        choices=["cv", "original"],
+        default="cv",
+        help="cv: repeated stratified k-fold with corrected paired statistics (default); original: the "
+        "dataset's own train/test split (UCR/UEA, aeon:), each model trained once, McNemar's test",
+    )
     _add_training(p, compare=True)
     _add_keras(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
@@ -148,14 +206,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="where do the models look? timestep attributions and their faithfulness")
     _add_data(p)
     _add_compute(p)
-    p.add_argument("--model", default="bilstm",
-                   help=f"zoo name, baseline name, file.py:fn builder with {BUILDER_SIGNATURE} or a trained model.keras file (explained as it is)")
-    p.add_argument("--standardise", choices=["none", "fit"], default="none",
-                   help="a trained .keras file's inputs: none, the series as given (default), or fit: per-channel "
-                        "standardisation fitted on the training split, as the toolkit trains")
-    p.add_argument("--method", default="shap,integrated_gradients,occlusion,attention",
-                   help="comma-separated attribution methods: shap (timesteps as Shapley players), integrated_gradients, "
-                        "occlusion, attention (the model's own weights, attention models only)")
+    p.add_argument(
+        "--model",
+        default="bilstm",
+        help=f"zoo name, baseline name, file.py:fn builder with {BUILDER_SIGNATURE} or a trained model.keras file (explained as it is)",
+    )
+    p.add_argument(
+        "--standardise",
+        choices=["none", "fit"],
+        default="none",
+        help="a trained .keras file's inputs: none, the series as given (default), or fit: per-channel "
+        "standardisation fitted on the training split, as the toolkit trains",
+    )
+    p.add_argument(
+        "--method",
+        default="shap,integrated_gradients,occlusion,attention",
+        help="comma-separated attribution methods: shap (timesteps as Shapley players), integrated_gradients, "
+        "occlusion, attention (the model's own weights, attention models only)",
+    )
     p.add_argument("--samples", type=int, default=100, help="held-out series to explain")
     p.add_argument("--epochs", type=int, default=30, help="maximum training epochs of the explained model")
     _add_keras(p)
@@ -166,16 +234,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--json", metavar="FILE", help="also write the Diagnosis document here")
     p.add_argument("--seed", type=int, default=0, help="seed for every random choice")
-    p.add_argument("--quick", action="store_true",
-                   help="the quick profile, a few minutes on a 2-core CPU (default: the full profile, meant for a GPU)")
-    p.add_argument("--models", default=None,
-                   help="deep models to compare: zoo names, file.py:fn or model.keras (default: the profile's)")
-    p.add_argument("--standardise", choices=["none", "fit"], default="none",
-                   help="inputs of a trained .keras file when it is explained: none (default) or fit")
-    p.add_argument("--budget", type=float, default=None, metavar="MINUTES", help="scale folds, seeds and epochs to this time budget")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="the quick profile, a few minutes on a 2-core CPU (default: the full profile, meant for a GPU)",
+    )
+    p.add_argument(
+        "--models",
+        default=None,
+        help="deep models to compare: zoo names, file.py:fn or model.keras (default: the profile's)",
+    )
+    p.add_argument(
+        "--standardise",
+        choices=["none", "fit"],
+        default="none",
+        help="inputs of a trained .keras file when it is explained: none (default) or fit",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="scale folds, seeds and epochs to this time budget",
+    )
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
-    p.add_argument("--fail-on", choices=["none", "weak"], default=None,
-                   help="exit 1 when the signal verdict is at or below this level (for CI); 'inconclusive' counts as none")
+    p.add_argument(
+        "--fail-on",
+        choices=["none", "weak"],
+        default=None,
+        help="exit 1 when the signal verdict is at or below this level (for CI); 'inconclusive' counts as none",
+    )
     _add_heads(p)
     _add_training(p, compare=False)
     _add_keras(p)
@@ -214,7 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         first = str(err).splitlines()[0] if str(err) else ""
-        print(f"diagnose: internal error: {type(err).__name__}: {first} (rerun with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"diagnose: internal error: {type(err).__name__}: {first} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

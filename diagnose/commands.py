@@ -3,6 +3,7 @@
 Every check of the arguments, the data and the model names happens before any work starts; bad input
 raises a DataError, which the command line turns into one line and exit code 2.
 """
+
 from __future__ import annotations
 
 import sys
@@ -53,8 +54,10 @@ def _heads(args) -> list[str] | None:
     names = [h.strip() for h in args.heads.split(",") if h.strip()]
     unknown = [h for h in names if h not in baselines.available()]
     if unknown or not names:
-        raise DataError(f"--heads {args.heads!r}: unknown classifier(s) {', '.join(unknown) or '(none given)'}; "
-                        f"use baseline names: {', '.join(baselines.available())}")
+        raise DataError(
+            f"--heads {args.heads!r}: unknown classifier(s) {', '.join(unknown) or '(none given)'}; "
+            f"use baseline names: {', '.join(baselines.available())}"
+        )
     return names
 
 
@@ -68,8 +71,13 @@ def _configure_keras(args) -> None:
 def _load(args):
     from signal_diagnostics.data.loaders import DEFAULT_SOURCE, load
 
-    return load(args.data or DEFAULT_SOURCE, id_column=args.id_column, time_column=args.time_column,
-                label_column=args.label_column, group_column=args.group_column)
+    return load(
+        args.data or DEFAULT_SOURCE,
+        id_column=args.id_column,
+        time_column=args.time_column,
+        label_column=args.label_column,
+        group_column=args.group_column,
+    )
 
 
 def _positive(args, *names: str) -> None:
@@ -109,8 +117,12 @@ def _check_models(models: list[str], ds, *, baselines_allowed: bool = False) -> 
     before any baseline or training starts."""
     from signal_diagnostics.models.resolve import resolve_all
 
-    resolve_all([m for m in models if m], baselines_allowed=baselines_allowed, input_shape=ds.X.shape[1:],
-                n_classes=ds.n_classes)
+    resolve_all(
+        [m for m in models if m],
+        baselines_allowed=baselines_allowed,
+        input_shape=ds.X.shape[1:],
+        n_classes=ds.n_classes,
+    )
 
 
 def _executor(args, ds, default_cache: Path | None = None):
@@ -167,7 +179,9 @@ def zoo_descriptions() -> dict[str, str]:
     for node in tree.body:
         target = getattr(node, "target", None) or (node.targets[0] if isinstance(node, ast.Assign) else None)
         if isinstance(target, ast.Name) and target.id == "MODELS" and isinstance(node.value, ast.Dict):
-            return {ast.literal_eval(k): ast.literal_eval(v.elts[1]) for k, v in zip(node.value.keys, node.value.values)}
+            return {
+                ast.literal_eval(k): ast.literal_eval(v.elts[1]) for k, v in zip(node.value.keys, node.value.values)
+            }
     return {}
 
 
@@ -177,10 +191,12 @@ def cmd_models(args) -> int:
     print("Deep models (Keras 3) for `compare --models`, `explain --model` and `report --models`:")
     _columns(list(zoo_descriptions().items()))
     print(f"\nYour own model: a builder with the signature\n  {BUILDER_SIGNATURE}")
-    print("  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned\n"
-          "  uncompiled (training compiles it). On the command line: --models path/to/file.py:fn, called as\n"
-          "  fn(input_shape, n_classes). In Python: signal_diagnostics.compare_models((X, y), [fn], hyper={...}) also passes\n"
-          "  **hyper (e.g. units).")
+    print(
+        "  input_shape is (n_timesteps, n_channels); the model ends in a softmax over n_classes and is returned\n"
+        "  uncompiled (training compiles it). On the command line: --models path/to/file.py:fn, called as\n"
+        "  fn(input_shape, n_classes). In Python: signal_diagnostics.compare_models((X, y), [fn], hyper={...}) also passes\n"
+        "  **hyper (e.g. units)."
+    )
     print("\nClassical baselines (signal --baselines, explain --model):")
     _columns(list(baselines.available().items()))
     return 0
@@ -207,23 +223,29 @@ def _run(args, ds, cfg, run, show) -> int:
 
 def cmd_signal(args) -> int:
     from signal_diagnostics.console import print_signal
-    from signal_diagnostics.pipeline.config import Config
     from signal_diagnostics.pipeline.assemble import run_signal_document
+    from signal_diagnostics.pipeline.config import Config
 
     _positive(args, "permutations", "repeats", "folds")
     _check_scale(args)
     ds = _load(args)
-    cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, permutations=args.permutations,
-                 baselines=args.baselines.split(",") if args.baselines else None, learning_curve=not args.no_curve,
-                 shuffle_heads=_heads(args))
+    cfg = Config(
+        seed=args.seed,
+        folds=args.folds,
+        repeats=args.repeats,
+        permutations=args.permutations,
+        baselines=args.baselines.split(",") if args.baselines else None,
+        learning_curve=not args.no_curve,
+        shuffle_heads=_heads(args),
+    )
     ds.check_folds(cfg.folds)
     return _run(args, ds, cfg, run_signal_document, print_signal)
 
 
 def cmd_compare(args) -> int:
     from signal_diagnostics.console import print_compare
-    from signal_diagnostics.pipeline.config import Config
     from signal_diagnostics.pipeline.assemble import run_compare_document
+    from signal_diagnostics.pipeline.config import Config
 
     _positive(args, "seeds", "repeats", "epochs", "folds", "units")
     _check_scale(args)
@@ -232,12 +254,25 @@ def cmd_compare(args) -> int:
         from signal_diagnostics import baselines
 
         if args.baseline not in baselines.available():
-            raise DataError(f"--baseline {args.baseline!r} is not a baseline: use one of {', '.join(baselines.available())}")
+            raise DataError(
+                f"--baseline {args.baseline!r} is not a baseline: use one of {', '.join(baselines.available())}"
+            )
     ds = _load(args)
-    cfg = Config(seed=args.seed, folds=args.folds, repeats=args.repeats, seeds=args.seeds, epochs=args.epochs,
-                 models=args.models.split(","), units=args.units, backend=args.backend, device=args.device,
-                 split=args.split, reference=args.reference, compare_baseline=args.baseline,
-                 **({"min_updates": args.min_updates} if args.min_updates is not None else {}))
+    cfg = Config(
+        seed=args.seed,
+        folds=args.folds,
+        repeats=args.repeats,
+        seeds=args.seeds,
+        epochs=args.epochs,
+        models=args.models.split(","),
+        units=args.units,
+        backend=args.backend,
+        device=args.device,
+        split=args.split,
+        reference=args.reference,
+        compare_baseline=args.baseline,
+        **({"min_updates": args.min_updates} if args.min_updates is not None else {}),
+    )
     if cfg.split == "cv":
         ds.check_folds(cfg.folds)
     else:
@@ -251,15 +286,23 @@ def cmd_compare(args) -> int:
 
 def cmd_explain(args) -> int:
     from signal_diagnostics.console import print_explain
-    from signal_diagnostics.pipeline.config import Config
     from signal_diagnostics.pipeline.assemble import run_explain_document
+    from signal_diagnostics.pipeline.config import Config
 
     _positive(args, "samples", "epochs", "folds")
     _check_scale(args)
     ds = _load(args)
-    cfg = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, explain_model=args.model,
-                 methods=args.method.split(","), samples=args.samples, backend=args.backend, device=args.device,
-                 standardise=args.standardise)
+    cfg = Config(
+        seed=args.seed,
+        folds=args.folds,
+        epochs=args.epochs,
+        explain_model=args.model,
+        methods=args.method.split(","),
+        samples=args.samples,
+        backend=args.backend,
+        device=args.device,
+        standardise=args.standardise,
+    )
     _configure_keras(args)
     _check_models([cfg.explain_model], ds, baselines_allowed=True)
     return _run(args, ds, cfg, run_explain_document, print_explain)
@@ -267,18 +310,26 @@ def cmd_explain(args) -> int:
 
 def cmd_report(args) -> int:
     from signal_diagnostics.console import print_signal, progress_bar
-    from signal_diagnostics.pipeline.config import Config
     from signal_diagnostics.pipeline.assemble import run_report_document
+    from signal_diagnostics.pipeline.config import Config
 
     _check_scale(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
     ds = _load(args)
     _check_training(args)
-    cfg = Config.for_profile("quick" if args.quick else "full", budget_minutes=args.budget, seed=args.seed,
-                         models=args.models.split(",") if args.models else None, deep=not args.no_deep,
-                         backend=args.backend, device=args.device, shuffle_heads=_heads(args),
-                         reference=args.reference, min_updates=args.min_updates)
+    cfg = Config.for_profile(
+        "quick" if args.quick else "full",
+        budget_minutes=args.budget,
+        seed=args.seed,
+        models=args.models.split(",") if args.models else None,
+        deep=not args.no_deep,
+        backend=args.backend,
+        device=args.device,
+        shuffle_heads=_heads(args),
+        reference=args.reference,
+        min_updates=args.min_updates,
+    )
     cfg.standardise = args.standardise
     ds.check_folds(cfg.folds)
     if cfg.deep:
@@ -326,5 +377,14 @@ def _write_json(doc: dict, path) -> None:
 
         write_document(doc, path)
 
-COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "inspect": cmd_inspect, "signal": cmd_signal, "compare": cmd_compare,
-            "explain": cmd_explain, "report": cmd_report, "render": cmd_render}
+
+COMMANDS = {
+    "datasets": cmd_datasets,
+    "models": cmd_models,
+    "inspect": cmd_inspect,
+    "signal": cmd_signal,
+    "compare": cmd_compare,
+    "explain": cmd_explain,
+    "report": cmd_report,
+    "render": cmd_render,
+}

@@ -1,4 +1,5 @@
 """What the CLI prints: tables, progress (rich bars on a terminal, plain lines elsewhere) and warnings."""
+
 from __future__ import annotations
 
 import contextlib
@@ -8,19 +9,19 @@ import re
 import sys
 import time
 import warnings
-from typing import Callable, Iterator, TextIO
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.progress import Progress as Bars
-from rich.markup import escape
 from rich.table import Table
 
 from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.results import Progress
 
 console = Console()
-
 
 
 # Plain progress lines (stderr not a terminal: piped, a log file, a notebook): at most one line per
@@ -46,8 +47,9 @@ class ProgressLines:
     [    4.0 s] baselines: 3/3 done
     """
 
-    def __init__(self, stream: TextIO | None = None, every: float = PROGRESS_EVERY_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, every: float = PROGRESS_EVERY_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.stream, self.every, self.clock = stream, every, clock
         self.start = clock()
         self.last: dict[str, float] = {}
@@ -88,9 +90,15 @@ def progress_bar(enabled: bool = True) -> Iterator[Progress]:
     if not _is_terminal(sys.stderr):
         yield ProgressLines()
         return
-    bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                    transient=False)
+    bars = Bars(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
     tasks: dict[str, int] = {}
 
     def update(done: int, total: int, label: str = "working") -> None:
@@ -107,16 +115,25 @@ def progress_bar(enabled: bool = True) -> Iterator[Progress]:
 # input: e.g. Flatten after a masked BiLSTM, so the layers after it see the padded steps as data.
 MASK_WARNING = re.compile(r"Layer '([^']*)' \(of type (\w+)\) was passed an input with a mask.*destroy the mask", re.S)
 # TensorFlow/absl start-up and tracing noise, hidden unless --debug.
-NOISE_PATTERNS = (r"triggered tf\.function retracing", r"tf\.function retracing", r"^Unable to register cu\w+ factory",
-                  r"oneDNN custom operations", r"TF-TRT Warning", r"cuda_(dnn|blas|fft|diagnostics|driver)",
-                  r"All log messages before absl::InitializeLog\(\) is called", r"computation placer already registered")
+NOISE_PATTERNS = (
+    r"triggered tf\.function retracing",
+    r"tf\.function retracing",
+    r"^Unable to register cu\w+ factory",
+    r"oneDNN custom operations",
+    r"TF-TRT Warning",
+    r"cuda_(dnn|blas|fft|diagnostics|driver)",
+    r"All log messages before absl::InitializeLog\(\) is called",
+    r"computation placer already registered",
+)
 _NOISE = re.compile("|".join(NOISE_PATTERNS))
 
 
 def mask_message(match: re.Match) -> str:
     """The one line shown for Keras's mask warning (a :data:`MASK_WARNING` match)."""
-    return (f"diagnose: WARNING: a Keras {match.group(2)} layer (here '{match.group(1)}') does not support masking "
-            "and destroys the mask: the layers after it see the zero-padded steps as data (shown once)")
+    return (
+        f"diagnose: WARNING: a Keras {match.group(2)} layer (here '{match.group(1)}') does not support masking "
+        "and destroys the mask: the layers after it see the zero-padded steps as data (shown once)"
+    )
 
 
 class _NoiseFilter(logging.Filter):
@@ -160,7 +177,7 @@ class WarningDisplay:
         else:
             stream.write(warnings.formatwarning(message, category, filename, lineno, line))
 
-    def install(self) -> "WarningDisplay":
+    def install(self) -> WarningDisplay:
         if self._previous is None:
             self._previous = warnings.showwarning
             warnings.showwarning = self.show
@@ -193,11 +210,13 @@ def quiet(debug: bool = False) -> WarningDisplay | None:
 
 # C++ log lines of TensorFlow/XLA/absl written straight to file descriptor 2, e.g.
 # "I0000 00:00:1796119572.494957    9532 port.cc:153] oneDNN custom operations are on ...".
-ABSL_LINE = re.compile(r"^(?:[IW]\d{4} \d+:\d+:\d+(?:\.\d+)?\s+\d+ \S+:\d+\]"
-                       r"|E\d{4} .*(?:cuInit|cuda|CUDA|cuDNN|cuFFT|cuBLAS|TensorRT)"
-                       r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
-                       r"|To enable the following instructions: .*rebuild TensorFlow)"
-                       r"|tf\.function retracing")
+ABSL_LINE = re.compile(
+    r"^(?:[IW]\d{4} \d+:\d+:\d+(?:\.\d+)?\s+\d+ \S+:\d+\]"
+    r"|E\d{4} .*(?:cuInit|cuda|CUDA|cuDNN|cuFFT|cuBLAS|TensorRT)"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|To enable the following instructions: .*rebuild TensorFlow)"
+    r"|tf\.function retracing"
+)
 
 
 class _StderrFilter:
@@ -216,8 +235,13 @@ class _StderrFilter:
         os.dup2(write, 2)
         os.close(write)
         self.sys_stderr = sys.stderr
-        sys.stderr = open(os.dup(self.real), "w", buffering=1, encoding=getattr(self.sys_stderr, "encoding", None) or "utf-8",
-                          errors="backslashreplace")
+        sys.stderr = open(
+            os.dup(self.real),
+            "w",
+            buffering=1,
+            encoding=getattr(self.sys_stderr, "encoding", None) or "utf-8",
+            errors="backslashreplace",
+        )
         self.mask_layers: set[str] = set()
         self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True, name="stderr-filter")
         self.thread.start()
@@ -323,18 +347,33 @@ def print_signal(doc: dict) -> None:
     print_health(doc)
     sig = doc.get("signal") or {}
     if sig.get("baselines"):
-        table = Table("baseline", "balanced acc (MAR)", "95% interval", "accuracy", "macro precision (MAP)", "macro F1",
-                      title="classical baselines (cross-validated)")
+        table = Table(
+            "baseline",
+            "balanced acc (MAR)",
+            "95% interval",
+            "accuracy",
+            "macro precision (MAP)",
+            "macro F1",
+            title="classical baselines (cross-validated)",
+        )
         for b in sig["baselines"]:
             iv = (b.get("intervals") or {}).get("balanced_accuracy") or {}
-            table.add_row(b["name"], _fmt(b["balanced_accuracy"]), f"[{_fmt(iv.get('low'))}, {_fmt(iv.get('high'))}]",
-                          _fmt(b["accuracy"]), _fmt(b["macro_precision"]), _fmt(b["macro_f1"]))
+            table.add_row(
+                b["name"],
+                _fmt(b["balanced_accuracy"]),
+                f"[{_fmt(iv.get('low'))}, {_fmt(iv.get('high'))}]",
+                _fmt(b["accuracy"]),
+                _fmt(b["macro_precision"]),
+                _fmt(b["macro_f1"]),
+            )
         console.print(table)
     st = sig.get("shuffle_test")
     if st:
-        console.print(f"label-shuffle test ({st['model']}, {st['metric']}): observed {_fmt(st['observed'])}, "
-                      f"null {_fmt(st['null_mean'])} ± {_fmt(st['null_std'])}, p = {st['p_value']:.4g} "
-                      f"({st['n_permutations']} permutations)")
+        console.print(
+            f"label-shuffle test ({st['model']}, {st['metric']}): observed {_fmt(st['observed'])}, "
+            f"null {_fmt(st['null_mean'])} ± {_fmt(st['null_std'])}, p = {st['p_value']:.4g} "
+            f"({st['n_permutations']} permutations)"
+        )
     lc = sig.get("learning_curve")
     if lc:
         console.print(f"learning curve: more data helps? {lc['more_data_helps']}")
@@ -349,16 +388,26 @@ def print_signal(doc: dict) -> None:
 def print_verdicts(doc: dict) -> None:
     """Each answer of ``doc["verdicts"]``: the question, its headline and its sentence."""
     for v in (doc.get("verdicts") or {}).values():
-        console.print(f"[bold]{escape(v.get('question') or v.get('id', ''))} {escape(v.get('headline', ''))}[/] "
-                      f"{escape(v.get('sentence', ''))}")
+        console.print(
+            f"[bold]{escape(v.get('question') or v.get('id', ''))} {escape(v.get('headline', ''))}[/] "
+            f"{escape(v.get('sentence', ''))}"
+        )
 
 
 def print_compare(doc: dict) -> None:
     deep = doc.get("deep") or {}
-    table = Table("model", "balanced acc (MAR)", "accuracy", "macro precision (MAP)", "device", "train s", title="models")
+    table = Table(
+        "model", "balanced acc (MAR)", "accuracy", "macro precision (MAP)", "device", "train s", title="models"
+    )
     for m in deep.get("models", []):
-        table.add_row(m["name"], _fmt(m["balanced_accuracy"]), _fmt(m["accuracy"]), _fmt(m["macro_precision"]),
-                      str(m.get("device", "-")), _fmt(m.get("train_seconds"), 1))
+        table.add_row(
+            m["name"],
+            _fmt(m["balanced_accuracy"]),
+            _fmt(m["accuracy"]),
+            _fmt(m["macro_precision"]),
+            str(m.get("device", "-")),
+            _fmt(m.get("train_seconds"), 1),
+        )
     console.print(table)
     for c in deep.get("comparisons", []):
         console.print(c["verdict"])

@@ -1,4 +1,5 @@
 """The one exception type for input a user can fix."""
+
 from __future__ import annotations
 
 

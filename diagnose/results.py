@@ -1,4 +1,5 @@
 """Plain result records and their conversion to JSON-ready values."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -8,6 +8,7 @@ Examples
 --------
 >>> seconds = warm(verbose=False)  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,8 +26,11 @@ def warm(verbose: bool = True) -> float:
     X[::3, 12:] = 0.0  # some padding: the unequal-length paths compile too
     y = np.arange(12) % 2
     if verbose:
-        print("compiling aeon's numba kernels once (MiniRocket, DTW); later runs reuse the cache ...",
-              file=sys.stderr, flush=True)
+        print(
+            "compiling aeon's numba kernels once (MiniRocket, DTW); later runs reuse the cache ...",
+            file=sys.stderr,
+            flush=True,
+        )
     start = time.perf_counter()
     for name in ("minirocket", "dtw_1nn"):
         baselines.make(name, random_state=0).fit(X, y).predict(X)

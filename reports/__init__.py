@@ -10,6 +10,7 @@ Examples
 >>> paths["html"]                                           # doctest: +SKIP
 PosixPath('report/report.html')
 """
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,9 @@ def render(doc: dict, out_dir: str | Path) -> dict:
     dict : ``{"html": Path, "markdown": Path, "figures": {name: Path}}``.
     """
     from .figures import figures
-    from .plotting import png_bytes
     from .html import render_html
     from .markdown import render_markdown
+    from .plotting import png_bytes
 
     if not isinstance(doc, dict):
         raise TypeError(f"doc must be a Diagnosis dict, got {type(doc).__name__}")
@@ -60,8 +61,11 @@ def render(doc: dict, out_dir: str | Path) -> dict:
         _move_into_place(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"html": out / HTML_NAME, "markdown": out / MARKDOWN_NAME,
-            "figures": {name: out / FIGURES_DIR / f"{name}.png" for name in pngs}}
+    return {
+        "html": out / HTML_NAME,
+        "markdown": out / MARKDOWN_NAME,
+        "figures": {name: out / FIGURES_DIR / f"{name}.png" for name in pngs},
+    }
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:

@@ -7,6 +7,7 @@ lines, ``anchor`` the id of the evidence section below. The HTML and Markdown re
 answers. Every answer is decided in ``diagnose`` and stored in the document's ``verdicts`` (level,
 headline, sentence, evidence); this module only formats it: no threshold or rule lives here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,20 +42,36 @@ TONES = {
     "classes": {"all": "good", "some": "warn", "none": "bad"},
 }
 # The answers shown at the top, in order, and the document sections whose failure each one reports.
-ORDER = (("signal", "Is there signal?", "shuffle_test", ("signal", "shuffle_test", "baseline")),
-         ("how_much", "How much?", "baselines", ("baseline", "baselines", "signal")),
-         ("more_data", "Would more data help?", "learning_curve", ("learning_curve",)),
-         ("deep", "Do deep models beat the best classical baseline?", "deep_models", ("deep",)),
-         ("attention", "Does attention add anything?", "attention", ("attention", "deep")),
-         ("where", "Where in time?", "timestep_map", ("timestep_map",)),
-         ("labels", "Are some labels wrong?", "label_issues", ("label_issues",)),
-         ("classes", "Which classes cannot be told apart?", "class_pairs", ("class_pairs",)))
+ORDER = (
+    ("signal", "Is there signal?", "shuffle_test", ("signal", "shuffle_test", "baseline")),
+    ("how_much", "How much?", "baselines", ("baseline", "baselines", "signal")),
+    ("more_data", "Would more data help?", "learning_curve", ("learning_curve",)),
+    ("deep", "Do deep models beat the best classical baseline?", "deep_models", ("deep",)),
+    ("attention", "Does attention add anything?", "attention", ("attention", "deep")),
+    ("where", "Where in time?", "timestep_map", ("timestep_map",)),
+    ("labels", "Are some labels wrong?", "label_issues", ("label_issues",)),
+    ("classes", "Which classes cannot be told apart?", "class_pairs", ("class_pairs",)),
+)
 
 
-def _answer(id_: str, question: str, headline: str, answer: str, tone: str = "neutral",
-            details: list[str] | None = None, anchor: str = "") -> dict:
-    return {"id": id_, "question": question, "headline": headline, "answer": answer, "tone": tone,
-            "details": details or [], "anchor": anchor}
+def _answer(
+    id_: str,
+    question: str,
+    headline: str,
+    answer: str,
+    tone: str = "neutral",
+    details: list[str] | None = None,
+    anchor: str = "",
+) -> dict:
+    return {
+        "id": id_,
+        "question": question,
+        "headline": headline,
+        "answer": answer,
+        "tone": tone,
+        "details": details or [],
+        "anchor": anchor,
+    }
 
 
 def _missing(doc: dict, id_: str, question: str, anchor: str, *sections: str) -> dict:
@@ -100,9 +117,17 @@ def answers(doc: dict) -> list[dict]:
         if not v.get("sentence"):
             out.append(_missing(doc, id_, str(v.get("question") or question), anchor, *sections))
             continue
-        out.append(_answer(id_, str(v.get("question") or question), str(v.get("headline") or ""), str(v["sentence"]),
-                           TONES.get(id_, {}).get(v.get("level"), "neutral"),
-                           [str(d) for d in v.get("details") or []], str(v.get("anchor") or anchor)))
+        out.append(
+            _answer(
+                id_,
+                str(v.get("question") or question),
+                str(v.get("headline") or ""),
+                str(v["sentence"]),
+                TONES.get(id_, {}).get(v.get("level"), "neutral"),
+                [str(d) for d in v.get("details") or []],
+                str(v.get("anchor") or anchor),
+            )
+        )
     return out
 
 
@@ -118,8 +143,10 @@ def subtitle(doc: dict) -> str:
     else:
         steps = f"of {ds.get('n_timesteps', '?')} timesteps"
     channels = ds.get("n_channels", "?")
-    text = (f"{ds.get('n_series', '?')} series {steps}, {channels} channel{'' if channels == 1 else 's'}, "
-            f"{n_classes} classes")
+    text = (
+        f"{ds.get('n_series', '?')} series {steps}, {channels} channel{'' if channels == 1 else 's'}, "
+        f"{n_classes} classes"
+    )
     return text + (f"; source {ds['source']}." if ds.get("source") else ".")
 
 
@@ -136,16 +163,35 @@ def run_line(doc: dict) -> str:
         parts.append(f"{cfg['permutations']} label shuffles")
     if cfg.get("deep") and is_number(cfg.get("epochs")):
         seeds = cfg.get("seeds") if is_number(cfg.get("seeds")) else 1
-        budget = f" (at least {cfg['min_updates']} updates)" if is_number(cfg.get("min_updates")) and cfg["min_updates"] else ""
+        budget = (
+            f" (at least {cfg['min_updates']} updates)"
+            if is_number(cfg.get("min_updates")) and cfg["min_updates"]
+            else ""
+        )
         parts.append(f"deep models {cfg['epochs']} epochs{budget} x {seeds} seed{'s' if seeds != 1 else ''}")
     return ", ".join(parts) + "." if parts else ""
 
 
 def recommendations(doc: dict) -> list[dict]:
     """``doc["recommendations"]`` as ``{"id", "text", "evidence"}`` with missing keys filled."""
-    return [{"id": str(r.get("id", "")), "text": str(r.get("text", "")),
-             "evidence": str(r.get("evidence") or "").strip().rstrip(".")}  # the renderers end it with a full stop
-            for r in dict_items(doc.get("recommendations")) if r.get("text")]
+    return [
+        {
+            "id": str(r.get("id", "")),
+            "text": str(r.get("text", "")),
+            "evidence": str(r.get("evidence") or "").strip().rstrip("."),
+        }  # the renderers end it with a full stop
+        for r in dict_items(doc.get("recommendations"))
+        if r.get("text")
+    ]
 
 
-__all__ = ["answers", "recommendations", "subtitle", "run_line", "section_errors", "best_baseline", "n_classes", "NOT_RUN"]
+__all__ = [
+    "answers",
+    "recommendations",
+    "subtitle",
+    "run_line",
+    "section_errors",
+    "best_baseline",
+    "n_classes",
+    "NOT_RUN",
+]

@@ -1,4 +1,5 @@
 """The answers card: the report's top (six answers, what to do next) as one HTML fragment for notebooks."""
+
 from __future__ import annotations
 
 from .answers import answers, as_dict, recommendations, run_line, subtitle
@@ -25,9 +26,18 @@ def answers_card(doc: dict) -> str:
     if not isinstance(doc, dict):
         raise TypeError(f"doc must be a Diagnosis dict, got {type(doc).__name__}")
     ds = as_dict(doc.get("dataset"))
-    return environment().get_template("card.html.j2").render(
-        title=str(ds.get("name") or "dataset"), subtitle=subtitle(doc), run_line=run_line(doc), answers=answers(doc),
-        recommendations=recommendations(doc)[:MAX_RECOMMENDATIONS], other_errors=other_errors(doc))
+    return (
+        environment()
+        .get_template("card.html.j2")
+        .render(
+            title=str(ds.get("name") or "dataset"),
+            subtitle=subtitle(doc),
+            run_line=run_line(doc),
+            answers=answers(doc),
+            recommendations=recommendations(doc)[:MAX_RECOMMENDATIONS],
+            other_errors=other_errors(doc),
+        )
+    )
 
 
 __all__ = ["answers_card"]

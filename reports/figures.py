@@ -7,6 +7,7 @@ draws them all; :func:`png_bytes` saves one as a PNG whose bytes depend only on 
 The time-axis figures (:func:`timestep_map_figure`, :func:`attribution_figure`) share one width and
 one axes box, so shown at the same width their timesteps line up.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .formatting import is_number, pval, words
-from .plotting import (WIDE, floats, new_figure, number_text, png_bytes, rectangular,
-                              safe_text, slug, styled, time_axes, time_height)
+from .plotting import (
+    WIDE,
+    floats,
+    new_figure,
+    number_text,
+    png_bytes,
+    rectangular,
+    safe_text,
+    slug,
+    styled,
+    time_axes,
+    time_height,
+)
 
 
 @styled
@@ -68,14 +80,23 @@ def confusion_figure(scores: dict | None, classes: list | None = None) -> Figure
         for i in range(K):
             for j in range(K):
                 if np.isfinite(norm[i, j]) and norm[i, j] >= 0.005:
-                    ax.text(j, i, f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1", ha="center", va="center",
-                            fontsize=8 if K <= 10 else 7, color="white" if norm[i, j] > 0.6 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1",
+                        ha="center",
+                        va="center",
+                        fontsize=8 if K <= 10 else 7,
+                        color="white" if norm[i, j] > 0.6 else "black",
+                    )
     ax.set_xticks(range(K), labels, rotation=45, ha="right")
     ax.set_yticks(range(K), labels)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    title = (f"{safe_text(scores.get('name', 'model'), 30)}\naccuracy {number_text(scores.get('accuracy'))}, "
-             f"MAR {number_text(scores.get('balanced_accuracy'))}, MAP {number_text(scores.get('macro_precision'))}")
+    title = (
+        f"{safe_text(scores.get('name', 'model'), 30)}\naccuracy {number_text(scores.get('accuracy'))}, "
+        f"MAR {number_text(scores.get('balanced_accuracy'))}, MAP {number_text(scores.get('macro_precision'))}"
+    )
     ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of true class")
     return fig
@@ -92,8 +113,13 @@ def shuffle_figure(shuffle: dict | None) -> Figure | None:
         return None
     fig = new_figure(7.0, 3.2)
     ax = fig.add_subplot()
-    ax.hist(null, bins=min(40, max(10, null.size // 10)), color="#999999", edgecolor="white",
-            label=f"shuffled labels (n = {null.size})")
+    ax.hist(
+        null,
+        bins=min(40, max(10, null.size // 10)),
+        color="#999999",
+        edgecolor="white",
+        label=f"shuffled labels (n = {null.size})",
+    )
     if is_number(observed):
         ax.axvline(observed, color="#C44E52", lw=2, label=f"observed {observed:.3f}")
     ax.set_xlabel(words(shuffle.get("metric", "balanced_accuracy")))
@@ -136,11 +162,27 @@ def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Fi
                 extra_y += [e["low"], e["high"]]
             extra_y.append(e["mean"])
             ax.errorbar([e["size"]], [e["mean"]], yerr=err, fmt="s", color="#DD8452", ms=5, capsize=3)
-            ax.annotate(f"{safe_text(key)}: {e['mean']:.3f}", (e["size"], e["mean"]), textcoords="offset points",
-                        xytext=(-6, -14), ha="right", fontsize=8)
-    values = np.concatenate([v.ravel() for v in (floats(scores) if rectangular(scores) else np.array([]), mean,
-                                                  floats(fit.get("low")), floats(fit.get("high")))
-                             if v.size and v.dtype.kind == "f"] + [np.array(extra_y, float)])
+            ax.annotate(
+                f"{safe_text(key)}: {e['mean']:.3f}",
+                (e["size"], e["mean"]),
+                textcoords="offset points",
+                xytext=(-6, -14),
+                ha="right",
+                fontsize=8,
+            )
+    values = np.concatenate(
+        [
+            v.ravel()
+            for v in (
+                floats(scores) if rectangular(scores) else np.array([]),
+                mean,
+                floats(fit.get("low")),
+                floats(fit.get("high")),
+            )
+            if v.size and v.dtype.kind == "f"
+        ]
+        + [np.array(extra_y, float)]
+    )
     values = values[np.isfinite(values)]
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
     if is_number(chance) and chance >= low - 0.25 * max(high - low, 0.02):
@@ -152,8 +194,11 @@ def learning_curve_figure(curve: dict | None, chance: float | None = None) -> Fi
     ax.set_ylim(low - pad, min(high + pad, 1.0 + pad) if high <= 1.0 else high + pad)
     if sizes.min() > 0:
         ax.set_xscale("log")
-        ticks = [t for t in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
-                 if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        ticks = [
+            t
+            for t in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
+            if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]
+        ]
         if len(ticks) >= 2:
             ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
             ax.minorticks_off()
@@ -181,28 +226,57 @@ def timestep_map_figure(tmap: dict | None, channel_names: list | None = None) ->
     ax, cax = time_axes(fig, C)
     finite = score[np.isfinite(score)]
     vmax = max(float(finite.max()) if finite.size else 1.0, -math.log10(0.05) + 0.5)
-    im = ax.imshow(np.ma.masked_invalid(score.T), aspect="auto", cmap="viridis", vmin=0, vmax=vmax,
-                   extent=(-0.5, T - 0.5, C - 0.5, -0.5), interpolation="nearest")
+    im = ax.imshow(
+        np.ma.masked_invalid(score.T),
+        aspect="auto",
+        cmap="viridis",
+        vmin=0,
+        vmax=vmax,
+        extent=(-0.5, T - 0.5, C - 0.5, -0.5),
+        interpolation="nearest",
+    )
     for w in tmap.get("significant_windows") or []:
         if not isinstance(w, dict) or not all(is_number(w.get(k)) for k in ("channel", "start", "stop")):
             continue
-        ax.add_patch(Rectangle((w["start"] - 0.5, w["channel"] - 0.5), w["stop"] - w["start"], 1.0,
-                               fill=False, edgecolor="#FF3B30", lw=1.5))
-    clusters = [c for c in tmap.get("clusters") or [] if isinstance(c, dict) and c.get("significant")
-                and all(is_number(c.get(k)) for k in ("start", "stop"))]
+        ax.add_patch(
+            Rectangle(
+                (w["start"] - 0.5, w["channel"] - 0.5),
+                w["stop"] - w["start"],
+                1.0,
+                fill=False,
+                edgecolor="#FF3B30",
+                lw=1.5,
+            )
+        )
+    clusters = [
+        c
+        for c in tmap.get("clusters") or []
+        if isinstance(c, dict) and c.get("significant") and all(is_number(c.get(k)) for k in ("start", "stop"))
+    ]
     for c in clusters:  # cluster-test windows: white dashed, one box per channel they span
         for ch in c.get("channels") or [c.get("channel")]:
             if is_number(ch):
-                ax.add_patch(Rectangle((c["start"] - 0.5, ch - 0.45), c["stop"] - c["start"], 0.9,
-                                       fill=False, edgecolor="white", lw=1.2, ls="--"))
+                ax.add_patch(
+                    Rectangle(
+                        (c["start"] - 0.5, ch - 0.45),
+                        c["stop"] - c["start"],
+                        0.9,
+                        fill=False,
+                        edgecolor="white",
+                        lw=1.2,
+                        ls="--",
+                    )
+                )
     names = list(channel_names or [])
     ax.set_yticks(range(C), [safe_text(n, 10) for n in names] if len(names) == C else [f"ch {c}" for c in range(C)])
     ax.set_xlim(-0.5, T - 0.5)
     ax.set_xlabel("timestep")
     alpha = tmap.get("alpha", 0.05)
-    ax.set_title(f"Where the classes differ: -log10 q ({safe_text(tmap.get('test', 'test'))}); "
-                 f"red boxes: q < {alpha if is_number(alpha) else 0.05:g}"
-                 + ("; dashed: cluster-test windows" if clusters else ""))
+    ax.set_title(
+        f"Where the classes differ: -log10 q ({safe_text(tmap.get('test', 'test'))}); "
+        f"red boxes: q < {alpha if is_number(alpha) else 0.05:g}"
+        + ("; dashed: cluster-test windows" if clusters else "")
+    )
     fig.colorbar(im, cax=cax, label="-log10 q")
     return fig
 
@@ -227,12 +301,22 @@ def class_pairs_figure(pairs: dict | None) -> Figure | None:
             flagged = i < len(same) and isinstance(same[i], list) and j < len(same[i]) and bool(same[i][j])
             if i != j and (K <= 15 or flagged) and np.isfinite(M[i, j]):
                 text = ("≈ " if flagged else "") + (f"{M[i, j]:.2f}"[1:] if M[i, j] < 1 else "1")
-                ax.text(j, i, text, ha="center", va="center", fontsize=8 if K <= 10 else 6,
-                        color="black" if M[i, j] > 0.8 else "white", fontweight="bold" if flagged else "normal")
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=8 if K <= 10 else 6,
+                    color="black" if M[i, j] > 0.8 else "white",
+                    fontweight="bold" if flagged else "normal",
+                )
     ax.set_xticks(range(K), labels, rotation=45, ha="right")
     ax.set_yticks(range(K), labels)
     alpha = pairs.get("alpha", 0.05)
-    ax.set_title(f"Two-class balanced accuracy per pair\n≈: not told apart (BH q > {alpha if is_number(alpha) else 0.05:g})")
+    ax.set_title(
+        f"Two-class balanced accuracy per pair\n≈: not told apart (BH q > {alpha if is_number(alpha) else 0.05:g})"
+    )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="balanced accuracy (chance 0.5)")
     return fig
 
@@ -257,8 +341,15 @@ def attribution_figure(attribution: list | None, n_timesteps: int | None = None)
         grid[i, : r.size] = np.abs(r) / peak if peak > 0 else 0.0
     fig = new_figure(WIDE, time_height(len(rows)))
     ax, cax = time_axes(fig, len(rows))
-    im = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="magma", vmin=0, vmax=1,
-                   extent=(-0.5, T - 0.5, len(rows) - 0.5, -0.5), interpolation="nearest")
+    im = ax.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="auto",
+        cmap="magma",
+        vmin=0,
+        vmax=1,
+        extent=(-0.5, T - 0.5, len(rows) - 0.5, -0.5),
+        interpolation="nearest",
+    )
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.set_xlim(-0.5, T - 0.5)
     ax.set_xlabel("timestep")
@@ -314,8 +405,10 @@ def attention_figure(diagnostic: dict | None) -> Figure | None:
     ax.set_ylabel("query timestep" if w.shape[0] > 1 else "")
     if w.shape[0] == 1:
         ax.set_yticks([])
-    ax.set_title(f"{safe_text(diagnostic.get('model', ''), 28)} / {safe_text(diagnostic.get('layer', ''), 20)}: "
-                 f"entropy {number_text(diagnostic.get('normalized_entropy'))}")
+    ax.set_title(
+        f"{safe_text(diagnostic.get('model', ''), 28)} / {safe_text(diagnostic.get('layer', ''), 20)}: "
+        f"entropy {number_text(diagnostic.get('normalized_entropy'))}"
+    )
     bar = fig.colorbar(im, ax=ax, label=f"weight (white line: mean {mean:.3f})")
     bar.ax.axhline(mean, color="white", lw=1.5)
     fig.tight_layout()
@@ -375,6 +468,17 @@ def figures(doc: dict) -> tuple[dict[str, Figure], dict[str, str]]:
     return out, errors
 
 
-__all__ = ["figures", "png_bytes", "class_balance_figure", "confusion_figure", "shuffle_figure",
-           "learning_curve_figure", "timestep_map_figure", "class_pairs_figure", "attribution_figure", "comparison_figure",
-           "attention_figure", "slug"]
+__all__ = [
+    "figures",
+    "png_bytes",
+    "class_balance_figure",
+    "confusion_figure",
+    "shuffle_figure",
+    "learning_curve_figure",
+    "timestep_map_figure",
+    "class_pairs_figure",
+    "attribution_figure",
+    "comparison_figure",
+    "attention_figure",
+    "slug",
+]

@@ -1,4 +1,5 @@
 """Numbers and values as short strings; every function accepts None and odd types without raising."""
+
 from __future__ import annotations
 
 import math

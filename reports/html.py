@@ -1,4 +1,5 @@
 """The self-contained HTML report: Jinja2 with autoescaping, inline CSS, figures as data URIs, no scripts."""
+
 from __future__ import annotations
 
 import base64
@@ -17,9 +18,14 @@ INCHES_PER_METRE = 39.3701
 
 def environment() -> jinja2.Environment:
     """The Jinja2 environment: templates from ``reports/templates``, every value HTML-escaped."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def data_uri(png: bytes) -> str:
@@ -36,9 +42,9 @@ def display_size(png: bytes) -> tuple[int, int] | None:
     width, height = struct.unpack(">II", png[16:24])
     pos, dpi = 8, None
     while pos + 8 <= len(png):
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
         if kind == b"pHYs" and length == 9:
-            ppm_x, _, unit = struct.unpack(">IIB", png[pos + 8:pos + 17])
+            ppm_x, _, unit = struct.unpack(">IIB", png[pos + 8 : pos + 17])
             if unit == 1 and ppm_x > 0:
                 dpi = ppm_x / INCHES_PER_METRE
             break
@@ -68,10 +74,22 @@ def render_html(doc: dict, pngs: dict[str, bytes] | None = None, figure_errors: 
         images[name] = {"src": data_uri(png), "width": size[0] if size else None, "height": size[1] if size else None}
     ds = as_dict(doc.get("dataset"))
     tool = as_dict(doc.get("tool"))
-    return environment().get_template("report.html.j2").render(
-        title=str(ds.get("name") or "dataset"), subtitle=subtitle(doc), run_line=run_line(doc), answers=answers(doc),
-        recommendations=recommendations(doc), sections=sections(doc), other_errors=other_errors(doc),
-        images=images, figure_errors=figure_errors or {}, tool=tool)
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            title=str(ds.get("name") or "dataset"),
+            subtitle=subtitle(doc),
+            run_line=run_line(doc),
+            answers=answers(doc),
+            recommendations=recommendations(doc),
+            sections=sections(doc),
+            other_errors=other_errors(doc),
+            images=images,
+            figure_errors=figure_errors or {},
+            tool=tool,
+        )
+    )
 
 
 __all__ = ["render_html", "data_uri", "display_size", "environment"]

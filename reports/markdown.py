@@ -1,4 +1,5 @@
 """The Markdown report: the same answers, recommendations and tables as the HTML, figures linked as files."""
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,9 @@ def _table(t: dict) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(doc: dict, figure_names: list[str] | tuple[str, ...] = (), figure_errors: dict[str, str] | None = None) -> str:
+def render_markdown(
+    doc: dict, figure_names: list[str] | tuple[str, ...] = (), figure_errors: dict[str, str] | None = None
+) -> str:
     """The report as Markdown; figures in ``figure_names`` are linked as ``figures/NAME.png``."""
     figure_errors = figure_errors or {}
     available = set(figure_names)

@@ -1,4 +1,5 @@
 """The drawing conventions every report figure shares: style, size, PNG bytes and safe text."""
+
 from __future__ import annotations
 
 import functools
@@ -57,8 +58,15 @@ def floats(values: Any) -> np.ndarray:
     if values is None:
         return np.array([], dtype=float)
     try:
-        return np.array([[np.nan if v is None else v for v in row] if isinstance(row, (list, tuple)) else
-                         (np.nan if row is None else row) for row in values], dtype=float)
+        return np.array(
+            [
+                [np.nan if v is None else v for v in row]
+                if isinstance(row, (list, tuple))
+                else (np.nan if row is None else row)
+                for row in values
+            ],
+            dtype=float,
+        )
     except (TypeError, ValueError):
         return np.array([], dtype=float)
 
@@ -77,8 +85,12 @@ def number_text(x: Any) -> str:
 
 def rectangular(rows: Any) -> bool:
     """True for a non-empty list of equally long lists (the learning curve's scores per size)."""
-    return (isinstance(rows, list) and bool(rows) and all(isinstance(r, list) for r in rows)
-            and len({len(r) for r in rows}) == 1)
+    return (
+        isinstance(rows, list)
+        and bool(rows)
+        and all(isinstance(r, list) for r in rows)
+        and len({len(r) for r in rows}) == 1
+    )
 
 
 def time_axes(fig: Figure, rows: int) -> tuple[Any, Any]:

@@ -3,23 +3,70 @@
 Each section is built from the Diagnosis document alone (:mod:`reports.signal_sections`,
 :mod:`reports.deep_sections`, from the parts in :mod:`reports.tables`).
 """
+
 from __future__ import annotations
 
-from .deep_sections import (attention_section, attribution_section, comparisons_section, config_section,
-                                   deep_models_section, lint_section)
+from .deep_sections import (
+    attention_section,
+    attribution_section,
+    comparisons_section,
+    config_section,
+    deep_models_section,
+    lint_section,
+)
 from .formatting import value
-from .signal_sections import (baselines_section, ceiling_section, class_pairs_section, dataset_section,
-                                     health_section, labels_section, learning_curve_section, shuffle_section,
-                                     timestep_section)
+from .signal_sections import (
+    baselines_section,
+    ceiling_section,
+    class_pairs_section,
+    dataset_section,
+    health_section,
+    labels_section,
+    learning_curve_section,
+    shuffle_section,
+    timestep_section,
+)
 
-SECTIONS = (dataset_section, health_section, baselines_section, shuffle_section, learning_curve_section,
-            timestep_section, ceiling_section, labels_section, class_pairs_section, deep_models_section, lint_section, comparisons_section, attention_section,
-            attribution_section, config_section)
+SECTIONS = (
+    dataset_section,
+    health_section,
+    baselines_section,
+    shuffle_section,
+    learning_curve_section,
+    timestep_section,
+    ceiling_section,
+    labels_section,
+    class_pairs_section,
+    deep_models_section,
+    lint_section,
+    comparisons_section,
+    attention_section,
+    attribution_section,
+    config_section,
+)
 
 # error keys some section shows; any other key in doc["errors"] is listed on its own
-KNOWN_ERROR_HEADS = {"dataset", "health", "baseline", "baselines", "signal", "shuffle_test", "learning_curve",
-                     "timestep_map", "ceiling", "label_issues", "class_pairs", "deep", "lint", "comparisons", "compare", "attention", "attribution",
-                     "explain", "config"}
+KNOWN_ERROR_HEADS = {
+    "dataset",
+    "health",
+    "baseline",
+    "baselines",
+    "signal",
+    "shuffle_test",
+    "learning_curve",
+    "timestep_map",
+    "ceiling",
+    "label_issues",
+    "class_pairs",
+    "deep",
+    "lint",
+    "comparisons",
+    "compare",
+    "attention",
+    "attribution",
+    "explain",
+    "config",
+}
 
 
 def sections(doc: dict) -> list[dict]:

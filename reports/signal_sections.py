@@ -1,5 +1,6 @@
 """The sections on the data and its signal: dataset, health, baselines, shuffle test, learning curve,
 time steps, ceiling, label issues and class pairs (built from a Diagnosis document alone)."""
+
 from __future__ import annotations
 
 from .answers import as_dict, best_baseline, dict_items, n_classes
@@ -14,12 +15,21 @@ def dataset_section(doc: dict) -> dict:
     if not ds:
         return s
     lengths = as_dict(ds.get("lengths"))
-    length = (f"{num(lengths.get('min'))}–{num(lengths.get('max'))} (mean {num(lengths.get('mean'), 1)}, variable)"
-              if lengths.get("variable") else num(lengths.get("max", ds.get("n_timesteps"))))
-    rows = [["Name", str(ds.get("name", MISSING))], ["Source", str(ds.get("source", MISSING))],
-            ["Series", num(ds.get("n_series"))], ["Timesteps (padded)", num(ds.get("n_timesteps"))],
-            ["Channels", num(ds.get("n_channels"))], ["Classes", num(n_classes(doc))],
-            ["Lengths", length], ["Padding share", num(ds.get("padding_share"))]]
+    length = (
+        f"{num(lengths.get('min'))}–{num(lengths.get('max'))} (mean {num(lengths.get('mean'), 1)}, variable)"
+        if lengths.get("variable")
+        else num(lengths.get("max", ds.get("n_timesteps")))
+    )
+    rows = [
+        ["Name", str(ds.get("name", MISSING))],
+        ["Source", str(ds.get("source", MISSING))],
+        ["Series", num(ds.get("n_series"))],
+        ["Timesteps (padded)", num(ds.get("n_timesteps"))],
+        ["Channels", num(ds.get("n_channels"))],
+        ["Classes", num(n_classes(doc))],
+        ["Lengths", length],
+        ["Padding share", num(ds.get("padding_share"))],
+    ]
     if ds.get("n_groups") is not None:
         rows.append(["Groups", num(ds.get("n_groups"))])
     split = as_dict(ds.get("original_split"))
@@ -34,8 +44,10 @@ def health_section(doc: dict) -> dict:
     checks = dict_items(doc.get("health"))
     s = section("health", "Data health", doc, ("health",), bool(checks))
     if checks:
-        rows = [[str(c.get("check", MISSING)), badge(c.get("status")), value(c.get("value")), str(c.get("message", ""))]
-                for c in checks]
+        rows = [
+            [str(c.get("check", MISSING)), badge(c.get("status")), value(c.get("value")), str(c.get("message", ""))]
+            for c in checks
+        ]
         s["tables"].append(table(["Check", "Status", "Value", "Message"], rows, wrap=(2, 3)))
     return s
 
@@ -48,8 +60,10 @@ def baselines_section(doc: dict) -> dict:
         return s
     k = n_classes(doc)
     if k:
-        s["paragraphs"].append(f"Chance balanced accuracy is 1/{k} = {1 / k:.3f} whatever the class balance; "
-                               "accuracy rewards always predicting the largest class.")
+        s["paragraphs"].append(
+            f"Chance balanced accuracy is 1/{k} = {1 / k:.3f} whatever the class balance; "
+            "accuracy rewards always predicting the largest class."
+        )
     best = best_baseline(doc)
     if best is not None:
         s["paragraphs"].append(f"Best baseline: {best.get('name')}.")
@@ -58,16 +72,34 @@ def baselines_section(doc: dict) -> dict:
         row.insert(1, str(m.get("description", "")))
     folds = next((m for m in models if m.get("folds")), {})
     cv = f"{folds.get('folds')}-fold CV x {folds.get('repeats', 1)} repeat(s). " if folds else ""
-    s["tables"].append(table(["Model", "Description"] + [h for _, h in METRIC_COLUMNS] + ["Fit time"], rows,
-                              note=cv + interval_methods(models), wrap=(1,)))
+    s["tables"].append(
+        table(
+            ["Model", "Description"] + [h for _, h in METRIC_COLUMNS] + ["Fit time"],
+            rows,
+            note=cv + interval_methods(models),
+            wrap=(1,),
+        )
+    )
     if best is not None:
         s["figures"].append(f"confusion_{slug(best.get('name'))}")
     sep = dict_items(sig.get("separable_classes"))
     if sep:
-        rows = [[str(c.get("class", MISSING)), num(c.get("balanced_accuracy")), pval(c.get("q_value", c.get("p_value"))),
-                 num(bool(c.get("separable")))] for c in sep]
-        s["tables"].append(table(["Class", "One-vs-rest balanced acc.", "q (BH)", "Separable"], rows,
-                                  caption="Which classes the best baseline tells apart from the rest"))
+        rows = [
+            [
+                str(c.get("class", MISSING)),
+                num(c.get("balanced_accuracy")),
+                pval(c.get("q_value", c.get("p_value"))),
+                num(bool(c.get("separable"))),
+            ]
+            for c in sep
+        ]
+        s["tables"].append(
+            table(
+                ["Class", "One-vs-rest balanced acc.", "q (BH)", "Separable"],
+                rows,
+                caption="Which classes the best baseline tells apart from the rest",
+            )
+        )
     return s
 
 
@@ -76,21 +108,38 @@ def shuffle_section(doc: dict) -> dict:
     s = section("shuffle_test", "Label-shuffle test", doc, ("shuffle_test",), bool(st))
     if st:
         heads = dict_items(st.get("heads"))
-        statistic = (f"the best of {len(heads)} classifiers (max-T: every shuffle is scored by every classifier and "
-                     "the best is kept, so choosing the best is part of the test)" if len(heads) > 1
-                     else str(st.get("model", MISSING)))
+        statistic = (
+            f"the best of {len(heads)} classifiers (max-T: every shuffle is scored by every classifier and "
+            "the best is kept, so choosing the best is part of the test)"
+            if len(heads) > 1
+            else str(st.get("model", MISSING))
+        )
         s["paragraphs"].append(
             f"Statistic: {statistic}. It scored {num(st.get('observed'))} {words(st.get('metric', 'balanced_accuracy'))} "
             f"on the real labels and {num(st.get('null_mean'))} ± {num(st.get('null_std'))} on "
             f"{num(st.get('n_permutations'))} label shuffles: p = {pval(st.get('p_value'))}, "
             f"effect size {num(st.get('effect_size'), 1)} null standard deviations "
-            f"(method: {st.get('method', MISSING)}). p = (shuffles scoring at least the observed + 1) / (shuffles + 1).")
+            f"(method: {st.get('method', MISSING)}). p = (shuffles scoring at least the observed + 1) / (shuffles + 1)."
+        )
         if len(heads) > 1:
-            rows = [[str(h.get("name", MISSING)), num(h.get("observed")), f"{num(h.get('null_mean'))} ± {num(h.get('null_std'))}",
-                     pval(h.get("p_value")), pval(h.get("p_adjusted"))] for h in heads]
-            s["tables"].append(table(["Classifier", "Real labels", "Shuffled labels", "Own p", "Max-T adjusted p"], rows,
-                                      note="Own p holds for one classifier alone; the adjusted p (Westfall-Young "
-                                           "single-step max-T) controls the family-wise error over all of them."))
+            rows = [
+                [
+                    str(h.get("name", MISSING)),
+                    num(h.get("observed")),
+                    f"{num(h.get('null_mean'))} ± {num(h.get('null_std'))}",
+                    pval(h.get("p_value")),
+                    pval(h.get("p_adjusted")),
+                ]
+                for h in heads
+            ]
+            s["tables"].append(
+                table(
+                    ["Classifier", "Real labels", "Shuffled labels", "Own p", "Max-T adjusted p"],
+                    rows,
+                    note="Own p holds for one classifier alone; the adjusted p (Westfall-Young "
+                    "single-step max-T) controls the family-wise error over all of them.",
+                )
+            )
         s["figures"].append("shuffle_test")
     return s
 
@@ -101,18 +150,29 @@ def learning_curve_section(doc: dict) -> dict:
     if not lc:
         return s
     model = f" of {lc['model']}" if lc.get("model") else ""
-    s["paragraphs"].append(f"Scores{model} on nested training subsets, a saturating curve fitted to them "
-                           f"({lc.get('family') or 'none fitted'}) and extrapolated to 2x and 10x the data. "
-                           f"More data helps: {lc.get('more_data_helps', MISSING)}.")
+    s["paragraphs"].append(
+        f"Scores{model} on nested training subsets, a saturating curve fitted to them "
+        f"({lc.get('family') or 'none fitted'}) and extrapolated to 2x and 10x the data. "
+        f"More data helps: {lc.get('more_data_helps', MISSING)}."
+    )
     sizes, mean = lc.get("train_sizes") or [], lc.get("mean") or []
     rows = [[num(n), num(m)] for n, m in zip(sizes, mean)]
     for key, e in as_dict(lc.get("extrapolation")).items():
         if isinstance(e, dict):
-            rows.append([f"{num(e.get('size'))} ({key}, extrapolated)",
-                         f"{num(e.get('mean'))} {interval(e.get('low'), e.get('high'))}".strip()])
+            rows.append(
+                [
+                    f"{num(e.get('size'))} ({key}, extrapolated)",
+                    f"{num(e.get('mean'))} {interval(e.get('low'), e.get('high'))}".strip(),
+                ]
+            )
     if rows:
-        s["tables"].append(table(["Training series", words(lc.get("metric", "balanced_accuracy"))], rows,
-                                  note=f"Method: {lc['method']}." if lc.get("method") else ""))
+        s["tables"].append(
+            table(
+                ["Training series", words(lc.get("metric", "balanced_accuracy"))],
+                rows,
+                note=f"Method: {lc['method']}." if lc.get("method") else "",
+            )
+        )
     s["figures"].append("learning_curve")
     return s
 
@@ -128,16 +188,27 @@ def timestep_section(doc: dict) -> dict:
         s["paragraphs"].append(f"Method: {tm['method']}.")
     windows = dict_items(tm.get("significant_windows"))
     if windows:
-        rows = [[num(w.get("channel")), f"{num(w.get('start'))}–{num(w.get('stop') - 1) if isinstance(w.get('stop'), int) else MISSING}",
-                 pval(w.get("min_q"))] for w in windows]
+        rows = [
+            [
+                num(w.get("channel")),
+                f"{num(w.get('start'))}–{num(w.get('stop') - 1) if isinstance(w.get('stop'), int) else MISSING}",
+                pval(w.get("min_q")),
+            ]
+            for w in windows
+        ]
         s["tables"].append(table(["Channel", "Steps", "Min q"], rows, caption="Significant windows"))
     clusters = [c for c in dict_items(tm.get("clusters")) if c.get("significant")]
     if tm.get("cluster_method"):
         s["paragraphs"].append(f"Windows with family-wise error control: {tm['cluster_method']}.")
     if clusters:
         rows = [[str(c.get("words", MISSING)), num(c.get("mass"), 1), pval(c.get("p_value"))] for c in clusters]
-        s["tables"].append(table(["Window", "Cluster mass", "p (cluster)"], rows,
-                                  caption=f"Cluster-test windows (p <= {num(tm.get('cluster_alpha'), 2)})"))
+        s["tables"].append(
+            table(
+                ["Window", "Cluster mass", "p (cluster)"],
+                rows,
+                caption=f"Cluster-test windows (p <= {num(tm.get('cluster_alpha'), 2)})",
+            )
+        )
     elif tm.get("clusters") is not None:
         s["paragraphs"].append(f"The cluster test finds no window at p <= {num(tm.get('cluster_alpha'), 2)}.")
     s["figures"].append("timestep_map")
@@ -153,24 +224,43 @@ def ceiling_section(doc: dict) -> dict:
         s["paragraphs"].append(str(c["message"]))
     cands = dict_items(c.get("ceilings"))
     if cands:
-        rows = [[words(x.get("source")), str(x.get("kind", MISSING)),
-                 f"{num(x.get('accuracy'))} {interval(x.get('low'), x.get('high'))}".strip()
-                 if x.get("low") != x.get("high") else num(x.get("accuracy")),
-                 "yes" if x.get("holds") else "no (below an achieved score)", str(x.get("words", ""))] for x in cands]
-        s["tables"].append(table(["Source", "Kind", "Accuracy ceiling", "Holds", "Why"], rows, wrap=(4,),
-                                  note=f"Best achieved accuracy: {num(c.get('achieved_accuracy'))}. A candidate below "
-                                       "it is no ceiling and does not set the accuracy ceiling."))
-    rows = [["Accuracy ceiling (holding)", num(c.get("accuracy_ceiling")) if c.get("accuracy_ceiling") is not None
-             else "none below 1 found"],
-            ["1-NN error (cross-validated)", num(c.get("one_nn_error"))],
-            ["Bayes error, lower bound (Cover-Hart; not a ceiling)", num(c.get("bayes_error_lower"))]]
+        rows = [
+            [
+                words(x.get("source")),
+                str(x.get("kind", MISSING)),
+                f"{num(x.get('accuracy'))} {interval(x.get('low'), x.get('high'))}".strip()
+                if x.get("low") != x.get("high")
+                else num(x.get("accuracy")),
+                "yes" if x.get("holds") else "no (below an achieved score)",
+                str(x.get("words", "")),
+            ]
+            for x in cands
+        ]
+        s["tables"].append(
+            table(
+                ["Source", "Kind", "Accuracy ceiling", "Holds", "Why"],
+                rows,
+                wrap=(4,),
+                note=f"Best achieved accuracy: {num(c.get('achieved_accuracy'))}. A candidate below "
+                "it is no ceiling and does not set the accuracy ceiling.",
+            )
+        )
+    rows = [
+        [
+            "Accuracy ceiling (holding)",
+            num(c.get("accuracy_ceiling")) if c.get("accuracy_ceiling") is not None else "none below 1 found",
+        ],
+        ["1-NN error (cross-validated)", num(c.get("one_nn_error"))],
+        ["Bayes error, lower bound (Cover-Hart; not a ceiling)", num(c.get("bayes_error_lower"))],
+    ]
     s["tables"].append(table(["", ""], rows))
     best = best_baseline(doc) or {}
     cap, acc = c.get("accuracy_ceiling"), best.get("accuracy")
     if is_number(cap) and is_number(acc) and acc > cap:  # documents written before ceilings were checked
         s["paragraphs"].append(
             f"{best.get('name')} already reaches accuracy {num(acc)}, above this ceiling: it is an estimate "
-            "(the Cover-Hart bound holds for infinitely many series), here not binding.")
+            "(the Cover-Hart bound holds for infinitely many series), here not binding."
+        )
     if c.get("caveat"):
         s["paragraphs"].append(f"Caveat: {c['caveat']}")
     return s
@@ -184,26 +274,52 @@ def labels_section(doc: dict) -> dict:
     if li.get("message"):
         s["paragraphs"].append(str(li["message"]))
     iv = as_dict(li.get("interval"))
-    rows = [["Estimated label issues", f"{num(li.get('n_issues'))} of {num(li.get('n_series'))}"],
-            ["Share", f"{num(li.get('share'))} {interval(iv.get('low'), iv.get('high'))}".strip()],
-            ["Model error (1 - accuracy, out of fold)", num(li.get("model_error"))],
-            ["Estimate close to the model error", "yes" if li.get("restates_error") else "no"],
-            ["Label health score (cleanlab)", num(li.get("health_score"))]]
-    s["tables"].append(table(["", ""], rows, note=(f"Interval: {iv['method']}. " if iv.get("method") else "")
-                              + (f"Method: {li['method']}." if li.get("method") else "")))
+    rows = [
+        ["Estimated label issues", f"{num(li.get('n_issues'))} of {num(li.get('n_series'))}"],
+        ["Share", f"{num(li.get('share'))} {interval(iv.get('low'), iv.get('high'))}".strip()],
+        ["Model error (1 - accuracy, out of fold)", num(li.get("model_error"))],
+        ["Estimate close to the model error", "yes" if li.get("restates_error") else "no"],
+        ["Label health score (cleanlab)", num(li.get("health_score"))],
+    ]
+    s["tables"].append(
+        table(
+            ["", ""],
+            rows,
+            note=(f"Interval: {iv['method']}. " if iv.get("method") else "")
+            + (f"Method: {li['method']}." if li.get("method") else ""),
+        )
+    )
     suspects = dict_items(li.get("suspects"))
     if suspects:
-        rows = [[num(x.get("index")), str(x.get("given", MISSING)), str(x.get("likely", MISSING)),
-                 num(x.get("given_probability")), num(x.get("likely_probability"))] for x in suspects]
-        s["tables"].append(table(["Series", "Given label", "Likely label", "P(given)", "P(likely)"], rows,
-                                  caption="Most suspect series (lowest confidence in the given label first)"))
+        rows = [
+            [
+                num(x.get("index")),
+                str(x.get("given", MISSING)),
+                str(x.get("likely", MISSING)),
+                num(x.get("given_probability")),
+                num(x.get("likely_probability")),
+            ]
+            for x in suspects
+        ]
+        s["tables"].append(
+            table(
+                ["Series", "Given label", "Likely label", "P(given)", "P(likely)"],
+                rows,
+                caption="Most suspect series (lowest confidence in the given label first)",
+            )
+        )
     classes = [str(c) for c in li.get("classes") or []]
     noise = li.get("noise_matrix") or []
     if classes and len(noise) == len(classes):
         rows = [[f"given {c}"] + [num(v, 2) for v in row] for c, row in zip(classes, noise)]
-        s["tables"].append(table([""] + [f"true {c}" for c in classes], rows,
-                                  caption="Estimated noise matrix P(given label | true label)",
-                                  note="Each column sums to 1; off-diagonal entries are the estimated mislabelling rates."))
+        s["tables"].append(
+            table(
+                [""] + [f"true {c}" for c in classes],
+                rows,
+                caption="Estimated noise matrix P(given label | true label)",
+                note="Each column sums to 1; off-diagonal entries are the estimated mislabelling rates.",
+            )
+        )
     return s
 
 
@@ -214,19 +330,38 @@ def class_pairs_section(doc: dict) -> dict:
         return s
     groups = [g for g in cp.get("indistinguishable_groups") or [] if isinstance(g, list)]
     if groups:
-        s["paragraphs"].append("Groups of classes not told apart from each other: "
-                               + "; ".join("{" + ", ".join(str(c) for c in g) + "}" for g in groups) + ".")
+        s["paragraphs"].append(
+            "Groups of classes not told apart from each other: "
+            + "; ".join("{" + ", ".join(str(c) for c in g) + "}" for g in groups)
+            + "."
+        )
     else:
         s["paragraphs"].append("Every pair of classes is told apart.")
     if cp.get("method"):
         s["paragraphs"].append(f"Method: {cp['method']}.")
     s["figures"].append("class_pairs")
-    pairs = sorted(dict_items(cp.get("pairs")), key=lambda p: p.get("balanced_accuracy") if is_number(p.get("balanced_accuracy")) else 0)
+    pairs = sorted(
+        dict_items(cp.get("pairs")),
+        key=lambda p: p.get("balanced_accuracy") if is_number(p.get("balanced_accuracy")) else 0,
+    )
     if pairs:
-        rows = [[f"{p.get('a', MISSING)} vs {p.get('b', MISSING)}", num(p.get("balanced_accuracy")), pval(p.get("p_value")),
-                 pval(p.get("q_value")), "yes" if p.get("distinguishable") else "no"] for p in pairs[:15]]
-        s["tables"].append(table(["Pair", "Balanced acc.", "p", "q (BH)", "Told apart"], rows,
-                                  caption="The hardest pairs" if len(pairs) > 15 else "All pairs"))
+        rows = [
+            [
+                f"{p.get('a', MISSING)} vs {p.get('b', MISSING)}",
+                num(p.get("balanced_accuracy")),
+                pval(p.get("p_value")),
+                pval(p.get("q_value")),
+                "yes" if p.get("distinguishable") else "no",
+            ]
+            for p in pairs[:15]
+        ]
+        s["tables"].append(
+            table(
+                ["Pair", "Balanced acc.", "p", "q (BH)", "Told apart"],
+                rows,
+                caption="The hardest pairs" if len(pairs) > 15 else "All pairs",
+            )
+        )
     pc = as_dict(cp.get("per_class"))
     recall = dict_items(pc.get("recall"))
     if recall:
@@ -234,8 +369,11 @@ def class_pairs_section(doc: dict) -> dict:
         plain, bal = bw.get("recall") or [], bw.get("recall_balanced") or []
         rows = []
         for k, r in enumerate(recall):
-            row = [str(r.get("class", MISSING)), f"{num(r.get('recall'))} {interval(r.get('low'), r.get('high'))}".strip(),
-                   num(r.get("n"))]
+            row = [
+                str(r.get("class", MISSING)),
+                f"{num(r.get('recall'))} {interval(r.get('low'), r.get('high'))}".strip(),
+                num(r.get("n")),
+            ]
             if plain and bal:
                 row += [num(plain[k]) if k < len(plain) else MISSING, num(bal[k]) if k < len(bal) else MISSING]
             rows.append(row)
@@ -244,11 +382,23 @@ def class_pairs_section(doc: dict) -> dict:
             headers += ["Calibrated head", "… with balanced class weights"]
         note = f"Intervals: {pc.get('interval_method', 'Wilson')}."
         if bw.get("method"):
-            note += (f" Balanced weights: {bw['method']}; balanced accuracy {num(bw.get('balanced_accuracy'))} -> "
-                     f"{num(bw.get('balanced_accuracy_balanced'))}, accuracy {num(bw.get('accuracy'))} -> "
-                     f"{num(bw.get('accuracy_balanced'))}.")
+            note += (
+                f" Balanced weights: {bw['method']}; balanced accuracy {num(bw.get('balanced_accuracy'))} -> "
+                f"{num(bw.get('balanced_accuracy_balanced'))}, accuracy {num(bw.get('accuracy'))} -> "
+                f"{num(bw.get('accuracy_balanced'))}."
+            )
         s["tables"].append(table(headers, rows, caption="Per-class recall", note=note))
     return s
 
 
-__all__ = ["dataset_section", "health_section", "baselines_section", "shuffle_section", "learning_curve_section", "timestep_section", "ceiling_section", "labels_section", "class_pairs_section"]
+__all__ = [
+    "dataset_section",
+    "health_section",
+    "baselines_section",
+    "shuffle_section",
+    "learning_curve_section",
+    "timestep_section",
+    "ceiling_section",
+    "labels_section",
+    "class_pairs_section",
+]

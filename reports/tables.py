@@ -6,6 +6,7 @@ whose cells are strings or ``{"text", "badge"}`` (a status badge) and whose ``wr
 of running text (the HTML keeps the other columns, numbers and names, on one line). ``figures`` lists
 figure names (file stems) that the renderers look up among the drawn figures.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,12 @@ from typing import Any
 from .answers import as_dict, section_errors
 from .formatting import MISSING, with_interval
 
-METRIC_COLUMNS = (("balanced_accuracy", "Balanced acc. = MAR"), ("accuracy", "Accuracy"),
-                  ("macro_precision", "Macro precision (MAP)"), ("macro_f1", "Macro F1"))
+METRIC_COLUMNS = (
+    ("balanced_accuracy", "Balanced acc. = MAR"),
+    ("accuracy", "Accuracy"),
+    ("macro_precision", "Macro precision (MAP)"),
+    ("macro_f1", "Macro F1"),
+)
 
 
 def section(id_: str, title: str, doc: dict, error_keys: tuple[str, ...], present: bool) -> dict:
@@ -23,8 +28,9 @@ def section(id_: str, title: str, doc: dict, error_keys: tuple[str, ...], presen
     return {"id": id_, "title": title, "state": state, "errors": errors, "paragraphs": [], "tables": [], "figures": []}
 
 
-def table(headers: list[str], rows: list[list[Any]], caption: str = "", note: str = "",
-           wrap: tuple[int, ...] = ()) -> dict:
+def table(
+    headers: list[str], rows: list[list[Any]], caption: str = "", note: str = "", wrap: tuple[int, ...] = ()
+) -> dict:
     return {"caption": caption, "headers": headers, "rows": rows, "note": note, "wrap": list(wrap)}
 
 

@@ -3,6 +3,7 @@
 Keras fixes its backend at import, so ``tests/test_backends.py`` runs this file once per installed
 backend in a fresh process. It prints one JSON object on its last line.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,19 +20,21 @@ def main() -> dict:
     select_backend()  # honours KERAS_BACKEND, refuses one that is not installed
     import keras
 
-    from signal_diagnostics.data import synthetic
     from signal_diagnostics.attribution import attribute
+    from signal_diagnostics.data import synthetic
     from signal_diagnostics.models import SeqSelfAttention, available
     from signal_diagnostics.models.training import fit
 
     d = synthetic.bump(n=80, T=16, C=2, start=6, stop=10, amplitude=2.0, variable_length=True, seed=0)
     out: dict = {"backend": keras.backend.backend(), "models": {}}
     for name in available():
-        trained = fit(name, d.X[:60], d.y_codes[:60], n_classes=2, epochs=2, seed=0,
-                      hyper={"units": 4, "depth": 1})
+        trained = fit(name, d.X[:60], d.y_codes[:60], n_classes=2, epochs=2, seed=0, hyper={"units": 4, "depth": 1})
         proba = trained.predict_proba(d.X[60:])
-        out["models"][name] = {"shape": list(proba.shape), "row_sum_error": float(np.abs(proba.sum(1) - 1).max()),
-                               "backend": trained.backend}
+        out["models"][name] = {
+            "shape": list(proba.shape),
+            "row_sum_error": float(np.abs(proba.sum(1) - 1).max()),
+            "backend": trained.backend,
+        }
 
     layer_in = keras.Input((16, 2))
     layer = SeqSelfAttention(units=4, attention_type="multiplicative", attention_activation="sigmoid")
@@ -49,11 +52,15 @@ def main() -> dict:
     out["ig_mean_relative_error"] = ig.completeness["mean_relative_error"]
 
     from signal_diagnostics.pipeline.deep import compare_models
-    result = compare_models(d, ["bilstm", "bilstm_attention"], folds=2, seeds=1, epochs=2, baseline=None,
-                            hyper={"units": 4, "depth": 1}).to_dict()
-    out["compare"] = {"models": [m["name"] for m in result["models"]],
-                      "backends": sorted({m["backend"] for m in result["models"]}),
-                      "pairs": [[c["a"], c["b"]] for c in result["comparisons"]]}
+
+    result = compare_models(
+        d, ["bilstm", "bilstm_attention"], folds=2, seeds=1, epochs=2, baseline=None, hyper={"units": 4, "depth": 1}
+    ).to_dict()
+    out["compare"] = {
+        "models": [m["name"] for m in result["models"]],
+        "backends": sorted({m["backend"] for m in result["models"]}),
+        "pairs": [[c["a"], c["b"]] for c in result["comparisons"]],
+    }
     return out
 
 

@@ -1,4 +1,5 @@
 """signal_diagnostics.report in a notebook: one call from arrays to a Diagnosis that shows, saves and reloads itself."""
+
 import json
 import re
 
@@ -95,8 +96,19 @@ def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
 @pytest.mark.slow
 def test_report_with_the_deep_part_on_tiny_data(tmp_path):
     X, y = _bump(n=40, T=12)
-    d = signal_diagnostics.report((X, y), out=tmp_path / "out", profile="quick", deep=True, folds=2, epochs=1, units=4,
-                        samples=6, models=["bilstm"], methods=["occlusion"], **FAST)
+    d = signal_diagnostics.report(
+        (X, y),
+        out=tmp_path / "out",
+        profile="quick",
+        deep=True,
+        folds=2,
+        epochs=1,
+        units=4,
+        samples=6,
+        models=["bilstm"],
+        methods=["occlusion"],
+        **FAST,
+    )
     assert d.to_dict()["deep"]["models"][0]["name"] == "bilstm"
     assert 'data-answer="deep"' in d._repr_html_()
     assert (tmp_path / "out" / "diagnosis.json").exists() and (tmp_path / "out" / "report.html").exists()

@@ -1,4 +1,5 @@
 """Attention diagnostics: a sigmoid on the scores makes attention near-uniform; without it, it focuses."""
+
 import json
 
 import numpy as np
@@ -20,8 +21,16 @@ def bump():
 
 def diagnose_attention(data, activation):
     train, test = np.arange(180), np.arange(180, 240)
-    trained = fit("bilstm_attention", data.X[train], data.y_codes[train], n_classes=2, epochs=20, seed=0,
-                  validation_fraction=0, hyper={**HYPER, "attention_activation": activation})
+    trained = fit(
+        "bilstm_attention",
+        data.X[train],
+        data.y_codes[train],
+        n_classes=2,
+        epochs=20,
+        seed=0,
+        validation_fraction=0,
+        hyper={**HYPER, "attention_activation": activation},
+    )
     return attention_diagnostics(trained, data.X[test], data.y_codes[test], data.lengths[test])
 
 
@@ -82,8 +91,7 @@ def test_sharpness_ignores_padded_keys():
 
 def test_attention_pooling_is_diagnosed_and_its_ablation_changes_nothing_for_uniform_weights():
     data = synthetic.bump(n=40, T=12, C=2, start=4, stop=8, amplitude=2.0, variable_length=True, seed=2)
-    trained = fit("bilstm_attention_pool", data.X, data.y_codes, n_classes=2, epochs=1,
-                  hyper=dict(units=4, depth=1))
+    trained = fit("bilstm_attention_pool", data.X, data.y_codes, n_classes=2, epochs=1, hyper=dict(units=4, depth=1))
     layer = trained.model.get_layer("attention_pool")
     layer.v.assign(np.zeros_like(keras.ops.convert_to_numpy(layer.v)))  # constant scores -> uniform pooling
     (diag,) = attention_diagnostics(trained, data.X, data.y_codes, data.lengths)
@@ -105,8 +113,16 @@ def test_at_field_notes_size_sigmoid_is_uniform_and_plain_scores_focus():
     train, test = np.arange(225), np.arange(225, 300)
     entropy = {}
     for activation in ("sigmoid", None):
-        trained = fit("bilstm_attention", data.X[train], data.y_codes[train], n_classes=2, epochs=30, seed=0,
-                      validation_fraction=0, hyper={"units": 32, "attention_activation": activation})
+        trained = fit(
+            "bilstm_attention",
+            data.X[train],
+            data.y_codes[train],
+            n_classes=2,
+            epochs=30,
+            seed=0,
+            validation_fraction=0,
+            hyper={"units": 32, "attention_activation": activation},
+        )
         (diag,) = attention_diagnostics(trained, data.X[test], data.y_codes[test], data.lengths[test])
         entropy[activation] = diag.normalized_entropy
     assert entropy["sigmoid"] >= 0.95

@@ -1,6 +1,7 @@
 """Attention layers are found by what they can return, whatever their class; their weights are read
 as the model uses them and can be replaced, by calling the model's layers anew; a layer that cannot
 give weights says so."""
+
 import numpy as np
 import pytest
 
@@ -85,8 +86,9 @@ def test_the_rebuilt_model_ablates_in_a_compiled_predict_too(name):
 
 def test_constant_scores_spread_a_real_row_over_padded_keys_as_keras_self_attention_does():
     """With W = 0 every score is sigmoid(0): real rows weigh all T keys alike, padded ones included."""
-    layer = SeqSelfAttention(attention_type=SeqSelfAttention.ATTENTION_TYPE_MUL, attention_activation="sigmoid",
-                             kernel_initializer="zeros")
+    layer = SeqSelfAttention(
+        attention_type=SeqSelfAttention.ATTENTION_TYPE_MUL, attention_activation="sigmoid", kernel_initializer="zeros"
+    )
     model = model_around(layer)
     (probe,) = find_attention(model)
     share = padding_share(record_weights(model, probe, padded_series()), LENGTHS)
@@ -107,8 +109,16 @@ def test_a_layer_that_cannot_give_weights_gets_an_error_entry_not_silence():
     from signal_diagnostics.models.training import Standardiser, TrainedModel
 
     model = model_around(lambda h: OpaqueAttention(name="opaque")(h))
-    trained = TrainedModel(name="theirs", model=model, standardiser=Standardiser(np.zeros(C), np.ones(C)),
-                           n_classes=2, epochs_run=0, train_seconds=0.0, device="cpu", backend="tensorflow")
+    trained = TrainedModel(
+        name="theirs",
+        model=model,
+        standardiser=Standardiser(np.zeros(C), np.ones(C)),
+        n_classes=2,
+        epochs_run=0,
+        train_seconds=0.0,
+        device="cpu",
+        backend="tensorflow",
+    )
     X = padded_series()
     (diag,) = attention_diagnostics(trained, X, np.array([0, 1, 0, 1, 0]), LENGTHS)
     assert diag.status == "error" and diag.layer == "opaque"
@@ -117,8 +127,8 @@ def test_a_layer_that_cannot_give_weights_gets_an_error_entry_not_silence():
 
 
 def test_explain_says_why_attention_was_not_attributed(tmp_path):
-    from signal_diagnostics.data import synthetic
     from signal_diagnostics.attribution.explain import explain_models
+    from signal_diagnostics.data import synthetic
 
     model = model_around(lambda h: OpaqueAttention(name="opaque")(h))
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
@@ -134,9 +144,11 @@ def test_keras_self_attention_layers_are_found_by_their_return_attention_option(
     ksa = pytest.importorskip("keras_self_attention")
     if keras.backend.backend() != "tensorflow":
         pytest.skip("keras-self-attention runs on the TensorFlow backend only")
-    for attend, ndim in ((lambda h: ksa.SeqSelfAttention(name="att")(h), 3),
-                         (lambda h: ksa.SeqWeightedAttention(name="att")(h), 3),
-                         (lambda h: ksa.SeqSelfAttention(return_attention=True, name="att")(h)[0], 3)):
+    for attend, ndim in (
+        (lambda h: ksa.SeqSelfAttention(name="att")(h), 3),
+        (lambda h: ksa.SeqWeightedAttention(name="att")(h), 3),
+        (lambda h: ksa.SeqSelfAttention(return_attention=True, name="att")(h)[0], 3),
+    ):
         model = model_around(attend)
         (probe,) = find_attention(model)
         assert probe.kind == "return_attention" and probe.layer_class.startswith("keras_self_attention.")
@@ -150,8 +162,15 @@ def test_keras_self_attention_layers_are_found_by_their_return_attention_option(
 
 def test_sequential_and_nested_models_are_called_anew_with_their_own_layers():
     X = padded_series()
-    sequential = keras.Sequential([keras.Input((T, C)), keras.layers.Masking(0.0), SeqSelfAttention(name="att"),
-                                   keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
+    sequential = keras.Sequential(
+        [
+            keras.Input((T, C)),
+            keras.layers.Masking(0.0),
+            SeqSelfAttention(name="att"),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2),
+        ]
+    )
     inner_in = keras.Input((T, 4))
     inner = keras.Model(inner_in, AttentionPooling(name="att")(inner_in), name="inner")
     nested = model_around(lambda h: inner(h))

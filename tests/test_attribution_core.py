@@ -1,4 +1,5 @@
 """Attribution methods on a model-agnostic classifier, faithfulness, window precision, agreement."""
+
 import json
 
 import numpy as np
@@ -7,8 +8,7 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from signal_diagnostics.attribution import (attribute, faithfulness, kendall_tau, timestep_map_profile,
-                                  window_precision)
+from signal_diagnostics.attribution import attribute, faithfulness, kendall_tau, timestep_map_profile, window_precision
 from signal_diagnostics.attribution.record import summarise
 from signal_diagnostics.data import synthetic
 from signal_diagnostics.errors import DataError

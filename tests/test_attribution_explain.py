@@ -1,11 +1,11 @@
 """explain_models: train, explain held-out series, score faithfulness and agreement."""
+
 import json
 from pathlib import Path
 
 import pytest
 
 import signal_diagnostics
-
 from signal_diagnostics.attribution import explain_models
 from signal_diagnostics.checks.timemap import timestep_signal
 from signal_diagnostics.data import synthetic
@@ -18,10 +18,17 @@ T = 20
 def section():
     d = synthetic.bump(n=160, T=T, C=2, start=8, stop=12, amplitude=2.0, seed=0)
     timestep_map = timestep_signal(d.X, d.y_codes).to_dict()
-    return explain_models(d, ["bilstm", "bilstm_attention_pool"],
-                          methods=["shap", "integrated_gradients", "occlusion", "attention"],
-                          samples=16, epochs=10, seed=0, hyper={"units": 16, "depth": 1},
-                          timestep_map=timestep_map, references={"bilstm_attention_pool": "bilstm"})
+    return explain_models(
+        d,
+        ["bilstm", "bilstm_attention_pool"],
+        methods=["shap", "integrated_gradients", "occlusion", "attention"],
+        samples=16,
+        epochs=10,
+        seed=0,
+        hyper={"units": 16, "depth": 1},
+        timestep_map=timestep_map,
+        references={"bilstm_attention_pool": "bilstm"},
+    )
 
 
 def test_methods_that_do_not_apply_are_skipped(section):
@@ -47,8 +54,12 @@ def test_section_validates_against_the_document_schema(section):
 
 def test_agreement_compares_models_methods_and_the_timestep_map(section):
     row = next(r for r in section if r["model"] == "bilstm_attention_pool" and r["method"] == "attention")
-    assert {"kendall_tau_vs_timestep_map", "kendall_tau_vs_shap", "kendall_tau_vs_integrated_gradients",
-            "kendall_tau_vs_occlusion"} <= set(row["agreement"])
+    assert {
+        "kendall_tau_vs_timestep_map",
+        "kendall_tau_vs_shap",
+        "kendall_tau_vs_integrated_gradients",
+        "kendall_tau_vs_occlusion",
+    } <= set(row["agreement"])
     shap = next(r for r in section if r["model"] == "bilstm_attention_pool" and r["method"] == "shap")
     assert "kendall_tau_vs_reference" in shap["agreement"] and shap["reference"] == "bilstm"
     plain = next(r for r in section if r["model"] == "bilstm" and r["method"] == "shap")

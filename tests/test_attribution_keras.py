@@ -1,4 +1,5 @@
 """Attributions of small Keras BiLSTMs (H4's zoo) on a planted window: every method finds it."""
+
 import numpy as np
 import pytest
 
@@ -37,8 +38,9 @@ def pooled(bump):
 
 
 def _explain(model, d, method, **kw):
-    return attribute(model, d.X[225:265], d.y_codes[225:265], method=method, lengths=d.lengths[225:265],
-                     background=d.X[:225], **kw)
+    return attribute(
+        model, d.X[225:265], d.y_codes[225:265], method=method, lengths=d.lengths[225:265], background=d.X[:225], **kw
+    )
 
 
 @pytest.mark.parametrize("method", ["shap", "integrated_gradients", "occlusion"])
@@ -59,8 +61,14 @@ def test_integrated_gradients_are_complete(bump, bilstm):
 def test_integrated_gradients_on_a_bare_keras_model_are_complete(bump, bilstm):
     # the inner network on pre-standardised input: same attributions as through the TrainedModel
     Xs = bilstm.standardise(bump.X[225:245])
-    bare = attribute(bilstm.model, Xs, bump.y_codes[225:245], method="integrated_gradients",
-                     lengths=bump.lengths[225:245], background=bilstm.standardise(bump.X[:225]))
+    bare = attribute(
+        bilstm.model,
+        Xs,
+        bump.y_codes[225:245],
+        method="integrated_gradients",
+        lengths=bump.lengths[225:245],
+        background=bilstm.standardise(bump.X[:225]),
+    )
     assert bare.completeness["mean_relative_error"] < 0.05
 
 
@@ -94,8 +102,9 @@ def test_attention_importance_is_a_distribution_over_the_real_steps(bump, pooled
 def test_self_attention_model_attributions_find_the_window(bump, random_precision):
     # SeqSelfAttention(multiplicative, sigmoid): near-uniform weights by construction (NOTES.md), yet their
     # ranking over keys still leans towards the window; real queries also attend to padded keys
-    model = training.fit("bilstm_attention", bump.X[:225], bump.y_codes[:225], n_classes=2, epochs=15, seed=0,
-                         hyper=HYPER)
+    model = training.fit(
+        "bilstm_attention", bump.X[:225], bump.y_codes[:225], n_classes=2, epochs=15, seed=0, hyper=HYPER
+    )
     for method in ("shap", "integrated_gradients", "occlusion", "attention"):
         assert window_precision(_explain(model, bump, method), START, STOP) > random_precision + 0.15, method
     a = _explain(model, bump, "attention")

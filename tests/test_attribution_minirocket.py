@@ -1,4 +1,5 @@
 """Shapley and occlusion attributions of MiniRocket + ridge on a planted window."""
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,12 @@ def _minirocket():
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     to_aeon = FunctionTransformer(lambda X: np.transpose(X, (0, 2, 1)))  # (n, T, C) -> (n, C, T)
-    return make_pipeline(to_aeon, MiniRocket(n_kernels=2000, random_state=0), StandardScaler(),
-                         RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    return make_pipeline(
+        to_aeon,
+        MiniRocket(n_kernels=2000, random_state=0),
+        StandardScaler(),
+        RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +51,8 @@ def test_explain_models_explains_a_baseline_with_model_agnostic_methods_only():
     from signal_diagnostics.attribution import explain_models
 
     d = synthetic.bump(n=200, T=T, C=2, start=START, stop=STOP, amplitude=2.0, seed=0)
-    rows = explain_models(d, ["minirocket"], methods=["shap", "integrated_gradients", "occlusion", "attention"],
-                          samples=20, seed=0)
+    rows = explain_models(
+        d, ["minirocket"], methods=["shap", "integrated_gradients", "occlusion", "attention"], samples=20, seed=0
+    )
     assert {r["method"] for r in rows} == {"shap", "occlusion"}
     assert all(r["faithfulness"]["aopc"] > r["faithfulness"]["random_aopc"] for r in rows)

@@ -1,6 +1,7 @@
 """The zoo trains, SeqSelfAttention saves and loads, integrated gradients are complete and two models
 compare on every installed Keras backend (each in its own process: Keras fixes its backend at import).
 ``make test-torch`` installs CPU PyTorch and runs this file."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,14 @@ def smoke(request) -> dict:
     if backend not in installed_backends():
         pytest.skip(f"Keras backend {backend} is not installed")
     env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
-    proc = subprocess.run([sys.executable, str(SMOKE)], capture_output=True, text=True, env=env, timeout=600,
-                          cwd=Path(__file__).parents[1])
+    proc = subprocess.run(
+        [sys.executable, str(SMOKE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=Path(__file__).parents[1],
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1]) | {"expected": backend}
 
@@ -60,7 +67,20 @@ def test_the_masked_bilstm_layer_matches_the_masked_bidirectional_lstm_on_this_b
         pytest.skip("neither torch nor jax is installed")
     for backend in others:
         env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               str(Path(__file__).with_name("test_recurrent.py"))],
-                              capture_output=True, text=True, env=env, timeout=600, cwd=Path(__file__).parents[1])
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(Path(__file__).with_name("test_recurrent.py")),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            cwd=Path(__file__).parents[1],
+        )
         assert proc.returncode == 0, f"{backend}: {proc.stdout[-3000:]}"

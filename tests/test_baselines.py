@@ -1,4 +1,5 @@
 """The classical baselines: registry, estimator contract, padding, and behaviour on data with known answers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,6 @@ import pytest
 from sklearn.base import clone
 
 from signal_diagnostics import baselines
-import signal_diagnostics.baselines.series
 from signal_diagnostics.baselines.features import SummaryFeatures
 from signal_diagnostics.baselines.series import to_aeon
 from signal_diagnostics.data import synthetic
@@ -48,8 +48,11 @@ def test_register_adds_a_buildable_baseline():
     from signal_diagnostics.baselines.chance import ChanceClassifier
     from signal_diagnostics.baselines.registry import _REGISTRY
 
-    baselines.register("test_chance_uniform", lambda random_state=0, **p: ChanceClassifier("uniform", random_state),
-                       "uniform random labels")
+    baselines.register(
+        "test_chance_uniform",
+        lambda random_state=0, **p: ChanceClassifier("uniform", random_state),
+        "uniform random labels",
+    )
     try:
         assert baselines.available()["test_chance_uniform"] == "uniform random labels"
         assert baselines.make("test_chance_uniform", random_state=3).random_state == 3
@@ -167,8 +170,9 @@ def test_vectorised_summary_features_equal_the_per_series_reference(monkeypatch)
     monkeypatch.setattr(features, "BLOCK_VALUES", 7 * 30 * 2)  # blocks of 7 series
     got = SummaryFeatures().fit(X).transform(X)
     true_len = baselines.series.true_lengths(X)
-    want = np.array([[v for c in range(2) for v in _series_features(x[:L, c], (1, 2, 4, 8), 4)]
-                     for x, L in zip(X, true_len)])
+    want = np.array(
+        [[v for c in range(2) for v in _series_features(x[:L, c], (1, 2, 4, 8), 4)] for x, L in zip(X, true_len)]
+    )
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
     assert np.isnan(got[0]).all() and not np.isnan(got[5]).any()
 

@@ -7,6 +7,7 @@ maximum, not of one model.
 These run the same path as ``diagnose signal`` (``run_signal_document``) with the heavy baselines and
 the learning curve switched off; run them with ``make test-slow``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,13 @@ ALPHA = 0.05
 
 
 def _signal(ds, seed: int, permutations: int = 199) -> dict:
-    cfg = Config(seed=seed, permutations=permutations, baselines=["chance_prior", "minirocket"], learning_curve=False,
-                 label_checks=False)  # the verdict alone; label issues and pairs have their own tests
+    cfg = Config(
+        seed=seed,
+        permutations=permutations,
+        baselines=["chance_prior", "minirocket"],
+        learning_curve=False,
+        label_checks=False,
+    )  # the verdict alone; label issues and pairs have their own tests
     doc = run_signal_document(ds, cfg)
     assert not doc["errors"], doc["errors"]
     return {**doc["signal"], "verdict": doc["verdicts"]["signal"]}
@@ -34,8 +40,9 @@ def test_pure_noise_rejects_at_five_percent_and_the_verdict_is_none_otherwise():
     p_values, levels = [], []
     for seed in range(N_NOISE_SETS):
         # imbalanced, zero-padded, 3 or 8 classes: the motivating shape, with no signal at all
-        ds = synthetic.noise(n=160, T=24, C=3, classes=8 if seed % 2 else 3, imbalance=4.0,
-                             variable_length=True, seed=1000 + seed)
+        ds = synthetic.noise(
+            n=160, T=24, C=3, classes=8 if seed % 2 else 3, imbalance=4.0, variable_length=True, seed=1000 + seed
+        )
         sig = _signal(ds, seed)
         p_values.append(sig["shuffle_test"]["p_value"])
         levels.append(sig["verdict"]["level"])
@@ -57,7 +64,7 @@ def test_planted_signal_in_the_motivating_case_is_found_where_it_was_planted():
     q = np.asarray(sig["timestep_map"]["q_value"])  # [timestep][channel]
     found = q < ALPHA
     inside = np.zeros_like(found)
-    inside[planted["start"]:planted["stop"], planted["channels"]] = True
+    inside[planted["start"] : planted["stop"], planted["channels"]] = True
     # Benjamini-Hochberg bounds the expected share of false discoveries at 5%, so allow a few outside
     assert found[inside].mean() >= 0.8, "the planted window was mostly missed"
     assert found[inside].sum() / found.sum() >= 0.9, "too many significant cells outside the planted window"

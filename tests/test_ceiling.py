@@ -1,4 +1,5 @@
 """The accuracy ceiling: 1-NN error and the Cover-Hart lower bound on the Bayes error."""
+
 import json
 
 import numpy as np
@@ -115,7 +116,8 @@ def test_the_runs_groups_reach_the_ceiling():
     from signal_diagnostics.pipeline.config import Config
 
     X, y, groups = _grouped()
-    cfg = Config(permutations=19, folds=5, baselines=["chance_prior"], learning_curve=False, label_checks=False,
-                 deep=False)
+    cfg = Config(
+        permutations=19, folds=5, baselines=["chance_prior"], learning_curve=False, label_checks=False, deep=False
+    )
     doc = run_signal_document(Dataset(X, y, groups=groups), cfg)
     assert doc["signal"]["ceiling"]["one_nn_error"] > 0.3

@@ -1,4 +1,5 @@
 """The command line: teaching help, inspect, and bad input -> exit 2, one line, no traceback, no file."""
+
 import subprocess
 import sys
 
@@ -60,7 +61,10 @@ def _bad_cases(tmp_path):
         "empty": ([_npz(tmp_path, "e.npz", X=np.ones((0, 5, 1)), y=np.array([]))], "empty"),
         "one class": ([_npz(tmp_path, "f.npz", X=X, y=np.zeros(40))], "only one class"),
         "small class": ([_npz(tmp_path, "g.npz", X=X, y=tiny), "--folds", "5"], "fewer than 5 series ('1'"),
-        "object arrays": ([_npz(tmp_path, "h.npz", X=np.array([np.ones(2), np.ones(3)], dtype=object), y=[0, 1])], "pickled"),
+        "object arrays": (
+            [_npz(tmp_path, "h.npz", X=np.array([np.ones(2), np.ones(3)], dtype=object), y=[0, 1])],
+            "pickled",
+        ),
         "missing arrays": ([_npz(tmp_path, "i.npz", data=X)], "lacks array(s) X, y; found: data"),
         "missing columns": ([str(csv)], "no label column 'label'; found columns: series_id, time, target, a"),
         "corrupt file": ([str(corrupt)], "cannot read corrupt.npz"),
@@ -70,9 +74,22 @@ def _bad_cases(tmp_path):
     }
 
 
-CASES = ["wrong ndim", "length mismatch", "nan", "non-numeric", "empty", "one class", "small class",
-         "object arrays", "missing arrays", "missing columns", "corrupt file", "unknown dataset",
-         "unknown scheme", "missing file"]
+CASES = [
+    "wrong ndim",
+    "length mismatch",
+    "nan",
+    "non-numeric",
+    "empty",
+    "one class",
+    "small class",
+    "object arrays",
+    "missing arrays",
+    "missing columns",
+    "corrupt file",
+    "unknown dataset",
+    "unknown scheme",
+    "missing file",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -107,7 +124,9 @@ def test_render_refuses_a_file_that_is_not_a_diagnosis(tmp_path, capsys):
 
 
 def test_console_script_runs_as_a_module_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "signal_diagnostics", "inspect", "aeon:Nope"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "signal_diagnostics", "inspect", "aeon:Nope"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("diagnose: error: unknown aeon dataset")
     assert "Traceback" not in proc.stderr
@@ -160,7 +179,9 @@ def test_scheduler_without_dask_names_the_extra(monkeypatch, tmp_path, capsys):
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a)
+    )
     code = main(["signal", "synthetic:noise", "--scheduler", "local", "--json", str(tmp_path / "d.json")])
     err = capsys.readouterr().err
     assert code == 2

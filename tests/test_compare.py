@@ -1,4 +1,5 @@
 """compare_models end to end on tiny Keras models, and its pieces (seeds, seed averaging, pairs)."""
+
 import json
 
 import numpy as np
@@ -40,9 +41,20 @@ def run(data, tmp_path_factory):
 
     calls = []
     cache = Cache(tmp_path_factory.mktemp("units"), namespace="test")
-    result = compare_models(data, MODELS + [flat_dense], folds=FOLDS, seeds=1, epochs=2, baseline="chance_prior", min_updates=0,
-                            hyper=HYPER, batch_size=BATCH, random_state=3, progress=lambda *a: calls.append(a),
-                            executor=Executor("inprocess", cache=cache))
+    result = compare_models(
+        data,
+        MODELS + [flat_dense],
+        folds=FOLDS,
+        seeds=1,
+        epochs=2,
+        baseline="chance_prior",
+        min_updates=0,
+        hyper=HYPER,
+        batch_size=BATCH,
+        random_state=3,
+        progress=lambda *a: calls.append(a),
+        executor=Executor("inprocess", cache=cache),
+    )
     return result, calls, cache
 
 
@@ -61,8 +73,12 @@ def test_attention_models_meet_their_plain_counterpart_and_every_model_the_basel
     result, _, _ = run
     pairs = [(c.a, c.b) for c in result.comparisons]
     assert result.references == {"bilstm": None, "bilstm_attention": "bilstm", "flat_dense": None}
-    assert pairs == [("bilstm_attention", "bilstm"), ("bilstm", "chance_prior"),
-                     ("bilstm_attention", "chance_prior"), ("flat_dense", "chance_prior")]
+    assert pairs == [
+        ("bilstm_attention", "bilstm"),
+        ("bilstm", "chance_prior"),
+        ("bilstm_attention", "chance_prior"),
+        ("flat_dense", "chance_prior"),
+    ]
     structure = {m["name"]: m["structure"] for m in result.models}
     assert structure["bilstm_attention"]["has_attention"] and not structure["bilstm"]["has_attention"]
     assert structure["bilstm_attention"]["signature"] == structure["bilstm"]["signature"]
@@ -72,8 +88,10 @@ def test_comparison_uses_the_paired_fold_scores(run):
     result, _, _ = run
     by_name = {m["name"]: m for m in result.models}
     c = next(c for c in result.comparisons if (c.a, c.b) == ("bilstm_attention", "bilstm"))
-    diffs = np.subtract(by_name["bilstm_attention"]["fold_scores"]["balanced_accuracy"],
-                        by_name["bilstm"]["fold_scores"]["balanced_accuracy"])
+    diffs = np.subtract(
+        by_name["bilstm_attention"]["fold_scores"]["balanced_accuracy"],
+        by_name["bilstm"]["fold_scores"]["balanced_accuracy"],
+    )
     assert c.mean_difference == pytest.approx(diffs.mean())
     assert c.p_a_better + c.p_equivalent + c.p_b_better == pytest.approx(1.0)
 
@@ -117,8 +135,19 @@ def test_resumed_run_reads_every_unit_from_the_cache_and_gives_the_same_numbers(
 
     first, _, cache = run
     executor = Executor("inprocess", cache=cache)
-    again = compare_models(data, MODELS + [flat_dense], folds=FOLDS, seeds=1, epochs=2, baseline="chance_prior", min_updates=0,
-                           hyper=HYPER, batch_size=BATCH, random_state=3, executor=executor)
+    again = compare_models(
+        data,
+        MODELS + [flat_dense],
+        folds=FOLDS,
+        seeds=1,
+        epochs=2,
+        baseline="chance_prior",
+        min_updates=0,
+        hyper=HYPER,
+        batch_size=BATCH,
+        random_state=3,
+        executor=executor,
+    )
     assert executor.computed == 0
     strip = lambda d: [{k: v for k, v in m.items() if k not in ("fit_seconds", "train_seconds")} for m in d]  # noqa: E731
     assert strip(again.to_dict()["models"]) == strip(first.to_dict()["models"])
@@ -131,9 +160,21 @@ def test_a_unit_trained_alone_reproduces_its_part_of_the_full_run(run, data):
 
     result, _, _ = run
     tr, te = make_splits(data.y_codes, folds=FOLDS, seed=3).pairs[2]
-    out = train_unit(flat_dense, data.X[tr], data.y_codes[tr], data.X[te], data.y_codes[te], data.lengths[te],
-                     data.n_classes, epochs=2, seed=unit_seed(3, "flat_dense", 2, 0), hyper=HYPER,
-                     batch_size=BATCH, inspect_attention=False, metric="balanced_accuracy")
+    out = train_unit(
+        flat_dense,
+        data.X[tr],
+        data.y_codes[tr],
+        data.X[te],
+        data.y_codes[te],
+        data.lengths[te],
+        data.n_classes,
+        epochs=2,
+        seed=unit_seed(3, "flat_dense", 2, 0),
+        hyper=HYPER,
+        batch_size=BATCH,
+        inspect_attention=False,
+        metric="balanced_accuracy",
+    )
     from sklearn.metrics import balanced_accuracy_score
 
     flat = next(m for m in result.models if m["name"] == "flat_dense")
@@ -168,20 +209,30 @@ def test_identical_predictions_are_practically_equivalent(data):
     splits = make_splits(data.y_codes, folds=FOLDS, seed=0)
     a = evaluate(baselines.make("logistic"), data.X, data.y_codes, splits, name="a")
     b = evaluate(baselines.make("logistic"), data.X, data.y_codes, splits, name="b")
-    c = compare_paired("a", "b", a.fold_scores["balanced_accuracy"], b.fold_scores["balanced_accuracy"],
-                       n_train=splits.n_train, n_test=splits.n_test, folds=FOLDS)
+    c = compare_paired(
+        "a",
+        "b",
+        a.fold_scores["balanced_accuracy"],
+        b.fold_scores["balanced_accuracy"],
+        n_train=splits.n_train,
+        n_test=splits.n_test,
+        folds=FOLDS,
+    )
     assert c.p_equivalent == 1.0
     assert "practically equivalent" in c.verdict
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"models": []}, "no deep models"),
-    ({"metric": "auc"}, "unknown metric"),
-    ({"seeds": 0}, "seeds and epochs"),
-    ({"folds": 40}, "fewer than 40"),
-    ({"baseline": "nope"}, "unknown baseline"),
-    ({"models": ["bilstm", "bilstm"]}, "repeat"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"models": []}, "no deep models"),
+        ({"metric": "auc"}, "unknown metric"),
+        ({"seeds": 0}, "seeds and epochs"),
+        ({"folds": 40}, "fewer than 40"),
+        ({"baseline": "nope"}, "unknown baseline"),
+        ({"models": ["bilstm", "bilstm"]}, "repeat"),
+    ],
+)
 def test_bad_arguments_raise_data_error_before_training(data, kwargs, match):
     from signal_diagnostics.pipeline.deep import compare_models
 
@@ -195,8 +246,18 @@ def test_original_split_trains_once_and_compares_with_mcnemar(data):
 
     split = np.where(np.arange(data.n_series) % 3 == 0, "test", "train")
     ds = type(data)(data.X, data.y, lengths=data.lengths, name="split", meta={"split": split})
-    result = compare_models(ds, ["bilstm", flat_dense], split="original", seeds=1, epochs=2, baseline="logistic", min_updates=0,
-                            hyper=HYPER, batch_size=BATCH, random_state=0)
+    result = compare_models(
+        ds,
+        ["bilstm", flat_dense],
+        split="original",
+        seeds=1,
+        epochs=2,
+        baseline="logistic",
+        min_updates=0,
+        hyper=HYPER,
+        batch_size=BATCH,
+        random_state=0,
+    )
     assert all(len(m["fold_scores"]["accuracy"]) == 1 and m["n_test"] == 20 for m in result.models)
     assert result.config["split"] == "original"
     assert {(c.a, c.b) for c in result.comparisons} == {("bilstm", "logistic"), ("flat_dense", "logistic")}

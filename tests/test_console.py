@@ -1,4 +1,5 @@
 """A quiet, informative console: progress lines off a terminal, one-line warnings, help with defaults."""
+
 import argparse
 import io
 import os
@@ -16,15 +17,32 @@ from signal_diagnostics.console import ProgressLines, WarningDisplay
 from signal_diagnostics.errors import DataWarning
 
 ROOT = Path(__file__).resolve().parents[1]
-MASK_TEXT = ("Layer '{}' (of type Flatten) was passed an input with a mask attached to it. However, this layer does "
-             "not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.")
+MASK_TEXT = (
+    "Layer '{}' (of type Flatten) was passed an input with a mask attached to it. However, this layer does "
+    "not support masking and will therefore destroy the mask information. Downstream layers will not see the mask."
+)
 
 
 def test_progress_shows_as_plain_lines_when_stderr_is_piped():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "signal_diagnostics", "signal", "synthetic:bump?n=40&T=12&start=3&stop=6", "--permutations", "9",
-                           "--baselines", "chance_prior,logistic", "--no-curve"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signal_diagnostics",
+            "signal",
+            "synthetic:bump?n=40&T=12&start=3&stop=6",
+            "--permutations",
+            "9",
+            "--baselines",
+            "chance_prior,logistic",
+            "--no-curve",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
     assert any(re.fullmatch(r"\[\s*\d+\.\d s\] baselines: 0/2", line) for line in lines), proc.stderr
@@ -56,7 +74,12 @@ def test_the_keras_mask_warning_is_shown_once_and_prominently():
 def test_retracing_warnings_are_hidden_and_data_warnings_take_one_line():
     err = io.StringIO()
     display = WarningDisplay(err)
-    display.show(UserWarning("5 out of the last 5 calls to <function f> triggered tf.function retracing."), UserWarning, "x.py", 1)
+    display.show(
+        UserWarning("5 out of the last 5 calls to <function f> triggered tf.function retracing."),
+        UserWarning,
+        "x.py",
+        1,
+    )
     display.show(DataWarning("y is (n, 3) one-hot: converted"), DataWarning, "dataset.py", 70)
     assert err.getvalue() == "diagnose: warning: y is (n, 3) one-hot: converted\n"
 
@@ -119,11 +142,16 @@ TF_NOISE = [
 
 
 def test_tensorflow_start_up_lines_are_dropped_from_the_cli_stderr_and_the_rest_kept():
-    code = ("import os, sys\nfrom signal_diagnostics.console import filtered_stderr\nwith filtered_stderr():\n"
-            + "".join(f"    os.write(2, {(line + chr(10)).encode()!r})\n" for line in TF_NOISE)
-            + "".join(f"    os.write(2, {('w.py:1: UserWarning: ' + MASK_TEXT.format(name) + chr(10)).encode()!r})\n"
-                      f"    os.write(2, b'  warnings.warn(\\n')\n" for name in ("flatten", "flatten_1"))
-            + "    os.write(2, b'diagnose: warning: kept\\n')\n    print('python line', file=sys.stderr)\n")
+    code = (
+        "import os, sys\nfrom signal_diagnostics.console import filtered_stderr\nwith filtered_stderr():\n"
+        + "".join(f"    os.write(2, {(line + chr(10)).encode()!r})\n" for line in TF_NOISE)
+        + "".join(
+            f"    os.write(2, {('w.py:1: UserWarning: ' + MASK_TEXT.format(name) + chr(10)).encode()!r})\n"
+            f"    os.write(2, b'  warnings.warn(\\n')\n"
+            for name in ("flatten", "flatten_1")
+        )
+        + "    os.write(2, b'diagnose: warning: kept\\n')\n    print('python line', file=sys.stderr)\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -143,8 +171,9 @@ def test_keras_s_own_mask_warning_reaches_the_display_once():
     err = io.StringIO()
     with quiet_run() as display:
         display.stream = err
-        import signal_diagnostics.models  # noqa: F401  (chooses the backend, then imports Keras)
         import keras
+
+        import signal_diagnostics.models  # noqa: F401  (chooses the backend, then imports Keras)
 
         for _ in range(3):  # one model per fold: flatten, flatten_1, flatten_2
             inputs = keras.Input((6, 2))

@@ -1,4 +1,5 @@
 """Learning curves: nested subsets, LCDB curve families, extrapolation and the more-data verdict."""
+
 import json
 
 import numpy as np

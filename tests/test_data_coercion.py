@@ -1,4 +1,5 @@
 """Data that cannot mislead: gaps stay in place, a transposed X and one-hot y are spotted, any form of data is accepted."""
+
 import warnings
 
 import numpy as np
@@ -12,8 +13,12 @@ from signal_diagnostics.errors import DataWarning
 
 def _long(n=6, T=5, drop=(), time_scale=1):
     """Long-format rows; channel v holds the step index + 1, so a shifted step shows."""
-    rows = [{"series_id": f"s{i}", "time": t * time_scale, "label": "ab"[i % 2], "v": float(t + 1)}
-            for i in range(n) for t in range(T) if (i, t) not in drop]
+    rows = [
+        {"series_id": f"s{i}", "time": t * time_scale, "label": "ab"[i % 2], "v": float(t + 1)}
+        for i in range(n)
+        for t in range(T)
+        if (i, t) not in drop
+    ]
     return pd.DataFrame(rows)
 
 
@@ -112,13 +117,20 @@ def test_every_public_check_takes_arrays_or_a_dataset():
     by_dataset = signal_diagnostics.timestep_signal(ds)
     by_arrays = signal_diagnostics.timestep_signal(ds.X, ds.y, ds.lengths)
     np.testing.assert_array_equal(by_dataset.q_value, by_arrays.q_value)
-    assert [r.status for r in signal_diagnostics.health_checks(ds.X, ds.y, permutations=9)] == \
-        [r.status for r in signal_diagnostics.health_checks(ds, permutations=9)]
+    assert [r.status for r in signal_diagnostics.health_checks(ds.X, ds.y, permutations=9)] == [
+        r.status for r in signal_diagnostics.health_checks(ds, permutations=9)
+    ]
     assert [r.status for r in signal_diagnostics.health_checks((ds.X, ds.y), permutations=9)][0] == "pass"
 
 
-@pytest.mark.parametrize("call", [lambda X: signal_diagnostics.health_checks(X), lambda X: signal_diagnostics.compare_models(X, ["bilstm"]),
-                                  lambda X: signal_diagnostics.timestep_signal(X)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X: signal_diagnostics.health_checks(X),
+        lambda X: signal_diagnostics.compare_models(X, ["bilstm"]),
+        lambda X: signal_diagnostics.timestep_signal(X),
+    ],
+)
 def test_X_without_labels_is_a_data_error_not_an_attribute_error(call):
     with pytest.raises(DataError, match="has no labels"):
         call(np.ones((6, 5, 2)))

@@ -1,4 +1,5 @@
 """The numpydoc Examples of the modules whose examples are cheap run as doctests (each module well under a second)."""
+
 import doctest
 import importlib
 
@@ -6,9 +7,21 @@ import pytest
 
 # Modules whose Examples take under a second together with their imports; the costlier ones (MiniRocket,
 # the ceiling, the shuffle test's 99 permutations, Keras attributions) are covered by their own tests.
-CHEAP = ["signal_diagnostics.data.dataset", "signal_diagnostics.data.loaders", "signal_diagnostics.pipeline.document", "signal_diagnostics.results", "signal_diagnostics.console",
-         "signal_diagnostics.api", "signal_diagnostics.pipeline.executor", "signal_diagnostics.checks.health", "signal_diagnostics.evaluation.stats", "signal_diagnostics.checks.timemap",
-         "signal_diagnostics.evaluation.scores", "signal_diagnostics.baselines.chance", "signal_diagnostics.baselines.linear"]
+CHEAP = [
+    "signal_diagnostics.data.dataset",
+    "signal_diagnostics.data.loaders",
+    "signal_diagnostics.pipeline.document",
+    "signal_diagnostics.results",
+    "signal_diagnostics.console",
+    "signal_diagnostics.api",
+    "signal_diagnostics.pipeline.executor",
+    "signal_diagnostics.checks.health",
+    "signal_diagnostics.evaluation.stats",
+    "signal_diagnostics.checks.timemap",
+    "signal_diagnostics.evaluation.scores",
+    "signal_diagnostics.baselines.chance",
+    "signal_diagnostics.baselines.linear",
+]
 
 
 @pytest.mark.parametrize("name", CHEAP)

@@ -1,4 +1,5 @@
 """Splits, metrics, corrected intervals and the evaluate loop."""
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,13 @@ def test_splits_are_repeat_major_with_seed_plus_repeat():
     assert len(s) == 12 and (s.folds, s.repeats, s.grouped) == (4, 3, False)
     for r in range(3):
         expected = list(StratifiedKFold(4, shuffle=True, random_state=10 + r).split(np.zeros(len(Y)), Y))
-        assert _same(s.pairs[r * 4:(r + 1) * 4], expected)
+        assert _same(s.pairs[r * 4 : (r + 1) * 4], expected)
 
 
 def test_each_repeat_tests_every_series_exactly_once():
     s = make_splits(Y, folds=5, repeats=2, seed=0)
     for r in range(2):
-        tested = np.concatenate([te for _, te in s.pairs[r * 5:(r + 1) * 5]])
+        tested = np.concatenate([te for _, te in s.pairs[r * 5 : (r + 1) * 5]])
         assert np.array_equal(np.sort(tested), np.arange(len(Y)))
 
 
@@ -131,7 +132,9 @@ def test_scores_to_dict_is_plain_json():
 
 def test_evaluate_chance_prior_scores_one_half_on_balanced_binary_data():
     ds = synthetic.noise(n=100, T=10, C=1, seed=0)
-    s = evaluate(baselines.make("chance_prior"), ds.X, ds.y_codes, make_splits(ds.y_codes, folds=5), name="chance_prior")
+    s = evaluate(
+        baselines.make("chance_prior"), ds.X, ds.y_codes, make_splits(ds.y_codes, folds=5), name="chance_prior"
+    )
     assert s.balanced_accuracy == pytest.approx(0.5)
     assert s.description  # taken from the estimator's class attribute
 
@@ -139,8 +142,14 @@ def test_evaluate_chance_prior_scores_one_half_on_balanced_binary_data():
 def test_evaluate_reports_progress_for_every_split():
     ds = synthetic.noise(n=40, T=8, C=1, seed=0)
     calls = []
-    evaluate(baselines.make("chance_prior"), ds.X, ds.y_codes, make_splits(ds.y_codes, folds=4, repeats=2),
-             name="c", progress=lambda i, n: calls.append((i, n)))
+    evaluate(
+        baselines.make("chance_prior"),
+        ds.X,
+        ds.y_codes,
+        make_splits(ds.y_codes, folds=4, repeats=2),
+        name="c",
+        progress=lambda i, n: calls.append((i, n)),
+    )
     assert calls == [(i, 8) for i in range(9)]
 
 

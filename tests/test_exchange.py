@@ -1,4 +1,5 @@
 """Permutations that respect groups, and why the cluster test needs them."""
+
 import numpy as np
 
 from signal_diagnostics.checks.timemap import cluster_test

@@ -1,4 +1,5 @@
 """One executor: identical numbers in-process, in local processes and on a Dask LocalCluster; cache resumes."""
+
 import json
 
 import numpy as np
@@ -22,8 +23,11 @@ def _units(seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((90, 5))
     y = (X[:, 0] + 0.5 * rng.standard_normal(90) > 0).astype(int)
-    return [Unit(key={"unit": "fold", "fold": f, "seed": s}, fn=fold_score, args=(X, y, f, s))
-            for s in (0, 1) for f in range(3)]
+    return [
+        Unit(key={"unit": "fold", "fold": f, "seed": s}, fn=fold_score, args=(X, y, f, s))
+        for s in (0, 1)
+        for f in range(3)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +97,11 @@ def test_fingerprint_changes_with_the_data():
 
 # --- every unit of a diagnosis on one executor ---------------------------------------------------
 
+
 def _signal_document(executor):
     import signal_diagnostics
-    from signal_diagnostics.pipeline.config import Config
     from signal_diagnostics.pipeline.assemble import run_signal_document
+    from signal_diagnostics.pipeline.config import Config
 
     ds = signal_diagnostics.load("synthetic:bump?n=60&T=20&start=5&stop=12")
     cfg = Config(folds=3, permutations=19, curve_repeats=2, baselines=["chance_prior", "logistic", "minirocket"])
@@ -116,7 +121,9 @@ def test_signal_section_is_identical_in_local_processes(in_process_signal, pool)
 
     before = pool.computed
     pooled = _signal_document(pool)
-    assert pool.computed - before == 3 + 1 + 1 + 1 + 1 + 2  # baselines, shuffle test, ceiling, timestep map, curve, labels, pairs
+    assert (
+        pool.computed - before == 3 + 1 + 1 + 1 + 1 + 2
+    )  # baselines, shuffle test, ceiling, timestep map, curve, labels, pairs
     assert pooled["errors"] == {} and in_process_signal["errors"] == {}
     assert without_timing(pooled) == without_timing(in_process_signal)
 
@@ -180,7 +187,9 @@ def test_missing_dask_names_the_extra_to_install(monkeypatch):
     from signal_diagnostics.errors import DataError
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in ("dask", "distributed") else real(name, *a)
+    )
     with pytest.raises(DataError, match=r"install signal-diagnostics\[dask\]"):
         Executor("dask", scheduler="local")
 
@@ -207,8 +216,12 @@ def test_workers_get_a_share_of_the_cores_and_quiet_openmp(pool):
     from signal_diagnostics.pipeline.resources import available_cores
 
     share = max(1, available_cores() // 2)
-    env = pool.map([Unit(key={"env": name}, fn=_environment, args=(name,))
-                    for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "KMP_BLOCKTIME")])
+    env = pool.map(
+        [
+            Unit(key={"env": name}, fn=_environment, args=(name,))
+            for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "KMP_BLOCKTIME")
+        ]
+    )
     assert env == [str(share), "PASSIVE", "0"]
     assert pool.map([Unit(key={"blas": 1}, fn=_blas_threads), Unit(key={"blas": 2}, fn=_blas_threads)]) == [share] * 2
 

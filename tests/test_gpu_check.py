@@ -1,4 +1,5 @@
 """benchmarks/gpu_check.py passes its CPU dry run and writes the JSON that docs/gpu-check.md documents."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_the_gpu_check_dry_run_passes_on_the_cpu(tmp_path):
     out = tmp_path / "gpu_check.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--cpu", "--no-aeon",
-                           "--out", str(out)], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--cpu", "--no-aeon", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     result = json.loads(out.read_text())
     assert result["passed"] and result["failures"] == [] and result["mode"] == "cpu"

@@ -1,4 +1,5 @@
 """Data-health checks on generated data with known problems."""
+
 import json
 
 import numpy as np

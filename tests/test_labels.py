@@ -1,4 +1,5 @@
 """Label issues: injected label noise recovered by confident learning."""
+
 import numpy as np
 import pytest
 

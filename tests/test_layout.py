@@ -10,11 +10,14 @@ The three folders install as one package (``pyproject.toml``'s ``package-dir``):
 - No import circle, counting imports inside functions too.
 - No module imports another module's private (``_``) name, or reaches one as an attribute
   (``solver._solve``: a private method or attribute defined in another of our modules).
-- No module is longer than :data:`MAX_LINES`.
+- No module holds more than :data:`MAX_STATEMENT_LINES` logical lines.
 """
+
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -24,19 +27,29 @@ TOP = "signal_diagnostics"
 # folder -> the package it installs as
 PACKAGES = {"diagnose": TOP, "baselines": f"{TOP}.baselines", "reports": f"{TOP}.reports"}
 # diagnose's floors, lowest first: a module may import from its own folder and from lower floors only.
-FLOORS = {f"{TOP}{k}": v for k, v in {
-    "": 0, ".errors": 0, ".results": 0,  # the package root holds only the version and lazy names
-    ".data": 1,
-    ".evaluation": 2,
-    ".models": 3,
-    ".checks": 4, ".attribution": 4,
-    ".pipeline": 5,
-    ".console": 6,
-    ".commands": 7, ".api": 7, ".warmup": 7,
-    ".cli": 8,
-    ".__main__": 9,
-}.items()}
-MAX_LINES = 450
+FLOORS = {
+    f"{TOP}{k}": v
+    for k, v in {
+        "": 0,
+        ".errors": 0,
+        ".results": 0,  # the package root holds only the version and lazy names
+        ".data": 1,
+        ".evaluation": 2,
+        ".models": 3,
+        ".checks": 4,
+        ".attribution": 4,
+        ".pipeline": 5,
+        ".console": 6,
+        ".commands": 7,
+        ".api": 7,
+        ".warmup": 7,
+        ".cli": 8,
+        ".__main__": 9,
+    }.items()
+}
+# Logical lines (tokenize's NEWLINE tokens): a statement the formatter wraps over several lines counts once,
+# so `ruff format` does not move the count. 320 is what the old limit of 450 physical lines allowed.
+MAX_STATEMENT_LINES = 320
 
 
 def _modules() -> dict[str, Path]:
@@ -90,25 +103,39 @@ def _floor(module: str) -> tuple[str, int]:
     raise KeyError(module)
 
 
-GRAPH = {name: sorted({t for m, ns, _ in _imports(name, path) for t in _target(m, ns)} - {name})
-         for name, path in MODULES.items()}
+GRAPH = {
+    name: sorted({t for m, ns, _ in _imports(name, path) for t in _target(m, ns)} - {name})
+    for name, path in MODULES.items()
+}
 
 
 def test_every_diagnose_module_has_a_floor():
-    assert [m for m in MODULES if part(m) == "diagnose" and not any(m == k or m.startswith(k + ".") for k in FLOORS)] == []
+    assert [
+        m for m in MODULES if part(m) == "diagnose" and not any(m == k or m.startswith(k + ".") for k in FLOORS)
+    ] == []
 
 
 @pytest.mark.parametrize("package", ["baselines", "reports"])
 def test_lower_packages_import_only_themselves(package):
-    bad = [f"{name} imports {t}" for name, targets in GRAPH.items() if part(name) == package
-           for t in targets if part(t) != package]
+    bad = [
+        f"{name} imports {t}"
+        for name, targets in GRAPH.items()
+        if part(name) == package
+        for t in targets
+        if part(t) != package
+    ]
     assert bad == []
 
 
 def test_lower_packages_never_name_the_package_they_are_installed_under():
     """``baselines`` and ``reports`` import their own modules relatively, so they never load the rest."""
-    bad = [f"{name}:{line} imports {m}" for name, path in MODULES.items() if part(name) != "diagnose"
-           for m, _, line in _imports(name, path) if m == TOP]
+    bad = [
+        f"{name}:{line} imports {m}"
+        for name, path in MODULES.items()
+        if part(name) != "diagnose"
+        for m, _, line in _imports(name, path)
+        if m == TOP
+    ]
     assert bad == []
 
 
@@ -147,7 +174,7 @@ def test_no_import_circles():
             if nxt not in MODULES:
                 continue
             if state.get(nxt) == 1:
-                circles.append(" -> ".join(stack[stack.index(nxt):] + [nxt]))
+                circles.append(" -> ".join(stack[stack.index(nxt) :] + [nxt]))
             elif nxt not in state:
                 visit(nxt, stack + [nxt])
         state[node] = 2
@@ -159,9 +186,13 @@ def test_no_import_circles():
 
 
 def test_no_module_imports_another_modules_private_names():
-    bad = [f"{name}:{line} imports {n} from {m}" for name, path in MODULES.items()
-           for m, ns, line in _imports(name, path) for n in ns
-           if n.startswith("_") and not n.startswith("__") and m != name]
+    bad = [
+        f"{name}:{line} imports {n} from {m}"
+        for name, path in MODULES.items()
+        for m, ns, line in _imports(name, path)
+        for n in ns
+        if n.startswith("_") and not n.startswith("__") and m != name
+    ]
     assert bad == []
 
 
@@ -182,13 +213,26 @@ def test_no_module_reaches_another_modules_private_attributes():
     for name, tree in trees.items():
         for n in _private_names(tree):
             owners.setdefault(n, set()).add(name)
-    bad = [f"{name}:{node.lineno} uses .{node.attr} of {sorted(owners[node.attr])}" for name, tree in trees.items()
-           for node in ast.walk(tree)
-           if isinstance(node, ast.Attribute) and node.attr in owners and name not in owners[node.attr]
-           and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))]
+    bad = [
+        f"{name}:{node.lineno} uses .{node.attr} of {sorted(owners[node.attr])}"
+        for name, tree in trees.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in owners
+        and name not in owners[node.attr]
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    ]
     assert bad == []
 
 
+def _logical_lines(source: str) -> int:
+    return sum(1 for tok in tokenize.generate_tokens(io.StringIO(source).readline) if tok.type == tokenize.NEWLINE)
+
+
+def test_logical_lines_ignore_how_a_statement_is_wrapped():
+    assert _logical_lines("f(a, b)\n") == _logical_lines("f(\n    a,\n    b,\n)\n") == 1
+
+
 def test_modules_stay_small():
-    long = {name: len(path.read_text().splitlines()) for name, path in MODULES.items()}
-    assert {n: k for n, k in long.items() if k > MAX_LINES} == {}
+    long = {name: _logical_lines(path.read_text()) for name, path in MODULES.items()}
+    assert {n: k for n, k in long.items() if k > MAX_STATEMENT_LINES} == {}

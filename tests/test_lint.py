@@ -1,4 +1,5 @@
 """Model lint reads a model before training and says what will hurt; the report shows it as a table."""
+
 import numpy as np
 import pytest
 
@@ -24,7 +25,9 @@ def checks(findings):
 
 def test_the_zoo_bilstm_is_flagged_for_flatten_after_masking(data):
     X, y, lengths = data
-    (finding,) = [f for f in lint("bilstm", X, y, lengths, 2, hyper={"units": 4}) if f["check"] == "flatten_after_masking"]
+    (finding,) = [
+        f for f in lint("bilstm", X, y, lengths, 2, hyper={"units": 4}) if f["check"] == "flatten_after_masking"
+    ]
     assert finding["status"] == "warn" and finding["model"] == "bilstm"
     assert finding["evidence"]["masking_layer"] == "padding" and "pool" in finding["fix"].lower()
 
@@ -59,11 +62,17 @@ def test_accuracy_as_the_only_metric_is_flagged_on_imbalanced_data_only():
 
 
 def test_report_shows_the_findings_in_a_model_lint_table():
-    from signal_diagnostics.reports.html import render_html
     from signal_diagnostics.reports.deep_sections import lint_section
+    from signal_diagnostics.reports.html import render_html
 
-    finding = {"model": "<b>mine</b>", "check": "flatten_after_masking", "status": "warn",
-               "message": "Flatten comes after Masking", "evidence": {}, "fix": "pool over the real steps"}
+    finding = {
+        "model": "<b>mine</b>",
+        "check": "flatten_after_masking",
+        "status": "warn",
+        "message": "Flatten comes after Masking",
+        "evidence": {},
+        "fix": "pool over the real steps",
+    }
     section = lint_section({"deep": {"lint": [finding]}})
     assert section["state"] == "ok" and section["title"] == "Model lint"
     (table,) = section["tables"]

@@ -1,4 +1,5 @@
 """signal_diagnostics.load: every source gives a validated Dataset; bad sources give one clear DataError."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,8 +62,16 @@ def _long_table(n=12, seed=0):
     for i in range(n):
         length = 5 + i % 4
         for t in range(length):
-            rows.append({"series_id": f"s{i}", "time": t, "label": "up" if i % 2 else "down",
-                         "group": i // 2, "a": rng.normal() + 1, "b": rng.normal() + 1})
+            rows.append(
+                {
+                    "series_id": f"s{i}",
+                    "time": t,
+                    "label": "up" if i % 2 else "down",
+                    "group": i // 2,
+                    "a": rng.normal() + 1,
+                    "b": rng.normal() + 1,
+                }
+            )
     return pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # rows out of order
 
 
@@ -150,14 +159,17 @@ def test_synthetic_parameters_are_parsed_and_typed():
     assert ds.lengths.min() >= 9
 
 
-@pytest.mark.parametrize("source, pattern", [
-    ("synthetic:nope", "unknown synthetic dataset 'nope'; known: noise"),
-    ("synthetic:bump?colour=red", "no parameter 'colour'"),
-    ("synthetic:bump?n=many", "'n' needs a int"),
-    ("ftp:somewhere", "unknown source scheme 'ftp:'"),
-    ("missing_file.npz", "no such file"),
-    ("data.xlsx", "no such file"),
-])
+@pytest.mark.parametrize(
+    "source, pattern",
+    [
+        ("synthetic:nope", "unknown synthetic dataset 'nope'; known: noise"),
+        ("synthetic:bump?colour=red", "no parameter 'colour'"),
+        ("synthetic:bump?n=many", "'n' needs a int"),
+        ("ftp:somewhere", "unknown source scheme 'ftp:'"),
+        ("missing_file.npz", "no such file"),
+        ("data.xlsx", "no such file"),
+    ],
+)
 def test_bad_sources_say_what_is_wrong(source, pattern):
     with pytest.raises(DataError, match=pattern):
         load(source)

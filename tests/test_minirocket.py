@@ -1,4 +1,5 @@
 """MiniRocket features and the MiniRocket + ridge baseline."""
+
 import numpy as np
 import pytest
 from sklearn.base import clone

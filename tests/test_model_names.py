@@ -1,4 +1,5 @@
 """Bad model names are bad input: one line on stderr, exit 2, nothing written, before any training."""
+
 import numpy as np
 import pytest
 
@@ -40,8 +41,16 @@ BAD = {
     "other input shape": ("{root}/other_shape.keras", "takes input (5, 2)"),
 }
 COMMANDS = {
-    "compare": lambda root, m, out: ["compare", f"{root}/d.npz", "--models", f"bilstm,{m}", "--epochs", "1",
-                                      "--json", out],
+    "compare": lambda root, m, out: [
+        "compare",
+        f"{root}/d.npz",
+        "--models",
+        f"bilstm,{m}",
+        "--epochs",
+        "1",
+        "--json",
+        out,
+    ],
     "explain": lambda root, m, out: ["explain", f"{root}/d.npz", "--model", m, "--json", out],
     "report": lambda root, m, out: ["report", f"{root}/d.npz", "--models", m, "--quick", "--out", out],
 }

@@ -1,4 +1,5 @@
 """MultiRocket, MultiRocket-Hydra and QUANT baselines: registered, fit the convention, refused without torch."""
+
 import numpy as np
 import pytest
 

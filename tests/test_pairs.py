@@ -1,4 +1,5 @@
 """Pairwise class tests: two classes generated identical are reported indistinguishable, the rest not."""
+
 import numpy as np
 
 from signal_diagnostics.checks.pairs import class_pairs, per_class_recall, wilson

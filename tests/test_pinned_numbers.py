@@ -13,6 +13,7 @@ The stored documents in ``tests/fixtures/pinned/`` are written with
 
 and must only be rewritten when a change is meant to move the numbers (say so in the commit).
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,8 +44,10 @@ EXACT = 1e-9
 # tolerances: measured 2e-7 relative on the extrapolation and 1.4e-5 on a family's RMSE between two
 # machines (2026-12-07). The report shows three decimals; 1e-3 relative (1e-5 absolute) keeps that, and
 # the measured points it is fitted to are classical scores, pinned to EXACT.
-FITTED = (re.compile(r"^/signal/learning_curve/(fit|params|extrapolation|selection/family_rmse)\b"),
-          re.compile(r"^/verdicts/more_data/evidence/extrapolation\b"))
+FITTED = (
+    re.compile(r"^/signal/learning_curve/(fit|params|extrapolation|selection/family_rmse)\b"),
+    re.compile(r"^/verdicts/more_data/evidence/extrapolation\b"),
+)
 FITTED_TOLERANCE = (1e-3, 1e-5)
 # Deep-model numbers come out of training: on one machine with the locked versions they repeat to the last
 # bit (seeded, deterministic kernels), but another CPU makes oneDNN choose other kernels, whose rounding,
@@ -137,7 +140,10 @@ def test_a_changed_decision_count_or_classical_score_is_a_difference():
     score = want["signal"]["baselines"][1]["balanced_accuracy"]
     p = want["signal"]["shuffle_test"]["p_value"]
     changes = {
-        "decision": (["verdicts", "signal", "level"], "weak" if want["verdicts"]["signal"]["level"] != "weak" else "none"),
+        "decision": (
+            ["verdicts", "signal", "level"],
+            "weak" if want["verdicts"]["signal"]["level"] != "weak" else "none",
+        ),
         "count": (["dataset", "n_series"], want["dataset"]["n_series"] + 1),
         "classical score": (["signal", "baselines", 1, "balanced_accuracy"], score + 1e-6),
         "permutation p-value": (["signal", "shuffle_test", "p_value"], p + 1e-6),

@@ -1,4 +1,5 @@
 """MaskedBidirectionalLSTM gives the masked Bidirectional(LSTM)'s outputs without handing it a mask."""
+
 from __future__ import annotations
 
 import numpy as np

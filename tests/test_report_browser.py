@@ -5,6 +5,7 @@ the test speaks the Chrome DevTools Protocol over ``--remote-debugging-pipe`` (J
 a NUL byte on file descriptors 3 and 4), so no Python browser driver and no downloaded browser is
 needed. Set ``REPORT_SCREENSHOT=/path.png`` to keep a copy of the full-page screenshot.
 """
+
 from __future__ import annotations
 
 import base64
@@ -45,12 +46,24 @@ class DevTools:
             os.dup2(from_browser_w, 4)
 
         # --no-sandbox: CI containers run as root, where Chromium's sandbox refuses to start
-        args = [str(executable), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--hide-scrollbars", f"--user-data-dir={profile}", "--remote-debugging-pipe",
-                "about:blank"]
-        self.proc = subprocess.Popen(args, pass_fds=(3, 4), preexec_fn=fds_3_and_4,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        args = [
+            str(executable),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
+        self.proc = subprocess.Popen(
+            args, pass_fds=(3, 4), preexec_fn=fds_3_and_4, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buf = b""
@@ -106,11 +119,15 @@ class DevTools:
 
     def open_page(self, width: int, height: int) -> None:
         target = self.send("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)["sessionId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)[
+            "sessionId"
+        ]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
 
     def close(self) -> None:
         try:
@@ -157,25 +174,43 @@ def page_report(tmp_path_factory):
         images = browser.evaluate("Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])")
         scripts = browser.evaluate("document.scripts.length")
         text = browser.evaluate("document.body.innerText")
-        tops = browser.evaluate("Object.fromEntries(['answer-signal', 'answer-where', 'recommendations']"
-                                ".map(id => [id, document.getElementById(id).getBoundingClientRect().top]))")
+        tops = browser.evaluate(
+            "Object.fromEntries(['answer-signal', 'answer-where', 'recommendations']"
+            ".map(id => [id, document.getElementById(id).getBoundingClientRect().top]))"
+        )
         height = browser.evaluate("document.documentElement.scrollHeight")
         shot = out / "report_screenshot.png"
-        png = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                      "clip": {"x": 0, "y": 0, "width": VIEWPORT[0],
-                                                               "height": height, "scale": 1}})
+        png = browser.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": VIEWPORT[0], "height": height, "scale": 1},
+            },
+        )
         shot.write_bytes(base64.b64decode(png["data"]))
         browser.send("Emulation.setEmulatedMedia", {"media": "print"})
         toc_display_in_print = browser.evaluate("getComputedStyle(document.querySelector('nav.toc')).display")
-        requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
+        requests = [
+            e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"
+        ]
         problems = _problems(browser.events)
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
     if os.environ.get("REPORT_SCREENSHOT"):
         shutil.copyfile(shot, os.environ["REPORT_SCREENSHOT"])
-    return {"paths": paths, "problems": problems, "requests": requests, "images": images, "shot": shot,
-            "scripts": scripts, "text": text, "tops": tops, "toc_display_in_print": toc_display_in_print}
+    return {
+        "paths": paths,
+        "problems": problems,
+        "requests": requests,
+        "images": images,
+        "shot": shot,
+        "scripts": scripts,
+        "text": text,
+        "tops": tops,
+        "toc_display_in_print": toc_display_in_print,
+    }
 
 
 def test_page_loads_without_console_errors_failed_requests_or_dialogs(page_report):

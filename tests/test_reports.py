@@ -1,9 +1,9 @@
 """The report renderer: files, escaping, embedded figures, answers first, partial documents, determinism."""
+
 from __future__ import annotations
 
 import base64
 import copy
-from markupsafe import escape
 import json
 import subprocess
 import sys
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from signal_diagnostics import reports
 from signal_diagnostics.reports import figures as figs
@@ -25,8 +26,14 @@ from signal_diagnostics.reports.sections import sections
 FIXTURE = Path(__file__).parent / "fixtures" / "diagnosis_example.json"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EVIL = "<script>alert(1)</script>"
-QUESTIONS = ("Is there signal?", "How much?", "Would more data help?",
-             "Do deep models beat the best classical baseline?", "Does attention add anything?", "Where in time?")
+QUESTIONS = (
+    "Is there signal?",
+    "How much?",
+    "Would more data help?",
+    "Do deep models beat the best classical baseline?",
+    "Does attention add anything?",
+    "Where in time?",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +85,17 @@ def test_render_writes_html_markdown_and_one_png_per_figure(rendered):
     assert paths["markdown"].name == "report.md" and paths["markdown"].stat().st_size > 0
     on_disk = sorted(p.name for p in (paths["html"].parent / "figures").glob("*.png"))
     assert on_disk == sorted(f"{n}.png" for n in paths["figures"])
-    for name in ("class_balance", "confusion_minirocket", "confusion_bilstm", "shuffle_test", "learning_curve",
-                 "timestep_map", "comparisons", "attribution", "attention_bilstm_attention_seq_self_attention"):
+    for name in (
+        "class_balance",
+        "confusion_minirocket",
+        "confusion_bilstm",
+        "shuffle_test",
+        "learning_curve",
+        "timestep_map",
+        "comparisons",
+        "attribution",
+        "attention_bilstm_attention_seq_self_attention",
+    ):
         assert paths["figures"][name].read_bytes().startswith(PNG_SIGNATURE)
 
 
@@ -126,8 +142,14 @@ def test_answers_with_numbers_come_before_the_evidence(rendered, doc):
 def test_answers_each_carry_a_headline_and_link_to_their_evidence(rendered, doc):
     _, html, md = rendered
     heads = {a["id"]: a["headline"] for a in answers(doc) if a["id"] in doc["verdicts"]}
-    assert heads == {"signal": "Yes, strong.", "how_much": "46% of the way from chance to perfect.",
-                     "more_data": "Probably yes.", "deep": "No.", "attention": "No.", "where": "In 2 windows."}
+    assert heads == {
+        "signal": "Yes, strong.",
+        "how_much": "46% of the way from chance to perfect.",
+        "more_data": "Probably yes.",
+        "deep": "No.",
+        "attention": "No.",
+        "where": "In 2 windows.",
+    }
     section_ids = {s["id"] for s in sections(doc)}
     for a in answers(doc):
         assert a["anchor"] in section_ids
@@ -179,23 +201,44 @@ def test_a_document_with_only_dataset_and_health_renders(doc, tmp_path):
 def test_a_failed_section_shows_its_error_and_the_rest_renders(doc, tmp_path):
     broken = copy.deepcopy(doc)
     del broken["signal"]["shuffle_test"]
-    broken["errors"] = {"shuffle_test": "ValueError: permutations <b>exploded</b>", "baseline:dtw_1nn": "MemoryError: too big",
-                        "mystery": "RuntimeError: somewhere else"}
+    broken["errors"] = {
+        "shuffle_test": "ValueError: permutations <b>exploded</b>",
+        "baseline:dtw_1nn": "MemoryError: too big",
+        "mystery": "RuntimeError: somewhere else",
+    }
     paths = reports.render(broken, tmp_path)
     html = paths["html"].read_text()
-    section = html[html.index('<section id="shuffle_test">'):html.index('<section id="learning_curve">')]
+    section = html[html.index('<section id="shuffle_test">') : html.index('<section id="learning_curve">')]
     assert "ValueError: permutations &lt;b&gt;exploded&lt;/b&gt;" in section
     assert "baseline:dtw_1nn: MemoryError: too big" in html
     assert "mystery: RuntimeError: somewhere else" in html
     assert "shuffle_test" not in paths["figures"] and "learning_curve" in paths["figures"]
 
 
-@pytest.mark.parametrize("path", [
-    ("signal",), ("deep",), ("attribution",), ("verdicts",), ("recommendations",), ("health",), ("config",),
-    ("signal", "baselines"), ("signal", "shuffle_test"), ("signal", "learning_curve"), ("signal", "timestep_map"),
-    ("signal", "ceiling"), ("signal", "verdict"), ("signal", "separable_classes"), ("deep", "models"),
-    ("deep", "comparisons"), ("deep", "attention"), ("dataset", "class_counts"), ("dataset", "lengths"),
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("signal",),
+        ("deep",),
+        ("attribution",),
+        ("verdicts",),
+        ("recommendations",),
+        ("health",),
+        ("config",),
+        ("signal", "baselines"),
+        ("signal", "shuffle_test"),
+        ("signal", "learning_curve"),
+        ("signal", "timestep_map"),
+        ("signal", "ceiling"),
+        ("signal", "verdict"),
+        ("signal", "separable_classes"),
+        ("deep", "models"),
+        ("deep", "comparisons"),
+        ("deep", "attention"),
+        ("dataset", "class_counts"),
+        ("dataset", "lengths"),
+    ],
+)
 def test_a_none_section_renders_as_not_run(doc, path):
     partial = copy.deepcopy(doc)
     node = partial
@@ -261,19 +304,31 @@ def test_rerendering_replaces_stale_figures_and_keeps_other_files(doc, tmp_path)
 
 
 def test_reports_renders_without_importing_diagnose(tmp_path):
-    code = ("import json, sys; from signal_diagnostics import reports; "
-            f"reports.render(json.load(open({str(FIXTURE)!r})), {str(tmp_path)!r}); "
-            "ours = [m for m in sys.modules if m.startswith('signal_diagnostics.')]; "
-            "bad = sorted(m for m in ours if not m.startswith('signal_diagnostics.reports')); "
-            "bad += sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'shap')); "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import json, sys; from signal_diagnostics import reports; "
+        f"reports.render(json.load(open({str(FIXTURE)!r})), {str(tmp_path)!r}); "
+        "ours = [m for m in sys.modules if m.startswith('signal_diagnostics.')]; "
+        "bad = sorted(m for m in ours if not m.startswith('signal_diagnostics.reports')); "
+        "bad += sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'shap')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-@pytest.mark.parametrize("draw", [figs.class_balance_figure, figs.confusion_figure, figs.shuffle_figure,
-                                  figs.learning_curve_figure, figs.timestep_map_figure, figs.attribution_figure,
-                                  figs.comparison_figure, figs.attention_figure])
+@pytest.mark.parametrize(
+    "draw",
+    [
+        figs.class_balance_figure,
+        figs.confusion_figure,
+        figs.shuffle_figure,
+        figs.learning_curve_figure,
+        figs.timestep_map_figure,
+        figs.attribution_figure,
+        figs.comparison_figure,
+        figs.attention_figure,
+    ],
+)
 @pytest.mark.parametrize("part", [None, {}, []])
 def test_figure_functions_return_none_when_there_is_nothing_to_plot(draw, part):
     assert draw(part) is None
@@ -326,7 +381,10 @@ def test_dollar_signs_in_labels_do_not_trigger_mathtext(doc, tmp_path):
 
 
 def test_health_values_read_as_rounded_words_not_json():
-    assert value({"ratio": 2.185185185185185, "majority_class": "3", "small": {}}) == "ratio 2.19, majority class 3, small none"
+    assert (
+        value({"ratio": 2.185185185185185, "majority_class": "3", "small": {}})
+        == "ratio 2.19, majority class 3, small none"
+    )
     assert value({"std": [0.49660806375710154, 0.38469826]}) == "std [0.497, 0.385]"
 
 
@@ -370,8 +428,12 @@ def test_rerendering_the_saved_json_with_the_cli_reproduces_the_report(doc, tmp_
     first = reports.render(doc, tmp_path / "a")
     saved = tmp_path / "a" / "diagnosis.json"
     saved.write_text(json.dumps(doc, indent=1))
-    run = subprocess.run([sys.executable, "-m", "signal_diagnostics", "render", str(saved), "--out", str(tmp_path / "b")],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "signal_diagnostics", "render", str(saved), "--out", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     second = tmp_path / "b"
     assert (second / "report.html").read_bytes() == first["html"].read_bytes()
@@ -383,7 +445,7 @@ def test_rerendering_the_saved_json_with_the_cli_reproduces_the_report(doc, tmp_
 
 def test_every_answer_on_the_first_screen_is_a_verdict_of_the_document(rendered, doc):
     _, html, md = rendered
-    top = html[:html.index('<section id="dataset">')]
+    top = html[: html.index('<section id="dataset">')]
     for a in answers(doc):
         if a["id"] not in doc["verdicts"]:
             assert a["answer"] == "Not run."  # the fixture predates label issues and class pairs
@@ -407,8 +469,6 @@ def test_rerendering_a_saved_document_gives_the_same_first_screen(doc, tmp_path)
 
 def test_reports_holds_no_decision_rule():
     import inspect
-
-    import signal_diagnostics.reports.answers
 
     source = inspect.getsource(reports.answers)
     for rule in ("p_value", "ci_low", "gain", "<= 0.05", "mean_difference"):

@@ -1,4 +1,5 @@
 """The labels and class-pair sections, the class-pair figure and the cluster windows, from document fields alone."""
+
 from __future__ import annotations
 
 import copy
@@ -21,26 +22,66 @@ def doc() -> dict:
     classes = [str(c) for c in d["dataset"]["classes"]][:3]
     sig = d["signal"]
     sig["label_issues"] = {
-        "n_issues": 12, "share": 0.06, "interval": {"low": 0.04, "high": 0.08, "method": "bootstrap percentile"},
-        "noise_matrix": [[0.9, 0.1, 0.0], [0.1, 0.9, 0.0], [0.0, 0.0, 1.0]], "model_error": 0.2,
-        "suspects": [{"index": 7, "given": EVIL, "likely": classes[0], "given_probability": 0.1, "likely_probability": 0.8}],
-        "restates_error": False, "health_score": 0.94, "classes": [EVIL] + classes[1:], "n_series": 200,
-        "message": "About 12 series look mislabelled.", "method": "cleanlab"}
+        "n_issues": 12,
+        "share": 0.06,
+        "interval": {"low": 0.04, "high": 0.08, "method": "bootstrap percentile"},
+        "noise_matrix": [[0.9, 0.1, 0.0], [0.1, 0.9, 0.0], [0.0, 0.0, 1.0]],
+        "model_error": 0.2,
+        "suspects": [
+            {"index": 7, "given": EVIL, "likely": classes[0], "given_probability": 0.1, "likely_probability": 0.8}
+        ],
+        "restates_error": False,
+        "health_score": 0.94,
+        "classes": [EVIL] + classes[1:],
+        "n_series": 200,
+        "message": "About 12 series look mislabelled.",
+        "method": "cleanlab",
+    }
     sig["class_pairs"] = {
-        "classes": classes, "matrix": [[None, 0.9, 0.95], [0.9, None, 0.52], [0.95, 0.52, None]],
+        "classes": classes,
+        "matrix": [[None, 0.9, 0.95], [0.9, None, 0.52], [0.95, 0.52, None]],
         "p_values": [[None, 0.005, 0.005], [0.005, None, 0.4], [0.005, 0.4, None]],
         "q_values": [[None, 0.0075, 0.0075], [0.0075, None, 0.4], [0.0075, 0.4, None]],
         "indistinguishable": [[False, False, False], [False, False, True], [False, True, False]],
-        "indistinguishable_groups": [classes[1:]], "alpha": 0.05, "method": "two-class ridge per pair",
-        "pairs": [{"a": classes[1], "b": classes[2], "balanced_accuracy": 0.52, "p_value": 0.4, "q_value": 0.4,
-                   "distinguishable": False}],
-        "per_class": {"model": "minirocket", "recall": [{"class": c, "recall": 0.5, "low": 0.3, "high": 0.7, "n": 20}
-                                                         for c in classes],
-                      "balanced_weights": {"recall": [0.9, 0.3, 0.3], "recall_balanced": [0.7, 0.5, 0.5],
-                                           "balanced_accuracy": 0.5, "balanced_accuracy_balanced": 0.57,
-                                           "accuracy": 0.8, "accuracy_balanced": 0.7, "method": "argmax p / prior"}}}
-    sig["timestep_map"]["clusters"] = [{"channel": 0, "channels": [0], "start": 2, "stop": 5, "mass": 40.0,
-                                        "p_value": 0.001, "significant": True, "words": "channel 0, steps 2-4"}]
+        "indistinguishable_groups": [classes[1:]],
+        "alpha": 0.05,
+        "method": "two-class ridge per pair",
+        "pairs": [
+            {
+                "a": classes[1],
+                "b": classes[2],
+                "balanced_accuracy": 0.52,
+                "p_value": 0.4,
+                "q_value": 0.4,
+                "distinguishable": False,
+            }
+        ],
+        "per_class": {
+            "model": "minirocket",
+            "recall": [{"class": c, "recall": 0.5, "low": 0.3, "high": 0.7, "n": 20} for c in classes],
+            "balanced_weights": {
+                "recall": [0.9, 0.3, 0.3],
+                "recall_balanced": [0.7, 0.5, 0.5],
+                "balanced_accuracy": 0.5,
+                "balanced_accuracy_balanced": 0.57,
+                "accuracy": 0.8,
+                "accuracy_balanced": 0.7,
+                "method": "argmax p / prior",
+            },
+        },
+    }
+    sig["timestep_map"]["clusters"] = [
+        {
+            "channel": 0,
+            "channels": [0],
+            "start": 2,
+            "stop": 5,
+            "mass": 40.0,
+            "p_value": 0.001,
+            "significant": True,
+            "words": "channel 0, steps 2-4",
+        }
+    ]
     sig["timestep_map"]["cluster_alpha"] = 0.05
     return d
 

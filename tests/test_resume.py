@@ -1,5 +1,6 @@
 """Resumable runs: a report killed mid-way and run again gives the uninterrupted run's Diagnosis and
 recomputes none of the units that had finished; corrupt entries are recomputed; --no-cache writes none."""
+
 import json
 import os
 import re
@@ -34,8 +35,9 @@ def _entries(cache_dir):
 def uninterrupted_run(tmp_path_factory):
     """An uninterrupted report with --no-cache, started first and left running beside the killed one."""
     out = tmp_path_factory.mktemp("whole") / "report"
-    proc = subprocess.Popen(_command(out, "--no-cache"), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        _command(out, "--no-cache"), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     yield out, proc
     if proc.poll() is None:
         proc.kill()
@@ -56,16 +58,20 @@ def resumed(tmp_path_factory, uninterrupted_run):
     """A report SIGKILLed once its cache holds a finished unit, then run again with the same arguments."""
     out = tmp_path_factory.mktemp("killed") / "report"
     cache = out / ".cache"
-    proc = subprocess.Popen(_command(out), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        _command(out), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 240
     while not _entries(cache) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGKILL)  # its own session: the run and anything it started
     proc.wait()
     finished = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in _entries(cache)}
-    killed = {"returncode": proc.returncode, "diagnosis_written": (out / "diagnosis.json").exists(),
-              "finished": finished}
+    killed = {
+        "returncode": proc.returncode,
+        "diagnosis_written": (out / "diagnosis.json").exists(),
+        "finished": finished,
+    }
     again = subprocess.run(_command(out), env=ENV, capture_output=True, text=True, timeout=300)
     return out, killed, again
 
@@ -102,8 +108,19 @@ def test_no_cache_writes_no_cache(uninterrupted):
     assert not (uninterrupted / ".cache").exists()
 
 
-SIGNAL = ["signal", DATA, "--baselines", "chance_prior,logistic", "--permutations", "19", "--no-curve",
-          "--folds", "3", "--workers", "1"]
+SIGNAL = [
+    "signal",
+    DATA,
+    "--baselines",
+    "chance_prior,logistic",
+    "--permutations",
+    "19",
+    "--no-curve",
+    "--folds",
+    "3",
+    "--workers",
+    "1",
+]
 
 
 @pytest.fixture
@@ -132,10 +149,16 @@ def test_corrupt_cache_entries_are_recomputed(tmp_path, capsys, one_thread):
 
 
 def test_without_timing_drops_every_timing_key_and_nothing_else():
-    doc = {"signal": {"shuffle_test": {"p_value": 0.01, "seconds": 1.5},
-                      "baselines": [{"name": "logistic", "fit_seconds": 0.2, "extra": {"predict_seconds": 0.1}}]},
-           "deep": {"models": [{"train_seconds": 3.0, "fit_seconds": 3.0, "balanced_accuracy": 0.9}]}}
+    doc = {
+        "signal": {
+            "shuffle_test": {"p_value": 0.01, "seconds": 1.5},
+            "baselines": [{"name": "logistic", "fit_seconds": 0.2, "extra": {"predict_seconds": 0.1}}],
+        },
+        "deep": {"models": [{"train_seconds": 3.0, "fit_seconds": 3.0, "balanced_accuracy": 0.9}]},
+    }
     stripped = without_timing(doc)
-    assert stripped == {"signal": {"shuffle_test": {"p_value": 0.01}, "baselines": [{"name": "logistic", "extra": {}}]},
-                        "deep": {"models": [{"balanced_accuracy": 0.9}]}}
+    assert stripped == {
+        "signal": {"shuffle_test": {"p_value": 0.01}, "baselines": [{"name": "logistic", "extra": {}}]},
+        "deep": {"models": [{"balanced_accuracy": 0.9}]},
+    }
     assert "seconds" in TIMING_KEYS and doc["signal"]["shuffle_test"]["seconds"] == 1.5  # the input is untouched

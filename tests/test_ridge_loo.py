@@ -1,4 +1,5 @@
 """The bounded-memory ridge head (RidgeLOO) makes RidgeClassifierCV's fit, held or streamed, dual or primal."""
+
 import tracemalloc
 
 import numpy as np
@@ -27,7 +28,7 @@ def _data(n, p, K, seed=0, n_test=40):
 
 def _streamed(F, block=29):
     """Rows of F recomputed on every pass, never held (as MiniRocket features of a large set are)."""
-    return FeatureRows(len(F), F.shape[1], lambda: (F[i:i + block].copy() for i in range(0, len(F), block)))
+    return FeatureRows(len(F), F.shape[1], lambda: (F[i : i + block].copy() for i in range(0, len(F), block)))
 
 
 @pytest.mark.parametrize("n,p,K", [(60, 150, 2), (90, 200, 3), (300, 20, 3), (500, 40, 2), (120, 120, 4)])
@@ -73,7 +74,7 @@ def test_in_place_eigendecomposition_matches_numpy(monkeypatch):
     exact = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(y[:, None], np.arange(3))[0]
     monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 0)  # scipy's eigh, in place, for every size
     for F in (X, X[:25]):  # primal and dual
-        yy = y[:len(F)]
+        yy = y[: len(F)]
         a = RidgeLOO(FeatureRows.of(F), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(yy[:, None], np.arange(3))[0]
         monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 10_000)
         b = RidgeLOO(FeatureRows.of(F), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(yy[:, None], np.arange(3))[0]
@@ -89,7 +90,7 @@ def test_primal_fit_on_streamed_rows_never_holds_the_feature_matrix():
 
     def blocks():
         for i in range(0, n, 1000):
-            yield np.random.default_rng(i).standard_normal((min(1000, n - i), p)) + y[i:i + 1000, None]
+            yield np.random.default_rng(i).standard_normal((min(1000, n - i), p)) + y[i : i + 1000, None]
 
     rows = FeatureRows(n, p, blocks)
     tracemalloc.start()
@@ -106,8 +107,11 @@ def test_minirocket_ridge_equals_the_scikit_learn_pipeline():
     tr, te = np.arange(60), np.arange(60, 90)
     for n_kernels in (840, 84):  # 60 training series: the dual (n <= p); the primal is the next test
         ours = MiniRocketRidge(n_kernels=n_kernels, random_state=1).fit(d.X[tr], d.y_codes[tr])
-        ref = make_pipeline(MiniRocketFeatures(n_kernels=n_kernels, random_state=1), StandardScaler(),
-                            RidgeClassifierCV(alphas=DEFAULT_ALPHAS)).fit(d.X[tr], d.y_codes[tr])
+        ref = make_pipeline(
+            MiniRocketFeatures(n_kernels=n_kernels, random_state=1),
+            StandardScaler(),
+            RidgeClassifierCV(alphas=DEFAULT_ALPHAS),
+        ).fit(d.X[tr], d.y_codes[tr])
         assert ours.alpha_ == ref[-1].alpha_
         np.testing.assert_allclose(ours.decision_function(d.X[te]), ref.decision_function(d.X[te]), atol=1e-5)
         np.testing.assert_array_equal(ours.predict(d.X[te]), ref.predict(d.X[te]))
@@ -116,8 +120,9 @@ def test_minirocket_ridge_equals_the_scikit_learn_pipeline():
 def test_minirocket_ridge_in_the_primal_equals_the_scikit_learn_pipeline():
     d = synthetic.bump(n=200, T=30, C=1, classes=2, amplitude=0.8, seed=1)
     ours = MiniRocketRidge(n_kernels=84, random_state=0).fit(d.X[:150], d.y[:150])
-    ref = make_pipeline(MiniRocketFeatures(n_kernels=84, random_state=0), StandardScaler(),
-                        RidgeClassifierCV(alphas=DEFAULT_ALPHAS)).fit(d.X[:150], d.y[:150])
+    ref = make_pipeline(
+        MiniRocketFeatures(n_kernels=84, random_state=0), StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS)
+    ).fit(d.X[:150], d.y[:150])
     assert ours.coef_.shape == (1, 84)
     np.testing.assert_allclose(ours.coef_[0], np.ravel(ref[-1].coef_), atol=1e-8)
     assert ours.alpha_ == ref[-1].alpha_
@@ -139,12 +144,22 @@ def test_minirocket_ridge_streams_features_when_they_exceed_the_cache(monkeypatc
 def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(n_kernels):
     d = synthetic.bump(n=150, T=30, C=2, classes=3, amplitude=0.6, seed=0)
     pairs = list(StratifiedKFold(3, shuffle=True, random_state=0).split(d.X, d.y_codes))
-    fast = shuffle_test(d.X, d.y_codes, model=MiniRocketRidge(n_kernels=n_kernels, random_state=0),
-                        n_permutations=8, cv=pairs, random_state=3)
-    old = make_pipeline(MiniRocketFeatures(n_kernels=n_kernels, random_state=0), StandardScaler(),
-                        RidgeClassifierCV(alphas=DEFAULT_ALPHAS))
-    score, null, _ = permutation_test_score(old, d.X, d.y_codes, cv=pairs, n_permutations=8, random_state=3,
-                                            scoring="balanced_accuracy")
+    fast = shuffle_test(
+        d.X,
+        d.y_codes,
+        model=MiniRocketRidge(n_kernels=n_kernels, random_state=0),
+        n_permutations=8,
+        cv=pairs,
+        random_state=3,
+    )
+    old = make_pipeline(
+        MiniRocketFeatures(n_kernels=n_kernels, random_state=0),
+        StandardScaler(),
+        RidgeClassifierCV(alphas=DEFAULT_ALPHAS),
+    )
+    score, null, _ = permutation_test_score(
+        old, d.X, d.y_codes, cv=pairs, n_permutations=8, random_state=3, scoring="balanced_accuracy"
+    )
     assert fast.observed == pytest.approx(score, abs=1e-10)
     np.testing.assert_allclose(fast.null_scores, null, atol=1e-10)
 
@@ -226,8 +241,13 @@ def test_leave_one_out_decisions_equal_refits_without_each_series(n, p, K):
     rng = np.random.default_rng(K)
     F, y, T = rng.standard_normal((n, p)), rng.integers(0, K, n), rng.standard_normal((5, p))
     loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)).loo_decisions(y, np.arange(K))
-    Y = np.where(y[:, None] == np.arange(K), 1.0, -1.0)[:, 1:] if K == 2 else np.where(y[:, None] == np.arange(K), 1.0, -1.0)
-    refit = np.array([Ridge(alpha=1.0).fit(np.delete(F, i, 0), np.delete(Y, i, 0)).predict(F[i:i + 1])[0]
-                      for i in range(n)])
+    Y = (
+        np.where(y[:, None] == np.arange(K), 1.0, -1.0)[:, 1:]
+        if K == 2
+        else np.where(y[:, None] == np.arange(K), 1.0, -1.0)
+    )
+    refit = np.array(
+        [Ridge(alpha=1.0).fit(np.delete(F, i, 0), np.delete(Y, i, 0)).predict(F[i : i + 1])[0] for i in range(n)]
+    )
     np.testing.assert_allclose(loo, refit.reshape(n, -1), atol=1e-9)
     np.testing.assert_allclose(test, Ridge(alpha=1.0).fit(F, Y).predict(T).reshape(5, -1), atol=1e-9)

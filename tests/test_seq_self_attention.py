@@ -1,5 +1,6 @@
 """SeqSelfAttention matches keras-self-attention 0.51; its call returns its weights and its override
 arguments do what they say, with no attribute set on the layer."""
+
 import numpy as np
 import pytest
 
@@ -91,7 +92,9 @@ def test_uniform_override_spreads_weight_evenly_over_real_keys():
 
 
 def test_permute_override_shuffles_real_keys_and_keeps_each_row():
-    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    layer = SeqSelfAttention(
+        attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3)
+    )
     x = padded_batch()
     mask = np.any(x != 0, axis=-1)
     plain = keras.ops.convert_to_numpy(layer.attention_weights(x, mask))
@@ -102,7 +105,9 @@ def test_permute_override_shuffles_real_keys_and_keeps_each_row():
 
 
 def test_permute_override_is_reproducible_for_a_seed_and_varies_across_seeds():
-    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    layer = SeqSelfAttention(
+        attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3)
+    )
     x = padded_batch()
     draws = {}
     for seed in (0, 0, 1):
@@ -120,17 +125,25 @@ def test_unknown_override_is_refused():
 
 @pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
 def test_call_returns_the_weights_it_used(masked):
-    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    layer = SeqSelfAttention(
+        attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3)
+    )
     x = padded_batch()
     mask = np.any(x != 0, axis=-1) if masked else None
     v, a = layer(x, mask=mask, return_attention_scores=True)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(layer.attention_weights(x, mask)))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(v), keras.ops.convert_to_numpy(layer(x, mask=mask)), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(layer.attention_weights(x, mask))
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(v), keras.ops.convert_to_numpy(layer(x, mask=mask)), atol=1e-6
+    )
     np.testing.assert_allclose(keras.ops.convert_to_numpy(v), np.matmul(keras.ops.convert_to_numpy(a), x), atol=1e-5)
 
 
 def test_call_arguments_ablate_with_no_attribute_set():
-    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    layer = SeqSelfAttention(
+        attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3)
+    )
     x = padded_batch()
     mask = np.any(x != 0, axis=-1)
     plain = keras.ops.convert_to_numpy(layer(x, mask=mask))
@@ -144,14 +157,18 @@ def test_call_arguments_ablate_with_no_attribute_set():
 def test_symbolic_call_with_the_arguments_builds_a_model_that_ablates_when_compiled():
     """The arguments are part of the graph: a model built with them ablates in predict, no eager call needed."""
     inputs = keras.Input((T, F))
-    layer = SeqSelfAttention(attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3))
+    layer = SeqSelfAttention(
+        attention_type="multiplicative", kernel_initializer=keras.initializers.RandomNormal(0, 1, seed=3)
+    )
     h = keras.layers.Masking(0.0)(inputs)
     v, a = layer(h, attention_override="permute", override_seed=4, return_attention_scores=True)
     assert tuple(v.shape) == (None, T, F) and tuple(a.shape) == (None, T, T)
     x = padded_batch()
     out, weights = keras.Model(inputs, [v, a]).predict(x, verbose=0)
     mask = np.any(x != 0, axis=-1)
-    expected = keras.ops.convert_to_numpy(layer.attention_weights(x, mask, attention_override="permute", override_seed=4))
+    expected = keras.ops.convert_to_numpy(
+        layer.attention_weights(x, mask, attention_override="permute", override_seed=4)
+    )
     np.testing.assert_allclose(weights, expected, atol=1e-6)
     np.testing.assert_allclose(out, np.matmul(expected, x), atol=1e-5)
 
@@ -165,7 +182,9 @@ def test_attention_pooling_call_returns_and_replaces_its_weights():
     pooled, a = layer(x, mask=mask, return_attention_scores=True)
     a = keras.ops.convert_to_numpy(a)
     assert a.shape == (4, T) and np.allclose(a.sum(axis=1), 1.0, atol=1e-6) and a[0, 4:].max() == 0.0
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(pooled), keras.ops.convert_to_numpy(layer(x, mask=mask)), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(pooled), keras.ops.convert_to_numpy(layer(x, mask=mask)), atol=1e-6
+    )
     _, uniform = layer(x, mask=mask, attention_override="uniform", return_attention_scores=True)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(uniform)[0], [0.25] * 4 + [0.0] * 3, atol=1e-6)
     assert not hasattr(layer, "attention_override")
@@ -177,16 +196,25 @@ def test_unknown_attention_type_is_refused_as_the_original_does():
 
 
 def test_config_round_trip_rebuilds_the_same_layer():
-    layer = SeqSelfAttention(units=5, attention_type="additive", attention_width=4, history_only=True,
-                             attention_activation="sigmoid", kernel_regularizer="l2", attention_regularizer_weight=1e-3)
+    layer = SeqSelfAttention(
+        units=5,
+        attention_type="additive",
+        attention_width=4,
+        history_only=True,
+        attention_activation="sigmoid",
+        kernel_regularizer="l2",
+        attention_regularizer_weight=1e-3,
+    )
     clone = SeqSelfAttention.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
     assert clone.attention_width == 4 and clone.history_only and clone.units == 5
 
 
 def test_keras_file_round_trip_gives_the_same_outputs(tmp_path):
-    model = model_with(SeqSelfAttention(attention_type="multiplicative", attention_activation="sigmoid",
-                                        return_attention=True), masked=True)
+    model = model_with(
+        SeqSelfAttention(attention_type="multiplicative", attention_activation="sigmoid", return_attention=True),
+        masked=True,
+    )
     x = padded_batch()
     path = tmp_path / "attention.keras"
     model.save(path)

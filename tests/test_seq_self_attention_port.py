@@ -5,6 +5,7 @@ test_activation, test_bias, test_history, test_local, test_loss, test_mask, test
 test_save_load cases) against ``signal_diagnostics.models.SeqSelfAttention``, written anew for pytest; then
 checks the public API against the installed original where it is available.
 """
+
 import inspect
 
 import numpy as np
@@ -71,8 +72,13 @@ def check_mask_shape(attention):
 
 
 def regularised(**kwargs):
-    return SeqSelfAttention(return_attention=True, kernel_regularizer=keras.regularizers.l2(1e-4),
-                            bias_regularizer=keras.regularizers.l1(1e-4), name="Attention", **kwargs)
+    return SeqSelfAttention(
+        return_attention=True,
+        kernel_regularizer=keras.regularizers.l2(1e-4),
+        bias_regularizer=keras.regularizers.l1(1e-4),
+        name="Attention",
+        **kwargs,
+    )
 
 
 def test_attention_activation():
@@ -80,8 +86,9 @@ def test_attention_activation():
 
 
 def test_no_bias():
-    check_mask_shape(regularised(attention_width=3, use_additive_bias=False, use_attention_bias=False,
-                                 attention_activation="relu"))
+    check_mask_shape(
+        regularised(attention_width=3, use_additive_bias=False, use_attention_bias=False, attention_activation="relu")
+    )
 
 
 def test_history():
@@ -111,28 +118,42 @@ def test_not_implemented():
 
 
 def test_loss():
-    attention = SeqSelfAttention(return_attention=False, attention_type=SeqSelfAttention.ATTENTION_TYPE_MUL,
-                                 kernel_regularizer=keras.regularizers.l2(1e-6),
-                                 bias_regularizer=keras.regularizers.l1(1e-6), attention_regularizer_weight=1e-4,
-                                 name="Attention")
+    attention = SeqSelfAttention(
+        return_attention=False,
+        attention_type=SeqSelfAttention.ATTENTION_TYPE_MUL,
+        kernel_regularizer=keras.regularizers.l2(1e-6),
+        bias_regularizer=keras.regularizers.l1(1e-6),
+        attention_regularizer_weight=1e-4,
+        name="Attention",
+    )
     data, tokens = input_data()
     model = get_model(attention, tokens)
     history = model.fit(data, np.zeros((len(SENTENCES), data.shape[1], 1)), epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
 
 
-@pytest.mark.parametrize("kwargs", [{}, dict(return_attention=True, attention_width=7,
-                                             attention_type=SeqSelfAttention.ATTENTION_TYPE_MUL,
-                                             kernel_regularizer=keras.regularizers.l2(1e-4),
-                                             bias_regularizer=keras.regularizers.l1(1e-4),
-                                             attention_regularizer_weight=1e-3)],
-                         ids=["plain", "with_loss"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        dict(
+            return_attention=True,
+            attention_width=7,
+            attention_type=SeqSelfAttention.ATTENTION_TYPE_MUL,
+            kernel_regularizer=keras.regularizers.l2(1e-4),
+            bias_regularizer=keras.regularizers.l1(1e-4),
+            attention_regularizer_weight=1e-3,
+        ),
+    ],
+    ids=["plain", "with_loss"],
+)
 def test_save_load(kwargs, tmp_path):
     data, tokens = input_data()
     model = get_model(SeqSelfAttention(name="Attention", **kwargs), tokens)
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, custom_objects=SeqSelfAttention.get_custom_objects())
+
     def outputs(m):
         out = m.predict(data, verbose=0)
         return out if isinstance(out, list) else [out]
@@ -163,8 +184,15 @@ def test_constructor_takes_the_original_arguments_with_the_same_defaults():
 def test_a_file_saved_with_the_original_loads_into_ours_with_the_same_numbers(tmp_path):
     Original = _original()
     data, tokens = input_data()
-    model = get_model(Original(return_attention=True, attention_type=Original.ATTENTION_TYPE_MUL,
-                               attention_activation="sigmoid", name="Attention"), tokens)
+    model = get_model(
+        Original(
+            return_attention=True,
+            attention_type=Original.ATTENTION_TYPE_MUL,
+            attention_activation="sigmoid",
+            name="Attention",
+        ),
+        tokens,
+    )
     path = tmp_path / "theirs.keras"
     model.save(path)
     ours = keras.saving.load_model(path, custom_objects=SeqSelfAttention.get_custom_objects())

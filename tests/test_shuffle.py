@@ -1,4 +1,5 @@
 """The label-shuffle test: the fast ridge path equals refitting, p-values, groups, calibration."""
+
 import numpy as np
 import pytest
 from sklearn.linear_model import RidgeClassifierCV
@@ -35,15 +36,18 @@ def test_fast_path_equals_refit_path_score_for_score(n, p, K):
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
-@pytest.mark.parametrize("metric,scoring", [("balanced_accuracy", "balanced_accuracy"), ("accuracy", "accuracy"),
-                                            ("macro_f1", "f1_macro")])
+@pytest.mark.parametrize(
+    "metric,scoring", [("balanced_accuracy", "balanced_accuracy"), ("accuracy", "accuracy"), ("macro_f1", "f1_macro")]
+)
 def test_fast_path_equals_sklearn_permutation_test_score(metric, scoring):
     X, y = _features(90, 200, 3, seed=1)
     pairs = _pairs(y)
-    fast = shuffle_test(X, y, model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=30, cv=pairs,
-                        metric=metric, random_state=7)
-    score, null, p = permutation_test_score(RidgeClassifierCV(alphas=ALPHAS), X, y, cv=pairs, n_permutations=30,
-                                            random_state=7, scoring=scoring)
+    fast = shuffle_test(
+        X, y, model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=30, cv=pairs, metric=metric, random_state=7
+    )
+    score, null, p = permutation_test_score(
+        RidgeClassifierCV(alphas=ALPHAS), X, y, cv=pairs, n_permutations=30, random_state=7, scoring=scoring
+    )
     assert fast.observed == pytest.approx(score, abs=1e-10)
     np.testing.assert_allclose(fast.null_scores, null, atol=1e-10)
     assert fast.p_value == pytest.approx(p)

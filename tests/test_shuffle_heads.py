@@ -1,4 +1,5 @@
 """The label-shuffle test over several heads: max-T p-values, each head's own score, blind spots covered."""
+
 import numpy as np
 import pytest
 
@@ -70,8 +71,15 @@ def test_max_statistic_rejects_pure_noise_at_the_nominal_rate():
     n_sets = 60
     rejections = 0
     for seed in range(n_sets):
-        d = synthetic.noise(n=80, T=20, C=2, classes=2 + seed % 3, imbalance=1.0 + 2 * (seed % 2),
-                            variable_length=bool(seed % 2), seed=100 + seed)
+        d = synthetic.noise(
+            n=80,
+            T=20,
+            C=2,
+            classes=2 + seed % 3,
+            imbalance=1.0 + 2 * (seed % 2),
+            variable_length=bool(seed % 2),
+            seed=100 + seed,
+        )
         r = shuffle_test(d.X, d.y_codes, n_permutations=99, random_state=seed)
         rejections += r.p_value <= 0.05
     lo, hi = binom.interval(0.99, n_sets, 0.05)

@@ -1,4 +1,5 @@
 """Paired comparison statistics: corrected t, Bayesian correlated t, McNemar, Comparison verdicts."""
+
 import json
 
 import numpy as np
@@ -114,8 +115,7 @@ def test_clearly_worse_model_is_called_worse():
 
 def test_identical_scores_are_practically_equivalent():
     scores = _scores(10)[0]
-    c = compare_paired("a", "b", scores, scores.copy(), n_train=N_TRAIN, n_test=N_TEST, folds=FOLDS,
-                       repeats=REPEATS)
+    c = compare_paired("a", "b", scores, scores.copy(), n_train=N_TRAIN, n_test=N_TEST, folds=FOLDS, repeats=REPEATS)
     assert c.p_equivalent == 1.0 and c.p_value == 1.0 and c.mean_difference == 0.0
     assert "practically equivalent (P = 1.00)" in c.verdict
 

@@ -1,4 +1,5 @@
 """The where-in-time map: per timestep x channel tests across classes, BH-corrected."""
+
 import json
 import time
 
@@ -19,7 +20,7 @@ def test_bump_window_is_found_on_the_planted_channel_and_steps():
     w = on_channel[0]
     assert abs(w["start"] - planted["start"]) <= 1 and abs(w["stop"] - planted["stop"]) <= 1
     outside = m.significant.copy()
-    outside[planted["start"]:planted["stop"], 1] = False
+    outside[planted["start"] : planted["stop"], 1] = False
     assert outside.sum() <= 2
 
 
@@ -97,7 +98,9 @@ def test_two_thousand_cells_with_a_thousand_series_take_under_two_seconds():
     ds = synthetic.bump(n=1000, T=200, C=10, amplitude=0.5, seed=0)
     timestep_signal(ds.X[:50], ds.y_codes[:50])  # warm imports
     t = time.perf_counter()
-    timestep_signal(ds.X, ds.y_codes, ds.lengths, cluster_permutations=0)  # the map alone; clusters: test_timemap_clusters
+    timestep_signal(
+        ds.X, ds.y_codes, ds.lengths, cluster_permutations=0
+    )  # the map alone; clusters: test_timemap_clusters
     assert time.perf_counter() - t < 2.0
 
 

@@ -1,4 +1,5 @@
 """The cluster-based permutation test over time: equal to MNE's, a planted window and nothing else."""
+
 import numpy as np
 import pytest
 
@@ -24,12 +25,24 @@ def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_err
     threshold = stats.chi2.isf(0.05, 2)  # p < 0.05 with 3 classes
     for adjacency, mne_adjacency in (("time", sp.coo_matrix((2, 2))), ("lattice", None)):
         F, masks, pv, _ = mne.stats.permutation_cluster_test(
-            [X[y == k] for k in range(3)], threshold=threshold, n_permutations=1000, stat_fun=stat_fun,
-            adjacency=mne_adjacency, tail=1, out_type="mask", seed=0, verbose=False)
-        theirs = sorted((int(np.argwhere(m)[:, 0].min()), int(np.argwhere(m)[:, 0].max()) + 1, float(F[m].sum()), float(p))
-                        for m, p in zip(masks, pv))
-        ours = sorted((c["start"], c["stop"], c["mass"], c["p_value"])
-                      for c in cluster_test(X, y, ds.lengths, n_permutations=1000, adjacency=adjacency)["clusters"])
+            [X[y == k] for k in range(3)],
+            threshold=threshold,
+            n_permutations=1000,
+            stat_fun=stat_fun,
+            adjacency=mne_adjacency,
+            tail=1,
+            out_type="mask",
+            seed=0,
+            verbose=False,
+        )
+        theirs = sorted(
+            (int(np.argwhere(m)[:, 0].min()), int(np.argwhere(m)[:, 0].max()) + 1, float(F[m].sum()), float(p))
+            for m, p in zip(masks, pv)
+        )
+        ours = sorted(
+            (c["start"], c["stop"], c["mass"], c["p_value"])
+            for c in cluster_test(X, y, ds.lengths, n_permutations=1000, adjacency=adjacency)["clusters"]
+        )
         assert [(a, b) for a, b, _, _ in ours] == [(a, b) for a, b, _, _ in theirs]
         np.testing.assert_allclose([m for _, _, m, _ in ours], [m for _, _, m, _ in theirs], rtol=1e-9)
         np.testing.assert_allclose([p for *_, p in ours], [p for *_, p in theirs], atol=0.08)
@@ -50,11 +63,15 @@ def test_planted_window_found_alone_and_noise_rarely_gives_a_window():
     alone = 0
     for seed in range(10):
         ds = synthetic.bump(n=200, T=40, C=3, start=15, stop=25, channel=0, amplitude=1.0, seed=seed)
-        found = [c for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed)["clusters"] if c["significant"]]
+        found = [
+            c for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed)["clusters"] if c["significant"]
+        ]
         alone += bool(found) and all(c["channel"] == 0 and c["start"] < 25 and c["stop"] > 15 for c in found)
     assert alone >= 9
     false_windows = 0
     for seed in range(20):
         ds = synthetic.noise(n=200, T=40, C=3, seed=seed)
-        false_windows += any(c["significant"] for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed)["clusters"])
+        false_windows += any(
+            c["significant"] for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed)["clusters"]
+        )
     assert false_windows <= 1

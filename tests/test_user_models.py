@@ -1,5 +1,6 @@
 """Their model: the motivating model written with keras-self-attention, as a builder file and as a
 trained .keras file, through compare, explain, the attention checks and the lint."""
+
 from pathlib import Path
 
 import numpy as np
@@ -52,8 +53,17 @@ def compared(data, spec, trained_file):
     """compare on the builder and the trained file: 2 models x 2 folds x 2 epochs (~90 s on 2 cores)."""
     from signal_diagnostics.pipeline.deep import compare_models
 
-    return compare_models(data, [spec, trained_file], folds=2, seeds=1, epochs=2, baseline=None,
-                          hyper={"units": 8}, batch_size=16, random_state=0)
+    return compare_models(
+        data,
+        [spec, trained_file],
+        folds=2,
+        seeds=1,
+        epochs=2,
+        baseline=None,
+        hyper={"units": 8},
+        batch_size=16,
+        random_state=0,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +167,12 @@ def test_a_builder_that_compiles_keeps_its_loss_and_optimizer():
     from signal_diagnostics.models.training import compile_model, new_network
 
     _, net = new_network(f"{BUILDER}:build", (T, C), 2, {})
-    assert compile_model(net, 1e-3) == {"loss": "sparse_categorical_crossentropy", "optimizer": "RMSprop",
-                                        "learning_rate": pytest.approx(1e-2), "source": "user"}
+    assert compile_model(net, 1e-3) == {
+        "loss": "sparse_categorical_crossentropy",
+        "optimizer": "RMSprop",
+        "learning_rate": pytest.approx(1e-2),
+        "source": "user",
+    }
     _, plain = new_network("bilstm", (T, C), 2, {"units": 4})
     info = compile_model(plain, 5e-3)
     assert info["source"] == "toolkit" and info["optimizer"] == "Adam"
@@ -184,8 +198,25 @@ def test_explain_on_the_command_line_reads_the_trained_file(data, trained_file, 
     npz = tmp_path / "d.npz"
     np.savez(npz, X=data.X, y=data.y)
     out = tmp_path / "explain.json"
-    assert main(["explain", str(npz), "--model", trained_file, "--method", "attention", "--samples", "6",
-                 "--standardise", "none", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                str(npz),
+                "--model",
+                trained_file,
+                "--method",
+                "attention",
+                "--samples",
+                "6",
+                "--standardise",
+                "none",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
     assert doc["attribution"][0]["layer_class"] == "keras_self_attention.SeqSelfAttention"
     assert doc["config"]["standardise"] == "none"

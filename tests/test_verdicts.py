@@ -1,4 +1,5 @@
 """Every answer decided once, in signal_diagnostics.pipeline.verdicts.signal, and never fooled by one model's blind spot (issue 11)."""
+
 from __future__ import annotations
 
 import copy
@@ -28,11 +29,15 @@ def _signal_doc(ds, seed=0, permutations=99, baselines=("chance_prior", "logisti
 
 
 # --- is there signal: no single representation decides -------------------------------------------------
-@pytest.mark.parametrize("make", [
-    lambda: synthetic.frequency(n=120, amplitude=0.5, seed=0),  # only in frequency
-    lambda: synthetic.bump(n=120, T=30, start=10, stop=20, amplitude=0.6, seed=0),  # a planted bump
-    lambda: synthetic.shift(n=120, T=40, seed=0),             # only in timing
-], ids=["frequency", "bump", "shift"])  # level-only: the next test
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: synthetic.frequency(n=120, amplitude=0.5, seed=0),  # only in frequency
+        lambda: synthetic.bump(n=120, T=30, start=10, stop=20, amplitude=0.6, seed=0),  # a planted bump
+        lambda: synthetic.shift(n=120, T=40, seed=0),  # only in timing
+    ],
+    ids=["frequency", "bump", "shift"],
+)  # level-only: the next test
 def test_signal_is_found_wherever_some_classifier_finds_it_on_its_own(make):
     out = _signal_doc(make())
     st = out["signal"]["shuffle_test"]
@@ -64,7 +69,9 @@ def test_how_much_is_measured_against_the_chance_level_of_the_best_head():
 
 
 def test_pure_noise_recommends_no_baseline_and_how_much_says_none():
-    out = _signal_doc(synthetic.noise(n=120, T=20, C=2, classes=4, seed=11), baselines=("chance_prior", "logistic", "raw_ridge"))
+    out = _signal_doc(
+        synthetic.noise(n=120, T=20, C=2, classes=4, seed=11), baselines=("chance_prior", "logistic", "raw_ridge")
+    )
     assert out["signal"]["shuffle_test"]["p_value"] > 0.05
     assert out["verdicts"]["signal"]["level"] in ("none", "inconclusive")
     assert out["verdicts"]["how_much"]["level"] == "none"
@@ -113,11 +120,21 @@ def test_compare_only_run_says_no_classical_baseline_ran(doc):
 def test_under_trained_models_are_said_to_be_possibly_under_trained(doc):
     d = copy.deepcopy(doc)
     for m in d["deep"]["models"]:
-        m["training"] = {"runs": 5, "epochs_budget": 30, "mean_epochs_run": 30, "mean_restored_epoch": 29.4,
-                         "mean_updates": 90, "still_improving_share": 0.8, "possibly_undertrained": True}
+        m["training"] = {
+            "runs": 5,
+            "epochs_budget": 30,
+            "mean_epochs_run": 30,
+            "mean_restored_epoch": 29.4,
+            "mean_updates": 90,
+            "still_improving_share": 0.8,
+            "possibly_undertrained": True,
+        }
     verdicts = decide(d)
     assert verdicts["deep"]["headline"] == "No, but possibly under-trained."
-    assert "4 of 5 of bilstm's runs (best weights from epoch 29.4 of 30 on average, 90 updates)" in verdicts["deep"]["sentence"]
+    assert (
+        "4 of 5 of bilstm's runs (best weights from epoch 29.4 of 30 on average, 90 updates)"
+        in verdicts["deep"]["sentence"]
+    )
     ids = [r["id"] for r in recommendations(d, verdicts)]
     assert "train_longer" in ids and "use_baseline" not in ids  # no "prefer the baseline" on under-trained models
 
@@ -143,12 +160,15 @@ def test_attention_without_a_counterpart_is_not_measured(doc):
     assert v["level"] == "untested" and "No plain counterpart of bilstm_attention ran" in v["sentence"]
 
 
-@pytest.mark.parametrize("activation, status, under, kind", [
-    ("sigmoid", "warn", True, "near-uniform by construction"),  # bounded scores: whatever the training
-    (None, "warn", True, "near-uniform, possibly under-trained"),
-    (None, "warn", False, "near-uniform"),
-    (None, "pass", True, "focused"),
-])
+@pytest.mark.parametrize(
+    "activation, status, under, kind",
+    [
+        ("sigmoid", "warn", True, "near-uniform by construction"),  # bounded scores: whatever the training
+        (None, "warn", True, "near-uniform, possibly under-trained"),
+        (None, "warn", False, "near-uniform"),
+        (None, "pass", True, "focused"),
+    ],
+)
 def test_what_the_attention_weights_are_depends_on_activation_and_training(doc, activation, status, under, kind):
     d = copy.deepcopy(doc)
     for a in d["deep"]["attention"]:
@@ -181,8 +201,8 @@ def test_recommendations_never_contradict_the_verdicts(doc):
 def test_no_model_name_is_hard_coded_in_decision_code():
     import inspect
 
-    import signal_diagnostics.pipeline.verdicts.signal
     import signal_diagnostics.pipeline.verdicts.deep
+    import signal_diagnostics.pipeline.verdicts.signal
 
     for module in (signal_diagnostics.pipeline.verdicts.signal, signal_diagnostics.pipeline.verdicts.deep):
         source = inspect.getsource(module)
@@ -198,22 +218,35 @@ def flat_dense(input_shape, n_classes, **_):
     return keras.Model(inputs, keras.layers.Dense(n_classes, activation="softmax")(keras.layers.Flatten()(inputs)))
 
 
-@pytest.mark.parametrize("make, best", [
-    (lambda: synthetic.shift(n=90, T=30, seed=0), "logistic"),             # timing at fixed steps: raw values win
-    (lambda: synthetic.frequency(n=90, T=48, amplitude=0.8, seed=0), "minirocket"),  # frequency: MiniRocket wins
-], ids=["logistic-best", "minirocket-best"])
+@pytest.mark.parametrize(
+    "make, best",
+    [
+        (lambda: synthetic.shift(n=90, T=30, seed=0), "logistic"),  # timing at fixed steps: raw values win
+        (lambda: synthetic.frequency(n=90, T=48, amplitude=0.8, seed=0), "minirocket"),  # frequency: MiniRocket wins
+    ],
+    ids=["logistic-best", "minirocket-best"],
+)
 def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_splits(make, best):
     from signal_diagnostics.pipeline.assemble import run_deep, run_signal
 
     ds = make()
-    cfg = Config(folds=3, permutations=9, baselines=["logistic", "minirocket"], learning_curve=False,
-                 models=[flat_dense], epochs=1, min_updates=0)
+    cfg = Config(
+        folds=3,
+        permutations=9,
+        baselines=["logistic", "minirocket"],
+        learning_curve=False,
+        models=[flat_dense],
+        epochs=1,
+        min_updates=0,
+    )
     out: dict = {"dataset": {"n_classes": ds.n_classes}}
     run_signal(ds, cfg, out)
     assert out["signal"]["best_baseline"] == best
     run_deep(ds, cfg, out)
     assert out["deep"]["baseline"]["name"] == best
-    assert out["deep"]["baseline"]["fold_scores"] == next(
-        b for b in out["signal"]["baselines"] if b["name"] == best)["fold_scores"]  # not re-run: the same splits
+    assert (
+        out["deep"]["baseline"]["fold_scores"]
+        == next(b for b in out["signal"]["baselines"] if b["name"] == best)["fold_scores"]
+    )  # not re-run: the same splits
     v = decide(out)["deep"]
     assert v["evidence"]["baseline"] == best and f"than {best} (" in v["sentence"]

@@ -1,4 +1,5 @@
 """The model zoo builds, trains, predicts probabilities, honours padding and saves; training is careful."""
+
 import numpy as np
 import pytest
 
@@ -8,15 +9,20 @@ from signal_diagnostics.errors import DataError  # noqa: E402
 from signal_diagnostics.models import available, build  # noqa: E402
 from signal_diagnostics.models.training import Standardiser, balanced_class_weight, fit  # noqa: E402
 
-ZOO = ["bilstm", "bilstm_attention", "attention_residual_bilstm", "multihead_bilstm",
-       "bilstm_attention_pool", "transformer"]
+ZOO = [
+    "bilstm",
+    "bilstm_attention",
+    "attention_residual_bilstm",
+    "multihead_bilstm",
+    "bilstm_attention_pool",
+    "transformer",
+]
 TINY = dict(units=4, depth=1)  # one level keeps graph building (most of the time) short
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    return synthetic.bump(n=30, T=12, C=2, classes=3, start=4, stop=8, amplitude=2.0,
-                          variable_length=True, seed=1)
+    return synthetic.bump(n=30, T=12, C=2, classes=3, start=4, stop=8, amplitude=2.0, variable_length=True, seed=1)
 
 
 def test_available_lists_every_zoo_model():
@@ -68,7 +74,8 @@ def test_user_model_from_a_file_trains(tiny, tmp_path):
         "def make(input_shape, n_classes):\n"
         "    x = keras.Input(input_shape)\n"
         "    h = keras.layers.GlobalAveragePooling1D()(keras.layers.Masking(0.0)(x))\n"
-        "    return keras.Model(x, keras.layers.Dense(n_classes, activation='softmax')(h), name='mine')\n")
+        "    return keras.Model(x, keras.layers.Dense(n_classes, activation='softmax')(h), name='mine')\n"
+    )
     trained = fit(f"{source}:make", tiny.X, tiny.y_codes, n_classes=3, epochs=2)
     assert trained.predict_proba(tiny.X).shape == (30, 3)
 
@@ -106,8 +113,10 @@ def test_balanced_class_weight_evens_out_class_totals():
 
 
 def test_fit_with_the_same_seed_gives_the_same_model(tiny):
-    runs = [fit("bilstm", tiny.X, tiny.y_codes, n_classes=3, epochs=1, seed=5, hyper=TINY).predict_proba(tiny.X)
-            for _ in range(2)]
+    runs = [
+        fit("bilstm", tiny.X, tiny.y_codes, n_classes=3, epochs=1, seed=5, hyper=TINY).predict_proba(tiny.X)
+        for _ in range(2)
+    ]
     np.testing.assert_allclose(runs[0], runs[1], atol=1e-6)
 
 

@@ -6,6 +6,7 @@ deletion-curve faithfulness (AOPC against random orders), precision on a planted
 Kendall's tau between importance profiles (models, methods, attention vs gradients, the classical
 timestep map). Keras, TensorFlow and shap are imported only by the methods that need them.
 """
+
 from __future__ import annotations
 
 from signal_diagnostics.attribution.agreement import kendall_tau, timestep_map_profile
@@ -13,5 +14,14 @@ from signal_diagnostics.attribution.explain import METHODS, applicable, attribut
 from signal_diagnostics.attribution.faithfulness import faithfulness, window_precision
 from signal_diagnostics.attribution.record import Attribution
 
-__all__ = ["METHODS", "Attribution", "applicable", "attribute", "explain_models", "faithfulness",
-           "kendall_tau", "timestep_map_profile", "window_precision"]
+__all__ = [
+    "METHODS",
+    "Attribution",
+    "applicable",
+    "attribute",
+    "explain_models",
+    "faithfulness",
+    "kendall_tau",
+    "timestep_map_profile",
+    "window_precision",
+]

@@ -5,6 +5,7 @@ A model is anything with ``predict_proba(X) -> (n, K)`` on ``(n, T, C)`` input: 
 ``keras.Model`` or a plain callable. Estimators with only ``decision_function`` (ridge classifiers)
 get a softmax of their decision values.
 """
+
 from __future__ import annotations
 
 import sys
@@ -54,6 +55,7 @@ def _keras_proba(net, standardise) -> ProbaFn:
         if standardise is not None:
             X = standardise(X)
         return np.asarray(net.predict_on_batch(X), dtype=np.float64)
+
     return proba
 
 
@@ -73,12 +75,14 @@ def proba_function(model: Any, batch_size: int = 256) -> ProbaFn:
     elif callable(model):
         single = lambda X: np.asarray(model(X), dtype=np.float64)  # noqa: E731
     else:
-        raise DataError(f"cannot explain a {type(model).__name__}: give a TrainedModel, an estimator with "
-                        "predict_proba or decision_function, a keras.Model or a callable X -> (n, K) probabilities")
+        raise DataError(
+            f"cannot explain a {type(model).__name__}: give a TrainedModel, an estimator with "
+            "predict_proba or decision_function, a keras.Model or a callable X -> (n, K) probabilities"
+        )
 
     def batched(X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
-        parts = [single(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        parts = [single(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
         out = np.concatenate(parts) if parts else np.zeros((0, 0))
         if out.ndim != 2:
             raise DataError(f"the model returned probabilities of shape {out.shape}; expected (n_series, n_classes)")
@@ -91,14 +95,17 @@ def check_inputs(X: np.ndarray, lengths: np.ndarray | None) -> tuple[np.ndarray,
     """Validate ``X`` (n, T, C) and the lengths (trailing all-zero steps when not given)."""
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 3:
-        raise DataError(f"X must be (n_series, n_timesteps, n_channels); got shape {X.shape}: "
-                        "add a channel axis with X[..., None]")
+        raise DataError(
+            f"X must be (n_series, n_timesteps, n_channels); got shape {X.shape}: add a channel axis with X[..., None]"
+        )
     if lengths is None:
         lengths = np.maximum(true_lengths(X), 1)
     lengths = np.asarray(lengths).astype(np.int64)
     if lengths.shape != (len(X),) or lengths.min() < 1 or lengths.max() > X.shape[1]:
-        raise DataError(f"lengths must be {len(X)} integers in 1..{X.shape[1]}; got shape {lengths.shape}, "
-                        f"range {lengths.min()}..{lengths.max()}")
+        raise DataError(
+            f"lengths must be {len(X)} integers in 1..{X.shape[1]}; got shape {lengths.shape}, "
+            f"range {lengths.min()}..{lengths.max()}"
+        )
     return X, lengths
 
 
@@ -117,8 +124,10 @@ def background_steps(background: np.ndarray | None, X: np.ndarray, lengths: np.n
             bg = background.copy()
             return _unmasked(bg)
         if background.ndim != 3 or background.shape[1:] != (T, C):
-            raise DataError(f"background must be (T, C) = {(T, C)} means or (n, {T}, {C}) training series; "
-                            f"got shape {background.shape}")
+            raise DataError(
+                f"background must be (T, C) = {(T, C)} means or (n, {T}, {C}) training series; "
+                f"got shape {background.shape}"
+            )
         source = background
         real = nonzero_steps(source)
     else:
@@ -159,6 +168,7 @@ def explained_classes(proba: ProbaFn, X: np.ndarray, y: np.ndarray | None) -> tu
     if y.shape != (len(X),) or not np.issubdtype(y.dtype, np.integer):
         raise DataError(f"y must be {len(X)} integer class codes; got shape {y.shape}, dtype {y.dtype}")
     if y.min() < 0 or y.max() >= p.shape[1]:
-        raise DataError(f"y holds codes {y.min()}..{y.max()} but the model gives {p.shape[1]} classes: "
-                        "pass Dataset.y_codes")
+        raise DataError(
+            f"y holds codes {y.min()}..{y.max()} but the model gives {p.shape[1]} classes: pass Dataset.y_codes"
+        )
     return y.astype(np.int64), p

@@ -1,4 +1,5 @@
 """Do two importance profiles over time rank the steps alike? Kendall's tau."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -9,14 +9,15 @@ then averaged per key step over the real query rows (and heads). The keys are th
 attention to step ``t`` is not importance of input ``t`` alone (Jain & Wallace 2019), which the
 agreement with Shapley values and gradients measures.
 """
+
 from __future__ import annotations
 
 import time
 
 import numpy as np
 
-from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.attribution.adapters import keras_network
+from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.errors import DataError
 
 
@@ -37,8 +38,9 @@ def attention_layers_of(model) -> list:
     return [p.layer for p in attention_probes_of(model) if p.can_record]
 
 
-def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: str | None = None,
-                         batch_size: int = 256) -> tuple[np.ndarray, dict]:
+def attention_importance(
+    model, X: np.ndarray, lengths: np.ndarray, *, layer: str | None = None, batch_size: int = 256
+) -> tuple[np.ndarray, dict]:
     """Mean attention each real key step receives from the real query rows, ``(n, T)``.
 
     Parameters
@@ -67,14 +69,15 @@ def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: st
     if not usable:
         if probes:
             raise DataError("; ".join(p.limitation for p in probes) + ": use shap or occlusion")
-        raise DataError(f"model {getattr(model, 'name', type(model).__name__)!r} has no layer that returns attention "
-                        "weights (SeqSelfAttention, SeqWeightedAttention, MultiHeadAttention, Attention, "
-                        "AdditiveAttention, AttentionPooling): attention attributions need one; use shap or occlusion")
+        raise DataError(
+            f"model {getattr(model, 'name', type(model).__name__)!r} has no layer that returns attention "
+            "weights (SeqSelfAttention, SeqWeightedAttention, MultiHeadAttention, Attention, "
+            "AdditiveAttention, AttentionPooling): attention attributions need one; use shap or occlusion"
+        )
     if layer is not None:
         usable = [p for p in usable if p.name == layer]
         if not usable:
-            raise DataError(f"no attention layer named {layer!r}; the model has "
-                            f"{', '.join(p.name for p in probes)}")
+            raise DataError(f"no attention layer named {layer!r}; the model has {', '.join(p.name for p in probes)}")
     probe = usable[0]
     net, standardise = keras_network(model)
     start = time.perf_counter()
@@ -87,8 +90,10 @@ def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: st
         weights = weights.mean(axis=1)
     T = X.shape[1]
     if weights.shape[-1] != T:
-        raise DataError(f"layer {probe.name!r} attends over {weights.shape[-1]} keys, not the {T} timesteps: "
-                        "its weights are no timestep importance; use shap or occlusion")
+        raise DataError(
+            f"layer {probe.name!r} attends over {weights.shape[-1]} keys, not the {T} timesteps: "
+            "its weights are no timestep importance; use shap or occlusion"
+        )
     real = step_mask(lengths, T)
     n, Q = weights.shape[:2]
     rows = real[:, :Q] if Q == T else np.ones((n, Q), dtype=bool)
@@ -96,8 +101,13 @@ def attention_importance(model, X: np.ndarray, lengths: np.ndarray, *, layer: st
     on_real = on_real / np.maximum(on_real.sum(axis=2, keepdims=True), 1e-300)
     importance = (on_real * rows[:, :, None]).sum(axis=1) / np.maximum(rows.sum(axis=1), 1)[:, None]
     share = padding_share(weights, lengths)
-    info = {"layer": probe.name, "layer_type": type(probe.layer).__name__, "layer_class": probe.layer_class,
-            "activation": probe.activation, "bounded_activation": probe.bounded_activation,
-            "padded_key_share": 0.0 if share is None else share,
-            "seconds": time.perf_counter() - start}
+    info = {
+        "layer": probe.name,
+        "layer_type": type(probe.layer).__name__,
+        "layer_class": probe.layer_class,
+        "activation": probe.activation,
+        "bounded_activation": probe.bounded_activation,
+        "padded_key_share": 0.0 if share is None else share,
+        "seconds": time.perf_counter() - start,
+    }
     return importance, info

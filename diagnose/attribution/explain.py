@@ -1,4 +1,5 @@
 """``attribute``: one entry point for every method; ``explain_models``: train, explain, compare."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from signal_diagnostics.attribution.adapters import (background_steps, check_inputs, explained_classes,
-                                           keras_network, proba_function, series_background)
+from signal_diagnostics.attribution.adapters import (
+    background_steps,
+    check_inputs,
+    explained_classes,
+    keras_network,
+    proba_function,
+    series_background,
+)
 from signal_diagnostics.attribution.agreement import kendall_tau, timestep_map_profile
 from signal_diagnostics.attribution.faithfulness import faithfulness
 from signal_diagnostics.attribution.record import Attribution, summarise
@@ -18,9 +25,18 @@ from signal_diagnostics.results import Progress
 METHODS = ("shap", "integrated_gradients", "occlusion", "attention")
 
 
-def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method: str,
-              lengths: np.ndarray | None = None, background: np.ndarray | None = None, seed: int = 0,
-              batch_size: int = 256, **options) -> Attribution:
+def attribute(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    method: str,
+    lengths: np.ndarray | None = None,
+    background: np.ndarray | None = None,
+    seed: int = 0,
+    batch_size: int = 256,
+    **options,
+) -> Attribution:
     """Importance of each timestep of each series for the class it is explained as.
 
     Parameters
@@ -74,8 +90,7 @@ def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method:
     elif method == "integrated_gradients":
         from signal_diagnostics.attribution.gradients import integrated_gradients
 
-        values, completeness, info = integrated_gradients(model, X, classes, baseline, batch_size=batch_size,
-                                                          **options)
+        values, completeness, info = integrated_gradients(model, X, classes, baseline, batch_size=batch_size, **options)
     elif method == "occlusion":
         from signal_diagnostics.attribution.occlusion import occlusion
 
@@ -87,10 +102,12 @@ def attribute(model: Any, X: np.ndarray, y: np.ndarray | None = None, *, method:
         C = X.shape[2]
         values = np.repeat(importance[:, :, None] / C, C, axis=2)
         per_channel = np.full(C, np.nan)  # attention says nothing about channels
-    info = {**info, "explained": "true class" if y is not None else "predicted class",
-            "total_seconds": time.perf_counter() - start}
-    return summarise(method, values, classes, lengths, K, per_channel=per_channel,
-                     completeness=completeness, info=info)
+    info = {
+        **info,
+        "explained": "true class" if y is not None else "predicted class",
+        "total_seconds": time.perf_counter() - start,
+    }
+    return summarise(method, values, classes, lengths, K, per_channel=per_channel, completeness=completeness, info=info)
 
 
 def applicable(model: Any, method: str) -> bool:
@@ -133,15 +150,25 @@ def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardi
     net = load_trained(path)
     check_input(net, X_fit.shape[1:], n_classes, f"model file {path!r}")
     C = X_fit.shape[2]
-    scaler = (Standardiser.fit(X_fit) if standardise == "fit"
-              else Standardiser(mean=np.zeros(C, np.float32), std=np.ones(C, np.float32)))
-    return TrainedModel(name=path, model=net, standardiser=scaler, n_classes=n_classes, epochs_run=0,
-                        train_seconds=0.0, device=device(), backend=backend_name(),
-                        compile={"source": "trained file", "standardise": standardise})
+    scaler = (
+        Standardiser.fit(X_fit)
+        if standardise == "fit"
+        else Standardiser(mean=np.zeros(C, np.float32), std=np.ones(C, np.float32))
+    )
+    return TrainedModel(
+        name=path,
+        model=net,
+        standardiser=scaler,
+        n_classes=n_classes,
+        epochs_run=0,
+        train_seconds=0.0,
+        device=device(),
+        backend=backend_name(),
+        compile={"source": "trained file", "standardise": standardise},
+    )
 
 
-def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None,
-           standardise: str = "none"):
+def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None, standardise: str = "none"):
     from signal_diagnostics import baselines
 
     known = baselines.available() if hasattr(baselines, "available") else {}
@@ -163,18 +190,34 @@ def _attention_unavailable(name: str, model: Any) -> dict | None:
     probes = attention_probes_of(model)
     if not probes:
         return None
-    return {"model": name, "method": "attention", "status": "error",
-            "message": "; ".join(p.limitation for p in probes if p.limitation) or "no attention weights",
-            "timestep_importance": [], "channel_importance": [], "class_timestep_importance": {},
-            "faithfulness": None, "completeness": None, "explained_series": 0, "seconds": 0.0, "agreement": {}}
+    return {
+        "model": name,
+        "method": "attention",
+        "status": "error",
+        "message": "; ".join(p.limitation for p in probes if p.limitation) or "no attention weights",
+        "timestep_importance": [],
+        "channel_importance": [],
+        "class_timestep_importance": {},
+        "faithfulness": None,
+        "completeness": None,
+        "explained_series": 0,
+        "seconds": 0.0,
+        "agreement": {},
+    }
 
 
-def _attention_details(model: Any, a: Attribution, X: np.ndarray, y: np.ndarray, lengths: np.ndarray,
-                       seed: int) -> dict:
+def _attention_details(
+    model: Any, a: Attribution, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, seed: int
+) -> dict:
     """The attention row's layer facts and the attention diagnostics of every layer on the explained series."""
     info = a.info or {}
-    out = {"layer": info.get("layer"), "layer_class": info.get("layer_class"), "activation": info.get("activation"),
-           "bounded_activation": info.get("bounded_activation"), "padding_share": info.get("padded_key_share")}
+    out = {
+        "layer": info.get("layer"),
+        "layer_class": info.get("layer_class"),
+        "activation": info.get("activation"),
+        "bounded_activation": info.get("bounded_activation"),
+        "padding_share": info.get("padded_key_share"),
+    }
     if getattr(model, "model", None) is not None and callable(getattr(model, "standardise", None)):
         from signal_diagnostics.models.inspect_attention import attention_diagnostics
 
@@ -191,10 +234,20 @@ def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return train_test_split(idx, test_size=0.25, random_state=seed, stratify=stratify)
 
 
-def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = ("shap", "integrated_gradients",
-                   "occlusion", "attention"), samples: int = 100, epochs: int = 30, seed: int = 0,
-                   hyper: dict | None = None, timestep_map: Any = None, references: dict | None = None,
-                   progress: Progress | None = None, standardise: str = "none") -> list[dict]:
+def explain_models(
+    dataset,
+    models: Sequence[str],
+    *,
+    methods: Sequence[str] = ("shap", "integrated_gradients", "occlusion", "attention"),
+    samples: int = 100,
+    epochs: int = 30,
+    seed: int = 0,
+    hyper: dict | None = None,
+    timestep_map: Any = None,
+    references: dict | None = None,
+    progress: Progress | None = None,
+    standardise: str = "none",
+) -> list[dict]:
     """Train each model on 75 % of the data, explain held-out series, score faithfulness and agreement.
 
     Parameters
@@ -261,17 +314,26 @@ def explain_models(dataset, models: Sequence[str], *, methods: Sequence[str] = (
             a = attribute(model, Xe, ye, method=method, lengths=le, background=background, seed=seed)
             faith = faithfulness(model, Xe, ye, a, lengths=le, background=background, seed=seed)
             profiles[(name, method)] = a.per_timestep
-            rows.append({
-                "model": name, "method": method,
-                "timestep_importance": a.per_timestep, "channel_importance": a.per_channel,
-                "class_timestep_importance": {labels[k]: v for k, v in a.per_class.items()},
-                "faithfulness": {"aopc": faith["aopc"], "random_aopc": faith["random_aopc"]},
-                "completeness": (None if a.completeness is None else
-                                 {"mean_relative_error": a.completeness["mean_relative_error"],
-                                  "max_relative_error": a.completeness["max_relative_error"]}),
-                "explained_series": int(len(Xe)),
-                "seconds": time.perf_counter() - started,
-            })
+            rows.append(
+                {
+                    "model": name,
+                    "method": method,
+                    "timestep_importance": a.per_timestep,
+                    "channel_importance": a.per_channel,
+                    "class_timestep_importance": {labels[k]: v for k, v in a.per_class.items()},
+                    "faithfulness": {"aopc": faith["aopc"], "random_aopc": faith["random_aopc"]},
+                    "completeness": (
+                        None
+                        if a.completeness is None
+                        else {
+                            "mean_relative_error": a.completeness["mean_relative_error"],
+                            "max_relative_error": a.completeness["max_relative_error"],
+                        }
+                    ),
+                    "explained_series": int(len(Xe)),
+                    "seconds": time.perf_counter() - started,
+                }
+            )
             if method == "attention":
                 rows[-1].update(_attention_details(model, a, Xe, ye, le, seed))
             if progress:

@@ -4,13 +4,14 @@ Deletion curve (Samek et al. 2017, AOPC): replace the ``k`` most important real 
 series by the background and measure how far the true-class probability falls, for ``k = 1..k_max``;
 a faithful attribution makes it fall faster than a random order of the same steps.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.attribution.adapters import background_steps, check_inputs, proba_function, series_background
 from signal_diagnostics.attribution.record import Attribution
+from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.errors import DataError
 
 RANDOM_ORDERS = 3  # random deletion orders averaged into the reference curve
@@ -38,10 +39,19 @@ def _deletion_curve(proba, X, y, baseline, orders, lengths, k_max) -> np.ndarray
     return (p0[None, :] - p).mean(axis=1)
 
 
-def faithfulness(model, X: np.ndarray, y: np.ndarray, attribution: Attribution, *,
-                 lengths: np.ndarray | None = None, background: np.ndarray | None = None,
-                 k_max: int | None = None, seed: int = 0, random_orders: int = RANDOM_ORDERS,
-                 batch_size: int = 256) -> dict:
+def faithfulness(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    attribution: Attribution,
+    *,
+    lengths: np.ndarray | None = None,
+    background: np.ndarray | None = None,
+    k_max: int | None = None,
+    seed: int = 0,
+    random_orders: int = RANDOM_ORDERS,
+    batch_size: int = 256,
+) -> dict:
     """Deletion curves and AOPC for an attribution and for random orders.
 
     Parameters
@@ -64,8 +74,10 @@ def faithfulness(model, X: np.ndarray, y: np.ndarray, attribution: Attribution, 
     X, lengths = check_inputs(X, attribution.lengths if lengths is None else lengths)
     y = np.asarray(y).astype(np.int64)
     if attribution.timestep.shape != X.shape[:2] or y.shape != (len(X),):
-        raise DataError(f"attribution ({attribution.timestep.shape}) and y ({y.shape}) must match X {X.shape[:2]}: "
-                        "pass the same series that were explained")
+        raise DataError(
+            f"attribution ({attribution.timestep.shape}) and y ({y.shape}) must match X {X.shape[:2]}: "
+            "pass the same series that were explained"
+        )
     T = X.shape[1]
     k_max = int(min(k_max or lengths.max(), T))
     if k_max < 1:
@@ -74,11 +86,18 @@ def faithfulness(model, X: np.ndarray, y: np.ndarray, attribution: Attribution, 
     baseline = series_background(background_steps(background, X, lengths), X, lengths)
     curve = _deletion_curve(proba, X, y, baseline, _orders(attribution.timestep, lengths), lengths, k_max)
     rng = np.random.default_rng(seed)
-    random_curves = [_deletion_curve(proba, X, y, baseline, _orders(rng.random(X.shape[:2]), lengths),
-                                     lengths, k_max) for _ in range(random_orders)]
+    random_curves = [
+        _deletion_curve(proba, X, y, baseline, _orders(rng.random(X.shape[:2]), lengths), lengths, k_max)
+        for _ in range(random_orders)
+    ]
     random_curve = np.mean(random_curves, axis=0)
-    return {"aopc": float(curve.mean()), "random_aopc": float(random_curve.mean()),
-            "curve": curve.tolist(), "random_curve": random_curve.tolist(), "k_max": k_max}
+    return {
+        "aopc": float(curve.mean()),
+        "random_aopc": float(random_curve.mean()),
+        "curve": curve.tolist(),
+        "random_curve": random_curve.tolist(),
+        "k_max": k_max,
+    }
 
 
 def window_precision(attribution: Attribution, start: int, stop: int, k: int | None = None) -> float:
@@ -96,5 +115,5 @@ def window_precision(attribution: Attribution, start: int, stop: int, k: int | N
     orders = _orders(np.abs(attribution.timestep), attribution.lengths)
     inside = (orders >= start) & (orders < stop)
     top = np.minimum(k, attribution.lengths)
-    hits = np.array([inside[i, :top[i]].sum() for i in range(len(orders))])
+    hits = np.array([inside[i, : top[i]].sum() for i in range(len(orders))])
     return float(np.mean(hits / top))

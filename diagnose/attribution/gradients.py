@@ -13,6 +13,7 @@ inputs *are* the attributions in the user's input space, and completeness holds 
 Backends: TensorFlow (``tf.GradientTape``) is tested here; the torch (``torch.autograd``) and JAX
 (``jax.grad``) adapters are written to the same contract but untested in this environment.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from signal_diagnostics.baselines.series import nonzero_steps
 from signal_diagnostics.attribution.adapters import TINY, keras_network
+from signal_diagnostics.baselines.series import nonzero_steps
 from signal_diagnostics.errors import DataError
 
 COMPLETENESS_FLOOR = 0.01  # probability change below which the relative error uses this denominator
@@ -91,13 +92,15 @@ def gradient_function(net) -> GradFn:
 
     backend = keras.backend.backend()
     if backend not in ADAPTERS:
-        raise DataError(f"integrated gradients has no adapter for the Keras backend {backend!r}: "
-                        f"use one of {', '.join(ADAPTERS)}")
+        raise DataError(
+            f"integrated gradients has no adapter for the Keras backend {backend!r}: use one of {', '.join(ADAPTERS)}"
+        )
     return ADAPTERS[backend](net)
 
 
-def integrated_gradients(model, X: np.ndarray, classes: np.ndarray, baseline: np.ndarray, *,
-                         steps: int = 64, batch_size: int = 256) -> tuple[np.ndarray, dict, dict]:
+def integrated_gradients(
+    model, X: np.ndarray, classes: np.ndarray, baseline: np.ndarray, *, steps: int = 64, batch_size: int = 256
+) -> tuple[np.ndarray, dict, dict]:
     """Integrated gradients of the explained-class probability, in the user's input space.
 
     Parameters
@@ -115,8 +118,10 @@ def integrated_gradients(model, X: np.ndarray, classes: np.ndarray, baseline: np
     """
     parts = keras_network(model)
     if parts is None:
-        raise DataError(f"integrated gradients needs a Keras model (a TrainedModel or keras.Model); "
-                        f"got {type(model).__name__}: use method='shap' or 'occlusion'")
+        raise DataError(
+            f"integrated gradients needs a Keras model (a TrainedModel or keras.Model); "
+            f"got {type(model).__name__}: use method='shap' or 'occlusion'"
+        )
     if steps < 1:
         raise DataError(f"integrated gradients needs steps >= 1; got {steps}")
     net, standardise = parts
@@ -135,27 +140,37 @@ def integrated_gradients(model, X: np.ndarray, classes: np.ndarray, baseline: np
     values = np.zeros(X.shape, dtype=np.float64)
     f_x, f_0 = np.zeros(n), np.zeros(n)
     for lo in range(0, n, per_chunk):
-        z, z0 = Z[lo:lo + per_chunk], Z0[lo:lo + per_chunk]
+        z, z0 = Z[lo : lo + per_chunk], Z0[lo : lo + per_chunk]
         b = len(z)
         path = z0[:, None] + alphas[None, :, None, None] * (z - z0)[:, None]  # (b, m+1, T, C)
         path = path.reshape((-1,) + z.shape[1:]).astype(np.float32)
-        k = np.repeat(classes[lo:lo + b], steps + 1)
+        k = np.repeat(classes[lo : lo + b], steps + 1)
         g_parts, p_parts = [], []
         for s in range(0, len(path), batch_size):
-            g, p = grads(path[s:s + batch_size], k[s:s + batch_size])
+            g, p = grads(path[s : s + batch_size], k[s : s + batch_size])
             g_parts.append(g)
             p_parts.append(p)
         g = np.concatenate(g_parts).reshape((b, steps + 1) + z.shape[1:]).astype(np.float64)
         p = np.concatenate(p_parts).reshape(b, steps + 1)
         mean_grad = np.einsum("a,batc->btc", weights, g)
-        values[lo:lo + b] = (z - z0) * mean_grad
-        f_x[lo:lo + b], f_0[lo:lo + b] = p[:, -1], p[:, 0]
+        values[lo : lo + b] = (z - z0) * mean_grad
+        f_x[lo : lo + b], f_0[lo : lo + b] = p[:, -1], p[:, 0]
     total = values.sum(axis=(1, 2))
     difference = f_x - f_0
     relative = np.abs(total - difference) / np.maximum(np.abs(difference), COMPLETENESS_FLOOR)
-    completeness = {"per_series": relative.tolist(), "mean_relative_error": float(relative.mean()),
-                    "max_relative_error": float(relative.max()), "sum_attributions": total.tolist(),
-                    "output_difference": difference.tolist(), "floor": COMPLETENESS_FLOOR}
-    info = {"steps": steps, "rule": "trapezoid", "model_evaluations": int(n * (steps + 1)),
-            "seconds": time.perf_counter() - start, "space": "user input (standardisation is affine per channel)"}
+    completeness = {
+        "per_series": relative.tolist(),
+        "mean_relative_error": float(relative.mean()),
+        "max_relative_error": float(relative.max()),
+        "sum_attributions": total.tolist(),
+        "output_difference": difference.tolist(),
+        "floor": COMPLETENESS_FLOOR,
+    }
+    info = {
+        "steps": steps,
+        "rule": "trapezoid",
+        "model_evaluations": int(n * (steps + 1)),
+        "seconds": time.perf_counter() - start,
+        "space": "user input (standardisation is affine per channel)",
+    }
     return values, completeness, info

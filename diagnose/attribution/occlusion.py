@@ -5,20 +5,29 @@ Model-agnostic (Zeiler & Fergus 2014, applied along time): each window of ``wind
 evenly over the window's real steps, and a step's importance is the mean over the windows that
 cover it. Channels are occluded one at a time (over all real steps) for the channel summary.
 """
+
 from __future__ import annotations
 
 import time
 
 import numpy as np
 
-from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.attribution.adapters import ProbaFn
+from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.errors import DataError
 
 
-def occlusion(proba: ProbaFn, X: np.ndarray, classes: np.ndarray, lengths: np.ndarray,
-              baseline: np.ndarray, *, window: int = 3, stride: int = 1,
-              channels: bool = True) -> tuple[np.ndarray, np.ndarray | None, dict]:
+def occlusion(
+    proba: ProbaFn,
+    X: np.ndarray,
+    classes: np.ndarray,
+    lengths: np.ndarray,
+    baseline: np.ndarray,
+    *,
+    window: int = 3,
+    stride: int = 1,
+    channels: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None, dict]:
     """Sliding-window occlusion importance.
 
     Parameters
@@ -49,7 +58,7 @@ def occlusion(proba: ProbaFn, X: np.ndarray, classes: np.ndarray, lengths: np.nd
     evals = n
     for s in starts:
         inside = np.zeros(T, dtype=bool)
-        inside[s:s + window] = True
+        inside[s : s + window] = True
         hidden = real & inside[None, :]  # (n, T)
         active = hidden.any(axis=1)
         if not active.any():
@@ -71,6 +80,11 @@ def occlusion(proba: ProbaFn, X: np.ndarray, classes: np.ndarray, lengths: np.nd
             evals += n
         per_channel = np.abs(drops).mean(axis=0)
     values = np.repeat(steps[:, :, None] / C, C, axis=2)
-    info = {"window": window, "stride": stride, "windows": len(starts), "model_evaluations": evals,
-            "seconds": time.perf_counter() - start}
+    info = {
+        "window": window,
+        "stride": stride,
+        "windows": len(starts),
+        "model_evaluations": evals,
+        "seconds": time.perf_counter() - start,
+    }
     return values, per_channel, info

@@ -1,4 +1,5 @@
 """The Attribution record: per-series importances and their summaries over the real steps."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,10 +44,17 @@ class Attribution:
 
     def to_dict(self) -> dict:
         """Plain JSON: the summaries, completeness and info (not the per-series arrays)."""
-        return to_jsonable({"method": self.method, "per_timestep": self.per_timestep,
-                            "per_channel": self.per_channel, "per_class": self.per_class,
-                            "completeness": self.completeness, "info": self.info,
-                            "n_series": len(self.values)})
+        return to_jsonable(
+            {
+                "method": self.method,
+                "per_timestep": self.per_timestep,
+                "per_channel": self.per_channel,
+                "per_class": self.per_class,
+                "completeness": self.completeness,
+                "info": self.info,
+                "n_series": len(self.values),
+            }
+        )
 
     def __repr__(self) -> str:
         return short_repr(self, ("method", "values", "per_timestep", "per_channel", "per_class", "info"))
@@ -59,9 +67,17 @@ def _mean_abs_over_real(timestep: np.ndarray, real: np.ndarray) -> np.ndarray:
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def summarise(method: str, values: np.ndarray, explained: np.ndarray, lengths: np.ndarray,
-              n_classes: int, *, per_channel: np.ndarray | None = None,
-              completeness: dict | None = None, info: dict | None = None) -> Attribution:
+def summarise(
+    method: str,
+    values: np.ndarray,
+    explained: np.ndarray,
+    lengths: np.ndarray,
+    n_classes: int,
+    *,
+    per_channel: np.ndarray | None = None,
+    completeness: dict | None = None,
+    info: dict | None = None,
+) -> Attribution:
     """Zero the padded steps of ``values`` and build the :class:`Attribution` summaries.
 
     ``per_channel`` overrides the channel summary (methods with a separate channel-player pass).
@@ -73,10 +89,20 @@ def summarise(method: str, values: np.ndarray, explained: np.ndarray, lengths: n
     if per_channel is None:
         cells = real.sum() * 1.0
         per_channel = np.abs(values).sum(axis=(0, 1)) / max(cells, 1.0)
-    per_class = {int(k): _mean_abs_over_real(timestep[explained == k], real[explained == k])
-                 for k in range(n_classes) if np.any(explained == k)}
-    return Attribution(method=method, values=values, timestep=timestep,
-                       per_timestep=_mean_abs_over_real(timestep, real),
-                       per_channel=np.asarray(per_channel, dtype=np.float64), per_class=per_class,
-                       explained=np.asarray(explained, dtype=np.int64), lengths=np.asarray(lengths),
-                       completeness=completeness, info=dict(info or {}))
+    per_class = {
+        int(k): _mean_abs_over_real(timestep[explained == k], real[explained == k])
+        for k in range(n_classes)
+        if np.any(explained == k)
+    }
+    return Attribution(
+        method=method,
+        values=values,
+        timestep=timestep,
+        per_timestep=_mean_abs_over_real(timestep, real),
+        per_channel=np.asarray(per_channel, dtype=np.float64),
+        per_class=per_class,
+        explained=np.asarray(explained, dtype=np.int64),
+        lengths=np.asarray(lengths),
+        completeness=completeness,
+        info=dict(info or {}),
+    )

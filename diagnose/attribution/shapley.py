@@ -5,6 +5,7 @@ background (training mean of that step and channel). Padded steps are declared i
 are never players and get exactly zero. ``DeepExplainer`` is not used: it fails on Keras 3 LSTMs
 (shap issues #3605, #4023). shap is imported only here.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,7 +32,7 @@ class StepMasker:
 
     def invariants(self, x):
         out = np.zeros((1, self.T), dtype=bool)
-        out[0, self.length:] = True
+        out[0, self.length :] = True
         return out
 
     def __call__(self, mask, x):
@@ -66,11 +67,11 @@ def _explain(proba: ProbaFn, masker, X, classes, lengths, players: int, permutat
 
     out = np.zeros((len(X), players))
     evals = 0
-    state = np.random.get_state()  # PermutationExplainer reseeds NumPy's global generator
+    state = np.random.get_state()  # PermutationExplainer reseeds NumPy's global generator  # noqa: NPY002
     try:
         evals = _loop(proba, masker, X, classes, lengths, players, permutations, seed, out, shap)
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002 (restores what shap reseeded)
     return out, evals
 
 
@@ -88,9 +89,17 @@ def _loop(proba, masker, X, classes, lengths, players, permutations, seed, out, 
     return evals
 
 
-def shapley_values(proba: ProbaFn, X: np.ndarray, classes: np.ndarray, lengths: np.ndarray,
-                   background: np.ndarray, *, permutations: int = 1, channels: bool = True,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray | None, dict]:
+def shapley_values(
+    proba: ProbaFn,
+    X: np.ndarray,
+    classes: np.ndarray,
+    lengths: np.ndarray,
+    background: np.ndarray,
+    *,
+    permutations: int = 1,
+    channels: bool = True,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray | None, dict]:
     """Timestep Shapley values of the explained-class probability.
 
     Parameters
@@ -117,6 +126,10 @@ def shapley_values(proba: ProbaFn, X: np.ndarray, classes: np.ndarray, lengths: 
         per_channel = np.abs(phi_c).mean(axis=0)
         evals += more
     values = np.repeat(steps[:, :, None] / C, C, axis=2)
-    info = {"players": "timesteps", "permutations": permutations, "model_evaluations": int(evals),
-            "seconds": time.perf_counter() - start}
+    info = {
+        "players": "timesteps",
+        "permutations": permutations,
+        "model_evaluations": int(evals),
+        "seconds": time.perf_counter() - start,
+    }
     return values, per_channel, info

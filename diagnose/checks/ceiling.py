@@ -15,6 +15,7 @@ series), and the estimated share of wrong labels (:mod:`signal_diagnostics.check
 against the given labels. A candidate that sits below the best achieved accuracy is shown as not
 holding, with the reason, and does not set ``accuracy_ceiling``.
 """
+
 from __future__ import annotations
 
 import math
@@ -85,8 +86,16 @@ def cover_hart_lower(one_nn_error: float, n_classes: int) -> float:
     return chance * (1.0 - math.sqrt(inside))
 
 
-def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, groups: Any = None, random_state: int = 0,
-                       max_series: int | None = CEILING_MAX_SERIES) -> CeilingResult:
+def bayes_error_bounds(
+    X: Any,
+    y: Any,
+    *,
+    features: Any = None,
+    cv: int = 5,
+    groups: Any = None,
+    random_state: int = 0,
+    max_series: int | None = CEILING_MAX_SERIES,
+) -> CeilingResult:
     """Cross-validated 1-NN error and the Cover-Hart bound on the Bayes error.
 
     Parameters
@@ -117,7 +126,6 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, gro
     from sklearn.neighbors import KNeighborsClassifier
 
     from signal_diagnostics.baselines.rows import fit_scaler
-
     from signal_diagnostics.evaluation.splits import make_splits
 
     classes, y = np.unique(np.asarray(y), return_inverse=True)
@@ -159,22 +167,34 @@ def bayes_error_bounds(X: Any, y: Any, *, features: Any = None, cv: int = 5, gro
     smallest = int(np.bincount(y).min())
     notes = []
     if smallest < SMALL_CLASS:
-        notes.append(f"the smallest class has {smallest} series (< {SMALL_CLASS}): the Cover-Hart bound holds for "
-                     "infinitely many samples, so with classes this small the 1-NN error is noisy and the "
-                     "bound is only a rough guide")
+        notes.append(
+            f"the smallest class has {smallest} series (< {SMALL_CLASS}): the Cover-Hart bound holds for "
+            "infinitely many samples, so with classes this small the 1-NN error is noisy and the "
+            "bound is only a rough guide"
+        )
     if len(y) < n_series:
-        notes.append(f"estimated on a stratified random subsample of {len(y)} of {n_series} series (cap {max_series}, "
-                     "for time and memory): with all of them the 1-NN error would be lower")
+        notes.append(
+            f"estimated on a stratified random subsample of {len(y)} of {n_series} series (cap {max_series}, "
+            "for time and memory): with all of them the 1-NN error would be lower"
+        )
     caveat = "; ".join(notes) or None
     return CeilingResult(
-        one_nn_error=float(r1), bayes_error_lower=float(lower), bayes_error_upper=float(r1), n_classes=K, min_class_size=smallest,
-        features="minirocket" if features is None else "given", folds=len(splits), caveat=caveat,
-        n_series=int(n_series), n_used=int(len(y)),
+        one_nn_error=float(r1),
+        bayes_error_lower=float(lower),
+        bayes_error_upper=float(r1),
+        n_classes=K,
+        min_class_size=smallest,
+        features="minirocket" if features is None else "given",
+        folds=len(splits),
+        caveat=caveat,
+        n_series=int(n_series),
+        n_used=int(len(y)),
     )
 
 
-def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label_issues: dict | None = None,
-                      achieved: float | None = None) -> dict:
+def accuracy_ceilings(
+    bounds: dict | None, duplicates: dict | None = None, label_issues: dict | None = None, achieved: float | None = None
+) -> dict:
     """The document's ``signal.ceiling``: ceilings that hold, and the Cover-Hart figures as bounds on the Bayes error.
 
     Parameters
@@ -206,34 +226,63 @@ def accuracy_ceilings(bounds: dict | None, duplicates: dict | None = None, label
     if duplicates and duplicates.get("accuracy_ceiling") is not None:
         cap = float(duplicates["accuracy_ceiling"])
         n = int(duplicates.get("n_conflicting") or 0)
-        cands.append({"source": "conflicting_duplicates", "kind": "bound", "accuracy": cap, "low": cap, "high": cap,
-                      "words": (f"{n} series are identical copies carrying different labels: no model can exceed "
-                                f"accuracy {cap:.3f}" if n else "no identical series carry different labels")})
+        cands.append(
+            {
+                "source": "conflicting_duplicates",
+                "kind": "bound",
+                "accuracy": cap,
+                "low": cap,
+                "high": cap,
+                "words": (
+                    f"{n} series are identical copies carrying different labels: no model can exceed accuracy {cap:.3f}"
+                    if n
+                    else "no identical series carry different labels"
+                ),
+            }
+        )
     if label_issues and label_issues.get("share") is not None:
         share = float(label_issues["share"])
         iv = label_issues.get("interval") or {}
         low = 1.0 - float(iv["high"]) if iv.get("high") is not None else None
         high = 1.0 - float(iv["low"]) if iv.get("low") is not None else None
-        cands.append({"source": "label_noise", "kind": "estimate", "accuracy": 1.0 - share, "low": low, "high": high,
-                      "words": (f"about {100 * share:.1f}% of the labels look wrong: measured against the given "
-                                f"labels even a perfect model would score about {1.0 - share:.3f}")})
+        cands.append(
+            {
+                "source": "label_noise",
+                "kind": "estimate",
+                "accuracy": 1.0 - share,
+                "low": low,
+                "high": high,
+                "words": (
+                    f"about {100 * share:.1f}% of the labels look wrong: measured against the given "
+                    f"labels even a perfect model would score about {1.0 - share:.3f}"
+                ),
+            }
+        )
     for c in cands:
         c["holds"] = achieved is None or c["accuracy"] >= float(achieved) - 1e-12
         if not c["holds"]:
-            c["words"] += (f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here"
-                           + (" (the label-issue estimate includes series the best model gets right)"
-                              if c["source"] == "label_noise" else ""))
+            c["words"] += f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here" + (
+                " (the label-issue estimate includes series the best model gets right)"
+                if c["source"] == "label_noise"
+                else ""
+            )
     holding = [c["accuracy"] for c in cands if c["holds"] and c["accuracy"] < 1.0]
     out["ceilings"] = cands
     out["accuracy_ceiling"] = float(min(holding)) if holding else None
     out["achieved_accuracy"] = None if achieved is None else float(achieved)
     bound = out.get("bayes_error_lower")
-    note = (f" The Cover-Hart bound from the 1-NN error ({out['one_nn_error']:.3f}) says only that the Bayes error "
-            f"is at least {bound:.3f} asymptotically, in MiniRocket's feature space; it is not a ceiling."
-            if bound is not None and out.get("one_nn_error") is not None else "")
+    note = (
+        f" The Cover-Hart bound from the 1-NN error ({out['one_nn_error']:.3f}) says only that the Bayes error "
+        f"is at least {bound:.3f} asymptotically, in MiniRocket's feature space; it is not a ceiling."
+        if bound is not None and out.get("one_nn_error") is not None
+        else ""
+    )
     binding = [c for c in cands if c["holds"] and c["accuracy"] < 1.0]
-    head = ("; ".join(c["words"] for c in binding) + "." if binding
-            else "Nothing found caps the accuracy below 1: no conflicting duplicates and no label-noise estimate "
-                 "that binds.")
+    head = (
+        "; ".join(c["words"] for c in binding) + "."
+        if binding
+        else "Nothing found caps the accuracy below 1: no conflicting duplicates and no label-noise estimate "
+        "that binds."
+    )
     out["message"] = (head[0].upper() + head[1:] + note).strip()
     return out

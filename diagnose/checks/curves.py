@@ -11,6 +11,7 @@ are written for a score that rises with the training size ``x`` towards an asymp
 ``x`` is the training size divided by the largest observed training size, so ``x = 2`` and
 ``x = 10`` are "twice" and "ten times" the data.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -28,10 +29,10 @@ from signal_diagnostics.results import Progress, html_table, short_repr, to_json
 MIN_SIZES = 6
 DEFAULT_N_SIZES = 8
 TEST_SHARE = 0.25
-HOLDOUT_SIZES = 2        # the largest sizes held back to choose the family
+HOLDOUT_SIZES = 2  # the largest sizes held back to choose the family
 N_BOOTSTRAP = 200
-BAND = (2.5, 97.5)       # percentiles of the bootstrap band
-MARGIN = 0.01            # score change that counts as "more data helps"
+BAND = (2.5, 97.5)  # percentiles of the bootstrap band
+MARGIN = 0.01  # score change that counts as "more data helps"
 EXTRAPOLATE = {"2x": 2.0, "10x": 10.0}
 # The curve is computed on a stratified random subsample of at most this many series. Its fits
 # (8 sizes x repeats of MiniRocket + RidgeClassifierCV, whose cost grows with the cube of the training
@@ -59,12 +60,24 @@ def wbl4(x, a, b, c, d):
 
 # family -> (function, lower bounds, upper bounds, starting points); scores live in [0, 1] and x in (0, 1]
 FAMILIES: dict[str, tuple[Callable, list, list, list[list]]] = {
-    "pow4": (pow4, [0.0, 0.0, 0.01, 0.0], [1.0, 10.0, 5.0, 10.0],
-             [[0.9, 0.2, 0.5, 0.0], [1.0, 0.5, 1.0, 0.1], [0.8, 0.05, 2.0, 0.5]]),
-    "mmf4": (mmf4, [-1.0, 1e-6, 0.0, 0.01], [1.0, 100.0, 1.0, 5.0],
-             [[0.3, 0.5, 0.9, 1.0], [0.5, 0.1, 1.0, 2.0], [0.0, 1.0, 0.8, 0.5]]),
-    "wbl4": (wbl4, [0.01, 0.0, 0.0, 0.01], [50.0, 2.0, 1.0, 5.0],
-             [[1.0, 0.5, 0.9, 1.0], [3.0, 0.3, 1.0, 0.5], [0.5, 1.0, 0.8, 2.0]]),
+    "pow4": (
+        pow4,
+        [0.0, 0.0, 0.01, 0.0],
+        [1.0, 10.0, 5.0, 10.0],
+        [[0.9, 0.2, 0.5, 0.0], [1.0, 0.5, 1.0, 0.1], [0.8, 0.05, 2.0, 0.5]],
+    ),
+    "mmf4": (
+        mmf4,
+        [-1.0, 1e-6, 0.0, 0.01],
+        [1.0, 100.0, 1.0, 5.0],
+        [[0.3, 0.5, 0.9, 1.0], [0.5, 0.1, 1.0, 2.0], [0.0, 1.0, 0.8, 0.5]],
+    ),
+    "wbl4": (
+        wbl4,
+        [0.01, 0.0, 0.0, 0.01],
+        [50.0, 2.0, 1.0, 5.0],
+        [[1.0, 0.5, 0.9, 1.0], [3.0, 0.3, 1.0, 0.5], [0.5, 1.0, 0.8, 2.0]],
+    ),
 }
 
 
@@ -96,15 +109,19 @@ def _sizes(n_train: int, counts: np.ndarray, train_sizes) -> np.ndarray:
     if train_sizes is not None:
         sizes = np.unique(np.asarray(train_sizes, dtype=int))
         if sizes.min() < K or sizes.max() > n_train:
-            raise DataError(f"train_sizes must lie in {K}..{n_train} (one series per class .. the training part); "
-                            f"got {sizes.min()}..{sizes.max()}")
+            raise DataError(
+                f"train_sizes must lie in {K}..{n_train} (one series per class .. the training part); "
+                f"got {sizes.min()}..{sizes.max()}"
+            )
         return sizes
     start = max(2 * K, int(np.ceil(0.1 * n_train / (1 - TEST_SHARE))))
     start = min(start, n_train // 2)
     sizes = np.unique(np.round(np.geomspace(start, n_train, DEFAULT_N_SIZES)).astype(int))
     if len(sizes) < MIN_SIZES:
-        raise DataError(f"too few series for a learning curve: {n_train} training series give only {len(sizes)} "
-                        f"distinct sizes (need {MIN_SIZES}); collect more data or skip the curve")
+        raise DataError(
+            f"too few series for a learning curve: {n_train} training series give only {len(sizes)} "
+            f"distinct sizes (need {MIN_SIZES}); collect more data or skip the curve"
+        )
     return sizes
 
 
@@ -209,10 +226,20 @@ class LearningCurveResult:
 
     def _repr_html_(self) -> str:
         rows = [[n, m, s] for n, m, s in zip(self.train_sizes, self.mean, self.std)]
-        rows += [[f"{k}: {v.get('size')}", v.get("mean"), f"[{v.get('low', float('nan')):.3f}, {v.get('high', float('nan')):.3f}]"]
-                 for k, v in (self.extrapolation or {}).items() if isinstance(v, dict)]
-        return html_table(["training series", f"mean {self.metric}", "std / band"], rows,
-                          caption=f"learning curve ({self.model}): more data helps? {self.more_data_helps}")
+        rows += [
+            [
+                f"{k}: {v.get('size')}",
+                v.get("mean"),
+                f"[{v.get('low', float('nan')):.3f}, {v.get('high', float('nan')):.3f}]",
+            ]
+            for k, v in (self.extrapolation or {}).items()
+            if isinstance(v, dict)
+        ]
+        return html_table(
+            ["training series", f"mean {self.metric}", "std / band"],
+            rows,
+            caption=f"learning curve ({self.model}): more data helps? {self.more_data_helps}",
+        )
 
 
 def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
@@ -226,14 +253,28 @@ def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
     last_point = float(np.sqrt(np.mean((fit_y[-1] - held_y) ** 2)))
     fitted = {k: v for k, v in errors.items() if v is not None}
     best = min(fitted, key=fitted.get) if fitted else None
-    return best, {"holdout_sizes": HOLDOUT_SIZES, "family_rmse": errors, "last_point_rmse": last_point,
-                  "beats_last_point": None if best is None else bool(fitted[best] < last_point)}
+    return best, {
+        "holdout_sizes": HOLDOUT_SIZES,
+        "family_rmse": errors,
+        "last_point_rmse": last_point,
+        "beats_last_point": None if best is None else bool(fitted[best] < last_point),
+    }
 
 
-def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: int = 5,
-                   metric: str = "balanced_accuracy", groups=None, random_state: int = 0,
-                   progress: Progress | None = None, features=None,
-                   max_series: int | None = CURVE_MAX_SERIES) -> LearningCurveResult:
+def learning_curve(
+    X,
+    y=None,
+    *,
+    model="minirocket",
+    train_sizes=None,
+    repeats: int = 5,
+    metric: str = "balanced_accuracy",
+    groups=None,
+    random_state: int = 0,
+    progress: Progress | None = None,
+    features=None,
+    max_series: int | None = CURVE_MAX_SERIES,
+) -> LearningCurveResult:
     """Score a model on nested, growing training subsets and extrapolate the curve to 2x and 10x the data.
 
     For each repeat ``r`` a stratified 25% test part is held out (seed ``random_state + r``; whole groups
@@ -283,8 +324,10 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
         raise DataError(f"repeats must be at least 2 for a bootstrap band; got {repeats}")
     counts = np.bincount(y)
     if counts.min() < 4:
-        raise DataError(f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
-                        "(3 to train, 1 to test): drop or merge the smallest classes")
+        raise DataError(
+            f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
+            "(3 to train, 1 to test): drop or merge the smallest classes"
+        )
     notes: list[str] = []
     subsample = None
     if max_series is not None and n > max_series:
@@ -297,15 +340,19 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
                 raise DataError(f"features must have one row per series ({n}); got {len(features)}")
             features = np.asarray(features)[keep]
         n, counts = len(y), np.bincount(y)
-        notes.append(f"computed on a stratified random subsample of {len(keep)} of {subsample['n_total']} series "
-                     f"(cap {max_series}, for time and memory): sizes and extrapolations refer to the subsample, "
-                     f"so the full data sit at about {subsample['n_total'] / len(keep):.0f}x its size")
+        notes.append(
+            f"computed on a stratified random subsample of {len(keep)} of {subsample['n_total']} series "
+            f"(cap {max_series}, for time and memory): sizes and extrapolations refer to the subsample, "
+            f"so the full data sit at about {subsample['n_total'] / len(keep):.0f}x its size"
+        )
     name = model if isinstance(model, str) else type(model).__name__
     head = None
     if features is None and isinstance(model, str) and model == "minirocket":
         features, head = _minirocket_features(X, random_state)
-        notes.append("MiniRocket features computed once on all series (unsupervised; their bias quantiles see the "
-                     "test parts, a small leak); a standardised RidgeClassifierCV is refitted per subset")
+        notes.append(
+            "MiniRocket features computed once on all series (unsupervised; their bias quantiles see the "
+            "test parts, a small leak); a standardised RidgeClassifierCV is refitted per subset"
+        )
     elif callable(features):
         features = features(X)
         notes.append("model fitted on features computed once by the given callable")
@@ -336,8 +383,9 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
     x = sizes / sizes[-1]
     family, selection = _choose_family(x, mean)
 
-    ext: dict = {k: {"size": int(round(v * sizes[-1])), "mean": None, "low": None, "high": None}
-                 for k, v in EXTRAPOLATE.items()}
+    ext: dict = {
+        k: {"size": int(round(v * sizes[-1])), "mean": None, "low": None, "high": None} for k, v in EXTRAPOLATE.items()
+    }
     grid = np.geomspace(x[0], max(EXTRAPOLATE.values()), 40)
     fit: dict = {"sizes": (grid * sizes[-1]).round(1).tolist(), "mean": None, "low": None, "high": None}
     params = None
@@ -372,16 +420,34 @@ def learning_curve(X, y=None, *, model="minirocket", train_sizes=None, repeats: 
         family = None
         notes.append("no curve family could be fitted; no extrapolation")
 
-    method = (f"{repeats} stratified {TEST_SHARE:.0%} test splits; nested stratified training subsets; "
-              f"families pow4/mmf4/wbl4 (LCDB, Mohr et al. 2022) chosen by RMSE on the largest "
-              f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
-              f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {MARGIN}, "
-              f"'no' if the 10x upper band is within {MARGIN} of it")
+    method = (
+        f"{repeats} stratified {TEST_SHARE:.0%} test splits; nested stratified training subsets; "
+        f"families pow4/mmf4/wbl4 (LCDB, Mohr et al. 2022) chosen by RMSE on the largest "
+        f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
+        f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {MARGIN}, "
+        f"'no' if the 10x upper band is within {MARGIN} of it"
+    )
     if subsample is not None:
-        method += (f"; on a stratified random subsample of {subsample['n_used']} of {subsample['n_total']} series "
-                   f"(cap {subsample['cap']})")
+        method += (
+            f"; on a stratified random subsample of {subsample['n_used']} of {subsample['n_total']} series "
+            f"(cap {subsample['cap']})"
+        )
     return LearningCurveResult(
-        model=name, metric=metric, train_sizes=[int(s) for s in sizes], scores=scores.tolist(),
-        mean=mean.tolist(), std=scores.std(axis=1, ddof=1).tolist(), family=family, params=params,
-        selection=selection, extrapolation=ext, fit=fit, more_data_helps=helps, repeats=repeats,
-        n_test=int(np.mean([len(te) for _, te in splits])), method=method, notes=notes, subsample=subsample)
+        model=name,
+        metric=metric,
+        train_sizes=[int(s) for s in sizes],
+        scores=scores.tolist(),
+        mean=mean.tolist(),
+        std=scores.std(axis=1, ddof=1).tolist(),
+        family=family,
+        params=params,
+        selection=selection,
+        extrapolation=ext,
+        fit=fit,
+        more_data_helps=helps,
+        repeats=repeats,
+        n_test=int(np.mean([len(te) for _, te in splits])),
+        method=method,
+        notes=notes,
+        subsample=subsample,
+    )

@@ -1,4 +1,5 @@
 """Data-health checks: problems in the data itself that mislead models or scores."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,7 @@ from signal_diagnostics.results import CheckResult
 # noticeably; 20x is where the minority class is usually ignored without class weights.
 IMBALANCE_WARN = 3.0
 IMBALANCE_FAIL = 20.0
-PADDING_WARN = 0.5        # more than half of all timesteps are padding
+PADDING_WARN = 0.5  # more than half of all timesteps are padding
 SCALE_RATIO_WARN = 100.0  # channel standard deviations differing by two orders of magnitude
 LENGTH_LEAK_ALPHA = 0.01
 
@@ -36,28 +37,46 @@ def class_imbalance(ds: Dataset, **_) -> CheckResult:
     big, small = int(counts.argmax()), int(counts.argmin())
     ratio = counts[big] / counts[small]
     share = counts[big] / counts.sum()
-    value = {"ratio": float(ratio), "majority_share": float(share), "majority_class": _label(ds, big),
-             "minority_class": _label(ds, small), "counts": ds.class_counts}
+    value = {
+        "ratio": float(ratio),
+        "majority_share": float(share),
+        "majority_class": _label(ds, big),
+        "minority_class": _label(ds, small),
+        "counts": ds.class_counts,
+    }
     if ratio <= IMBALANCE_WARN:
-        return CheckResult("class_imbalance", "pass", value,
-                           f"classes are balanced enough (largest/smallest = {ratio:.1f}x)")
+        return CheckResult(
+            "class_imbalance", "pass", value, f"classes are balanced enough (largest/smallest = {ratio:.1f}x)"
+        )
     status = "fail" if ratio > IMBALANCE_FAIL else "warn"
-    return CheckResult("class_imbalance", status, value,
-                       f"class {_label(ds, big)!r} holds {share:.0%} of the series, {ratio:.1f}x the smallest "
-                       f"class {_label(ds, small)!r}: train with balanced class weights and judge models by "
-                       f"macro metrics (balanced accuracy, macro precision), not accuracy (which a majority "
-                       f"guess puts at {share:.2f})")
+    return CheckResult(
+        "class_imbalance",
+        status,
+        value,
+        f"class {_label(ds, big)!r} holds {share:.0%} of the series, {ratio:.1f}x the smallest "
+        f"class {_label(ds, small)!r}: train with balanced class weights and judge models by "
+        f"macro metrics (balanced accuracy, macro precision), not accuracy (which a majority "
+        f"guess puts at {share:.2f})",
+    )
 
 
 def padding(ds: Dataset, **_) -> CheckResult:
     real = ds.lengths.sum()
     share = 1.0 - real / (ds.n_series * ds.n_timesteps)
-    value = {"share": float(share), "padded_steps": int(ds.n_series * ds.n_timesteps - real),
-             "min_length": int(ds.lengths.min()), "max_length": int(ds.lengths.max())}
+    value = {
+        "share": float(share),
+        "padded_steps": int(ds.n_series * ds.n_timesteps - real),
+        "min_length": int(ds.lengths.min()),
+        "max_length": int(ds.lengths.max()),
+    }
     if share > PADDING_WARN:
-        return CheckResult("padding", "warn", value,
-                           f"{share:.0%} of all timesteps are padding: mask it (or pass lengths) in deep models, "
-                           "and consider bucketing series by length or cropping the longest")
+        return CheckResult(
+            "padding",
+            "warn",
+            value,
+            f"{share:.0%} of all timesteps are padding: mask it (or pass lengths) in deep models, "
+            "and consider bucketing series by length or cropping the longest",
+        )
     return CheckResult("padding", "pass", value, f"{share:.1%} of timesteps are padding")
 
 
@@ -68,37 +87,65 @@ def mask_collision(ds: Dataset, **_) -> CheckResult:
     share = count / max(int(ds.lengths.sum()), 1)
     value = {"count": count, "share": float(share), "series_affected": series}
     if count == 0:
-        return CheckResult("mask_collision", "pass", value,
-                           "no real timestep is all zeros: Masking(0.0) drops only padding")
-    return CheckResult("mask_collision", "warn", value,
-                       f"{count} real timesteps ({share:.1%}, in {series} series) have every channel exactly 0, "
-                       "so a Masking(0.0) layer drops them as padding: pad with a value that never occurs "
-                       "(e.g. -999 with Masking(-999)) or pass lengths instead of a mask")
+        return CheckResult(
+            "mask_collision", "pass", value, "no real timestep is all zeros: Masking(0.0) drops only padding"
+        )
+    return CheckResult(
+        "mask_collision",
+        "warn",
+        value,
+        f"{count} real timesteps ({share:.1%}, in {series} series) have every channel exactly 0, "
+        "so a Masking(0.0) layer drops them as padding: pad with a value that never occurs "
+        "(e.g. -999 with Masking(-999)) or pass lengths instead of a mask",
+    )
 
 
 def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int = 199, **_) -> CheckResult:
     if ds.lengths.min() == ds.lengths.max():
-        return CheckResult("length_leak", "pass", {"lengths_equal": True},
-                           "all series have the same length: the length cannot leak the label")
+        return CheckResult(
+            "length_leak",
+            "pass",
+            {"lengths_equal": True},
+            "all series have the same length: the length cannot leak the label",
+        )
     from sklearn.tree import DecisionTreeClassifier
 
     from signal_diagnostics.checks.shuffle import shuffle_test
 
     smallest = int(np.bincount(ds.y_codes).min())
     cv = max(2, min(folds, smallest))
-    res = shuffle_test(ds.lengths.reshape(-1, 1).astype(np.float64), ds.y_codes,
-                       model=DecisionTreeClassifier(max_depth=3, random_state=seed), n_permutations=permutations,
-                       cv=cv, groups=ds.groups, metric="balanced_accuracy", random_state=seed)
+    res = shuffle_test(
+        ds.lengths.reshape(-1, 1).astype(np.float64),
+        ds.y_codes,
+        model=DecisionTreeClassifier(max_depth=3, random_state=seed),
+        n_permutations=permutations,
+        cv=cv,
+        groups=ds.groups,
+        metric="balanced_accuracy",
+        random_state=seed,
+    )
     chance = 1.0 / ds.n_classes
-    value = {"balanced_accuracy": float(res.observed), "chance": chance, "null_mean": float(res.null_mean),
-             "p_value": float(res.p_value), "n_permutations": int(res.n_permutations), "folds": cv,
-             "model": "DecisionTreeClassifier(max_depth=3) on the length"}
-    words = (f"the length alone predicts the label at balanced accuracy {res.observed:.3f} "
-             f"(chance {chance:.3f}, label-shuffle p = {res.p_value:.3g})")
+    value = {
+        "balanced_accuracy": float(res.observed),
+        "chance": chance,
+        "null_mean": float(res.null_mean),
+        "p_value": float(res.p_value),
+        "n_permutations": int(res.n_permutations),
+        "folds": cv,
+        "model": "DecisionTreeClassifier(max_depth=3) on the length",
+    }
+    words = (
+        f"the length alone predicts the label at balanced accuracy {res.observed:.3f} "
+        f"(chance {chance:.3f}, label-shuffle p = {res.p_value:.3g})"
+    )
     if res.p_value <= LENGTH_LEAK_ALPHA and res.observed > chance:
-        return CheckResult("length_leak", "warn", value,
-                           f"{words}: make sure this is real and not an artefact of recording; otherwise crop or "
-                           "resample series to a common length, and check models do not just count padding")
+        return CheckResult(
+            "length_leak",
+            "warn",
+            value,
+            f"{words}: make sure this is real and not an artefact of recording; otherwise crop or "
+            "resample series to a common length, and check models do not just count padding",
+        )
     return CheckResult("length_leak", "pass", value, words)
 
 
@@ -110,17 +157,29 @@ def duplicates(ds: Dataset, **_) -> CheckResult:
     np.add.at(table, (inverse, ds.y_codes), 1)
     conflicting = (table > 0).sum(axis=1) > 1
     ceiling = table.max(axis=1).sum() / ds.n_series
-    value = {"n_duplicates": n_dup, "n_conflicting": int(table[conflicting].sum()),
-             "n_conflicting_groups": int(conflicting.sum()), "accuracy_ceiling": float(ceiling)}
+    value = {
+        "n_duplicates": n_dup,
+        "n_conflicting": int(table[conflicting].sum()),
+        "n_conflicting_groups": int(conflicting.sum()),
+        "accuracy_ceiling": float(ceiling),
+    }
     if conflicting.any():
-        return CheckResult("duplicates", "fail", value,
-                           f"{value['n_conflicting']} series in {int(conflicting.sum())} groups of identical series carry "
-                           f"different labels, capping accuracy at {ceiling:.3f}: resolve the conflicting labels "
-                           "and remove the duplicated series")
+        return CheckResult(
+            "duplicates",
+            "fail",
+            value,
+            f"{value['n_conflicting']} series in {int(conflicting.sum())} groups of identical series carry "
+            f"different labels, capping accuracy at {ceiling:.3f}: resolve the conflicting labels "
+            "and remove the duplicated series",
+        )
     if n_dup:
-        return CheckResult("duplicates", "warn", value,
-                           f"{n_dup} series are exact copies of another: remove them (copies split across train and "
-                           "test folds inflate scores)")
+        return CheckResult(
+            "duplicates",
+            "warn",
+            value,
+            f"{n_dup} series are exact copies of another: remove them (copies split across train and "
+            "test folds inflate scores)",
+        )
     return CheckResult("duplicates", "pass", value, "no two series are identical")
 
 
@@ -135,9 +194,13 @@ def constant_channels(ds: Dataset, **_) -> CheckResult:
     const = [int(c) for c in np.flatnonzero(std == 0)]
     value = {"channels": const}
     if const:
-        return CheckResult("constant_channels", "warn", value,
-                           f"{len(const)} channel(s) never change over real timesteps (channels "
-                           f"{', '.join(map(str, const[:10]))}): drop them, they carry no information")
+        return CheckResult(
+            "constant_channels",
+            "warn",
+            value,
+            f"{len(const)} channel(s) never change over real timesteps (channels "
+            f"{', '.join(map(str, const[:10]))}): drop them, they carry no information",
+        )
     return CheckResult("constant_channels", "pass", value, "every channel varies")
 
 
@@ -147,9 +210,13 @@ def channel_scale(ds: Dataset, **_) -> CheckResult:
     ratio = float(live.max() / live.min()) if live.size else 1.0
     value = {"std": [float(s) for s in std], "ratio": ratio}
     if ratio > SCALE_RATIO_WARN:
-        return CheckResult("channel_scale", "warn", value,
-                           f"channel standard deviations differ by {ratio:.0f}x (from {live.min():.3g} to "
-                           f"{live.max():.3g}): standardise each channel, with statistics from training data only")
+        return CheckResult(
+            "channel_scale",
+            "warn",
+            value,
+            f"channel standard deviations differ by {ratio:.0f}x (from {live.min():.3g} to "
+            f"{live.max():.3g}): standardise each channel, with statistics from training data only",
+        )
     return CheckResult("channel_scale", "pass", value, f"channel scales are comparable (std ratio {ratio:.1f}x)")
 
 
@@ -158,16 +225,21 @@ def train_test_overlap(ds: Dataset, **_) -> CheckResult:
         return CheckResult("train_test_overlap", "pass", None, "skipped: the data came without a train/test split")
     split = np.asarray(ds.meta["split"]).astype(str)
     if split.shape != (ds.n_series,):
-        raise DataError(f"meta['split'] must hold one 'train'/'test' per series ({ds.n_series}); got shape {split.shape}")
+        raise DataError(
+            f"meta['split'] must hold one 'train'/'test' per series ({ds.n_series}); got shape {split.shape}"
+        )
     h = _hashes(ds.X)
     train = set(h[split == "train"].tolist())
     in_both = np.array([x in train for x in h]) & (split == "test")
     count = int(in_both.sum())
     value = {"n_test_in_train": count, "n_test": int((split == "test").sum())}
     if count:
-        return CheckResult("train_test_overlap", "fail", value,
-                           f"{count} test series also appear in the original training part: deduplicate before "
-                           "trusting test scores")
+        return CheckResult(
+            "train_test_overlap",
+            "fail",
+            value,
+            f"{count} test series also appear in the original training part: deduplicate before trusting test scores",
+        )
     return CheckResult("train_test_overlap", "pass", value, "no series appears in both the train and the test part")
 
 
@@ -179,9 +251,13 @@ def small_classes(ds: Dataset, *, folds: int = 5, **_) -> CheckResult:
         check_folds(ds.y, folds, ds.groups)
     except DataError as err:
         return CheckResult("small_classes", "fail", value, str(err))
-    return CheckResult("small_classes", "pass", value,
-                       f"every class has at least {folds} {'groups' if ds.groups is not None else 'series'} "
-                       f"for {folds}-fold cross-validation")
+    return CheckResult(
+        "small_classes",
+        "pass",
+        value,
+        f"every class has at least {folds} {'groups' if ds.groups is not None else 'series'} "
+        f"for {folds}-fold cross-validation",
+    )
 
 
 CHECKS: dict[str, Callable[..., CheckResult]] = {
@@ -197,7 +273,9 @@ CHECKS: dict[str, Callable[..., CheckResult]] = {
 }
 
 
-def health_checks(dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed: int = 0, permutations: int = 199) -> list[CheckResult]:
+def health_checks(
+    dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed: int = 0, permutations: int = 199
+) -> list[CheckResult]:
     """Run every data-health check; a check that raises becomes an ``error`` result and the rest go on.
 
     Parameters

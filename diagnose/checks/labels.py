@@ -12,6 +12,7 @@ Confident learning cannot tell a wrong label from genuine overlap between classe
 share of issues is close to the head's own error, the estimate restates the model's error and the
 result says so.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -88,8 +89,8 @@ def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int
     """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone."""
     from sklearn.linear_model import LogisticRegression
 
-    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
     from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
+    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
 
     present = np.unique(codes[tr])
     local = np.searchsorted(present, codes[tr])  # codes of the classes this fold trains on
@@ -106,8 +107,9 @@ def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int
     return out
 
 
-def out_of_fold_probabilities(X, y, *, folds: int = 5, seeds: int = 3, groups=None, n_kernels: int = DEFAULT_KERNELS,
-                              random_state: int = 0) -> np.ndarray:
+def out_of_fold_probabilities(
+    X, y, *, folds: int = 5, seeds: int = 3, groups=None, n_kernels: int = DEFAULT_KERNELS, random_state: int = 0
+) -> np.ndarray:
     """Out-of-fold class probabilities ``(n, K)`` of the calibrated MiniRocket + ridge head.
 
     Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, seed=random_state + s)`` and MiniRocket
@@ -141,12 +143,17 @@ def balanced_weights_effect(y, probs, classes: list[str]) -> dict:
         return [float(np.mean(pred[y == k] == k)) if np.any(y == k) else None for k in range(K)]
 
     r0, r1 = recalls(plain), recalls(balanced)
-    return {"classes": list(classes), "recall": r0, "recall_balanced": r1,
-            "balanced_accuracy": float(np.mean([r for r in r0 if r is not None])),
-            "balanced_accuracy_balanced": float(np.mean([r for r in r1 if r is not None])),
-            "accuracy": float(np.mean(plain == y)), "accuracy_balanced": float(np.mean(balanced == y)),
-            "method": "out-of-fold probabilities of the calibrated head; balanced weights as the decision "
-                      "argmax p_k / prior_k"}
+    return {
+        "classes": list(classes),
+        "recall": r0,
+        "recall_balanced": r1,
+        "balanced_accuracy": float(np.mean([r for r in r0 if r is not None])),
+        "balanced_accuracy_balanced": float(np.mean([r for r in r1 if r is not None])),
+        "accuracy": float(np.mean(plain == y)),
+        "accuracy_balanced": float(np.mean(balanced == y)),
+        "method": "out-of-fold probabilities of the calibrated head; balanced weights as the decision "
+        "argmax p_k / prior_k",
+    }
 
 
 # ---------------------------------------------------------------------------------- confident learning
@@ -156,8 +163,17 @@ def _num_issues(labels: np.ndarray, probs: np.ndarray, method: str) -> int:
     return int(num_label_issues(labels, probs, estimation_method=method))
 
 
-def estimate_label_issues(y, probs, *, classes=None, groups=None, n_bootstrap: int = N_BOOTSTRAP, random_state: int = 0,
-                          seeds: int = 1, method_note: str = "") -> LabelIssues:
+def estimate_label_issues(
+    y,
+    probs,
+    *,
+    classes=None,
+    groups=None,
+    n_bootstrap: int = N_BOOTSTRAP,
+    random_state: int = 0,
+    seeds: int = 1,
+    method_note: str = "",
+) -> LabelIssues:
     """Confident-learning estimate of the label issues from out-of-fold probabilities.
 
     Parameters
@@ -223,39 +239,74 @@ def estimate_label_issues(y, probs, *, classes=None, groups=None, n_bootstrap: i
         ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
         health = float(overall_label_health_score(y, probs, verbose=False))
     share = n_issues / n
-    low, high = (np.percentile(shares, [2.5, 97.5]) if shares else (np.nan, np.nan))
-    interval = {"low": float(min(low, share)), "high": float(max(high, share)),
-                "method": f"bootstrap percentile, {len(shares)} resamples of the {'groups' if members else 'series'}, 95%"}
+    low, high = np.percentile(shares, [2.5, 97.5]) if shares else (np.nan, np.nan)
+    interval = {
+        "low": float(min(low, share)),
+        "high": float(max(high, share)),
+        "method": f"bootstrap percentile, {len(shares)} resamples of the {'groups' if members else 'series'}, 95%",
+    }
     pred = probs.argmax(axis=1)
     error = float(np.mean(pred != y))
     recalls = [np.mean(pred[y == k] == k) for k in range(K)]
     restates = bool(n_issues > 0 and share >= RESTATE_SHARE * error)
-    suspects = [{"index": int(i), "given": names[y[i]], "likely": names[pred[i]],
-                 "given_probability": round(float(probs[i, y[i]]), 6),
-                 "likely_probability": round(float(probs[i, pred[i]]), 6)}
-                for i in ranked[:N_SUSPECTS]]
+    suspects = [
+        {
+            "index": int(i),
+            "given": names[y[i]],
+            "likely": names[pred[i]],
+            "given_probability": round(float(probs[i, y[i]]), 6),
+            "likely_probability": round(float(probs[i, pred[i]]), 6),
+        }
+        for i in ranked[:N_SUSPECTS]
+    ]
     pct = f"{100 * share:.1f}% [{100 * interval['low']:.1f}, {100 * interval['high']:.1f}]"
     if n_issues == 0:
         message = "No label issues found: the out-of-fold model agrees confidently with the given labels."
     elif restates:
-        message = (f"About {n_issues} series ({pct}) may be mislabelled, but they are most of the model's own "
-                   f"errors ({100 * error:.1f}%): confident learning cannot tell wrong labels from classes that "
-                   "genuinely overlap, so check the suspects by hand before trusting the count.")
+        message = (
+            f"About {n_issues} series ({pct}) may be mislabelled, but they are most of the model's own "
+            f"errors ({100 * error:.1f}%): confident learning cannot tell wrong labels from classes that "
+            "genuinely overlap, so check the suspects by hand before trusting the count."
+        )
     else:
-        message = (f"About {n_issues} series ({pct}) look mislabelled: the out-of-fold model confidently "
-                   f"prefers another class (its error is {100 * error:.1f}%).")
+        message = (
+            f"About {n_issues} series ({pct}) look mislabelled: the out-of-fold model confidently "
+            f"prefers another class (its error is {100 * error:.1f}%)."
+        )
     return LabelIssues(
-        n_issues=n_issues, share=float(share), interval=interval, noise_matrix=np.asarray(noise).tolist(),
-        suspects=suspects, model_error=error, model_balanced_accuracy=float(np.mean(recalls)),
-        restates_error=restates, health_score=health, classes=names, n_series=int(n), seeds=int(seeds),
-        message=message, balanced_weights=balanced_weights_effect(y, probs, names),
-        method=(f"cleanlab confident learning (num_label_issues, estimation_method={method!r}) on "
-                f"out-of-fold probabilities{': ' + method_note if method_note else ''}"),
+        n_issues=n_issues,
+        share=float(share),
+        interval=interval,
+        noise_matrix=np.asarray(noise).tolist(),
+        suspects=suspects,
+        model_error=error,
+        model_balanced_accuracy=float(np.mean(recalls)),
+        restates_error=restates,
+        health_score=health,
+        classes=names,
+        n_series=int(n),
+        seeds=int(seeds),
+        message=message,
+        balanced_weights=balanced_weights_effect(y, probs, names),
+        method=(
+            f"cleanlab confident learning (num_label_issues, estimation_method={method!r}) on "
+            f"out-of-fold probabilities{': ' + method_note if method_note else ''}"
+        ),
     )
 
 
-def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=None,
-                 n_kernels: int = DEFAULT_KERNELS, n_bootstrap: int = N_BOOTSTRAP, random_state: int = 0) -> LabelIssues:
+def label_issues(
+    X,
+    y,
+    *,
+    classes=None,
+    folds: int = 5,
+    seeds: int = 3,
+    groups=None,
+    n_kernels: int = DEFAULT_KERNELS,
+    n_bootstrap: int = N_BOOTSTRAP,
+    random_state: int = 0,
+) -> LabelIssues:
     """Estimate wrong labels: out-of-fold probabilities of a calibrated head, then confident learning.
 
     Parameters
@@ -281,16 +332,32 @@ def label_issues(X, y, *, classes=None, folds: int = 5, seeds: int = 3, groups=N
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1] if not np.issubdtype(y.dtype, np.integer) else y.astype(np.int64)
     t0 = time.perf_counter()
-    probs = out_of_fold_probabilities(X, y, folds=folds, seeds=seeds, groups=groups, n_kernels=n_kernels,
-                                      random_state=random_state)
+    probs = out_of_fold_probabilities(
+        X, y, folds=folds, seeds=seeds, groups=groups, n_kernels=n_kernels, random_state=random_state
+    )
     seconds = time.perf_counter() - t0
-    note = (f"MiniRocket ({n_kernels} kernels) + standardised ridge, its exact leave-one-out decision values "
-            f"calibrated by a multinomial logistic regression inside each training fold; {folds}-fold "
-            f"{'group-aware ' if groups is not None else ''}CV, averaged over {seeds} seed(s)")
-    res = estimate_label_issues(y, probs, classes=classes, groups=groups, n_bootstrap=n_bootstrap,
-                                random_state=random_state, seeds=seeds, method_note=note)
+    note = (
+        f"MiniRocket ({n_kernels} kernels) + standardised ridge, its exact leave-one-out decision values "
+        f"calibrated by a multinomial logistic regression inside each training fold; {folds}-fold "
+        f"{'group-aware ' if groups is not None else ''}CV, averaged over {seeds} seed(s)"
+    )
+    res = estimate_label_issues(
+        y,
+        probs,
+        classes=classes,
+        groups=groups,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+        seeds=seeds,
+        method_note=note,
+    )
     return LabelIssues(**{**res.__dict__, "fit_seconds": float(seconds)})
 
 
-__all__ = ["LabelIssues", "label_issues", "estimate_label_issues", "out_of_fold_probabilities",
-           "balanced_weights_effect"]
+__all__ = [
+    "LabelIssues",
+    "label_issues",
+    "estimate_label_issues",
+    "out_of_fold_probabilities",
+    "balanced_weights_effect",
+]

@@ -8,6 +8,7 @@ pair: the pair's labels are shuffled and the same folds refitted (every permutat
 column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
 Benjamini-Hochberg across the pairs. Classes linked by pairs not told apart form the groups reported.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,9 +103,19 @@ def pair_permutations(requested: int, n_pairs: int, alpha: float = PAIR_ALPHA) -
     return max(int(requested), int(np.ceil(n_pairs / alpha)))
 
 
-def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutations: int = DEFAULT_PERMUTATIONS,
-                alpha: float = PAIR_ALPHA, n_kernels: int = DEFAULT_KERNELS, random_state: int = 0,
-                max_series: int | None = PAIRS_MAX_SERIES) -> ClassPairs:
+def class_pairs(
+    X,
+    y,
+    *,
+    classes=None,
+    folds: int = 5,
+    groups=None,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    alpha: float = PAIR_ALPHA,
+    n_kernels: int = DEFAULT_KERNELS,
+    random_state: int = 0,
+    max_series: int | None = PAIRS_MAX_SERIES,
+) -> ClassPairs:
     """Test every pair of classes for being told apart, cross-validated, against chance.
 
     Parameters
@@ -128,12 +139,12 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
     """
     from statsmodels.stats.multitest import multipletests
 
+    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
     from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
     from signal_diagnostics.baselines.rows import FeatureRows
-    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
     from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
-    from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.evaluation.exchange import Relabeller
+    from signal_diagnostics.evaluation.splits import make_splits
 
     X, y = validate_arrays(X, y)
     y = np.unique(y, return_inverse=True)[1].astype(np.int64)
@@ -177,8 +188,11 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
             in_tr, in_te = pos_tr[idx] >= 0, pos_te[idx] >= 0
             if not in_te.any():
                 continue
-            solver = RidgeLOO(FeatureRows.of(F_train[pos_tr[idx[in_tr]]]), DEFAULT_ALPHAS,
-                              test=FeatureRows.of(F_test[pos_te[idx[in_te]]]))
+            solver = RidgeLOO(
+                FeatureRows.of(F_train[pos_tr[idx[in_tr]]]),
+                DEFAULT_ALPHAS,
+                test=FeatureRows.of(F_test[pos_te[idx[in_te]]]),
+            )
             preds[pair][in_te] = solver.predict(columns[pair][in_tr], 2)
     K_mat = [[None] * K for _ in range(K)]
     p_mat = [[None] * K for _ in range(K)]
@@ -188,9 +202,16 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
         observed, null = scores[0], scores[1:]
         p = (1.0 + np.sum(null >= observed - 1e-12)) / (len(null) + 1.0)
         ps.append(p)
-        rows_out.append({"a": names[pair[0]], "b": names[pair[1]], "balanced_accuracy": float(observed),
-                         "null_mean": float(null.mean()) if len(null) else None, "p_value": float(p),
-                         "n_series": int(len(members[pair]))})
+        rows_out.append(
+            {
+                "a": names[pair[0]],
+                "b": names[pair[1]],
+                "balanced_accuracy": float(observed),
+                "null_mean": float(null.mean()) if len(null) else None,
+                "p_value": float(p),
+                "n_series": int(len(members[pair])),
+            }
+        )
     q = multipletests(ps, method="fdr_bh")[1] if ps else []
     q_mat = [[None] * K for _ in range(K)]
     linked = np.zeros((K, K), dtype=bool)
@@ -201,15 +222,25 @@ def class_pairs(X, y, *, classes=None, folds: int = 5, groups=None, n_permutatio
             K_mat[i][j], p_mat[i][j], q_mat[i][j] = row["balanced_accuracy"], row["p_value"], float(qv)
             linked[i, j] = not row["distinguishable"]
     return ClassPairs(
-        classes=names, matrix=K_mat, p_values=p_mat, q_values=q_mat,
-        indistinguishable=linked.tolist(), indistinguishable_groups=_groups(names, linked), pairs=rows_out,
-        alpha=float(alpha), n_permutations=int(n_permutations), folds=len(splits), n_series=int(n_series),
+        classes=names,
+        matrix=K_mat,
+        p_values=p_mat,
+        q_values=q_mat,
+        indistinguishable=linked.tolist(),
+        indistinguishable_groups=_groups(names, linked),
+        pairs=rows_out,
+        alpha=float(alpha),
+        n_permutations=int(n_permutations),
+        folds=len(splits),
+        n_series=int(n_series),
         n_used=int(len(y)),
-        method=(f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
-                f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
-                f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
-                f"{', respecting groups' if groups is not None else ''}, "
-                "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs"),
+        method=(
+            f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
+            f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
+            f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
+            f"{', respecting groups' if groups is not None else ''}, "
+            "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs"
+        ),
     )
 
 
@@ -234,8 +265,15 @@ def per_class_recall(scores: dict, classes: list[str]) -> list[dict]:
     for k, name in enumerate(classes):
         total, hit = conf[k].sum(), conf[k, k]
         low, high = wilson(hit, total)
-        rows.append({"class": name, "recall": float(hit / total) if total else None, "low": low, "high": high,
-                     "n": int(round(total))})
+        rows.append(
+            {
+                "class": name,
+                "recall": float(hit / total) if total else None,
+                "low": low,
+                "high": high,
+                "n": int(round(total)),
+            }
+        )
     return rows
 
 

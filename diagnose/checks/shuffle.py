@@ -19,12 +19,14 @@ what :func:`sklearn.model_selection.permutation_test_score` draws for the same `
 folds are made once from the true labels and kept for every permutation (pass the same list of
 pairs as ``cv`` to ``permutation_test_score`` to reproduce it).
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -115,13 +117,27 @@ class ShuffleResult:
         return to_jsonable(self)
 
     def __repr__(self) -> str:
-        return short_repr(self, ("model", "metric", "observed", "null_mean", "null_std", "p_value",
-                                 "n_permutations", "method", "effect_size"))
+        return short_repr(
+            self,
+            (
+                "model",
+                "metric",
+                "observed",
+                "null_mean",
+                "null_std",
+                "p_value",
+                "n_permutations",
+                "method",
+                "effect_size",
+            ),
+        )
 
     def _repr_html_(self) -> str:
-        return html_table(["observed", "null mean", "null std", "p-value", "permutations", "method"],
-                          [[self.observed, self.null_mean, self.null_std, f"{self.p_value:.4g}", self.n_permutations,
-                            self.method]], caption=f"label-shuffle test: {self.model}, {self.metric}")
+        return html_table(
+            ["observed", "null mean", "null std", "p-value", "permutations", "method"],
+            [[self.observed, self.null_mean, self.null_std, f"{self.p_value:.4g}", self.n_permutations, self.method]],
+            caption=f"label-shuffle test: {self.model}, {self.metric}",
+        )
 
 
 def p_value(observed: float, null_scores: Sequence[float]) -> float:
@@ -161,8 +177,9 @@ def _group_index(groups: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return index, lo
 
 
-def _permutations(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int,
-                  random_state: Any, batch: int) -> Iterator[np.ndarray]:
+def _permutations(
+    y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int, random_state: Any, batch: int
+) -> Iterator[np.ndarray]:
     """Permuted label vectors as ``(n, b)`` blocks; the same sequence for the same ``random_state``."""
     from sklearn.utils import check_random_state
 
@@ -181,9 +198,11 @@ def _permutations(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n
         yield np.stack(cols, axis=1)
 
 
-def _draws(y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int,
-           random_state: Any) -> Callable[[], Iterator[np.ndarray]]:
+def _draws(
+    y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int, random_state: Any
+) -> Callable[[], Iterator[np.ndarray]]:
     """The permutation blocks as a callable, every call the same sequence; held when small enough."""
+
     def draw() -> Iterator[np.ndarray]:
         return _permutations(y, groups, n_permutations, random_state, _DRAW_BATCH)
 
@@ -209,9 +228,20 @@ def _spread(null: np.ndarray) -> float:
     return float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
 
 
-def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permutations: int = 1000, cv: Any = 5,
-                 groups: Any = None, metric: str = "balanced_accuracy", random_state: Any = 0, n_jobs: int = 1,
-                 progress: Progress | None = None, method: str = "auto") -> ShuffleResult:
+def shuffle_test(
+    X: Any,
+    y: Any = None,
+    *,
+    model: Any = DEFAULT_HEADS,
+    n_permutations: int = 1000,
+    cv: Any = 5,
+    groups: Any = None,
+    metric: str = "balanced_accuracy",
+    random_state: Any = 0,
+    n_jobs: int = 1,
+    progress: Progress | None = None,
+    method: str = "auto",
+) -> ShuffleResult:
     """Label-shuffle test: does the best of several models score better with the true labels than with permuted ones?
 
     Parameters
@@ -270,7 +300,9 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
     if method not in METHODS:
         raise DataError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     if int(n_permutations) != n_permutations or n_permutations < 1:
-        raise DataError(f"n_permutations must be a positive integer; got {n_permutations!r}: use 1000 (or 99 for a quick look)")
+        raise DataError(
+            f"n_permutations must be a positive integer; got {n_permutations!r}: use 1000 (or 99 for a quick look)"
+        )
     n_permutations = int(n_permutations)
     heads = list(model) if isinstance(model, (list, tuple)) else [model]
     if not heads:
@@ -289,23 +321,41 @@ def shuffle_test(X: Any, y: Any = None, *, model: Any = DEFAULT_HEADS, n_permuta
     results = []
     for h, head in enumerate(heads):
         tick = None if progress is None else (lambda d, n, h=h: progress(h * n_permutations + d, total))
-        results.append(run_head(X, y, K, head, pairs, blocks, n_permutations, metric, random_state,
-                                 method, n_jobs, tick))
+        results.append(
+            run_head(X, y, K, head, pairs, blocks, n_permutations, metric, random_state, method, n_jobs, tick)
+        )
     observed_h = np.array([r[0] for r in results], dtype=float)
     null_h = np.stack([np.asarray(r[1], dtype=float) for r in results])  # (heads, N)
     null = null_h.max(axis=0)  # the statistic on each permutation: the best head on those labels
     best = int(np.argmax(observed_h))
     observed = float(observed_h[best])
-    head_scores = [HeadScore(name=n, observed=float(o), null_mean=float(nl.mean()), null_std=_spread(nl),
-                             p_value=p_value(o, nl), p_adjusted=p_value(o, null), method=r[2]).to_dict()
-                   for n, o, nl, r in zip(names, observed_h, null_h, results)]
+    head_scores = [
+        HeadScore(
+            name=n,
+            observed=float(o),
+            null_mean=float(nl.mean()),
+            null_std=_spread(nl),
+            p_value=p_value(o, nl),
+            p_adjusted=p_value(o, null),
+            method=r[2],
+        ).to_dict()
+        for n, o, nl, r in zip(names, observed_h, null_h, results)
+    ]
     paths = {r[2] for r in results}
     null_mean, null_std = float(np.mean(null)), _spread(null)
     effect = (observed - null_mean) / null_std if null_std > 0 else (math.inf if observed > null_mean else math.nan)
     return ShuffleResult(
-        model=names[0] if len(names) == 1 else f"max({', '.join(names)})", metric=metric, observed=observed,
-        null_scores=[float(v) for v in null], null_mean=null_mean, null_std=null_std,
-        p_value=p_value(observed, null), n_permutations=n_permutations,
-        method=paths.pop() if len(paths) == 1 else "mixed", effect_size=float(effect),
-        heads=head_scores, best_head=names[best], seconds=round(time.perf_counter() - start, 3),
+        model=names[0] if len(names) == 1 else f"max({', '.join(names)})",
+        metric=metric,
+        observed=observed,
+        null_scores=[float(v) for v in null],
+        null_mean=null_mean,
+        null_std=null_std,
+        p_value=p_value(observed, null),
+        n_permutations=n_permutations,
+        method=paths.pop() if len(paths) == 1 else "mixed",
+        effect_size=float(effect),
+        heads=head_scores,
+        best_head=names[best],
+        seconds=round(time.perf_counter() - start, 3),
     )

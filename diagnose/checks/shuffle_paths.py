@@ -16,9 +16,11 @@ Two ways to run a head:
   methods give the same null scores (up to floating-point rounding). On large folds MiniRocket's
   features are not held but recomputed block by block, so memory does not grow with the number of series.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -58,9 +60,14 @@ def _fast_spec(model: Any, random_state: Any) -> dict | None:
         return {"kind": "minirocket", "features": model.features(), "alphas": model.penalties()}
     if isinstance(model, FeatureRidge):
         return {"kind": "fixed", "features": model, "alphas": model.penalties()}
-    if (type(model) is RidgeClassifierCV and model.cv is None and model.fit_intercept
-            and model.class_weight is None and model.scoring is None
-            and model.gcv_mode in (None, "auto", "eigen")):
+    if (
+        type(model) is RidgeClassifierCV
+        and model.cv is None
+        and model.fit_intercept
+        and model.class_weight is None
+        and model.scoring is None
+        and model.gcv_mode in (None, "auto", "eigen")
+    ):
         return {"kind": "matrix", "alphas": np.atleast_1d(model.alphas)}
     return None
 
@@ -78,9 +85,9 @@ def _fold_solver(X, tr, te, spec, fixed=None):
     from sklearn.base import clone
 
     from signal_diagnostics.baselines.feature_ridge import impute, impute_means
-    from signal_diagnostics.baselines.rows import FeatureRows, fit_scaler
-    from signal_diagnostics.baselines.ridge import RidgeLOO
     from signal_diagnostics.baselines.minirocket import standardised_rows
+    from signal_diagnostics.baselines.ridge import RidgeLOO
+    from signal_diagnostics.baselines.rows import FeatureRows, fit_scaler
 
     if spec["kind"] == "minirocket":
         featurizer = clone(spec["features"]).fit(X, rows=tr)  # no copy of the training series first
@@ -128,7 +135,7 @@ def _run_fast(X, y, K, pairs, spec, perm_blocks, n_permutations, metric, progres
             if done < 0:
                 observed[f], scores = scores[0], scores[1:]
                 done = 0
-            null[f, done:done + len(scores)] = scores
+            null[f, done : done + len(scores)] = scores
             done += len(scores)
             if progress is not None:
                 progress(int(round(n_permutations * (f * n_permutations + done) / units)), n_permutations)
@@ -165,8 +172,10 @@ def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state
     """Observed score, null scores and path of one head, on the shared permutation sequence."""
     spec = None if method == "refit" else _fast_spec(model, random_state)
     if method == "ridge-fast" and spec is None:
-        raise DataError(f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(HEAD_NAMES)}) "
-                        f"or RidgeClassifierCV; got {model_name(model)}: use method='refit'")
+        raise DataError(
+            f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(HEAD_NAMES)}) "
+            f"or RidgeClassifierCV; got {model_name(model)}: use method='refit'"
+        )
     if spec is not None:
         return (*_run_fast(X, y, K, pairs, spec, blocks, n_permutations, metric, progress), "ridge-fast")
     estimator = model
@@ -174,6 +183,8 @@ def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state
         from signal_diagnostics import baselines
 
         if model not in baselines.available():
-            raise DataError(f"unknown model {model!r} for the shuffle test: use one of {', '.join(baselines.available())}")
+            raise DataError(
+                f"unknown model {model!r} for the shuffle test: use one of {', '.join(baselines.available())}"
+            )
         estimator = baselines.make(model, random_state=random_state)
     return (*_run_refit(X, y, K, estimator, pairs, blocks, n_permutations, metric, n_jobs, progress), "refit")

@@ -3,6 +3,7 @@
 :func:`kruskal` and :func:`anova` test every column of an ``(n, M)`` matrix at once (NaN = missing);
 :class:`PermutedStatistic` scores many relabellings at once for the cluster test of :mod:`signal_diagnostics.checks.timemap`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,15 +22,18 @@ def kruskal(V: np.ndarray, onehot: np.ndarray, counts: np.ndarray) -> tuple[np.n
     divided by ``1 - sum(t^3 - t) / (N^3 - N)``.
     """
     ranks = stats.rankdata(V, axis=0, nan_policy="omit")
-    tie = stats.rankdata(V, axis=0, method="max", nan_policy="omit") - stats.rankdata(
-        V, axis=0, method="min", nan_policy="omit") + 1.0  # size of each value's tie group
+    tie = (
+        stats.rankdata(V, axis=0, method="max", nan_policy="omit")
+        - stats.rankdata(V, axis=0, method="min", nan_policy="omit")
+        + 1.0
+    )  # size of each value's tie group
     N = counts.sum(axis=0)
     R = class_sums(ranks, onehot)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(counts > 0, R ** 2 / counts, 0.0).sum(axis=0)
+        ratio = np.where(counts > 0, R**2 / counts, 0.0).sum(axis=0)
         H = 12.0 / (N * (N + 1)) * ratio - 3.0 * (N + 1)
-        ties = np.nansum(tie ** 2 - 1.0, axis=0)  # sum over groups of t^3 - t
-        corr = 1.0 - ties / (N ** 3 - N)
+        ties = np.nansum(tie**2 - 1.0, axis=0)  # sum over groups of t^3 - t
+        corr = 1.0 - ties / (N**3 - N)
         H = np.where(corr > 0, H / corr, np.nan)
     df = (counts > 0).sum(axis=0) - 1
     p = np.where(np.isfinite(H), stats.chi2.sf(np.maximum(H, 0.0), np.maximum(df, 1)), 1.0)
@@ -47,7 +51,7 @@ def anova(V: np.ndarray, onehot: np.ndarray, counts: np.ndarray) -> tuple[np.nda
         grand = total / N
         ssb = (counts * (means - grand) ** 2).sum(axis=0)
         dev = np.nan_to_num(V - (onehot @ means), nan=0.0)  # deviation from own class mean
-        ssw = (dev ** 2).sum(axis=0)
+        ssw = (dev**2).sum(axis=0)
         F = (ssb / (k - 1)) / (ssw / (N - k))
     F = np.where((ssw == 0) & (ssb == 0), np.nan, F)  # all equal: nothing to test
     p = np.where(np.isnan(F), 1.0, stats.f.sf(F, np.maximum(k - 1, 1), np.maximum(N - k, 1)))
@@ -78,30 +82,33 @@ class PermutedStatistic:
             ties = np.zeros(V.shape[1])
             if tied.size:
                 W = V[:, tied]
-                size = stats.rankdata(W, axis=0, method="max", nan_policy="omit") - stats.rankdata(
-                    W, axis=0, method="min", nan_policy="omit") + 1.0  # size of each value's tie group
-                ties[tied] = np.nansum(size ** 2 - 1.0, axis=0)  # sum over groups of t^3 - t
+                size = (
+                    stats.rankdata(W, axis=0, method="max", nan_policy="omit")
+                    - stats.rankdata(W, axis=0, method="min", nan_policy="omit")
+                    + 1.0
+                )  # size of each value's tie group
+                ties[tied] = np.nansum(size**2 - 1.0, axis=0)  # sum over groups of t^3 - t
             N = self.N
             with np.errstate(divide="ignore", invalid="ignore"):
-                self.corr = 1.0 - ties / (N ** 3 - N)
+                self.corr = 1.0 - ties / (N**3 - N)
             self.values = np.nan_to_num(ranks, nan=0.0)
         else:
             self.values = np.nan_to_num(V, nan=0.0)
             self.total = self.values.sum(axis=0)
-            self.sumsq = (self.values ** 2).sum(axis=0)
+            self.sumsq = (self.values**2).sum(axis=0)
 
     def __call__(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Statistics ``(B, M)`` and degrees of freedom ``(B, M, 2)`` for label codes ``(B, n)``."""
         B = len(codes)
         K, C = self.K, self.C
-        O = np.zeros((self.n, B * K))
-        O[np.arange(self.n)[None, :], codes + (np.arange(B) * K)[:, None]] = 1.0
-        counts = np.repeat((O.T @ self.real).reshape(B, K, self.T), C, axis=2)  # (B, K, M)
-        S = (O.T @ self.values).reshape(B, K, -1)
+        onehot = np.zeros((self.n, B * K))
+        onehot[np.arange(self.n)[None, :], codes + (np.arange(B) * K)[:, None]] = 1.0
+        counts = np.repeat((onehot.T @ self.real).reshape(B, K, self.T), C, axis=2)  # (B, K, M)
+        S = (onehot.T @ self.values).reshape(B, K, -1)
         k = (counts > 0).sum(axis=1)  # (B, M) classes with data
         N = self.N[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(counts > 0, S ** 2 / counts, 0.0).sum(axis=1)
+            ratio = np.where(counts > 0, S**2 / counts, 0.0).sum(axis=1)
             if self.test == "kruskal":
                 H = (12.0 / (N * (N + 1)) * ratio - 3.0 * (N + 1)) / self.corr[None, :]
                 stat = np.where(self.corr[None, :] > 0, H, np.nan)
@@ -130,5 +137,8 @@ class PermutedStatistic:
                     d2 = self.N - kk
                     table[kk] = np.where(d2 >= 1, stats.f.isf(threshold, kk - 1, np.maximum(d2, 1)), np.inf)
             self._tables[threshold] = table
-        return np.take_along_axis(table, k.reshape(-1, table.shape[1]), axis=0).reshape(k.shape) if k.ndim == 1 else \
-            table[k, np.arange(table.shape[1])[None, :]]
+        return (
+            np.take_along_axis(table, k.reshape(-1, table.shape[1]), axis=0).reshape(k.shape)
+            if k.ndim == 1
+            else table[k, np.arange(table.shape[1])[None, :]]
+        )

@@ -10,6 +10,7 @@ p-value controls the family-wise error over all windows: on data without signal,
 reported at ``p <= cluster_alpha`` in at most that share of data sets. It says that the classes differ
 somewhere in the cluster, not that they differ at its every step (its edges are not controlled).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -84,29 +85,36 @@ class TimestepMap:
 
     def to_dict(self) -> dict:
         """The Diagnosis document's ``signal.timestep_map`` section."""
-        return to_jsonable({
-            "test": self.test,
-            "alpha": self.alpha,
-            "statistic": self.statistic,
-            "p_value": self.p_value,
-            "q_value": self.q_value,
-            "n_values": self.n_values,
-            "significant_windows": self.significant_windows,
-            "summary": self.summary,
-            "clusters": self.clusters,
-            "cluster_alpha": self.cluster_alpha,
-            "cluster_method": self.cluster_method,
-            "method": f"{TEST_NAMES[self.test]} per timestep x channel over non-padded values; "
-                      "Benjamini-Hochberg FDR over all cells",
-        })
+        return to_jsonable(
+            {
+                "test": self.test,
+                "alpha": self.alpha,
+                "statistic": self.statistic,
+                "p_value": self.p_value,
+                "q_value": self.q_value,
+                "n_values": self.n_values,
+                "significant_windows": self.significant_windows,
+                "summary": self.summary,
+                "clusters": self.clusters,
+                "cluster_alpha": self.cluster_alpha,
+                "cluster_method": self.cluster_method,
+                "method": f"{TEST_NAMES[self.test]} per timestep x channel over non-padded values; "
+                "Benjamini-Hochberg FDR over all cells",
+            }
+        )
 
     def __repr__(self) -> str:
         T, C = np.shape(self.q_value)
-        return (f"TimestepMap(test={self.test!r}, cells={T}x{C}, significant={int(self.significant.sum())}, "
-                f"windows={len(self.significant_windows)}, summary={self.summary[:300]!r})")
+        return (
+            f"TimestepMap(test={self.test!r}, cells={T}x{C}, significant={int(self.significant.sum())}, "
+            f"windows={len(self.significant_windows)}, summary={self.summary[:300]!r})"
+        )
 
     def _repr_html_(self) -> str:
-        rows = [[w["words"], w["channel"], w["start"], w["stop"] - 1, f"{w['min_q']:.3g}"] for w in self.significant_windows[:20]]
+        rows = [
+            [w["words"], w["channel"], w["start"], w["stop"] - 1, f"{w['min_q']:.3g}"]
+            for w in self.significant_windows[:20]
+        ]
         return html_table(["window", "channel", "first step", "last step", "min q"], rows, caption=self.summary)
 
 
@@ -122,9 +130,15 @@ def _windows(sig: np.ndarray, q: np.ndarray, merge_gap: int) -> list[dict]:
         starts = np.r_[steps[0], steps[breaks + 1]]
         stops = np.r_[steps[breaks], steps[-1]] + 1
         for a, b in zip(starts, stops):
-            out.append({"channel": int(c), "start": int(a), "stop": int(b),
-                        "min_q": float(q[a:b, c].min()),
-                        "words": f"channel {c}, steps {a}-{b - 1}" if b - a > 1 else f"channel {c}, step {a}"})
+            out.append(
+                {
+                    "channel": int(c),
+                    "start": int(a),
+                    "stop": int(b),
+                    "min_q": float(q[a:b, c].min()),
+                    "words": f"channel {c}, steps {a}-{b - 1}" if b - a > 1 else f"channel {c}, step {a}",
+                }
+            )
     return sorted(out, key=lambda w: (w["min_q"], w["channel"], w["start"]))
 
 
@@ -132,8 +146,9 @@ def _cluster_labels(mask: np.ndarray, adjacency: str) -> tuple[np.ndarray, int]:
     """Connected clusters of a ``(T, C)`` mask: along time per channel, or on the time x channel lattice."""
     from scipy import ndimage
 
-    structure = (np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]]) if adjacency == "time"
-                 else ndimage.generate_binary_structure(2, 1))
+    structure = (
+        np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]]) if adjacency == "time" else ndimage.generate_binary_structure(2, 1)
+    )
     return ndimage.label(mask, structure=structure)
 
 
@@ -146,10 +161,20 @@ def _max_mass(stat: np.ndarray, mask: np.ndarray, adjacency: str) -> float:
     return float(np.max(ndimage.sum(np.where(mask, stat, 0.0), labels, index=np.arange(1, n + 1))))
 
 
-def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float = CLUSTER_THRESHOLD,
-                 alpha: float = CLUSTER_ALPHA, n_permutations: int = CLUSTER_PERMUTATIONS,
-                 adjacency: str = "time", groups=None, random_state: int = 0,
-                 max_values: int | None = CLUSTER_MAX_VALUES) -> dict:
+def cluster_test(
+    X,
+    y,
+    lengths=None,
+    *,
+    test: str = "kruskal",
+    threshold: float = CLUSTER_THRESHOLD,
+    alpha: float = CLUSTER_ALPHA,
+    n_permutations: int = CLUSTER_PERMUTATIONS,
+    adjacency: str = "time",
+    groups=None,
+    random_state: int = 0,
+    max_values: int | None = CLUSTER_MAX_VALUES,
+) -> dict:
     """Cluster-based permutation test over timesteps (Maris & Oostenveld 2007).
 
     Parameters
@@ -198,8 +223,9 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
     _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
     n_series = n
     if max_values is not None and n * T * C > max_values:
-        keep = stratified_subsample(codes, max(2 * (int(codes.max()) + 1), int(max_values) // (T * C)),
-                                    seed=random_state, groups=groups)
+        keep = stratified_subsample(
+            codes, max(2 * (int(codes.max()) + 1), int(max_values) // (T * C)), seed=random_state, groups=groups
+        )
         X, codes, lengths = X[keep], codes[keep], lengths[keep]
         groups = None if groups is None else np.asarray(groups)[keep]
         n = len(codes)
@@ -229,9 +255,18 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
         a, b = int(steps.min()), int(steps.max()) + 1
         channels = sorted({int(c) for c in chans})
         where = f"channel {channels[0]}" if len(channels) == 1 else "channels " + ", ".join(map(str, channels))
-        clusters.append({"channel": channels[0], "channels": channels, "start": a, "stop": b, "mass": mass,
-                         "p_value": p, "significant": bool(p <= alpha),
-                         "words": f"{where}, steps {a}-{b - 1}" if b - a > 1 else f"{where}, step {a}"})
+        clusters.append(
+            {
+                "channel": channels[0],
+                "channels": channels,
+                "start": a,
+                "stop": b,
+                "mass": mass,
+                "p_value": p,
+                "significant": bool(p <= alpha),
+                "words": f"{where}, steps {a}-{b - 1}" if b - a > 1 else f"{where}, step {a}",
+            }
+        )
     clusters.sort(key=lambda c: (c["p_value"], -c["mass"], c["channel"], c["start"]))
     sub = f" on a stratified subsample of {n} of {n_series} series" if n < n_series else ""
     return {
@@ -241,18 +276,32 @@ def cluster_test(X, y, lengths=None, *, test: str = "kruskal", threshold: float 
         "n_permutations": int(n_permutations),
         "adjacency": adjacency,
         "n_used": int(n),
-        "null_max_mass": {"mean": float(null.mean()) if len(null) else None,
-                          "q95": float(np.quantile(null, 0.95)) if len(null) else None},
-        "method": (f"cluster-based permutation test (Maris & Oostenveld 2007): cells with {TEST_NAMES[test]} "
-                   f"p < {threshold:g} form clusters of adjacent {'steps per channel' if adjacency == 'time' else 'cells on the time x channel lattice'}; "
-                   f"cluster mass = sum of the statistic; null of the largest mass from {int(n_permutations)} label "
-                   f"permutations ({relabel.scheme}){sub}; p = (C + 1) / (N + 1); windows at p <= {alpha:g} control the family-wise error"),
+        "null_max_mass": {
+            "mean": float(null.mean()) if len(null) else None,
+            "q95": float(np.quantile(null, 0.95)) if len(null) else None,
+        },
+        "method": (
+            f"cluster-based permutation test (Maris & Oostenveld 2007): cells with {TEST_NAMES[test]} "
+            f"p < {threshold:g} form clusters of adjacent {'steps per channel' if adjacency == 'time' else 'cells on the time x channel lattice'}; "
+            f"cluster mass = sum of the statistic; null of the largest mass from {int(n_permutations)} label "
+            f"permutations ({relabel.scheme}){sub}; p = (C + 1) / (N + 1); windows at p <= {alpha:g} control the family-wise error"
+        ),
     }
 
 
-def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: float = 0.05,
-                    merge_gap: int = 1, cluster_permutations: int = CLUSTER_PERMUTATIONS,
-                    cluster_alpha: float = CLUSTER_ALPHA, groups=None, random_state: int = 0) -> TimestepMap:
+def timestep_signal(
+    X,
+    y=None,
+    lengths=None,
+    *,
+    test: str = "kruskal",
+    alpha: float = 0.05,
+    merge_gap: int = 1,
+    cluster_permutations: int = CLUSTER_PERMUTATIONS,
+    cluster_alpha: float = CLUSTER_ALPHA,
+    groups=None,
+    random_state: int = 0,
+) -> TimestepMap:
     """Test, at every timestep and channel, whether the classes differ there.
 
     Each cell ``(t, c)`` compares the values ``X[i, t, c]`` of the series that are real there
@@ -322,24 +371,48 @@ def timestep_signal(X, y=None, lengths=None, *, test: str = "kruskal", alpha: fl
     n_sig = int((q < alpha).sum())
     if windows:
         listed = "; ".join(w["words"] for w in windows[:5]) + ("; ..." if len(windows) > 5 else "")
-        summary = (f"{n_sig} of {T * C} timestep x channel cells differ between classes "
-                   f"({TEST_NAMES[test]}, BH q < {alpha:g}) in {len(windows)} window(s): {listed}")
+        summary = (
+            f"{n_sig} of {T * C} timestep x channel cells differ between classes "
+            f"({TEST_NAMES[test]}, BH q < {alpha:g}) in {len(windows)} window(s): {listed}"
+        )
     else:
-        summary = (f"No timestep x channel cell differs between classes at BH q < {alpha:g} "
-                   f"({TEST_NAMES[test]}, {T * C} cells): the signal, if any, is not located in single steps")
+        summary = (
+            f"No timestep x channel cell differs between classes at BH q < {alpha:g} "
+            f"({TEST_NAMES[test]}, {T * C} cells): the signal, if any, is not located in single steps"
+        )
     clusters, cluster_method = None, None
     if cluster_permutations:
-        ct = cluster_test(X, y, lengths, test=test, alpha=cluster_alpha, n_permutations=cluster_permutations,
-                          groups=groups, random_state=random_state)
+        ct = cluster_test(
+            X,
+            y,
+            lengths,
+            test=test,
+            alpha=cluster_alpha,
+            n_permutations=cluster_permutations,
+            groups=groups,
+            random_state=random_state,
+        )
         clusters, cluster_method = ct["clusters"][:MAX_CLUSTERS], ct["method"]
         found = [c for c in clusters if c["significant"]]
         sep = " " if summary.endswith("...") else ". "
         if found:
-            summary += (f"{sep}Cluster permutation test (family-wise p <= {cluster_alpha:g}): " +
-                        "; ".join(f"{c['words']} (p = {c['p_value']:.3g})" for c in found[:5]) +
-                        ("; ..." if len(found) > 5 else ""))
+            summary += (
+                f"{sep}Cluster permutation test (family-wise p <= {cluster_alpha:g}): "
+                + "; ".join(f"{c['words']} (p = {c['p_value']:.3g})" for c in found[:5])
+                + ("; ..." if len(found) > 5 else "")
+            )
         else:
             summary += f"{sep}Cluster permutation test: no window at family-wise p <= {cluster_alpha:g}"
-    return TimestepMap(test=test, alpha=float(alpha), statistic=stat, p_value=p, q_value=q,
-                       n_values=real.sum(axis=0), significant_windows=windows, summary=summary,
-                       clusters=clusters, cluster_alpha=float(cluster_alpha), cluster_method=cluster_method)
+    return TimestepMap(
+        test=test,
+        alpha=float(alpha),
+        statistic=stat,
+        p_value=p,
+        q_value=q,
+        n_values=real.sum(axis=0),
+        significant_windows=windows,
+        summary=summary,
+        clusters=clusters,
+        cluster_alpha=float(cluster_alpha),
+        cluster_method=cluster_method,
+    )

@@ -1,4 +1,5 @@
 """The Dataset record every check takes, and its validation."""
+
 from __future__ import annotations
 
 import html
@@ -68,9 +69,17 @@ class Dataset:
                 raise DataError(f"lengths must be {n} integers, one per series; got shape {self.lengths.shape}")
             if self.lengths.min() < 1 or self.lengths.max() > T:
                 C = self.X.shape[2]
-                hint = (f"; they fit the last axis ({C}): X looks stored as (n, channels, timesteps), "
-                        "use X.transpose(0, 2, 1)") if self.lengths.min() >= 1 and self.lengths.max() <= C else ""
-                raise DataError(f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}{hint}")
+                hint = (
+                    (
+                        f"; they fit the last axis ({C}): X looks stored as (n, channels, timesteps), "
+                        "use X.transpose(0, 2, 1)"
+                    )
+                    if self.lengths.min() >= 1 and self.lengths.max() <= C
+                    else ""
+                )
+                raise DataError(
+                    f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}{hint}"
+                )
             self.lengths = self.lengths.astype(np.int64)
         if self.groups is not None:
             self.groups = np.asarray(self.groups)
@@ -85,23 +94,33 @@ class Dataset:
         shown = ", ".join(f"{_clip(c, 20)}: {k}" for c, k in list(counts.items())[:8])
         more = f", ... {len(counts) - 8} more" if len(counts) > 8 else ""
         lo, hi = int(self.lengths.min()), int(self.lengths.max())
-        return (f"Dataset({_clip(self.name, 60)!r}, n_series={self.n_series}, n_timesteps={self.n_timesteps}, "
-                f"n_channels={self.n_channels}, classes={{{shown}{more}}}, lengths={lo}-{hi}"
-                + (f", groups={len(np.unique(self.groups))}" if self.groups is not None else "")
-                + (f", source={_clip(self.source, 80)!r}" if self.source else "") + ")")
+        return (
+            f"Dataset({_clip(self.name, 60)!r}, n_series={self.n_series}, n_timesteps={self.n_timesteps}, "
+            f"n_channels={self.n_channels}, classes={{{shown}{more}}}, lengths={lo}-{hi}"
+            + (f", groups={len(np.unique(self.groups))}" if self.groups is not None else "")
+            + (f", source={_clip(self.source, 80)!r}" if self.source else "")
+            + ")"
+        )
 
     def _repr_html_(self) -> str:
         s = self.summary()
         lengths = s["lengths"]
-        rows = [("series", s["n_series"]), ("timesteps", f"{s['n_timesteps']} (padded length)"),
-                ("channels", s["n_channels"]), ("classes", s["n_classes"]),
-                ("class counts", ", ".join(f"{c}: {k}" for c, k in list(s["class_counts"].items())[:20])),
-                ("lengths", f"{lengths['min']} to {lengths['max']} (mean {lengths['mean']:.1f})"),
-                ("padding", f"{s['padding_share']:.1%} of timesteps"),
-                ("groups", "none" if s["n_groups"] is None else s["n_groups"])]
+        rows = [
+            ("series", s["n_series"]),
+            ("timesteps", f"{s['n_timesteps']} (padded length)"),
+            ("channels", s["n_channels"]),
+            ("classes", s["n_classes"]),
+            ("class counts", ", ".join(f"{c}: {k}" for c, k in list(s["class_counts"].items())[:20])),
+            ("lengths", f"{lengths['min']} to {lengths['max']} (mean {lengths['mean']:.1f})"),
+            ("padding", f"{s['padding_share']:.1%} of timesteps"),
+            ("groups", "none" if s["n_groups"] is None else s["n_groups"]),
+        ]
         rows += [("note", n) for n in s.get("notes", [])]
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td style='text-align:left'>"
-                       f"{html.escape(str(v))}</td></tr>" for k, v in rows)
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td style='text-align:left'>"
+            f"{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+        )
         title = html.escape(f"Dataset {s['name']}" + (f" ({s['source']})" if s["source"] else ""))
         return f"<table><caption style='text-align:left'><b>{title}</b></caption>{body}</table>"
 
@@ -192,25 +211,36 @@ def labels_from_matrix(y: np.ndarray) -> tuple[np.ndarray, str | None]:
     if y.shape[1] == 1:
         return y[:, 0], None
     if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
-        raise DataError(f"y must be 1-D, one label per series, or (n, K) one-hot / probabilities; got shape {y.shape} of {y.dtype}")
+        raise DataError(
+            f"y must be 1-D, one label per series, or (n, K) one-hot / probabilities; got shape {y.shape} of {y.dtype}"
+        )
     values = y.astype(np.float64)
-    if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1 \
-            or not np.allclose(values.sum(axis=1), 1.0, atol=PROBABILITY_SUM_TOL):
-        raise DataError(f"y has shape {y.shape}: give one label per series (1-D), or (n, K) one-hot / "
-                        "class probabilities whose rows sum to 1")
+    if (
+        not np.isfinite(values).all()
+        or values.min() < 0
+        or values.max() > 1
+        or not np.allclose(values.sum(axis=1), 1.0, atol=PROBABILITY_SUM_TOL)
+    ):
+        raise DataError(
+            f"y has shape {y.shape}: give one label per series (1-D), or (n, K) one-hot / "
+            "class probabilities whose rows sum to 1"
+        )
     one_hot = bool(np.isin(values, (0.0, 1.0)).all())
     kind = "one-hot" if one_hot else "class probabilities"
     return values.argmax(axis=1).astype(np.int64), (
         f"y is (n, {y.shape[1]}) {kind}: converted to class codes 0..{y.shape[1] - 1} (column index"
-        + (")" if one_hot else " of the largest probability)"))
+        + (")" if one_hot else " of the largest probability)")
+    )
 
 
 def layout_hint(X: np.ndarray) -> str | None:
     """A note when ``X`` ``(n, T, C)`` more likely holds ``(n, C, T)``: more channels than timesteps."""
     n, T, C = X.shape
     if C > T:
-        return (f"X has more channels ({C}) than timesteps ({T}): if it is stored as (n, channels, timesteps), "
-                "transpose it with X.transpose(0, 2, 1); the convention is (n_series, n_timesteps, n_channels)")
+        return (
+            f"X has more channels ({C}) than timesteps ({T}): if it is stored as (n, channels, timesteps), "
+            "transpose it with X.transpose(0, 2, 1); the convention is (n_series, n_timesteps, n_channels)"
+        )
     return None
 
 
@@ -227,13 +257,17 @@ def validate_arrays(X: Any, y: Any, notes: list[str] | None = None) -> tuple[np.
         if text:
             note(notes, text)
     if X.dtype == object:
-        raise DataError("X is an object array (ragged or mixed types): give a numeric array, padding variable-length series with 0")
+        raise DataError(
+            "X is an object array (ragged or mixed types): give a numeric array, padding variable-length series with 0"
+        )
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataError(f"X must be numeric; got dtype {X.dtype}")
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:
-        raise DataError(f"X must have 3 dimensions (n_series, n_timesteps, n_channels) or 2 for univariate; got {X.ndim} with shape {X.shape}")
+        raise DataError(
+            f"X must have 3 dimensions (n_series, n_timesteps, n_channels) or 2 for univariate; got {X.ndim} with shape {X.shape}"
+        )
     if X.shape[0] == 0 or X.shape[1] == 0 or X.shape[2] == 0:
         raise DataError(f"X is empty: shape {X.shape}")
     hint = layout_hint(X)

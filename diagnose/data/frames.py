@@ -1,4 +1,5 @@
 """Long-format tables (one row per series and timestep: ``.csv``, ``.parquet``, a pandas DataFrame) as a Dataset."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,23 +10,49 @@ from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.errors import DataError
 
 
-def load_table(path: Path, *, id_column: str, time_column: str | None, label_column: str,
-                group_column: str | None, channels: list[str] | None) -> Dataset:
+def load_table(
+    path: Path,
+    *,
+    id_column: str,
+    time_column: str | None,
+    label_column: str,
+    group_column: str | None,
+    channels: list[str] | None,
+) -> Dataset:
     """The Dataset of a long-format ``.csv`` or ``.parquet`` file (columns as for :func:`from_frame`)."""
     import pandas as pd
 
     try:
         df = pd.read_csv(path) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
     except ImportError as err:
-        raise DataError(f"reading {path.name} needs pyarrow: pip install 'signal-diagnostics[parquet]' ({err})") from None
+        raise DataError(
+            f"reading {path.name} needs pyarrow: pip install 'signal-diagnostics[parquet]' ({err})"
+        ) from None
     except Exception as err:  # pandas raises many types for unreadable files
-        raise DataError(f"cannot read {path.name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
-    return from_frame(df, id_column=id_column, time_column=time_column, label_column=label_column,
-                      group_column=group_column, channels=channels, where=path.name)
+        raise DataError(
+            f"cannot read {path.name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        ) from None
+    return from_frame(
+        df,
+        id_column=id_column,
+        time_column=time_column,
+        label_column=label_column,
+        group_column=group_column,
+        channels=channels,
+        where=path.name,
+    )
 
 
-def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "time", label_column: str = "label",
-               group_column: str | None = "group", channels: list[str] | None = None, where: str = "the table") -> Dataset:
+def from_frame(
+    df,
+    *,
+    id_column: str = "series_id",
+    time_column: str | None = "time",
+    label_column: str = "label",
+    group_column: str | None = "group",
+    channels: list[str] | None = None,
+    where: str = "the table",
+) -> Dataset:
     """A long-format table (one row per series and timestep; a pandas DataFrame) as a :class:`Dataset`.
 
     The columns are those of a long-format ``.csv`` (see :func:`load`). With a numeric or datetime
@@ -49,12 +76,18 @@ def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "t
     found = ", ".join(map(str, df.columns)) or "none"
     for role, col in (("series id", id_column), ("label", label_column)):
         if col not in df.columns:
-            raise DataError(f"{where} has no {role} column '{col}'; found columns: {found} (set it with --{role.replace(' ', '-')}-column)".replace("--series-id-column", "--id-column"))
+            raise DataError(
+                f"{where} has no {role} column '{col}'; found columns: {found} (set it with --{role.replace(' ', '-')}-column)".replace(
+                    "--series-id-column", "--id-column"
+                )
+            )
     if df.empty:
         raise DataError(f"{where} has no rows")
     has_time = bool(time_column) and time_column in df.columns
     has_group = bool(group_column) and group_column in df.columns
-    reserved = {id_column, label_column} | ({time_column} if has_time else set()) | ({group_column} if has_group else set())
+    reserved = (
+        {id_column, label_column} | ({time_column} if has_time else set()) | ({group_column} if has_group else set())
+    )
     if channels:
         missing = [c for c in channels if c not in df.columns]
         if missing:
@@ -62,7 +95,9 @@ def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "t
     else:
         channels = [c for c in df.columns if c not in reserved and pd.api.types.is_numeric_dtype(df[c])]
         if not channels:
-            raise DataError(f"{where} has no numeric channel columns besides {', '.join(sorted(map(str, reserved)))}; found columns: {found}")
+            raise DataError(
+                f"{where} has no numeric channel columns besides {', '.join(sorted(map(str, reserved)))}; found columns: {found}"
+            )
     non_numeric = [c for c in channels if not pd.api.types.is_numeric_dtype(df[c])]
     if non_numeric:
         raise DataError(f"channel column(s) {', '.join(non_numeric)} in {where} are not numeric")
@@ -72,7 +107,9 @@ def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "t
     labels = grouped[label_column].nunique(dropna=False)
     if (labels > 1).any():
         bad = ", ".join(map(str, labels.index[labels > 1][:5]))
-        raise DataError(f"series with more than one label in column '{label_column}' (ids {bad}): each series needs one label")
+        raise DataError(
+            f"series with more than one label in column '{label_column}' (ids {bad}): each series needs one label"
+        )
     ids = list(grouped.groups)
     codes = grouped.ngroup().to_numpy()  # series index of each (sorted) row
     notes: list[str] = []
@@ -88,6 +125,7 @@ def from_frame(df, *, id_column: str = "series_id", time_column: str | None = "t
     y = first[label_column].to_numpy()
     groups = first[group_column].to_numpy() if has_group else None
     return Dataset(X, y, lengths=lengths, groups=groups, meta={"series_ids": [str(i) for i in ids], "notes": notes})
+
 
 # Times are on a regular grid when every spacing is a whole multiple of the smallest one, within this
 # relative tolerance (float seconds written to CSV with six decimals).
@@ -116,8 +154,10 @@ def _time_steps(time, codes: np.ndarray, ids: list, where: str, notes: list[str]
     diffs = np.diff(t)[same]
     if (diffs == 0).any():
         dup = sorted({str(ids[c]) for c in codes[1:][same][diffs == 0]})
-        raise DataError(f"{where} has two rows at the same time in {len(dup)} series (ids {', '.join(dup[:5])}): "
-                        "give each timestep of a series one row")
+        raise DataError(
+            f"{where} has two rows at the same time in {len(dup)} series (ids {', '.join(dup[:5])}): "
+            "give each timestep of a series one row"
+        )
     if integer:
         spacing = float(np.gcd.reduce(diffs.astype(np.int64))) if len(diffs) else 1.0
         start = np.full(len(ids), t.min())
@@ -138,7 +178,10 @@ def _time_steps(time, codes: np.ndarray, ids: list, where: str, notes: list[str]
     if len(gaps):
         missing = int((last + 1 - counts)[gaps].sum())
         listed = ", ".join(str(ids[g]) for g in gaps[:5]) + (", ..." if len(gaps) > 5 else "")
-        note(notes, f"{len(gaps)} series in {where} miss {missing} timestep(s) inside their span (ids {listed}): "
-                    "the missing steps are filled with 0 at their place (later steps are not shifted); "
-                    "a Masking(0.0) layer drops them")
+        note(
+            notes,
+            f"{len(gaps)} series in {where} miss {missing} timestep(s) inside their span (ids {listed}): "
+            "the missing steps are filled with 0 at their place (later steps are not shifted); "
+            "a Masking(0.0) layer drops them",
+        )
     return steps

@@ -4,6 +4,7 @@ Sources: ``.npz`` files, long-format ``.csv`` / ``.parquet``, UCR/UEA ``.ts`` / 
 files (through aeon), ``aeon:NAME`` for the datasets aeon ships, and ``synthetic:NAME?key=value``.
 The readers: ``.npz`` in :mod:`signal_diagnostics.data.npz` (memory-mapped), tables in :mod:`signal_diagnostics.data.frames`.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -42,9 +43,16 @@ def describe_sources() -> dict[str, str]:
     return out
 
 
-def load(source, *, id_column: str = "series_id", time_column: str | None = "time",
-         label_column: str = "label", group_column: str | None = "group",
-         channels: list[str] | None = None, name: str | None = None) -> Dataset:
+def load(
+    source,
+    *,
+    id_column: str = "series_id",
+    time_column: str | None = "time",
+    label_column: str = "label",
+    group_column: str | None = "group",
+    channels: list[str] | None = None,
+    name: str | None = None,
+) -> Dataset:
     """Load a dataset from a file or a built-in source.
 
     Parameters
@@ -68,14 +76,23 @@ def load(source, *, id_column: str = "series_id", time_column: str | None = "tim
     ((60, 20, 3), 2)
     """
     if _is_frame(source):
-        ds = from_frame(source, id_column=id_column, time_column=time_column, label_column=label_column,
-                        group_column=group_column, channels=channels, where="the DataFrame")
+        ds = from_frame(
+            source,
+            id_column=id_column,
+            time_column=time_column,
+            label_column=label_column,
+            group_column=group_column,
+            channels=channels,
+            where="the DataFrame",
+        )
         ds.source = "DataFrame"
         ds.name = name or "data"
         return ds
     if not isinstance(source, (str, Path)):
-        raise DataError(f"cannot load a {type(source).__name__}: give a path, aeon:NAME, synthetic:NAME or a "
-                        "long-format DataFrame (for arrays use signal_diagnostics.Dataset(X, y) or signal_diagnostics.as_dataset((X, y)))")
+        raise DataError(
+            f"cannot load a {type(source).__name__}: give a path, aeon:NAME, synthetic:NAME or a "
+            "long-format DataFrame (for arrays use signal_diagnostics.Dataset(X, y) or signal_diagnostics.as_dataset((X, y)))"
+        )
     text = str(source)
     scheme, sep, rest = text.partition(":")
     if sep and not Path(text).exists() and len(scheme) > 1:
@@ -84,10 +101,18 @@ def load(source, *, id_column: str = "series_id", time_column: str | None = "tim
         elif scheme == "synthetic":
             ds = _load_synthetic(rest)
         else:
-            raise DataError(f"unknown source scheme '{scheme}:' in {text!r}: use a file path, aeon:NAME or synthetic:NAME")
+            raise DataError(
+                f"unknown source scheme '{scheme}:' in {text!r}: use a file path, aeon:NAME or synthetic:NAME"
+            )
     else:
-        ds = _load_file(Path(text), id_column=id_column, time_column=time_column,
-                        label_column=label_column, group_column=group_column, channels=channels)
+        ds = _load_file(
+            Path(text),
+            id_column=id_column,
+            time_column=time_column,
+            label_column=label_column,
+            group_column=group_column,
+            channels=channels,
+        )
     ds.source = text
     if name:
         ds.name = name
@@ -138,7 +163,9 @@ def as_dataset(data, y=None, *, lengths=None, groups=None) -> Dataset:
         if y is not None:
             raise DataError("y was given twice (in the tuple and as y): pass (X, y) or X with y=")
         if not 2 <= len(data) <= 4:
-            raise DataError(f"a data tuple holds (X, y), (X, y, lengths) or (X, y, lengths, groups); got {len(data)} items")
+            raise DataError(
+                f"a data tuple holds (X, y), (X, y, lengths) or (X, y, lengths, groups); got {len(data)} items"
+            )
         data, y, *rest = data
         lengths = rest[0] if len(rest) > 0 else lengths
         groups = rest[1] if len(rest) > 1 else groups
@@ -169,7 +196,9 @@ def _load_file(path: Path, **columns) -> Dataset:
     elif suffix in UCR_SUFFIXES:
         ds = _load_ucr(path)
     else:
-        raise DataError(f"cannot read {path.name}: unknown file type '{suffix}' (use .npz, .csv, .parquet, .ts, .arff or .tsv)")
+        raise DataError(
+            f"cannot read {path.name}: unknown file type '{suffix}' (use .npz, .csv, .parquet, .ts, .arff or .tsv)"
+        )
     ds.name = path.stem
     return ds
 
@@ -194,7 +223,9 @@ def _load_ucr(path: Path) -> Dataset:
     try:
         X, y = reader(str(path))
     except Exception as err:  # aeon's readers raise IOError, ValueError, IndexError... on bad files
-        raise DataError(f"cannot read {path.name} as a UCR/UEA {path.suffix} file: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+        raise DataError(
+            f"cannot read {path.name} as a UCR/UEA {path.suffix} file: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+        ) from None
     if len(X) == 0:
         raise DataError(f"cannot read {path.name} as a UCR/UEA {path.suffix} file: no series found")
     X, lengths = from_aeon(X)

@@ -4,6 +4,7 @@ A float32 ``X`` stays on disk and its pages are read when used (and shared by lo
 any other dtype is converted to float32 straight from the map, without a full copy in the stored dtype
 first. Object (pickled) arrays are never loaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,14 +29,18 @@ def load_npz(path: Path) -> Dataset:
             if missing:
                 raise DataError(f"{path.name} lacks array(s) {', '.join(missing)}; found: {', '.join(names) or 'none'}")
             X = map_npz_member(path, "X")
-            arrays = {k: archive[k] for k in ("y", "lengths", "groups") + (() if X is not None else ("X",)) if k in names}
+            arrays = {
+                k: archive[k] for k in ("y", "lengths", "groups") + (() if X is not None else ("X",)) if k in names
+            }
             if X is not None:
                 arrays["X"] = X
     except DataError:
         raise
     except ValueError as err:
         if "pickle" in str(err).lower():
-            raise DataError(f"{path.name} holds object (pickled) arrays, which are never loaded: save numeric X and string or numeric y") from None
+            raise DataError(
+                f"{path.name} holds object (pickled) arrays, which are never loaded: save numeric X and string or numeric y"
+            ) from None
         raise DataError(f"cannot read {path.name}: {err}") from None
     except (OSError, zipfile.BadZipFile, EOFError) as err:
         raise DataError(f"cannot read {path.name}: not a valid .npz file ({err})") from None
@@ -55,12 +60,20 @@ class MappedArray(np.memmap):
     _origin: tuple | None = None
 
     @classmethod
-    def open(cls, filename: str | Path, dtype, shape: tuple, offset: int, order: str) -> "MappedArray":
+    def open(cls, filename: str | Path, dtype, shape: tuple, offset: int, order: str) -> MappedArray:
         filename = os.fspath(filename)
         arr = cls(filename, dtype=dtype, mode="c", offset=offset, shape=shape, order=order)
         st = os.stat(filename)
-        arr._origin = (filename, np.dtype(dtype).str, tuple(shape), int(offset), order,
-                       (st.st_size, st.st_mtime_ns), arr.__array_interface__["data"][0], arr.strides)
+        arr._origin = (
+            filename,
+            np.dtype(dtype).str,
+            tuple(shape),
+            int(offset),
+            order,
+            (st.st_size, st.st_mtime_ns),
+            arr.__array_interface__["data"][0],
+            arr.strides,
+        )
         return arr
 
     def __array_finalize__(self, obj) -> None:

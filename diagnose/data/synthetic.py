@@ -3,6 +3,7 @@
 Each generator returns a :class:`~signal_diagnostics.data.dataset.Dataset`; ``meta["planted"]`` says what was put
 in (window, channels, amplitude) so checks can be scored against the truth.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,8 +28,15 @@ def _labels(rng: np.random.Generator, n: int, weights: list[float]) -> np.ndarra
     return rng.permutation(y)
 
 
-def noise(n: int = 200, T: int = 40, C: int = 3, classes: int = 2, imbalance: float = 1.0,
-          variable_length: bool = False, seed: int = 0) -> Dataset:
+def noise(
+    n: int = 200,
+    T: int = 40,
+    C: int = 3,
+    classes: int = 2,
+    imbalance: float = 1.0,
+    variable_length: bool = False,
+    seed: int = 0,
+) -> Dataset:
     """Pure Gaussian noise: labels carry no information. ``imbalance`` is the ratio largest/smallest class."""
     rng = np.random.default_rng(seed)
     y = _labels(rng, n, list(np.geomspace(imbalance, 1.0, classes)))
@@ -37,8 +45,18 @@ def noise(n: int = 200, T: int = 40, C: int = 3, classes: int = 2, imbalance: fl
     return Dataset(X, y, lengths=lengths, name="synthetic:noise", meta={"planted": None})
 
 
-def bump(n: int = 200, T: int = 40, C: int = 3, classes: int = 2, start: int = 15, stop: int = 25,
-         channel: int = 0, amplitude: float = 1.0, variable_length: bool = False, seed: int = 0) -> Dataset:
+def bump(
+    n: int = 200,
+    T: int = 40,
+    C: int = 3,
+    classes: int = 2,
+    start: int = 15,
+    stop: int = 25,
+    channel: int = 0,
+    amplitude: float = 1.0,
+    variable_length: bool = False,
+    seed: int = 0,
+) -> Dataset:
     """Noise plus a class-dependent bump on one channel in steps ``[start, stop)``.
 
     Class ``k`` adds ``amplitude * k`` inside the window (class 0 adds nothing), so the classes differ
@@ -68,9 +86,18 @@ def length_leak(n: int = 200, T: int = 40, C: int = 2, classes: int = 3, seed: i
     return Dataset(X, y, lengths=lengths, name="synthetic:length_leak", meta={"planted": {"leak": "length"}})
 
 
-def imbalanced(n: int = 640, T: int = 29, C: int = 12, classes: int = 8, majority: float = 0.6,
-               amplitude: float = 0.6, start: int = 10, stop: int = 18, dropout: float = 0.03,
-               seed: int = 0) -> Dataset:
+def imbalanced(
+    n: int = 640,
+    T: int = 29,
+    C: int = 12,
+    classes: int = 8,
+    majority: float = 0.6,
+    amplitude: float = 0.6,
+    start: int = 10,
+    stop: int = 18,
+    dropout: float = 0.03,
+    seed: int = 0,
+) -> Dataset:
     """The motivating case: class 0 holds ``majority`` of the series, weak signal, zero padding.
 
     Classes 1.. differ from class 0 by a small bump of a class-specific sign pattern over channels in
@@ -90,13 +117,13 @@ def imbalanced(n: int = 640, T: int = 29, C: int = 12, classes: int = 8, majorit
     drop = (rng.random((n, T)) < dropout) & (steps < lengths[:, None] - 1)
     X[drop] = 0.0
     X = _pad(X, lengths)
-    planted = {"start": start, "stop": stop, "channels": list(range(C)), "amplitude": amplitude,
-               "dropout": dropout}
+    planted = {"start": start, "stop": stop, "channels": list(range(C)), "amplitude": amplitude, "dropout": dropout}
     return Dataset(X, y, lengths=lengths, name="synthetic:imbalanced", meta={"planted": planted})
 
 
-def level(n: int = 240, T: int = 40, C: int = 4, classes: int = 4, amplitude: float = 0.3, channel: int = 0,
-          seed: int = 0) -> Dataset:
+def level(
+    n: int = 240, T: int = 40, C: int = 4, classes: int = 4, amplitude: float = 0.3, channel: int = 0, seed: int = 0
+) -> Dataset:
     """Noise whose classes differ only in the level of one channel: class ``k`` adds ``amplitude * k``
     to channel ``channel`` over the whole series (a constant offset, which MiniRocket's zero-sum kernels
     barely see)."""
@@ -108,8 +135,9 @@ def level(n: int = 240, T: int = 40, C: int = 4, classes: int = 4, amplitude: fl
     return Dataset(X.astype(np.float32), y, name="synthetic:level", meta={"planted": planted})
 
 
-def frequency(n: int = 200, T: int = 64, C: int = 2, classes: int = 2, amplitude: float = 0.6, channel: int = 0,
-              seed: int = 0) -> Dataset:
+def frequency(
+    n: int = 200, T: int = 64, C: int = 2, classes: int = 2, amplitude: float = 0.6, channel: int = 0, seed: int = 0
+) -> Dataset:
     """Noise plus a sine of random phase on one channel whose period depends on the class (class ``k``:
     ``T / (4 + 4k)`` steps): the classes differ only in frequency, never in level or at fixed steps."""
     rng = np.random.default_rng(seed)
@@ -123,8 +151,16 @@ def frequency(n: int = 200, T: int = 64, C: int = 2, classes: int = 2, amplitude
     return Dataset(X.astype(np.float32), y, name="synthetic:frequency", meta={"planted": planted})
 
 
-def shift(n: int = 200, T: int = 40, C: int = 2, classes: int = 2, width: int = 6, amplitude: float = 1.0,
-          channel: int = 0, seed: int = 0) -> Dataset:
+def shift(
+    n: int = 200,
+    T: int = 40,
+    C: int = 2,
+    classes: int = 2,
+    width: int = 6,
+    amplitude: float = 1.0,
+    channel: int = 0,
+    seed: int = 0,
+) -> Dataset:
     """Noise plus the same bump in every series, placed earlier or later by class (class ``k`` starts at
     ``T / 4 + k * width``): only the timing differs."""
     rng = np.random.default_rng(seed)
@@ -134,11 +170,23 @@ def shift(n: int = 200, T: int = 40, C: int = 2, classes: int = 2, width: int = 
     if starts.max() + width > T:
         raise ValueError(f"{classes} classes of bumps {width} wide do not fit in T={T}")
     for k in range(classes):
-        X[y == k, starts[y == k][0]:starts[y == k][0] + width, channel] += amplitude
-    planted = {"start": int(T // 4), "stop": int(T // 4 + width * classes), "channels": [channel],
-               "amplitude": amplitude, "kind": "shift"}
+        X[y == k, starts[y == k][0] : starts[y == k][0] + width, channel] += amplitude
+    planted = {
+        "start": int(T // 4),
+        "stop": int(T // 4 + width * classes),
+        "channels": [channel],
+        "amplitude": amplitude,
+        "kind": "shift",
+    }
     return Dataset(X.astype(np.float32), y, name="synthetic:shift", meta={"planted": planted})
 
 
-GENERATORS = {"noise": noise, "bump": bump, "length_leak": length_leak, "imbalanced": imbalanced,
-              "level": level, "frequency": frequency, "shift": shift}
+GENERATORS = {
+    "noise": noise,
+    "bump": bump,
+    "length_leak": length_leak,
+    "imbalanced": imbalanced,
+    "level": level,
+    "frequency": frequency,
+    "shift": shift,
+}

@@ -3,6 +3,7 @@
 Cross-validated pairs use the Nadeau-Bengio corrected t and the Bayesian correlated t
 (:mod:`signal_diagnostics.evaluation.stats`); a fixed train/test split uses McNemar's test with a paired bootstrap.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from signal_diagnostics.evaluation.metrics import classification_metrics
-from signal_diagnostics.evaluation.stats import (BAYES_METHOD, DECISIVE, DEFAULT_ROPE, CorrelatedPosterior, bayesian_correlated_t,
-                                       corrected_t, mcnemar, paired_differences)
+from signal_diagnostics.evaluation.stats import (
+    BAYES_METHOD,
+    DECISIVE,
+    DEFAULT_ROPE,
+    CorrelatedPosterior,
+    bayesian_correlated_t,
+    corrected_t,
+    mcnemar,
+    paired_differences,
+)
 from signal_diagnostics.results import to_jsonable
 
 
@@ -60,22 +69,35 @@ def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, pos
 
 def comparison_outcome(a: str, b: str, posterior: CorrelatedPosterior) -> str:
     """The most probable Bayesian outcome in words (the conclusion of :func:`comparison_verdict`)."""
-    outcomes = {f"{a} better": posterior.p_a_better, "practically equivalent": posterior.p_equivalent,
-                f"{b} better": posterior.p_b_better}
+    outcomes = {
+        f"{a} better": posterior.p_a_better,
+        "practically equivalent": posterior.p_equivalent,
+        f"{b} better": posterior.p_b_better,
+    }
     label, p = max(outcomes.items(), key=lambda kv: kv[1])
     if p >= DECISIVE:
         words = f"{label} (P = {p:.2f})"
     elif p >= 0.5:
         words = f"probably {label} (P = {p:.2f})"
     else:
-        words = ("undecided (P: {a} better {pa:.2f}, equivalent {pe:.2f}, {b} better {pb:.2f})"
-                 .format(a=a, b=b, pa=posterior.p_a_better, pe=posterior.p_equivalent, pb=posterior.p_b_better))
+        words = f"undecided (P: {a} better {posterior.p_a_better:.2f}, equivalent {posterior.p_equivalent:.2f}, {b} better {posterior.p_b_better:.2f})"
     return words
 
 
-def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test: float, folds: int,
-                   repeats: int = 1, rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy",
-                   confidence: float = 0.95) -> Comparison:
+def compare_paired(
+    a: str,
+    b: str,
+    a_scores,
+    b_scores,
+    *,
+    n_train: float,
+    n_test: float,
+    folds: int,
+    repeats: int = 1,
+    rope: float = DEFAULT_ROPE,
+    metric: str = "balanced_accuracy",
+    confidence: float = 0.95,
+) -> Comparison:
     """Compare two models' per-split scores on identical splits.
 
     The corrected t gives the interval and p-value, the Bayesian correlated t the probabilities that
@@ -91,18 +113,38 @@ def compare_paired(a: str, b: str, a_scores, b_scores, *, n_train: float, n_test
     ci, p = corrected_t(diffs, n_train, n_test, folds=folds, repeats=repeats, confidence=confidence)
     post = bayesian_correlated_t(diffs, n_train, n_test, rope=rope)
     method = f"{ci.method}; {BAYES_METHOD.format(rope=rope)}"
-    return Comparison(a=a, b=b, metric=metric, mean_difference=ci.mean, ci_low=ci.low, ci_high=ci.high,
-                      p_value=p, p_a_better=post.p_a_better, p_equivalent=post.p_equivalent,
-                      p_b_better=post.p_b_better, rope=float(rope), method=method,
-                      verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post),
-                      outcome=comparison_outcome(a, b, post))
+    return Comparison(
+        a=a,
+        b=b,
+        metric=metric,
+        mean_difference=ci.mean,
+        ci_low=ci.low,
+        ci_high=ci.high,
+        p_value=p,
+        p_a_better=post.p_a_better,
+        p_equivalent=post.p_equivalent,
+        p_b_better=post.p_b_better,
+        rope=float(rope),
+        method=method,
+        verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post),
+        outcome=comparison_outcome(a, b, post),
+    )
 
 
 FIXED_SPLIT_BOOTSTRAP = 2000  # paired bootstrap resamples of the test series for the difference's interval
 
 
-def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str = "balanced_accuracy",
-                        confidence: float = 0.95, seed: int = 0) -> Comparison:
+def compare_fixed_split(
+    a: str,
+    b: str,
+    y_true,
+    pred_a,
+    pred_b,
+    *,
+    metric: str = "balanced_accuracy",
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Comparison:
     """Compare two models trained once on one fixed train/test split (Dietterich 1998: McNemar).
 
     The p-value is McNemar's (do the models err on different test series?); the interval of the metric
@@ -111,8 +153,9 @@ def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str =
     """
     y, pa, pb = (np.asarray(v).ravel() for v in (y_true, pred_a, pred_b))
     k = int(max(y.max(), pa.max(), pb.max())) + 1
-    diff = lambda idx: (classification_metrics(y[idx], pa[idx], k)[metric]
-                        - classification_metrics(y[idx], pb[idx], k)[metric])
+    diff = lambda idx: (
+        classification_metrics(y[idx], pa[idx], k)[metric] - classification_metrics(y[idx], pb[idx], k)[metric]
+    )
     observed = diff(np.arange(y.size))
     rng = np.random.default_rng(seed)
     boot = [diff(rng.integers(0, y.size, y.size)) for _ in range(FIXED_SPLIT_BOOTSTRAP)]
@@ -122,9 +165,23 @@ def compare_fixed_split(a: str, b: str, y_true, pred_a, pred_b, *, metric: str =
         words = f"{a if test.a_only_correct > test.b_only_correct else b} better (McNemar p = {test.p_value:.3g})"
     else:
         words = f"no detectable difference (McNemar p = {test.p_value:.3g})"
-    method = (f"{test.method} on one fixed split ({y.size} test series); paired percentile bootstrap "
-              f"{confidence:.0%} interval ({FIXED_SPLIT_BOOTSTRAP} resamples)")
-    return Comparison(a=a, b=b, metric=metric, mean_difference=float(observed), ci_low=float(low), ci_high=float(high),
-                      p_value=test.p_value, p_a_better=None, p_equivalent=None, p_b_better=None, rope=0.0,
-                      method=method, verdict=f"{a} vs {b}: {points(observed)} points "
-                                             f"[{points(low)}, {points(high)}]; {words}", outcome=words)
+    method = (
+        f"{test.method} on one fixed split ({y.size} test series); paired percentile bootstrap "
+        f"{confidence:.0%} interval ({FIXED_SPLIT_BOOTSTRAP} resamples)"
+    )
+    return Comparison(
+        a=a,
+        b=b,
+        metric=metric,
+        mean_difference=float(observed),
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=test.p_value,
+        p_a_better=None,
+        p_equivalent=None,
+        p_b_better=None,
+        rope=0.0,
+        method=method,
+        verdict=f"{a} vs {b}: {points(observed)} points [{points(low)}, {points(high)}]; {words}",
+        outcome=words,
+    )

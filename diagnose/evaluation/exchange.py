@@ -6,6 +6,7 @@ shuffle of :mod:`signal_diagnostics.checks.shuffle`), and within each group when
 subject keeps its own mix of classes; Winkler et al. 2014, "Permutation inference for the general
 linear model", exchangeability blocks).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -6,6 +6,7 @@ average over all ``n_classes`` with 0 for a class never predicted (``zero_divisi
 the share correct. :func:`classification_metrics` scores one split (with per-class figures);
 :func:`metric_scores` scores many label columns at once (permutations, learning-curve points).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -34,8 +35,14 @@ def classification_metrics(y_true: Any, y_pred: Any, n_classes: int) -> dict:
     ``n_classes``, with 0 for a class never predicted (``zero_division=0``). ``confusion[i][j]`` counts
     series of true class ``i`` predicted as ``j``.
     """
-    from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
-                                 precision_score, recall_score)
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_score,
+        recall_score,
+    )
 
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)

@@ -3,11 +3,13 @@
 Intervals over fold scores use the Nadeau-Bengio corrected resampled t (:func:`signal_diagnostics.evaluation.stats.corrected_t`):
 folds share training data, so a plain t-interval over them is too narrow.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,15 +47,26 @@ class ModelScores:
         return to_jsonable(self)
 
     def __repr__(self) -> str:
-        return short_repr(self, ("name", "kind", "balanced_accuracy", "accuracy", "macro_precision", "macro_f1",
-                                 "folds", "repeats"))
+        return short_repr(
+            self, ("name", "kind", "balanced_accuracy", "accuracy", "macro_precision", "macro_f1", "folds", "repeats")
+        )
 
     def _repr_html_(self) -> str:
         iv = (self.intervals or {}).get("balanced_accuracy") or {}
-        return html_table(["model", "balanced accuracy", "interval", "accuracy", "macro precision", "macro F1"],
-                          [[self.name, self.balanced_accuracy, f"[{iv.get('low', float('nan')):.3f}, {iv.get('high', float('nan')):.3f}]",
-                            self.accuracy, self.macro_precision, self.macro_f1]],
-                          caption=f"{self.folds}-fold x {self.repeats} cross-validation")
+        return html_table(
+            ["model", "balanced accuracy", "interval", "accuracy", "macro precision", "macro F1"],
+            [
+                [
+                    self.name,
+                    self.balanced_accuracy,
+                    f"[{iv.get('low', float('nan')):.3f}, {iv.get('high', float('nan')):.3f}]",
+                    self.accuracy,
+                    self.macro_precision,
+                    self.macro_f1,
+                ]
+            ],
+            caption=f"{self.folds}-fold x {self.repeats} cross-validation",
+        )
 
 
 def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,14 +80,31 @@ def summarise_folds(fold_scores: dict[str, list[float]], splits: Splits) -> tupl
 
     The interval is the Nadeau-Bengio corrected resampled t over the splits, clipped to :data:`SCORE_RANGE`.
     """
-    intervals = {m: corrected_t(fold_scores[m], splits.n_train, splits.n_test, folds=splits.folds,
-                                repeats=splits.repeats, bounds=SCORE_RANGE)[0].to_dict() for m in METRICS}
+    intervals = {
+        m: corrected_t(
+            fold_scores[m],
+            splits.n_train,
+            splits.n_test,
+            folds=splits.folds,
+            repeats=splits.repeats,
+            bounds=SCORE_RANGE,
+        )[0].to_dict()
+        for m in METRICS
+    }
     return {m: float(np.mean(fold_scores[m])) for m in METRICS}, intervals
 
 
-def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predictions: Sequence[Any], *,
-                            description: str = "", kind: str = "baseline", fit_seconds: float = 0.0,
-                            extra: dict | None = None) -> ModelScores:
+def scores_from_predictions(
+    name: str,
+    y: Any,
+    splits: Splits | Sequence,
+    predictions: Sequence[Any],
+    *,
+    description: str = "",
+    kind: str = "baseline",
+    fit_seconds: float = 0.0,
+    extra: dict | None = None,
+) -> ModelScores:
     """Score predictions made split by split (for models trained elsewhere, e.g. Keras).
 
     Parameters
@@ -107,17 +137,35 @@ def scores_from_predictions(name: str, y: Any, splits: Splits | Sequence, predic
     n_train, n_test = splits.n_train, splits.n_test
     means, intervals = summarise_folds(fold_scores, splits)
     return ModelScores(
-        name=name, description=description, kind=kind, **means, intervals=intervals, fold_scores=fold_scores,
+        name=name,
+        description=description,
+        kind=kind,
+        **means,
+        intervals=intervals,
+        fold_scores=fold_scores,
         per_class_recall=np.mean([s["per_class_recall"] for s in per_split], axis=0).tolist(),
         per_class_precision=np.mean([s["per_class_precision"] for s in per_split], axis=0).tolist(),
         confusion=np.sum([s["confusion"] for s in per_split], axis=0).astype(int).tolist(),
-        folds=splits.folds, repeats=splits.repeats, n_train=n_train, n_test=n_test,
-        fit_seconds=float(fit_seconds), extra=dict(extra or {}),
+        folds=splits.folds,
+        repeats=splits.repeats,
+        n_train=n_train,
+        n_test=n_test,
+        fit_seconds=float(fit_seconds),
+        extra=dict(extra or {}),
     )
 
 
-def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name: str, description: str = "",
-             progress: Progress | None = None, kind: str = "baseline") -> ModelScores:
+def evaluate(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    splits: Splits | Sequence,
+    *,
+    name: str,
+    description: str = "",
+    progress: Progress | None = None,
+    kind: str = "baseline",
+) -> ModelScores:
     """Cross-validate a scikit-learn classifier: a fresh ``clone`` per split, fit on train, predict test.
 
     Parameters
@@ -172,5 +220,6 @@ def evaluate(estimator: Any, X: Any, y: Any, splits: Splits | Sequence, *, name:
     extra = {"predict_seconds": predict_s}
     if len(splits) == 1:  # a fixed split: keep the predictions for McNemar's test
         extra["predictions"] = predictions[0].tolist()
-    return scores_from_predictions(name, codes, splits, predictions, description=description, kind=kind,
-                                   fit_seconds=fit_s, extra=extra)
+    return scores_from_predictions(
+        name, codes, splits, predictions, description=description, kind=kind, fit_seconds=fit_s, extra=extra
+    )

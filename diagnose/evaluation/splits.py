@@ -1,8 +1,10 @@
 """Cross-validation splits: repeated stratified (group) k-fold, or the one split a dataset came with."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -112,13 +114,17 @@ def fixed_split(split: Any) -> Splits:
         When there is no such split, or one part is empty.
     """
     if split is None:
-        raise DataError("this dataset has no original train/test split (only UCR/UEA files and aeon: datasets "
-                        "carry one): use cross-validation instead")
+        raise DataError(
+            "this dataset has no original train/test split (only UCR/UEA files and aeon: datasets "
+            "carry one): use cross-validation instead"
+        )
     split = np.asarray(split).astype(str)
     train, test = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
     if len(train) == 0 or len(test) == 0 or len(train) + len(test) != len(split):
-        raise DataError(f"the original split must label every series 'train' or 'test' with both present; "
-                        f"got {len(train)} train, {len(test)} test of {len(split)}")
+        raise DataError(
+            f"the original split must label every series 'train' or 'test' with both present; "
+            f"got {len(train)} train, {len(test)} test of {len(split)}"
+        )
     return Splits(folds=1, repeats=1, seed=-1, grouped=False, pairs=[(train.astype(np.int64), test.astype(np.int64))])
 
 

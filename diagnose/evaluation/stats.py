@@ -1,4 +1,5 @@
 """Statistics over cross-validation scores that do not treat repeated folds as independent."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,8 +25,16 @@ class Interval:
         return to_jsonable(self)
 
 
-def corrected_t(scores, n_train: int, n_test: int, *, folds: int, repeats: int = 1,
-                confidence: float = 0.95, bounds: tuple[float, float] | None = None) -> tuple[Interval, float]:
+def corrected_t(
+    scores,
+    n_train: int,
+    n_test: int,
+    *,
+    folds: int,
+    repeats: int = 1,
+    confidence: float = 0.95,
+    bounds: tuple[float, float] | None = None,
+) -> tuple[Interval, float]:
     """Nadeau & Bengio (2003) corrected resampled t over ``folds * repeats`` CV scores (or differences).
 
     The variance is inflated by ``n_test / n_train`` because training sets overlap between folds:
@@ -72,8 +81,9 @@ def paired_differences(a_scores, b_scores) -> np.ndarray:
     return a - b
 
 
-def nadeau_bengio(a_scores, b_scores, n_train: float, n_test: float, folds: int,
-                  repeats: int = 1, *, confidence: float = 0.95) -> tuple[Interval, float]:
+def nadeau_bengio(
+    a_scores, b_scores, n_train: float, n_test: float, folds: int, repeats: int = 1, *, confidence: float = 0.95
+) -> tuple[Interval, float]:
     """Nadeau-Bengio corrected paired t-test of two models scored on identical CV splits.
 
     Parameters
@@ -94,8 +104,9 @@ def nadeau_bengio(a_scores, b_scores, n_train: float, n_test: float, folds: int,
     >>> round(ci.mean, 3), p < 0.05
     (0.093, True)
     """
-    return corrected_t(paired_differences(a_scores, b_scores), n_train, n_test, folds=folds,
-                       repeats=repeats, confidence=confidence)
+    return corrected_t(
+        paired_differences(a_scores, b_scores), n_train, n_test, folds=folds, repeats=repeats, confidence=confidence
+    )
 
 
 @dataclass(frozen=True)
@@ -194,8 +205,7 @@ def mcnemar(y_true, pred_a, pred_b, *, exact: bool | None = None) -> McNemarResu
     if not (y.shape == a.shape == b.shape) or y.size == 0:
         raise ValueError(f"y_true, pred_a and pred_b need the same non-zero length; got {y.size}, {a.size}, {b.size}")
     ok_a, ok_b = a == y, b == y
-    table = np.array([[np.sum(ok_a & ok_b), np.sum(ok_a & ~ok_b)],
-                      [np.sum(~ok_a & ok_b), np.sum(~ok_a & ~ok_b)]])
+    table = np.array([[np.sum(ok_a & ok_b), np.sum(ok_a & ~ok_b)], [np.sum(~ok_a & ok_b), np.sum(~ok_a & ~ok_b)]])
     a_only, b_only = int(table[0, 1]), int(table[1, 0])
     if exact is None:
         exact = a_only + b_only < MCNEMAR_EXACT_BELOW

@@ -7,6 +7,7 @@ time. Both take, as Keras's ``MultiHeadAttention`` does, call arguments that ret
 ``"permute"``, with ``override_seed``): the attention diagnostics use them to ask whether the weights
 matter (Jain & Wallace 2019).
 """
+
 from __future__ import annotations
 
 import keras
@@ -84,18 +85,32 @@ class SeqSelfAttention(keras.layers.Layer):
     ATTENTION_TYPE_ADD = "additive"
     ATTENTION_TYPE_MUL = "multiplicative"
 
-    def __init__(self, units: int = 32, attention_width: int | None = None,
-                 attention_type: str = ATTENTION_TYPE_ADD, return_attention: bool = False,
-                 history_only: bool = False, kernel_initializer="glorot_normal",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, use_additive_bias: bool = True,
-                 use_attention_bias: bool = True, attention_activation=None,
-                 attention_regularizer_weight: float = 0.0, **kwargs):
+    def __init__(
+        self,
+        units: int = 32,
+        attention_width: int | None = None,
+        attention_type: str = ATTENTION_TYPE_ADD,
+        return_attention: bool = False,
+        history_only: bool = False,
+        kernel_initializer="glorot_normal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        use_additive_bias: bool = True,
+        use_attention_bias: bool = True,
+        attention_activation=None,
+        attention_regularizer_weight: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if attention_type not in (self.ATTENTION_TYPE_ADD, self.ATTENTION_TYPE_MUL):
             # the original raises NotImplementedError here (seq_self_attention.py), so code that catches it still works
-            raise NotImplementedError(f"No implementation for attention type : {attention_type} "
-                                      f"(use {self.ATTENTION_TYPE_ADD!r} or {self.ATTENTION_TYPE_MUL!r})")
+            raise NotImplementedError(
+                f"No implementation for attention type : {attention_type} "
+                f"(use {self.ATTENTION_TYPE_ADD!r} or {self.ATTENTION_TYPE_MUL!r})"
+            )
         self.supports_masking = True
         self.units = units
         self.attention_width = attention_width
@@ -116,12 +131,22 @@ class SeqSelfAttention(keras.layers.Layer):
         self.attention_regularizer_weight = attention_regularizer_weight
 
     def _kernel(self, shape, name):
-        return self.add_weight(shape=shape, name=name, initializer=self.kernel_initializer,
-                               regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        return self.add_weight(
+            shape=shape,
+            name=name,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
 
     def _bias(self, shape, name):
-        return self.add_weight(shape=shape, name=name, initializer=self.bias_initializer,
-                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        return self.add_weight(
+            shape=shape,
+            name=name,
+            initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint,
+        )
 
     def build(self, input_shape):
         # weights are created in the original's order so get_weights/set_weights line up
@@ -194,8 +219,14 @@ class SeqSelfAttention(keras.layers.Layer):
         order = ops.broadcast_to(ops.expand_dims(order, 1), ops.shape(a))
         return ops.take_along_axis(a, order, axis=-1)
 
-    def call(self, inputs, mask=None, attention_override: str | None = None, override_seed: int = 0,
-             return_attention_scores: bool = False):
+    def call(
+        self,
+        inputs,
+        mask=None,
+        attention_override: str | None = None,
+        override_seed: int = 0,
+        return_attention_scores: bool = False,
+    ):
         a = self.attention_weights(inputs, mask, attention_override, override_seed)
         v = ops.matmul(a, inputs)
         if self.attention_regularizer_weight > 0.0:
@@ -215,8 +246,9 @@ class SeqSelfAttention(keras.layers.Layer):
             return [tuple(input_shape), (input_shape[0], input_shape[1], input_shape[1])]
         return tuple(input_shape)
 
-    def compute_output_spec(self, inputs, mask=None, attention_override=None, override_seed=0,
-                            return_attention_scores=False):
+    def compute_output_spec(
+        self, inputs, mask=None, attention_override=None, override_seed=0, return_attention_scores=False
+    ):
         _check_override(attention_override)
         v = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
         if not (self.return_attention or return_attention_scores):
@@ -236,23 +268,25 @@ class SeqSelfAttention(keras.layers.Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "units": self.units,
-            "attention_width": self.attention_width,
-            "attention_type": self.attention_type,
-            "return_attention": self.return_attention,
-            "history_only": self.history_only,
-            "use_additive_bias": self.use_additive_bias,
-            "use_attention_bias": self.use_attention_bias,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
-            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
-            "attention_activation": keras.activations.serialize(self.attention_activation),
-            "attention_regularizer_weight": self.attention_regularizer_weight,
-        })
+        config.update(
+            {
+                "units": self.units,
+                "attention_width": self.attention_width,
+                "attention_type": self.attention_type,
+                "return_attention": self.return_attention,
+                "history_only": self.history_only,
+                "use_additive_bias": self.use_additive_bias,
+                "use_attention_bias": self.use_attention_bias,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
+                "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+                "attention_activation": keras.activations.serialize(self.attention_activation),
+                "attention_regularizer_weight": self.attention_regularizer_weight,
+            }
+        )
         return config
 
 
@@ -306,8 +340,14 @@ class AttentionPooling(keras.layers.Layer):
             return ops.take_along_axis(a, permutation_keys(key_mask, override_seed), axis=-1)
         return a
 
-    def call(self, inputs, mask=None, attention_override: str | None = None, override_seed: int = 0,
-             return_attention_scores: bool = False):
+    def call(
+        self,
+        inputs,
+        mask=None,
+        attention_override: str | None = None,
+        override_seed: int = 0,
+        return_attention_scores: bool = False,
+    ):
         a = self.attention_weights(inputs, mask, attention_override, override_seed)
         pooled = ops.sum(ops.expand_dims(a, -1) * inputs, axis=1)
         return [pooled, a] if return_attention_scores else pooled
@@ -315,8 +355,9 @@ class AttentionPooling(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[-1])
 
-    def compute_output_spec(self, inputs, mask=None, attention_override=None, override_seed=0,
-                            return_attention_scores=False):
+    def compute_output_spec(
+        self, inputs, mask=None, attention_override=None, override_seed=0, return_attention_scores=False
+    ):
         _check_override(attention_override)
         shape = inputs.shape
         pooled = keras.KerasTensor((shape[0], shape[-1]), dtype=self.compute_dtype)
@@ -329,6 +370,7 @@ class AttentionPooling(keras.layers.Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"units": self.units,
-                       "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)})
+        config.update(
+            {"units": self.units, "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+        )
         return config

@@ -21,11 +21,13 @@ A layer whose class name says attention but that offers none of these becomes a 
 
 Reading and replacing the weights: :mod:`signal_diagnostics.models.attention_run`.
 """
+
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +38,13 @@ select_backend()
 import keras  # noqa: E402
 
 # score activations with a bounded range: scores confined to [lo, hi] cap any two weights' ratio at e^(hi - lo)
-BOUNDED_ACTIVATIONS = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
-                       "softsign": (-1.0, 1.0), "hard_tanh": (-1.0, 1.0)}
+BOUNDED_ACTIVATIONS = {
+    "sigmoid": (0.0, 1.0),
+    "hard_sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "hard_tanh": (-1.0, 1.0),
+}
 KINDS = ("own", "return_attention", "multi_head", "dense", "scores_only", "none")
 
 
@@ -128,12 +135,16 @@ class Probe:
     def limitation(self) -> str:
         """Why the weights cannot be read or replaced ("" when they can)."""
         if self.kind == "none":
-            return (f"layer {self.name!r} ({self.layer_class}) cannot return its attention weights (no "
-                    "return_attention option, no return_attention_scores argument): its entropy, ablation and "
-                    "padding share cannot be measured")
+            return (
+                f"layer {self.name!r} ({self.layer_class}) cannot return its attention weights (no "
+                "return_attention option, no return_attention_scores argument): its entropy, ablation and "
+                "padding share cannot be measured"
+            )
         if self.kind == "scores_only":
-            return (f"layer {self.name!r} ({self.layer_class}) returns its attention scores but offers no way to "
-                    "replace them: the uniform and permuted ablations cannot be run")
+            return (
+                f"layer {self.name!r} ({self.layer_class}) returns its attention scores but offers no way to "
+                "replace them: the uniform and permuted ablations cannot be run"
+            )
         return ""
 
 
@@ -175,5 +186,14 @@ def padding_share(weights: np.ndarray, lengths: np.ndarray) -> float | None:
     return float(np.mean(np.concatenate(shares)))
 
 
-__all__ = ["BOUNDED_ACTIVATIONS", "KINDS", "Probe", "ProbeError", "find_attention", "flat_layers", "layer_class",
-           "activation_name", "padding_share"]
+__all__ = [
+    "BOUNDED_ACTIVATIONS",
+    "KINDS",
+    "Probe",
+    "ProbeError",
+    "find_attention",
+    "flat_layers",
+    "layer_class",
+    "activation_name",
+    "padding_share",
+]

@@ -22,6 +22,7 @@ no compiled graph of the original stands in the way; with this toolkit's and Ker
 ``predict`` works on it as well);
 :func:`record_weights` keeps the weights.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -98,8 +99,10 @@ def _check_weighted_inputs(layer, v, a, inputs):
         got, want = _values_or_none(check), _values_or_none(v)
         same = got is None or want is None or np.allclose(got, want, atol=1e-4)
     if not same:
-        raise ProbeError(f"layer {layer.name!r} ({layer_class(layer)}) does not output its weighted inputs: its "
-                         "weights cannot be replaced")
+        raise ProbeError(
+            f"layer {layer.name!r} ({layer_class(layer)}) does not output its weighted inputs: its "
+            "weights cannot be replaced"
+        )
 
 
 @contextmanager
@@ -139,8 +142,9 @@ def _routed(layer, kind: str, mode: str | None, seed: int, seen: list):
     if kind == "multi_head":
         original = type(layer)._compute_attention.__get__(layer)
 
-        def compute_attention(query, key, value, attention_mask=None, training=None,
-                              return_attention_scores=False, **kwargs):
+        def compute_attention(
+            query, key, value, attention_mask=None, training=None, return_attention_scores=False, **kwargs
+        ):
             out, a = original(query, key, value, attention_mask, training, True, **kwargs)
             if mode == "uniform":
                 a = layer._masked_softmax(ops.zeros_like(a), attention_mask)
@@ -195,8 +199,9 @@ class AttentionCall(keras.layers.Layer):
     def call(self, *args, **kwargs):
         wanted = bool(kwargs.pop("return_attention_scores", False))  # the model takes the scores itself
         if self.kind == "own":
-            out = self.inner(*args, attention_override=self.mode, override_seed=self.seed,
-                             return_attention_scores=True, **kwargs)
+            out = self.inner(
+                *args, attention_override=self.mode, override_seed=self.seed, return_attention_scores=True, **kwargs
+            )
             return (out if getattr(self.inner, "return_attention", False) or wanted else out[0]), out[1]
         if self.kind != "return_attention" and self.mode is None:
             out, a = self.inner(*args, return_attention_scores=True, **kwargs)
@@ -205,8 +210,10 @@ class AttentionCall(keras.layers.Layer):
         with _routed(self.inner, self.kind, self.mode, self.seed, seen):
             out = self.inner(*args, **({**kwargs, "return_attention_scores": True} if wanted else kwargs))
         if not seen:
-            raise ProbeError(f"layer {self.inner.name!r} ({layer_class(self.inner)}) computed no attention weights "
-                             "where its probe looked for them")
+            raise ProbeError(
+                f"layer {self.inner.name!r} ({layer_class(self.inner)}) computed no attention weights "
+                "where its probe looked for them"
+            )
         return out, seen[0]
 
     def compute_mask(self, *args, **kwargs):
@@ -218,13 +225,16 @@ def _as_graph(model):
     if isinstance(model, keras.Sequential):
         try:
             inputs, outputs = model.inputs, model.outputs
-            return keras.Model(inputs[0] if len(inputs) == 1 else inputs,
-                               outputs[0] if len(outputs) == 1 else outputs, name=model.name)
+            return keras.Model(
+                inputs[0] if len(inputs) == 1 else inputs, outputs[0] if len(outputs) == 1 else outputs, name=model.name
+            )
         except (AttributeError, ValueError) as err:
             raise ProbeError(f"Sequential model {model.name!r} has no input shape: build it first") from err
     if not hasattr(model, "inputs") or not hasattr(model, "outputs"):
-        raise ProbeError(f"model {getattr(model, 'name', '?')!r} ({type(model).__name__}) is a subclassed model: its "
-                         "layers cannot be called one by one, so its attention weights cannot be read")
+        raise ProbeError(
+            f"model {getattr(model, 'name', '?')!r} ({type(model).__name__}) is a subclassed model: its "
+            "layers cannot be called one by one, so its attention weights cannot be read"
+        )
     return model
 
 
@@ -280,11 +290,12 @@ def _numpy(x) -> np.ndarray:
 
 def forward(model, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """``model``'s outputs on ``X``, called batch by batch in inference mode."""
-    return np.concatenate([_numpy(model(X[i:i + batch_size], training=False)) for i in range(0, len(X), batch_size)])
+    return np.concatenate([_numpy(model(X[i : i + batch_size], training=False)) for i in range(0, len(X), batch_size)])
 
 
-def run_attention(model, probe: Probe, X: np.ndarray, *, mode: str | None = None, seed: int = 0,
-                  batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def run_attention(
+    model, probe: Probe, X: np.ndarray, *, mode: str | None = None, seed: int = 0, batch_size: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """``model``'s outputs on ``X`` and the weights ``probe``'s layer used, replaced as ``mode`` says.
 
     Runs :func:`attention_model` batch by batch; the weights are float64, ``(n, Q, K)``, ``(n, K)``
@@ -293,7 +304,7 @@ def run_attention(model, probe: Probe, X: np.ndarray, *, mode: str | None = None
     net = attention_model(model, probe, mode, seed)
     outputs, weights = [], []
     for i in range(0, len(X), batch_size):
-        out, a = net(X[i:i + batch_size], training=False)
+        out, a = net(X[i : i + batch_size], training=False)
         outputs.append(_numpy(out))
         weights.append(_numpy(a).astype(np.float64))
     return np.concatenate(outputs), np.concatenate(weights)
@@ -309,5 +320,4 @@ def record_weights(model, probe: Probe, X: np.ndarray, batch_size: int = 256) ->
     return weights[:, None, :] if weights.ndim == 2 else weights
 
 
-__all__ = ["AttentionCall", "MODES", "ProbeError", "attention_model", "forward", "record_weights",
-           "run_attention"]
+__all__ = ["AttentionCall", "MODES", "ProbeError", "attention_model", "forward", "record_weights", "run_attention"]

@@ -4,6 +4,7 @@ TensorFlow is the default backend; ``KERAS_BACKEND=torch`` or ``jax`` is honoure
 library is installed. Keras reads the backend once, at its first import, so :func:`select_backend`
 must run before anything imports ``keras``.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -35,13 +36,17 @@ def select_backend(name: str | None = None) -> str:
     if wanted not in BACKENDS:
         raise DataError(f"unknown Keras backend {wanted!r}: use one of {', '.join(BACKENDS)}")
     if wanted not in installed_backends():
-        raise DataError(f"Keras backend {wanted!r} is not installed: pip install {_BACKEND_MODULE[wanted]} "
-                        f"or use one of {', '.join(installed_backends())}")
+        raise DataError(
+            f"Keras backend {wanted!r} is not installed: pip install {_BACKEND_MODULE[wanted]} "
+            f"or use one of {', '.join(installed_backends())}"
+        )
     if "keras" in sys.modules:
         current = sys.modules["keras"].backend.backend()
         if current != wanted:
-            raise DataError(f"Keras is already running on {current!r}, cannot switch to {wanted!r}: "
-                            f"set KERAS_BACKEND={wanted} before starting Python")
+            raise DataError(
+                f"Keras is already running on {current!r}, cannot switch to {wanted!r}: "
+                f"set KERAS_BACKEND={wanted} before starting Python"
+            )
         return current
     os.environ["KERAS_BACKEND"] = wanted
     return wanted
@@ -125,6 +130,8 @@ def configure(backend: str | None = None, target: str = "auto") -> dict:
     name = select_backend(backend)
     found = device()
     if target == "gpu" and not found.startswith("gpu"):
-        raise DataError(f"--device gpu, but the {name} backend sees no GPU: install its CUDA build "
-                        "(pip install 'signal-diagnostics[gpu]' for TensorFlow) or use --device auto")
+        raise DataError(
+            f"--device gpu, but the {name} backend sees no GPU: install its CUDA build "
+            "(pip install 'signal-diagnostics[gpu]' for TensorFlow) or use --device auto"
+        )
     return {"backend": name, "device": found}

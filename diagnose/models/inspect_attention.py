@@ -10,6 +10,7 @@ when the weights are replaced by uniform ones or shuffled along the keys (Jain &
 :func:`~signal_diagnostics.models.attention_run.run_attention`. A layer that cannot give its weights gets an
 ``error`` entry that says so.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,7 +24,13 @@ from signal_diagnostics.results import short_repr, to_jsonable
 
 select_backend()
 
-from signal_diagnostics.models.attention_probe import BOUNDED_ACTIVATIONS, Probe, ProbeError, find_attention, padding_share  # noqa: E402
+from signal_diagnostics.models.attention_probe import (  # noqa: E402
+    BOUNDED_ACTIVATIONS,
+    Probe,
+    ProbeError,
+    find_attention,
+    padding_share,
+)
 from signal_diagnostics.models.attention_run import forward, record_weights, run_attention  # noqa: E402
 
 NEAR_UNIFORM = 0.95  # normalised entropy at or above which attention is called near-uniform
@@ -58,8 +65,19 @@ class AttentionDiagnostic:
         return to_jsonable(self)
 
     def __repr__(self) -> str:
-        return short_repr(self, ("model", "layer", "normalized_entropy", "max_weight_ratio", "uniform_ablation_delta",
-                                 "permuted_ablation_delta", "status", "verdict"))
+        return short_repr(
+            self,
+            (
+                "model",
+                "layer",
+                "normalized_entropy",
+                "max_weight_ratio",
+                "uniform_ablation_delta",
+                "permuted_ablation_delta",
+                "status",
+                "verdict",
+            ),
+        )
 
 
 def attention_layers(model) -> list:
@@ -93,32 +111,57 @@ def sharpness(weights: np.ndarray, lengths: np.ndarray) -> tuple[float, float, i
     return float(np.mean(np.concatenate(entropies))), float(np.mean(np.concatenate(ratios))), sum(map(len, entropies))
 
 
-def _verdict(entropy: float, ratio: float, activation: str | None, metric: str, d_uniform: float, d_perm: float,
-             share: float | None = None) -> str:
+def _verdict(
+    entropy: float,
+    ratio: float,
+    activation: str | None,
+    metric: str,
+    d_uniform: float,
+    d_perm: float,
+    share: float | None = None,
+) -> str:
     if math.isnan(d_uniform):
         effect = "its weights cannot be replaced, so the ablations were not run"
     else:
-        effect = (f"uniform weights change {metric} by {d_uniform:+.3f}, permuted weights by {d_perm:+.3f}")
+        effect = f"uniform weights change {metric} by {d_uniform:+.3f}, permuted weights by {d_perm:+.3f}"
     if share is not None and share > PADDING_WARN:
-        effect += (f"; {share:.0%} of each real step's attention falls on padded steps (mask both query and key, "
-                   "or pool over the real steps)")
+        effect += (
+            f"; {share:.0%} of each real step's attention falls on padded steps (mask both query and key, "
+            "or pool over the real steps)"
+        )
     if entropy < NEAR_UNIFORM:
-        matters = "" if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= 0.01 else " (the weights barely matter to the prediction)"
+        matters = (
+            ""
+            if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= 0.01
+            else " (the weights barely matter to the prediction)"
+        )
         return f"attention focuses (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform); {effect}{matters}"
     if activation in BOUNDED:
         lo, hi = BOUNDED[activation]
         cap = math.exp(hi - lo)
-        return (f"attention is near-uniform (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform): "
-                f"attention_activation='{activation}' bounds every score to [{lo:g}, {hi:g}], so no weight in a row "
-                f"can exceed e^{hi - lo:g} (~{cap:.2f}) times another and the layer is near-uniform by construction; "
-                f"drop the activation (attention_activation=None) or use attention pooling; {effect}")
-    return (f"attention is near-uniform (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform): "
-            f"the layer learned to average rather than focus; {effect}")
+        return (
+            f"attention is near-uniform (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform): "
+            f"attention_activation='{activation}' bounds every score to [{lo:g}, {hi:g}], so no weight in a row "
+            f"can exceed e^{hi - lo:g} (~{cap:.2f}) times another and the layer is near-uniform by construction; "
+            f"drop the activation (attention_activation=None) or use attention pooling; {effect}"
+        )
+    return (
+        f"attention is near-uniform (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform): "
+        f"the layer learned to average rather than focus; {effect}"
+    )
 
 
-def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, *,
-                          metric: str = "balanced_accuracy", seed: int = 0, n_permutations: int = 3,
-                          batch_size: int = 256) -> list[AttentionDiagnostic]:
+def attention_diagnostics(
+    trained,
+    X: np.ndarray,
+    y: np.ndarray,
+    lengths: np.ndarray,
+    *,
+    metric: str = "balanced_accuracy",
+    seed: int = 0,
+    n_permutations: int = 3,
+    batch_size: int = 256,
+) -> list[AttentionDiagnostic]:
     """Diagnose every attention layer of a trained model on held-out data.
 
     Parameters
@@ -156,23 +199,61 @@ def attention_diagnostics(trained, X: np.ndarray, y: np.ndarray, lengths: np.nda
     example = int(np.argmax(lengths))
     results = []
     for probe in probes:
-        results.append(_diagnose_layer(trained.name, model, probe, Xs, y, lengths, score_fn, base, metric, seed,
-                                       n_permutations, batch_size, example))
+        results.append(
+            _diagnose_layer(
+                trained.name,
+                model,
+                probe,
+                Xs,
+                y,
+                lengths,
+                score_fn,
+                base,
+                metric,
+                seed,
+                n_permutations,
+                batch_size,
+                example,
+            )
+        )
     return results
 
 
 def _unavailable(model_name: str, probe: Probe, message: str, metric: str, base: float) -> AttentionDiagnostic:
     nan = float("nan")
     return AttentionDiagnostic(
-        model=model_name, layer=probe.name, normalized_entropy=nan, max_weight_ratio=nan,
-        uniform_ablation_delta=nan, permuted_ablation_delta=nan, status="error", verdict=message,
-        metric=metric, score=float(base), activation=probe.activation, layer_class=probe.layer_class,
-        bounded_activation=probe.bounded_activation, padding_share=None)
+        model=model_name,
+        layer=probe.name,
+        normalized_entropy=nan,
+        max_weight_ratio=nan,
+        uniform_ablation_delta=nan,
+        permuted_ablation_delta=nan,
+        status="error",
+        verdict=message,
+        metric=metric,
+        score=float(base),
+        activation=probe.activation,
+        layer_class=probe.layer_class,
+        bounded_activation=probe.bounded_activation,
+        padding_share=None,
+    )
 
 
-def _diagnose_layer(model_name: str, model, probe: Probe, Xs: np.ndarray, y: np.ndarray, lengths: np.ndarray,
-                    score_fn, base: float, metric: str, seed: int, n_permutations: int, batch_size: int,
-                    example: int) -> AttentionDiagnostic:
+def _diagnose_layer(
+    model_name: str,
+    model,
+    probe: Probe,
+    Xs: np.ndarray,
+    y: np.ndarray,
+    lengths: np.ndarray,
+    score_fn,
+    base: float,
+    metric: str,
+    seed: int,
+    n_permutations: int,
+    batch_size: int,
+    example: int,
+) -> AttentionDiagnostic:
     if not probe.can_record:
         return _unavailable(model_name, probe, probe.limitation, metric, base)
     try:
@@ -181,14 +262,20 @@ def _diagnose_layer(model_name: str, model, probe: Probe, Xs: np.ndarray, y: np.
         return _unavailable(model_name, probe, str(err), metric, base)
     T = Xs.shape[1]
     if weights.shape[-1] != T:
-        return _unavailable(model_name, probe, f"layer {probe.name!r} ({probe.layer_class}) attends over "
-                            f"{weights.shape[-1]} keys, not the {T} timesteps: its weights are not diagnosed",
-                            metric, base)
+        return _unavailable(
+            model_name,
+            probe,
+            f"layer {probe.name!r} ({probe.layer_class}) attends over "
+            f"{weights.shape[-1]} keys, not the {T} timesteps: its weights are not diagnosed",
+            metric,
+            base,
+        )
     entropy, ratio, n_rows = sharpness(weights, lengths)
     share = padding_share(weights, lengths)
     d_uniform = d_perm = float("nan")
     note = ""
     if probe.can_ablate:
+
         def ablated(mode: str, at: int) -> float:
             outputs = run_attention(model, probe, Xs, mode=mode, seed=at, batch_size=batch_size)[0]
             return score_fn(y, outputs.argmax(axis=1)) - base
@@ -210,10 +297,21 @@ def _diagnose_layer(model_name: str, model, probe: Probe, Xs: np.ndarray, y: np.
     L = int(lengths[example])
     w = w[: min(L, w.shape[0]), :L]
     return AttentionDiagnostic(
-        model=model_name, layer=probe.name, normalized_entropy=entropy, max_weight_ratio=ratio,
-        uniform_ablation_delta=float(d_uniform), permuted_ablation_delta=float(d_perm),
+        model=model_name,
+        layer=probe.name,
+        normalized_entropy=entropy,
+        max_weight_ratio=ratio,
+        uniform_ablation_delta=float(d_uniform),
+        permuted_ablation_delta=float(d_perm),
         status="warn" if near_uniform or leaks or note else "pass",
         verdict=_verdict(entropy, ratio, activation, metric, float(d_uniform), float(d_perm), share) + note,
-        metric=metric, score=float(base), activation=activation, n_rows=n_rows, example_index=example,
-        weights_example=np.round(w, 5).tolist(), layer_class=probe.layer_class,
-        bounded_activation=probe.bounded_activation, padding_share=share)
+        metric=metric,
+        score=float(base),
+        activation=activation,
+        n_rows=n_rows,
+        example_index=example,
+        weights_example=np.round(w, 5).tolist(),
+        layer_class=probe.layer_class,
+        bounded_activation=probe.bounded_activation,
+        padding_share=share,
+    )

@@ -14,6 +14,7 @@ it is (the length is one past the last real step), which keeps the fused kernel;
 ``exact_mask=True`` such a batch takes Keras's masked loop instead and drops the step as
 ``Masking`` + ``Bidirectional`` would.
 """
+
 from __future__ import annotations
 
 import keras
@@ -71,10 +72,8 @@ class MaskedBidirectionalLSTM(layers.Layer):
         self.dropout = float(dropout)
         self.exact_mask = bool(exact_mask)
         self.supports_masking = True
-        self.forward_layer = layers.LSTM(self.units, return_sequences=True, dropout=self.dropout,
-                                         name="forward_lstm")
-        self.backward_layer = layers.LSTM(self.units, return_sequences=True, dropout=self.dropout,
-                                          name="backward_lstm")
+        self.forward_layer = layers.LSTM(self.units, return_sequences=True, dropout=self.dropout, name="forward_lstm")
+        self.backward_layer = layers.LSTM(self.units, return_sequences=True, dropout=self.dropout, name="backward_lstm")
 
     def build(self, input_shape):
         self.forward_layer.build(input_shape)
@@ -102,9 +101,11 @@ class MaskedBidirectionalLSTM(layers.Layer):
             out = self._directions(inputs, reverse, None, training)
         else:  # Keras's masked loop where the mask has gaps inside a series
             right_padded = ops.all(ops.equal(mask, ops.arange(T, dtype="int32")[None, :] < lengths[:, None]))
-            out = ops.cond(right_padded,
-                           lambda: self._directions(inputs, reverse, None, training),
-                           lambda: self._directions(inputs, reverse, mask, training))
+            out = ops.cond(
+                right_padded,
+                lambda: self._directions(inputs, reverse, None, training),
+                lambda: self._directions(inputs, reverse, mask, training),
+            )
         return out * ops.cast(mask, out.dtype)[:, :, None]
 
     def compute_output_shape(self, input_shape):

@@ -12,6 +12,7 @@ problem and the fix, before any baseline or training starts:
   package is installed;
 - with ``baselines_allowed``, a classical baseline name (``baselines.available()``).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -45,8 +46,14 @@ class ModelSpec:
     function: str | None = None  # builder function name
 
     def to_dict(self) -> dict:
-        return {"spec": self.spec, "kind": self.kind, "label": self.label, "description": self.description,
-                "path": self.path, "function": self.function}
+        return {
+            "spec": self.spec,
+            "kind": self.kind,
+            "label": self.label,
+            "description": self.description,
+            "path": self.path,
+            "function": self.function,
+        }
 
 
 def custom_objects() -> dict[str, Any]:
@@ -61,8 +68,12 @@ def custom_objects() -> dict[str, Any]:
             import keras_self_attention as ksa
         except Exception:  # installed but broken (e.g. no TensorFlow): files that need it fail to load, clearly
             return objects
-        for name in ("SeqSelfAttention", "SeqWeightedAttention", "ScaledDotProductAttention",
-                     "ResidualScaledDotProductAttention"):
+        for name in (
+            "SeqSelfAttention",
+            "SeqWeightedAttention",
+            "ScaledDotProductAttention",
+            "ResidualScaledDotProductAttention",
+        ):
             cls = getattr(ksa, name, None)
             if cls is not None:
                 objects[name] = cls
@@ -85,22 +96,32 @@ def load_trained(path: str | Path) -> Any:
     """
     file = Path(path)
     if file.suffix != TRAINED_SUFFIX:
-        raise DataError(f"model file {str(path)!r} is not a .keras file: save the model with model.save('name.keras') "
-                        "(HDF5 and SavedModel files are not read)")
+        raise DataError(
+            f"model file {str(path)!r} is not a .keras file: save the model with model.save('name.keras') "
+            "(HDF5 and SavedModel files are not read)"
+        )
     if not file.is_file():
-        raise DataError(f"model file {str(path)!r} not found: give the path of a model saved with model.save('name.keras')")
+        raise DataError(
+            f"model file {str(path)!r} not found: give the path of a model saved with model.save('name.keras')"
+        )
     if not zipfile.is_zipfile(file):
-        raise DataError(f"model file {str(path)!r} is not a Keras archive (a .keras file is a zip): "
-                        "save the model again with model.save('name.keras')")
+        raise DataError(
+            f"model file {str(path)!r} is not a Keras archive (a .keras file is a zip): "
+            "save the model again with model.save('name.keras')"
+        )
     try:
         return keras.saving.load_model(file, custom_objects=custom_objects(), compile=True, safe_mode=True)
     except Exception as err:  # Keras raises ValueError, TypeError, KeyError ... for unreadable files
         message = _first_line(err)
         if "lambda" in message.lower() or "safe_mode" in message:
-            raise DataError(f"model file {str(path)!r} holds a Lambda layer, which runs arbitrary code when loaded: "
-                            "it is refused (safe mode); replace the Lambda by a registered layer and save again") from err
-        raise DataError(f"model file {str(path)!r} cannot be read ({message[:200]}): check that every layer's package "
-                        "is installed (e.g. pip install keras-self-attention) and the file is a Keras 3 .keras file") from err
+            raise DataError(
+                f"model file {str(path)!r} holds a Lambda layer, which runs arbitrary code when loaded: "
+                "it is refused (safe mode); replace the Lambda by a registered layer and save again"
+            ) from err
+        raise DataError(
+            f"model file {str(path)!r} cannot be read ({message[:200]}): check that every layer's package "
+            "is installed (e.g. pip install keras-self-attention) and the file is a Keras 3 .keras file"
+        ) from err
 
 
 def load_builder(path: str, function: str) -> Callable[..., Any]:
@@ -113,11 +134,14 @@ def load_builder(path: str, function: str) -> Callable[..., Any]:
     try:
         module_spec.loader.exec_module(module)
     except Exception as err:  # the user's file itself fails to import
-        raise DataError(f"model file {path!r} fails to import ({type(err).__name__}: {_first_line(err)[:200]})") from err
+        raise DataError(
+            f"model file {path!r} fails to import ({type(err).__name__}: {_first_line(err)[:200]})"
+        ) from err
     fn = getattr(module, function, None)
     if not callable(fn):
-        raise DataError(f"{path!r} has no function {function!r}: define "
-                        f"{function}(input_shape, n_classes, **hyper) -> keras.Model")
+        raise DataError(
+            f"{path!r} has no function {function!r}: define {function}(input_shape, n_classes, **hyper) -> keras.Model"
+        )
     return fn
 
 
@@ -182,8 +206,9 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
         model = load_trained(spec)
         if input_shape is not None and n_classes is not None:
             check_input(model, input_shape, n_classes, f"model file {spec!r}")
-        return ModelSpec(spec, "file", spec, f"trained model {getattr(model, 'name', '')} from {Path(spec).name}".strip(),
-                         path=spec)
+        return ModelSpec(
+            spec, "file", spec, f"trained model {getattr(model, 'name', '')} from {Path(spec).name}".strip(), path=spec
+        )
     known = list(MODELS)
     if baselines_allowed:
         from signal_diagnostics import baselines
@@ -194,11 +219,16 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
     raise DataError(f"unknown model {spec!r}: use one of {', '.join(known)}, 'file.py:function' or 'model.keras'")
 
 
-def resolve_all(specs, *, baselines_allowed: bool = False, input_shape=None,
-                n_classes: int | None = None) -> list[ModelSpec | None]:
+def resolve_all(
+    specs, *, baselines_allowed: bool = False, input_shape=None, n_classes: int | None = None
+) -> list[ModelSpec | None]:
     """:func:`resolve` for each string; callables and keras.Model objects pass unchecked (as None)."""
-    return [resolve(s, baselines_allowed=baselines_allowed, input_shape=input_shape, n_classes=n_classes)
-            if isinstance(s, str) else None for s in specs]
+    return [
+        resolve(s, baselines_allowed=baselines_allowed, input_shape=input_shape, n_classes=n_classes)
+        if isinstance(s, str)
+        else None
+        for s in specs
+    ]
 
 
 def source_digest(spec: Any) -> str | None:
@@ -223,11 +253,13 @@ def check_input(model: Any, input_shape, n_classes: int, source: str) -> None:
         return
     T, C = (int(d) for d in input_shape)
     if len(expected) != 2 or (expected[0] not in (None, T)) or (expected[1] not in (None, C)):
-        raise DataError(f"{source} takes input {expected}, but the data are (n, {T}, {C}): "
-                        "give data of the shape it was trained on")
+        raise DataError(
+            f"{source} takes input {expected}, but the data are (n, {T}, {C}): give data of the shape it was trained on"
+        )
     if out != n_classes:
-        raise DataError(f"{source} outputs {out} classes, but the data have {n_classes}: "
-                        "give the data it was trained on")
+        raise DataError(
+            f"{source} outputs {out} classes, but the data have {n_classes}: give the data it was trained on"
+        )
 
 
 def accepted_hyper(builder: Callable, hyper: dict) -> tuple[dict, list[str]]:
@@ -242,5 +274,15 @@ def accepted_hyper(builder: Callable, hyper: dict) -> tuple[dict, list[str]]:
     return kept, sorted(set(hyper) - set(kept))
 
 
-__all__ = ["ModelSpec", "resolve", "resolve_all", "load_trained", "load_builder", "custom_objects",
-           "check_input", "accepted_hyper", "source_digest", "TRAINED_SUFFIX"]
+__all__ = [
+    "ModelSpec",
+    "resolve",
+    "resolve_all",
+    "load_trained",
+    "load_builder",
+    "custom_objects",
+    "check_input",
+    "accepted_hyper",
+    "source_digest",
+    "TRAINED_SUFFIX",
+]

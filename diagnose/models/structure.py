@@ -5,13 +5,25 @@ model whose stack is the same once attention (and what exists only to serve it: 
 the pooling or ``Flatten`` that follows it) is taken out. ``bilstm_attention`` and
 ``bilstm_attention_pool`` both reduce to ``bilstm``'s Masking -> BiLSTM -> BiLSTM -> Dense.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 # Layers that carry no weights of the stack, or only connect attention to it: left out of a signature.
-_IGNORED = {"InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "ZeroPadded", "Add", "Flatten",
-            "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Activation", "Reshape"}
+_IGNORED = {
+    "InputLayer",
+    "Dropout",
+    "SpatialDropout1D",
+    "GaussianNoise",
+    "ZeroPadded",
+    "Add",
+    "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D",
+    "Activation",
+    "Reshape",
+}
 
 
 def _layers(model: Any) -> list:
@@ -59,8 +71,14 @@ def plain_counterparts(structures: dict[str, dict], reference: str | None = None
         if reference is not None:
             out[name] = reference if name != reference else None
         elif s.get("has_attention"):
-            out[name] = next((other for other, o in structures.items() if other != name and not o.get("has_attention")
-                              and o.get("signature") == s.get("signature")), None)
+            out[name] = next(
+                (
+                    other
+                    for other, o in structures.items()
+                    if other != name and not o.get("has_attention") and o.get("signature") == s.get("signature")
+                ),
+                None,
+            )
         else:
             out[name] = None
     return out

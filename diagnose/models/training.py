@@ -4,6 +4,7 @@ Per-channel standardisation is fitted on the real steps of the training series o
 stay exactly 0 (so ``Masking(0.0)`` still finds them); early stopping watches a stratified inner
 validation split; classes are balanced by weight; every random choice comes from ``seed``.
 """
+
 from __future__ import annotations
 
 import time
@@ -36,7 +37,7 @@ class Standardiser:
     std: np.ndarray
 
     @classmethod
-    def fit(cls, X: np.ndarray) -> "Standardiser":
+    def fit(cls, X: np.ndarray) -> Standardiser:
         steps = X[nonzero_steps(X)]  # (n_real_steps, C)
         if len(steps) == 0:
             raise DataError("every training step is padding (all zeros): nothing to standardise")
@@ -136,11 +137,14 @@ def new_network(model: str | Callable | Any, input_shape, n_classes: int, hyper:
         kept, _ = accepted_hyper(model, hyper)
         built = model(tuple(input_shape), n_classes, **kept)
         if not isinstance(built, keras.Model):
-            raise DataError(f"model builder {getattr(model, '__name__', model)!r} returned "
-                            f"{type(built).__name__}, not a keras.Model")
+            raise DataError(
+                f"model builder {getattr(model, '__name__', model)!r} returned "
+                f"{type(built).__name__}, not a keras.Model"
+            )
         return getattr(model, "__name__", built.name), built
-    raise DataError(f"model must be a zoo name, 'file.py:fn', 'model.keras', a builder or a keras.Model; "
-                    f"got {type(model).__name__}")
+    raise DataError(
+        f"model must be a zoo name, 'file.py:fn', 'model.keras', a builder or a keras.Model; got {type(model).__name__}"
+    )
 
 
 def _loss_name(loss: Any) -> str:
@@ -180,10 +184,22 @@ def build_model(model: str | Callable | Any, input_shape, n_classes: int, hyper:
     return new_network(model, input_shape, n_classes, hyper)
 
 
-def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *, n_classes: int,
-        epochs: int = 30, batch_size: int = 64, seed: int = 0, class_weight: str | None = "balanced",
-        validation_fraction: float = 0.15, patience: int = 5, hyper: dict | None = None,
-        min_updates: int = 0, patience_updates: int = 0) -> TrainedModel:
+def fit(
+    model: str | Callable | Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    n_classes: int,
+    epochs: int = 30,
+    batch_size: int = 64,
+    seed: int = 0,
+    class_weight: str | None = "balanced",
+    validation_fraction: float = 0.15,
+    patience: int = 5,
+    hyper: dict | None = None,
+    min_updates: int = 0,
+    patience_updates: int = 0,
+) -> TrainedModel:
     """Standardise, build, compile and train a model; return it with its training record.
 
     Parameters
@@ -249,21 +265,45 @@ def fit(model: str | Callable | Any, X_train: np.ndarray, y_train: np.ndarray, *
     weights = balanced_class_weight(y_train[train_idx], n_classes) if class_weight == "balanced" else None
 
     start = time.perf_counter()
-    fitted = net.fit(Xs[train_idx], y_train[train_idx], epochs=budget, batch_size=batch_size,
-                     validation_data=validation, class_weight=weights, callbacks=callbacks,
-                     shuffle=True, verbose=0)
+    fitted = net.fit(
+        Xs[train_idx],
+        y_train[train_idx],
+        epochs=budget,
+        batch_size=batch_size,
+        validation_data=validation,
+        class_weight=weights,
+        callbacks=callbacks,
+        shuffle=True,
+        verbose=0,
+    )
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
-    record = training_record(history, budget=budget, per_epoch=per_epoch, patience_epochs=patience_epochs,
-                             stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0))
-    return TrainedModel(name=name, model=net, standardiser=standardiser, n_classes=n_classes,
-                        epochs_run=record["epochs_run"], train_seconds=seconds, device=device(),
-                        backend=backend_name(), history=history, batch_size=batch_size, record=record,
-                        compile=compiled)
+    record = training_record(
+        history,
+        budget=budget,
+        per_epoch=per_epoch,
+        patience_epochs=patience_epochs,
+        stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0),
+    )
+    return TrainedModel(
+        name=name,
+        model=net,
+        standardiser=standardiser,
+        n_classes=n_classes,
+        epochs_run=record["epochs_run"],
+        train_seconds=seconds,
+        device=device(),
+        backend=backend_name(),
+        history=history,
+        batch_size=batch_size,
+        record=record,
+        compile=compiled,
+    )
 
 
-def training_record(history: dict[str, list[float]], *, budget: int, per_epoch: int, patience_epochs: int,
-                    stopped_early: bool) -> dict:
+def training_record(
+    history: dict[str, list[float]], *, budget: int, per_epoch: int, patience_epochs: int, stopped_early: bool
+) -> dict:
     """How a training run went, from its Keras history: budget, updates, restored epoch, still improving?
 
     ``still_improving`` is True when the run used its whole epoch budget (no early stop) and its best
@@ -277,6 +317,13 @@ def training_record(history: dict[str, list[float]], *, budget: int, per_epoch: 
         restored = int(np.nanargmin(val)) + 1
         tail = max(2, patience_epochs // 2)
         still = bool(not stopped_early and restored > epochs_run - tail)
-    return {"epochs_budget": int(budget), "epochs_run": epochs_run, "updates_per_epoch": int(per_epoch),
-            "updates": int(epochs_run * per_epoch), "patience_epochs": int(patience_epochs),
-            "restored_epoch": restored, "stopped_early": bool(stopped_early), "still_improving": still}
+    return {
+        "epochs_budget": int(budget),
+        "epochs_run": epochs_run,
+        "updates_per_epoch": int(per_epoch),
+        "updates": int(epochs_run * per_epoch),
+        "patience_epochs": int(patience_epochs),
+        "restored_epoch": restored,
+        "stopped_early": bool(stopped_early),
+        "still_improving": still,
+    }

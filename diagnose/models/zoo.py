@@ -3,6 +3,7 @@
 Every model starts with ``Masking(0.0)``, so right-padding with zeros is ignored, and ends with a
 float32 softmax over ``n_classes``. ``build("path/to/file.py:fn", ...)`` loads a user's own builder.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,8 +50,11 @@ class PositionalEmbedding(layers.Layer):
         self.max_len = max_len
 
     def build(self, input_shape):
-        self.table = self.add_weight(shape=(self.max_len, int(input_shape[-1])), name="table",
-                                     initializer=keras.initializers.RandomNormal(stddev=0.02))
+        self.table = self.add_weight(
+            shape=(self.max_len, int(input_shape[-1])),
+            name="table",
+            initializer=keras.initializers.RandomNormal(stddev=0.02),
+        )
 
     def call(self, inputs, mask=None):
         T = ops.shape(inputs)[1]
@@ -98,8 +102,9 @@ def _head(x, n_classes: int, dropout: float):
     return layers.Dense(n_classes, activation="softmax", dtype="float32", name="probabilities")(x)
 
 
-def bilstm(input_shape, n_classes: int, *, units: int | None = None, depth: int = 2,
-           dropout: float = 0.0) -> keras.Model:
+def bilstm(
+    input_shape, n_classes: int, *, units: int | None = None, depth: int = 2, dropout: float = 0.0
+) -> keras.Model:
     """Masking -> BiLSTM x ``depth`` -> Flatten -> softmax: the motivating model."""
     inputs, x = _input(input_shape)
     x = _bilstms(x, units or _default_units(), depth, dropout)
@@ -107,33 +112,58 @@ def bilstm(input_shape, n_classes: int, *, units: int | None = None, depth: int 
     return keras.Model(inputs, _head(x, n_classes, dropout), name="bilstm")
 
 
-def bilstm_attention(input_shape, n_classes: int, *, units: int | None = None, depth: int = 2,
-                     dropout: float = 0.0, attention_type: str = "multiplicative",
-                     attention_activation: str | None = "sigmoid", attention_units: int = 32) -> keras.Model:
+def bilstm_attention(
+    input_shape,
+    n_classes: int,
+    *,
+    units: int | None = None,
+    depth: int = 2,
+    dropout: float = 0.0,
+    attention_type: str = "multiplicative",
+    attention_activation: str | None = "sigmoid",
+    attention_units: int = 32,
+) -> keras.Model:
     """The motivating model with ``SeqSelfAttention(multiplicative, sigmoid)`` after the LSTMs."""
     inputs, x = _input(input_shape)
     x = _bilstms(x, units or _default_units(), depth, dropout)
-    x = SeqSelfAttention(units=attention_units, attention_type=attention_type,
-                         attention_activation=attention_activation, name="self_attention")(x)
+    x = SeqSelfAttention(
+        units=attention_units,
+        attention_type=attention_type,
+        attention_activation=attention_activation,
+        name="self_attention",
+    )(x)
     x = layers.Flatten()(ZeroPadded()(x))
     return keras.Model(inputs, _head(x, n_classes, dropout), name="bilstm_attention")
 
 
-def attention_residual_bilstm(input_shape, n_classes: int, *, units: int | None = None, depth: int = 2,
-                              dropout: float = 0.0, attention_type: str = "additive",
-                              attention_activation: str | None = None, attention_units: int = 32) -> keras.Model:
+def attention_residual_bilstm(
+    input_shape,
+    n_classes: int,
+    *,
+    units: int | None = None,
+    depth: int = 2,
+    dropout: float = 0.0,
+    attention_type: str = "additive",
+    attention_activation: str | None = None,
+    attention_units: int = 32,
+) -> keras.Model:
     """Self-attention on the inputs with a residual ``Add``, then the BiLSTMs, Flatten, softmax."""
     inputs, x = _input(input_shape)
-    attended = SeqSelfAttention(units=attention_units, attention_type=attention_type,
-                                attention_activation=attention_activation, name="self_attention")(x)
+    attended = SeqSelfAttention(
+        units=attention_units,
+        attention_type=attention_type,
+        attention_activation=attention_activation,
+        name="self_attention",
+    )(x)
     x = layers.Add(name="residual")([x, attended])
     x = _bilstms(x, units or _default_units(), depth, dropout)
     x = layers.Flatten()(ZeroPadded()(x))
     return keras.Model(inputs, _head(x, n_classes, dropout), name="attention_residual_bilstm")
 
 
-def multihead_bilstm(input_shape, n_classes: int, *, units: int | None = None, depth: int = 2,
-                     dropout: float = 0.0, heads: int = 3) -> keras.Model:
+def multihead_bilstm(
+    input_shape, n_classes: int, *, units: int | None = None, depth: int = 2, dropout: float = 0.0, heads: int = 3
+) -> keras.Model:
     """``heads`` BiLSTMs side by side per level, concatenated (keras-multi-head's ``MultiHead``)."""
     inputs, x = _input(input_shape)
     units = units or _default_units()
@@ -144,8 +174,15 @@ def multihead_bilstm(input_shape, n_classes: int, *, units: int | None = None, d
     return keras.Model(inputs, _head(x, n_classes, dropout), name="multihead_bilstm")
 
 
-def bilstm_attention_pool(input_shape, n_classes: int, *, units: int | None = None, depth: int = 2,
-                          dropout: float = 0.0, attention_units: int = 32) -> keras.Model:
+def bilstm_attention_pool(
+    input_shape,
+    n_classes: int,
+    *,
+    units: int | None = None,
+    depth: int = 2,
+    dropout: float = 0.0,
+    attention_units: int = 32,
+) -> keras.Model:
     """BiLSTMs, then attention pooling over the real steps instead of Flatten."""
     inputs, x = _input(input_shape)
     x = _bilstms(x, units or _default_units(), depth, dropout)
@@ -153,16 +190,16 @@ def bilstm_attention_pool(input_shape, n_classes: int, *, units: int | None = No
     return keras.Model(inputs, _head(x, n_classes, dropout), name="bilstm_attention_pool")
 
 
-def transformer(input_shape, n_classes: int, *, units: int | None = None, depth: int = 1,
-                dropout: float = 0.1, heads: int = 4) -> keras.Model:
+def transformer(
+    input_shape, n_classes: int, *, units: int | None = None, depth: int = 1, dropout: float = 0.1, heads: int = 4
+) -> keras.Model:
     """Dense projection + positional embedding, ``depth`` masked encoder blocks, masked mean pooling."""
     inputs, x = _input(input_shape)
     d = units or (128 if _default_units() == GPU_UNITS else CPU_UNITS)
     x = layers.Dense(d, name="projection")(x)
     x = PositionalEmbedding(int(input_shape[0]), name="positions")(x)
     for i in range(depth):
-        attended = layers.MultiHeadAttention(heads, max(d // heads, 1), dropout=dropout,
-                                             name=f"mha_{i + 1}")(x, x)
+        attended = layers.MultiHeadAttention(heads, max(d // heads, 1), dropout=dropout, name=f"mha_{i + 1}")(x, x)
         x = layers.LayerNormalization(name=f"norm_a_{i + 1}")(layers.Add()([x, attended]))
         ff = layers.Dense(2 * d, activation="relu")(x)
         ff = layers.Dense(d)(layers.Dropout(dropout)(ff))
@@ -174,7 +211,10 @@ def transformer(input_shape, n_classes: int, *, units: int | None = None, depth:
 MODELS: dict[str, tuple[Callable[..., keras.Model], str]] = {
     "bilstm": (bilstm, "Masking -> BiLSTM x2 -> Flatten -> softmax (the motivating model)"),
     "bilstm_attention": (bilstm_attention, "BiLSTM x2 -> SeqSelfAttention(multiplicative, sigmoid) -> Flatten"),
-    "attention_residual_bilstm": (attention_residual_bilstm, "self-attention + residual Add on the inputs, then BiLSTM x2"),
+    "attention_residual_bilstm": (
+        attention_residual_bilstm,
+        "self-attention + residual Add on the inputs, then BiLSTM x2",
+    ),
     "multihead_bilstm": (multihead_bilstm, "3 BiLSTMs side by side per level, concatenated (MultiHead)"),
     "bilstm_attention_pool": (bilstm_attention_pool, "BiLSTM x2 -> attention pooling over the real steps"),
     "transformer": (transformer, "projection + positions, masked multi-head attention, mean pooling"),

@@ -6,17 +6,31 @@ ceiling, each deep training run, each explained model) is a unit of one
 :class:`~signal_diagnostics.pipeline.executor.Executor`, so the same run can use local processes or a Dask cluster and
 resume from a cache; the document does not depend on which executor ran it.
 """
+
 from __future__ import annotations
 
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from signal_diagnostics.data.dataset import Dataset
-from signal_diagnostics.pipeline.config import (DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config,
-                                      baseline_names, label_settings)
+from signal_diagnostics.pipeline.config import (
+    DEFAULT_MODELS,
+    SHUFFLE_CURVE_MODEL,
+    Config,
+    baseline_names,
+    label_settings,
+)
 from signal_diagnostics.pipeline.document import new_document
-from signal_diagnostics.pipeline.units import (attribution_unit, baseline_unit, ceiling_unit, curve_unit, labels_unit, pairs_unit,
-                                     shuffle_unit, timemap_unit)
+from signal_diagnostics.pipeline.units import (
+    attribution_unit,
+    baseline_unit,
+    ceiling_unit,
+    curve_unit,
+    labels_unit,
+    pairs_unit,
+    shuffle_unit,
+    timemap_unit,
+)
 from signal_diagnostics.results import Progress, to_jsonable
 
 
@@ -55,14 +69,21 @@ def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
     best = next((b for b in sig["baselines"] if b["name"] == sig.get("best_baseline")), None)
     labels = sig.get("label_issues")
     if sig.get("class_pairs") is not None and best is not None:
-        sig["class_pairs"]["per_class"] = {"model": best["name"], "recall": per_class_recall(best, classes),
-                                           "balanced_weights": (labels or {}).get("balanced_weights"),
-                                           "interval_method": "Wilson score, 95%, on the cross-validated predictions"}
+        sig["class_pairs"]["per_class"] = {
+            "model": best["name"],
+            "recall": per_class_recall(best, classes),
+            "balanced_weights": (labels or {}).get("balanced_weights"),
+            "interval_method": "Wilson score, 95%, on the cross-validated predictions",
+        }
     real = [b["accuracy"] for b in sig["baselines"] if not b["name"].startswith("chance")]
-    dup = next((r.get("value") for r in doc.get("health") or [] if isinstance(r, dict) and r.get("check") == "duplicates"), None)
+    dup = next(
+        (r.get("value") for r in doc.get("health") or [] if isinstance(r, dict) and r.get("check") == "duplicates"),
+        None,
+    )
     if sig.get("ceiling") is not None or labels is not None or dup:
-        sig["ceiling"] = accuracy_ceilings(sig.get("ceiling"), dup if isinstance(dup, dict) else None, labels,
-                                           max(real) if real else None)
+        sig["ceiling"] = accuracy_ceilings(
+            sig.get("ceiling"), dup if isinstance(dup, dict) else None, labels, max(real) if real else None
+        )
 
 
 def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
@@ -70,40 +91,89 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     The health checks run here; every other part is a unit of ``executor`` (default: in-process).
     """
-    from signal_diagnostics.evaluation.splits import make_splits
-    from signal_diagnostics.pipeline.executor import Unit
     from signal_diagnostics.checks.health import health_checks
     from signal_diagnostics.checks.shuffle import DEFAULT_HEADS
+    from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.pipeline.executor import Unit
     from signal_diagnostics.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
-    doc["health"] = _run_section(doc, "health", lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)])
+    doc["health"] = _run_section(
+        doc,
+        "health",
+        lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)],
+    )
     X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
     make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
     names = baseline_names(ds, cfg)
     heads = list(cfg.shuffle_heads or DEFAULT_HEADS)
-    units = [Unit(key={"task": "signal.shuffle_test", "heads": heads, "permutations": cfg.permutations,
-                       "folds": cfg.folds, "seed": seed},
-                  fn=shuffle_unit, args=(X, y, heads, cfg.permutations, cfg.folds, groups, seed),
-                  label="label-shuffle test")]
-    units += [Unit(key={"task": "signal.baseline", "name": name, "folds": cfg.folds, "repeats": cfg.repeats, "seed": seed},
-                   fn=baseline_unit, args=(name, X, y, cfg.folds, cfg.repeats, groups, seed), label="baselines")
-              for name in names]
-    units += [Unit(key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
-                   fn=ceiling_unit, args=(X, y, cfg.folds, groups, seed), label="ceiling"),
-              Unit(key={"task": "signal.timestep_map", "test": "kruskal", "clusters": cfg.permutations, "seed": seed},
-                   fn=timemap_unit, args=(X, y, ds.lengths, cfg.permutations, groups, seed),
-                   label="timestep map")]
+    units = [
+        Unit(
+            key={
+                "task": "signal.shuffle_test",
+                "heads": heads,
+                "permutations": cfg.permutations,
+                "folds": cfg.folds,
+                "seed": seed,
+            },
+            fn=shuffle_unit,
+            args=(X, y, heads, cfg.permutations, cfg.folds, groups, seed),
+            label="label-shuffle test",
+        )
+    ]
+    units += [
+        Unit(
+            key={"task": "signal.baseline", "name": name, "folds": cfg.folds, "repeats": cfg.repeats, "seed": seed},
+            fn=baseline_unit,
+            args=(name, X, y, cfg.folds, cfg.repeats, groups, seed),
+            label="baselines",
+        )
+        for name in names
+    ]
+    units += [
+        Unit(
+            key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
+            fn=ceiling_unit,
+            args=(X, y, cfg.folds, groups, seed),
+            label="ceiling",
+        ),
+        Unit(
+            key={"task": "signal.timestep_map", "test": "kruskal", "clusters": cfg.permutations, "seed": seed},
+            fn=timemap_unit,
+            args=(X, y, ds.lengths, cfg.permutations, groups, seed),
+            label="timestep map",
+        ),
+    ]
     classes = [str(c) for c in ds.classes.tolist()]
     label_seeds, kernels, pair_kernels = label_settings(cfg)
-    label_units = [Unit(key={"task": "signal.label_issues", "folds": cfg.folds, "seeds": label_seeds,
-                             "kernels": kernels, "seed": seed, "classes": classes},
-                        fn=labels_unit, args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
-                        label="label issues"),
-                   Unit(key={"task": "signal.class_pairs", "folds": cfg.folds, "permutations": cfg.permutations,
-                             "kernels": pair_kernels, "seed": seed, "classes": classes},
-                        fn=pairs_unit, args=(X, y, classes, cfg.folds, groups, cfg.permutations, pair_kernels, seed),
-                        label="class pairs")]
+    label_units = [
+        Unit(
+            key={
+                "task": "signal.label_issues",
+                "folds": cfg.folds,
+                "seeds": label_seeds,
+                "kernels": kernels,
+                "seed": seed,
+                "classes": classes,
+            },
+            fn=labels_unit,
+            args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
+            label="label issues",
+        ),
+        Unit(
+            key={
+                "task": "signal.class_pairs",
+                "folds": cfg.folds,
+                "permutations": cfg.permutations,
+                "kernels": pair_kernels,
+                "seed": seed,
+                "classes": classes,
+            },
+            fn=pairs_unit,
+            args=(X, y, classes, cfg.folds, groups, cfg.permutations, pair_kernels, seed),
+            label="class pairs",
+        ),
+    ]
     if not cfg.label_checks:
         label_units = []
     results = executor.map(units + label_units, progress=progress, errors="return")
@@ -122,10 +192,15 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     if cfg.learning_curve:  # its model is the best baseline, so it waits for the baselines
         model = SHUFFLE_CURVE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
-        curve = Unit(key={"task": "signal.learning_curve", "model": model, "repeats": cfg.curve_repeats, "seed": seed},
-                     fn=curve_unit, args=(X, y, model, cfg.curve_repeats, groups, seed), label="learning curve")
-        sig["learning_curve"] = _unit_result(doc, "learning_curve",
-                                             executor.map([curve], progress=progress, errors="return")[0])
+        curve = Unit(
+            key={"task": "signal.learning_curve", "model": model, "repeats": cfg.curve_repeats, "seed": seed},
+            fn=curve_unit,
+            args=(X, y, model, cfg.curve_repeats, groups, seed),
+            label="learning curve",
+        )
+        sig["learning_curve"] = _unit_result(
+            doc, "learning_curve", executor.map([curve], progress=progress, errors="return")[0]
+        )
 
     sig["timestep_map"] = _unit_result(doc, "timestep_map", timemap)
     sig["ceiling"] = _unit_result(doc, "ceiling", ceiling)
@@ -151,10 +226,26 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
         baseline = best  # the best classical baseline, already scored on these splits
     else:
         baseline = best["name"] if best is not None else cfg.compare_baseline
-    doc["deep"] = _run_section(doc, "deep", lambda: compare_models(
-        ds, cfg.models or list(DEFAULT_MODELS), folds=cfg.folds, repeats=cfg.repeats, seeds=cfg.seeds,
-        epochs=cfg.epochs, baseline=baseline, reference=cfg.reference, random_state=cfg.seed, hyper=hyper,
-        progress=progress, executor=executor, split=cfg.split, min_updates=cfg.min_updates).to_dict())
+    doc["deep"] = _run_section(
+        doc,
+        "deep",
+        lambda: compare_models(
+            ds,
+            cfg.models or list(DEFAULT_MODELS),
+            folds=cfg.folds,
+            repeats=cfg.repeats,
+            seeds=cfg.seeds,
+            epochs=cfg.epochs,
+            baseline=baseline,
+            reference=cfg.reference,
+            random_state=cfg.seed,
+            hyper=hyper,
+            progress=progress,
+            executor=executor,
+            split=cfg.split,
+            min_updates=cfg.min_updates,
+        ).to_dict(),
+    )
 
 
 def _digest(value) -> str | None:
@@ -190,8 +281,14 @@ def _agreement_across_models(rows: list[dict], references: dict) -> list[dict]:
     return rows
 
 
-def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = None,
-                progress: Progress | None = None, executor=None) -> None:
+def run_explain(
+    ds: Dataset,
+    cfg: Config,
+    doc: dict,
+    models: list[str] | None = None,
+    progress: Progress | None = None,
+    executor=None,
+) -> None:
     """Fill ``attribution``: train each model on a training split and explain held-out series.
 
     Each model is one unit of ``executor`` (default: in-process); a model that fails is recorded
@@ -208,17 +305,42 @@ def run_explain(ds: Dataset, cfg: Config, doc: dict, models: list[str] | None = 
     timestep_map = (doc.get("signal") or {}).get("timestep_map")
     classes = [str(c) for c in ds.classes.tolist()]
     classical = baselines.available()
-    units = [Unit(key={"task": "attribution", "model": m, "methods": list(cfg.methods), "samples": cfg.samples,
-                       "epochs": cfg.epochs, "seed": cfg.seed, "hyper": hyper or {}, "classes": classes,
-                       "timestep_map": _digest(timestep_map),
-                       "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
-                       **({"standardise": cfg.standardise} if m.endswith(".keras") else {}),
-                       **({"source": _source_digest(m)} if _source_digest(m) else {})},
-                  fn=attribution_unit,
-                  args=(m, ds.X, ds.y_codes, ds.lengths, classes, list(cfg.methods), cfg.samples, cfg.epochs,
-                        cfg.seed, hyper, timestep_map, cfg.standardise),
-                  needs_gpu=m not in classical, label="attributions")
-             for m in models]
+    units = [
+        Unit(
+            key={
+                "task": "attribution",
+                "model": m,
+                "methods": list(cfg.methods),
+                "samples": cfg.samples,
+                "epochs": cfg.epochs,
+                "seed": cfg.seed,
+                "hyper": hyper or {},
+                "classes": classes,
+                "timestep_map": _digest(timestep_map),
+                "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
+                **({"standardise": cfg.standardise} if m.endswith(".keras") else {}),
+                **({"source": _source_digest(m)} if _source_digest(m) else {}),
+            },
+            fn=attribution_unit,
+            args=(
+                m,
+                ds.X,
+                ds.y_codes,
+                ds.lengths,
+                classes,
+                list(cfg.methods),
+                cfg.samples,
+                cfg.epochs,
+                cfg.seed,
+                hyper,
+                timestep_map,
+                cfg.standardise,
+            ),
+            needs_gpu=m not in classical,
+            label="attributions",
+        )
+        for m in models
+    ]
     rows, failed = [], 0
     for m, value in zip(models, executor.map(units, progress=progress, errors="return")):
         value = _unit_result(doc, f"attribution:{m}", value)
@@ -283,5 +405,14 @@ def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = No
         run_explain(ds, cfg, doc, models=_explained_models(doc, cfg), progress=progress, executor=executor)
     return _finish(doc)
 
-__all__ = ["Config", "run_signal", "run_deep", "run_explain", "run_signal_document",
-           "run_compare_document", "run_explain_document", "run_report_document"]
+
+__all__ = [
+    "Config",
+    "run_signal",
+    "run_deep",
+    "run_explain",
+    "run_signal_document",
+    "run_compare_document",
+    "run_explain_document",
+    "run_report_document",
+]

@@ -4,6 +4,7 @@ A unit's key hashes the data fingerprint, the unit's configuration and the packa
 re-run of the same command skips what finished and a changed input recomputes. Values are JSON
 (never pickles); a corrupt entry is detected by its checksum and recomputed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,7 +58,7 @@ class Cache:
         self.misses = 0
 
     @classmethod
-    def for_dataset(cls, root: str | Path, dataset: Any) -> "Cache":
+    def for_dataset(cls, root: str | Path, dataset: Any) -> Cache:
         """A cache whose entries hold only for this data: namespaced by its fingerprint.
 
         The fingerprint covers ``X``, the label codes, the lengths and the groups, so changing any of

@@ -1,4 +1,5 @@
 """What a diagnosis run does: :class:`Config`, its ``quick`` and ``full`` profiles, and the defaults it starts from."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,39 +33,70 @@ class Config:
     folds: int = 5
     repeats: int = 1
     permutations: int = 1000
-    shuffle_heads: list[str] | None = None  # the shuffle test's heads; None: signal_diagnostics.checks.shuffle.DEFAULT_HEADS
+    shuffle_heads: list[str] | None = (
+        None  # the shuffle test's heads; None: signal_diagnostics.checks.shuffle.DEFAULT_HEADS
+    )
     baselines: list[str] | None = None
     learning_curve: bool = True
     curve_repeats: int = 5
-    label_checks: bool = True  # label issues and class pairs (signal_diagnostics.checks.labels, signal_diagnostics.checks.pairs)
+    label_checks: bool = (
+        True  # label issues and class pairs (signal_diagnostics.checks.labels, signal_diagnostics.checks.pairs)
+    )
     deep: bool = True
     models: list[str] | None = None
     seeds: int = 1
     epochs: int = 30
     units: int | None = None
-    min_updates: int = 300  # training budget in optimizer updates (signal_diagnostics.pipeline.deep.DEFAULT_MIN_UPDATES)
-    reference: str | None = None  # the deep model every other is compared with; None: each attention model's plain counterpart
+    min_updates: int = (
+        300  # training budget in optimizer updates (signal_diagnostics.pipeline.deep.DEFAULT_MIN_UPDATES)
+    )
+    reference: str | None = (
+        None  # the deep model every other is compared with; None: each attention model's plain counterpart
+    )
     compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None
     device: str = "auto"
     split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
     explain_model: str | None = None  # explain's model; None: the first of ``models``
-    standardise: str = "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
+    standardise: str = (
+        "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
+    )
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
     samples: int = 100
     profile: str = "custom"
 
     @classmethod
-    def for_profile(cls, name: str, *, budget_minutes: float | None = None, **overrides) -> "Config":
+    def for_profile(cls, name: str, *, budget_minutes: float | None = None, **overrides) -> Config:
         """The ``quick`` (minutes on a 2-core CPU) or ``full`` profile, scaled to a time budget."""
         if name == "quick":
-            cfg = cls(permutations=200, repeats=1, seeds=1, epochs=8, units=16, curve_repeats=3, min_updates=150,
-                      models=["bilstm", "bilstm_attention"], samples=40,
-                      methods=["integrated_gradients", "occlusion", "attention"], profile="quick")
+            cfg = cls(
+                permutations=200,
+                repeats=1,
+                seeds=1,
+                epochs=8,
+                units=16,
+                curve_repeats=3,
+                min_updates=150,
+                models=["bilstm", "bilstm_attention"],
+                samples=40,
+                methods=["integrated_gradients", "occlusion", "attention"],
+                profile="quick",
+            )
         else:
-            cfg = cls(permutations=1000, repeats=2, seeds=2, epochs=40,
-                      models=["bilstm", "bilstm_attention", "attention_residual_bilstm", "bilstm_attention_pool", "transformer"],
-                      profile="full")
+            cfg = cls(
+                permutations=1000,
+                repeats=2,
+                seeds=2,
+                epochs=40,
+                models=[
+                    "bilstm",
+                    "bilstm_attention",
+                    "attention_residual_bilstm",
+                    "bilstm_attention_pool",
+                    "transformer",
+                ],
+                profile="full",
+            )
         if budget_minutes is not None:
             cfg = cfg.scaled(budget_minutes)
         for key, value in overrides.items():
@@ -72,8 +104,7 @@ class Config:
                 setattr(cfg, key, value)
         return cfg
 
-
-    def scaled(self, minutes: float) -> "Config":
+    def scaled(self, minutes: float) -> Config:
         """Shrink repeats, seeds, epochs and permutations to fit roughly ``minutes`` on a 2-core CPU."""
         c = dataclasses.replace(self, profile=f"{self.profile} (budget {minutes:g} min)")
         if minutes < 10:
@@ -94,11 +125,11 @@ def baseline_names(ds: Dataset, cfg: Config) -> list[str]:
     if cfg.baselines:
         return list(cfg.baselines)
     names = list(DEFAULT_BASELINES)
-    if ds.n_series ** 2 * ds.n_timesteps ** 2 > DTW_MAX_COST:
+    if ds.n_series**2 * ds.n_timesteps**2 > DTW_MAX_COST:
         names.remove("dtw_1nn")
     return names
 
 
-def label_settings(cfg: "Config") -> tuple[int, int, int]:
+def label_settings(cfg: Config) -> tuple[int, int, int]:
     """:data:`LABEL_SETTINGS` of the run's profile."""
     return LABEL_SETTINGS["quick" if str(cfg.profile).startswith("quick") else "default"]

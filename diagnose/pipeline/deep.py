@@ -8,12 +8,14 @@ resumed from a cache and give the same numbers. Seeds are averaged **within a sp
 a model's figure estimates what one trained network achieves, not a seed ensemble, and the split is
 the unit of the paired statistics (:func:`signal_diagnostics.evaluation.comparison.compare_paired`).
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -66,27 +68,42 @@ class CompareResult:
 
     def to_dict(self) -> dict:
         """The Diagnosis document's ``deep`` section (plain JSON values)."""
-        return to_jsonable({
-            "models": self.models,
-            "comparisons": [c.to_dict() for c in self.comparisons],
-            "attention": self.attention,
-            "baseline": self.baseline,
-            "references": self.references,
-            "metric": self.metric,
-            "config": self.config,
-            "lint": self.lint,
-        })
+        return to_jsonable(
+            {
+                "models": self.models,
+                "comparisons": [c.to_dict() for c in self.comparisons],
+                "attention": self.attention,
+                "baseline": self.baseline,
+                "references": self.references,
+                "metric": self.metric,
+                "config": self.config,
+                "lint": self.lint,
+            }
+        )
 
     def __repr__(self) -> str:
         scores = ", ".join(f"{m.get('name')}: {m.get(self.metric, float('nan')):.3f}" for m in self.models[:6])
-        return (f"CompareResult({self.metric}: {scores}"
-                + (f"; baseline {self.baseline.get('name')}: {self.baseline.get(self.metric, float('nan')):.3f}" if self.baseline else "")
-                + f"; {len(self.comparisons)} comparisons, {len(self.attention)} attention diagnostics)")[:600]
+        return (
+            f"CompareResult({self.metric}: {scores}"
+            + (
+                f"; baseline {self.baseline.get('name')}: {self.baseline.get(self.metric, float('nan')):.3f}"
+                if self.baseline
+                else ""
+            )
+            + f"; {len(self.comparisons)} comparisons, {len(self.attention)} attention diagnostics)"
+        )[:600]
 
     def _repr_html_(self) -> str:
         rows = [[m.get("name"), m.get(self.metric), m.get("accuracy"), m.get("device", "-")] for m in self.models]
         if self.baseline:
-            rows.append([f"{self.baseline.get('name')} (baseline)", self.baseline.get(self.metric), self.baseline.get("accuracy"), "-"])
+            rows.append(
+                [
+                    f"{self.baseline.get('name')} (baseline)",
+                    self.baseline.get(self.metric),
+                    self.baseline.get("accuracy"),
+                    "-",
+                ]
+            )
         table = html_table(["model", self.metric, "accuracy", "device"], rows, caption="deep models, same splits")
         verdicts = html_table(["comparison"], [[c.verdict] for c in self.comparisons]) if self.comparisons else ""
         return table + verdicts
@@ -118,10 +135,24 @@ def structure_unit(model: str | Callable, input_shape: tuple, n_classes: int, hy
     return out
 
 
-def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
-               y_test: np.ndarray, lengths_test: np.ndarray, n_classes: int, *, epochs: int, seed: int,
-               hyper: dict | None, batch_size: int, inspect_attention: bool, metric: str,
-               min_updates: int = 0, patience_updates: int = 0) -> dict:
+def train_unit(
+    model: str | Callable,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    lengths_test: np.ndarray,
+    n_classes: int,
+    *,
+    epochs: int,
+    seed: int,
+    hyper: dict | None,
+    batch_size: int,
+    inspect_attention: bool,
+    metric: str,
+    min_updates: int = 0,
+    patience_updates: int = 0,
+) -> dict:
     """Train one model on one split with one seed; return JSON: test predictions and training record.
 
     With ``inspect_attention`` the attention layers of the trained model are diagnosed on the test
@@ -131,18 +162,36 @@ def train_unit(model: str | Callable, X_train: np.ndarray, y_train: np.ndarray, 
 
     from signal_diagnostics.models.training import fit
 
-    trained = fit(model, X_train, y_train, n_classes=n_classes, epochs=epochs, batch_size=batch_size,
-                  seed=seed, hyper=hyper, min_updates=min_updates, patience_updates=patience_updates)
+    trained = fit(
+        model,
+        X_train,
+        y_train,
+        n_classes=n_classes,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        hyper=hyper,
+        min_updates=min_updates,
+        patience_updates=patience_updates,
+    )
     proba = trained.predict_proba(X_test)
-    out = {"pred": proba.argmax(axis=1).tolist(), "proba": np.round(proba, 6).tolist(),
-           "train_seconds": trained.train_seconds, "epochs_run": trained.epochs_run,
-           "training": trained.record, "device": trained.device, "backend": trained.backend, "attention": None,
-           "compile": trained.compile}
+    out = {
+        "pred": proba.argmax(axis=1).tolist(),
+        "proba": np.round(proba, 6).tolist(),
+        "train_seconds": trained.train_seconds,
+        "epochs_run": trained.epochs_run,
+        "training": trained.record,
+        "device": trained.device,
+        "backend": trained.backend,
+        "attention": None,
+        "compile": trained.compile,
+    }
     if inspect_attention:
         from signal_diagnostics.models.inspect_attention import attention_diagnostics
 
-        out["attention"] = [d.to_dict() for d in attention_diagnostics(
-            trained, X_test, y_test, lengths_test, metric=metric, seed=seed)]
+        out["attention"] = [
+            d.to_dict() for d in attention_diagnostics(trained, X_test, y_test, lengths_test, metric=metric, seed=seed)
+        ]
     keras.backend.clear_session()  # keep graph state from piling up over many units in one process
     return out
 
@@ -166,19 +215,34 @@ def _lint_all(ds: Dataset, models: list, labels: list[str], hyper: dict | None, 
         except DataError:
             raise
         except Exception as err:  # lint is advice: a model it cannot build still trains (and fails there, clearly)
-            findings.append({"model": label, "check": "lint", "status": "info",
-                             "message": f"the model could not be linted ({type(err).__name__}: {err})",
-                             "evidence": {}, "fix": ""})
+            findings.append(
+                {
+                    "model": label,
+                    "check": "lint",
+                    "status": "info",
+                    "message": f"the model could not be linted ({type(err).__name__}: {err})",
+                    "evidence": {},
+                    "fix": "",
+                }
+            )
     return findings
 
 
-def _seed_averaged(name: str, description: str, y: np.ndarray, splits: Splits, runs: list[list[dict]],
-                   seeds: int) -> dict:
+def _seed_averaged(
+    name: str, description: str, y: np.ndarray, splits: Splits, runs: list[list[dict]], seeds: int
+) -> dict:
     """One ModelScores dict from ``runs[split][seed]``: metrics averaged over seeds within each split."""
-    per_seed = [scores_from_predictions(name, y, splits, [np.asarray(runs[i][s]["pred"], np.int64)
-                                                          for i in range(len(splits))],
-                                        description=description, kind="deep").to_dict()
-                for s in range(seeds)]
+    per_seed = [
+        scores_from_predictions(
+            name,
+            y,
+            splits,
+            [np.asarray(runs[i][s]["pred"], np.int64) for i in range(len(splits))],
+            description=description,
+            kind="deep",
+        ).to_dict()
+        for s in range(seeds)
+    ]
     out = dict(per_seed[0])
     fold_scores = {m: np.mean([d["fold_scores"][m] for d in per_seed], axis=0).tolist() for m in METRICS}
     out["fold_scores"] = fold_scores
@@ -215,12 +279,20 @@ def training_summary(records: list[dict]) -> dict:
     validation split were still improving when they stopped; None when no run had one.
     """
     still = [r["still_improving"] for r in records if r.get("still_improving") is not None]
-    mean = lambda key: float(np.mean([r[key] for r in records])) if records and all(r.get(key) is not None for r in records) else None  # noqa: E731
+    mean = lambda key: (
+        float(np.mean([r[key] for r in records])) if records and all(r.get(key) is not None for r in records) else None
+    )  # noqa: E731
     share = float(np.mean(still)) if still else None
-    return {"runs": len(records), "epochs_budget": mean("epochs_budget"), "mean_epochs_run": mean("epochs_run"),
-            "mean_restored_epoch": mean("restored_epoch"), "mean_updates": mean("updates"),
-            "updates_per_epoch": mean("updates_per_epoch"), "still_improving_share": share,
-            "possibly_undertrained": None if share is None else bool(share >= UNDERTRAINED_SHARE)}
+    return {
+        "runs": len(records),
+        "epochs_budget": mean("epochs_budget"),
+        "mean_epochs_run": mean("epochs_run"),
+        "mean_restored_epoch": mean("restored_epoch"),
+        "mean_updates": mean("updates"),
+        "updates_per_epoch": mean("updates_per_epoch"),
+        "still_improving_share": share,
+        "possibly_undertrained": None if share is None else bool(share >= UNDERTRAINED_SHARE),
+    }
 
 
 def _pairs(labels: list[str], references: dict[str, str | None], baseline: str | None) -> list[tuple[str, str]]:
@@ -230,12 +302,28 @@ def _pairs(labels: list[str], references: dict[str, str | None], baseline: str |
     return pairs
 
 
-def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, y=None, folds: int = 5, repeats: int = 1,
-                   seeds: int = 3, epochs: int = 30, baseline: str | dict | None = None, reference: str | None = None,
-                   rope: float = DEFAULT_ROPE, metric: str = "balanced_accuracy", random_state: int = 0,
-                   hyper: dict | None = None, progress: Progress | None = None, batch_size: int = 64,
-                   executor: Any = None, split: str = "cv", min_updates: int = DEFAULT_MIN_UPDATES,
-                   patience_updates: int = DEFAULT_PATIENCE_UPDATES) -> CompareResult:
+def compare_models(
+    dataset: Dataset | Any,
+    models: Sequence[str | Callable],
+    *,
+    y=None,
+    folds: int = 5,
+    repeats: int = 1,
+    seeds: int = 3,
+    epochs: int = 30,
+    baseline: str | dict | None = None,
+    reference: str | None = None,
+    rope: float = DEFAULT_ROPE,
+    metric: str = "balanced_accuracy",
+    random_state: int = 0,
+    hyper: dict | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 64,
+    executor: Any = None,
+    split: str = "cv",
+    min_updates: int = DEFAULT_MIN_UPDATES,
+    patience_updates: int = DEFAULT_PATIENCE_UPDATES,
+) -> CompareResult:
     """Train deep models on identical CV splits and compare them with paired, corrected statistics.
 
     Parameters
@@ -301,7 +389,9 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
     if base_name in labels:
         raise DataError(f"baseline {base_name!r} has the name of a deep model: rename one of them")
     if reference is not None and reference not in labels:
-        raise DataError(f"reference {reference!r} is not among the models compared ({', '.join(labels)}): add it to the models")
+        raise DataError(
+            f"reference {reference!r} is not among the models compared ({', '.join(labels)}): add it to the models"
+        )
     from signal_diagnostics.models.resolve import resolve_all
 
     # unknown names, missing files or functions, unreadable or mismatched .keras files stop here
@@ -317,7 +407,9 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         raise DataError(f"split must be 'cv' or 'original'; got {split!r}")
     n_splits = len(splits)
     evaluated = isinstance(baseline, str)
-    if isinstance(baseline, dict) and (split != "cv" or len((baseline.get("fold_scores") or {}).get(metric) or []) != n_splits):
+    if isinstance(baseline, dict) and (
+        split != "cv" or len((baseline.get("fold_scores") or {}).get(metric) or []) != n_splits
+    ):
         raise DataError(f"baseline {base_name!r} was not scored on these {n_splits} splits: pass its name instead")
     total = (n_splits if evaluated else 0) + len(models) * (n_splits * seeds + 1)
     note = progress or (lambda *a: None)
@@ -343,36 +435,77 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
                 note(i, total, f"{baseline} split {i}/{n}")
 
         base = evaluate(est, ds.X, y, splits, name=baseline, description=description, progress=baseline_progress)
-        scores[baseline] = {**base.to_dict(), "device": "cpu", "train_seconds": base.fit_seconds,
-                            "backend": "scikit-learn"}
+        scores[baseline] = {
+            **base.to_dict(),
+            "device": "cpu",
+            "train_seconds": base.fit_seconds,
+            "backend": "scikit-learn",
+        }
         done = n_splits
 
     from signal_diagnostics.pipeline.executor import Unit
 
-    config_key = {"protocol": split, "backend": os.environ.get("KERAS_BACKEND") or "tensorflow", "folds": folds, "repeats": repeats, "random_state": random_state, "epochs": epochs,
-                  "hyper": hyper or {}, "batch_size": batch_size, "metric": metric, "min_updates": min_updates,
-                  "patience_updates": patience_updates}
+    config_key = {
+        "protocol": split,
+        "backend": os.environ.get("KERAS_BACKEND") or "tensorflow",
+        "folds": folds,
+        "repeats": repeats,
+        "random_state": random_state,
+        "epochs": epochs,
+        "hyper": hyper or {},
+        "batch_size": batch_size,
+        "metric": metric,
+        "min_updates": min_updates,
+        "patience_updates": patience_updates,
+    }
     from signal_diagnostics.models.resolve import source_digest
 
     input_shape = tuple(int(v) for v in ds.X.shape[1:])
-    digests = {label: source_digest(m) for m, label in zip(models, labels)}  # a user's file: its content is part of the key
-    units = [Unit(key={"task": "compare.structure", "model": label, "input_shape": list(input_shape),
-                       "n_classes": ds.n_classes, "hyper": hyper or {}, "backend": config_key["backend"],
-                       **({"source": digests[label]} if digests[label] else {})},
-                  fn=structure_unit, args=(m, input_shape, ds.n_classes, hyper))
-             for m, label in zip(models, labels)]
+    digests = {
+        label: source_digest(m) for m, label in zip(models, labels)
+    }  # a user's file: its content is part of the key
+    units = [
+        Unit(
+            key={
+                "task": "compare.structure",
+                "model": label,
+                "input_shape": list(input_shape),
+                "n_classes": ds.n_classes,
+                "hyper": hyper or {},
+                "backend": config_key["backend"],
+                **({"source": digests[label]} if digests[label] else {}),
+            },
+            fn=structure_unit,
+            args=(m, input_shape, ds.n_classes, hyper),
+        )
+        for m, label in zip(models, labels)
+    ]
     where: list[tuple[str, int, int] | None] = [None] * len(units)
     for m, label in zip(models, labels):
         digest = digests[label]
         for i, (tr, te) in enumerate(splits):
             for s in range(seeds):
                 inspect = i == ATTENTION_SPLIT and s == ATTENTION_SEED
-                key = {"task": "compare.train", "model": label, "split": i, "seed": s, **config_key,
-                       "attention": inspect, **({"source": digest} if digest else {})}
+                key = {
+                    "task": "compare.train",
+                    "model": label,
+                    "split": i,
+                    "seed": s,
+                    **config_key,
+                    "attention": inspect,
+                    **({"source": digest} if digest else {}),
+                }
                 args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
-                kwargs = dict(epochs=epochs, seed=unit_seed(random_state, label, i, s), hyper=hyper,
-                              batch_size=batch_size, inspect_attention=inspect, metric=metric,
-                              min_updates=min_updates, patience_updates=patience_updates)
+                kwargs = dict(
+                    epochs=epochs,
+                    seed=unit_seed(random_state, label, i, s),
+                    hyper=hyper,
+                    batch_size=batch_size,
+                    inspect_attention=inspect,
+                    metric=metric,
+                    min_updates=min_updates,
+                    patience_updates=patience_updates,
+                )
                 units.append(Unit(key=key, fn=_call_train_unit, args=(args, kwargs), needs_gpu=True))
                 where.append((label, i, s))
 
@@ -381,25 +514,32 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         for u, w in zip(units, where):
             results.append(u.fn(*u.args))
             done += 1
-            note(done, total, "model structure" if w is None else f"{w[0]} split {w[1] + 1}/{n_splits} seed {w[2] + 1}/{seeds}")
+            note(
+                done,
+                total,
+                "model structure" if w is None else f"{w[0]} split {w[1] + 1}/{n_splits} seed {w[2] + 1}/{seeds}",
+            )
     else:
         offset = done
-        results = executor.map(units, label="training deep models",
-                               progress=lambda d, n, lab: note(offset + d, total, lab))
+        results = executor.map(
+            units, label="training deep models", progress=lambda d, n, lab: note(offset + d, total, lab)
+        )
 
     from signal_diagnostics.models.structure import plain_counterparts
 
-    structures = dict(zip(labels, results[:len(labels)]))
+    structures = dict(zip(labels, results[: len(labels)]))
     references = plain_counterparts(structures, reference)
     runs = {label: [[None] * seeds for _ in range(n_splits)] for label in labels}
     attention: list[dict] = []
-    for w, r in zip(where[len(labels):], results[len(labels):]):
+    for w, r in zip(where[len(labels) :], results[len(labels) :]):
         label, i, s = w
         runs[label][i][s] = r
         if r.get("attention"):
             attention.extend(r["attention"])
-    deep = [{**_seed_averaged(label, _description(m), y, splits, runs[label], seeds), "structure": structures[label]}
-            for m, label in zip(models, labels)]
+    deep = [
+        {**_seed_averaged(label, _description(m), y, splits, runs[label], seeds), "structure": structures[label]}
+        for m, label in zip(models, labels)
+    ]
     for d in deep:
         scores[d["name"]] = d
         d["compile"] = runs[d["name"]][0][0].get("compile")  # what the first run was compiled with
@@ -409,21 +549,53 @@ def compare_models(dataset: Dataset | Any, models: Sequence[str | Callable], *, 
         preds = {label: runs[label][0][0]["pred"] for label in labels}
         if base_name is not None:
             preds[base_name] = scores[base_name]["extra"]["predictions"]
-        comparisons = [compare_fixed_split(a, b, y[test], preds[a], preds[b], metric=metric, seed=random_state)
-                       for a, b in _pairs(labels, references, base_name)]
+        comparisons = [
+            compare_fixed_split(a, b, y[test], preds[a], preds[b], metric=metric, seed=random_state)
+            for a, b in _pairs(labels, references, base_name)
+        ]
     else:
-        comparisons = [compare_paired(a, b, scores[a]["fold_scores"][metric], scores[b]["fold_scores"][metric],
-                                      n_train=splits.n_train, n_test=splits.n_test, folds=splits.folds,
-                                      repeats=splits.repeats, rope=rope, metric=metric)
-                       for a, b in _pairs(labels, references, base_name)]
-    config = {"split": split, "folds": splits.folds, "repeats": splits.repeats, "seeds": seeds, "epochs": epochs, "rope": rope,
-              "random_state": random_state, "hyper": hyper or {}, "batch_size": batch_size,
-              "min_updates": min_updates, "patience_updates": patience_updates, "reference": reference,
-              "baseline_source": None if base_name is None else ("evaluated here" if evaluated else "given (same splits)"),
-              "seed_averaging": "metric within split", "attention_split": ATTENTION_SPLIT}
-    return CompareResult(models=deep, comparisons=comparisons, attention=attention,
-                         baseline=scores[base_name] if base_name is not None else None, references=references,
-                         metric=metric, config=config, lint=lint_findings)
+        comparisons = [
+            compare_paired(
+                a,
+                b,
+                scores[a]["fold_scores"][metric],
+                scores[b]["fold_scores"][metric],
+                n_train=splits.n_train,
+                n_test=splits.n_test,
+                folds=splits.folds,
+                repeats=splits.repeats,
+                rope=rope,
+                metric=metric,
+            )
+            for a, b in _pairs(labels, references, base_name)
+        ]
+    config = {
+        "split": split,
+        "folds": splits.folds,
+        "repeats": splits.repeats,
+        "seeds": seeds,
+        "epochs": epochs,
+        "rope": rope,
+        "random_state": random_state,
+        "hyper": hyper or {},
+        "batch_size": batch_size,
+        "min_updates": min_updates,
+        "patience_updates": patience_updates,
+        "reference": reference,
+        "baseline_source": None if base_name is None else ("evaluated here" if evaluated else "given (same splits)"),
+        "seed_averaging": "metric within split",
+        "attention_split": ATTENTION_SPLIT,
+    }
+    return CompareResult(
+        models=deep,
+        comparisons=comparisons,
+        attention=attention,
+        baseline=scores[base_name] if base_name is not None else None,
+        references=references,
+        metric=metric,
+        config=config,
+        lint=lint_findings,
+    )
 
 
 def _call_train_unit(args: tuple, kwargs: dict) -> dict:
@@ -431,4 +603,12 @@ def _call_train_unit(args: tuple, kwargs: dict) -> dict:
     return train_unit(*args, **kwargs)
 
 
-__all__ = ["CompareResult", "compare_models", "model_label", "structure_unit", "train_unit", "training_summary", "unit_seed"]
+__all__ = [
+    "CompareResult",
+    "compare_models",
+    "model_label",
+    "structure_unit",
+    "train_unit",
+    "training_summary",
+    "unit_seed",
+]

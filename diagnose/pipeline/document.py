@@ -2,6 +2,7 @@
 
 Its shape is documented in ``diagnose/schema/diagnosis.schema.json``.
 """
+
 from __future__ import annotations
 
 import json

@@ -12,6 +12,7 @@ Examples
 >>> ex.map([Unit(key={"task": "square", "x": x}, fn=pow, args=(x, 2)) for x in (1, 2, 3)])
 [1, 4, 9]
 """
+
 from __future__ import annotations
 
 import os
@@ -19,9 +20,10 @@ import re
 import traceback
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.cache import Cache, as_json
@@ -56,7 +58,7 @@ class UnitError:
     traceback: str
 
     @classmethod
-    def from_exception(cls, err: BaseException) -> "UnitError":
+    def from_exception(cls, err: BaseException) -> UnitError:
         return cls(f"{type(err).__name__}: {err}", "".join(traceback.format_exception(err)))
 
 
@@ -102,8 +104,14 @@ class Executor:
     (use the executor as a context manager).
     """
 
-    def __init__(self, kind: str = "inprocess", *, n_workers: int | None = None, scheduler: str | None = None,
-                 cache: Cache | None = None) -> None:
+    def __init__(
+        self,
+        kind: str = "inprocess",
+        *,
+        n_workers: int | None = None,
+        scheduler: str | None = None,
+        cache: Cache | None = None,
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"executor kind must be inprocess, processes or dask; got {kind!r}")
         self.kind = kind
@@ -122,14 +130,15 @@ class Executor:
         self._cache_warned = False
         quiet_openmp()  # before scikit-learn's OpenMP runtime loads here or in a worker
 
-    def start(self) -> "Executor":
+    def start(self) -> Executor:
         """Connect to (or start) the Dask cluster now, so a wrong address fails before any work."""
         if self.kind == "dask":
             self._dask_client()
         return self
 
-    def map(self, units: Sequence[Unit], *, label: str = "working",
-            progress: Progress | None = None, errors: str = "raise") -> list[Any]:
+    def map(
+        self, units: Sequence[Unit], *, label: str = "working", progress: Progress | None = None, errors: str = "raise"
+    ) -> list[Any]:
         """Results of ``units`` in their order, reading finished ones from the cache.
 
         Parameters
@@ -183,8 +192,11 @@ class Executor:
             return self.cache.put(key, value)
         except OSError as err:
             if not self._cache_warned:
-                warnings.warn(f"cannot write the unit cache in {self.cache.root} ({err}); going on without it",
-                              RuntimeWarning, stacklevel=3)
+                warnings.warn(
+                    f"cannot write the unit cache in {self.cache.root} ({err}); going on without it",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
                 self._cache_warned = True
             return as_json(value)
 
@@ -218,8 +230,9 @@ class Executor:
                 workers = len(gpus)
             threads = max(1, available_cores() // workers)
             self._threads = threads
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
-                                             initargs=(threads, queue))
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(threads, queue)
+            )
             self._pool_key = key
         return self._pool
 
@@ -246,15 +259,22 @@ class Executor:
 
             if self.scheduler == "local":
                 resources = {"GPU": 1} if gpu_ids() else None
-                self._cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
-                                             resources=resources, dashboard_address=None)
+                self._cluster = LocalCluster(
+                    n_workers=self.n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    resources=resources,
+                    dashboard_address=None,
+                )
                 self._client = Client(self._cluster)
             else:
                 try:
                     self._client = Client(self.scheduler, timeout="10s")
                 except (OSError, TimeoutError) as err:
-                    raise DataError(f"cannot reach the Dask scheduler at {self.scheduler} ({err}): start one "
-                                    "with `dask scheduler` and `dask worker`, or use --scheduler local") from None
+                    raise DataError(
+                        f"cannot reach the Dask scheduler at {self.scheduler} ({err}): start one "
+                        "with `dask scheduler` and `dask worker`, or use --scheduler local"
+                    ) from None
         return self._client
 
     def _cluster_has_gpus(self, client) -> bool:
@@ -278,8 +298,9 @@ class Executor:
         futures = {}
         for i, u in zip(index, units):
             resources = {"GPU": 1} if u.needs_gpu and gpu_resource else None
-            fut = client.submit(u.fn, *[ship(a) for a in u.args], pure=False, resources=resources,
-                                key=f"unit-{i}-{os.urandom(4).hex()}")
+            fut = client.submit(
+                u.fn, *[ship(a) for a in u.args], pure=False, resources=resources, key=f"unit-{i}-{os.urandom(4).hex()}"
+            )
             futures[fut] = i
         try:
             for fut in as_completed(futures):
@@ -303,7 +324,7 @@ class Executor:
             self._cluster.close()
             self._cluster = None
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -4,11 +4,13 @@ Every worker's thread pools (BLAS, OpenMP, numba, TensorFlow) are held to its sh
 nanny does for its workers, and the number of default workers is capped by an estimate of the heaviest
 unit's memory.
 """
+
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from signal_diagnostics.errors import DataError
 
@@ -30,8 +32,13 @@ def gpu_ids() -> list[str]:
 # Thread pools a worker's share of the cores is given to, as Dask's nanny does for its workers:
 # N processes each running N-thread BLAS / OpenMP / numba pools on N cores thrash (measured here:
 # HistGradientBoosting fits 40x slower when two processes share two cores at full width).
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
-                    "TF_NUM_INTRAOP_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+)
 # Idle OpenMP threads sleep at once instead of spinning (libgomp spins up to GOMP_SPINCOUNT, Intel's
 # runtime 200 ms by default): on a busy machine a spinning thread takes the core the straggler needs.
 # Read when the OpenMP runtime loads; set for this process and inherited by its workers, unless set.
@@ -76,8 +83,10 @@ def quiet_openmp(environ=os.environ) -> None:
 
 def unit_memory_bytes(data_bytes: float, n_series: int = 0) -> float:
     """The estimated peak memory of the heaviest unit on ``n_series`` series of ``data_bytes`` (X's ``nbytes``)."""
-    return max(UNIT_BASE_BYTES + UNIT_BYTES_PER_DATA_BYTE * float(data_bytes),
-               min(MINIROCKET_MAX_BYTES, MINIROCKET_BASE_BYTES + MINIROCKET_BYTES_PER_SERIES * int(n_series)))
+    return max(
+        UNIT_BASE_BYTES + UNIT_BYTES_PER_DATA_BYTE * float(data_bytes),
+        min(MINIROCKET_MAX_BYTES, MINIROCKET_BASE_BYTES + MINIROCKET_BYTES_PER_SERIES * int(n_series)),
+    )
 
 
 def memory_budget_bytes() -> float:
@@ -87,7 +96,9 @@ def memory_budget_bytes() -> float:
         try:
             return float(os.environ[MEMORY_VARIABLE]) * 1e9
         except ValueError:
-            raise DataError(f"{MEMORY_VARIABLE} must be a number of gigabytes; got {os.environ[MEMORY_VARIABLE]!r}") from None
+            raise DataError(
+                f"{MEMORY_VARIABLE} must be a number of gigabytes; got {os.environ[MEMORY_VARIABLE]!r}"
+            ) from None
     try:
         import psutil
 
@@ -144,5 +155,15 @@ def run_limited(threads: int, fn: Callable, *args) -> Any:
             numba.set_num_threads(before)
 
 
-__all__ = ["available_cores", "gpu_ids", "init_worker", "memory_budget_bytes", "memory_capped_workers", "quiet_openmp",
-           "run_limited", "unit_memory_bytes", "THREAD_VARIABLES", "QUIET_OPENMP"]
+__all__ = [
+    "available_cores",
+    "gpu_ids",
+    "init_worker",
+    "memory_budget_bytes",
+    "memory_capped_workers",
+    "quiet_openmp",
+    "run_limited",
+    "unit_memory_bytes",
+    "THREAD_VARIABLES",
+    "QUIET_OPENMP",
+]

@@ -3,6 +3,7 @@
 Picklable for local processes and Dask; each one's randomness comes from its arguments (the run's seed),
 never from the order units run in.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,14 +20,17 @@ def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: 
     return evaluate(est, X, y, splits, name=name, description=baselines.available().get(name, "")).to_dict()
 
 
-def shuffle_unit(X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int) -> dict:
+def shuffle_unit(
+    X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int
+) -> dict:
     """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
-    from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.checks.shuffle import shuffle_test
+    from signal_diagnostics.evaluation.splits import make_splits
 
     first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
-    return shuffle_test(X, y, model=model, n_permutations=permutations, cv=first, groups=groups,
-                        random_state=seed).to_dict()
+    return shuffle_test(
+        X, y, model=model, n_permutations=permutations, cv=first, groups=groups, random_state=seed
+    ).to_dict()
 
 
 def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, seed: int) -> dict:
@@ -36,31 +40,44 @@ def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, s
     return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
 
 
-def timemap_unit(X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000,
-                 groups=None, seed: int = 0) -> dict:
+def timemap_unit(
+    X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000, groups=None, seed: int = 0
+) -> dict:
     """The timestep x channel signal map, with the cluster permutation test's windows."""
     from signal_diagnostics.checks.timemap import timestep_signal
 
-    return timestep_signal(X, y, lengths, cluster_permutations=cluster_permutations, groups=groups,
-                           random_state=seed).to_dict()
+    return timestep_signal(
+        X, y, lengths, cluster_permutations=cluster_permutations, groups=groups, random_state=seed
+    ).to_dict()
 
 
-def labels_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int,
-                seed: int) -> dict:
+def labels_unit(
+    X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int, seed: int
+) -> dict:
     """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
     from signal_diagnostics.checks.labels import label_issues
 
-    return label_issues(X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels,
-                        random_state=seed).to_dict()
+    return label_issues(
+        X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels, random_state=seed
+    ).to_dict()
 
 
-def pairs_unit(X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int,
-               kernels: int, seed: int) -> dict:
+def pairs_unit(
+    X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int, kernels: int, seed: int
+) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
     from signal_diagnostics.checks.pairs import class_pairs
 
-    return class_pairs(X, y, classes=classes, folds=folds, groups=groups, n_permutations=permutations,
-                       n_kernels=kernels, random_state=seed).to_dict()
+    return class_pairs(
+        X,
+        y,
+        classes=classes,
+        folds=folds,
+        groups=groups,
+        n_permutations=permutations,
+        n_kernels=kernels,
+        random_state=seed,
+    ).to_dict()
 
 
 def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, seed: int) -> dict:
@@ -70,14 +87,34 @@ def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, seed: int) ->
     return bayes_error_bounds(X, y, cv=folds, groups=groups, random_state=seed).to_dict()
 
 
-def attribution_unit(model: str, X: np.ndarray, y: np.ndarray, lengths: np.ndarray, classes: list[str],
-                     methods: list[str], samples: int, epochs: int, seed: int, hyper: dict | None,
-                     timestep_map: dict | None, standardise: str = "none") -> list[dict]:
+def attribution_unit(
+    model: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    lengths: np.ndarray,
+    classes: list[str],
+    methods: list[str],
+    samples: int,
+    epochs: int,
+    seed: int,
+    hyper: dict | None,
+    timestep_map: dict | None,
+    standardise: str = "none",
+) -> list[dict]:
     """Train one model and explain it (``explain_models`` for that model alone)."""
     from types import SimpleNamespace
 
     from signal_diagnostics.attribution import explain_models
 
     data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
-    return explain_models(data, [model], methods=methods, samples=samples, epochs=epochs, seed=seed,
-                          hyper=hyper, timestep_map=timestep_map, standardise=standardise)
+    return explain_models(
+        data,
+        [model],
+        methods=methods,
+        samples=samples,
+        epochs=epochs,
+        seed=seed,
+        hyper=hyper,
+        timestep_map=timestep_map,
+        standardise=standardise,
+    )

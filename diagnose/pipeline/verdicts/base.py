@@ -1,4 +1,5 @@
 """What every answer is made of: the :class:`Verdict` record, its thresholds, and readers of the document."""
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,16 @@ QUESTIONS = {
     "classes": "Which classes cannot be told apart?",
 }
 
-ANCHORS = {"signal": "shuffle_test", "how_much": "baselines", "more_data": "learning_curve", "deep": "comparisons",
-           "attention": "attention", "where": "timestep_map", "labels": "label_issues", "classes": "class_pairs"}
+ANCHORS = {
+    "signal": "shuffle_test",
+    "how_much": "baselines",
+    "more_data": "learning_curve",
+    "deep": "comparisons",
+    "attention": "attention",
+    "where": "timestep_map",
+    "labels": "label_issues",
+    "classes": "class_pairs",
+}
 
 
 @dataclass
@@ -78,8 +87,11 @@ def dict_items(x) -> list[dict]:
 
 def classical_baselines(doc: dict) -> list[dict]:
     """The signal section's classical baselines with a score, chance baselines left out."""
-    return [b for b in dict_items(get_path(doc, "signal", "baselines")) if not str(b.get("name", "")).startswith("chance")
-            and b.get("balanced_accuracy") is not None]
+    return [
+        b
+        for b in dict_items(get_path(doc, "signal", "baselines"))
+        if not str(b.get("name", "")).startswith("chance") and b.get("balanced_accuracy") is not None
+    ]
 
 
 def best_baseline(doc: dict) -> dict | None:

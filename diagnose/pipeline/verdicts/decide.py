@@ -6,12 +6,19 @@ beat the best classical baseline, does attention add anything, where in time, la
 :func:`recommendations` derives what to do next from those verdicts, so advice never contradicts an
 answer. ``reports/`` only formats these fields.
 """
+
 from __future__ import annotations
 
 from signal_diagnostics.pipeline.verdicts.base import QUESTIONS, SEPARABLE_Q, Verdict, dict_items, get_path
 from signal_diagnostics.pipeline.verdicts.deep import attention_verdict, deep_recommendations, deep_verdict
-from signal_diagnostics.pipeline.verdicts.signal import (classes_verdict, how_much_verdict, labels_verdict, more_data_verdict,
-                                               signal_verdict, where_verdict)
+from signal_diagnostics.pipeline.verdicts.signal import (
+    classes_verdict,
+    how_much_verdict,
+    labels_verdict,
+    more_data_verdict,
+    signal_verdict,
+    where_verdict,
+)
 
 
 # ------------------------------------------------------------------------------------------ all of it
@@ -41,18 +48,42 @@ def _finding(message) -> str:
     """A health message's finding, without the advice after its first ': ' (the recommendation gives that)."""
     return str(message or "").split(": ", 1)[0]
 
+
 HEALTH_ADVICE = (
-    ("class_imbalance", "class_weights", "Train with balanced class weights and judge models by macro recall "
-     "(balanced accuracy) and macro precision, not accuracy."),
-    ("mask_collision", "mask_value", "Real timesteps are all-zero, so Masking(0.0) drops them as padding: pad "
-     "with a value that never occurs (e.g. -999 with Masking(-999)) or pass lengths instead of a mask."),
-    ("length_leak", "length_leak", "The series length alone predicts the label: make sure this is real and "
-     "not an artefact of recording; otherwise crop or resample series to a common length."),
-    ("duplicates", "duplicates", "Remove duplicated series and resolve conflicting labels; conflicts cap the "
-     "reachable accuracy."),
-    ("channel_scale", "standardise", "Standardise each channel (on training data only): scales differ by orders of magnitude."),
+    (
+        "class_imbalance",
+        "class_weights",
+        "Train with balanced class weights and judge models by macro recall "
+        "(balanced accuracy) and macro precision, not accuracy.",
+    ),
+    (
+        "mask_collision",
+        "mask_value",
+        "Real timesteps are all-zero, so Masking(0.0) drops them as padding: pad "
+        "with a value that never occurs (e.g. -999 with Masking(-999)) or pass lengths instead of a mask.",
+    ),
+    (
+        "length_leak",
+        "length_leak",
+        "The series length alone predicts the label: make sure this is real and "
+        "not an artefact of recording; otherwise crop or resample series to a common length.",
+    ),
+    (
+        "duplicates",
+        "duplicates",
+        "Remove duplicated series and resolve conflicting labels; conflicts cap the reachable accuracy.",
+    ),
+    (
+        "channel_scale",
+        "standardise",
+        "Standardise each channel (on training data only): scales differ by orders of magnitude.",
+    ),
     ("constant_channels", "constant_channels", "Drop the constant channels."),
-    ("train_test_overlap", "overlap", "The same series sit in the original train and test parts: deduplicate before trusting test scores."),
+    (
+        "train_test_overlap",
+        "overlap",
+        "The same series sit in the original train and test parts: deduplicate before trusting test scores.",
+    ),
 )
 
 
@@ -68,15 +99,21 @@ def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     level = signal.get("level")
     ev = signal.get("evidence") or {}
     if level == "none":
-        add("no_signal", "Stop tuning architectures: no model beats shuffled labels. Check the labels, "
+        add(
+            "no_signal",
+            "Stop tuning architectures: no model beats shuffled labels. Check the labels, "
             "the features recorded and the alignment of series and labels before training anything deeper.",
             f"label-shuffle test: best of {len(ev.get('heads') or {}) or 1} classifiers {ev.get('observed', 0):.3f} on the "
-            f"real labels against {ev.get('chance_level', 0):.3f} on shuffled ones, p = {ev.get('p_value', 1):.3g}")
+            f"real labels against {ev.get('chance_level', 0):.3f} on shuffled ones, p = {ev.get('p_value', 1):.3g}",
+        )
     elif level == "inconclusive":
         b = ev.get("baseline_above_chance") or {}
-        add("inconclusive", f"Rerun the label-shuffle test with {b.get('name')} among its models (--heads) and more "
+        add(
+            "inconclusive",
+            f"Rerun the label-shuffle test with {b.get('name')} among its models (--heads) and more "
             "permutations before deciding whether the data hold signal.",
-            f"{b.get('name')}: [{b.get('low', 0):.3f}, {b.get('high', 0):.3f}] balanced accuracy; shuffle test p = {ev.get('p_value', 1):.3g}")
+            f"{b.get('name')}: [{b.get('low', 0):.3f}, {b.get('high', 0):.3f}] balanced accuracy; shuffle test p = {ev.get('p_value', 1):.3g}",
+        )
     health = {r["check"]: r for r in dict_items(doc.get("health")) if "check" in r}
     for check, rec_id, text in HEALTH_ADVICE:
         r = health.get(check)
@@ -88,23 +125,38 @@ def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     if found and more.get("level") == "yes":
         add("more_data", "Collect more labelled series: the learning curve is still rising.", curve)
     elif found and more.get("level") == "no":
-        add("no_more_data", "More series of the same kind will not help much: the learning curve has flattened; "
-            "look for new information (channels, context, better labels) instead.", curve)
+        add(
+            "no_more_data",
+            "More series of the same kind will not help much: the learning curve has flattened; "
+            "look for new information (channels, context, better labels) instead.",
+            curve,
+        )
     classes = verdicts.get("classes") or {}
     groups = (classes.get("evidence") or {}).get("groups") or []
     weak = [c for c in dict_items(get_path(doc, "signal", "separable_classes")) if not c.get("separable")]
     if found and classes.get("level") in ("some", "none") and groups:
-        add("inseparable_classes", f"{classes['headline']} Merge them, collect more of them, or report each group as one class.",
-            (classes.get("evidence") or {}).get("method", ""))
+        add(
+            "inseparable_classes",
+            f"{classes['headline']} Merge them, collect more of them, or report each group as one class.",
+            (classes.get("evidence") or {}).get("method", ""),
+        )
     elif weak and found and not classes:
         names = ", ".join(str(c["class"]) for c in weak)
         subject = f"Class {names} is" if len(weak) == 1 else f"Classes {names} are"
-        fix = ("merge it with the class it is confused with, or collect more of it" if len(weak) == 1
-               else "merge them, collect more of them, or report them as one group")
-        add("inseparable_classes", f"{subject} not told apart from the rest at this sample size: {fix}.",
+        fix = (
+            "merge it with the class it is confused with, or collect more of it"
+            if len(weak) == 1
+            else "merge them, collect more of them, or report them as one group"
+        )
+        add(
+            "inseparable_classes",
+            f"{subject} not told apart from the rest at this sample size: {fix}.",
             "one-vs-rest Fisher tests on the best baseline's cross-validated predictions, BH q > "
-            f"{SEPARABLE_Q:g} (" + ", ".join(f"{c['class']}: q = {c.get('q_value', float('nan')):.2g}" for c in weak[:5])
-            + (", ..." if len(weak) > 5 else "") + ")")
+            f"{SEPARABLE_Q:g} ("
+            + ", ".join(f"{c['class']}: q = {c.get('q_value', float('nan')):.2g}" for c in weak[:5])
+            + (", ..." if len(weak) > 5 else "")
+            + ")",
+        )
     for rec in deep_recommendations(doc, verdicts):
         if rec["id"] == "use_baseline" and not found:
             continue  # no baseline is recommended when there is no signal to model

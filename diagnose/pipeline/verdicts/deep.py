@@ -5,6 +5,7 @@ answer the same question (family-wise error :data:`signal_diagnostics.pipeline.v
 models were possibly under-trained (validation loss still falling when training stopped), since a
 negative answer is only as good as the training behind it.
 """
+
 from __future__ import annotations
 
 from signal_diagnostics.evaluation.comparison import points
@@ -41,12 +42,16 @@ def undertrained_sentence(models: list[dict]) -> str:
         t = m.get("training") or {}
         share, runs = t.get("still_improving_share") or 0, t.get("runs") or 0
         restored, budget, updates = t.get("mean_restored_epoch"), t.get("epochs_budget"), t.get("mean_updates")
-        where = (f"best weights from epoch {restored:.1f} of {budget:.0f} on average" if restored is not None and budget
-                 else "")
+        where = (
+            f"best weights from epoch {restored:.1f} of {budget:.0f} on average"
+            if restored is not None and budget
+            else ""
+        )
         more = ", ".join(x for x in (where, f"{updates:.0f} updates" if updates is not None else "") if x)
         parts.append(f"{round(share * runs)} of {runs} of {m['name']}'s runs" + (f" ({more})" if more else ""))
-    return ("Possibly under-trained: validation loss was still falling when training stopped in "
-            + "; ".join(parts) + ".")
+    return (
+        "Possibly under-trained: validation loss was still falling when training stopped in " + "; ".join(parts) + "."
+    )
 
 
 def deep_verdict(doc: dict) -> Verdict:
@@ -60,36 +65,71 @@ def deep_verdict(doc: dict) -> Verdict:
     top = max(models, key=lambda m: m[metric] if m.get(metric) is not None else -1)
     base = deep.get("baseline")
     if isinstance(base, str):  # a name (documents before schema 2): its record from the signal section
-        base = next((b for b in dict_items(get_path(doc, "signal", "baselines")) if b.get("name") == base), {"name": base})
+        base = next(
+            (b for b in dict_items(get_path(doc, "signal", "baselines")) if b.get("name") == base), {"name": base}
+        )
     base = base if isinstance(base, dict) else None
     under = _undertrained(doc)
-    evidence = {"best_deep_model": top["name"], "best_deep_score": top.get(metric), "metric": metric,
-                "possibly_undertrained": [m["name"] for m in under]}
+    evidence = {
+        "best_deep_model": top["name"],
+        "best_deep_score": top.get(metric),
+        "metric": metric,
+        "possibly_undertrained": [m["name"] for m in under],
+    }
     if base is None:
-        text = (f"No classical baseline ran in this comparison, so the deep models were not compared with one "
-                f"(best deep model {top['name']}: {top.get(metric, float('nan')):.3f} {metric.replace('_', ' ')}). "
-                "`diagnose report` compares them with the best baseline of its signal section; "
-                "`diagnose compare --baseline NAME` with one you name.")
+        text = (
+            f"No classical baseline ran in this comparison, so the deep models were not compared with one "
+            f"(best deep model {top['name']}: {top.get(metric, float('nan')):.3f} {metric.replace('_', ' ')}). "
+            "`diagnose report` compares them with the best baseline of its signal section; "
+            "`diagnose compare --baseline NAME` with one you name."
+        )
         return Verdict("deep", "untested", "Cannot tell.", text, evidence)
-    comps = [c for c in dict_items(deep.get("comparisons")) if c.get("b") == base.get("name")
-             and c.get("mean_difference") is not None]
+    comps = [
+        c
+        for c in dict_items(deep.get("comparisons"))
+        if c.get("b") == base.get("name") and c.get("mean_difference") is not None
+    ]
     adjusted = holm([c.get("p_value") for c in comps])
     better = [c for c, p in zip(comps, adjusted) if p <= ALPHA and c["mean_difference"] > 0]
     worse = [c for c, p in zip(comps, adjusted) if p <= ALPHA and c["mean_difference"] < 0]
     scores = {m["name"]: m.get(metric) for m in models}
     against = f"{base['name']} ({base.get(metric, float('nan')):.3f} {metric.replace('_', ' ')}"
     source = get_path(deep, "config", "baseline_source")
-    against += ", the best classical baseline on the same splits)" if source == "given (same splits)" else ", on the same splits)"
+    against += (
+        ", the best classical baseline on the same splits)"
+        if source == "given (same splits)"
+        else ", on the same splits)"
+    )
     parts = []
     for c, p in zip(comps, adjusted):
-        ci = f" [{points(c['ci_low'])}, {points(c['ci_high'])}]" if c.get("ci_low") is not None and c.get("ci_high") is not None else ""
+        ci = (
+            f" [{points(c['ci_low'])}, {points(c['ci_high'])}]"
+            if c.get("ci_low") is not None and c.get("ci_high") is not None
+            else ""
+        )
         score = scores.get(c["a"])
-        parts.append(f"{c['a']} {score:.3f} ({points(c['mean_difference'])} points{ci}, adjusted p = {p:.2g})"
-                     if score is not None else f"{c['a']} ({points(c['mean_difference'])} points{ci})")
-    evidence.update({"baseline": base["name"], "baseline_score": base.get(metric),
-                     "comparisons": [{"model": c["a"], "difference": c["mean_difference"], "ci_low": c.get("ci_low"),
-                                      "ci_high": c.get("ci_high"), "p_value": c.get("p_value"), "p_adjusted": p}
-                                     for c, p in zip(comps, adjusted)]})
+        parts.append(
+            f"{c['a']} {score:.3f} ({points(c['mean_difference'])} points{ci}, adjusted p = {p:.2g})"
+            if score is not None
+            else f"{c['a']} ({points(c['mean_difference'])} points{ci})"
+        )
+    evidence.update(
+        {
+            "baseline": base["name"],
+            "baseline_score": base.get(metric),
+            "comparisons": [
+                {
+                    "model": c["a"],
+                    "difference": c["mean_difference"],
+                    "ci_low": c.get("ci_low"),
+                    "ci_high": c.get("ci_high"),
+                    "p_value": c.get("p_value"),
+                    "p_adjusted": p,
+                }
+                for c, p in zip(comps, adjusted)
+            ],
+        }
+    )
     if not comps:
         return Verdict("deep", "untested", "Cannot tell.", f"No deep model was compared with {against}.", evidence)
     if better:
@@ -102,8 +142,10 @@ def deep_verdict(doc: dict) -> Verdict:
     else:
         level, head = "no better", "No."
         text = f"No deep model is clearly better than {against}"
-    text += (f": {', '.join(parts)}; paired differences with 95% intervals, p Holm-corrected over "
-             f"{len(comps)} comparison{'s' if len(comps) > 1 else ''}.")
+    text += (
+        f": {', '.join(parts)}; paired differences with 95% intervals, p Holm-corrected over "
+        f"{len(comps)} comparison{'s' if len(comps) > 1 else ''}."
+    )
     if level != "better" and under:
         head = "No, but possibly under-trained."
         text += " " + undertrained_sentence(under)
@@ -127,11 +169,19 @@ def weights_kind(a: dict, undertrained: bool) -> str:
 
 def _weights_sentence(a: dict, subject: str, kind: str) -> str:
     entropy, ratio, delta = a.get("normalized_entropy"), a.get("max_weight_ratio"), a.get("uniform_ablation_delta")
-    shape = ", ".join(x for x in (f"entropy {entropy:.2f} of uniform" if entropy is not None else "",
-                                   f"largest weight {ratio:.2f}x uniform" if ratio is not None else "") if x)
+    shape = ", ".join(
+        x
+        for x in (
+            f"entropy {entropy:.2f} of uniform" if entropy is not None else "",
+            f"largest weight {ratio:.2f}x uniform" if ratio is not None else "",
+        )
+        if x
+    )
     text = f"{subject} {kind}" + (f" ({shape})" if shape else "")
     if kind == "near-uniform by construction":
-        text += f": its {a.get('activation')} score activation bounds every score, so no weight can stand far above another"
+        text += (
+            f": its {a.get('activation')} score activation bounds every score, so no weight can stand far above another"
+        )
     elif kind == "near-uniform":
         text += ": the layer learned to average rather than focus"
     if delta is not None:
@@ -184,38 +234,65 @@ def attention_verdict(doc: dict) -> Verdict:
     names = list(dict.fromkeys(attention_models + [str(a.get("model")) for a in diags]))
     if not names:
         return Verdict("attention", None, "", "No attention model was compared.")
-    comps = [c for c in dict_items(deep.get("comparisons")) if c.get("a") in names and refs.get(c.get("a")) == c.get("b")
-             and c.get("mean_difference") is not None]
+    comps = [
+        c
+        for c in dict_items(deep.get("comparisons"))
+        if c.get("a") in names and refs.get(c.get("a")) == c.get("b") and c.get("mean_difference") is not None
+    ]
     adjusted = holm([c.get("p_value") for c in comps])
     single = len(names) == 1
     sentences, kinds, evidence = [], {}, {"comparisons": [], "weights": []}
     for c, p in zip(comps, adjusted):
-        sentences.append(_comparison_sentence({**c, "_family": len(comps)}, p, "Attention" if single else f"Attention ({c['a']})"))
-        evidence["comparisons"].append({"model": c["a"], "reference": c["b"], "difference": c["mean_difference"],
-                                        "p_value": c.get("p_value"), "p_adjusted": p, "outcome": _outcome(c, p)})
+        sentences.append(
+            _comparison_sentence({**c, "_family": len(comps)}, p, "Attention" if single else f"Attention ({c['a']})")
+        )
+        evidence["comparisons"].append(
+            {
+                "model": c["a"],
+                "reference": c["b"],
+                "difference": c["mean_difference"],
+                "p_value": c.get("p_value"),
+                "p_adjusted": p,
+                "outcome": _outcome(c, p),
+            }
+        )
     for n in names:
         if refs.get(n) is None and n in models:
-            sentences.append(f"No plain counterpart of {n} ran (the same stack without its attention layer), so its "
-                             "effect on the score is not measured: add one to the models or name it with --reference.")
+            sentences.append(
+                f"No plain counterpart of {n} ran (the same stack without its attention layer), so its "
+                "effect on the score is not measured: add one to the models or name it with --reference."
+            )
     under = {m["name"] for m in _undertrained(doc)}
     for a in diags:
         model = str(a.get("model"))
         kind = weights_kind(a, model in under)
         kinds[model] = kind
-        subject = ("Its weights are" if single and len(diags) == 1 else f"The weights of {model}'s {a.get('layer')} layer are")
+        subject = (
+            "Its weights are" if single and len(diags) == 1 else f"The weights of {model}'s {a.get('layer')} layer are"
+        )
         sentences.append(_weights_sentence(a, subject, kind))
-        evidence["weights"].append({"model": model, "layer": a.get("layer"), "kind": kind,
-                                    "normalized_entropy": a.get("normalized_entropy")})
+        evidence["weights"].append(
+            {"model": model, "layer": a.get("layer"), "kind": kind, "normalized_entropy": a.get("normalized_entropy")}
+        )
         if kind == "near-uniform, possibly under-trained":
             sentences.append(undertrained_sentence([models[model]]) if model in models else "")
     for model in names:
-        taus = [(str(r.get("method", "?")).replace("_", " "), get_path(r, "agreement", "kendall_tau_vs_reference"), r.get("reference"))
-                for r in dict_items(doc.get("attribution")) if r.get("model") == model]
+        taus = [
+            (
+                str(r.get("method", "?")).replace("_", " "),
+                get_path(r, "agreement", "kendall_tau_vs_reference"),
+                r.get("reference"),
+            )
+            for r in dict_items(doc.get("attribution"))
+            if r.get("model") == model
+        ]
         taus = [t for t in taus if t[1] is not None]
         if taus:
             listed = " and ".join(f"{tau:.2f} ({method})" for method, tau, _ in taus)
             subject = "Its attributions rank" if single else f"The attributions of {model} rank"
-            sentences.append(f"{subject} timesteps like {taus[0][2]}'s to a Kendall tau of {listed}, where 1 means the same order.")
+            sentences.append(
+                f"{subject} timesteps like {taus[0][2]}'s to a Kendall tau of {listed}, where 1 means the same order."
+            )
     outcomes = [e["outcome"] for e in evidence["comparisons"]]
     if outcomes:
         level = "helps" if "helps" in outcomes else ("hurts" if all(o == "hurts" for o in outcomes) else "adds nothing")
@@ -235,27 +312,52 @@ def deep_recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     under = ev.get("possibly_undertrained") or []
     if deep.get("level") in ("no better", "worse") and not under:
         comp = next((c for c in ev.get("comparisons") or [] if c["model"] == ev.get("best_deep_model")), None)
-        evidence = (f"{comp['model']} - {ev['baseline']}: {points(comp['difference'])} points "
-                    f"[{points(comp['ci_low'])}, {points(comp['ci_high'])}] {str(ev.get('metric')).replace('_', ' ')}, "
-                    "paired over the same splits" if comp and comp.get("ci_low") is not None else "")
-        recs.append({"id": "use_baseline", "text": f"Prefer {ev['baseline']}: the best deep model ({ev['best_deep_model']}, "
-                     f"{ev['best_deep_score']:.3f}) does not beat it ({ev['baseline_score']:.3f}); spend effort on data "
-                     "rather than architectures.", "evidence": evidence})
+        evidence = (
+            f"{comp['model']} - {ev['baseline']}: {points(comp['difference'])} points "
+            f"[{points(comp['ci_low'])}, {points(comp['ci_high'])}] {str(ev.get('metric')).replace('_', ' ')}, "
+            "paired over the same splits"
+            if comp and comp.get("ci_low") is not None
+            else ""
+        )
+        recs.append(
+            {
+                "id": "use_baseline",
+                "text": f"Prefer {ev['baseline']}: the best deep model ({ev['best_deep_model']}, "
+                f"{ev['best_deep_score']:.3f}) does not beat it ({ev['baseline_score']:.3f}); spend effort on data "
+                "rather than architectures.",
+                "evidence": evidence,
+            }
+        )
     if under:
-        recs.append({"id": "train_longer", "text": "Train longer before judging architectures or attention (more epochs, "
-                     "or a higher minimum number of updates): validation loss was still falling when training stopped.",
-                     "evidence": deep.get("sentence", "").split("Possibly under-trained: ", 1)[-1].rstrip(".")})
+        recs.append(
+            {
+                "id": "train_longer",
+                "text": "Train longer before judging architectures or attention (more epochs, "
+                "or a higher minimum number of updates): validation loss was still falling when training stopped.",
+                "evidence": deep.get("sentence", "").split("Possibly under-trained: ", 1)[-1].rstrip("."),
+            }
+        )
     att = verdicts.get("attention") or {}
     for w in (att.get("evidence") or {}).get("weights") or []:
         if w["kind"] == "near-uniform by construction":
-            recs.append({"id": "attention_uniform", "text": f"{w['model']}: the attention weights are near-uniform by "
-                         "construction, so the layer only averages; drop the bounded score activation "
-                         "(attention_activation=None) or switch to attention pooling.",
-                         "evidence": f"normalised entropy {w['normalized_entropy']:.3f} of uniform"})
+            recs.append(
+                {
+                    "id": "attention_uniform",
+                    "text": f"{w['model']}: the attention weights are near-uniform by "
+                    "construction, so the layer only averages; drop the bounded score activation "
+                    "(attention_activation=None) or switch to attention pooling.",
+                    "evidence": f"normalised entropy {w['normalized_entropy']:.3f} of uniform",
+                }
+            )
             break
         if w["kind"] == "near-uniform":
-            recs.append({"id": "attention_uniform", "text": f"{w['model']}: the attention layer learned to average "
-                         "rather than focus; switch to attention pooling or drop the layer.",
-                         "evidence": f"normalised entropy {w['normalized_entropy']:.3f} of uniform"})
+            recs.append(
+                {
+                    "id": "attention_uniform",
+                    "text": f"{w['model']}: the attention layer learned to average "
+                    "rather than focus; switch to attention pooling or drop the layer.",
+                    "evidence": f"normalised entropy {w['normalized_entropy']:.3f} of uniform",
+                }
+            )
             break
     return recs

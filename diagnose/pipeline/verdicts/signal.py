@@ -2,13 +2,26 @@
 
 Each reads the Diagnosis document's ``signal`` section and returns a :class:`~signal_diagnostics.pipeline.verdicts.base.Verdict`.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from signal_diagnostics.pipeline.verdicts.base import (ALPHA, LARGE_GAIN, SEPARABLE_Q, STRONG_ALPHA, STRONG_GAIN, Verdict,
-                                             best_baseline, classical_baselines, dict_items, get_path, interval,
-                                             n_classes, p_text)
+from signal_diagnostics.pipeline.verdicts.base import (
+    ALPHA,
+    LARGE_GAIN,
+    SEPARABLE_Q,
+    STRONG_ALPHA,
+    STRONG_GAIN,
+    Verdict,
+    best_baseline,
+    classical_baselines,
+    dict_items,
+    get_path,
+    interval,
+    n_classes,
+    p_text,
+)
 
 
 # ------------------------------------------------------------------------------------------ signal
@@ -27,17 +40,29 @@ def signal_verdict(doc: dict) -> Verdict:
     metric = str(st.get("metric") or "balanced_accuracy").replace("_", " ")
     heads = dict_items(st.get("heads"))
     gain = (obs - chance) / (1 - chance) if chance < 1 else 0.0
-    evidence = {"p_value": p, "observed": obs, "chance_level": chance, "null_std": st.get("null_std"),
-                "n_permutations": n, "metric": st.get("metric"), "best_head": st.get("best_head") or st.get("model"),
-                "heads": {h["name"]: h.get("observed") for h in heads}, "gain_over_chance": gain}
+    evidence = {
+        "p_value": p,
+        "observed": obs,
+        "chance_level": chance,
+        "null_std": st.get("null_std"),
+        "n_permutations": n,
+        "metric": st.get("metric"),
+        "best_head": st.get("best_head") or st.get("model"),
+        "heads": {h["name"]: h.get("observed") for h in heads},
+        "gain_over_chance": gain,
+    }
     best = st.get("best_head") or st.get("model")
     if len(heads) > 1:
         listed = ", ".join(f"{h['name']} {h['observed']:.3f}" for h in heads)
-        lead = (f"The best of {len(heads)} classifiers ({listed}) scores {obs:.3f} {metric} on the real labels; "
-                f"the best of them on {n} label shuffles scores {chance:.3f} ± {st.get('null_std', 0):.3f}")
+        lead = (
+            f"The best of {len(heads)} classifiers ({listed}) scores {obs:.3f} {metric} on the real labels; "
+            f"the best of them on {n} label shuffles scores {chance:.3f} ± {st.get('null_std', 0):.3f}"
+        )
     else:
-        lead = (f"{best} scores {obs:.3f} {metric} on the real labels and {chance:.3f} ± {st.get('null_std', 0):.3f} "
-                f"on {n} label shuffles")
+        lead = (
+            f"{best} scores {obs:.3f} {metric} on the real labels and {chance:.3f} ± {st.get('null_std', 0):.3f} "
+            f"on {n} label shuffles"
+        )
     sentence = f"{lead}: {p_text(p, n)}."
     if p > ALPHA:
         k = n_classes(doc)
@@ -46,18 +71,33 @@ def signal_verdict(doc: dict) -> Verdict:
             b = max(above, key=lambda b: b["balanced_accuracy"])
             low, high = interval(b)
             evidence["baseline_above_chance"] = {"name": b["name"], "low": low, "high": high}
-            return Verdict("signal", "inconclusive", "Unclear.",
-                           f"The label-shuffle test finds nothing ({p_text(p, n)}), but {b['name']}'s cross-validated "
-                           f"balanced accuracy {b['balanced_accuracy']:.3f} [{low:.3f}, {high:.3f}] lies above chance "
-                           f"1/{k}. Add {b['name']} to the test's models (--heads) before concluding there is no signal.",
-                           evidence)
-        return Verdict("signal", "none", "No detectable signal.",
-                       "No classifier does better on these labels than on shuffled ones. " + sentence
-                       + " Deep learning cannot find signal where there is only noise.", evidence)
+            return Verdict(
+                "signal",
+                "inconclusive",
+                "Unclear.",
+                f"The label-shuffle test finds nothing ({p_text(p, n)}), but {b['name']}'s cross-validated "
+                f"balanced accuracy {b['balanced_accuracy']:.3f} [{low:.3f}, {high:.3f}] lies above chance "
+                f"1/{k}. Add {b['name']} to the test's models (--heads) before concluding there is no signal.",
+                evidence,
+            )
+        return Verdict(
+            "signal",
+            "none",
+            "No detectable signal.",
+            "No classifier does better on these labels than on shuffled ones. "
+            + sentence
+            + " Deep learning cannot find signal where there is only noise.",
+            evidence,
+        )
     if p <= STRONG_ALPHA and gain >= STRONG_GAIN:
         return Verdict("signal", "strong", "Yes, strong.", sentence, evidence)
-    return Verdict("signal", "weak", "Yes, but weak.",
-                   sentence + " Better than chance, but only a little of the way from chance to perfect.", evidence)
+    return Verdict(
+        "signal",
+        "weak",
+        "Yes, but weak.",
+        sentence + " Better than chance, but only a little of the way from chance to perfect.",
+        evidence,
+    )
 
 
 def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
@@ -72,11 +112,17 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         band = f" [{iv[0]:.3f}, {iv[1]:.3f}]" if iv else ""
         n_base = len(classical_baselines(doc))
         of = f", the best of {n_base} classical baselines on the same splits," if n_base > 1 else ""
-        base_text = (f"{best['name']}{of} reaches balanced accuracy (macro recall) {best['balanced_accuracy']:.3f}{band}"
-                     + (f" against 1/{k} = {1 / k:.3f} for guessing" if k else ""))
-        evidence = {"best_baseline": best["name"], "balanced_accuracy": best["balanced_accuracy"],
-                    "interval": list(iv) if iv else None, "accuracy": best.get("accuracy"),
-                    "macro_precision": best.get("macro_precision")}
+        base_text = (
+            f"{best['name']}{of} reaches balanced accuracy (macro recall) {best['balanced_accuracy']:.3f}{band}"
+            + (f" against 1/{k} = {1 / k:.3f} for guessing" if k else "")
+        )
+        evidence = {
+            "best_baseline": best["name"],
+            "balanced_accuracy": best["balanced_accuracy"],
+            "interval": list(iv) if iv else None,
+            "accuracy": best.get("accuracy"),
+            "macro_precision": best.get("macro_precision"),
+        }
     level = signal.level
     if level is None:
         if best is None:
@@ -86,17 +132,32 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
     chance = signal.evidence.get("chance_level")
     evidence.update({"gain_over_chance": gain, "chance_level": chance, "statistic": signal.evidence.get("observed")})
     if level == "inconclusive":
-        return Verdict("how_much", "unclear", "Unclear.", "The label-shuffle test finds no signal but a classical "
-                       "baseline scores above chance, so the amount cannot be stated: " + base_text + ".", evidence)
+        return Verdict(
+            "how_much",
+            "unclear",
+            "Unclear.",
+            "The label-shuffle test finds no signal but a classical "
+            "baseline scores above chance, so the amount cannot be stated: " + base_text + ".",
+            evidence,
+        )
     if level == "none":
-        text = ("None detectable: no classifier beats shuffled labels, so no baseline is recommended"
-                + (f"; {base_text.split(' reaches')[0]}'s {best['balanced_accuracy']:.3f} is what the best of several "
-                   f"models reaches by chance here ({chance:.3f})" if best is not None else "") + ".")
+        text = (
+            "None detectable: no classifier beats shuffled labels, so no baseline is recommended"
+            + (
+                f"; {base_text.split(' reaches')[0]}'s {best['balanced_accuracy']:.3f} is what the best of several "
+                f"models reaches by chance here ({chance:.3f})"
+                if best is not None
+                else ""
+            )
+            + "."
+        )
         return Verdict("how_much", "none", "None detectable.", text, evidence)
     share = max(gain, 0.0)
     size = "large" if gain >= LARGE_GAIN else "moderate" if gain >= STRONG_GAIN else "small"
-    text = (f"The best classifier scores {signal.evidence['observed']:.3f} where the best of them scores {chance:.3f} "
-            f"on shuffled labels: {share:.0%} of the way from chance to perfect.")
+    text = (
+        f"The best classifier scores {signal.evidence['observed']:.3f} where the best of them scores {chance:.3f} "
+        f"on shuffled labels: {share:.0%} of the way from chance to perfect."
+    )
     if base_text:
         text += f" {base_text}."
     details = []
@@ -112,7 +173,9 @@ def _curve_parts(lc: dict) -> list[str]:
     for key, words in (("2x", "twice"), ("10x", "ten times")):
         e = (lc.get("extrapolation") or {}).get(key) or {}
         if e.get("mean") is not None:
-            band = f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
+            band = (
+                f" [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None and e.get("high") is not None else ""
+            )
             parts.append(f"{e['mean']:.3f}{band} expected with {words} the data")
     return parts
 
@@ -125,7 +188,9 @@ def more_data_verdict(doc: dict) -> Verdict:
         return Verdict("more_data", None, "", "The learning curve did not run.")
     sizes, mean = lc.get("train_sizes") or [], lc.get("mean") or []
     head = {"yes": "Probably yes.", "no": "Probably not.", "cannot tell": "Cannot tell."}.get(level, "")
-    state = {"yes": "is still rising", "no": "has flattened", "cannot tell": "is too uncertain to extrapolate"}.get(level, "was measured")
+    state = {"yes": "is still rising", "no": "has flattened", "cannot tell": "is too uncertain to extrapolate"}.get(
+        level, "was measured"
+    )
     model = f"{lc['model']}'s learning curve" if lc.get("model") else "The learning curve"
     evidence = {"model": lc.get("model"), "train_sizes": sizes, "mean": mean, "extrapolation": lc.get("extrapolation")}
     if not (sizes and mean and mean[-1] is not None):
@@ -156,24 +221,39 @@ def where_verdict(doc: dict) -> Verdict:
     n_steps = len(qv) if isinstance(qv, list) else 0
     n_channels = len(qv[0]) if n_steps and isinstance(qv[0], list) else None
     details = _attribution_agreement(doc)
-    evidence = {"method": how, "windows": [{k: w.get(k) for k in ("channel", "start", "stop", "p_value", "min_q")}
-                                             for w in windows]}
+    evidence = {
+        "method": how,
+        "windows": [{k: w.get(k) for k in ("channel", "start", "stop", "p_value", "min_q")} for w in windows],
+    }
     if not windows:
-        return Verdict("where", "nowhere", "Nowhere in particular.",
-                       f"No timestep window differs between classes ({how}).", evidence, details)
+        return Verdict(
+            "where",
+            "nowhere",
+            "Nowhere in particular.",
+            f"No timestep window differs between classes ({how}).",
+            evidence,
+            details,
+        )
     channels = sorted({int(w["channel"]) for w in windows})
     covered: set[int] = set()
     for w in windows:
         covered.update(range(int(w["start"]), int(w["stop"])))
     spread = bool(n_steps) and len(covered) >= 2 / 3 * n_steps
-    key = (lambda w: w.get("p_value") if w.get("p_value") is not None else 1.0) if use_clusters else \
-          (lambda w: w.get("min_q") if w.get("min_q") is not None else 1.0)
-    strongest = ", ".join(f"channel {int(w['channel'])} (steps {int(w['start'])}-{int(w['stop']) - 1})"
-                          for w in sorted(windows, key=key)[:3])
+    key = (
+        (lambda w: w.get("p_value") if w.get("p_value") is not None else 1.0)
+        if use_clusters
+        else (lambda w: w.get("min_q") if w.get("min_q") is not None else 1.0)
+    )
+    strongest = ", ".join(
+        f"channel {int(w['channel'])} (steps {int(w['start'])}-{int(w['stop']) - 1})"
+        for w in sorted(windows, key=key)[:3]
+    )
     on = f"on {len(channels)} of {n_channels} channels" if n_channels else f"on {len(channels)} channel(s)"
     first, last = min(int(w["start"]) for w in windows), max(int(w["stop"]) for w in windows) - 1
-    text = (f"{len(windows)} window{'s' if len(windows) > 1 else ''} {on}, steps {first}-{last} ({how}). "
-            f"Strongest: {strongest}.")
+    text = (
+        f"{len(windows)} window{'s' if len(windows) > 1 else ''} {on}, steps {first}-{last} ({how}). "
+        f"Strongest: {strongest}."
+    )
     head = "Throughout the series." if spread else f"In {len(windows)} window{'s' if len(windows) > 1 else ''}."
     return Verdict("where", "throughout" if spread else "windows", head, text, evidence, details)
 
@@ -185,8 +265,10 @@ def _attribution_agreement(doc: dict) -> list[str]:
         tau = get_path(a, "agreement", "kendall_tau_vs_timestep_map")
         if tau is not None and a.get("method") != "attention":
             lines.setdefault(str(a.get("model")), []).append(f"{tau:.2f} ({str(a.get('method')).replace('_', ' ')})")
-    return [f"{model}'s attributions rank timesteps like this map to a Kendall tau of {' and '.join(taus)}."
-            for model, taus in list(lines.items())[:1]]
+    return [
+        f"{model}'s attributions rank timesteps like this map to a Kendall tau of {' and '.join(taus)}."
+        for model, taus in list(lines.items())[:1]
+    ]
 
 
 # ------------------------------------------------------------------------------------------ classes
@@ -211,12 +293,15 @@ def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
         tnr = tn / (tn + fp) if tn + fp else 0.0
         table = np.rint([[tp, fn], [fp, tn]]).astype(int)
         p = fisher_exact(table, alternative="greater").pvalue
-        rows.append({"class": name, "balanced_accuracy": float((tpr + tnr) / 2), "recall": float(tpr), "p_value": float(p)})
+        rows.append(
+            {"class": name, "balanced_accuracy": float((tpr + tnr) / 2), "recall": float(tpr), "p_value": float(p)}
+        )
     q = multipletests([r["p_value"] for r in rows], method="fdr_bh")[1]
     for r, qk in zip(rows, q):
         r["q_value"] = float(qk)
         r["separable"] = bool(qk <= SEPARABLE_Q)
     return rows
+
 
 # ------------------------------------------------------------------------- label issues and class pairs
 # A label-issue share under CLEAN_SHARE (1%) counts as clean; from MANY_SHARE (10%) on, as many: a tenth
@@ -242,28 +327,56 @@ def labels_verdict(sig: dict) -> Verdict:
         return Verdict("labels", None, "", "Label issues were not estimated.")
     share, n, total = float(li["share"]), int(li.get("n_issues") or 0), li.get("n_series")
     iv = li.get("interval") or {}
-    band = f" [{_pct(iv['low'])}, {_pct(iv['high'])}]" if iv.get("low") is not None and iv.get("high") is not None else ""
+    band = (
+        f" [{_pct(iv['low'])}, {_pct(iv['high'])}]" if iv.get("low") is not None and iv.get("high") is not None else ""
+    )
     error = li.get("model_error")
     suspects = li.get("suspects") or []
-    listed = ", ".join(f"#{s['index']} ({s['given']} -> {s['likely']}, p = {s['likely_probability']:.2f})" for s in suspects[:5])
-    evidence = (f"confident learning (cleanlab) on out-of-fold probabilities: {n} of {total} series, {_pct(share)}{band}"
-                + (f"; the model's own error {_pct(error)}" if error is not None else "")
-                + (f"; most suspect: {listed}" if listed else ""))
-    numbers = {"method": evidence, "n_issues": n, "n_series": total, "share": share, "interval": iv or None,
-               "model_error": error, "suspects": [s.get("index") for s in suspects[:20]]}
+    listed = ", ".join(
+        f"#{s['index']} ({s['given']} -> {s['likely']}, p = {s['likely_probability']:.2f})" for s in suspects[:5]
+    )
+    evidence = (
+        f"confident learning (cleanlab) on out-of-fold probabilities: {n} of {total} series, {_pct(share)}{band}"
+        + (f"; the model's own error {_pct(error)}" if error is not None else "")
+        + (f"; most suspect: {listed}" if listed else "")
+    )
+    numbers = {
+        "method": evidence,
+        "n_issues": n,
+        "n_series": total,
+        "share": share,
+        "interval": iv or None,
+        "model_error": error,
+        "suspects": [s.get("index") for s in suspects[:20]],
+    }
     if n == 0 or (iv.get("high") is not None and float(iv["high"]) < CLEAN_SHARE):
-        return Verdict("labels", "clean", "The labels look clean.",
-                       f"An out-of-fold model agrees confidently with almost every given label ({evidence}).", numbers)
+        return Verdict(
+            "labels",
+            "clean",
+            "The labels look clean.",
+            f"An out-of-fold model agrees confidently with almost every given label ({evidence}).",
+            numbers,
+        )
     if li.get("restates_error"):
-        return Verdict("labels", "overlap", f"About {_pct(share)} of the labels may be wrong, or the classes overlap.",
-                       "The estimate is close to the model's own error, so confident learning cannot say whether "
-                       f"these series are mislabelled or genuinely ambiguous: check the listed suspects by hand ({evidence}).",
-                       numbers)
+        return Verdict(
+            "labels",
+            "overlap",
+            f"About {_pct(share)} of the labels may be wrong, or the classes overlap.",
+            "The estimate is close to the model's own error, so confident learning cannot say whether "
+            f"these series are mislabelled or genuinely ambiguous: check the listed suspects by hand ({evidence}).",
+            numbers,
+        )
     level = "many" if share >= MANY_SHARE else "some"
-    return Verdict("labels", level, f"About {_pct(share)} of the labels look wrong.",
-                   f"{n} series are confidently assigned to another class by a model that never saw them; relabel or "
-                   "drop the suspects and retrain" + (" before trying bigger models" if level == "many" else "")
-                   + f" ({evidence}).", numbers)
+    return Verdict(
+        "labels",
+        level,
+        f"About {_pct(share)} of the labels look wrong.",
+        f"{n} series are confidently assigned to another class by a model that never saw them; relabel or "
+        "drop the suspects and retrain"
+        + (" before trying bigger models" if level == "many" else "")
+        + f" ({evidence}).",
+        numbers,
+    )
 
 
 def _names(group: list) -> str:
@@ -286,39 +399,68 @@ def classes_verdict(sig: dict) -> Verdict:
     weak = sorted((p for p in pairs if not p.get("distinguishable")), key=lambda p: p.get("balanced_accuracy") or 0)
     alpha = cp.get("alpha", 0.05)
     if weak:
-        evidence = (f"two-class ridge per pair, permutation test, BH q > {alpha:g} for " + ", ".join(
-            f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
-            for p in weak[:5]) + (", ..." if len(weak) > 5 else ""))
+        evidence = (
+            f"two-class ridge per pair, permutation test, BH q > {alpha:g} for "
+            + ", ".join(
+                f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
+                for p in weak[:5]
+            )
+            + (", ..." if len(weak) > 5 else "")
+        )
     else:
         hardest = min(pairs, key=lambda p: p.get("balanced_accuracy") or 0)
-        evidence = (f"two-class ridge per pair, permutation test: all {len(pairs)} pairs at BH q <= {alpha:g}; the "
-                    f"hardest, {hardest['a']} vs {hardest['b']}, at {hardest['balanced_accuracy']:.2f} balanced accuracy")
+        evidence = (
+            f"two-class ridge per pair, permutation test: all {len(pairs)} pairs at BH q <= {alpha:g}; the "
+            f"hardest, {hardest['a']} vs {hardest['b']}, at {hardest['balanced_accuracy']:.2f} balanced accuracy"
+        )
     per_class = cp.get("per_class") or {}
     recall = [r for r in per_class.get("recall") or [] if isinstance(r, dict) and r.get("recall") is not None]
     tail = ""
     if recall:
         low = min(recall, key=lambda r: r["recall"])
-        tail = (f" {per_class.get('model')} recalls class {low['class']} worst: {low['recall']:.2f} "
-                f"[{low['low']:.2f}, {low['high']:.2f}].")
+        tail = (
+            f" {per_class.get('model')} recalls class {low['class']} worst: {low['recall']:.2f} "
+            f"[{low['low']:.2f}, {low['high']:.2f}]."
+        )
         bw = per_class.get("balanced_weights") or {}
         if bw.get("balanced_accuracy") is not None and bw.get("balanced_accuracy_balanced") is not None:
-            tail += (f" Balanced class weights move the balanced accuracy of the calibrated head from "
-                     f"{bw['balanced_accuracy']:.3f} to {bw['balanced_accuracy_balanced']:.3f}.")
+            tail += (
+                f" Balanced class weights move the balanced accuracy of the calibrated head from "
+                f"{bw['balanced_accuracy']:.3f} to {bw['balanced_accuracy_balanced']:.3f}."
+            )
     numbers = {"method": evidence, "n_pairs": len(pairs), "n_apart": len(apart), "groups": groups}
     if not weak:
-        return Verdict("classes", "all", "Every pair of classes can be told apart.",
-                       f"All {len(pairs)} two-class tests beat chance after correction.{tail}", numbers)
+        return Verdict(
+            "classes",
+            "all",
+            "Every pair of classes can be told apart.",
+            f"All {len(pairs)} two-class tests beat chance after correction.{tail}",
+            numbers,
+        )
     if not apart:
-        return Verdict("classes", "none", "No pair of classes can be told apart.",
-                       f"None of the {len(pairs)} two-class tests beats chance after correction.{tail}", numbers)
+        return Verdict(
+            "classes",
+            "none",
+            "No pair of classes can be told apart.",
+            f"None of the {len(pairs)} two-class tests beats chance after correction.{tail}",
+            numbers,
+        )
     untold = ", ".join(f"{p['a']} and {p['b']}" for p in weak[:5]) + (", ..." if len(weak) > 5 else "")
     complete = all(len(g) * (len(g) - 1) // 2 == sum(1 for p in weak if p["a"] in g and p["b"] in g) for g in groups)
     if complete:  # every pair inside each group is untold: the groups are what cannot be told apart
         words = "; ".join(_names(g) for g in groups)
-        head = (f"Classes {words} cannot be told apart from each other." if len(groups) == 1
-                else f"These groups of classes cannot be told apart within each group: {words}.")
+        head = (
+            f"Classes {words} cannot be told apart from each other."
+            if len(groups) == 1
+            else f"These groups of classes cannot be told apart within each group: {words}."
+        )
     else:
         head = f"{len(weak)} of {len(pairs)} class pairs cannot be told apart: {untold}."
-    return Verdict("classes", "some", head,
-                   f"{len(apart)} of {len(pairs)} pairs are told apart; linked by the pairs that are not, the classes form "
-                   f"the groups {'; '.join(_names(g) for g in groups)}.{tail}", numbers)
+    return Verdict(
+        "classes",
+        "some",
+        head,
+        f"{len(apart)} of {len(pairs)} pairs are told apart; linked by the pairs that are not, the classes form "
+        f"the groups {'; '.join(_names(g) for g in groups)}.{tail}",
+        numbers,
+    )
