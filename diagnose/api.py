@@ -18,6 +18,7 @@ from signal_diagnostics.errors import DataError
 PROFILES = ("quick", "full")
 # options of report() that are not Config fields: they choose how the units run, not what they compute
 RUN_OPTIONS = ("budget", "workers", "cache", "progress")
+DATA_OPTIONS = ("padding", "pad_value", "layout")  # how arrays are read (signal_diagnostics.data.loaders.as_dataset)
 REPR_LIMIT = 1000  # characters of repr(Diagnosis): a glance, the answers card holds the rest
 
 
@@ -127,11 +128,10 @@ def _config(profile: str, options: dict):
     if profile not in PROFILES:
         raise DataError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
     fields = {f.name for f in dataclasses.fields(Config)} - {"profile"}
-    unknown = sorted(set(options) - fields - set(RUN_OPTIONS))
+    known = fields | set(RUN_OPTIONS) | set(DATA_OPTIONS)
+    unknown = sorted(set(options) - known)
     if unknown:
-        raise DataError(
-            f"unknown option(s) {', '.join(unknown)}: report() takes {', '.join(sorted(fields | set(RUN_OPTIONS)))}"
-        )
+        raise DataError(f"unknown option(s) {', '.join(unknown)}: report() takes {', '.join(sorted(known))}")
     given = {k: v for k, v in options.items() if k in fields}
     for name in ("folds", "repeats", "permutations", "seeds", "epochs", "samples", "curve_repeats"):
         value = given.get(name)
@@ -156,7 +156,8 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
         (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
         keeping finished units; default ``out/.cache`` when ``out`` is given) and ``progress``
         (``True``: plain lines on stderr, the default; ``False``; or a ``progress(done, total, label)``
-        callable).
+        callable), and ``padding``, ``pad_value``, ``layout`` (how arrays are padded and oriented:
+        :func:`signal_diagnostics.data.loaders.as_dataset`).
 
     Returns
     -------
@@ -182,7 +183,7 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
 
     options = dict(options)
     cfg = _config(profile, options)
-    ds = as_dataset(data)
+    ds = as_dataset(data, **{k: options[k] for k in DATA_OPTIONS if k in options})
     ds.check_folds(cfg.folds)
     out = None if out is None else Path(out)
     if out is not None and out.exists() and not out.is_dir():

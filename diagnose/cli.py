@@ -57,6 +57,27 @@ def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
     g.add_argument(
         "--group-column", default="group", help="group id column for group-aware CV, if present (default: group)"
     )
+    g = p.add_argument_group("padding and layout (arrays without lengths, e.g. .npz)")
+    g.add_argument(
+        "--padding",
+        choices=("auto", "pre", "post", "none"),
+        default="auto",
+        help="where series are padded: auto finds the side, none reads every step as real (default: auto)",
+    )
+    g.add_argument(
+        "--pad-value",
+        type=float,
+        default=None,
+        metavar="V",
+        help="the pad value (default: inferred, 0 or a value such as -999 filling whole edge steps)",
+    )
+    g.add_argument(
+        "--layout",
+        choices=("ntc", "nct"),
+        default=None,
+        help="X's axis order: ntc (n, timesteps, channels) or nct (transposed once); "
+        "needed when X looks transposed (default: ntc, refusing X that looks transposed)",
+    )
 
 
 def _add_compute(p: argparse.ArgumentParser, folds: int = 5) -> None:

@@ -77,6 +77,9 @@ def _load(args):
         time_column=args.time_column,
         label_column=args.label_column,
         group_column=args.group_column,
+        padding=args.padding,
+        pad_value=args.pad_value,
+        layout=args.layout,
     )
 
 

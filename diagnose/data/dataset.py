@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from signal_diagnostics.baselines.series import true_lengths
+from signal_diagnostics.data.layout import orient
+from signal_diagnostics.data.padding import apply_padding
 from signal_diagnostics.errors import DataError, DataWarning
 
 # Values checked at a time by the whole-array scans (NaN/inf, true lengths): 16M float32 values are
@@ -38,15 +39,26 @@ def _class_order(y: np.ndarray) -> np.ndarray:
 class Dataset:
     """Time series for classification in Keras order.
 
+    The data is converted here, once, to the house convention: ``(n, T, C)``, real steps first, padding
+    0 after them (:mod:`signal_diagnostics.data.padding`); every conversion is kept in ``meta["notes"]``.
+
     Attributes
     ----------
     X : float32 array ``(n_series, n_timesteps, n_channels)``, variable-length series right-padded with 0.
     y : the labels as given, one per series.
-    lengths : int array, the true length of each series.
+    lengths : int array, the true length of each series. Explicit lengths always win; without them they
+        are inferred from runs of the pad value at the start or the end of each series (every channel
+        equal to it). A real step whose every channel equals the pad value at the edge of a series
+        counts as padding then: pass ``lengths`` or ``padding="none"`` to keep it.
     groups : optional array of group ids (subject, recording) for group-aware CV.
     name : short name used in reports.
     source : the string the data was loaded from.
     meta : anything else worth keeping, e.g. ``{"split": array of "train"/"test"}``.
+    padding : (init only) ``"auto"`` (find the side), ``"pre"``, ``"post"`` or ``"none"`` (every step real).
+    pad_value : (init only) the pad value; ``None`` infers it (0, or a value such as -999 that fills whole
+        leading or trailing steps of many series and occurs nowhere else).
+    layout : (init only) ``"ntc"`` or ``"nct"`` (transposed here); ``None`` refuses an X that looks
+        transposed (:func:`signal_diagnostics.data.layout.looks_transposed`).
     """
 
     X: np.ndarray
@@ -56,31 +68,21 @@ class Dataset:
     name: str = "data"
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    padding: InitVar[str] = "auto"
+    pad_value: InitVar[float | None] = None
+    layout: InitVar[str | None] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, padding: str, pad_value: float | None, layout: str | None) -> None:
         notes = self.meta.setdefault("notes", [])
-        self.X, self.y = validate_arrays(self.X, self.y, notes=notes)
+        self.X, self.y = validate_arrays(self.X, self.y, notes=notes, layout=layout, strict_layout=True)
         n, T = self.X.shape[:2]
-        if self.lengths is None:
-            self.lengths = true_lengths(self.X)
-        else:
-            self.lengths = np.asarray(self.lengths)
-            if self.lengths.shape != (n,) or not np.issubdtype(self.lengths.dtype, np.integer):
-                raise DataError(f"lengths must be {n} integers, one per series; got shape {self.lengths.shape}")
-            if self.lengths.min() < 1 or self.lengths.max() > T:
-                C = self.X.shape[2]
-                hint = (
-                    (
-                        f"; they fit the last axis ({C}): X looks stored as (n, channels, timesteps), "
-                        "use X.transpose(0, 2, 1)"
-                    )
-                    if self.lengths.min() >= 1 and self.lengths.max() <= C
-                    else ""
-                )
-                raise DataError(
-                    f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}{hint}"
-                )
-            self.lengths = self.lengths.astype(np.int64)
+        if self.lengths is not None:
+            self._check_lengths(n, T)
+        self.X, self.lengths, text, changed = apply_padding(self.X, self.lengths, padding, pad_value)
+        if text and changed:
+            note(notes, text)
+        elif text and text not in notes:
+            notes.append(text)
         if self.groups is not None:
             self.groups = np.asarray(self.groups)
             if self.groups.shape != (n,):
@@ -88,6 +90,26 @@ class Dataset:
         self.classes = _class_order(self.y)
         index = {c: i for i, c in enumerate(self.classes.tolist())}
         self.y_codes = np.array([index[v] for v in self.y.tolist()], dtype=np.int64)
+
+    def _check_lengths(self, n: int, T: int) -> None:
+        """Refuse lengths that are not one integer in ``1..T`` per series (naming a likely transposed X)."""
+        self.lengths = np.asarray(self.lengths)
+        if self.lengths.shape != (n,) or not np.issubdtype(self.lengths.dtype, np.integer):
+            raise DataError(f"lengths must be {n} integers, one per series; got shape {self.lengths.shape}")
+        if self.lengths.min() < 1 or self.lengths.max() > T:
+            C = self.X.shape[2]
+            hint = (
+                (
+                    f"; they fit the last axis ({C}): X looks stored as (n, channels, timesteps), "
+                    "use --layout nct (layout='nct') or X.transpose(0, 2, 1)"
+                )
+                if self.lengths.min() >= 1 and self.lengths.max() <= C
+                else ""
+            )
+            raise DataError(
+                f"lengths must lie in 1..{T} (the padded length); got {self.lengths.min()}..{self.lengths.max()}{hint}"
+            )
+        self.lengths = self.lengths.astype(np.int64)
 
     def __repr__(self) -> str:
         counts = self.class_counts
@@ -239,16 +261,22 @@ def layout_hint(X: np.ndarray) -> str | None:
     if C > T:
         return (
             f"X has more channels ({C}) than timesteps ({T}): if it is stored as (n, channels, timesteps), "
-            "transpose it with X.transpose(0, 2, 1); the convention is (n_series, n_timesteps, n_channels)"
+            "pass --layout nct (layout='nct') or transpose it with X.transpose(0, 2, 1); the convention is "
+            "(n_series, n_timesteps, n_channels)"
         )
     return None
 
 
-def validate_arrays(X: Any, y: Any, notes: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def validate_arrays(
+    X: Any, y: Any, notes: list[str] | None = None, layout: str | None = None, strict_layout: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Check X and y and return X as float32 ``(n, T, C)``; 2-D X means univariate.
 
-    A one-hot or probability ``y`` ``(n, K)`` becomes class codes; that, and an X that looks
+    A one-hot or probability ``y`` ``(n, K)`` becomes class codes; that, and an X that may be
     transposed (more channels than timesteps), give a :class:`DataWarning` kept in ``notes``.
+    ``layout="nct"`` transposes a 3-D X once; ``"ntc"`` keeps it without a hint. With ``strict_layout``
+    (a :class:`Dataset` being built) and no layout, an X that looks transposed is refused
+    (:func:`signal_diagnostics.data.layout.orient`).
     """
     X = X if isinstance(X, np.memmap) else np.asarray(X)  # a memory map stays mapped
     y = np.asarray(y)
@@ -263,6 +291,8 @@ def validate_arrays(X: Any, y: Any, notes: list[str] | None = None) -> tuple[np.
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataError(f"X must be numeric; got dtype {X.dtype}")
     if X.ndim == 2:
+        if layout == "nct":
+            raise DataError(f"layout 'nct' needs a 3-D X (n, channels, timesteps); got 2-D X {X.shape} (univariate)")
         X = X[:, :, None]
     if X.ndim != 3:
         raise DataError(
@@ -270,7 +300,11 @@ def validate_arrays(X: Any, y: Any, notes: list[str] | None = None) -> tuple[np.
         )
     if X.shape[0] == 0 or X.shape[1] == 0 or X.shape[2] == 0:
         raise DataError(f"X is empty: shape {X.shape}")
-    hint = layout_hint(X)
+    if layout is not None or strict_layout:
+        X, text = orient(X, layout)
+        if text:
+            note(notes, text)
+    hint = layout_hint(X) if layout is None else None
     if hint:
         note(notes, hint)
     if y.ndim != 1:

@@ -52,6 +52,9 @@ def load(
     group_column: str | None = "group",
     channels: list[str] | None = None,
     name: str | None = None,
+    padding: str = "auto",
+    pad_value: float | None = None,
+    layout: str | None = None,
 ) -> Dataset:
     """Load a dataset from a file or a built-in source.
 
@@ -64,6 +67,11 @@ def load(
         present; ``group_column`` gives group ids when present; ``channels`` defaults to every other
         numeric column.
     name : the name reports use; defaults to the source's.
+    padding, pad_value, layout : how arrays without lengths (an ``.npz`` without ``lengths``) are
+        padded and oriented (:class:`Dataset`): ``padding`` ``"auto"`` (find the side), ``"pre"``,
+        ``"post"`` or ``"none"``; ``pad_value`` ``None`` (infer: 0 or a value like -999); ``layout``
+        ``"ntc"``, ``"nct"`` (transpose) or ``None`` (refuse an X that looks transposed). Sources
+        that give each series' length (tables, aeon, UCR files, synthetic) ignore them, with a note.
 
     Returns
     -------
@@ -75,6 +83,7 @@ def load(
     >>> ds.X.shape, ds.n_classes
     ((60, 20, 3), 2)
     """
+    edge = {"padding": padding, "pad_value": pad_value, "layout": layout}
     if _is_frame(source):
         ds = from_frame(
             source,
@@ -87,6 +96,7 @@ def load(
         )
         ds.source = "DataFrame"
         ds.name = name or "data"
+        _unused(ds, edge)
         return ds
     if not isinstance(source, (str, Path)):
         raise DataError(
@@ -97,9 +107,9 @@ def load(
     scheme, sep, rest = text.partition(":")
     if sep and not Path(text).exists() and len(scheme) > 1:
         if scheme == "aeon":
-            ds = _load_aeon(rest)
+            ds = _unused(_load_aeon(rest), edge)
         elif scheme == "synthetic":
-            ds = _load_synthetic(rest)
+            ds = _unused(_load_synthetic(rest), edge)
         else:
             raise DataError(
                 f"unknown source scheme '{scheme}:' in {text!r}: use a file path, aeon:NAME or synthetic:NAME"
@@ -112,10 +122,20 @@ def load(
             label_column=label_column,
             group_column=group_column,
             channels=channels,
+            edge=edge,
         )
     ds.source = text
     if name:
         ds.name = name
+    return ds
+
+
+def _unused(ds: Dataset, edge: dict) -> Dataset:
+    """Note the padding / layout options that a source with its own lengths and layout does not use."""
+    given = [f"{k}={v!r}" for k, v in edge.items() if v not in (None, "auto")]
+    if given:
+        text = f"{', '.join(given)} not used: this source gives each series' length and its layout"
+        ds.meta.setdefault("notes", []).append(text)
     return ds
 
 
@@ -124,7 +144,9 @@ def _is_frame(obj) -> bool:
     return type(obj).__name__ == "DataFrame" and type(obj).__module__.startswith("pandas")
 
 
-def as_dataset(data, y=None, *, lengths=None, groups=None) -> Dataset:
+def as_dataset(
+    data, y=None, *, lengths=None, groups=None, padding: str = "auto", pad_value=None, layout: str | None = None
+) -> Dataset:
     """The one coercion every public check starts with: anything a user holds to a :class:`Dataset`.
 
     Parameters
@@ -134,6 +156,8 @@ def as_dataset(data, y=None, *, lengths=None, groups=None) -> Dataset:
         (path, ``aeon:NAME``, ``synthetic:...``); or a long-format pandas DataFrame.
     y : labels when ``data`` is an array (1-D, or ``(n, K)`` one-hot / probabilities).
     lengths, groups : optional true lengths and group ids, with arrays.
+    padding, pad_value, layout : how arrays are padded and oriented (:class:`Dataset`; :func:`load`
+        for sources); a :class:`Dataset` passes unchanged.
 
     Returns
     -------
@@ -158,7 +182,7 @@ def as_dataset(data, y=None, *, lengths=None, groups=None) -> Dataset:
     if isinstance(data, (str, Path)) or _is_frame(data):
         if y is not None:
             raise DataError("y was given with a data source, which holds its labels: pass the source alone")
-        return load(data)
+        return load(data, padding=padding, pad_value=pad_value, layout=layout)
     if isinstance(data, tuple):
         if y is not None:
             raise DataError("y was given twice (in the tuple and as y): pass (X, y) or X with y=")
@@ -171,7 +195,7 @@ def as_dataset(data, y=None, *, lengths=None, groups=None) -> Dataset:
         groups = rest[1] if len(rest) > 1 else groups
     if y is None:
         raise DataError(f"X alone ({type(data).__name__}) has no labels: pass (X, y), X with y=..., or a Dataset")
-    return Dataset(data, y, lengths=lengths, groups=groups)
+    return Dataset(data, y, lengths=lengths, groups=groups, padding=padding, pad_value=pad_value, layout=layout)
 
 
 def as_arrays(data, y=None) -> tuple:
@@ -183,18 +207,18 @@ def as_arrays(data, y=None) -> tuple:
     return ds.X, ds.y_codes, ds.lengths, ds.groups
 
 
-def _load_file(path: Path, **columns) -> Dataset:
+def _load_file(path: Path, edge: dict, **columns) -> Dataset:
     if not path.exists():
         raise DataError(f"no such file: {path}")
     if path.is_dir():
         raise DataError(f"{path} is a directory: give a data file (.npz, .csv, .parquet, .ts, .arff, .tsv)")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        ds = load_npz(path)
+        ds = load_npz(path, **edge)
     elif suffix in (".csv", ".parquet"):
-        ds = load_table(path, **columns)
+        ds = _unused(load_table(path, **columns), edge)
     elif suffix in UCR_SUFFIXES:
-        ds = _load_ucr(path)
+        ds = _unused(_load_ucr(path), edge)
     else:
         raise DataError(
             f"cannot read {path.name}: unknown file type '{suffix}' (use .npz, .csv, .parquet, .ts, .arff or .tsv)"

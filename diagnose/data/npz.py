@@ -18,8 +18,9 @@ from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.errors import DataError
 
 
-def load_npz(path: Path) -> Dataset:
-    """The Dataset of an ``.npz`` holding ``X`` and ``y`` (and optionally ``lengths``, ``groups``)."""
+def load_npz(path: Path, padding: str = "auto", pad_value: float | None = None, layout: str | None = None) -> Dataset:
+    """The Dataset of an ``.npz`` holding ``X`` and ``y`` (and optionally ``lengths``, ``groups``);
+    ``padding``, ``pad_value`` and ``layout`` as for :class:`Dataset`."""
     if not zipfile.is_zipfile(path):
         raise DataError(f"cannot read {path.name}: not a valid .npz file (save it with numpy.savez)")
     try:
@@ -46,7 +47,16 @@ def load_npz(path: Path) -> Dataset:
         raise DataError(f"cannot read {path.name}: not a valid .npz file ({err})") from None
     ignored = [k for k in names if k not in ("X", "y", "lengths", "groups")]
     meta = {"notes": [f"ignored arrays: {', '.join(ignored)}"]} if ignored else {}
-    return Dataset(arrays["X"], arrays["y"], lengths=arrays.get("lengths"), groups=arrays.get("groups"), meta=meta)
+    return Dataset(
+        arrays["X"],
+        arrays["y"],
+        lengths=arrays.get("lengths"),
+        groups=arrays.get("groups"),
+        meta=meta,
+        padding=padding,
+        pad_value=pad_value,
+        layout=layout,
+    )
 
 
 class MappedArray(np.memmap):
