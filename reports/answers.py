@@ -172,6 +172,13 @@ def run_line(doc: dict) -> str:
     return ", ".join(parts) + "." if parts else ""
 
 
+def data_notes(doc: dict) -> list[str]:
+    """What the loader noticed and did (``dataset.notes``: orientation, one-hot labels, gaps, dropped
+    columns, padding inferred), as plain strings for the report's "Data as read" box; empty when none."""
+    notes = as_dict(doc.get("dataset")).get("notes")
+    return [str(n) for n in notes] if isinstance(notes, list) else []
+
+
 def recommendations(doc: dict) -> list[dict]:
     """``doc["recommendations"]`` as ``{"id", "text", "evidence"}`` with missing keys filled."""
     return [

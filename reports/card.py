@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .answers import answers, as_dict, recommendations, run_line, subtitle
+from .answers import answers, as_dict, data_notes, recommendations, run_line, subtitle
 from .html import environment
 from .sections import other_errors
 
@@ -33,6 +33,7 @@ def answers_card(doc: dict) -> str:
             title=str(ds.get("name") or "dataset"),
             subtitle=subtitle(doc),
             run_line=run_line(doc),
+            data_notes=data_notes(doc),
             answers=answers(doc),
             recommendations=recommendations(doc)[:MAX_RECOMMENDATIONS],
             other_errors=other_errors(doc),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from .answers import answers, as_dict, recommendations, run_line, subtitle
+from .answers import answers, as_dict, data_notes, recommendations, run_line, subtitle
 from .sections import other_errors, sections
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -81,6 +81,7 @@ def render_html(doc: dict, pngs: dict[str, bytes] | None = None, figure_errors: 
             title=str(ds.get("name") or "dataset"),
             subtitle=subtitle(doc),
             run_line=run_line(doc),
+            data_notes=data_notes(doc),
             answers=answers(doc),
             recommendations=recommendations(doc),
             sections=sections(doc),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .answers import answers, recommendations, run_line, subtitle
+from .answers import answers, data_notes, recommendations, run_line, subtitle
 from .sections import other_errors, sections
 
 _SPECIAL = re.compile(r"([\\`*\[\]|])")
@@ -48,6 +48,9 @@ def render_markdown(
     intro = " ".join(escape(x) for x in (subtitle(doc), run_line(doc)) if x)
     if intro:
         out += [intro, ""]
+    notes = data_notes(doc)
+    if notes:
+        out += ["## Data as read", ""] + [f"- {escape(n)}" for n in notes] + [""]
     out += ["## Answers", ""]
     for a in answers(doc):
         head = f" {a['headline']}" if a["headline"] else ""

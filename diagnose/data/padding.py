@@ -23,7 +23,8 @@ from signal_diagnostics.errors import DataError
 PADDING_MODES = ("auto", "pre", "post", "none")
 # A value other than 0 is read as the pad value when it fills whole first or last steps (every channel)
 # of at least this share of the series (and at least PAD_VALUE_MIN_SERIES of them) and occurs nowhere
-# else in X: a value chosen never to occur, as a Masking(-999) layer needs.
+# else in X (a value chosen never to occur, as a Masking(-999) layer needs), in runs of different lengths
+# (series padded to the longest one).
 PAD_VALUE_MIN_SHARE = 0.05
 PAD_VALUE_MIN_SERIES = 2
 # Values per block when X is scanned (64 MB of float32), so that a memory-mapped X is never read whole.
@@ -90,7 +91,7 @@ def edge_runs(pad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def infer_pad_value(X: np.ndarray) -> float:
     """The pad value of ``X``: a non-zero value that fills whole first or last steps of many series
-    (:data:`PAD_VALUE_MIN_SHARE`) and occurs nowhere else (nor fills every series), else 0.
+    (:data:`PAD_VALUE_MIN_SHARE`) in runs of different lengths and occurs nowhere else, else 0.
 
     Examples
     --------
@@ -112,8 +113,8 @@ def infer_pad_value(X: np.ndarray) -> float:
             break
         lead, trail = edge_runs(pad_steps(X, values[k]))
         at_edges = np.minimum(lead + trail, T)
-        if (at_edges == T).all():
-            continue  # the value fills every series: it is the data, not padding
+        if (at_edges == T).all() or len(np.unique(at_edges)) < 2:
+            continue  # it fills every series, or runs of one length: data, not padding to the longest series
         total = sum(int((X[rows] == values[k]).sum()) for rows in _blocks(X))
         if total == int(at_edges.sum()) * X.shape[2]:
             return float(values[k])
