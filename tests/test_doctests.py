@@ -10,6 +10,8 @@ import pytest
 CHEAP = [
     "signal_diagnostics.data.dataset",
     "signal_diagnostics.data.loaders",
+    "signal_diagnostics.data.padding",
+    "signal_diagnostics.data.layout",
     "signal_diagnostics.pipeline.document",
     "signal_diagnostics.results",
     "signal_diagnostics.console",
