@@ -315,14 +315,33 @@ def _pct(x) -> str:
     return f"{100 * float(x):.1f}%"
 
 
+def _suspect(s: dict) -> str:
+    """One suspect in words: the user's id, given -> likely label, and the out-of-fold model's probability of the likely label."""
+    return (
+        f"#{s.get('id', s['index'])} ({s['given']} -> {s['likely']}, P({s['likely']}) = {s['likely_probability']:.2f})"
+    )
+
+
 def labels_verdict(sig: dict) -> Verdict:
     """Are some labels wrong? From ``signal.label_issues`` alone.
 
-    ``level``: ``clean`` (no issue, or an upper interval end under :data:`CLEAN_SHARE`), ``overlap`` (the
-    estimate is close to the model's own error, so wrong labels and overlapping classes cannot be told
-    apart), ``many`` (share at least :data:`MANY_SHARE`) or ``some``; ``None`` when it did not run.
+    ``level``: ``cannot tell`` (no class is separated better than chance, so no share and no suspects),
+    ``clean`` (no issue, or an upper interval end under :data:`CLEAN_SHARE`), ``overlap`` (the estimate is
+    close to the model's own error, so wrong labels and overlapping classes cannot be told apart),
+    ``many`` (share at least :data:`MANY_SHARE`) or ``some``; ``None`` when it did not run. Suspects are
+    named by the user's series ids; ``P(likely)`` is the out-of-fold model's probability of the likely label.
     """
     li = sig.get("label_issues") or {}
+    if li and li.get("share") is None and li.get("cannot_tell"):
+        why = li["cannot_tell"]
+        return Verdict(
+            "labels",
+            "cannot tell",
+            "Cannot tell whether labels are wrong.",
+            f"Confident learning needs a model that separates the classes, and {why}. No share of wrong labels "
+            "and no label-noise ceiling can be given; better features or more series come first.",
+            {"method": f"confident learning (cleanlab) on out-of-fold probabilities; {why}", "n_issues": None},
+        )
     if not li or li.get("share") is None:
         return Verdict("labels", None, "", "Label issues were not estimated.")
     share, n, total = float(li["share"]), int(li.get("n_issues") or 0), li.get("n_series")
@@ -332,13 +351,12 @@ def labels_verdict(sig: dict) -> Verdict:
     )
     error = li.get("model_error")
     suspects = li.get("suspects") or []
-    listed = ", ".join(
-        f"#{s['index']} ({s['given']} -> {s['likely']}, p = {s['likely_probability']:.2f})" for s in suspects[:5]
-    )
+    listed = ", ".join(_suspect(s) for s in suspects[:5])
     evidence = (
         f"confident learning (cleanlab) on out-of-fold probabilities: {n} of {total} series, {_pct(share)}{band}"
         + (f"; the model's own error {_pct(error)}" if error is not None else "")
-        + (f"; most suspect: {listed}" if listed else "")
+        + (f"; {li['cannot_tell']}" if li.get("cannot_tell") else "")
+        + (f"; most suspect (P = the out-of-fold probability of the likely label): {listed}" if listed else "")
     )
     numbers = {
         "method": evidence,
@@ -348,6 +366,7 @@ def labels_verdict(sig: dict) -> Verdict:
         "interval": iv or None,
         "model_error": error,
         "suspects": [s.get("index") for s in suspects[:20]],
+        "suspect_ids": [s.get("id", s.get("index")) for s in suspects[:20]],
     }
     if n == 0 or (iv.get("high") is not None and float(iv["high"]) < CLEAN_SHARE):
         return Verdict(
