@@ -38,8 +38,8 @@ TONES = {
     "deep": {"better": "good", "no better": "warn", "worse": "warn", "untested": "neutral"},
     "attention": {"helps": "good", "adds nothing": "warn", "hurts": "bad", "untested": "neutral"},
     "where": {"windows": "good", "throughout": "good", "nowhere": "neutral"},
-    "labels": {"clean": "good", "overlap": "warn", "some": "warn", "many": "bad"},
-    "classes": {"all": "good", "some": "warn", "none": "bad"},
+    "labels": {"clean": "good", "overlap": "warn", "some": "warn", "many": "bad", "cannot tell": "neutral"},
+    "classes": {"all": "good", "some": "warn", "none": "bad", "too few": "neutral"},
 }
 # The answers shown at the top, in order, and the document sections whose failure each one reports.
 ORDER = (

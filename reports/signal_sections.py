@@ -273,6 +273,29 @@ def labels_section(doc: dict) -> dict:
         return s
     if li.get("message"):
         s["paragraphs"].append(str(li["message"]))
+    sep = dict_items(li.get("separability"))
+    if sep:
+        s["tables"].append(
+            table(
+                ["Class", "Series", "AUC one-vs-rest", "p (Holm)", "Estimated"],
+                [
+                    [
+                        str(r.get("class", MISSING)),
+                        num(r.get("n")),
+                        f"{num(r.get('auc'))} {interval(r.get('low'), r.get('high'))}".strip(),
+                        pval(r.get("p_holm")),
+                        "yes" if r.get("separable") else "cannot tell",
+                    ]
+                    for r in sep
+                ],
+                caption="Which classes the out-of-fold model separates better than chance",
+                note="Wrong labels are estimated only for these classes: one-sided Mann-Whitney test of the "
+                "class's own probability against the rest, Holm across classes (FWER 5%), 95% Hanley-McNeil "
+                "interval on the AUC.",
+            )
+        )
+    if li.get("share") is None:
+        return s
     iv = as_dict(li.get("interval"))
     rows = [
         ["Estimated label issues", f"{num(li.get('n_issues'))} of {num(li.get('n_series'))}"],
@@ -293,7 +316,7 @@ def labels_section(doc: dict) -> dict:
     if suspects:
         rows = [
             [
-                num(x.get("index")),
+                str(x.get("id", num(x.get("index")))),
                 str(x.get("given", MISSING)),
                 str(x.get("likely", MISSING)),
                 num(x.get("given_probability")),
@@ -303,9 +326,10 @@ def labels_section(doc: dict) -> dict:
         ]
         s["tables"].append(
             table(
-                ["Series", "Given label", "Likely label", "P(given)", "P(likely)"],
+                ["Series id", "Given label", "Likely label", "P(given)", "P(likely)"],
                 rows,
                 caption="Most suspect series (lowest confidence in the given label first)",
+                note="P(given), P(likely): the out-of-fold model's probability of the given and of the likely label.",
             )
         )
     classes = [str(c) for c in li.get("classes") or []]

@@ -13,7 +13,10 @@ The ceilings reported (:func:`accuracy_ceilings`) cannot claim less than a model
 series with different labels cap the accuracy of any model exactly (a model gives one answer per
 series), and the estimated share of wrong labels (:mod:`signal_diagnostics.checks.labels`) caps the accuracy measured
 against the given labels. A candidate that sits below the best achieved accuracy is shown as not
-holding, with the reason, and does not set ``accuracy_ceiling``.
+holding, with the reason, and does not set ``accuracy_ceiling``. The label-noise candidate exists only
+when some class is separated better than chance (the estimate has a share), and holds only when the
+estimate does not restate the label model's own error (``restates_error``): otherwise the "wrong labels"
+are the model's mistakes and the ceiling would be the accuracy already reached, by construction.
 """
 
 from __future__ import annotations
@@ -201,7 +204,8 @@ def accuracy_ceilings(
     ----------
     bounds : :meth:`CeilingResult.to_dict` (the 1-NN error and the Cover-Hart bound), or None.
     duplicates : the ``duplicates`` health check's value (``accuracy_ceiling``, ``n_conflicting``), or None.
-    label_issues : :meth:`signal_diagnostics.checks.labels.LabelIssues.to_dict`, or None.
+    label_issues : :meth:`signal_diagnostics.checks.labels.LabelIssues.to_dict`, or None; no candidate
+        when its ``share`` is None (no class separable), and one that does not hold when ``restates_error``.
     achieved : the best accuracy a baseline reached (cross-validated), or None.
 
     Returns
@@ -252,6 +256,7 @@ def accuracy_ceilings(
                 "accuracy": 1.0 - share,
                 "low": low,
                 "high": high,
+                "restates_error": bool(label_issues.get("restates_error")),
                 "words": (
                     f"about {100 * share:.1f}% of the labels look wrong: measured against the given "
                     f"labels even a perfect model would score about {1.0 - share:.3f}"
@@ -260,7 +265,13 @@ def accuracy_ceilings(
         )
     for c in cands:
         c["holds"] = achieved is None or c["accuracy"] >= float(achieved) - 1e-12
-        if not c["holds"]:
+        if c.pop("restates_error", False):  # the "wrong labels" are the model's own errors: circular
+            c["holds"] = False
+            c["words"] += (
+                "; but these series are most of the label model's own errors, so wrong labels cannot be told "
+                "from classes that overlap, and this is no ceiling"
+            )
+        elif not c["holds"]:
             c["words"] += f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here" + (
                 " (the label-issue estimate includes series the best model gets right)"
                 if c["source"] == "label_noise"

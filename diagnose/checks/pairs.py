@@ -6,7 +6,20 @@ each fold (fitted on the fold's training series of all classes, unsupervised), s
 out-of-fold balanced accuracy, and tested against chance with a label-permutation test inside the
 pair: the pair's labels are shuffled and the same folds refitted (every permutation is one more label
 column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
-Benjamini-Hochberg across the pairs. Classes linked by pairs not told apart form the groups reported.
+Benjamini-Hochberg across the pairs.
+
+The two-class head is balanced: a series is put in the class whose training decision values its own
+is nearer to, i.e. the threshold is the midpoint of the two classes' mean fitted decision values on the
+training fold (the equal-prior rule of a linear discriminant), not the ridge's zero, which with unequal
+classes leans to the larger one and leaves pairs with a dominant class at the majority-guess 0.50.
+
+Not being told apart is not transitive and can come from too few series, so the groups reported are
+decided by :data:`POWER_RULE`: a pair is ``indistinguishable`` only when it is not told apart (q > alpha)
+AND the upper end of the 95% interval of its balanced accuracy (a stratified percentile bootstrap over
+the pair's series) is below :data:`PRACTICAL_BA`; a pair not told apart whose interval reaches that
+far is ``too_few`` ("not enough series to tell"). The groups are the maximal cliques of the
+indistinguishable pairs (Bron-Kerbosch): every pair inside a group is indistinguishable; a chain
+A~B, B~C with A and C told apart never becomes a group.
 """
 
 from __future__ import annotations
@@ -29,6 +42,18 @@ PAIRS_MAX_SERIES = 5_000
 DEFAULT_KERNELS = 10_000
 # z for a 95% Wilson interval.
 Z95 = 1.959963984540054
+# Power: a pair counts as indistinguishable only if its balanced accuracy is shown to lie below
+# PRACTICAL_BA (the upper end of its 95% interval below it); 0.6 is a "barely better than a coin" level
+# of our choosing (one series in five more than chance), stated in every result.
+PRACTICAL_BA = 0.6
+# Stratified bootstrap resamples for the interval of a pair's balanced accuracy.
+PAIR_BOOTSTRAP = 2000
+POWER_RULE = (
+    f"a pair is indistinguishable when it is not told apart (BH q > alpha) and the upper end of the 95% "
+    f"stratified bootstrap interval ({PAIR_BOOTSTRAP} resamples of the pair's series within each class) of "
+    f"its balanced accuracy is below {PRACTICAL_BA}; not told apart with a higher upper end: not enough "
+    "series to tell; groups are maximal cliques of indistinguishable pairs"
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +66,12 @@ class ClassPairs:
     matrix : ``[i][j]`` pooled out-of-fold balanced accuracy of the ridge trained on classes i and j
         alone (symmetric; the diagonal is null).
     p_values, q_values : ``[i][j]`` permutation p-value against chance and its BH q-value across pairs.
-    indistinguishable : ``[i][j]`` true when ``q > alpha``.
-    indistinguishable_groups : groups (of two or more) of classes linked by pairs not told apart.
-    pairs : one row per pair ``{"a", "b", "balanced_accuracy", "p_value", "q_value", "distinguishable"}``.
+    indistinguishable : ``[i][j]`` true when the pair is indistinguishable with power (see :data:`POWER_RULE`).
+    indistinguishable_groups : maximal cliques (two or more classes) of indistinguishable pairs.
+    pairs : one row per pair ``{"a", "b", "balanced_accuracy", "low", "high", "p_value", "q_value",
+        "distinguishable", "status", "n_series"}``; ``status`` is ``apart``, ``indistinguishable`` or
+        ``too_few`` (not told apart, but too few series to tell).
+    power_rule : ``{"rule", "practical_balanced_accuracy", "interval"}``: how power is judged.
     alpha, n_permutations, folds : the test's settings.
     method : in words.
     """
@@ -61,29 +89,70 @@ class ClassPairs:
     n_series: int
     n_used: int
     method: str
+    power_rule: dict | None = None
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
 
 
-def _groups(names: list[str], linked: np.ndarray) -> list[list[str]]:
-    """Connected components (two or more classes) of the graph whose edges are ``linked[i, j]``."""
-    K = len(names)
-    seen, out = set(), []
-    for start in range(K):
-        if start in seen:
-            continue
-        stack, comp = [start], []
-        seen.add(start)
-        while stack:
-            i = stack.pop()
-            comp.append(i)
-            for j in np.flatnonzero(linked[i]):
-                if j not in seen:
-                    seen.add(int(j))
-                    stack.append(int(j))
-        if len(comp) > 1:
-            out.append([names[i] for i in sorted(comp)])
+def maximal_cliques(names: list[str], linked: np.ndarray) -> list[list[str]]:
+    """Maximal cliques (two or more classes) of the graph whose edges are ``linked[i, j]`` (Bron-Kerbosch, pivoting).
+
+    Examples
+    --------
+    >>> chain = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], bool)  # a~b, b~c, a and c told apart
+    >>> maximal_cliques(["a", "b", "c"], chain)
+    [['a', 'b'], ['b', 'c']]
+    """
+    adj = [set(np.flatnonzero(row).tolist()) - {i} for i, row in enumerate(np.asarray(linked, bool))]
+    out: list[list[int]] = []
+
+    def grow(r: set, p: set, x: set) -> None:
+        if not p and not x:
+            if len(r) > 1:
+                out.append(sorted(r))
+            return
+        pivot = max(p | x, key=lambda u: len(adj[u] & p))
+        for v in sorted(p - adj[pivot]):
+            grow(r | {v}, p & adj[v], x & adj[v])
+            p = p - {v}
+            x = x | {v}
+
+    grow(set(), set(range(len(names))), set())
+    return [[names[i] for i in c] for c in sorted(out)]
+
+
+def balanced_accuracy_interval(hits: tuple[int, int], sizes: tuple[int, int], rng, n_boot: int = PAIR_BOOTSTRAP):
+    """95% stratified percentile bootstrap interval of a two-class balanced accuracy.
+
+    Resampling a class's series with replacement draws its number of correct predictions from
+    ``Binomial(n_k, recall_k)``, so the bootstrap is drawn exactly without resampling rows.
+    """
+    if min(sizes) == 0:
+        return float("nan"), float("nan")
+    draws = [rng.binomial(n, h / n, size=n_boot) / n for h, n in zip(hits, sizes)]
+    low, high = np.percentile((draws[0] + draws[1]) / 2, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def _balanced_predictions(solver, labels: np.ndarray, n_train: int) -> np.ndarray:
+    """0/1 predictions ``(n_test, P)`` of the balanced two-class rule for each label column ``(n_train, P)``.
+
+    ``solver`` holds the training rows followed by the test rows as its test rows; each column's threshold
+    is the midpoint of its two classes' mean decision value on the training rows.
+    """
+    P = labels.shape[1]
+    out = np.empty((solver.test.n_rows - n_train, P), dtype=np.int64)
+    both = (labels == 0).any(axis=0) & (labels == 1).any(axis=0)
+    out[:, ~both] = labels[0, ~both]  # a fold that trains on one class predicts it
+    cols = np.flatnonzero(both)
+    step = max(1, solver.max_columns())
+    for i in range(0, len(cols), step):
+        part = cols[i : i + step]
+        dec = solver.decisions(labels[:, part], np.array([0, 1]))[0][:, :, 0]  # (n_train + n_test, len(part))
+        fit, lab = dec[:n_train], labels[:, part]
+        mid = ((fit * (lab == 0)).sum(0) / (lab == 0).sum(0) + (fit * (lab == 1)).sum(0) / (lab == 1).sum(0)) / 2
+        out[:, part] = (dec[n_train:] > mid[None, :]).astype(np.int64)
     return out
 
 
@@ -188,25 +257,33 @@ def class_pairs(
             in_tr, in_te = pos_tr[idx] >= 0, pos_te[idx] >= 0
             if not in_te.any():
                 continue
+            train_rows = F_train[pos_tr[idx[in_tr]]]
             solver = RidgeLOO(
-                FeatureRows.of(F_train[pos_tr[idx[in_tr]]]),
+                FeatureRows.of(train_rows),
                 DEFAULT_ALPHAS,
-                test=FeatureRows.of(F_test[pos_te[idx[in_te]]]),
+                test=FeatureRows.of(np.concatenate([train_rows, F_test[pos_te[idx[in_te]]]])),
             )
-            preds[pair][in_te] = solver.predict(columns[pair][in_tr], 2)
+            preds[pair][in_te] = _balanced_predictions(solver, columns[pair][in_tr], len(train_rows))
     K_mat = [[None] * K for _ in range(K)]
     p_mat = [[None] * K for _ in range(K)]
     rows_out, ps = [], []
+    boot = np.random.default_rng([random_state, 1])  # the intervals' own stream: the permutations stay as they were
     for pair in pair_list:
         scores = metric_scores(columns[pair], preds[pair], 2, "balanced_accuracy")
         observed, null = scores[0], scores[1:]
         p = (1.0 + np.sum(null >= observed - 1e-12)) / (len(null) + 1.0)
         ps.append(p)
+        truth, pred = columns[pair][:, 0], preds[pair][:, 0]
+        sizes = (int(np.sum(truth == 0)), int(np.sum(truth == 1)))
+        hits = (int(np.sum((truth == 0) & (pred == 0))), int(np.sum((truth == 1) & (pred == 1))))
+        low, high = balanced_accuracy_interval(hits, sizes, boot)
         rows_out.append(
             {
                 "a": names[pair[0]],
                 "b": names[pair[1]],
                 "balanced_accuracy": float(observed),
+                "low": low,
+                "high": high,
                 "null_mean": float(null.mean()) if len(null) else None,
                 "p_value": float(p),
                 "n_series": int(len(members[pair])),
@@ -218,16 +295,18 @@ def class_pairs(
     for (a, b), row, qv in zip(pair_list, rows_out, q):
         row["q_value"] = float(qv)
         row["distinguishable"] = bool(qv <= alpha)
+        powered = bool(row["high"] < PRACTICAL_BA)  # nan (an empty class) is never powered
+        row["status"] = "apart" if row["distinguishable"] else ("indistinguishable" if powered else "too_few")
         for i, j in ((a, b), (b, a)):
             K_mat[i][j], p_mat[i][j], q_mat[i][j] = row["balanced_accuracy"], row["p_value"], float(qv)
-            linked[i, j] = not row["distinguishable"]
+            linked[i, j] = row["status"] == "indistinguishable"
     return ClassPairs(
         classes=names,
         matrix=K_mat,
         p_values=p_mat,
         q_values=q_mat,
         indistinguishable=linked.tolist(),
-        indistinguishable_groups=_groups(names, linked),
+        indistinguishable_groups=maximal_cliques(names, linked),
         pairs=rows_out,
         alpha=float(alpha),
         n_permutations=int(n_permutations),
@@ -239,8 +318,14 @@ def class_pairs(
             f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
             f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
             f"{', respecting groups' if groups is not None else ''}, "
-            "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs"
+            "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs; the two-class head balanced (threshold at "
+            f"the midpoint of the classes' mean training decision values); {POWER_RULE}"
         ),
+        power_rule={
+            "rule": POWER_RULE,
+            "practical_balanced_accuracy": PRACTICAL_BA,
+            "interval": f"stratified percentile bootstrap, {PAIR_BOOTSTRAP} resamples, 95%",
+        },
     )
 
 
@@ -277,4 +362,14 @@ def per_class_recall(scores: dict, classes: list[str]) -> list[dict]:
     return rows
 
 
-__all__ = ["pair_permutations", "ClassPairs", "class_pairs", "per_class_recall", "wilson"]
+__all__ = [
+    "pair_permutations",
+    "ClassPairs",
+    "class_pairs",
+    "per_class_recall",
+    "wilson",
+    "maximal_cliques",
+    "balanced_accuracy_interval",
+    "POWER_RULE",
+    "PRACTICAL_BA",
+]

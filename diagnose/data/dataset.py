@@ -147,6 +147,15 @@ class Dataset:
         return f"<table><caption style='text-align:left'><b>{title}</b></caption>{body}</table>"
 
     @property
+    def ids(self) -> np.ndarray:
+        """The user's series ids as strings (``meta["series_ids"]``: a CSV id column or an npz ``ids``
+        array), else the row index."""
+        given = self.meta.get("series_ids")
+        if given is not None and len(given) == self.n_series:
+            return np.asarray([str(i) for i in given])
+        return np.arange(self.n_series).astype(str)
+
+    @property
     def n_series(self) -> int:
         return self.X.shape[0]
 

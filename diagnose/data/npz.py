@@ -19,8 +19,8 @@ from signal_diagnostics.errors import DataError
 
 
 def load_npz(path: Path, padding: str = "auto", pad_value: float | None = None, layout: str | None = None) -> Dataset:
-    """The Dataset of an ``.npz`` holding ``X`` and ``y`` (and optionally ``lengths``, ``groups``);
-    ``padding``, ``pad_value`` and ``layout`` as for :class:`Dataset`."""
+    """The Dataset of an ``.npz`` holding ``X`` and ``y`` (and optionally ``lengths``, ``groups``, ``ids``: series
+    ids shown in reports); ``padding``, ``pad_value`` and ``layout`` as for :class:`Dataset`."""
     if not zipfile.is_zipfile(path):
         raise DataError(f"cannot read {path.name}: not a valid .npz file (save it with numpy.savez)")
     try:
@@ -31,7 +31,9 @@ def load_npz(path: Path, padding: str = "auto", pad_value: float | None = None, 
                 raise DataError(f"{path.name} lacks array(s) {', '.join(missing)}; found: {', '.join(names) or 'none'}")
             X = map_npz_member(path, "X")
             arrays = {
-                k: archive[k] for k in ("y", "lengths", "groups") + (() if X is not None else ("X",)) if k in names
+                k: archive[k]
+                for k in ("y", "lengths", "groups", "ids") + (() if X is not None else ("X",))
+                if k in names
             }
             if X is not None:
                 arrays["X"] = X
@@ -45,8 +47,13 @@ def load_npz(path: Path, padding: str = "auto", pad_value: float | None = None, 
         raise DataError(f"cannot read {path.name}: {err}") from None
     except (OSError, zipfile.BadZipFile, EOFError) as err:
         raise DataError(f"cannot read {path.name}: not a valid .npz file ({err})") from None
-    ignored = [k for k in names if k not in ("X", "y", "lengths", "groups")]
+    ignored = [k for k in names if k not in ("X", "y", "lengths", "groups", "ids")]
     meta = {"notes": [f"ignored arrays: {', '.join(ignored)}"]} if ignored else {}
+    if "ids" in arrays:
+        ids = np.asarray(arrays["ids"]).ravel()
+        if len(ids) != len(arrays["y"]):
+            raise DataError(f"{path.name}: ids must hold one id per series ({len(arrays['y'])}); got {len(ids)}")
+        meta["series_ids"] = [str(i) for i in ids.tolist()]
     return Dataset(
         arrays["X"],
         arrays["y"],

@@ -181,6 +181,38 @@ def shift(
     return Dataset(X.astype(np.float32), y, name="synthetic:shift", meta={"planted": planted})
 
 
+def twins(
+    n: int = 480,
+    T: int = 40,
+    C: int = 2,
+    classes: int = 4,
+    majority: float = 0.5,
+    amplitude: float = 1.5,
+    twin: tuple[int, int] = (2, 3),
+    seed: int = 0,
+) -> Dataset:
+    """Class 0 dominant, every other class a bump in its own window; the two ``twin`` classes share one.
+
+    Class ``k >= 1`` adds ``amplitude`` on channel 0 in steps ``[k w, (k + 1) w)`` with ``w = T // classes``
+    (class 0 adds nothing); class ``twin[1]`` is generated exactly like ``twin[0]``, so that pair, and only
+    that pair, cannot be told apart. ``meta["planted"]["twins"]`` names it.
+    """
+    a, b = (int(t) for t in twin)
+    if not (1 <= a < classes and 1 <= b < classes and a != b):
+        raise ValueError(f"twin must name two different classes in 1..{classes - 1}; got {twin}")
+    rng = np.random.default_rng(seed)
+    rest = (1.0 - majority) / (classes - 1)
+    y = _labels(rng, n, [majority] + [rest] * (classes - 1))
+    X = rng.standard_normal((n, T, C))
+    w = T // classes
+    window = np.arange(classes)
+    window[b] = a
+    for k in range(1, classes):
+        X[y == k, window[k] * w : (window[k] + 1) * w, 0] += amplitude
+    planted = {"amplitude": amplitude, "width": w, "twins": [a, b]}
+    return Dataset(X.astype(np.float32), y, name="synthetic:twins", meta={"planted": planted})
+
+
 GENERATORS = {
     "noise": noise,
     "bump": bump,
@@ -189,4 +221,5 @@ GENERATORS = {
     "level": level,
     "frequency": frequency,
     "shift": shift,
+    "twins": twins,
 }

@@ -61,13 +61,17 @@ def _executor(executor):
     return executor if executor is not None else Executor("inprocess")
 
 
-def _class_fields(sig: dict, doc: dict, classes: list[str]) -> None:
-    """Per-class recall of the best baseline into ``class_pairs``; the ceilings that hold into ``ceiling``."""
+def _class_fields(sig: dict, doc: dict, classes: list[str], ids=None) -> None:
+    """Per-class recall of the best baseline into ``class_pairs``; the ceilings that hold into ``ceiling``;
+    the user's series ids (``Dataset.ids``) onto the label suspects."""
     from signal_diagnostics.checks.ceiling import accuracy_ceilings
     from signal_diagnostics.checks.pairs import per_class_recall
 
     best = next((b for b in sig["baselines"] if b["name"] == sig.get("best_baseline")), None)
     labels = sig.get("label_issues")
+    if labels is not None and ids is not None:
+        for suspect in labels.get("suspects") or []:
+            suspect["id"] = str(ids[suspect["index"]])
     if sig.get("class_pairs") is not None and best is not None:
         sig["class_pairs"]["per_class"] = {
             "model": best["name"],
@@ -206,7 +210,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     sig["ceiling"] = _unit_result(doc, "ceiling", ceiling)
     sig["label_issues"] = _unit_result(doc, "label_issues", labels)
     sig["class_pairs"] = _unit_result(doc, "class_pairs", pairs)
-    _class_fields(sig, doc, classes)
+    _class_fields(sig, doc, classes, ds.ids)
     if best is not None:
         sig["separable_classes"] = separable_classes(best, [str(c) for c in ds.classes.tolist()])
 

@@ -134,10 +134,16 @@ def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
     classes = verdicts.get("classes") or {}
     groups = (classes.get("evidence") or {}).get("groups") or []
     weak = [c for c in dict_items(get_path(doc, "signal", "separable_classes")) if not c.get("separable")]
-    if found and classes.get("level") in ("some", "none") and groups:
+    if found and classes.get("level") == "some" and groups:  # cliques shown alike with power, never a chain
+        n_series = list((classes.get("evidence") or {}).get("group_series") or []) + [None] * len(groups)
+        said = "; ".join(
+            f"classes {', '.join(str(c) for c in g)} cannot be told apart" + (f" with {n} series" if n else "")
+            for g, n in zip(groups, n_series)
+        )
         add(
             "inseparable_classes",
-            f"{classes['headline']} Merge them, collect more of them, or report each group as one class.",
+            f"{said[0].upper() + said[1:]}: look for features or channels that separate them, or collect more "
+            "of them; only if they truly are one thing, report them as one class.",
             (classes.get("evidence") or {}).get("method", ""),
         )
     elif weak and found and not classes:

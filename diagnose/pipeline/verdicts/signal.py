@@ -315,14 +315,33 @@ def _pct(x) -> str:
     return f"{100 * float(x):.1f}%"
 
 
+def _suspect(s: dict) -> str:
+    """One suspect in words: the user's id, given -> likely label, and the out-of-fold model's probability of the likely label."""
+    return (
+        f"#{s.get('id', s['index'])} ({s['given']} -> {s['likely']}, P({s['likely']}) = {s['likely_probability']:.2f})"
+    )
+
+
 def labels_verdict(sig: dict) -> Verdict:
     """Are some labels wrong? From ``signal.label_issues`` alone.
 
-    ``level``: ``clean`` (no issue, or an upper interval end under :data:`CLEAN_SHARE`), ``overlap`` (the
-    estimate is close to the model's own error, so wrong labels and overlapping classes cannot be told
-    apart), ``many`` (share at least :data:`MANY_SHARE`) or ``some``; ``None`` when it did not run.
+    ``level``: ``cannot tell`` (no class is separated better than chance, so no share and no suspects),
+    ``clean`` (no issue, or an upper interval end under :data:`CLEAN_SHARE`), ``overlap`` (the estimate is
+    close to the model's own error, so wrong labels and overlapping classes cannot be told apart),
+    ``many`` (share at least :data:`MANY_SHARE`) or ``some``; ``None`` when it did not run. Suspects are
+    named by the user's series ids; ``P(likely)`` is the out-of-fold model's probability of the likely label.
     """
     li = sig.get("label_issues") or {}
+    if li and li.get("share") is None and li.get("cannot_tell"):
+        why = li["cannot_tell"]
+        return Verdict(
+            "labels",
+            "cannot tell",
+            "Cannot tell whether labels are wrong.",
+            f"Confident learning needs a model that separates the classes, and {why}. No share of wrong labels "
+            "and no label-noise ceiling can be given; better features or more series come first.",
+            {"method": f"confident learning (cleanlab) on out-of-fold probabilities; {why}", "n_issues": None},
+        )
     if not li or li.get("share") is None:
         return Verdict("labels", None, "", "Label issues were not estimated.")
     share, n, total = float(li["share"]), int(li.get("n_issues") or 0), li.get("n_series")
@@ -332,13 +351,12 @@ def labels_verdict(sig: dict) -> Verdict:
     )
     error = li.get("model_error")
     suspects = li.get("suspects") or []
-    listed = ", ".join(
-        f"#{s['index']} ({s['given']} -> {s['likely']}, p = {s['likely_probability']:.2f})" for s in suspects[:5]
-    )
+    listed = ", ".join(_suspect(s) for s in suspects[:5])
     evidence = (
         f"confident learning (cleanlab) on out-of-fold probabilities: {n} of {total} series, {_pct(share)}{band}"
         + (f"; the model's own error {_pct(error)}" if error is not None else "")
-        + (f"; most suspect: {listed}" if listed else "")
+        + (f"; {li['cannot_tell']}" if li.get("cannot_tell") else "")
+        + (f"; most suspect (P = the out-of-fold probability of the likely label): {listed}" if listed else "")
     )
     numbers = {
         "method": evidence,
@@ -348,6 +366,7 @@ def labels_verdict(sig: dict) -> Verdict:
         "interval": iv or None,
         "model_error": error,
         "suspects": [s.get("index") for s in suspects[:20]],
+        "suspect_ids": [s.get("id", s.get("index")) for s in suspects[:20]],
     }
     if n == 0 or (iv.get("high") is not None and float(iv["high"]) < CLEAN_SHARE):
         return Verdict(
@@ -387,30 +406,47 @@ def _names(group: list) -> str:
 def classes_verdict(sig: dict) -> Verdict:
     """Which classes cannot be told apart? From ``signal.class_pairs`` alone.
 
-    ``level``: ``all`` (every pair told apart), ``some`` (some groups of classes are not), ``none`` (no
-    pair is told apart); ``None`` when the pair tests did not run.
+    ``level``: ``all`` (every pair told apart), ``some`` (groups of classes shown indistinguishable:
+    cliques of pairs not told apart where the test had the power to, ``class_pairs.power_rule``),
+    ``too few`` (pairs not told apart, none of them with the series to say they are alike), ``none`` (no
+    pair is told apart and none shown alike); ``None`` when the pair tests did not run. A chain of pairs
+    not told apart is never a group.
     """
     cp = sig.get("class_pairs") or {}
     pairs = [p for p in cp.get("pairs") or [] if isinstance(p, dict)]
     if not pairs:
         return Verdict("classes", None, "", "Class pairs were not tested.")
     groups = cp.get("indistinguishable_groups") or []
-    apart = [p for p in pairs if p.get("distinguishable")]
-    weak = sorted((p for p in pairs if not p.get("distinguishable")), key=lambda p: p.get("balanced_accuracy") or 0)
+
+    def status(p: dict) -> str:  # documents from before the power rule: every untold pair counts as alike
+        return p.get("status") or ("apart" if p.get("distinguishable") else "indistinguishable")
+
+    apart = [p for p in pairs if status(p) == "apart"]
+    alike = [p for p in pairs if status(p) == "indistinguishable"]
+    few = [p for p in pairs if status(p) == "too_few"]
     alpha = cp.get("alpha", 0.05)
+    rule = (cp.get("power_rule") or {}).get("rule", "")
+    practical = (cp.get("power_rule") or {}).get("practical_balanced_accuracy")
+
+    def band(p: dict) -> str:
+        return f" [{p['low']:.2f}, {p['high']:.2f}]" if p.get("low") is not None and p.get("high") is not None else ""
+
+    weak = sorted(alike + few, key=lambda p: p.get("balanced_accuracy") or 0)
     if weak:
         evidence = (
-            f"two-class ridge per pair, permutation test, BH q > {alpha:g} for "
+            f"two-class balanced ridge per pair, permutation test, BH q > {alpha:g} for "
             + ", ".join(
-                f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f} balanced accuracy, q = {p['q_value']:.2g}"
+                f"{p['a']} vs {p['b']}: {p['balanced_accuracy']:.2f}{band(p)} balanced accuracy, q = {p['q_value']:.2g}"
+                + (" (not enough series to tell)" if status(p) == "too_few" else "")
                 for p in weak[:5]
             )
             + (", ..." if len(weak) > 5 else "")
+            + (f"; {rule}" if rule else "")
         )
     else:
         hardest = min(pairs, key=lambda p: p.get("balanced_accuracy") or 0)
         evidence = (
-            f"two-class ridge per pair, permutation test: all {len(pairs)} pairs at BH q <= {alpha:g}; the "
+            f"two-class balanced ridge per pair, permutation test: all {len(pairs)} pairs at BH q <= {alpha:g}; the "
             f"hardest, {hardest['a']} vs {hardest['b']}, at {hardest['balanced_accuracy']:.2f} balanced accuracy"
         )
     per_class = cp.get("per_class") or {}
@@ -428,7 +464,25 @@ def classes_verdict(sig: dict) -> Verdict:
                 f" Balanced class weights move the balanced accuracy of the calibrated head from "
                 f"{bw['balanced_accuracy']:.3f} to {bw['balanced_accuracy_balanced']:.3f}."
             )
-    numbers = {"method": evidence, "n_pairs": len(pairs), "n_apart": len(apart), "groups": groups}
+    sizes = {(p["a"], p["b"]): p.get("n_series") or 0 for p in pairs}
+    # the series of a group's classes: each class sits in len(g) - 1 of the group's pairs
+    group_sizes = [sum(sizes.get((a, b), 0) for a in g for b in g) // max(len(g) - 1, 1) or None for g in groups]
+    numbers = {
+        "method": evidence,
+        "n_pairs": len(pairs),
+        "n_apart": len(apart),
+        "n_too_few": len(few),
+        "groups": groups,
+        "group_series": group_sizes,
+    }
+    few_words = (
+        f" {len(few)} pair(s) are not told apart, but with too few series to say they are alike: "
+        + ", ".join(f"{p['a']} and {p['b']}" for p in few[:5])
+        + (", ..." if len(few) > 5 else "")
+        + "."
+        if few
+        else ""
+    )
     if not weak:
         return Verdict(
             "classes",
@@ -437,30 +491,35 @@ def classes_verdict(sig: dict) -> Verdict:
             f"All {len(pairs)} two-class tests beat chance after correction.{tail}",
             numbers,
         )
-    if not apart:
-        return Verdict(
-            "classes",
-            "none",
-            "No pair of classes can be told apart.",
-            f"None of the {len(pairs)} two-class tests beats chance after correction.{tail}",
-            numbers,
-        )
-    untold = ", ".join(f"{p['a']} and {p['b']}" for p in weak[:5]) + (", ..." if len(weak) > 5 else "")
-    complete = all(len(g) * (len(g) - 1) // 2 == sum(1 for p in weak if p["a"] in g and p["b"] in g) for g in groups)
-    if complete:  # every pair inside each group is untold: the groups are what cannot be told apart
+    if groups:
         words = "; ".join(_names(g) for g in groups)
         head = (
             f"Classes {words} cannot be told apart from each other."
             if len(groups) == 1
             else f"These groups of classes cannot be told apart within each group: {words}."
         )
-    else:
-        head = f"{len(weak)} of {len(pairs)} class pairs cannot be told apart: {untold}."
+        return Verdict(
+            "classes",
+            "some",
+            head,
+            f"{len(apart)} of {len(pairs)} pairs are told apart; inside each group every pair is not, and the "
+            "tests had the series to tell"
+            + (f" (each pair's balanced accuracy is below {practical:g} with 95% confidence)" if practical else "")
+            + f".{few_words}{tail}",
+            numbers,
+        )
+    if not apart:
+        return Verdict(
+            "classes",
+            "none",
+            "No pair of classes can be told apart.",
+            f"None of the {len(pairs)} two-class tests beats chance after correction.{few_words}{tail}",
+            numbers,
+        )
     return Verdict(
         "classes",
-        "some",
-        head,
-        f"{len(apart)} of {len(pairs)} pairs are told apart; linked by the pairs that are not, the classes form "
-        f"the groups {'; '.join(_names(g) for g in groups)}.{tail}",
+        "too few",
+        f"{len(few)} of {len(pairs)} class pairs are not told apart, but there are too few series to say they are alike.",
+        f"{len(apart)} of {len(pairs)} pairs are told apart.{few_words}{tail}",
         numbers,
     )
