@@ -138,7 +138,7 @@ def shuffle_heads(cfg: Config, baselines: list[str]) -> list[str]:
     never by its score on the true labels, so the max over the heads stays a valid max-T statistic.
     Baselines that refit on every permutation and fold (``features_gb``, ``logistic``, ``dtw_1nn``) do
     not join by themselves: ``features_gb`` costs about 28 s per cross-validation on JapaneseVowels
-    (2 shared cores), 1.5 hours at 200 permutations; ``--heads`` adds one when wanted.
+    (2 shared cores), 1.6 hours at 200 permutations; ``--heads`` adds one when wanted.
     """
     from signal_diagnostics.checks.shuffle import DEFAULT_HEADS
     from signal_diagnostics.checks.shuffle_paths import HEAD_NAMES
