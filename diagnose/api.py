@@ -180,11 +180,13 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     from signal_diagnostics.pipeline.assemble import run_report_document
     from signal_diagnostics.pipeline.cache import Cache
     from signal_diagnostics.pipeline.executor import Executor
+    from signal_diagnostics.pipeline.verdicts.base import warn_permutations
 
     options = dict(options)
     cfg = _config(profile, options)
     ds = as_dataset(data, **{k: options[k] for k in DATA_OPTIONS if k in options})
     ds.check_folds(cfg.folds)
+    warn_permutations(cfg.permutations)  # an OptionWarning naming the levels out of reach
     out = None if out is None else Path(out)
     if out is not None and out.exists() and not out.is_dir():
         raise DataError(f"out {out} is a file: give a directory (it is created when missing)")

@@ -126,7 +126,8 @@ def _add_heads(p: argparse.ArgumentParser) -> None:
         metavar="NAMES",
         help="comma-separated classifiers of the label-shuffle test; the statistic is the best of them, "
         "chosen inside the test (max-T), so any baseline name may join (default: minirocket,"
-        "summary_ridge,raw_ridge: shapes, per-channel summaries and raw values)",
+        "summary_ridge,raw_ridge: shapes, per-channel summaries and raw values); the run's baselines "
+        "with the fast ridge path (minirocket, multirocket) join by themselves",
     )
 
 
@@ -194,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--permutations",
         type=int,
         default=1000,
-        help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs (default: 1000)",
+        help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs "
+        "(default: 1000; the smallest p is 1/(N+1): below 99 'strong' is out of reach, below 19 any signal, "
+        "and the run warns)",
     )
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")

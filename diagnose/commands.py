@@ -228,6 +228,7 @@ def cmd_signal(args) -> int:
     from signal_diagnostics.console import print_signal
     from signal_diagnostics.pipeline.assemble import run_signal_document
     from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.verdicts.base import warn_permutations
 
     _positive(args, "permutations", "repeats", "folds")
     _check_scale(args)
@@ -242,6 +243,7 @@ def cmd_signal(args) -> int:
         shuffle_heads=_heads(args),
     )
     ds.check_folds(cfg.folds)
+    warn_permutations(cfg.permutations)  # one line on stderr, before the run (OptionWarning)
     return _run(args, ds, cfg, run_signal_document, print_signal)
 
 
@@ -315,6 +317,7 @@ def cmd_report(args) -> int:
     from signal_diagnostics.console import print_signal, progress_bar
     from signal_diagnostics.pipeline.assemble import run_report_document
     from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.verdicts.base import warn_permutations
 
     _check_scale(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -335,6 +338,7 @@ def cmd_report(args) -> int:
     )
     cfg.standardise = args.standardise
     ds.check_folds(cfg.folds)
+    warn_permutations(cfg.permutations)
     if cfg.deep:
         _configure_keras(args)
         _check_models(cfg.models or [], ds)

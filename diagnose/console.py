@@ -144,7 +144,7 @@ class _NoiseFilter(logging.Filter):
 class WarningDisplay:
     """How warnings reach the console: one line each, the Keras mask warning once and prominently.
 
-    ``DataWarning`` prints as ``diagnose: warning: ...``; the Keras "does not support masking and will
+    ``DataWarning`` and ``OptionWarning`` print as ``diagnose: warning: ...``; the Keras "does not support masking and will
     destroy the mask" warning prints once per process whatever the layer's numbered name
     (``flatten``, ``flatten_1``, ...); TensorFlow's retracing warnings are dropped. Other warnings
     keep Python's display.
@@ -156,7 +156,7 @@ class WarningDisplay:
         self._previous = None
 
     def show(self, message, category, filename, lineno, file=None, line=None) -> None:
-        from signal_diagnostics.errors import DataWarning
+        from signal_diagnostics.errors import DataWarning, OptionWarning
 
         text = str(message)
         stream = self.stream or sys.stderr
@@ -169,7 +169,7 @@ class WarningDisplay:
             return
         if _NOISE.search(text):
             return
-        if issubclass(category, DataWarning):
+        if issubclass(category, (DataWarning, OptionWarning)):
             print(f"diagnose: warning: {text}", file=stream, flush=True)
             return
         if self._previous is not None:

@@ -16,3 +16,10 @@ class DataWarning(UserWarning):
 
     The CLI prints each on one line of stderr; the note is also kept in ``Dataset.meta["notes"]``.
     """
+
+
+class OptionWarning(UserWarning):
+    """An option that runs but limits what the answers can say (too few permutations for a level).
+
+    The CLI prints each on one line of stderr, before the run; the answer records it as well.
+    """

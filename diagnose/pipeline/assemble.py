@@ -19,6 +19,7 @@ from signal_diagnostics.pipeline.config import (
     Config,
     baseline_names,
     label_settings,
+    shuffle_heads,
 )
 from signal_diagnostics.pipeline.document import new_document
 from signal_diagnostics.pipeline.units import (
@@ -96,7 +97,6 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     The health checks run here; every other part is a unit of ``executor`` (default: in-process).
     """
     from signal_diagnostics.checks.health import health_checks
-    from signal_diagnostics.checks.shuffle import DEFAULT_HEADS
     from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.pipeline.executor import Unit
     from signal_diagnostics.pipeline.verdicts.signal import separable_classes
@@ -110,7 +110,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
     make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
     names = baseline_names(ds, cfg)
-    heads = list(cfg.shuffle_heads or DEFAULT_HEADS)
+    heads = shuffle_heads(cfg, names)
     units = [
         Unit(
             key={

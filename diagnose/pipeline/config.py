@@ -130,6 +130,23 @@ def baseline_names(ds: Dataset, cfg: Config) -> list[str]:
     return names
 
 
+def shuffle_heads(cfg: Config, baselines: list[str]) -> list[str]:
+    """The label-shuffle test's heads: the configured ones (or the defaults), then every baseline of the
+    run that the fast ridge path solves and that is not a head yet.
+
+    A baseline joins by what it is (the fast path, :data:`~signal_diagnostics.checks.shuffle_paths.HEAD_NAMES`),
+    never by its score on the true labels, so the max over the heads stays a valid max-T statistic.
+    Baselines that refit on every permutation and fold (``features_gb``, ``logistic``, ``dtw_1nn``) do
+    not join by themselves: ``features_gb`` costs about 28 s per cross-validation on JapaneseVowels
+    (2 shared cores), 1.6 hours at 200 permutations; ``--heads`` adds one when wanted.
+    """
+    from signal_diagnostics.checks.shuffle import DEFAULT_HEADS
+    from signal_diagnostics.checks.shuffle_paths import HEAD_NAMES
+
+    heads = list(cfg.shuffle_heads or DEFAULT_HEADS)
+    return heads + [b for b in baselines if b in HEAD_NAMES and b not in heads]
+
+
 def label_settings(cfg: Config) -> tuple[int, int, int]:
     """:data:`LABEL_SETTINGS` of the run's profile."""
     return LABEL_SETTINGS["quick" if str(cfg.profile).startswith("quick") else "default"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
+from signal_diagnostics.checks.timemap import CLUSTER_ALPHA
+from signal_diagnostics.errors import OptionWarning
 from signal_diagnostics.results import to_jsonable
 
 # Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
@@ -18,6 +21,16 @@ STRONG_GAIN = 0.25
 LARGE_GAIN = 0.5  # "how much": at least half of the way from chance to perfect
 
 SEPARABLE_Q = 0.05
+
+THROUGHOUT_SHARE = 2 / 3  # "where": windows covering this share of the timesteps count as "throughout"
+
+# The levels that rest on a permutation p-value, (answer, level, threshold on p). With N label shuffles
+# the smallest p is 1 / (N + 1) (Ojala & Garriga 2010, eq. 1), so each needs at least 1 / alpha - 1.
+PERMUTATION_LEVELS = (
+    ("signal", "strong", STRONG_ALPHA),
+    ("signal", "weak", ALPHA),
+    ("where", "windows", CLUSTER_ALPHA),
+)
 
 QUESTIONS = {
     "signal": "Is there signal?",
@@ -63,6 +76,45 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+
+def min_permutations(alpha: float) -> int:
+    """The fewest label shuffles N with ``1 / (N + 1) <= alpha`` (19 for 0.05, 99 for 0.01)."""
+    return math.ceil(round(1 / alpha - 1, 9))
+
+
+def unreachable_levels(n_permutations: int, answer: str | None = None) -> list[dict]:
+    """The levels of :data:`PERMUTATION_LEVELS` (of ``answer``, or all) that N shuffles cannot reach.
+
+    Each ``{"answer", "level", "p_threshold", "min_permutations"}``: the smallest p-value ``1 / (N + 1)``
+    lies above the level's threshold when N < ``min_permutations``.
+    """
+    return [
+        {"answer": a, "level": level, "p_threshold": alpha, "min_permutations": min_permutations(alpha)}
+        for a, level, alpha in PERMUTATION_LEVELS
+        if (answer is None or a == answer) and int(n_permutations) < min_permutations(alpha)
+    ]
+
+
+def unreachable_text(levels: list[dict], n_permutations: int) -> str:
+    """Which levels ``n_permutations`` shuffles cannot reach and the shuffles each needs, in words."""
+    parts = [f"{r['answer']} '{r['level']}' (p <= {r['p_threshold']:g} needs {r['min_permutations']})" for r in levels]
+    return (
+        f"with {n_permutations} permutations the smallest p-value is {1 / (n_permutations + 1):.2g}, so "
+        f"{'this level is' if len(parts) == 1 else 'these levels are'} out of reach: {', '.join(parts)}"
+    )
+
+
+def warn_permutations(n_permutations: int) -> list[dict]:
+    """Warn (:class:`~signal_diagnostics.errors.OptionWarning`) when ``n_permutations`` cannot reach a level.
+
+    The CLI and :func:`signal_diagnostics.report` call it before the run; returns :func:`unreachable_levels`.
+    """
+    levels = unreachable_levels(n_permutations)
+    if levels:
+        need = max(r["min_permutations"] for r in levels)
+        warnings.warn(f"{unreachable_text(levels, n_permutations)}; use {need} or more", OptionWarning, stacklevel=2)
+    return levels
 
 
 # ------------------------------------------------------------------------------------------ formatting

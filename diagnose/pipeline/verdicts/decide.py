@@ -9,7 +9,16 @@ answer. ``reports/`` only formats these fields.
 
 from __future__ import annotations
 
-from signal_diagnostics.pipeline.verdicts.base import QUESTIONS, SEPARABLE_Q, Verdict, dict_items, get_path
+from signal_diagnostics.pipeline.verdicts.base import (
+    ALPHA,
+    QUESTIONS,
+    SEPARABLE_Q,
+    STRONG_ALPHA,
+    Verdict,
+    dict_items,
+    get_path,
+    min_permutations,
+)
 from signal_diagnostics.pipeline.verdicts.deep import attention_verdict, deep_recommendations, deep_verdict
 from signal_diagnostics.pipeline.verdicts.signal import (
     classes_verdict,
@@ -105,6 +114,14 @@ def recommendations(doc: dict, verdicts: dict[str, dict]) -> list[dict]:
             "the features recorded and the alignment of series and labels before training anything deeper.",
             f"label-shuffle test: best of {len(ev.get('heads') or {}) or 1} classifiers {ev.get('observed', 0):.3f} on the "
             f"real labels against {ev.get('chance_level', 0):.3f} on shuffled ones, p = {ev.get('p_value', 1):.3g}",
+        )
+    elif level == "inconclusive" and not ev.get("baseline_above_chance"):
+        need = min_permutations(ALPHA)
+        add(
+            "more_permutations",
+            f"Rerun with at least {need} permutations (--permutations {min_permutations(STRONG_ALPHA)} or more "
+            "for 'strong') before deciding whether the data hold signal.",
+            f"{ev.get('n_permutations')} shuffles: the smallest p-value is {1 / (ev.get('n_permutations') + 1):.2g}",
         )
     elif level == "inconclusive":
         b = ev.get("baseline_above_chance") or {}

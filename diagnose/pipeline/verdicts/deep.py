@@ -14,6 +14,7 @@ from signal_diagnostics.pipeline.verdicts.base import ALPHA, Verdict, dict_items
 # Score activations that bound attention scores, so that softmax weights cannot differ much within a
 # row (sigmoid scores lie in (0, 1): no weight exceeds e times another): near-uniform by construction.
 BOUNDED_ACTIVATIONS = ("sigmoid", "tanh", "softsign", "hard_sigmoid")
+EQUIVALENT = 0.5  # "adds nothing" from P(equivalent) >= 0.5: equivalence more likely than not (Benavoli et al. 2017)
 NEGLIGIBLE = 0.01  # the width of "practically equivalent" when a comparison carries no ROPE (stats.DEFAULT_ROPE)
 
 
@@ -193,7 +194,7 @@ def _weights_sentence(a: dict, subject: str, kind: str) -> str:
 
 
 def _outcome(c: dict, p_adjusted: float) -> str:
-    if (c.get("p_equivalent") or 0) >= 0.5 or p_adjusted > ALPHA:
+    if (c.get("p_equivalent") or 0) >= EQUIVALENT or p_adjusted > ALPHA:
         return "adds nothing"
     return "helps" if c["mean_difference"] > 0 else "hurts"
 
@@ -211,7 +212,7 @@ def _comparison_sentence(c: dict, p_adjusted: float, subject: str) -> str:
         tail = f"attention is better ({p_txt})"
     elif outcome == "hurts":
         tail = f"attention is worse ({p_txt})"
-    elif p_eq is not None and p_eq >= 0.5:
+    elif p_eq is not None and p_eq >= EQUIVALENT:
         rope = c.get("rope") or NEGLIGIBLE
         width = f"{100 * rope:g} point{'' if 100 * rope == 1 else 's'}"
         tail = f"practically no difference (P(equivalent) = {p_eq:.2f}, equivalent meaning within ±{width})"

@@ -13,25 +13,60 @@ from signal_diagnostics.pipeline.verdicts.base import (
     SEPARABLE_Q,
     STRONG_ALPHA,
     STRONG_GAIN,
+    THROUGHOUT_SHARE,
     Verdict,
     best_baseline,
     classical_baselines,
     dict_items,
     get_path,
     interval,
+    min_permutations,
     n_classes,
     p_text,
+    unreachable_levels,
+    unreachable_text,
 )
 
 
 # ------------------------------------------------------------------------------------------ signal
+def _outside_test(doc: dict, st: dict) -> dict | None:
+    """The best classical baseline when it is not among the shuffle test's heads and scores higher than
+    the test's statistic: the table then holds a stronger model than the signal answer rests on."""
+    best = best_baseline(doc)
+    heads = {h.get("name") for h in dict_items(st.get("heads"))} | {st.get("best_head") or st.get("model")}
+    if best is None or best["name"] in heads or best["balanced_accuracy"] <= st["observed"]:
+        return None
+    return best
+
+
+def _signal_details(doc: dict, st: dict, evidence: dict) -> list[str]:
+    """The levels the permutation count could not reach, and a stronger baseline outside the test."""
+    n, details = evidence["n_permutations"], []
+    if evidence["unreachable_levels"]:
+        text = unreachable_text(evidence["unreachable_levels"], n)
+        details.append(f"{text[0].upper()}{text[1:]}: rerun with more permutations.")
+    outside = _outside_test(doc, st)
+    if outside is not None:
+        name, heads = outside["name"], list(evidence["heads"])
+        evidence["best_baseline_outside_test"] = {"name": name, "balanced_accuracy": outside["balanced_accuracy"]}
+        details.append(
+            f"This answer rests on the test's classifiers ({', '.join(heads)}); {name}, the best classical baseline "
+            f"({outside['balanced_accuracy']:.3f}), is not among them, because it refits on every shuffle "
+            f'(only baselines with the fast ridge path join by themselves), so "How much?" quotes it. '
+            f"To test it too: --heads {','.join(heads + [name])}."
+        )
+    return details
+
+
 def signal_verdict(doc: dict) -> Verdict:
     """``strong`` / ``weak`` / ``none`` / ``inconclusive`` from the shuffle test over several heads.
 
     The level rests on the max-T p-value of the best head (``none`` when p > :data:`ALPHA`), and its
     gain over the statistic's own chance level (the mean of the max-null, above 1/K). ``inconclusive``
     replaces ``none`` when a classical baseline's interval lies wholly above chance although the test
-    did not reject: a blind spot of every head, to be looked at before concluding there is no signal.
+    did not reject (a blind spot of every head), or when too few shuffles were drawn for any p to reach
+    :data:`ALPHA`. The levels the shuffle count cannot reach are listed in ``evidence`` and ``details``,
+    and so is the best classical baseline when it is not a head and scores higher.
     """
     st = get_path(doc, "signal", "shuffle_test") or {}
     if st.get("p_value") is None:
@@ -50,7 +85,9 @@ def signal_verdict(doc: dict) -> Verdict:
         "best_head": st.get("best_head") or st.get("model"),
         "heads": {h["name"]: h.get("observed") for h in heads},
         "gain_over_chance": gain,
+        "unreachable_levels": unreachable_levels(n, "signal") if n else [],
     }
+    details = _signal_details(doc, st, evidence)
     best = st.get("best_head") or st.get("model")
     if len(heads) > 1:
         listed = ", ".join(f"{h['name']} {h['observed']:.3f}" for h in heads)
@@ -64,6 +101,16 @@ def signal_verdict(doc: dict) -> Verdict:
             f"on {n} label shuffles"
         )
     sentence = f"{lead}: {p_text(p, n)}."
+    if p > ALPHA and n and n < min_permutations(ALPHA):
+        return Verdict(
+            "signal",
+            "inconclusive",
+            "Unclear: too few shuffles.",
+            f"{sentence} With {n} shuffles no p-value can reach {ALPHA:g}, so the test cannot find signal: rerun "
+            f"with at least {min_permutations(ALPHA)} permutations ({min_permutations(STRONG_ALPHA)} for 'strong').",
+            evidence,
+            details,
+        )
     if p > ALPHA:
         k = n_classes(doc)
         above = [b for b in classical_baselines(doc) if k and (interval(b) or (0, 0))[0] > 1 / k]
@@ -79,6 +126,7 @@ def signal_verdict(doc: dict) -> Verdict:
                 f"balanced accuracy {b['balanced_accuracy']:.3f} [{low:.3f}, {high:.3f}] lies above chance "
                 f"1/{k}. Add {b['name']} to the test's models (--heads) before concluding there is no signal.",
                 evidence,
+                details,
             )
         return Verdict(
             "signal",
@@ -88,25 +136,37 @@ def signal_verdict(doc: dict) -> Verdict:
             + sentence
             + " Deep learning cannot find signal where there is only noise.",
             evidence,
+            details,
         )
     if p <= STRONG_ALPHA and gain >= STRONG_GAIN:
-        return Verdict("signal", "strong", "Yes, strong.", sentence, evidence)
-    return Verdict(
-        "signal",
-        "weak",
-        "Yes, but weak.",
-        sentence + " Better than chance, but only a little of the way from chance to perfect.",
-        evidence,
-    )
+        return Verdict("signal", "strong", "Yes, strong.", sentence, evidence, details)
+    if gain < STRONG_GAIN:
+        why = " Better than chance, but only a little of the way from chance to perfect."
+    elif evidence["unreachable_levels"]:
+        why = (
+            f" Far from chance ({gain:.0%} of the way to perfect), but 'strong' needs p <= {STRONG_ALPHA:g}, out of "
+            f"reach with {n} shuffles: rerun with at least {min_permutations(STRONG_ALPHA)} permutations."
+        )
+    else:
+        why = (
+            f" Far from chance ({gain:.0%} of the way to perfect), but p is above {STRONG_ALPHA:g}, short of 'strong'."
+        )
+    return Verdict("signal", "weak", "Yes, but weak.", sentence + why, evidence, details)
 
 
 def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
-    """How far from chance to perfect: the shuffle statistic against its own chance level (the mean of
-    the max-null), with the best classical baseline's cross-validated score beside it."""
+    """How far from chance to perfect, as one figure from one named model.
+
+    The figure is the shuffle test's statistic (its best head) against its own chance level (the mean
+    of the max-null), unless the best classical baseline is not among the test's heads and scores
+    higher: then it is that baseline's cross-validated score, named, against the same chance level, and
+    the sentence says that the signal answer rests on the test's heads. ``evidence["source"]`` says which.
+    """
     best = best_baseline(doc)
     k = n_classes(doc)
     base_text = ""
     evidence: dict = {}
+    band = ""
     if best is not None:
         iv = interval(best)
         band = f" [{iv[0]:.3f}, {iv[1]:.3f}]" if iv else ""
@@ -128,16 +188,35 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         if best is None:
             return Verdict("how_much", None, "", "No classical baseline ran.")
         return Verdict("how_much", None, "", base_text + ".", evidence)
-    gain = signal.evidence.get("gain_over_chance", 0.0)
     chance = signal.evidence.get("chance_level")
-    evidence.update({"gain_over_chance": gain, "chance_level": chance, "statistic": signal.evidence.get("observed")})
+    observed, head = signal.evidence.get("observed"), signal.evidence.get("best_head")
+    outside = signal.evidence.get("best_baseline_outside_test")
+    source, model, figure = ("baseline", outside["name"], best) if outside else ("shuffle_test", head, None)
+    score = figure["balanced_accuracy"] if figure else observed
+    gain = (score - chance) / (1 - chance) if outside and chance < 1 else signal.evidence.get("gain_over_chance", 0.0)
+    evidence.update(
+        {
+            "source": source,
+            "model": model,
+            "score": score,
+            "gain_over_chance": gain,
+            "chance_level": chance,
+            "statistic": observed,
+        }
+    )
     if level == "inconclusive":
         return Verdict(
             "how_much",
             "unclear",
             "Unclear.",
-            "The label-shuffle test finds no signal but a classical "
-            "baseline scores above chance, so the amount cannot be stated: " + base_text + ".",
+            (
+                "The label-shuffle test finds no signal but a classical baseline scores above chance"
+                if signal.evidence.get("baseline_above_chance")
+                else "The label-shuffle test drew too few shuffles to decide"
+            )
+            + ", so the amount cannot be stated"
+            + (": " + base_text if base_text else "")
+            + ".",
             evidence,
         )
     if level == "none":
@@ -154,17 +233,28 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         return Verdict("how_much", "none", "None detectable.", text, evidence)
     share = max(gain, 0.0)
     size = "large" if gain >= LARGE_GAIN else "moderate" if gain >= STRONG_GAIN else "small"
-    text = (
-        f"The best classifier scores {signal.evidence['observed']:.3f} where the best of them scores {chance:.3f} "
-        f"on shuffled labels: {share:.0%} of the way from chance to perfect."
-    )
-    if base_text:
-        text += f" {base_text}."
+    if outside:
+        n_base = len(classical_baselines(doc))
+        of = f", the best of {n_base} classical baselines on the same splits," if n_base > 1 else ""
+        text = (
+            f"{model}{of} scores {score:.3f} balanced accuracy{band} where the best of several classifiers scores "
+            f"{chance:.3f} on shuffled labels: {share:.0%} of the way from chance to perfect. It is not among the "
+            f'label-shuffle test\'s classifiers, whose best, {head} at {observed:.3f}, is what "Is there signal?" '
+            "rests on."
+        )
+    else:
+        text = (
+            f"The best classifier, {head}, scores {observed:.3f} where the best of them scores {chance:.3f} "
+            f"on shuffled labels: {share:.0%} of the way from chance to perfect."
+        )
+        if base_text:
+            text += f" In the baselines table, {base_text}."
     details = []
     ceiling = get_path(doc, "signal", "ceiling") or {}
     if ceiling.get("accuracy_ceiling") is not None and ceiling.get("message"):
         details.append(str(ceiling["message"]))  # a ceiling that holds: conflicting duplicates or label noise
-    return Verdict("how_much", size, f"{share:.0%} of the way from chance to perfect.", text, evidence, details)
+    headline = f"{share:.0%} of the way from chance to perfect" + (f" ({model})." if outside else ".")
+    return Verdict("how_much", size, headline, text, evidence, details)
 
 
 # ------------------------------------------------------------------------------------------ more data
@@ -221,7 +311,13 @@ def where_verdict(doc: dict) -> Verdict:
     n_steps = len(qv) if isinstance(qv, list) else 0
     n_channels = len(qv[0]) if n_steps and isinstance(qv[0], list) else None
     details = _attribution_agreement(doc)
+    n_perm = get_path(doc, "config", "permutations")
+    out_of_reach = unreachable_levels(n_perm, "where") if use_clusters and n_perm else []
+    if out_of_reach:
+        text = unreachable_text(out_of_reach, n_perm)
+        details.append(f"{text[0].upper()}{text[1:]}: no window can be found; rerun with more permutations.")
     evidence = {
+        "unreachable_levels": out_of_reach,
         "method": how,
         "windows": [{k: w.get(k) for k in ("channel", "start", "stop", "p_value", "min_q")} for w in windows],
     }
@@ -238,7 +334,7 @@ def where_verdict(doc: dict) -> Verdict:
     covered: set[int] = set()
     for w in windows:
         covered.update(range(int(w["start"]), int(w["stop"])))
-    spread = bool(n_steps) and len(covered) >= 2 / 3 * n_steps
+    spread = bool(n_steps) and len(covered) >= THROUGHOUT_SHARE * n_steps
     key = (
         (lambda w: w.get("p_value") if w.get("p_value") is not None else 1.0)
         if use_clusters

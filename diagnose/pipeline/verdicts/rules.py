@@ -1,0 +1,109 @@
+"""Every answer level's rule, in one table, built from the thresholds the verdicts use.
+
+:data:`LEVEL_RULES` states each level of each answer with the constants it rests on; :func:`rules_table`
+renders it as the Markdown table of the README (``tests/test_verdict_rules.py`` checks that the README
+holds exactly this table, so the two cannot drift). Its last column is the fewest label shuffles a
+level needs (:func:`~signal_diagnostics.pipeline.verdicts.base.min_permutations`).
+"""
+
+from __future__ import annotations
+
+from signal_diagnostics.checks.curves import MARGIN
+from signal_diagnostics.checks.pairs import PAIR_ALPHA
+from signal_diagnostics.checks.timemap import CLUSTER_ALPHA
+from signal_diagnostics.pipeline.verdicts.base import (
+    ALPHA,
+    LARGE_GAIN,
+    PERMUTATION_LEVELS,
+    STRONG_ALPHA,
+    STRONG_GAIN,
+    THROUGHOUT_SHARE,
+    min_permutations,
+)
+from signal_diagnostics.pipeline.verdicts.deep import EQUIVALENT
+from signal_diagnostics.pipeline.verdicts.signal import CLEAN_SHARE, MANY_SHARE
+
+GAIN = "gain = (score - chance) / (1 - chance)"
+
+# (answer, level, rule). The rule's numbers are the constants themselves, formatted in, so a changed
+# constant changes the table; the fewest shuffles come from base.PERMUTATION_LEVELS.
+LEVEL_RULES: tuple[tuple[str, str, str], ...] = (
+    (
+        "signal",
+        "strong",
+        f"label-shuffle test, max-T over its heads: p <= {STRONG_ALPHA:g} and {GAIN} >= {STRONG_GAIN:g} "
+        "(chance: the mean of the max-null)",
+    ),
+    ("signal", "weak", f"p <= {ALPHA:g}, not strong"),
+    (
+        "signal",
+        "inconclusive",
+        f"p > {ALPHA:g} but a classical baseline's interval lies wholly above 1/K; or too few shuffles to "
+        f"reach p <= {ALPHA:g}",
+    ),
+    ("signal", "none", f"p > {ALPHA:g} and no baseline's interval lies above 1/K"),
+    (
+        "how_much",
+        "large",
+        f"{GAIN} >= {LARGE_GAIN:g}, for the best of the shuffle test's heads or the best classical baseline "
+        "when it scores higher outside the test (named)",
+    ),
+    ("how_much", "moderate", f"{STRONG_GAIN:g} <= gain < {LARGE_GAIN:g}"),
+    ("how_much", "small", f"gain < {STRONG_GAIN:g}"),
+    ("how_much", "none / unclear", "signal is none / inconclusive"),
+    (
+        "more_data",
+        "yes",
+        f"learning curve: the lower band at 2x the data exceeds the last mean by > {MARGIN:g}",
+    ),
+    ("more_data", "no", f"the upper band at 10x the data is within {MARGIN:g} of the last mean"),
+    ("more_data", "cannot tell", "otherwise"),
+    (
+        "deep",
+        "better",
+        f"some deep model beats the best classical baseline, Holm-adjusted p <= {ALPHA:g} (corrected paired t)",
+    ),
+    ("deep", "worse", f"every deep model is worse at Holm-adjusted p <= {ALPHA:g}"),
+    ("deep", "no better", "otherwise; untested when no baseline ran in the comparison"),
+    (
+        "attention",
+        "helps",
+        f"an attention model beats its plain counterpart, Holm-adjusted p <= {ALPHA:g} and "
+        f"P(equivalent) < {EQUIVALENT:g}",
+    ),
+    ("attention", "hurts", f"every attention model is worse, Holm-adjusted p <= {ALPHA:g}"),
+    (
+        "attention",
+        "adds nothing",
+        f"P(equivalent) >= {EQUIVALENT:g} or p > {ALPHA:g}; untested without a counterpart",
+    ),
+    ("where", "windows", f"cluster-based permutation test: a window at p <= {CLUSTER_ALPHA:g}"),
+    ("where", "throughout", f"the windows cover >= {THROUGHOUT_SHARE:.2g} of the timesteps"),
+    ("where", "nowhere", "no window"),
+    (
+        "labels",
+        "clean",
+        f"no label issue, or the interval's upper end < {CLEAN_SHARE:.0%} of the series",
+    ),
+    ("labels", "overlap", "the estimate restates the model's own error"),
+    ("labels", "many", f"share >= {MANY_SHARE:.0%}"),
+    ("labels", "some", "otherwise"),
+    (
+        "classes",
+        "all",
+        f"every pair told apart: two-class permutation test, BH q <= {PAIR_ALPHA:g} (at least pairs / "
+        f"{PAIR_ALPHA:g} permutations)",
+    ),
+    ("classes", "some", "some pairs not told apart"),
+    ("classes", "none", "no pair told apart"),
+)
+
+
+def rules_table() -> str:
+    """:data:`LEVEL_RULES` as the README's Markdown table."""
+    lines = ["| answer | level | rule | fewest shuffles |", "| --- | --- | --- | --- |"]
+    alphas = {(answer, level): alpha for answer, level, alpha in PERMUTATION_LEVELS}
+    for answer, level, rule in LEVEL_RULES:
+        alpha = alphas.get((answer, level))
+        lines.append(f"| {answer} | {level} | {rule} | {min_permutations(alpha) if alpha else '-'} |")
+    return "\n".join(lines)
