@@ -9,7 +9,8 @@ level needs (:func:`~signal_diagnostics.pipeline.verdicts.base.min_permutations`
 from __future__ import annotations
 
 from signal_diagnostics.checks.curves import MARGIN
-from signal_diagnostics.checks.pairs import PAIR_ALPHA
+from signal_diagnostics.checks.labels import RESTATE_SHARE, SEPARABLE_ALPHA
+from signal_diagnostics.checks.pairs import PAIR_ALPHA, PRACTICAL_BA
 from signal_diagnostics.checks.timemap import CLUSTER_ALPHA
 from signal_diagnostics.pipeline.verdicts.base import (
     ALPHA,
@@ -82,10 +83,21 @@ LEVEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("where", "nowhere", "no window"),
     (
         "labels",
+        "cannot tell",
+        f"no class is separated better than chance (one-vs-rest AUC of the out-of-fold probabilities, "
+        f"Mann-Whitney, Holm at {SEPARABLE_ALPHA:g}): no share, no suspects, no ceiling",
+    ),
+    (
+        "labels",
         "clean",
         f"no label issue, or the interval's upper end < {CLEAN_SHARE:.0%} of the series",
     ),
-    ("labels", "overlap", "the estimate restates the model's own error"),
+    (
+        "labels",
+        "overlap",
+        f"the estimate restates the model's own error (issues >= {RESTATE_SHARE:g} x the errors on the separable "
+        "classes): no label ceiling",
+    ),
     ("labels", "many", f"share >= {MANY_SHARE:.0%}"),
     ("labels", "some", "otherwise"),
     (
@@ -94,7 +106,13 @@ LEVEL_RULES: tuple[tuple[str, str, str], ...] = (
         f"every pair told apart: two-class permutation test, BH q <= {PAIR_ALPHA:g} (at least pairs / "
         f"{PAIR_ALPHA:g} permutations)",
     ),
-    ("classes", "some", "some pairs not told apart"),
+    (
+        "classes",
+        "some",
+        f"some pairs shown alike: not told apart and the 95% interval of their balanced accuracy below "
+        f"{PRACTICAL_BA:g}; groups are cliques of such pairs",
+    ),
+    ("classes", "too few", "pairs not told apart, none with the series to show them alike"),
     ("classes", "none", "no pair told apart"),
 )
 
