@@ -35,7 +35,9 @@ def _streamed(F, block=29):
 def test_ridge_loo_equals_ridge_classifier_cv(n, p, K):
     X, y, Xt = _data(n, p, K)
     sk = RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, y)
-    solver = RidgeLOO(FeatureRows.of(X, block=37), DEFAULT_ALPHAS, test=FeatureRows.of(Xt, block=13))
+    solver = RidgeLOO(
+        FeatureRows.of(X, block=37), DEFAULT_ALPHAS, test=FeatureRows.of(Xt, block=13), class_weight=None
+    )
     assert solver.dual == (n <= p)
     coef, intercept, best = solver.coef(y[:, None], np.arange(K))
     assert solver.alphas[best[0]] == sk.alpha_
@@ -62,7 +64,7 @@ def test_each_column_gets_its_own_penalty_as_a_separate_fit_would():
     X, y, Xt = _data(300, 25, 2, seed=2)
     rng = np.random.default_rng(0)
     labels = np.stack([y] + [rng.permutation(y) for _ in range(5)], axis=1)
-    solver = RidgeLOO(_streamed(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    solver = RidgeLOO(_streamed(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt), class_weight=None)
     _, best = solver.decisions(labels, np.arange(2))
     for j in range(labels.shape[1]):
         assert solver.alphas[best[j]] == RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, labels[:, j]).alpha_
@@ -106,7 +108,7 @@ def test_minirocket_ridge_equals_the_scikit_learn_pipeline():
     d = synthetic.bump(n=90, T=30, C=2, classes=3, amplitude=1.0, seed=0)
     tr, te = np.arange(60), np.arange(60, 90)
     for n_kernels in (840, 84):  # 60 training series: the dual (n <= p); the primal is the next test
-        ours = MiniRocketRidge(n_kernels=n_kernels, random_state=1).fit(d.X[tr], d.y_codes[tr])
+        ours = MiniRocketRidge(n_kernels=n_kernels, random_state=1, class_weight=None).fit(d.X[tr], d.y_codes[tr])
         ref = make_pipeline(
             MiniRocketFeatures(n_kernels=n_kernels, random_state=1),
             StandardScaler(),
@@ -119,7 +121,7 @@ def test_minirocket_ridge_equals_the_scikit_learn_pipeline():
 
 def test_minirocket_ridge_in_the_primal_equals_the_scikit_learn_pipeline():
     d = synthetic.bump(n=200, T=30, C=1, classes=2, amplitude=0.8, seed=1)
-    ours = MiniRocketRidge(n_kernels=84, random_state=0).fit(d.X[:150], d.y[:150])
+    ours = MiniRocketRidge(n_kernels=84, random_state=0, class_weight=None).fit(d.X[:150], d.y[:150])
     ref = make_pipeline(
         MiniRocketFeatures(n_kernels=84, random_state=0), StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS)
     ).fit(d.X[:150], d.y[:150])
@@ -147,7 +149,7 @@ def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(
     fast = shuffle_test(
         d.X,
         d.y_codes,
-        model=MiniRocketRidge(n_kernels=n_kernels, random_state=0),
+        model=MiniRocketRidge(n_kernels=n_kernels, random_state=0, class_weight=None),
         n_permutations=8,
         cv=pairs,
         random_state=3,
@@ -191,7 +193,7 @@ def test_scaler_fitted_by_column_blocks_is_bit_for_bit_standard_scaler():
 def test_ridge_head_equals_standard_scaler_and_ridge_classifier_cv(n, p, K):
     X, y, Xt = _data(n, p, K, seed=6)
     X, Xt = X.astype(np.float32), Xt.astype(np.float32)
-    ours = ridge.RidgeHead().fit(X, y)
+    ours = ridge.RidgeHead(class_weight=None).fit(X, y)
     ref = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS)).fit(X, y)
     assert ours.alpha_ == ref[-1].alpha_
     np.testing.assert_allclose(ours.decision_function(Xt), ref.decision_function(Xt), atol=1e-6)
@@ -204,7 +206,7 @@ def test_constant_and_duplicated_features_are_solved_as_scikit_learn_does(n, p):
     X[:, 4], Xt[:, 4] = 2.0, 2.0  # zero variance
     X[:, 6], Xt[:, 6] = X[:, 7], Xt[:, 7]  # rank deficient
     sk = RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, y)
-    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt), class_weight=None)
     dec, best = solver.decisions(y[:, None], np.arange(3))
     assert solver.alphas[best[0]] == sk.alpha_
     np.testing.assert_allclose(dec[:, 0, :], sk.decision_function(Xt), atol=1e-10)
@@ -228,7 +230,7 @@ def test_penalties_too_close_for_float32_are_chosen_in_float64(n, p):
     X, y, Xt = _data(n, p, 3, seed=9)
     alphas = (0.5, 1.0, 1.0 + 1e-9, 2.0)  # 1 and 1 + 1e-9 differ below float32's resolution
     sk = RidgeClassifierCV(alphas=alphas).fit(X, y)
-    solver = RidgeLOO(FeatureRows.of(X), alphas, test=FeatureRows.of(Xt))
+    solver = RidgeLOO(FeatureRows.of(X), alphas, test=FeatureRows.of(Xt), class_weight=None)
     _, best = solver.decisions(y[:, None], np.arange(3))
     assert solver.alphas[best[0]] == sk.alpha_
 
@@ -240,7 +242,7 @@ def test_leave_one_out_decisions_equal_refits_without_each_series(n, p, K):
 
     rng = np.random.default_rng(K)
     F, y, T = rng.standard_normal((n, p)), rng.integers(0, K, n), rng.standard_normal((5, p))
-    loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)).loo_decisions(y, np.arange(K))
+    loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T), class_weight=None).loo_decisions(y, np.arange(K))
     Y = (
         np.where(y[:, None] == np.arange(K), 1.0, -1.0)[:, 1:]
         if K == 2
