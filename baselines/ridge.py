@@ -12,7 +12,7 @@ the unweighted ridge on the +-1 targets, so one decomposition still serves every
 leave-one-out solve stays exact, and changes two things. (1) The decision rule: the fitted value
 ``d_k`` estimates ``2 P(k|x) - 1`` and ``prior_k = (1 + mean_k) / 2`` is the training class share, so the
 rule optimal for balanced accuracy, ``argmax_k P(k|x) / prior_k``, is ``argmax_k (d_k - mean_k) / (1 +
-mean_k)``; with two classes, ``d > mean`` (:func:`balanced_decisions`). The priors are each label
+mean_k)``; with two classes, ``d > mean`` (:func:`baselines.balanced.balanced_decisions`). The priors are each label
 column's own (a permuted column's training fold has its own class counts). (2) The penalty: the
 leave-one-out squared errors are weighted ``1 / n_k`` per row of class ``k``, so each class counts
 equally in the choice. A class-weighted solve would need one decomposition per permutation (the row
@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .balanced import balanced_decisions, check_class_weight, row_weights
 from .rows import ROW_BLOCK, FeatureRows, fit_scaler
 
 # The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
@@ -43,8 +44,6 @@ EXACT_EIGH_MAX = 2048
 # The penalty is chosen from leave-one-out errors computed in float32; a fit whose two best penalties'
 # errors are this close (relative) is scored again in float64. Float32's error there is ~1e-6.
 SCREEN_GAP = 1e-3
-# The fitting choices: "balanced" (each class counts equally; balanced accuracy) or None (plain accuracy).
-CLASS_WEIGHTS = ("balanced", None)
 
 
 # -------------------------------------------------------------------------------- the ridge solver
@@ -84,41 +83,6 @@ def target_means(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
         return 2.0 * (labels == classes[1]).mean(axis=0) - 1.0
     share = (labels[:, :, None] == classes[None, None, :]).mean(axis=0)  # (P, m)
     return (2.0 * share - 1.0).reshape(-1)
-
-
-def check_class_weight(class_weight: Any) -> Any:
-    """``class_weight`` when it is one of :data:`CLASS_WEIGHTS`; a ValueError naming them otherwise."""
-    if not (class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced")):
-        raise ValueError(f"class_weight must be 'balanced' or None; got {class_weight!r}")
-    return class_weight
-
-
-def row_weights(labels: np.ndarray, classes: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
-    """``(n, P)`` weights ``1 / n_k`` of each row's class ``k`` in its label column ``(n, P)``.
-
-    ``counts`` ``(P, len(classes))``: the class counts of each whole column, when ``labels`` is a block of rows.
-    """
-    labels, classes = np.asarray(labels), np.asarray(classes)
-    lookup = np.zeros(int(classes.max()) + 1, dtype=np.intp)
-    lookup[classes] = np.arange(len(classes))
-    code = lookup[labels]
-    if counts is None:
-        counts = np.stack([np.bincount(c, minlength=len(classes)) for c in code.T])
-    return 1.0 / counts[np.arange(labels.shape[1])[None, :], code]
-
-
-def balanced_decisions(dec: np.ndarray, means: np.ndarray, m: int) -> np.ndarray:
-    """Decision values of the rule optimal for balanced accuracy, from ridge fits on +-1 targets.
-
-    ``dec`` and the target means ``means`` (``2 * prior - 1``) broadcast per column; ``m`` is 1 for two
-    classes (``d - mean``: positive for the second class exactly when ``P(1|x) / prior_1 > P(0|x) /
-    prior_0``), else ``(d_k - mean_k) / (1 + mean_k)``, whose argmax is that of ``P(k|x) / prior_k``.
-    """
-    out = dec - means
-    if m > 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(1.0 + means > 0, out / (1.0 + means), -np.inf)  # a class absent from the fit: never
-    return out
 
 
 def _first_best(score: np.ndarray) -> np.ndarray:
