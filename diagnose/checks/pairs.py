@@ -5,7 +5,9 @@ with each other. Here every pair of classes gets its own two-class ridge on the 
 each fold (fitted on the fold's training series of all classes, unsupervised), scored by the pooled
 out-of-fold balanced accuracy, and tested against chance with a label-permutation test inside the
 pair: the pair's labels are shuffled and the same folds refitted (every permutation is one more label
-column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
+column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`, fitted for balanced accuracy so that
+an unequal pair does not collapse onto its larger class), ``p = (B + J) / (N + 1)`` with ``J`` the
+observed score's random rank among its ties (:func:`signal_diagnostics.evaluation.exchange.permutation_p`).
 Benjamini-Hochberg across the pairs. Classes linked by pairs not told apart form the groups reported.
 """
 
@@ -143,7 +145,7 @@ def class_pairs(
     from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
     from signal_diagnostics.baselines.rows import FeatureRows
     from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
-    from signal_diagnostics.evaluation.exchange import Relabeller
+    from signal_diagnostics.evaluation.exchange import Relabeller, permutation_p, tie_draw
     from signal_diagnostics.evaluation.splits import make_splits
 
     X, y = validate_arrays(X, y)
@@ -192,15 +194,17 @@ def class_pairs(
                 FeatureRows.of(F_train[pos_tr[idx[in_tr]]]),
                 DEFAULT_ALPHAS,
                 test=FeatureRows.of(F_test[pos_te[idx[in_te]]]),
+                class_weight="balanced",  # scored by balanced accuracy: unequal pairs must not favour the larger
             )
             preds[pair][in_te] = solver.predict(columns[pair][in_tr], 2)
     K_mat = [[None] * K for _ in range(K)]
     p_mat = [[None] * K for _ in range(K)]
     rows_out, ps = [], []
+    u = tie_draw(random_state)  # one tie-break draw for every pair's p
     for pair in pair_list:
         scores = metric_scores(columns[pair], preds[pair], 2, "balanced_accuracy")
         observed, null = scores[0], scores[1:]
-        p = (1.0 + np.sum(null >= observed - 1e-12)) / (len(null) + 1.0)
+        p = permutation_p(observed, null, u, tol=1e-12)  # ties ranked at random: uniform under the null
         ps.append(p)
         rows_out.append(
             {
@@ -239,7 +243,7 @@ def class_pairs(
             f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
             f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
             f"{', respecting groups' if groups is not None else ''}, "
-            "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs"
+            "p = (B + J) / (N + 1), ties ranked at random); Benjamini-Hochberg across pairs"
         ),
     )
 
