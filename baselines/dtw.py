@@ -14,6 +14,8 @@ class DTW1NN(ClassifierMixin, BaseEstimator):
     """``aeon.classification.distance_based.KNeighborsTimeSeriesClassifier(distance="dtw")``.
 
     Prediction costs O(n_train x n_test x T^2) (less with a window): keep it for small sets.
+    It takes no ``class_weight``: 1-NN fits nothing (it stores the training series), so there is no
+    fit to weight; with ``n_neighbors=1`` the nearest series decides whatever the class sizes.
 
     Parameters
     ----------

@@ -41,10 +41,13 @@ class FeatureRidge(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     alphas : ridge penalties searched; ``None`` means ``np.logspace(-3, 3, 10)``.
+    class_weight : ``"balanced"`` (for balanced accuracy) or ``None`` (for plain accuracy): see
+        :class:`baselines.ridge.RidgeHead`.
     """
 
-    def __init__(self, alphas=None):
+    def __init__(self, alphas=None, class_weight: str | None = "balanced"):
         self.alphas = alphas
+        self.class_weight = class_weight
 
     def ridge_features(self, X) -> np.ndarray:
         """``(n, p)`` features of each series, computed without labels; NaN where undefined."""
@@ -61,7 +64,7 @@ class FeatureRidge(ClassifierMixin, BaseEstimator):
 
         F = self.ridge_features(X)
         self.means_ = impute_means(F)
-        self.head_ = RidgeHead(alphas=self.penalties()).fit(impute(F, self.means_), y)
+        self.head_ = RidgeHead(alphas=self.penalties(), class_weight=self.class_weight).fit(impute(F, self.means_), y)
         self.classes_ = self.head_.classes_
         self.n_features_in_ = F.shape[1]
         return self

@@ -144,6 +144,8 @@ class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
     lags, bands : see :class:`SummaryFeatures`.
     max_iter, learning_rate : passed to ``HistGradientBoostingClassifier`` (its defaults).
     random_state : passed to ``HistGradientBoostingClassifier``.
+    class_weight : ``"balanced"`` (each class weighs equally in the fit: for balanced accuracy) or
+        ``None`` (for plain accuracy); passed to ``HistGradientBoostingClassifier``.
 
     Examples
     --------
@@ -164,7 +166,9 @@ class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
         max_iter: int = 100,
         learning_rate: float = 0.1,
         random_state: int | None = 0,
+        class_weight: str | None = "balanced",
     ):
+        self.class_weight = class_weight
         self.lags = lags
         self.bands = bands
         self.max_iter = max_iter
@@ -175,7 +179,10 @@ class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
         self.features_ = SummaryFeatures(lags=self.lags, bands=self.bands).fit(X)
         F = self.features_.transform(X)
         self.model_ = HistGradientBoostingClassifier(
-            max_iter=self.max_iter, learning_rate=self.learning_rate, random_state=self.random_state
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            random_state=self.random_state,
+            class_weight=self.class_weight,
         )
         self.model_.fit(F, y)
         self.classes_ = self.model_.classes_

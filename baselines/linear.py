@@ -30,6 +30,8 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
     C : inverse L2 strength of ``LogisticRegression``.
     max_iter : solver iterations (lbfgs); 2000 is enough for standardised inputs of a few thousand features.
     random_state : passed to ``LogisticRegression``.
+    class_weight : ``"balanced"`` (each class weighs equally in the fit: for balanced accuracy) or
+        ``None`` (for plain accuracy); passed to ``LogisticRegression``.
 
     Examples
     --------
@@ -43,7 +45,10 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
 
     description = "standardised flattened series + logistic regression"
 
-    def __init__(self, C: float = 1.0, max_iter: int = 2000, random_state: int | None = 0):
+    def __init__(
+        self, C: float = 1.0, max_iter: int = 2000, random_state: int | None = 0, class_weight: str | None = "balanced"
+    ):
+        self.class_weight = class_weight
         self.C = C
         self.max_iter = max_iter
         self.random_state = random_state
@@ -55,7 +60,9 @@ class FlatLogistic(ClassifierMixin, BaseEstimator):
 
         F = _flat64(X)
         scaler = fit_scaler(F)  # StandardScaler().fit(F) without its n x p float64 temporaries
-        model = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
+        model = LogisticRegression(
+            C=self.C, max_iter=self.max_iter, random_state=self.random_state, class_weight=self.class_weight
+        )
         model.fit(scaler.transform(F, copy=False), y)
         self.pipeline_ = Pipeline([("standardscaler", scaler), ("logisticregression", model)])
         self.classes_ = model.classes_

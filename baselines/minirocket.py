@@ -149,6 +149,8 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
     batch_size : series per MiniRocket transform batch.
     n_jobs : threads for MiniRocket; None: as many as numba may use now.
     random_state : seed of MiniRocket.
+    class_weight : ``"balanced"`` (decide and choose the penalty for balanced accuracy,
+        :class:`RidgeLOO`) or ``None`` (``RidgeClassifierCV``'s fit, for plain accuracy).
 
     Attributes
     ----------
@@ -178,8 +180,10 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
         batch_size: int = 256,
         n_jobs: int | None = None,
         random_state: int | None = 0,
+        class_weight: str | None = "balanced",
     ):
         self.n_kernels = n_kernels
+        self.class_weight = class_weight
         self.alphas = alphas
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -202,7 +206,7 @@ class MiniRocketRidge(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y has only one class ({self.classes_[0]!r}): a classifier needs at least two")
         self.features_ = self.features().fit(X)
         rows, self.scaler_ = standardised_rows(self.features_, X)
-        solver = RidgeLOO(rows, self.penalties())
+        solver = RidgeLOO(rows, self.penalties(), class_weight=self.class_weight)
         self.coef_, self.intercept_, best = solver.coef(codes.reshape(-1, 1), np.arange(len(self.classes_)))
         self.alpha_ = float(solver.alphas[best[0]])
         self.n_features_in_ = rows.n_features

@@ -91,6 +91,8 @@ class MultiRocketRidge(MiniRocketRidge):
     batch_size : series per transform batch.
     n_jobs : threads for MultiRocket; None: as many as numba may use now.
     random_state : seed of MultiRocket.
+    class_weight : ``"balanced"`` (for balanced accuracy) or ``None`` (for plain accuracy): see
+        :class:`baselines.minirocket.MiniRocketRidge`.
 
     Examples
     --------
@@ -111,9 +113,15 @@ class MultiRocketRidge(MiniRocketRidge):
         batch_size: int = 256,
         n_jobs: int | None = None,
         random_state: int | None = 0,
+        class_weight: str | None = "balanced",
     ):
         super().__init__(
-            n_kernels=n_kernels, alphas=alphas, batch_size=batch_size, n_jobs=n_jobs, random_state=random_state
+            n_kernels=n_kernels,
+            alphas=alphas,
+            batch_size=batch_size,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            class_weight=class_weight,
         )
 
     def features(self) -> MultiRocketFeatures:

@@ -7,13 +7,22 @@ from typing import Any
 
 # name -> (factory(random_state=..., **params), one-line description)
 _REGISTRY: dict[str, tuple[Callable[..., Any], str]] = {}
+# Baselines whose fit can weigh the classes (factory takes class_weight=); the others fit nothing to
+# weigh (chance, 1-NN DTW) or do not offer it (the aeon/torch classifiers).
+_WEIGHTED: set[str] = set()
 
 
-def register(name: str, factory: Callable[..., Any], description: str) -> None:
-    """Add (or replace) a baseline: ``factory(random_state=..., **params)`` returns an estimator."""
+def register(name: str, factory: Callable[..., Any], description: str, *, class_weight: bool = False) -> None:
+    """Add (or replace) a baseline: ``factory(random_state=..., **params)`` returns an estimator.
+
+    ``class_weight=True`` declares that the factory takes ``class_weight`` (``"balanced"`` or ``None``).
+    """
     if not callable(factory):
         raise TypeError(f"factory for {name!r} must be callable; got {type(factory).__name__}")
     _REGISTRY[name] = (factory, " ".join(str(description).split()))
+    _WEIGHTED.discard(name)
+    if class_weight:
+        _WEIGHTED.add(name)
 
 
 def available() -> dict[str, str]:
@@ -21,8 +30,12 @@ def available() -> dict[str, str]:
     return {name: desc for name, (_, desc) in _REGISTRY.items()}
 
 
-def make(name: str, random_state: int = 0, **params: Any):
+def make(name: str, random_state: int = 0, class_weight: str | None = "balanced", **params: Any):
     """Build the baseline ``name`` (an unfitted scikit-learn estimator on ``(n, T, C)`` arrays).
+
+    ``class_weight``: ``"balanced"`` fits each class as equally important (for balanced accuracy, the
+    toolkit's metric), ``None`` fits for plain accuracy. It reaches the baselines that can weigh classes
+    (``logistic``, ``features_gb`` and the ridge heads) and is ignored by the rest (nothing to weigh).
 
     Raises
     ------
@@ -32,6 +45,8 @@ def make(name: str, random_state: int = 0, **params: Any):
     if name not in _REGISTRY:
         raise ValueError(f"unknown baseline {name!r}; known: {', '.join(_REGISTRY)}")
     factory, _ = _REGISTRY[name]
+    if name in _WEIGHTED:
+        params["class_weight"] = class_weight
     return factory(random_state=random_state, **params)
 
 
@@ -109,7 +124,10 @@ register(
     "chance: random labels drawn with the training class frequencies (sklearn DummyClassifier, stratified)",
 )
 register(
-    "minirocket", _minirocket, "MiniRocket (aeon, ~10k convolution features) + ridge classifier: the strong default"
+    "minirocket",
+    _minirocket,
+    "MiniRocket (aeon, ~10k convolution features) + ridge classifier: the strong default",
+    class_weight=True,
 )
 register(
     "dtw_1nn",
@@ -120,20 +138,31 @@ register(
     "features_gb",
     _features_gb,
     "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting",
+    class_weight=True,
 )
-register("logistic", _logistic, "standardised flattened series + logistic regression (a linear model on raw values)")
+register(
+    "logistic",
+    _logistic,
+    "standardised flattened series + logistic regression (a linear model on raw values)",
+    class_weight=True,
+)
 register(
     "summary_ridge",
     _summary_ridge,
     "per-channel summary features (level, spread, slope, autocorrelation, band power) + standardised ridge (LOO-CV penalty)",
+    class_weight=True,
 )
 register(
-    "raw_ridge", _raw_ridge, "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)"
+    "raw_ridge",
+    _raw_ridge,
+    "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)",
+    class_weight=True,
 )
 register(
     "multirocket",
     _multirocket,
     "MultiRocket (aeon, ~50k convolution features on the series and its first difference) + ridge classifier",
+    class_weight=True,
 )
 register(
     "multirocket_hydra",

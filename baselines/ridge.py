@@ -6,6 +6,17 @@ number of series: feature rows are read as blocks (:class:`FeatureRows`), held o
 head of MiniRocket, MultiRocket and the feature ridges (``baselines.feature_ridge``), the fast path of the
 label-shuffle test (``signal_diagnostics.checks.shuffle``), the learning curve and the ceiling.
 :class:`RidgeHead` is ``StandardScaler`` + that ridge on a feature matrix.
+
+Balanced fitting (``class_weight="balanced"``, the default: the toolkit scores balanced accuracy) keeps
+the unweighted ridge on the +-1 targets, so one decomposition still serves every label column and the
+leave-one-out solve stays exact, and changes two things. (1) The decision rule: the fitted value
+``d_k`` estimates ``2 P(k|x) - 1`` and ``prior_k = (1 + mean_k) / 2`` is the training class share, so the
+rule optimal for balanced accuracy, ``argmax_k P(k|x) / prior_k``, is ``argmax_k (d_k - mean_k) / (1 +
+mean_k)``; with two classes, ``d > mean`` (:func:`baselines.balanced.balanced_decisions`). The priors are each label
+column's own (a permuted column's training fold has its own class counts). (2) The penalty: the
+leave-one-out squared errors are weighted ``1 / n_k`` per row of class ``k``, so each class counts
+equally in the choice. A class-weighted solve would need one decomposition per permutation (the row
+weights move with the labels). ``class_weight=None`` gives scikit-learn's unweighted fit and rule.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .balanced import balanced_decisions, check_class_weight, row_weights
 from .rows import ROW_BLOCK, FeatureRows, fit_scaler
 
 # The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
@@ -108,11 +120,20 @@ class RidgeLOO:
     rows : the training features (already standardised when the model standardises).
     alphas : penalties, tried in order.
     test : features of the series to predict (needed by :meth:`decisions` and :meth:`predict`).
+    class_weight : ``"balanced"`` (the decision rule and penalty choice of balanced accuracy, see the
+        module docstring) or ``None`` (scikit-learn's fit for plain accuracy).
     """
 
-    def __init__(self, rows: FeatureRows, alphas: Sequence[float], test: FeatureRows | None = None):
+    def __init__(
+        self,
+        rows: FeatureRows,
+        alphas: Sequence[float],
+        test: FeatureRows | None = None,
+        class_weight: str | None = "balanced",
+    ):
         self.rows = rows
         self.test = test
+        self.balanced = check_class_weight(class_weight) == "balanced"
         self.alphas = np.asarray([float(a) for a in np.atleast_1d(alphas)])
         self.n, self.p = rows.n_rows, rows.n_features
         self.dual = self.n <= self.p
@@ -203,8 +224,14 @@ class RidgeLOO:
             score[:, close] = sse(np.float64, close).reshape(A, len(close), m).sum(axis=2)
         return _first_best(-score)
 
-    def _solve_dual(self, Y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Best penalty index per fit, ``D_best * Q'Yc`` and the target means."""
+    def _weights(self, labels: np.ndarray, classes: np.ndarray, m: int) -> np.ndarray | None:
+        """Per-row weights of the leave-one-out errors ``(n, P * m)``: ``1 / n_k`` when balanced, else None."""
+        return np.repeat(row_weights(labels, classes), m, axis=1) if self.balanced else None
+
+    def _solve_dual(
+        self, Y: np.ndarray, m: int, rw: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best penalty index per fit, ``D_best * Q'Yc`` and the target means; ``rw`` weights the LOO errors."""
         P = Y.shape[1] // m
         y_offset = Y.mean(axis=0)
         QTY = self.Q.T @ (Y - y_offset)  # the caller's targets stay as given
@@ -219,6 +246,8 @@ class RidgeLOO:
                 np.multiply(Qd, (1.0 / (self.eigvals + a)).astype(dtype)[None, :], out=Qa)
                 np.matmul(Qa, QTYd, out=c)  # G_a^-1 Yc; its norm is that of D_a Q'Yc (Q orthogonal)
                 np.square(c, out=c)
+                if rw is not None:
+                    c *= rw[:, cols].astype(dtype)
                 out[i] = weights[i].astype(dtype) @ c  # leave-one-out errors c / diag, squared and summed
             return out
 
@@ -251,6 +280,7 @@ class RidgeLOO:
             self.eigvals[:, None] * (self.eigvals[:, None] + self.alphas[None, :])
         )  # 1/lam - D
         Ball = B / self.eigvals[:, None]  # coordinates of the projection of Yc on the features' span
+        counts = np.stack([(labels == k).sum(axis=0) for k in classes], axis=1) if self.balanced else None
 
         def sse(dtype, fits):
             # pass 2 (and a float64 pass for close fits): leave-one-out residuals, block by block
@@ -268,12 +298,19 @@ class RidgeLOO:
                 Yp, Zd = Yc.astype(dtype, copy=False), Z.astype(dtype)
                 # squared inverse of 1 - diag of the hat matrix with intercept, per row and penalty
                 w2 = ((1.0 / (1.0 - 1.0 / self.n - (Z**2) @ Dall)) ** 2).astype(dtype)
+                wb = None  # the balanced criterion: each row's error divided by its class's count
+                if counts is not None:
+                    own = lab if fits is None else lab[:, fits]
+                    wb = np.repeat(row_weights(own, classes, counts if fits is None else counts[fits]), m, axis=1)
+                    wb = wb.astype(dtype)
                 R = np.empty_like(Yp)
                 for i in range(len(self.alphas)):
                     np.multiply(Eall[:, i : i + 1].astype(dtype), Bd, out=EB)
                     np.matmul(Zd, EB, out=R)
                     R += Yp
                     np.square(R, out=R)
+                    if wb is not None:
+                        R *= wb
                     out[i] += w2[:, i] @ R
                 start += len(Z)
             return out
@@ -286,7 +323,9 @@ class RidgeLOO:
     def decisions(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Decision values ``(n_test, P, m)`` and chosen penalty indices ``(P,)`` for label columns ``(n, P)``.
 
-        Every column must hold exactly ``classes`` (at least two); ``m`` is 1 for two classes.
+        Every column must hold exactly ``classes`` (at least two); ``m`` is 1 for two classes. When
+        balanced, the values are those of the balanced rule (:func:`balanced_decisions`): the prediction is
+        still ``argmax`` (or ``> 0`` for two classes).
         """
         if self.test is None:
             raise ValueError("RidgeLOO was built without test rows: pass test= to predict")
@@ -294,14 +333,17 @@ class RidgeLOO:
         m = 1 if len(classes) == 2 else len(classes)
         P = labels.shape[1]
         if self.dual:
-            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m)
-            return (self.KQ @ DQTY + y_offset).reshape(-1, P, m), best_i
-        best_i, W, y_offset = self._solve_primal(labels, classes)
-        out = np.empty((self.test.n_rows, P * m))
-        start = 0
-        for block in self.test:
-            out[start : start + len(block)] = (np.asarray(block, dtype=np.float64) - self.offset) @ W + y_offset
-            start += len(block)
+            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m, self._weights(labels, classes, m))
+            out = self.KQ @ DQTY + y_offset
+        else:
+            best_i, W, y_offset = self._solve_primal(labels, classes)
+            out = np.empty((self.test.n_rows, P * m))
+            start = 0
+            for block in self.test:
+                out[start : start + len(block)] = (np.asarray(block, dtype=np.float64) - self.offset) @ W + y_offset
+                start += len(block)
+        if self.balanced:
+            out = balanced_decisions(out, y_offset, m)
         return out.reshape(-1, P, m), best_i
 
     def loo_decisions(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +351,9 @@ class RidgeLOO:
 
         The leave-one-out value of row ``i`` is the fit without row ``i`` at the penalty leave-one-out CV chose,
         ``y_i - r_i / (1 - h_i)`` (the identity ``RidgeClassifierCV`` chooses the penalty by). ``labels`` is
-        ``(n,)`` or ``(n, 1)`` and holds exactly ``classes``; ``m`` is 1 for two classes.
+        ``(n,)`` or ``(n, 1)`` and holds exactly ``classes``; ``m`` is 1 for two classes. When balanced,
+        row ``i``'s value is the balanced rule with the priors of the training rows without ``i`` (those of
+        the refit), so it equals the refit's decision exactly.
         """
         classes = np.asarray(classes)
         labels = np.asarray(labels).reshape(-1, 1)
@@ -317,33 +361,41 @@ class RidgeLOO:
         Y = targets(labels, classes)  # (n, m) +-1
         test = self.decisions(labels, classes)[0][:, 0, :]
         if self.dual:
-            best_i, DQTY, _ = self._solve_dual(Y, m)
-            return Y - (self.Q @ DQTY) / self.diags[int(best_i[0])][:, None], test  # c = G_a^-1 Yc
-        best_i, W, y_offset = self._solve_primal(labels, classes)
-        d = 1.0 / (self.eigvals + self.alphas[int(best_i[0])])
-        loo, start = np.empty_like(Y), 0
-        for block in self.rows:
-            Bc = np.asarray(block, dtype=np.float64) - self.offset
-            h = 1.0 / self.n + ((Bc @ self.V) ** 2) @ d
-            yb = Y[start : start + len(Bc)]
-            loo[start : start + len(Bc)] = yb - (yb - (Bc @ W + y_offset)) / (1.0 - h)[:, None]
-            start += len(Bc)
+            best_i, DQTY, _ = self._solve_dual(Y, m, self._weights(labels, classes, m))
+            loo = Y - (self.Q @ DQTY) / self.diags[int(best_i[0])][:, None]  # c = G_a^-1 Yc
+        else:
+            best_i, W, y_offset = self._solve_primal(labels, classes)
+            d = 1.0 / (self.eigvals + self.alphas[int(best_i[0])])
+            loo, start = np.empty_like(Y), 0
+            for block in self.rows:
+                Bc = np.asarray(block, dtype=np.float64) - self.offset
+                h = 1.0 / self.n + ((Bc @ self.V) ** 2) @ d
+                yb = Y[start : start + len(Bc)]
+                loo[start : start + len(Bc)] = yb - (yb - (Bc @ W + y_offset)) / (1.0 - h)[:, None]
+                start += len(Bc)
+        if self.balanced:  # the target means without row i: those of its refit
+            loo = balanced_decisions(loo, (Y.sum(axis=0) - Y) / (self.n - 1), m)
         return loo, test
 
     def coef(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Coefficients ``(P*m, p)``, intercepts ``(P*m,)`` and penalty indices ``(P,)`` of the fits."""
+        """Coefficients ``(P*m, p)``, intercepts ``(P*m,)`` and penalty indices ``(P,)`` of the fits.
+
+        When balanced, ``X @ coef.T + intercept`` gives the balanced rule's decisions (:func:`balanced_decisions`).
+        """
         classes = np.asarray(classes)
         m = 1 if len(classes) == 2 else len(classes)
         if self.dual:
-            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m)
+            best_i, DQTY, y_offset = self._solve_dual(targets(labels, classes), m, self._weights(labels, classes, m))
             U = self.Q @ DQTY  # G_best^-1 Yc
             W = np.zeros((self.p, U.shape[1]))
             for i0 in range(0, self.n, ROW_BLOCK):
                 W += self._centred(i0, i0 + ROW_BLOCK).T @ U[i0 : i0 + ROW_BLOCK]
         else:
             best_i, W, y_offset = self._solve_primal(labels, classes)
-        intercept = y_offset - self.offset @ W
-        return W.T, intercept, best_i
+        if self.balanced:  # (x - offset) @ W / (1 + mean) for K > 2; (x - offset) @ W for two classes
+            W = W / (1.0 + y_offset) if m > 1 else W
+            return W.T, -(self.offset @ W), best_i
+        return W.T, y_offset - self.offset @ W, best_i
 
     def predict(self, labels: np.ndarray, n_classes: int) -> np.ndarray:
         """Predicted codes ``(n_test, P)`` of the ridge classifier fitted on each column of ``labels`` ``(n, P)``.
@@ -385,10 +437,13 @@ class RidgeHead(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     alphas : penalties searched; ``None`` means ``np.logspace(-3, 3, 10)``.
+    class_weight : ``"balanced"`` (decide and choose the penalty for balanced accuracy, see
+        :class:`RidgeLOO`) or ``None`` (exactly ``RidgeClassifierCV``'s fit, for plain accuracy).
     """
 
-    def __init__(self, alphas: Any = None):
+    def __init__(self, alphas: Any = None, class_weight: str | None = "balanced"):
         self.alphas = alphas
+        self.class_weight = class_weight
 
     def fit(self, F, y):
         F = np.asarray(F)
@@ -400,7 +455,9 @@ class RidgeHead(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y has only one class ({self.classes_[0]!r}): a classifier needs at least two")
         self.scaler_ = fit_scaler(F)
         solver = RidgeLOO(
-            FeatureRows.of(self.scaler_.transform(F)), DEFAULT_ALPHAS if self.alphas is None else self.alphas
+            FeatureRows.of(self.scaler_.transform(F)),
+            DEFAULT_ALPHAS if self.alphas is None else self.alphas,
+            class_weight=self.class_weight,
         )
         self.coef_, self.intercept_, best = solver.coef(codes.reshape(-1, 1), np.arange(len(self.classes_)))
         self.alpha_ = float(solver.alphas[best[0]])

@@ -1,5 +1,6 @@
-"""End-to-end calibration of the signal verdict: pure noise gives p <= 0.05 about 5% of the time and
-the verdict ``none`` (or ``inconclusive``) otherwise; planted signal is found, and found where it was planted.
+"""End-to-end calibration of the signal verdict: pure noise gives p-values uniform on (0, 1) (a
+Kolmogorov-Smirnov test, not only the rejection rate), p <= 0.05 about 5% of the time and the verdict
+``none`` (or ``inconclusive``) otherwise; planted signal is found, and found where it was planted.
 
 The test statistic is the best of the default heads (max-T), so this checks the calibration of the
 maximum, not of one model.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.stats import binom
+from scipy.stats import binom, kstest
 
 from signal_diagnostics.data import synthetic
 from signal_diagnostics.pipeline.assemble import run_signal_document
@@ -20,6 +21,17 @@ from signal_diagnostics.pipeline.config import Config
 
 N_NOISE_SETS = 50
 ALPHA = 0.05
+KS_LEVEL = 0.01  # the Kolmogorov-Smirnov test of uniformity fails below this
+
+
+def _ks_uniform(p_values, permutations: int, seed: int = 0) -> float:
+    """KS p-value of permutation p-values against Uniform(0, 1).
+
+    A permutation p is uniform on the grid ``1/(N+1), ..., 1`` under the null; ``p - V/(N+1)`` with
+    ``V ~ U(0, 1)`` is then exactly uniform on (0, 1), so the grid itself does not fail the test.
+    """
+    p = np.asarray(p_values, dtype=float)
+    return float(kstest(p - np.random.default_rng(seed).random(len(p)) / (permutations + 1), "uniform").pvalue)
 
 
 def _signal(ds, seed: int, permutations: int = 199) -> dict:
@@ -49,6 +61,7 @@ def test_pure_noise_rejects_at_five_percent_and_the_verdict_is_none_otherwise():
     rejections = int(np.sum(np.asarray(p_values) <= ALPHA))
     lo, hi = binom.interval(0.99, N_NOISE_SETS, ALPHA)
     assert lo <= rejections <= hi, f"{rejections}/{N_NOISE_SETS} noise sets had p <= {ALPHA}"
+    assert _ks_uniform(p_values, 199) > KS_LEVEL, f"noise p-values are not uniform: {sorted(p_values)}"
     assert len(sig["shuffle_test"]["heads"]) == 3  # the max over the default heads
     assert levels.count("none") + levels.count("inconclusive") == N_NOISE_SETS - rejections
     assert "strong" not in levels
@@ -68,3 +81,19 @@ def test_planted_signal_in_the_motivating_case_is_found_where_it_was_planted():
     # Benjamini-Hochberg bounds the expected share of false discoveries at 5%, so allow a few outside
     assert found[inside].mean() >= 0.8, "the planted window was mostly missed"
     assert found[inside].sum() / found.sum() >= 0.9, "too many significant cells outside the planted window"
+
+
+@pytest.mark.slow
+def test_shuffle_p_values_on_noise_with_a_dominant_class_are_uniform():
+    """40 pure-noise sets, 4 classes, the first holding 40 %: the balanced heads score near chance on true
+    and shuffled labels alike, and tied scores are ranked at random, so p is uniform, not piled up at 1."""
+    from signal_diagnostics.checks.shuffle import shuffle_test
+
+    permutations, p_values = 49, []
+    for seed in range(40):
+        rng = np.random.default_rng(2000 + seed)
+        y = rng.permutation(np.repeat(np.arange(4), [32, 16, 16, 16]))
+        X = rng.standard_normal((len(y), 24, 2)).astype(np.float32)
+        p_values.append(shuffle_test(X, y, n_permutations=permutations, cv=5, random_state=seed).p_value)
+    assert _ks_uniform(p_values, permutations) > KS_LEVEL, f"noise p-values are not uniform: {sorted(p_values)}"
+    assert np.mean(np.asarray(p_values) > 0.9) < 0.3  # no pile-up near 1

@@ -35,7 +35,7 @@ def _streamed(F, block=29):
 def test_ridge_loo_equals_ridge_classifier_cv(n, p, K):
     X, y, Xt = _data(n, p, K)
     sk = RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, y)
-    solver = RidgeLOO(FeatureRows.of(X, block=37), DEFAULT_ALPHAS, test=FeatureRows.of(Xt, block=13))
+    solver = RidgeLOO(FeatureRows.of(X, block=37), DEFAULT_ALPHAS, test=FeatureRows.of(Xt, block=13), class_weight=None)
     assert solver.dual == (n <= p)
     coef, intercept, best = solver.coef(y[:, None], np.arange(K))
     assert solver.alphas[best[0]] == sk.alpha_
@@ -62,7 +62,7 @@ def test_each_column_gets_its_own_penalty_as_a_separate_fit_would():
     X, y, Xt = _data(300, 25, 2, seed=2)
     rng = np.random.default_rng(0)
     labels = np.stack([y] + [rng.permutation(y) for _ in range(5)], axis=1)
-    solver = RidgeLOO(_streamed(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    solver = RidgeLOO(_streamed(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt), class_weight=None)
     _, best = solver.decisions(labels, np.arange(2))
     for j in range(labels.shape[1]):
         assert solver.alphas[best[j]] == RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, labels[:, j]).alpha_
@@ -106,7 +106,7 @@ def test_minirocket_ridge_equals_the_scikit_learn_pipeline():
     d = synthetic.bump(n=90, T=30, C=2, classes=3, amplitude=1.0, seed=0)
     tr, te = np.arange(60), np.arange(60, 90)
     for n_kernels in (840, 84):  # 60 training series: the dual (n <= p); the primal is the next test
-        ours = MiniRocketRidge(n_kernels=n_kernels, random_state=1).fit(d.X[tr], d.y_codes[tr])
+        ours = MiniRocketRidge(n_kernels=n_kernels, random_state=1, class_weight=None).fit(d.X[tr], d.y_codes[tr])
         ref = make_pipeline(
             MiniRocketFeatures(n_kernels=n_kernels, random_state=1),
             StandardScaler(),
@@ -119,7 +119,7 @@ def test_minirocket_ridge_equals_the_scikit_learn_pipeline():
 
 def test_minirocket_ridge_in_the_primal_equals_the_scikit_learn_pipeline():
     d = synthetic.bump(n=200, T=30, C=1, classes=2, amplitude=0.8, seed=1)
-    ours = MiniRocketRidge(n_kernels=84, random_state=0).fit(d.X[:150], d.y[:150])
+    ours = MiniRocketRidge(n_kernels=84, random_state=0, class_weight=None).fit(d.X[:150], d.y[:150])
     ref = make_pipeline(
         MiniRocketFeatures(n_kernels=84, random_state=0), StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS)
     ).fit(d.X[:150], d.y[:150])
@@ -147,7 +147,7 @@ def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(
     fast = shuffle_test(
         d.X,
         d.y_codes,
-        model=MiniRocketRidge(n_kernels=n_kernels, random_state=0),
+        model=MiniRocketRidge(n_kernels=n_kernels, random_state=0, class_weight=None),
         n_permutations=8,
         cv=pairs,
         random_state=3,
@@ -191,7 +191,7 @@ def test_scaler_fitted_by_column_blocks_is_bit_for_bit_standard_scaler():
 def test_ridge_head_equals_standard_scaler_and_ridge_classifier_cv(n, p, K):
     X, y, Xt = _data(n, p, K, seed=6)
     X, Xt = X.astype(np.float32), Xt.astype(np.float32)
-    ours = ridge.RidgeHead().fit(X, y)
+    ours = ridge.RidgeHead(class_weight=None).fit(X, y)
     ref = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS)).fit(X, y)
     assert ours.alpha_ == ref[-1].alpha_
     np.testing.assert_allclose(ours.decision_function(Xt), ref.decision_function(Xt), atol=1e-6)
@@ -204,7 +204,7 @@ def test_constant_and_duplicated_features_are_solved_as_scikit_learn_does(n, p):
     X[:, 4], Xt[:, 4] = 2.0, 2.0  # zero variance
     X[:, 6], Xt[:, 6] = X[:, 7], Xt[:, 7]  # rank deficient
     sk = RidgeClassifierCV(alphas=DEFAULT_ALPHAS).fit(X, y)
-    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt), class_weight=None)
     dec, best = solver.decisions(y[:, None], np.arange(3))
     assert solver.alphas[best[0]] == sk.alpha_
     np.testing.assert_allclose(dec[:, 0, :], sk.decision_function(Xt), atol=1e-10)
@@ -228,7 +228,7 @@ def test_penalties_too_close_for_float32_are_chosen_in_float64(n, p):
     X, y, Xt = _data(n, p, 3, seed=9)
     alphas = (0.5, 1.0, 1.0 + 1e-9, 2.0)  # 1 and 1 + 1e-9 differ below float32's resolution
     sk = RidgeClassifierCV(alphas=alphas).fit(X, y)
-    solver = RidgeLOO(FeatureRows.of(X), alphas, test=FeatureRows.of(Xt))
+    solver = RidgeLOO(FeatureRows.of(X), alphas, test=FeatureRows.of(Xt), class_weight=None)
     _, best = solver.decisions(y[:, None], np.arange(3))
     assert solver.alphas[best[0]] == sk.alpha_
 
@@ -240,7 +240,9 @@ def test_leave_one_out_decisions_equal_refits_without_each_series(n, p, K):
 
     rng = np.random.default_rng(K)
     F, y, T = rng.standard_normal((n, p)), rng.integers(0, K, n), rng.standard_normal((5, p))
-    loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)).loo_decisions(y, np.arange(K))
+    loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T), class_weight=None).loo_decisions(
+        y, np.arange(K)
+    )
     Y = (
         np.where(y[:, None] == np.arange(K), 1.0, -1.0)[:, 1:]
         if K == 2
@@ -251,3 +253,71 @@ def test_leave_one_out_decisions_equal_refits_without_each_series(n, p, K):
     )
     np.testing.assert_allclose(loo, refit.reshape(n, -1), atol=1e-9)
     np.testing.assert_allclose(test, Ridge(alpha=1.0).fit(F, Y).predict(T).reshape(5, -1), atol=1e-9)
+
+
+@pytest.mark.parametrize("n, p", [(40, 60), (80, 20)])  # dual and primal solver
+@pytest.mark.parametrize("K", [2, 3])
+def test_balanced_leave_one_out_decisions_equal_refits_without_each_series(n, p, K):
+    """The balanced rule's LOO value of row i is the refit without i, with the priors of that refit."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(10 + K)
+    F, T = rng.standard_normal((n, p)), rng.standard_normal((5, p))
+    y = np.where(rng.random(n) < 0.6, 0, rng.integers(1, K, n))  # class 0 dominant
+    Y = np.where(y[:, None] == np.arange(K), 1.0, -1.0)
+    Y = Y[:, 1:] if K == 2 else Y
+
+    def balanced(d, means):  # argmax_k P(k|x) / prior_k with d = 2 P - 1 and prior = (1 + mean) / 2
+        return d - means if K == 2 else (d - means) / (1.0 + means)
+
+    loo, test = RidgeLOO(FeatureRows.of(F), [1.0], test=FeatureRows.of(T)).loo_decisions(y, np.arange(K))
+    refit = np.array(
+        [
+            balanced(
+                Ridge(alpha=1.0).fit(np.delete(F, i, 0), np.delete(Y, i, 0)).predict(F[i : i + 1])[0],
+                np.delete(Y, i, 0).mean(axis=0),
+            )
+            for i in range(n)
+        ]
+    )
+    np.testing.assert_allclose(loo, refit.reshape(n, -1), atol=1e-9)
+    whole = balanced(Ridge(alpha=1.0).fit(F, Y).predict(T).reshape(5, -1), Y.mean(axis=0))
+    np.testing.assert_allclose(test, whole, atol=1e-9)
+
+
+def test_balanced_ridge_finds_weak_signal_that_the_plain_ridge_hides_behind_the_majority():
+    """8 classes, class 0 at 60 %, a weak class-specific bump: the plain ridge always says class 0."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    from signal_diagnostics.baselines.feature_ridge import RawRidge
+
+    scores = {"balanced": [], None: []}
+    for seed in range(3):
+        d = synthetic.imbalanced(n=240, T=40, C=4, amplitude=0.5, seed=seed)
+        for tr, te in StratifiedKFold(4, shuffle=True, random_state=seed).split(d.X, d.y_codes):
+            for cw in scores:
+                model = RawRidge(class_weight=cw).fit(d.X[tr], d.y_codes[tr])
+                scores[cw].append(balanced_accuracy_score(d.y_codes[te], model.predict(d.X[te])))
+    assert np.mean(scores[None]) < 0.16  # chance is 1/8: the majority class, nearly always
+    assert np.mean(scores["balanced"]) > 0.3  # more than twice chance
+
+
+@pytest.mark.parametrize("n, p", [(120, 30), (50, 80)])  # primal and dual solver
+def test_balanced_penalty_choice_weighs_each_class_equally(n, p):
+    """The balanced LOO criterion is the plain one with each row's squared error divided by its class count."""
+    X, y, Xt = _data(n, p, 3, seed=11)
+    y = np.where(np.arange(n) % 5 < 3, 0, y)  # class 0 dominant
+    labels = np.stack([y] + [np.random.default_rng(j).permutation(y) for j in range(15)], axis=1)
+    solver = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt))
+    best = solver.decisions(labels, np.arange(3))[1]
+    for j in range(labels.shape[1]):
+        col = labels[:, j]
+        w = 1.0 / np.bincount(col)[col]
+        errors = []
+        for a in DEFAULT_ALPHAS:  # explicit leave-one-out refits' squared errors, class-weighted
+            loo = RidgeLOO(FeatureRows.of(X), [a], class_weight=None, test=FeatureRows.of(Xt)).loo_decisions(
+                col, np.arange(3)
+            )[0]
+            Y = np.where(col[:, None] == np.arange(3), 1.0, -1.0)
+            errors.append(w @ ((Y - loo) ** 2).sum(axis=1))
+        assert best[j] == int(np.argmin(errors))

@@ -173,3 +173,36 @@ def test_pure_noise_rejects_at_the_nominal_five_percent_rate():
     rejections = int(np.sum(np.asarray(p_values) <= 0.05))
     lo, hi = binom.interval(0.99, n_sets, 0.05)
     assert lo <= rejections <= hi, f"{rejections}/{n_sets} noise sets had p <= 0.05"
+
+
+def test_ties_are_ranked_at_random_so_p_stays_on_the_grid():
+    from signal_diagnostics.evaluation.exchange import permutation_p
+
+    null = [0.5] * 9  # every null score ties with the observed one
+    assert permutation_p(0.5, null) == pytest.approx(1.0)  # u=None: every tie counted against it
+    assert permutation_p(0.5, null, u=0.0) == pytest.approx(1 / 10)
+    assert permutation_p(0.5, null, u=0.999) == pytest.approx(1.0)
+    assert permutation_p(0.5, [0.6, 0.5, 0.4, 0.3], u=0.4) == pytest.approx(1 / 5 + 1 / 5)  # B=1, J=1
+    assert permutation_p(0.9, [0.1] * 9, u=0.0) == pytest.approx(1 / 10)  # without ties: (B + 1) / (N + 1)
+    assert permutation_p(0.9, [0.1] * 9, u=0.99) == pytest.approx(1 / 10)
+
+
+def test_a_statistic_tied_with_its_whole_null_gives_a_uniform_p_over_seeds():
+    """A model that always predicts the majority scores exactly chance on true and shuffled labels alike:
+    every null score ties with the observed one. p must not be pinned at 1 but spread uniformly."""
+    from scipy.stats import kstest
+    from sklearn.dummy import DummyClassifier
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 0, 1], 20)  # class 0 holds two thirds; every test half holds both classes
+    X = rng.standard_normal((len(y), 3))
+    ps = []
+    for seed in range(120):
+        r = shuffle_test(X, y, model=DummyClassifier(), n_permutations=19, cv=2, random_state=seed)
+        assert set(r.null_scores) == {r.observed}  # the statistic ties with every null value
+        ps.append(r.p_value)
+    ps = np.asarray(ps)
+    assert len(set(ps.tolist())) > 10 and ps.min() < 0.15  # varies with the seed, not pinned at 1
+    np.testing.assert_allclose(ps * 20, np.round(ps * 20))  # on the grid 1/20, ..., 1
+    # uniform on the grid k/20 exactly when p - V/20 (V ~ U(0, 1)) is uniform on (0, 1): KS on that
+    assert kstest(ps - rng.random(len(ps)) / 20, "uniform").pvalue > 0.01

@@ -23,7 +23,7 @@ from scipy.optimize import curve_fit
 
 from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.metrics import check_metric, score
+from signal_diagnostics.evaluation.metrics import check_metric, class_weight_for, score
 from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
 MIN_SIZES = 6
@@ -155,27 +155,28 @@ def _test_split(y: np.ndarray, groups, seed: int) -> tuple[np.ndarray, np.ndarra
     return next(sgk.split(idx, y, groups))
 
 
-def _estimator(model, random_state: int):
+def _estimator(model, random_state: int, metric: str):
+    """A fresh model: a name is built fitted for ``metric`` (``class_weight_for``); an estimator is cloned."""
     from sklearn.base import clone
 
     if isinstance(model, str):
         from signal_diagnostics import baselines
 
-        return baselines.make(model, random_state=random_state)
+        return baselines.make(model, random_state=random_state, class_weight=class_weight_for(metric))
     return clone(model)
 
 
-def _minirocket_features(X: np.ndarray, random_state: int):
+def _minirocket_features(X: np.ndarray, random_state: int, metric: str):
     """MiniRocket features computed once, and the ridge that the MiniRocket baseline puts on them.
 
-    The head is ``StandardScaler`` + ``RidgeClassifierCV(np.logspace(-3, 3, 10))``, fitted by
-    :class:`baselines.ridge.RidgeHead` (the same fit, in bounded memory).
+    The head is ``StandardScaler`` + the leave-one-out ridge over ``np.logspace(-3, 3, 10)``
+    (:class:`baselines.ridge.RidgeHead`), fitted for ``metric`` (balanced unless it is accuracy).
     """
     from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
     from signal_diagnostics.baselines.ridge import RidgeHead
 
     F = MiniRocketFeatures(random_state=random_state).fit_transform(X)
-    return F, RidgeHead(alphas=np.logspace(-3, 3, 10))
+    return F, RidgeHead(alphas=np.logspace(-3, 3, 10), class_weight=class_weight_for(metric))
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,8 @@ def learning_curve(
         traded for a curve ~10x faster).
     train_sizes : explicit training sizes, or ``None`` for the default log-spaced ones.
     repeats : number of test splits (and bootstrap units).
-    metric : one of :data:`signal_diagnostics.evaluation.metrics.METRICS`.
+    metric : one of :data:`signal_diagnostics.evaluation.metrics.METRICS`; a model given by name (and the
+        MiniRocket ridge) is fitted for it: balanced class weights unless it is ``"accuracy"``.
     groups : optional group ids: test parts hold whole groups.
     random_state : seed of every split, subset, model and bootstrap.
     progress : ``progress(done, total)`` after each fit.
@@ -348,7 +350,7 @@ def learning_curve(
     name = model if isinstance(model, str) else type(model).__name__
     head = None
     if features is None and isinstance(model, str) and model == "minirocket":
-        features, head = _minirocket_features(X, random_state)
+        features, head = _minirocket_features(X, random_state, metric)
         notes.append(
             "MiniRocket features computed once on all series (unsupervised; their bias quantiles see the "
             "test parts, a small leak); a standardised RidgeClassifierCV is refitted per subset"
@@ -371,7 +373,7 @@ def learning_curve(
     for r, (train, test) in enumerate(splits):
         rng = np.random.default_rng(random_state + r)
         for i, subset in enumerate(_nested_subsets(train, y, sizes, rng)):
-            est = _estimator(head if head is not None else model, random_state)
+            est = _estimator(head if head is not None else model, random_state, metric)
             est.fit(data[subset], y[subset])
             scores[i, r] = score(metric, y[test], np.asarray(est.predict(data[test])), len(counts))
             actual[i, r] = len(subset)

@@ -5,13 +5,10 @@ with each other. Here every pair of classes gets its own two-class ridge on the 
 each fold (fitted on the fold's training series of all classes, unsupervised), scored by the pooled
 out-of-fold balanced accuracy, and tested against chance with a label-permutation test inside the
 pair: the pair's labels are shuffled and the same folds refitted (every permutation is one more label
-column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`), ``p = (C + 1) / (N + 1)``.
+column of the same ridge solve, :class:`baselines.ridge.RidgeLOO`, fitted for balanced accuracy so that
+an unequal pair does not collapse onto its larger class), ``p = (B + J) / (N + 1)`` with ``J`` the
+observed score's random rank among its ties (:func:`signal_diagnostics.evaluation.exchange.permutation_p`).
 Benjamini-Hochberg across the pairs.
-
-The two-class head is balanced: a series is put in the class whose training decision values its own
-is nearer to, i.e. the threshold is the midpoint of the two classes' mean fitted decision values on the
-training fold (the equal-prior rule of a linear discriminant), not the ridge's zero, which with unequal
-classes leans to the larger one and leaves pairs with a dominant class at the majority-guess 0.50.
 
 Not being told apart is not transitive and can come from too few series, so the groups reported are
 decided by :data:`POWER_RULE`: a pair is ``indistinguishable`` only when it is not told apart (q > alpha)
@@ -135,27 +132,6 @@ def balanced_accuracy_interval(hits: tuple[int, int], sizes: tuple[int, int], rn
     return float(low), float(high)
 
 
-def _balanced_predictions(solver, labels: np.ndarray, n_train: int) -> np.ndarray:
-    """0/1 predictions ``(n_test, P)`` of the balanced two-class rule for each label column ``(n_train, P)``.
-
-    ``solver`` holds the training rows followed by the test rows as its test rows; each column's threshold
-    is the midpoint of its two classes' mean decision value on the training rows.
-    """
-    P = labels.shape[1]
-    out = np.empty((solver.test.n_rows - n_train, P), dtype=np.int64)
-    both = (labels == 0).any(axis=0) & (labels == 1).any(axis=0)
-    out[:, ~both] = labels[0, ~both]  # a fold that trains on one class predicts it
-    cols = np.flatnonzero(both)
-    step = max(1, solver.max_columns())
-    for i in range(0, len(cols), step):
-        part = cols[i : i + step]
-        dec = solver.decisions(labels[:, part], np.array([0, 1]))[0][:, :, 0]  # (n_train + n_test, len(part))
-        fit, lab = dec[:n_train], labels[:, part]
-        mid = ((fit * (lab == 0)).sum(0) / (lab == 0).sum(0) + (fit * (lab == 1)).sum(0) / (lab == 1).sum(0)) / 2
-        out[:, part] = (dec[n_train:] > mid[None, :]).astype(np.int64)
-    return out
-
-
 def pair_permutations(requested: int, n_pairs: int, alpha: float = PAIR_ALPHA) -> int:
     """Permutations per pair: ``requested``, raised until one pair alone can pass Benjamini-Hochberg.
 
@@ -212,7 +188,7 @@ def class_pairs(
     from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
     from signal_diagnostics.baselines.rows import FeatureRows
     from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
-    from signal_diagnostics.evaluation.exchange import Relabeller
+    from signal_diagnostics.evaluation.exchange import Relabeller, permutation_p, tie_draw
     from signal_diagnostics.evaluation.splits import make_splits
 
     X, y = validate_arrays(X, y)
@@ -261,17 +237,19 @@ def class_pairs(
             solver = RidgeLOO(
                 FeatureRows.of(train_rows),
                 DEFAULT_ALPHAS,
-                test=FeatureRows.of(np.concatenate([train_rows, F_test[pos_te[idx[in_te]]]])),
+                test=FeatureRows.of(F_test[pos_te[idx[in_te]]]),
+                class_weight="balanced",  # scored by balanced accuracy: unequal pairs must not favour the larger
             )
-            preds[pair][in_te] = _balanced_predictions(solver, columns[pair][in_tr], len(train_rows))
+            preds[pair][in_te] = solver.predict(columns[pair][in_tr], 2)
     K_mat = [[None] * K for _ in range(K)]
     p_mat = [[None] * K for _ in range(K)]
     rows_out, ps = [], []
     boot = np.random.default_rng([random_state, 1])  # the intervals' own stream: the permutations stay as they were
+    u = tie_draw(random_state)  # one tie-break draw for every pair's p
     for pair in pair_list:
         scores = metric_scores(columns[pair], preds[pair], 2, "balanced_accuracy")
         observed, null = scores[0], scores[1:]
-        p = (1.0 + np.sum(null >= observed - 1e-12)) / (len(null) + 1.0)
+        p = permutation_p(observed, null, u, tol=1e-12)  # ties ranked at random: uniform under the null
         ps.append(p)
         truth, pred = columns[pair][:, 0], preds[pair][:, 0]
         sizes = (int(np.sum(truth == 0)), int(np.sum(truth == 1)))
@@ -318,8 +296,8 @@ def class_pairs(
             f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
             f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
             f"{', respecting groups' if groups is not None else ''}, "
-            "p = (C + 1) / (N + 1)); Benjamini-Hochberg across pairs; the two-class head balanced (threshold at "
-            f"the midpoint of the classes' mean training decision values); {POWER_RULE}"
+            "p = (B + J) / (N + 1), ties ranked at random); Benjamini-Hochberg across pairs; the two-class head "
+            f"fitted for balanced accuracy; {POWER_RULE}"
         ),
         power_rule={
             "rule": POWER_RULE,

@@ -2,7 +2,13 @@
 
 Ojala & Garriga (2010), "Permutation tests for studying classifier performance", test 1: the labels
 are permuted, the whole cross-validation is run again on every permutation, and
-``p = (#{null >= observed} + 1) / (N + 1)``.
+``p = (B + J) / (N + 1)``: ``B`` null scores above the observed one, and ``J``, the observed score's rank
+among itself and its ``E`` ties, drawn uniformly from ``1 .. E + 1`` (``J = 1 + floor(U (E + 1))``, ``U``
+from the test's seed). Scores such as balanced accuracy tie often (exactly chance on both sides when a
+model predicts one class), and counting every tie against the observed score would make p
+conservative, piled up near 1 on pure noise; the random rank makes p exactly uniform on the grid
+``1/(N + 1), ..., 1`` under the null. Without ties it is ``(#{null >= observed} + 1) / (N + 1)``; the
+smallest possible p is ``1 / (N + 1)`` either way.
 
 Several heads, one test: no single representation may decide "is there signal?" (MiniRocket's
 zero-sum kernels barely see a class that differs only in a channel's level). The default statistic is
@@ -32,6 +38,7 @@ import numpy as np
 
 from signal_diagnostics.checks.shuffle_paths import METHODS, model_name, run_head
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.exchange import permutation_p, tie_draw
 from signal_diagnostics.evaluation.metrics import check_metric
 from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
@@ -55,10 +62,11 @@ class HeadScore:
     name : the head (a baseline name or an estimator's class name).
     observed : its cross-validated score with the true labels.
     null_mean, null_std : mean and standard deviation (ddof=1) of its scores on the permuted labels.
-    p_value : its own permutation p-value, ``(#{null_h >= observed_h} + 1) / (N + 1)``; valid for this
-        head alone, not after choosing the best head.
-    p_adjusted : single-step max-T p-value (Westfall & Young 1993), ``(#{max-null >= observed_h} + 1) /
-        (N + 1)``: controls the family-wise error rate over the heads.
+    p_value : its own permutation p-value, ``(#{null_h > observed_h} + J) / (N + 1)`` with ties ranked at
+        random (:func:`p_value`); valid for this head alone, not after choosing the best head.
+    p_adjusted : single-step max-T p-value (Westfall & Young 1993), the same against the null of the
+        maximum: controls the family-wise error rate over the heads. Every p of one test shares the tie
+        draw ``U``, so ``p_adjusted >= p_value`` and the best head's ``p_adjusted`` is the test's p.
     method : ``"ridge-fast"`` or ``"refit"``.
     """
 
@@ -90,7 +98,8 @@ class ShuffleResult:
     null_scores : the statistic on each permutation (the maximum over heads), in the order drawn.
     null_mean, null_std : mean and standard deviation (ddof=1) of the null scores; ``null_mean`` is the
         chance level of the statistic (above ``1 / K`` when it is a maximum over heads).
-    p_value : ``(#{null >= observed} + 1) / (N + 1)``; its smallest possible value is ``1 / (N + 1)``.
+    p_value : ``(#{null > observed} + J) / (N + 1)``, ``J`` the observed score's random rank among its
+        ties (:func:`p_value`): exactly uniform under the null; its smallest possible value is ``1 / (N + 1)``.
     n_permutations : N.
     method : ``"ridge-fast"``, ``"refit"`` or ``"mixed"`` (heads on both paths).
     effect_size : ``(observed - null_mean) / null_std``.
@@ -140,10 +149,14 @@ class ShuffleResult:
         )
 
 
-def p_value(observed: float, null_scores: Sequence[float]) -> float:
-    """Permutation p-value ``(#{null >= observed} + 1) / (N + 1)`` (Ojala & Garriga 2010, eq. 1)."""
-    null = np.asarray(null_scores, dtype=float)
-    return float((np.sum(null >= observed) + 1) / (len(null) + 1))
+def p_value(observed: float, null_scores: Sequence[float], u: float | None = None) -> float:
+    """Permutation p-value ``(B + J) / (N + 1)``: ``B`` null scores above ``observed``, ties ranked at random by ``u``.
+
+    ``J = 1 + floor(u * (E + 1))`` for ``E`` ties (:func:`signal_diagnostics.evaluation.exchange.permutation_p`),
+    so p is exactly uniform on the grid ``1 / (N + 1), ..., 1`` under the null; ``u=None`` counts every
+    tie against the observed score, ``(#{null >= observed} + 1) / (N + 1)`` (Ojala & Garriga 2010, eq. 1).
+    """
+    return permutation_p(observed, null_scores, u)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -262,8 +275,11 @@ def shuffle_test(
     groups : optional group id per series; labels are then permuted between groups (each group's label
         moves as a block) and the folds keep groups whole. Every group must hold one label.
     metric : one of :data:`signal_diagnostics.evaluation.metrics.METRICS`; the mean over folds is compared.
+        Heads given by name are fitted for it (``class_weight="balanced"``, each class counting equally,
+        except for ``"accuracy"``: :func:`signal_diagnostics.evaluation.metrics.class_weight_for`).
     random_state : seed of the permutations (``sklearn.utils.check_random_state(random_state)
-        .permutation(n)``, the draws of ``permutation_test_score``), of the folds and of the baselines.
+        .permutation(n)``, the draws of ``permutation_test_score``), of the folds, of the baselines and
+        of the tie-break ``U`` (:func:`signal_diagnostics.evaluation.exchange.tie_draw`).
     n_jobs : parallel refits (refit path only).
     progress : optional ``progress(done, total)`` callback, counted in permutations times heads.
     method : ``"auto"`` (fast for every head that allows it), ``"ridge-fast"`` or ``"refit"``.
@@ -329,14 +345,15 @@ def shuffle_test(
     null = null_h.max(axis=0)  # the statistic on each permutation: the best head on those labels
     best = int(np.argmax(observed_h))
     observed = float(observed_h[best])
+    u = tie_draw(random_state)  # one tie-break for every p of this test, drawn after the permutations
     head_scores = [
         HeadScore(
             name=n,
             observed=float(o),
             null_mean=float(nl.mean()),
             null_std=_spread(nl),
-            p_value=p_value(o, nl),
-            p_adjusted=p_value(o, null),
+            p_value=p_value(o, nl, u),
+            p_adjusted=p_value(o, null, u),
             method=r[2],
         ).to_dict()
         for n, o, nl, r in zip(names, observed_h, null_h, results)
@@ -351,7 +368,7 @@ def shuffle_test(
         null_scores=[float(v) for v in null],
         null_mean=null_mean,
         null_std=null_std,
-        p_value=p_value(observed, null),
+        p_value=p_value(observed, null, u),
         n_permutations=n_permutations,
         method=paths.pop() if len(paths) == 1 else "mixed",
         effect_size=float(effect),

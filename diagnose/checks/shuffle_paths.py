@@ -12,8 +12,10 @@ Two ways to run a head:
   the training fold has at most as many series as features, else of the ``p x p`` covariance
   accumulated over row blocks), choosing the penalty per permutation by the same efficient
   leave-one-out criterion as ``RidgeClassifierCV`` (``sklearn.linear_model._ridge._RidgeGCV``,
-  ``fit_intercept=True``). Each permuted fit is the fit ``RidgeClassifierCV`` would make, so the two
-  methods give the same null scores (up to floating-point rounding). On large folds MiniRocket's
+  ``fit_intercept=True``). Each permuted fit is the fit the head's own ``fit`` would make (for an
+  unweighted head, ``RidgeClassifierCV``'s), so the two methods give the same null scores (up to
+  floating-point rounding). Heads given by name are fitted for the metric
+  (:func:`signal_diagnostics.evaluation.metrics.class_weight_for`: balanced for balanced accuracy). On large folds MiniRocket's
   features are not held but recomputed block by block, so memory does not grow with the number of series.
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.metrics import metric_scores
+from signal_diagnostics.evaluation.metrics import class_weight_for, metric_scores
 
 # Baseline names the fast path solves (MiniRocket or MultiRocket + ridge, and the feature ridge heads).
 HEAD_NAMES = ("minirocket", "summary_ridge", "raw_ridge", "multirocket")
@@ -37,13 +39,14 @@ METHODS = ("auto", "ridge-fast", "refit")
 _TEST_CACHE_BYTES = 1 << 27
 
 
-def _fast_spec(model: Any, random_state: Any) -> dict | None:
+def _fast_spec(model: Any, random_state: Any, class_weight: str | None = "balanced") -> dict | None:
     """How to run the fast path for ``model``, or None when it cannot.
 
-    ``{"kind": "minirocket", "features", "alphas"}`` for MiniRocket + ridge (features fitted per fold),
-    ``{"kind": "fixed", "features", "alphas"}`` for a :class:`baselines.feature_ridge.FeatureRidge`
-    (label-free per-series features, computed once) and ``{"kind": "matrix", "alphas"}`` for a
-    ``RidgeClassifierCV`` on a 2-D feature matrix.
+    ``{"kind": "minirocket", "features", "alphas", "class_weight"}`` for MiniRocket + ridge (features
+    fitted per fold), ``{"kind": "fixed", ...}`` for a :class:`baselines.feature_ridge.FeatureRidge`
+    (label-free per-series features, computed once) and ``{"kind": "matrix", ...}`` for an unweighted
+    ``RidgeClassifierCV`` on a 2-D feature matrix. A name is built with ``class_weight``; an estimator
+    keeps its own.
     """
     from sklearn.linear_model import RidgeClassifierCV
 
@@ -55,11 +58,16 @@ def _fast_spec(model: Any, random_state: Any) -> dict | None:
             return None
         from signal_diagnostics import baselines
 
-        model = baselines.make(model, random_state=random_state)
+        model = baselines.make(model, random_state=random_state, class_weight=class_weight)
     if isinstance(model, MiniRocketRidge):
-        return {"kind": "minirocket", "features": model.features(), "alphas": model.penalties()}
+        return {
+            "kind": "minirocket",
+            "features": model.features(),
+            "alphas": model.penalties(),
+            "class_weight": model.class_weight,
+        }
     if isinstance(model, FeatureRidge):
-        return {"kind": "fixed", "features": model, "alphas": model.penalties()}
+        return {"kind": "fixed", "features": model, "alphas": model.penalties(), "class_weight": model.class_weight}
     if (
         type(model) is RidgeClassifierCV
         and model.cv is None
@@ -68,7 +76,7 @@ def _fast_spec(model: Any, random_state: Any) -> dict | None:
         and model.scoring is None
         and model.gcv_mode in (None, "auto", "eigen")
     ):
-        return {"kind": "matrix", "alphas": np.atleast_1d(model.alphas)}
+        return {"kind": "matrix", "alphas": np.atleast_1d(model.alphas), "class_weight": None}
     return None
 
 
@@ -103,7 +111,7 @@ def _fold_solver(X, tr, te, spec, fixed=None):
         if np.ndim(X) != 2:
             raise DataError(f"RidgeClassifierCV needs a 2-D feature matrix; got X of shape {np.shape(X)}")
         train, test = FeatureRows.of(np.asarray(X[tr])), FeatureRows.of(np.asarray(X[te]))
-    return RidgeLOO(train, spec["alphas"], test=test)
+    return RidgeLOO(train, spec["alphas"], test=test, class_weight=spec["class_weight"])
 
 
 def _columns(first: np.ndarray, blocks: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
@@ -170,7 +178,8 @@ def _run_refit(X, y, K, model, pairs, perm_blocks, n_permutations, metric, n_job
 
 def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state, method, n_jobs, progress):
     """Observed score, null scores and path of one head, on the shared permutation sequence."""
-    spec = None if method == "refit" else _fast_spec(model, random_state)
+    class_weight = class_weight_for(metric)  # how a head given by name is fitted
+    spec = None if method == "refit" else _fast_spec(model, random_state, class_weight)
     if method == "ridge-fast" and spec is None:
         raise DataError(
             f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(HEAD_NAMES)}) "
@@ -186,5 +195,5 @@ def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state
             raise DataError(
                 f"unknown model {model!r} for the shuffle test: use one of {', '.join(baselines.available())}"
             )
-        estimator = baselines.make(model, random_state=random_state)
+        estimator = baselines.make(model, random_state=random_state, class_weight=class_weight)
     return (*_run_refit(X, y, K, estimator, pairs, blocks, n_permutations, metric, n_jobs, progress), "refit")

@@ -27,6 +27,16 @@ def check_metric(metric: str) -> str:
     return metric
 
 
+def class_weight_for(metric: str) -> str | None:
+    """How a classifier scored by ``metric`` is fitted: ``"balanced"`` (each class counts equally) for the
+    macro metrics (balanced accuracy, macro precision, macro F1), ``None`` (plain fit) for ``accuracy``.
+
+    The one place the run's metric picks the fit; it is passed as ``class_weight`` to
+    ``baselines.make`` and to the ridge engine (``baselines.ridge.RidgeLOO``).
+    """
+    return None if check_metric(metric) == "accuracy" else "balanced"
+
+
 def classification_metrics(y_true: Any, y_pred: Any, n_classes: int) -> dict:
     """The :data:`METRICS` plus per-class recall and precision and the confusion matrix.
 
