@@ -27,6 +27,7 @@ SCRIPTS = [
     "compare_fpr",
     "labels_cost",
     "busy_machine",
+    "balanced_power",
 ]
 
 
