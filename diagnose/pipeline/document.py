@@ -58,13 +58,37 @@ def dumps(doc: dict) -> str:
     return json.dumps(to_jsonable(doc), indent=1, allow_nan=False) + "\n"
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows.
+
+    Linux states it in ``/proc/self/status`` (``Umask:``, since 4.7); elsewhere it is read by setting
+    and at once restoring it (``os.umask`` has no read-only form).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, text: str | bytes) -> Path:
-    """Write a file by writing a temporary file beside it and renaming it into place."""
+    """Write a file by writing a temporary file beside it and renaming it into place.
+
+    The file gets the mode of any newly created file, ``0o666 & ~umask`` (``mkstemp`` alone would
+    leave 0600, so a colleague could read the report but not its document).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(text, bytes) else "w"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):  # POSIX (Windows has no such bits to set)
+            os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, mode) as fh:
             fh.write(text)
         os.replace(tmp, path)
