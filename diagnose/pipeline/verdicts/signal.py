@@ -223,8 +223,8 @@ def how_much_verdict(doc: dict, signal: Verdict) -> Verdict:
         text = (
             "None detectable: no classifier beats shuffled labels, so no baseline is recommended"
             + (
-                f"; {base_text.split(' reaches')[0]}'s {best['balanced_accuracy']:.3f} is what the best of several "
-                f"models reaches by chance here ({chance:.3f})"
+                f"; the {best['balanced_accuracy']:.3f} that {best['name']}, the best classical baseline, reaches is "
+                f"about what the best of several models reaches by chance here ({chance:.3f})"
                 if best is not None
                 else ""
             )
