@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from signal_diagnostics import __version__
 from signal_diagnostics.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
 from signal_diagnostics.errors import DataError
 
@@ -36,11 +37,16 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return text + " (default: %(default)s)"
 
 
+DEBUG_HELP = "show tracebacks and TensorFlow's start-up and retracing messages (anywhere on the line)"
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A command's parser: its help shows every flag's default (:class:`HelpFormatter`)."""
 
     def __init__(self, *args, formatter_class=HelpFormatter, **kwargs) -> None:
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
+        # --debug after the command too; SUPPRESS keeps the value given before it when absent here
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
 def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
@@ -174,9 +180,8 @@ def _add_keras(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION, formatter_class=HelpFormatter)
-    parser.add_argument(
-        "--debug", action="store_true", help="show tracebacks and TensorFlow's start-up and retracing messages"
-    )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
 
     sub.add_parser("datasets", help="list the built-in data sources")
