@@ -9,7 +9,10 @@ command again resumes where it stopped.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 
 from signal_diagnostics import __version__
 from signal_diagnostics.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
@@ -310,12 +313,37 @@ def main(argv: list[str] | None = None) -> int:
     quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()
     args = parser.parse_args(argv)
-    from signal_diagnostics.console import filtered_stderr, quiet_run
-
     if args.debug:
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")  # --debug: TensorFlow says everything
+    with _failed_sections_shown(args.debug):
+        return _dispatch(args)
+
+
+@contextlib.contextmanager
+def _failed_sections_shown(debug: bool) -> Iterator[None]:
+    """With ``--debug``, print the traceback of each failed section (logged at DEBUG) on stderr."""
+    if not debug:
+        yield
+        return
+    log = logging.getLogger("signal_diagnostics")
+    handler = logging.StreamHandler(sys.stderr)  # the stderr of this run (a test's capture included)
+    handler.setFormatter(logging.Formatter("diagnose: %(message)s"))
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
+def _dispatch(args) -> int:
+    """Run the command; bad input -> one line and exit 2, unless ``--debug``."""
+    from signal_diagnostics.console import filtered_stderr, quiet_run
+
     try:
         with filtered_stderr(not args.debug), quiet_run(args.debug):
             return COMMANDS[args.command](args)
