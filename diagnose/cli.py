@@ -40,7 +40,9 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return text + " (default: %(default)s)"
 
 
-DEBUG_HELP = "show tracebacks and TensorFlow's start-up and retracing messages (anywhere on the line)"
+DEBUG_HELP = (
+    "show tracebacks and TensorFlow's start-up and retracing messages, given anywhere on the line (default: off)"
+)
 
 
 class _CommandParser(argparse.ArgumentParser):
