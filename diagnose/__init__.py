@@ -19,7 +19,7 @@ _PUBLIC = {
     "as_dataset": "signal_diagnostics.data.loaders",
     "report": "signal_diagnostics.api",
     "Diagnosis": "signal_diagnostics.api",
-    "make_splits": "signal_diagnostics.evaluation.scores",
+    "make_splits": "signal_diagnostics.evaluation.splits",
     "evaluate": "signal_diagnostics.evaluation.scores",
     "shuffle_test": "signal_diagnostics.checks.shuffle",
     "learning_curve": "signal_diagnostics.checks.curves",

@@ -140,6 +140,15 @@ def _config(profile: str, options: dict):
     return Config.for_profile(profile, budget_minutes=options.get("budget"), **given)
 
 
+def _cache_root(cache: Any, out: Path | None) -> Path | None:
+    """The cache folder ``report(cache=...)`` asks for: ``False`` none, ``None``/``True`` ``out/.cache``."""
+    if cache is False:
+        return None
+    if cache is None or cache is True:
+        return out / ".cache" if out is not None else None
+    return Path(cache)
+
+
 def report(data: Any, out: str | Path | None = None, profile: str = "quick", **options) -> Diagnosis:
     """Run the whole diagnosis, as ``diagnose report`` does, and return it as a :class:`Diagnosis`.
 
@@ -154,7 +163,7 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     **options : fields of :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``permutations``, ``seed``,
         ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ...), and ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
-        keeping finished units; default ``out/.cache`` when ``out`` is given) and ``progress``
+        keeping finished units; default ``out/.cache`` when ``out`` is given; ``False``: none) and ``progress``
         (``True``: plain lines on stderr, the default; ``False``; or a ``progress(done, total, label)``
         callable), and ``padding``, ``pad_value``, ``layout`` (how arrays are padded and oriented:
         :func:`signal_diagnostics.data.loaders.as_dataset`).
@@ -193,7 +202,7 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     workers = options.get("workers") or 1
     if int(workers) != workers or workers < 1:
         raise DataError(f"workers must be a positive integer; got {workers!r}")
-    cache_root = options.get("cache") or (out / ".cache" if out is not None else None)
+    cache_root = _cache_root(options.get("cache"), out)
     if cfg.deep:
         from signal_diagnostics.console import quiet
         from signal_diagnostics.models.backend import configure
@@ -201,6 +210,10 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
         with warnings.catch_warnings():
             quiet()  # TensorFlow starts here: keep its start-up noise off the console
             configure(cfg.backend, cfg.device)
+            from signal_diagnostics.models.resolve import resolve_all
+
+            # an unknown name, missing builder or unreadable file stops here, before any unit runs
+            resolve_all(cfg.models or [], input_shape=ds.X.shape[1:], n_classes=ds.n_classes)
     show = options.get("progress", True)
     cache = Cache.for_dataset(cache_root, ds) if cache_root is not None else None
     executor = Executor("inprocess" if workers == 1 else "processes", n_workers=int(workers), cache=cache).start()

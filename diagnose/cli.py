@@ -9,8 +9,12 @@ command again resumes where it stopped.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 
+from signal_diagnostics import __version__
 from signal_diagnostics.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
 from signal_diagnostics.errors import DataError
 
@@ -36,11 +40,18 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return text + " (default: %(default)s)"
 
 
+DEBUG_HELP = (
+    "show tracebacks and TensorFlow's start-up and retracing messages, given anywhere on the line (default: off)"
+)
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A command's parser: its help shows every flag's default (:class:`HelpFormatter`)."""
 
     def __init__(self, *args, formatter_class=HelpFormatter, **kwargs) -> None:
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
+        # --debug after the command too; SUPPRESS keeps the value given before it when absent here
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
 def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
@@ -174,9 +185,8 @@ def _add_keras(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diagnose", description=DESCRIPTION, formatter_class=HelpFormatter)
-    parser.add_argument(
-        "--debug", action="store_true", help="show tracebacks and TensorFlow's start-up and retracing messages"
-    )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
 
     sub.add_parser("datasets", help="list the built-in data sources")
@@ -305,12 +315,37 @@ def main(argv: list[str] | None = None) -> int:
     quiet_openmp()  # before any OpenMP runtime loads: idle threads sleep rather than spin on a busy machine
     parser = build_parser()
     args = parser.parse_args(argv)
-    from signal_diagnostics.console import filtered_stderr, quiet_run
-
     if args.debug:
         import os
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")  # --debug: TensorFlow says everything
+    with _failed_sections_shown(args.debug):
+        return _dispatch(args)
+
+
+@contextlib.contextmanager
+def _failed_sections_shown(debug: bool) -> Iterator[None]:
+    """With ``--debug``, print the traceback of each failed section (logged at DEBUG) on stderr."""
+    if not debug:
+        yield
+        return
+    log = logging.getLogger("signal_diagnostics")
+    handler = logging.StreamHandler(sys.stderr)  # the stderr of this run (a test's capture included)
+    handler.setFormatter(logging.Formatter("diagnose: %(message)s"))
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
+def _dispatch(args) -> int:
+    """Run the command; bad input -> one line and exit 2, unless ``--debug``."""
+    from signal_diagnostics.console import filtered_stderr, quiet_run
+
     try:
         with filtered_stderr(not args.debug), quiet_run(args.debug):
             return COMMANDS[args.command](args)

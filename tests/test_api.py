@@ -93,6 +93,27 @@ def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_unknown_model_name_is_refused_before_any_work(tmp_path, monkeypatch):
+    from signal_diagnostics.pipeline import assemble
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the pipeline ran before the model name was checked")
+
+    monkeypatch.setattr(assemble, "run_report_document", no_work)
+    X, y = _bump()
+    with pytest.raises(DataError, match="unknown model 'bilsm'"):
+        signal_diagnostics.report((X, y), out=tmp_path / "out", models=["bilsm"], progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("cache", [False, None])
+def test_cache_false_keeps_no_cache_in_the_out_folder(cache, tmp_path):
+    X, y = _bump(n=40, T=12)
+    signal_diagnostics.report((X, y), out=tmp_path / "out", deep=False, cache=cache, **FAST)
+    assert (tmp_path / "out" / "diagnosis.json").exists()
+    assert (tmp_path / "out" / ".cache").exists() is (cache is None)
+
+
 @pytest.mark.slow
 def test_report_with_the_deep_part_on_tiny_data(tmp_path):
     X, y = _bump(n=40, T=12)

@@ -132,11 +132,45 @@ def test_console_script_runs_as_a_module_without_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_debug_flag_shows_the_traceback():
+@pytest.mark.parametrize(
+    "argv",
+    [["--debug", "inspect", "aeon:Nope"], ["inspect", "aeon:Nope", "--debug"], ["inspect", "--debug", "aeon:Nope"]],
+)
+def test_debug_flag_anywhere_on_the_line_shows_the_traceback(argv):
     from signal_diagnostics import DataError
 
     with pytest.raises(DataError):
-        main(["--debug", "inspect", "aeon:Nope"])
+        main(argv)
+
+
+def test_without_debug_bad_input_is_one_line(capsys):
+    assert main(["inspect", "aeon:Nope"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_failed_section_s_traceback_is_printed_with_debug_only(debug, monkeypatch, tmp_path, capsys):
+    from signal_diagnostics.checks import health
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("health exploded")
+
+    monkeypatch.setattr(health, "health_checks", broken)
+    argv = ["signal", "synthetic:bump?n=40&T=12&start=3&stop=8", "--folds", "2", "--permutations", "19"]
+    argv += ["--json", str(tmp_path / "d.json")] + (["--debug"] if debug else [])
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert ("section health failed" in err and "Traceback" in err and "health exploded" in err) is debug
+    assert "RuntimeError: health exploded" in (tmp_path / "d.json").read_text()
+
+
+def test_version_prints_the_package_version(capsys):
+    from signal_diagnostics import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"diagnose {__version__}"
 
 
 # --- scale out and resume: --workers, --scheduler, --cache, --no-cache ----------------------------

@@ -132,7 +132,26 @@ def test_unknown_backend_is_refused():
         select_backend("theano")
 
 
-def test_switching_backend_after_keras_is_imported_is_refused():
+def test_importing_the_models_package_leaves_the_backend_free_to_choose():
+    import subprocess
+    import sys
+
+    from signal_diagnostics.models.backend import installed_backends
+
+    if "jax" not in installed_backends():
+        pytest.skip("JAX is not installed")
+    code = (
+        "import sys, signal_diagnostics.models, signal_diagnostics.models.backend as b; "
+        "assert 'keras' not in sys.modules; b.select_backend('jax'); "
+        "from signal_diagnostics.models import available; import keras; print(keras.backend.backend(), len(available()))"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "KERAS_BACKEND"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["jax", str(len(ZOO))]
+
+
+def test_switching_backend_once_keras_runs_is_refused():
     from signal_diagnostics.models.backend import installed_backends, select_backend
 
     others = [b for b in installed_backends() if b != keras.backend.backend()]

@@ -10,8 +10,12 @@ matter (Jain & Wallace 2019).
 
 from __future__ import annotations
 
-import keras
-from keras import ops
+from signal_diagnostics.models.backend import select_backend
+
+select_backend()  # KERAS_BACKEND is set before Keras starts
+
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
 
 # keras-self-attention adds -10000 to the scores of pairs it masks out (seq_self_attention.py).
 MASK_PENALTY = 10000.0

@@ -17,8 +17,12 @@ it is (the length is one past the last real step), which keeps the fused kernel;
 
 from __future__ import annotations
 
-import keras
-from keras import layers, ops
+from signal_diagnostics.models.backend import select_backend
+
+select_backend()  # KERAS_BACKEND is set before Keras starts
+
+import keras  # noqa: E402
+from keras import layers, ops  # noqa: E402
 
 
 def _lengths(mask):

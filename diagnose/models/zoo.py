@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import keras
-from keras import layers, ops
+from signal_diagnostics.models.backend import select_backend
 
-from signal_diagnostics.errors import DataError
-from signal_diagnostics.models.attention import AttentionPooling, SeqSelfAttention
-from signal_diagnostics.models.recurrent import MaskedBidirectionalLSTM
+select_backend()  # KERAS_BACKEND is set before Keras starts
+
+import keras  # noqa: E402
+from keras import layers, ops  # noqa: E402
+
+from signal_diagnostics.errors import DataError  # noqa: E402
+from signal_diagnostics.models.attention import AttentionPooling, SeqSelfAttention  # noqa: E402
+from signal_diagnostics.models.recurrent import MaskedBidirectionalLSTM  # noqa: E402
 
 CPU_UNITS = 32  # LSTM width on CPU: the motivating 256 takes ~8 s per epoch on 2 cores
 GPU_UNITS = 256  # the motivating model's width

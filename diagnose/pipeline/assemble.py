@@ -9,6 +9,7 @@ resume from a cache; the document does not depend on which executor ran it.
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 
@@ -33,6 +34,9 @@ from signal_diagnostics.pipeline.units import (
     timemap_unit,
 )
 from signal_diagnostics.results import Progress, to_jsonable
+
+# a failed section's traceback goes here at DEBUG level (``diagnose --debug`` prints it on stderr)
+log = logging.getLogger("signal_diagnostics")
 
 
 def _run_section(doc: dict, name: str, fn: Callable[[], object]):
@@ -359,7 +363,8 @@ def run_explain(
 def _finish(doc: dict) -> dict:
     from signal_diagnostics.pipeline.verdicts.decide import decide, recommendations
 
-    doc.pop("_tracebacks", None)
+    for name, text in (doc.pop("_tracebacks", None) or {}).items():
+        log.debug("section %s failed:\n%s", name, text.rstrip())
     doc = to_jsonable(doc)
     doc["verdicts"] = decide(doc)
     doc["recommendations"] = recommendations(doc, doc["verdicts"])
