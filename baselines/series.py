@@ -38,6 +38,12 @@ def nonzero_steps(X: np.ndarray) -> np.ndarray:
     return np.any(np.asarray(X) != 0, axis=2)
 
 
+def row_blocks(X: np.ndarray) -> list[slice]:
+    """Slices of consecutive series holding about :data:`SCAN_ENTRIES` values each (a scan's block)."""
+    step = max(1, SCAN_ENTRIES // max(1, int(np.prod(X.shape[1:]))))
+    return [slice(i, i + step) for i in range(0, len(X), step)]
+
+
 def true_lengths(X: np.ndarray) -> np.ndarray:
     """Length of each ``(T, C)`` series up to its last step with any non-zero value (right padding with 0).
 
@@ -45,9 +51,8 @@ def true_lengths(X: np.ndarray) -> np.ndarray:
     """
     n, T = X.shape[:2]
     nonzero = np.empty((n, T), dtype=bool)
-    step = max(1, SCAN_ENTRIES // max(1, int(np.prod(X.shape[1:]))))
-    for i in range(0, n, step):
-        nonzero[i : i + step] = nonzero_steps(X[i : i + step])
+    for rows in row_blocks(X):
+        nonzero[rows] = nonzero_steps(X[rows])
     last = T - np.argmax(nonzero[:, ::-1], axis=1)
     return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
 

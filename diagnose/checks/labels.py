@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.stats import Z95
 from signal_diagnostics.results import to_jsonable
 
 # Top suspect series reported (most confidently mislabelled first).
@@ -45,8 +46,6 @@ RESTATE_SHARE = 0.5
 FEW_CLASSES = 4
 # Family-wise error rate of the per-class separability tests (Holm across the classes).
 SEPARABLE_ALPHA = 0.05
-# z for the two-sided 95% Hanley-McNeil interval on a class's one-vs-rest AUC.
-Z95 = 1.959963984540054
 # MiniRocket kernels of the head (aeon rounds down to a multiple of 84).
 DEFAULT_KERNELS = 10_000
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.metrics import metric_scores
+from signal_diagnostics.evaluation.stats import Z95
 from signal_diagnostics.results import to_jsonable
 
 # q-value above which a pair is "not told apart".
@@ -37,8 +38,6 @@ DEFAULT_PERMUTATIONS = 199
 # Above this many series the pair tests run on a stratified random subsample (time and memory).
 PAIRS_MAX_SERIES = 5_000
 DEFAULT_KERNELS = 10_000
-# z for a 95% Wilson interval.
-Z95 = 1.959963984540054
 # Power: a pair counts as indistinguishable only if its balanced accuracy is shown to lie below
 # PRACTICAL_BA (the upper end of its 95% interval below it); 0.6 is a "barely better than a coin" level
 # of our choosing (one series in five more than chance), stated in every result.
@@ -233,9 +232,8 @@ def class_pairs(
             in_tr, in_te = pos_tr[idx] >= 0, pos_te[idx] >= 0
             if not in_te.any():
                 continue
-            train_rows = F_train[pos_tr[idx[in_tr]]]
             solver = RidgeLOO(
-                FeatureRows.of(train_rows),
+                FeatureRows.of(F_train[pos_tr[idx[in_tr]]]),
                 DEFAULT_ALPHAS,
                 test=FeatureRows.of(F_test[pos_te[idx[in_te]]]),
                 class_weight="balanced",  # scored by balanced accuracy: unequal pairs must not favour the larger

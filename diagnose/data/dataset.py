@@ -9,19 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from signal_diagnostics.baselines.series import row_blocks
 from signal_diagnostics.data.layout import orient
 from signal_diagnostics.data.padding import apply_padding
 from signal_diagnostics.errors import DataError, DataWarning
-
-# Values checked at a time by the whole-array scans (NaN/inf, true lengths): 16M float32 values are
-# 64 MB, so a scan's temporaries stay small whatever the size of X (which may be a memory map).
-_SCAN_VALUES = 1 << 24
-
-
-def _row_blocks(X: np.ndarray) -> list[slice]:
-    """Slices of consecutive series holding about ``_SCAN_VALUES`` values each."""
-    step = max(1, _SCAN_VALUES // max(1, int(np.prod(X.shape[1:]))))
-    return [slice(i, i + step) for i in range(0, len(X), step)]
 
 
 def _class_order(y: np.ndarray) -> np.ndarray:
@@ -349,7 +340,7 @@ def check_finite(X: Any) -> None:
 def _non_finite(X: np.ndarray) -> tuple[int, np.ndarray]:
     """Number of NaN/inf values in ``X`` and the series that hold them, scanned a block of series at a time."""
     count, series = 0, []
-    for rows in _row_blocks(X):
+    for rows in row_blocks(X):
         bad = ~np.isfinite(X[rows])
         if bad.any():
             count += int(bad.sum())

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from signal_diagnostics.baselines.series import row_blocks
 from signal_diagnostics.errors import DataError
 
 PADDING_MODES = ("auto", "pre", "post", "none")
@@ -27,8 +28,6 @@ PADDING_MODES = ("auto", "pre", "post", "none")
 # (series padded to the longest one).
 PAD_VALUE_MIN_SHARE = 0.05
 PAD_VALUE_MIN_SERIES = 2
-# Values per block when X is scanned (64 MB of float32), so that a memory-mapped X is never read whole.
-_SCAN_VALUES = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -66,15 +65,11 @@ class Padding:
         }
 
 
-def _blocks(X: np.ndarray) -> list[slice]:
-    step = max(1, _SCAN_VALUES // max(1, int(np.prod(X.shape[1:]))))
-    return [slice(i, i + step) for i in range(0, len(X), step)]
-
-
 def pad_steps(X: np.ndarray, value: float) -> np.ndarray:
-    """``(n, T)`` boolean: steps whose every channel equals ``value``, scanned a block of series at a time."""
+    """``(n, T)`` boolean: steps whose every channel equals ``value``, scanned a block of series at a time
+    (:func:`~signal_diagnostics.baselines.series.row_blocks`, so a memory-mapped X is never read whole)."""
     out = np.empty(X.shape[:2], dtype=bool)
-    for rows in _blocks(X):
+    for rows in row_blocks(X):
         out[rows] = np.all(X[rows] == value, axis=2)
     return out
 
@@ -115,7 +110,7 @@ def infer_pad_value(X: np.ndarray) -> float:
         at_edges = np.minimum(lead + trail, T)
         if (at_edges == T).all() or len(np.unique(at_edges)) < 2:
             continue  # it fills every series, or runs of one length: data, not padding to the longest series
-        total = sum(int((X[rows] == values[k]).sum()) for rows in _blocks(X))
+        total = sum(int((X[rows] == values[k]).sum()) for rows in row_blocks(X))
         if total == int(at_edges.sum()) * X.shape[2]:
             return float(values[k])
     return 0.0
@@ -159,7 +154,7 @@ def right_padded(X: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.n
     n, T, C = X.shape
     out = np.zeros((n, T, C), dtype=np.float32)
     steps = np.arange(T)[None, :]
-    for rows in _blocks(X):
+    for rows in row_blocks(X):
         real = steps < lengths[rows, None]
         index = np.minimum(starts[rows, None] + steps, T - 1)
         part = np.take_along_axis(np.asarray(X[rows], dtype=np.float32), index[:, :, None], axis=1)

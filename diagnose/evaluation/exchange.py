@@ -65,9 +65,6 @@ class Relabeller:
         return out
 
 
-__all__ = ["Relabeller"]
-
-
 # A fixed tag mixed into the seed of the tie-break draw, so that it is a stream of its own beside the
 # permutations drawn from the same seed (numpy SeedSequence entropy; the digits spell "ties").
 TIE_STREAM = 0x74696573
@@ -105,3 +102,6 @@ def permutation_p(observed: float, null: Any, u: float | None = None, tol: float
     ties = int(np.sum(np.abs(null - observed) <= tol))
     rank = ties + 1 if u is None else 1 + min(int(np.floor(float(u) * (ties + 1))), ties)
     return float((greater + rank) / (len(null) + 1))
+
+
+__all__ = ["Relabeller", "tie_draw", "permutation_p", "TIE_STREAM"]

@@ -9,6 +9,8 @@ from scipy import stats
 
 from signal_diagnostics.results import to_jsonable
 
+# z for a two-sided 95% normal interval (Wilson, Hanley-McNeil).
+Z95 = 1.959963984540054
 NB_METHOD = "Nadeau-Bengio corrected resampled t ({k} folds x {r} repeats), {level:.0%}"
 
 
