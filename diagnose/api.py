@@ -1,24 +1,20 @@
 """The Python route to a full report: :func:`report` and the :class:`Diagnosis` it returns.
 
-``report`` runs the same pipeline as ``diagnose report`` (:func:`signal_diagnostics.pipeline.assemble.run_report_document`
-on the executor the options ask for); a :class:`Diagnosis` wraps the resulting JSON document, which stays
+``report`` and ``diagnose report`` take the same path: :func:`signal_diagnostics.pipeline.run.prepare` checks
+the options and the data, ``Run.execute`` runs the units; a :class:`Diagnosis` wraps the resulting JSON document, which stays
 the single source of truth: the answers it shows come from ``reports.answers.answers(doc)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import dataclasses
 import warnings
 from pathlib import Path
 from typing import Any
 
 from signal_diagnostics.errors import DataError
 
-PROFILES = ("quick", "full")
-# options of report() that are not Config fields: they choose how the units run, not what they compute
-RUN_OPTIONS = ("budget", "workers", "cache", "progress")
-DATA_OPTIONS = ("padding", "pad_value", "layout")  # how arrays are read (signal_diagnostics.data.loaders.as_dataset)
 REPR_LIMIT = 1000  # characters of repr(Diagnosis): a glance, the answers card holds the rest
 
 
@@ -122,34 +118,7 @@ class Diagnosis:
         return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 4] + "...)"
 
 
-def _config(profile: str, options: dict):
-    from signal_diagnostics.pipeline.config import Config
-
-    if profile not in PROFILES:
-        raise DataError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
-    fields = {f.name for f in dataclasses.fields(Config)} - {"profile"}
-    known = fields | set(RUN_OPTIONS) | set(DATA_OPTIONS)
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise DataError(f"unknown option(s) {', '.join(unknown)}: report() takes {', '.join(sorted(known))}")
-    given = {k: v for k, v in options.items() if k in fields}
-    for name in ("folds", "repeats", "permutations", "seeds", "epochs", "samples", "curve_repeats"):
-        value = given.get(name)
-        if value is not None and (int(value) != value or value < (2 if name == "folds" else 1)):
-            raise DataError(f"{name} must be an integer of at least {2 if name == 'folds' else 1}; got {value!r}")
-    return Config.for_profile(profile, budget_minutes=options.get("budget"), **given)
-
-
-def _cache_root(cache: Any, out: Path | None) -> Path | None:
-    """The cache folder ``report(cache=...)`` asks for: ``False`` none, ``None``/``True`` ``out/.cache``."""
-    if cache is False:
-        return None
-    if cache is None or cache is True:
-        return out / ".cache" if out is not None else None
-    return Path(cache)
-
-
-def report(data: Any, out: str | Path | None = None, profile: str = "quick", **options) -> Diagnosis:
+def report(data: Any, out: str | Path | None = None, profile: str = "full", **options) -> Diagnosis:
     """Run the whole diagnosis, as ``diagnose report`` does, and return it as a :class:`Diagnosis`.
 
     Parameters
@@ -159,14 +128,17 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
         (:func:`signal_diagnostics.data.loaders.as_dataset`).
     out : a folder to write ``report.html``, ``report.md``, ``figures/`` and ``diagnosis.json`` into;
         ``None`` writes nothing.
-    profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`signal_diagnostics.pipeline.config.Config.for_profile`).
-    **options : fields of :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``permutations``, ``seed``,
-        ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ...), and ``budget``
-        (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
-        keeping finished units; default ``out/.cache`` when ``out`` is given; ``False``: none) and ``progress``
-        (``True``: plain lines on stderr, the default; ``False``; or a ``progress(done, total, label)``
-        callable), and ``padding``, ``pad_value``, ``layout`` (how arrays are padded and oriented:
-        :func:`signal_diagnostics.data.loaders.as_dataset`).
+    profile : ``"full"`` (the default, as ``diagnose report``; meant for a GPU) or ``"quick"`` (minutes on a
+        2-core CPU, ``diagnose report --quick``): :meth:`signal_diagnostics.pipeline.config.Config.for_profile`.
+    **options : the options of ``diagnose report``, under one name each
+        (:func:`signal_diagnostics.pipeline.run.prepare`, which both faces call): fields of
+        :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``repeats``, ``permutations``, ``seed``,
+        ``seeds``, ``epochs``, ``models``, ``deep``, ``units``, ``backend``, ``device``, ...), ``budget``
+        (minutes: scale the profile), ``workers`` (local processes; default: every core for large data,
+        else 1), ``scheduler`` (Dask), ``cache`` (a folder keeping finished units; default ``out/.cache`` when
+        ``out`` is given; ``False``: none), ``progress`` (``True``: plain lines on stderr, the default;
+        ``False``; or a ``progress(done, total, label)`` callable), table columns (``id_column``, ...) and
+        ``padding``, ``pad_value``, ``layout`` (:func:`signal_diagnostics.data.loaders.as_dataset`).
 
     Returns
     -------
@@ -184,43 +156,22 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     >>> d.verdicts["signal"]["level"]                                      # doctest: +SKIP
     'strong'
     """
-    from signal_diagnostics.console import progress_bar, quiet_run
-    from signal_diagnostics.data.loaders import as_dataset
-    from signal_diagnostics.pipeline.assemble import run_report_document
-    from signal_diagnostics.pipeline.cache import Cache
-    from signal_diagnostics.pipeline.executor import Executor
-    from signal_diagnostics.pipeline.verdicts.base import warn_permutations
+    from signal_diagnostics.console import progress_bar, quiet, quiet_run
+    from signal_diagnostics.pipeline.run import prepare
 
-    options = dict(options)
-    cfg = _config(profile, options)
-    ds = as_dataset(data, **{k: options[k] for k in DATA_OPTIONS if k in options})
-    ds.check_folds(cfg.folds)
-    warn_permutations(cfg.permutations)  # an OptionWarning naming the levels out of reach
-    out = None if out is None else Path(out)
-    if out is not None and out.exists() and not out.is_dir():
-        raise DataError(f"out {out} is a file: give a directory (it is created when missing)")
-    workers = options.get("workers") or 1
-    if int(workers) != workers or workers < 1:
-        raise DataError(f"workers must be a positive integer; got {workers!r}")
-    cache_root = _cache_root(options.get("cache"), out)
-    if cfg.deep:
-        from signal_diagnostics.console import quiet
-        from signal_diagnostics.models.backend import configure
-
+    @contextlib.contextmanager
+    def keras_start():
         with warnings.catch_warnings():
             quiet()  # TensorFlow starts here: keep its start-up noise off the console
-            configure(cfg.backend, cfg.device)
-            from signal_diagnostics.models.resolve import resolve_all
+            yield
 
-            # an unknown name, missing builder or unreadable file stops here, before any unit runs
-            resolve_all(cfg.models or [], input_shape=ds.X.shape[1:], n_classes=ds.n_classes)
-    show = options.get("progress", True)
-    cache = Cache.for_dataset(cache_root, ds) if cache_root is not None else None
-    executor = Executor("inprocess" if workers == 1 else "processes", n_workers=int(workers), cache=cache).start()
-    with quiet_run(), executor, progress_bar(enabled=bool(show)) as bar:
-        doc = run_report_document(ds, cfg, progress=show if callable(show) else bar, executor=executor)
+    show = options.pop("progress", True)
+    run = prepare(data, "report", out=out, profile=profile, keras_start=keras_start, **options)
+    with quiet_run(), progress_bar(enabled=bool(show)) as bar:
+        doc = run.execute(progress=show if callable(show) else bar)
     result = Diagnosis(doc)
     if out is not None:
+        out = Path(out)
         result.render(out)
         result.save(out / "diagnosis.json")
     return result

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import sys
 from collections.abc import Iterator
 
 from signal_diagnostics import __version__
-from signal_diagnostics.commands import AUTO_PARALLEL_VALUES, BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT, cores
+from signal_diagnostics.commands import BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT
 from signal_diagnostics.errors import DataError
 
 DESCRIPTION = """\
@@ -91,13 +92,27 @@ def _add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
     )
 
 
-def _add_compute(p: argparse.ArgumentParser, folds: int = 5) -> None:
+def _default(name: str, profile: bool = False) -> str:
+    """``(default: X)`` from :class:`~signal_diagnostics.pipeline.config.Config`, the one home of every default
+    (``profile``: the report's, which takes its profile's value)."""
+    if profile:
+        return "(default: the profile's)"
+    from signal_diagnostics.pipeline.config import Config
+
+    value = next(f.default for f in dataclasses.fields(Config) if f.name == name)
+    return f"(default: {value})"
+
+
+def _add_compute(p: argparse.ArgumentParser, *, profile: bool = False) -> None:
     p.add_argument("--json", metavar="FILE", help="write the Diagnosis document (JSON) here")
-    p.add_argument("--seed", type=int, default=0, help="seed for every random choice (default: 0)")
-    p.add_argument("--folds", type=int, default=folds, help=f"cross-validation folds (default: {folds})")
+    p.add_argument("--seed", type=int, default=None, help=f"seed for every random choice {_default('seed')}")
+    p.add_argument("--folds", type=int, default=None, help=f"cross-validation folds {_default('folds', profile)}")
+    p.add_argument("--repeats", type=int, default=None, help=f"CV repeats {_default('repeats', profile)}")
 
 
 def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
+    from signal_diagnostics.pipeline.resources import AUTO_PARALLEL_VALUES, available_cores
+
     g = p.add_argument_group(
         "scale out and resume",
         "Every independent unit (a baseline, the shuffle test, a training run, an explained model) runs\n"
@@ -109,7 +124,7 @@ def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
         default=None,
         metavar="N",
         help=f"local worker processes; 1 runs everything in this process (default: every core, here "
-        f"{cores()}, for data of {AUTO_PARALLEL_VALUES:,} values (series x timesteps x channels) or more "
+        f"{available_cores()}, for data of {AUTO_PARALLEL_VALUES:,} values (series x timesteps x channels) or more "
         "or with several GPUs, else 1: starting workers costs more than small data saves). "
         "GPU units run one per GPU. With --scheduler local: the LocalCluster's workers",
     )
@@ -128,6 +143,27 @@ def _add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
         f"same data (resume after Ctrl-C or a crash); default: {cache_default}",
     )
     g.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
+
+
+def _add_permutations(p: argparse.ArgumentParser, *, profile: bool = False) -> None:
+    p.add_argument(
+        "--permutations",
+        type=int,
+        default=None,
+        help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs "
+        f"{_default('permutations', profile)}; the smallest p is 1/(N+1): below 99 'strong' is out of reach, below "
+        "19 any signal, and the run warns",
+    )
+
+
+def _add_seeds(p: argparse.ArgumentParser, *, profile: bool = False) -> None:
+    p.add_argument("--seeds", type=int, default=None, help=f"training seeds per fold {_default('seeds', profile)}")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"maximum training epochs, early stopping on an inner split {_default('epochs', profile)}",
+    )
 
 
 def _add_heads(p: argparse.ArgumentParser) -> None:
@@ -200,15 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data(p)
     _add_compute(p)
-    p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
-    p.add_argument(
-        "--permutations",
-        type=int,
-        default=1000,
-        help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs "
-        "(default: 1000; the smallest p is 1/(N+1): below 99 'strong' is out of reach, below 19 any signal, "
-        "and the run warns)",
-    )
+    _add_permutations(p)
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     _add_heads(p)
@@ -219,17 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compute(p)
     p.add_argument(
         "--models",
-        default="bilstm,bilstm_attention",
-        help=f"comma-separated zoo names (`diagnose models` lists them), file.py:fn builders with {BUILDER_SIGNATURE} or trained model.keras files (cloned and retrained)",
+        default=None,
+        help=f"comma-separated zoo names (`diagnose models` lists them), file.py:fn builders with {BUILDER_SIGNATURE} or trained model.keras files (cloned and retrained) (default: bilstm,bilstm_attention)",
     )
-    p.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default: 1)")
-    p.add_argument("--repeats", type=int, default=1, help="CV repeats (default: 1)")
-    p.add_argument("--epochs", type=int, default=30, help="maximum training epochs (early stopping on an inner split)")
+    _add_seeds(p)
     p.add_argument("--units", type=int, default=None, help="LSTM units (default: 256 on GPU, 32 on CPU)")
     p.add_argument(
         "--split",
         choices=["cv", "original"],
-        default="cv",
+        default=None,
         help="cv: repeated stratified k-fold with corrected paired statistics (default); original: the "
         "dataset's own train/test split (UCR/UEA, aeon:), each model trained once, McNemar's test",
     )
@@ -242,32 +268,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compute(p)
     p.add_argument(
         "--model",
-        default="bilstm",
+        default=None,
         help=f"zoo name, baseline name, file.py:fn builder with {BUILDER_SIGNATURE} or a trained model.keras file (explained as it is)",
     )
     p.add_argument(
         "--standardise",
         choices=["none", "fit"],
-        default="none",
+        default=None,
         help="a trained .keras file's inputs: none, the series as given (default), or fit: per-channel "
         "standardisation fitted on the training split, as the toolkit trains",
     )
     p.add_argument(
         "--method",
-        default="shap,integrated_gradients,occlusion,attention",
+        default=None,
         help="comma-separated attribution methods: shap (timesteps as Shapley players), integrated_gradients, "
         "occlusion, attention (the model's own weights, attention models only)",
     )
-    p.add_argument("--samples", type=int, default=100, help="held-out series to explain")
-    p.add_argument("--epochs", type=int, default=30, help="maximum training epochs of the explained model")
+    p.add_argument("--samples", type=int, default=None, help=f"held-out series to explain {_default('samples')}")
+    p.add_argument(
+        "--epochs", type=int, default=None, help=f"maximum training epochs of the explained model {_default('epochs')}"
+    )
     _add_keras(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
     p = sub.add_parser("report", help="run the whole diagnosis and write report.html, report.md, diagnosis.json")
     _add_data(p, optional=True)
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--json", metavar="FILE", help="also write the Diagnosis document here")
-    p.add_argument("--seed", type=int, default=0, help="seed for every random choice")
+    _add_compute(p, profile=True)
+    _add_permutations(p, profile=True)
+    _add_seeds(p, profile=True)
     p.add_argument(
         "--quick",
         action="store_true",
@@ -281,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--standardise",
         choices=["none", "fit"],
-        default="none",
+        default=None,
         help="inputs of a trained .keras file when it is explained: none (default) or fit",
     )
     p.add_argument(
@@ -289,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="MINUTES",
-        help="scale folds, seeds and epochs to this time budget",
+        help="scale repeats, seeds, epochs and permutations to this time budget",
     )
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument(

@@ -18,138 +18,78 @@ EXIT_FAIL_ON = 1
 # The signature a user's model builder must have (--models file.py:fn, compare_models(..., [fn])).
 BUILDER_SIGNATURE = "fn(input_shape, n_classes, **hyper) -> keras.Model"
 
-# Below this many values (series x timesteps x channels) --workers defaults to 1: a worker process
-# spends seconds importing scikit-learn, aeon and numba before its first unit, more than the units
-# of small data take (measured on a shared 2-core machine: `diagnose signal` on 40 x 12 x 1 with
-# 19 permutations, 4.7 s in-process, 5.2 s on two workers; benchmarks/workers.py).
-AUTO_PARALLEL_VALUES = 1_000_000
+# Flags whose value is a comma-separated list, and the option each one sets (signal_diagnostics.pipeline.run)
+LIST_FLAGS = {"models": "models", "baselines": "baselines", "heads": "shuffle_heads", "method": "methods"}
+# Flags that set an option of another name
+RENAMED = {"model": "explain_model", "baseline": "compare_baseline"}
+# Flags passed as they are (None: not given, the run's default applies)
+PLAIN = (
+    "seed",
+    "folds",
+    "repeats",
+    "permutations",
+    "seeds",
+    "epochs",
+    "units",
+    "samples",
+    "min_updates",
+    "reference",
+    "backend",
+    "device",
+    "split",
+    "standardise",
+    "budget",
+    "workers",
+    "scheduler",
+    "cache",
+    "id_column",
+    "time_column",
+    "label_column",
+    "group_column",
+    "padding",
+    "pad_value",
+    "layout",
+)
 
 
-def cores() -> int:
-    """The cores this process may use."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def default_workers(ds) -> int:
-    """Workers when --workers is not given: every core for large data or several GPUs, else 1;
-    fewer where that many of the heaviest unit would not fit in memory (``memory_capped_workers``)."""
-    from signal_diagnostics.pipeline.resources import gpu_ids, memory_capped_workers
-
-    if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
-        return memory_capped_workers(cores(), ds.X.nbytes, len(ds.X))
-    return 1
-
-
-def _heads(args) -> list[str] | None:
-    """The --heads names, refused before any work when one is not a baseline."""
-    if not getattr(args, "heads", None):
-        return None
-    from signal_diagnostics import baselines
-
-    names = [h.strip() for h in args.heads.split(",") if h.strip()]
-    unknown = [h for h in names if h not in baselines.available()]
-    if unknown or not names:
-        raise DataError(
-            f"--heads {args.heads!r}: unknown classifier(s) {', '.join(unknown) or '(none given)'}; "
-            f"use baseline names: {', '.join(baselines.available())}"
-        )
-    return names
+def options(args) -> dict:
+    """The parsed flags under the option names :func:`signal_diagnostics.pipeline.run.prepare` takes."""
+    given = vars(args)
+    out = {k: given[k] for k in PLAIN if given.get(k) is not None}
+    out.update({RENAMED[k]: given[k] for k in RENAMED if given.get(k) is not None})
+    for flag, name in LIST_FLAGS.items():
+        if given.get(flag) is not None:
+            out[name] = [v.strip() for v in given[flag].split(",") if v.strip()]
+    if given.get("no_curve"):
+        out["learning_curve"] = False
+    if given.get("no_deep"):
+        out["deep"] = False
+    if given.get("quick"):
+        out["profile"] = "quick"
+    if given.get("no_cache"):
+        if given.get("cache") is not None:
+            raise DataError(f"--cache {given['cache']} and --no-cache contradict each other: give one of them")
+        out["cache"] = False
+    return out
 
 
-def _configure_keras(args) -> None:
-    """Choose the Keras backend and device before anything imports Keras (bad choices exit 2)."""
-    from signal_diagnostics.models.backend import configure
+def _prepare(args, command: str, out: Path | None = None):
+    from signal_diagnostics.pipeline.run import prepare
 
-    configure(args.backend, args.device)
-
-
-def _load(args):
-    from signal_diagnostics.data.loaders import DEFAULT_SOURCE, load
-
-    return load(
-        args.data or DEFAULT_SOURCE,
-        id_column=args.id_column,
-        time_column=args.time_column,
-        label_column=args.label_column,
-        group_column=args.group_column,
-        padding=args.padding,
-        pad_value=args.pad_value,
-        layout=args.layout,
-    )
+    return prepare(args.data, command, out=out, face="cli", **options(args))
 
 
-def _positive(args, *names: str) -> None:
-    for name in names:
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise DataError(f"--{name.replace('_', '-')} must be at least 1; got {value}")
-    if getattr(args, "folds", None) is not None and args.folds < 2:
-        raise DataError(f"--folds must be at least 2; got {args.folds}")
+def _execute(run) -> dict:
+    """Run with progress lines on stderr, then say what the cache gave back."""
+    from signal_diagnostics.console import progress_bar
 
-
-def _check_training(args) -> None:
-    """Refuse a bad --min-updates or a --reference that is not among --models before any work."""
-    if args.min_updates is not None and args.min_updates < 0:
-        raise DataError(f"--min-updates must be 0 or more; got {args.min_updates}")
-    models = getattr(args, "models", None)
-    if args.reference is not None and models and args.reference not in models.split(","):
-        raise DataError(f"--reference {args.reference!r} is not among --models {models}: add it to --models")
-
-
-def _check_scale(args) -> None:
-    """Refuse bad --workers / --scheduler / --cache values before any data is read."""
-    from signal_diagnostics.pipeline.executor import check_scheduler, require_dask
-
-    _positive(args, "workers")
-    if args.cache is not None and args.no_cache:
-        raise DataError(f"--cache {args.cache} and --no-cache contradict each other: give one of them")
-    if args.cache is not None and Path(args.cache).exists() and not Path(args.cache).is_dir():
-        raise DataError(f"--cache {args.cache} is a file: give a directory (it is created when missing)")
-    if args.scheduler is not None:
-        check_scheduler(args.scheduler)
-        require_dask()
-
-
-def _check_models(models: list[str], ds, *, baselines_allowed: bool = False) -> None:
-    """Refuse unknown model names, missing builder files or functions and unreadable model files (exit 2)
-    before any baseline or training starts."""
-    from signal_diagnostics.models.resolve import resolve_all
-
-    resolve_all(
-        [m for m in models if m],
-        baselines_allowed=baselines_allowed,
-        input_shape=ds.X.shape[1:],
-        n_classes=ds.n_classes,
-    )
-
-
-def _executor(args, ds, default_cache: Path | None = None):
-    """The executor the flags ask for, with its cache namespaced by the data's fingerprint.
-
-    Default: in-process, or a local process pool with every core for large data (``default_workers``);
-    Dask with --scheduler. No cache unless --cache is given (``report``: OUT/.cache), none with --no-cache.
-    """
-    from signal_diagnostics.pipeline.cache import Cache
-    from signal_diagnostics.pipeline.executor import Executor
-
-    root = None if args.no_cache else (args.cache or default_cache)
-    cache = Cache.for_dataset(root, ds) if root is not None else None
-    workers = args.workers or (cores() if args.scheduler else default_workers(ds))
-    kind = "dask" if args.scheduler else "inprocess" if workers == 1 else "processes"
-    return Executor(kind, n_workers=workers, scheduler=args.scheduler, cache=cache).start()
-
-
-def _cache_summary(executor) -> None:
-    """One line on stderr: how many units the cache gave back and how many were computed."""
-    cache = executor.cache
+    with progress_bar() as progress:
+        doc = run.execute(progress=progress)
+    cache, computed, failed = run.cache_use
     if cache is not None:
-        failed = f", {executor.failed} failed (retried next run)" if executor.failed else ""
-        print(f"cache {cache.root}: {cache.hits} unit(s) reused, {executor.computed} computed{failed}", file=sys.stderr)
+        failed = f", {failed} failed (retried next run)" if failed else ""
+        print(f"cache {cache.root}: {cache.hits} unit(s) reused, {computed} computed{failed}", file=sys.stderr)
+    return doc
 
 
 def _plain(text: str) -> str:
@@ -207,18 +147,14 @@ def cmd_models(args) -> int:
 
 def cmd_inspect(args) -> int:
     from signal_diagnostics.console import print_inspect
+    from signal_diagnostics.pipeline.run import _dataset
 
-    print_inspect(_load(args))
+    print_inspect(_dataset(args.data, options(args)))
     return 0
 
 
-def _run(args, ds, cfg, run, show) -> int:
-    """Run one document command on the executor the flags ask for, show it, write ``--json``."""
-    from signal_diagnostics.console import progress_bar
-
-    with _executor(args, ds) as executor, progress_bar() as progress:
-        doc = run(ds, cfg, progress=progress, executor=executor)
-    _cache_summary(executor)
+def _document_command(args, command: str, show) -> int:
+    doc = _execute(_prepare(args, command))
     show(doc)
     _write_json(doc, args.json)
     return 0
@@ -226,128 +162,28 @@ def _run(args, ds, cfg, run, show) -> int:
 
 def cmd_signal(args) -> int:
     from signal_diagnostics.console import print_signal
-    from signal_diagnostics.pipeline.assemble import run_signal_document
-    from signal_diagnostics.pipeline.config import Config
-    from signal_diagnostics.pipeline.verdicts.base import warn_permutations
 
-    _positive(args, "permutations", "repeats", "folds")
-    _check_scale(args)
-    ds = _load(args)
-    cfg = Config(
-        seed=args.seed,
-        folds=args.folds,
-        repeats=args.repeats,
-        permutations=args.permutations,
-        baselines=args.baselines.split(",") if args.baselines else None,
-        learning_curve=not args.no_curve,
-        shuffle_heads=_heads(args),
-    )
-    ds.check_folds(cfg.folds)
-    warn_permutations(cfg.permutations)  # one line on stderr, before the run (OptionWarning)
-    return _run(args, ds, cfg, run_signal_document, print_signal)
+    return _document_command(args, "signal", print_signal)
 
 
 def cmd_compare(args) -> int:
     from signal_diagnostics.console import print_compare
-    from signal_diagnostics.pipeline.assemble import run_compare_document
-    from signal_diagnostics.pipeline.config import Config
 
-    _positive(args, "seeds", "repeats", "epochs", "folds", "units")
-    _check_scale(args)
-    _check_training(args)
-    if args.baseline is not None:
-        from signal_diagnostics import baselines
-
-        if args.baseline not in baselines.available():
-            raise DataError(
-                f"--baseline {args.baseline!r} is not a baseline: use one of {', '.join(baselines.available())}"
-            )
-    ds = _load(args)
-    cfg = Config(
-        seed=args.seed,
-        folds=args.folds,
-        repeats=args.repeats,
-        seeds=args.seeds,
-        epochs=args.epochs,
-        models=args.models.split(","),
-        units=args.units,
-        backend=args.backend,
-        device=args.device,
-        split=args.split,
-        reference=args.reference,
-        compare_baseline=args.baseline,
-        **({"min_updates": args.min_updates} if args.min_updates is not None else {}),
-    )
-    if cfg.split == "cv":
-        ds.check_folds(cfg.folds)
-    else:
-        from signal_diagnostics.evaluation.splits import fixed_split
-
-        fixed_split(ds.meta.get("split"))  # refuse data without one before any training
-    _configure_keras(args)
-    _check_models(cfg.models, ds)
-    return _run(args, ds, cfg, run_compare_document, print_compare)
+    return _document_command(args, "compare", print_compare)
 
 
 def cmd_explain(args) -> int:
     from signal_diagnostics.console import print_explain
-    from signal_diagnostics.pipeline.assemble import run_explain_document
-    from signal_diagnostics.pipeline.config import Config
 
-    _positive(args, "samples", "epochs", "folds")
-    _check_scale(args)
-    ds = _load(args)
-    cfg = Config(
-        seed=args.seed,
-        folds=args.folds,
-        epochs=args.epochs,
-        explain_model=args.model,
-        methods=args.method.split(","),
-        samples=args.samples,
-        backend=args.backend,
-        device=args.device,
-        standardise=args.standardise,
-    )
-    _configure_keras(args)
-    _check_models([cfg.explain_model], ds, baselines_allowed=True)
-    return _run(args, ds, cfg, run_explain_document, print_explain)
+    return _document_command(args, "explain", print_explain)
 
 
 def cmd_report(args) -> int:
-    from signal_diagnostics.console import print_signal, progress_bar
-    from signal_diagnostics.pipeline.assemble import run_report_document
-    from signal_diagnostics.pipeline.config import Config
-    from signal_diagnostics.pipeline.verdicts.base import warn_permutations
-
-    _check_scale(args)
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
-    ds = _load(args)
-    _check_training(args)
-    cfg = Config.for_profile(
-        "quick" if args.quick else "full",
-        budget_minutes=args.budget,
-        seed=args.seed,
-        models=args.models.split(",") if args.models else None,
-        deep=not args.no_deep,
-        backend=args.backend,
-        device=args.device,
-        shuffle_heads=_heads(args),
-        reference=args.reference,
-        min_updates=args.min_updates,
-    )
-    cfg.standardise = args.standardise
-    ds.check_folds(cfg.folds)
-    warn_permutations(cfg.permutations)
-    if cfg.deep:
-        _configure_keras(args)
-        _check_models(cfg.models or [], ds)
-    out = Path(args.out)
-    with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
-        doc = run_report_document(ds, cfg, progress=progress, executor=executor)
-    _cache_summary(executor)
+    from signal_diagnostics.console import print_signal
     from signal_diagnostics.reports import render
 
+    out = Path(args.out)
+    doc = _execute(_prepare(args, "report", out=out))
     paths = render(doc, out)  # atomic: all files or none
     _write_json(doc, out / "diagnosis.json")
     _write_json(doc, args.json)

@@ -10,7 +10,7 @@ import signal_diagnostics
 from signal_diagnostics import DataError, Diagnosis
 
 QUESTIONS = ("signal", "how_much", "more_data", "deep", "attention", "where")
-FAST = {"permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
+FAST = {"profile": "quick", "permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
 
 
 def _bump(n=60, T=20, C=2, seed=0):
@@ -25,7 +25,7 @@ def _bump(n=60, T=20, C=2, seed=0):
 @pytest.fixture(scope="module")
 def diagnosis():
     X, y = _bump()
-    return signal_diagnostics.report((X, y), profile="quick", deep=False, **FAST)
+    return signal_diagnostics.report((X, y), deep=False, **FAST)
 
 
 def test_report_from_arrays_returns_a_diagnosis_with_verdicts(diagnosis):
@@ -89,7 +89,7 @@ def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
     y = y.copy()
     y[:3] = "rare"
     with pytest.raises(DataError, match="fewer than 5 series"):
-        signal_diagnostics.report((X, y), out=tmp_path / "out", deep=False)
+        signal_diagnostics.report((X, y), out=tmp_path / "out", profile="quick", deep=False)
     assert not (tmp_path / "out").exists()
 
 
@@ -102,7 +102,7 @@ def test_an_unknown_model_name_is_refused_before_any_work(tmp_path, monkeypatch)
     monkeypatch.setattr(assemble, "run_report_document", no_work)
     X, y = _bump()
     with pytest.raises(DataError, match="unknown model 'bilsm'"):
-        signal_diagnostics.report((X, y), out=tmp_path / "out", models=["bilsm"], progress=False)
+        signal_diagnostics.report((X, y), out=tmp_path / "out", profile="quick", models=["bilsm"], progress=False)
     assert not (tmp_path / "out").exists()
 
 

@@ -107,7 +107,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, caps
 
 def test_bad_numbers_on_the_command_line_exit_2(capsys):
     assert main(["signal", "synthetic:noise", "--permutations", "0"]) == 2
-    assert "--permutations must be at least 1" in capsys.readouterr().err
+    assert "--permutations must be an integer of at least 1; got 0" in capsys.readouterr().err
 
 
 def test_report_on_bad_input_leaves_no_directory(tmp_path, capsys):
@@ -177,7 +177,7 @@ def test_version_prints_the_package_version(capsys):
 
 SCALE_COMMANDS = ["signal", "compare", "explain", "report"]
 BAD_SCALE_FLAGS = {
-    "no workers": (["--workers", "0"], "--workers must be at least 1; got 0"),
+    "no workers": (["--workers", "0"], "--workers must be a positive integer; got 0"),
     "bad scheduler": (["--scheduler", "localhost:8786"], "--scheduler must be 'local' or tcp://HOST:PORT"),
     "both cache flags": (["--cache", "{tmp}/c", "--no-cache"], "contradict each other"),
     "cache is a file": (["--cache", "{tmp}/file.txt"], "is a file: give a directory"),

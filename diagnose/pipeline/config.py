@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.errors import DataError
 from signal_diagnostics.results import to_jsonable
 
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
@@ -24,45 +25,49 @@ SHUFFLE_CURVE_MODEL = "minirocket"  # the learning curve's model when the best b
 # kernels suffice. Their permutations are the run's (``Config.permutations``), as every test's.
 LABEL_SETTINGS = {"quick": (2, 2_000, 2_000), "default": (3, 5_000, 2_000)}
 
+PROFILES = ("quick", "full")  # Config.for_profile; the report's default is "full" from both faces
+
+
+def _at_least(default, low: int):
+    """A field that must be an integer of at least ``low`` (checked by :func:`check_config`)."""
+    return field(default=default, metadata={"min": low})
+
 
 @dataclass
 class Config:
     """Every option a diagnosis run uses; stored in the document's ``config``."""
 
     seed: int = 0
-    folds: int = 5
-    repeats: int = 1
-    permutations: int = 1000
+    folds: int = _at_least(5, 2)
+    repeats: int = _at_least(1, 1)
+    permutations: int = _at_least(1000, 1)
     shuffle_heads: list[str] | None = (
         None  # the shuffle test's heads; None: signal_diagnostics.checks.shuffle.DEFAULT_HEADS
     )
     baselines: list[str] | None = None
     learning_curve: bool = True
-    curve_repeats: int = 5
+    curve_repeats: int = _at_least(5, 1)
     label_checks: bool = (
         True  # label issues and class pairs (signal_diagnostics.checks.labels, signal_diagnostics.checks.pairs)
     )
     deep: bool = True
     models: list[str] | None = None
-    seeds: int = 1
-    epochs: int = 30
-    units: int | None = None
-    min_updates: int = (
-        300  # training budget in optimizer updates (signal_diagnostics.pipeline.deep.DEFAULT_MIN_UPDATES)
-    )
+    seeds: int = _at_least(1, 1)
+    epochs: int = _at_least(30, 1)
+    units: int | None = _at_least(None, 1)
+    min_updates: int = _at_least(300, 0)  # optimizer updates at least (pipeline.deep.DEFAULT_MIN_UPDATES)
     reference: str | None = (
         None  # the deep model every other is compared with; None: each attention model's plain counterpart
     )
     compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None
     device: str = "auto"
-    split: str = "cv"  # deep comparison: "cv" or "original" (the dataset's own train/test split)
+    split: str = field(default="cv", metadata={"choices": ("cv", "original")})  # the dataset's own split: "original"
     explain_model: str | None = None  # explain's model; None: the first of ``models``
-    standardise: str = (
-        "none"  # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
-    )
+    # a trained .keras file's inputs: "none" (as given) or "fit" (per channel, training split)
+    standardise: str = field(default="none", metadata={"choices": ("none", "fit")})
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
-    samples: int = 100
+    samples: int = _at_least(100, 1)
     profile: str = "custom"
 
     @classmethod
@@ -118,6 +123,37 @@ class Config:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+
+def check_config(cfg: Config, spell=lambda name: name) -> None:
+    """Refuse values outside the constraints declared beside the fields, and options that contradict
+    each other, in one line naming the option as ``spell`` writes it (``--folds`` or ``folds``).
+
+    Raises
+    ------
+    DataError
+    """
+    for f in dataclasses.fields(cfg):
+        value, low, choices = getattr(cfg, f.name), f.metadata.get("min"), f.metadata.get("choices")
+        if low is not None and value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < low:
+                raise DataError(f"{spell(f.name)} must be an integer of at least {low}; got {value!r}")
+        if choices is not None and value not in choices:
+            raise DataError(f"{spell(f.name)} must be one of {', '.join(choices)}; got {value!r}")
+    if cfg.reference is not None and cfg.models and cfg.reference not in cfg.models:
+        raise DataError(
+            f"{spell('reference')} {cfg.reference!r} is not among {spell('models')} {','.join(cfg.models)}: "
+            f"add it to {spell('models')}"
+        )
+    if cfg.shuffle_heads is not None:
+        from signal_diagnostics import baselines
+
+        unknown = [h for h in cfg.shuffle_heads if h not in baselines.available()]
+        if unknown or not cfg.shuffle_heads:
+            raise DataError(
+                f"{spell('shuffle_heads')}: unknown classifier(s) {', '.join(unknown) or '(none given)'}; "
+                f"use baseline names: {', '.join(baselines.available())}"
+            )
 
 
 def baseline_names(ds: Dataset, cfg: Config) -> list[str]:

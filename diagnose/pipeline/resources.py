@@ -75,6 +75,21 @@ def available_cores() -> int:
     return max(1, n)
 
 
+# Below this many values (series x timesteps x channels) a run defaults to 1 worker: a worker process
+# spends seconds importing scikit-learn, aeon and numba before its first unit, more than the units
+# of small data take (measured on a shared 2-core machine: `diagnose signal` on 40 x 12 x 1 with
+# 19 permutations, 4.7 s in-process, 5.2 s on two workers; benchmarks/workers.py).
+AUTO_PARALLEL_VALUES = 1_000_000
+
+
+def default_workers(ds) -> int:
+    """Workers when none are asked for: every core for large data or several GPUs, else 1; fewer where
+    that many of the heaviest unit would not fit in memory (:func:`memory_capped_workers`)."""
+    if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
+        return memory_capped_workers(available_cores(), ds.X.nbytes, len(ds.X))
+    return 1
+
+
 def quiet_openmp(environ=os.environ) -> None:
     """Let idle OpenMP threads sleep (``QUIET_OPENMP``), leaving the user's own settings alone."""
     for name, value in QUIET_OPENMP.items():

@@ -1,0 +1,89 @@
+"""One run for both faces: the command line and Python reach the same Config through ``prepare``."""
+
+import pytest
+
+from signal_diagnostics.cli import build_parser
+from signal_diagnostics.commands import options
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.pipeline.run import prepare
+
+DATA = "synthetic:bump?n=40&T=30"
+
+
+def _cli(*argv: str):
+    args = build_parser().parse_args(list(argv))
+    return prepare(args.data, args.command, out=getattr(args, "out", None), face="cli", **options(args))
+
+
+@pytest.mark.parametrize("command", ["signal", "report"])
+def test_the_command_line_and_python_start_from_the_same_defaults(command, tmp_path):
+    extra = ["--out", str(tmp_path / "r"), "--no-deep"] if command == "report" else []
+    python = prepare(DATA, command, out=tmp_path / "r" if extra else None, **({"deep": False} if extra else {}))
+    assert _cli(command, DATA, *extra).config == python.config
+    if command == "report":
+        assert python.config.profile == "full"  # diagnose report's default, and report()'s
+        assert python.cache_root == tmp_path / "r" / ".cache"
+
+
+def test_every_counting_option_of_python_is_a_flag_of_the_report(tmp_path):
+    run = _cli(
+        "report",
+        DATA,
+        "--out",
+        str(tmp_path),
+        "--no-deep",
+        "--quick",
+        "--folds",
+        "3",
+        "--repeats",
+        "2",
+        "--permutations",
+        "39",
+        "--seeds",
+        "2",
+        "--epochs",
+        "4",
+        "--seed",
+        "7",
+    )
+    cfg = run.config
+    assert (cfg.folds, cfg.repeats, cfg.permutations, cfg.seeds, cfg.epochs, cfg.seed) == (3, 2, 39, 2, 4, 7)
+    assert cfg.profile == "quick"
+    python = prepare(
+        DATA,
+        "report",
+        out=tmp_path,
+        profile="quick",
+        deep=False,
+        folds=3,
+        repeats=2,
+        permutations=39,
+        seeds=2,
+        epochs=4,
+        seed=7,
+    )
+    assert python.config == cfg
+
+
+@pytest.mark.parametrize(
+    "python, cli, python_says, cli_says",
+    [
+        ({"folds": 1}, ["--folds", "1"], "folds must be an integer of at least 2; got 1", "--folds must"),
+        ({"min_updates": -1}, ["--min-updates", "-1"], "min_updates must be an integer of at least 0", "--min-updates"),
+        ({"workers": 0}, ["--workers", "0"], "workers must be a positive integer; got 0", "--workers must"),
+        ({"shuffle_heads": ["nope"]}, ["--heads", "nope"], "shuffle_heads: unknown classifier(s) nope", "--heads: "),
+    ],
+)
+def test_a_bad_option_is_refused_in_the_words_of_the_face_that_took_it(python, cli, python_says, cli_says, tmp_path):
+    with pytest.raises(DataError) as err:
+        prepare(DATA, "report", deep=False, **python)
+    assert str(err.value).startswith(python_says) and "--" not in str(err.value)
+    with pytest.raises(DataError) as err:
+        _cli("report", DATA, "--out", str(tmp_path), "--no-deep", *cli)
+    assert str(err.value).startswith(cli_says)
+
+
+def test_prepare_reads_nothing_and_writes_nothing_when_an_option_is_bad(tmp_path):
+    with pytest.raises(DataError, match="unknown option"):
+        prepare("missing-file.npz", "report", out=tmp_path / "out", permutation=10)
+    assert not (tmp_path / "out").exists()
