@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from signal_diagnostics import __version__
 from signal_diagnostics.commands import BUILDER_SIGNATURE, COMMANDS, EXIT_BAD_INPUT
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.pipeline.verdicts.levels import FAIL_ON_LEVELS
 
 DESCRIPTION = """\
 Does your time-series classification data hold signal, how much, where in time, and do deep
@@ -179,6 +180,8 @@ def _add_heads(p: argparse.ArgumentParser) -> None:
 
 
 def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
+    from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, QUICK_MIN_UPDATES
+
     p.add_argument(
         "--reference",
         default=None,
@@ -192,7 +195,7 @@ def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
         default=None,
         metavar="N",
         help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
-        "data, patience counted in updates (default: 300; --quick: 150)",
+        f"data, patience counted in updates (default: {DEFAULT_MIN_UPDATES}; --quick: {QUICK_MIN_UPDATES})",
     )
     if compare:
         p.add_argument(
@@ -323,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument(
         "--fail-on",
-        choices=["none", "weak"],
+        choices=FAIL_ON_LEVELS,
         default=None,
         help="exit 1 when the signal verdict is at or below this level (for CI); 'inconclusive' counts as none",
     )

@@ -204,11 +204,10 @@ def cmd_render(args) -> int:
 
 
 def _fail_on(doc: dict, level: str | None) -> int:
-    if level is None:
-        return 0
-    order = {"none": 0, "inconclusive": 0, "weak": 1, "strong": 2}
-    got = ((doc.get("verdicts") or {}).get("signal") or {}).get("level")
-    if got is None or order.get(got, 0) <= order[level]:
+    from signal_diagnostics.pipeline.verdicts.levels import fails
+
+    if level is not None and fails(doc, level):
+        got = ((doc.get("verdicts") or {}).get("signal") or {}).get("level")
         print(f"signal verdict is '{got}', at or below --fail-on {level}", file=sys.stderr)
         return EXIT_FAIL_ON
     return 0

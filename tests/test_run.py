@@ -87,3 +87,21 @@ def test_prepare_reads_nothing_and_writes_nothing_when_an_option_is_bad(tmp_path
     with pytest.raises(DataError, match="unknown option"):
         prepare("missing-file.npz", "report", out=tmp_path / "out", permutation=10)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "level, fail_on, exits",
+    [
+        ("strong", "weak", False),
+        ("weak", "weak", True),
+        ("weak", "none", False),
+        ("inconclusive", "none", True),
+        (None, "none", True),
+    ],
+)
+def test_fail_on_exits_1_at_or_below_the_level_it_names(level, fail_on, exits, capsys):
+    from signal_diagnostics.commands import _fail_on
+
+    doc = {"verdicts": {"signal": {"level": level}}} if level else {"verdicts": {}}
+    assert _fail_on(doc, fail_on) == (1 if exits else 0)
+    assert ("at or below --fail-on" in capsys.readouterr().err) is exits

@@ -26,13 +26,9 @@ from signal_diagnostics.evaluation.metrics import METRICS
 from signal_diagnostics.evaluation.scores import evaluate, scores_from_predictions, summarise_folds
 from signal_diagnostics.evaluation.splits import Splits, fixed_split, make_splits
 from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
+from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, Config
 from signal_diagnostics.results import Progress, html_table, to_jsonable
 
-# The training budget of a comparison, in optimizer updates (signal_diagnostics.models.training.fit): with 160
-# training series and batch 64 an epoch is 3 updates, so "20 epochs" is 60 updates, far too few for an
-# attention layer to leave uniform weights (measured: row entropy 0.99 of uniform after 8 epochs at batch
-# 32, 0.71 after 30). The epoch cap is raised to reach DEFAULT_MIN_UPDATES, patience counts updates.
-DEFAULT_MIN_UPDATES = 300
 DEFAULT_PATIENCE_UPDATES = 60
 
 ATTENTION_SPLIT, ATTENTION_SEED = 0, 0  # the held-out split (and seed) whose trained model is inspected
@@ -309,7 +305,7 @@ def compare_models(
     y=None,
     folds: int = 5,
     repeats: int = 1,
-    seeds: int = 3,
+    seeds: int = Config.seeds,  # the one default of both faces (diagnose compare --seeds)
     epochs: int = 30,
     baseline: str | dict | None = None,
     reference: str | None = None,
