@@ -123,7 +123,7 @@ class Diagnosis:
 
 
 def _config(profile: str, options: dict):
-    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.config import Config, rope_points_to_fraction
 
     if profile not in PROFILES:
         raise DataError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -137,6 +137,8 @@ def _config(profile: str, options: dict):
         value = given.get(name)
         if value is not None and (int(value) != value or value < (2 if name == "folds" else 1)):
             raise DataError(f"{name} must be an integer of at least {2 if name == 'folds' else 1}; got {value!r}")
+    if given.get("rope") is not None:
+        rope_points_to_fraction(given["rope"])  # in percentage points, as --rope; refused outside (0, 50)
     return Config.for_profile(profile, budget_minutes=options.get("budget"), **given)
 
 
@@ -161,7 +163,8 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
         ``None`` writes nothing.
     profile : ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (:meth:`signal_diagnostics.pipeline.config.Config.for_profile`).
     **options : fields of :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``permutations``, ``seed``,
-        ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ...), and ``budget``
+        ``models``, ``deep``, ``epochs``, ``units``, ``backend``, ``device``, ``rope`` (the region of practical
+        equivalence of the model comparisons in percentage points, as ``--rope``: 1 = +-0.01), ...), and ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default 1), ``cache`` (a folder
         keeping finished units; default ``out/.cache`` when ``out`` is given; ``False``: none) and ``progress``
         (``True``: plain lines on stderr, the default; ``False``; or a ``progress(done, total, label)``

@@ -93,7 +93,14 @@ def _positive(args, *names: str) -> None:
 
 
 def _check_training(args) -> None:
-    """Refuse a bad --min-updates or a --reference that is not among --models before any work."""
+    """Refuse a bad --min-updates or --rope, or a --reference that is not among --models, before any work."""
+    if args.rope is not None:
+        from signal_diagnostics.pipeline.config import rope_points_to_fraction
+
+        try:
+            rope_points_to_fraction(args.rope)
+        except DataError as err:
+            raise DataError(f"--{err}") from None
     if args.min_updates is not None and args.min_updates < 0:
         raise DataError(f"--min-updates must be 0 or more; got {args.min_updates}")
     models = getattr(args, "models", None)
@@ -277,6 +284,7 @@ def cmd_compare(args) -> int:
         reference=args.reference,
         compare_baseline=args.baseline,
         **({"min_updates": args.min_updates} if args.min_updates is not None else {}),
+        **({"rope": args.rope} if args.rope is not None else {}),
     )
     if cfg.split == "cv":
         ds.check_folds(cfg.folds)
@@ -335,6 +343,7 @@ def cmd_report(args) -> int:
         shuffle_heads=_heads(args),
         reference=args.reference,
         min_updates=args.min_updates,
+        rope=args.rope,
     )
     cfg.standardise = args.standardise
     ds.check_folds(cfg.folds)

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from signal_diagnostics.data.dataset import Dataset
+from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
 from signal_diagnostics.results import to_jsonable
 
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
@@ -23,6 +25,25 @@ SHUFFLE_CURVE_MODEL = "minirocket"  # the learning curve's model when the best b
 # rounds 2,000 down to 1,932 features); the pair tests ask only "better than chance?", for which 2,000
 # kernels suffice. Their permutations are the run's (``Config.permutations``), as every test's.
 LABEL_SETTINGS = {"quick": (2, 2_000, 2_000), "default": (3, 5_000, 2_000)}
+
+# The ROPE option is given in percentage points: the default is stats.DEFAULT_ROPE (0.01) in points; a ROPE
+# of 50 points or more would call any two balanced accuracies equivalent, so it is refused.
+DEFAULT_ROPE_POINTS = 100 * DEFAULT_ROPE
+ROPE_MAX_POINTS = 50.0
+
+
+def rope_points_to_fraction(points: float) -> float:
+    """A ROPE given in percentage points (``--rope``, ``rope=``) in metric units, refused outside (0, 50) points."""
+    try:
+        value = float(points)
+    except (TypeError, ValueError):
+        raise DataError(f"rope must be a number of percentage points, e.g. 1; got {points!r}") from None
+    if not 0 < value < ROPE_MAX_POINTS:
+        raise DataError(
+            f"rope must lie between 0 and {ROPE_MAX_POINTS:g} percentage points (exclusive); got {points!r}: "
+            "e.g. --rope 1 for +-1 point (0.01) of balanced accuracy"
+        )
+    return value / 100.0
 
 
 @dataclass
@@ -53,6 +74,7 @@ class Config:
     reference: str | None = (
         None  # the deep model every other is compared with; None: each attention model's plain counterpart
     )
+    rope: float = DEFAULT_ROPE_POINTS  # region of practical equivalence of the comparisons, in percentage points
     compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None
     device: str = "auto"
