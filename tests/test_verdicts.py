@@ -252,4 +252,4 @@ def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_sp
         == next(b for b in out["signal"]["baselines"] if b["name"] == best)["fold_scores"]
     )  # not re-run: the same splits
     v = decide(out)["deep"]
-    assert v["evidence"]["baseline"] == best and f" {best} (0." in v["sentence"]
+    assert v["evidence"]["baseline"] == best and f" {best} (" in v["sentence"]
