@@ -98,17 +98,21 @@ def comparison_sentence(c: dict, d: dict, subject: str) -> str:
     return text.strip()
 
 
-def model_level(outcomes: list[str], bounded: bool) -> str:
-    """One attention model's level from its controls' outcomes: helps if better than every control that ran,
-    hurts if worse than every one, adds nothing if equivalent or worse against every one or if its weights
-    cannot focus (and it is not better against every control), cannot tell otherwise."""
-    if not outcomes:
+def model_level(outcomes: dict[str, str], bounded: bool) -> str:
+    """One attention model's level from its controls' outcomes (``{"plain": ..., "uniform": ...}``, those
+    that ran): helps if better than every one; hurts if worse than every one; adds nothing if equivalent or
+    worse against every one, or against the uniform-weights model (learned weights add nothing over
+    uniform ones), or if its weights cannot focus (a bounded activation) and it is not better against every
+    one; cannot tell otherwise."""
+    values = list(outcomes.values())
+    if not values:
         return "adds nothing" if bounded else "untested"
-    if all(o == "better" for o in outcomes):
+    if all(o == "better" for o in values):
         return "helps"
-    if all(o == "worse" for o in outcomes):
+    if all(o == "worse" for o in values):
         return "hurts"
-    if bounded or all(o in ("equivalent", "worse") for o in outcomes):
+    no_gain = ("equivalent", "worse")
+    if bounded or all(o in no_gain for o in values) or outcomes.get("uniform") in no_gain:
         return "adds nothing"
     return "cannot tell"
 
@@ -212,7 +216,8 @@ def attention_verdict(doc: dict) -> Verdict:
     sentences += [_attributions_sentence(doc, model, single) for model in names]
     per_model = {
         n: model_level(
-            [e["outcome"] for e in evidence["comparisons"] if e["model"] == n], kinds.get(n) == BY_CONSTRUCTION
+            {e["control"]: e["outcome"] for e in evidence["comparisons"] if e["model"] == n},
+            kinds.get(n) == BY_CONSTRUCTION,
         )
         for n in names
     }

@@ -87,8 +87,8 @@ LEVEL_RULES: tuple[tuple[str, str, str], ...] = (
     (
         "attention",
         "adds nothing",
-        "equivalent or worse against every control, or weights near-uniform by construction (a bounded score "
-        "activation) and not better against every control",
+        "equivalent or worse against every control that ran, or against the uniform-weights model; or weights "
+        "near-uniform by construction (a bounded score activation) and not better against every control",
     ),
     ("attention", "cannot tell", "otherwise (Not shown either way); untested when no control ran"),
     ("where", "windows", f"cluster-based permutation test: a window at p <= {CLUSTER_ALPHA:g}"),
