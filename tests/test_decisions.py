@@ -216,3 +216,53 @@ def test_the_comparisons_table_and_the_answers_agree_for_every_pair(doc):
     for pair, outcome in answered.items():
         assert rows[pair].split(" (")[0] == outcome, pair
     assert "P(equivalent)" in header  # the Bayesian probabilities stay numbers
+
+
+# --- the ROPE option: points on the command line and in Python, recorded, used -----------------------
+@pytest.mark.parametrize("command", ["compare", "report"])
+@pytest.mark.parametrize("value", ["0", "-1", "50", "nan"])
+def test_a_bad_rope_exits_2_with_one_line_before_any_work(command, value, tmp_path, capsys, monkeypatch):
+    import signal_diagnostics.pipeline.assemble
+    from signal_diagnostics.cli import main
+
+    for runner in ("run_compare_document", "run_report_document"):
+        monkeypatch.setattr(signal_diagnostics.pipeline.assemble, runner, lambda *a, **k: pytest.fail("work started"))
+    out = tmp_path / "out"
+    args = [command, "synthetic:bump?n=40&T=30", "--rope", value]
+    args += ["--out", str(out)] if command == "report" else ["--json", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--rope must lie between 0 and 50 percentage points" in err[0]
+    assert not out.exists()
+
+
+def test_rope_in_python_uses_the_same_points_and_is_refused_outside_its_range():
+    from signal_diagnostics.errors import DataError
+    from signal_diagnostics.pipeline.config import rope_points_to_fraction
+
+    assert rope_points_to_fraction(1) == 0.01 and rope_points_to_fraction(2.5) == 0.025
+    with pytest.raises(DataError, match="between 0 and 50"):
+        signal_diagnostics_report = __import__("signal_diagnostics").report
+        signal_diagnostics_report("synthetic:bump?n=40&T=30", deep=False, rope=0)
+
+
+def test_rope_reaches_the_document_the_bayesian_posterior_and_the_decisions_end_to_end(tmp_path):
+    pytest.importorskip("keras")
+    from signal_diagnostics.cli import main
+
+    builder = tmp_path / "flat.py"
+    builder.write_text(
+        "import keras\n\n\ndef flat(input_shape, n_classes):\n    inputs = keras.Input(shape=input_shape)\n"
+        "    x = keras.layers.Flatten()(inputs)\n"
+        "    return keras.Model(inputs, keras.layers.Dense(n_classes, activation='softmax')(x))\n"
+    )
+    out = tmp_path / "d.json"
+    args = ["compare", "synthetic:bump?n=40&T=12&C=1&start=3&stop=8", "--models", f"{builder}:flat", "--baseline", "chance_prior"]
+    args += ["--folds", "2", "--epochs", "1", "--min-updates", "0", "--rope", "2.5", "--json", str(out)]
+    assert main(args) == 0
+    doc = json.loads(out.read_text())
+    assert doc["config"]["rope"] == 2.5 and doc["deep"]["config"]["rope"] == 0.025
+    (c,) = doc["deep"]["comparisons"]
+    assert c["rope"] == 0.025 and "ROPE +-0.025" in c["method"] and c["decision"]["rope"] == 0.025
+    assert c["decision"]["outcome"] in outcomes.OUTCOMES
+    assert doc["verdicts"]["deep"]["evidence"]["comparisons"][0]["outcome"] == c["decision"]["outcome"]
