@@ -257,7 +257,14 @@ def test_rope_reaches_the_document_the_bayesian_posterior_and_the_decisions_end_
         "    return keras.Model(inputs, keras.layers.Dense(n_classes, activation='softmax')(x))\n"
     )
     out = tmp_path / "d.json"
-    args = ["compare", "synthetic:bump?n=40&T=12&C=1&start=3&stop=8", "--models", f"{builder}:flat", "--baseline", "chance_prior"]
+    args = [
+        "compare",
+        "synthetic:bump?n=40&T=12&C=1&start=3&stop=8",
+        "--models",
+        f"{builder}:flat",
+        "--baseline",
+        "chance_prior",
+    ]
     args += ["--folds", "2", "--epochs", "1", "--min-updates", "0", "--rope", "2.5", "--json", str(out)]
     assert main(args) == 0
     doc = json.loads(out.read_text())
