@@ -133,7 +133,8 @@ def report(data: Any, out: str | Path | None = None, profile: str = "full", **op
     **options : the options of ``diagnose report``, under one name each
         (:func:`signal_diagnostics.pipeline.run.prepare`, which both faces call): fields of
         :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``repeats``, ``permutations``, ``seed``,
-        ``seeds``, ``epochs``, ``models``, ``deep``, ``units``, ``backend``, ``device``, ...), ``budget``
+        ``seeds``, ``epochs``, ``models``, ``deep``, ``units``, ``backend``, ``device``, ``rope`` (the region of
+        practical equivalence of the model comparisons in percentage points, as ``--rope``: 1 = +-0.01), ...), ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default: every core for large data,
         else 1), ``scheduler`` (Dask), ``cache`` (a folder keeping finished units; default ``out/.cache`` when
         ``out`` is given; ``False``: none), ``progress`` (``True``: plain lines on stderr, the default;

@@ -197,6 +197,15 @@ def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
         help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
         f"data, patience counted in updates (default: {DEFAULT_MIN_UPDATES}; --quick: {QUICK_MIN_UPDATES})",
     )
+    p.add_argument(
+        "--rope",
+        type=float,
+        default=None,
+        metavar="POINTS",
+        help="region of practical equivalence of the model comparisons, in percentage points of the metric: "
+        "two models whose difference is shown to lie within +-POINTS are called equivalent "
+        "(default: 1, i.e. +-0.01; 0 < POINTS < 50)",
+    )
     if compare:
         p.add_argument(
             "--baseline",

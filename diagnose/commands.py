@@ -34,6 +34,7 @@ PLAIN = (
     "samples",
     "min_updates",
     "reference",
+    "rope",
     "backend",
     "device",
     "split",
@@ -147,9 +148,9 @@ def cmd_models(args) -> int:
 
 def cmd_inspect(args) -> int:
     from signal_diagnostics.console import print_inspect
-    from signal_diagnostics.pipeline.run import _dataset
+    from signal_diagnostics.pipeline.run import read_data
 
-    print_inspect(_dataset(args.data, options(args)))
+    print_inspect(read_data(args.data, options(args)))
     return 0
 
 

@@ -394,6 +394,18 @@ def print_verdicts(doc: dict) -> None:
         )
 
 
+def comparison_line(c: dict) -> str:
+    """``"a vs b: +2.0 points [-1.1, +5.1]; cannot tell (adjusted p = 0.21)"``: the decided outcome, the one
+    the answers use (:mod:`signal_diagnostics.pipeline.verdicts.outcomes`); a record without one, its verdict."""
+    from signal_diagnostics.evaluation.comparison import points
+    from signal_diagnostics.pipeline.verdicts.outcomes import outcome_words
+
+    if not c.get("decision") or c.get("ci_low") is None:
+        return str(c.get("verdict", ""))
+    interval = f"{points(c['mean_difference'])} points [{points(c['ci_low'])}, {points(c['ci_high'])}]"
+    return f"{c['a']} vs {c['b']}: {interval}; {outcome_words(c['decision'], c['a'], c['b'])}"
+
+
 def print_compare(doc: dict) -> None:
     deep = doc.get("deep") or {}
     table = Table(
@@ -410,7 +422,7 @@ def print_compare(doc: dict) -> None:
         )
     console.print(table)
     for c in deep.get("comparisons", []):
-        console.print(c["verdict"])
+        console.print(comparison_line(c), markup=False)
     for a in deep.get("attention", []):
         console.print(f"attention {a['model']}/{a['layer']}: {a['verdict']}")
     for f in deep.get("lint") or []:

@@ -68,17 +68,22 @@ def comparisons_section(doc: dict) -> dict:
             num(c.get("p_a_better"), 2),
             num(c.get("p_equivalent"), 2),
             num(c.get("p_b_better"), 2),
-            _outcome(c),
+            decision_text(c),
         ]
         for c in comps
     ]
     rope = next((c.get("rope") for c in comps if c.get("rope") is not None), None)
     method = next((c.get("method") for c in comps if c.get("method")), "")
+    rule = next((as_dict(c.get("decision")).get("rule") for c in comps if c.get("decision")), None)
     note = (
-        f"Paired over the same splits; ROPE (region of practical equivalence) ±{num(rope)}. "
-        if rope is not None
-        else ""
-    ) + str(method)
+        (
+            f"Paired over the same splits; ROPE (region of practical equivalence) ±{num(rope)}. "
+            if rope is not None
+            else ""
+        )
+        + str(method)
+        + (f". Decision (a against b), one rule for every pair and every answer above: {rule}." if rule else "")
+    )
     s["tables"].append(
         table(
             [
@@ -89,7 +94,7 @@ def comparisons_section(doc: dict) -> dict:
                 "P(a better)",
                 "P(equivalent)",
                 "P(b better)",
-                "Verdict",
+                "Decision",
             ],
             rows,
             note=note.strip(),
@@ -100,9 +105,14 @@ def comparisons_section(doc: dict) -> dict:
     return s
 
 
-def _outcome(c: dict) -> str:
-    """The comparison's conclusion (the row already shows the pair and the difference)."""
-    return str(c.get("outcome") or c.get("verdict") or "")
+def decision_text(c: dict) -> str:
+    """The comparison's decided outcome, a against b (``"better (adjusted p = 0.003)"``), as the answers use it;
+    a document written before decisions shows its stored conclusion."""
+    d = as_dict(c.get("decision"))
+    if not d.get("outcome"):
+        return str(c.get("outcome") or c.get("verdict") or "")
+    p = d.get("p_adjusted")
+    return str(d["outcome"]) + (f" (adjusted p = {pval(p)})" if p is not None and d["outcome"] != "equivalent" else "")
 
 
 def attention_section(doc: dict) -> dict:
@@ -203,6 +213,7 @@ __all__ = [
     "deep_models_section",
     "lint_section",
     "comparisons_section",
+    "decision_text",
     "attention_section",
     "attribution_section",
     "config_section",

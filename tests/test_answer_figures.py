@@ -208,12 +208,29 @@ def test_the_readme_table_of_level_rules_is_the_one_the_code_renders():
     readme = (ROOT / "README.md").read_text()
     assert rules_table() in readme
     answers = {answer for answer, _, _ in LEVEL_RULES}
-    assert answers == {"signal", "how_much", "more_data", "deep", "attention", "where", "labels", "classes"}
+    assert answers == {
+        "signal",
+        "how_much",
+        "more_data",
+        "comparison",
+        "deep",
+        "attention",
+        "where",
+        "labels",
+        "classes",
+    }
     # every threshold constant the verdicts use appears, with its value, in the table
     from signal_diagnostics.checks.curves import MARGIN
-    from signal_diagnostics.pipeline.verdicts import base, deep, signal
+    from signal_diagnostics.pipeline.verdicts import base, outcomes, signal
 
     table = rules_table()
-    for value in (base.ALPHA, base.STRONG_ALPHA, base.STRONG_GAIN, base.LARGE_GAIN, MARGIN, deep.EQUIVALENT):
+    for value in (
+        base.ALPHA,
+        base.STRONG_ALPHA,
+        base.STRONG_GAIN,
+        base.LARGE_GAIN,
+        MARGIN,
+        outcomes.EQUIVALENT_PROBABILITY,
+    ):
         assert re.search(rf"(?<![\d.]){value:g}(?![\d])", table), value
     assert f"{signal.CLEAN_SHARE:.0%}" in table and f"{signal.MANY_SHARE:.0%}" in table

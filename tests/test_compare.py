@@ -96,6 +96,16 @@ def test_comparison_uses_the_paired_fold_scores(run):
     assert c.p_a_better + c.p_equivalent + c.p_b_better == pytest.approx(1.0)
 
 
+def test_comparisons_record_their_control_and_design_for_the_decision(run):
+    result, _, _ = run
+    controls = {(c.a, c.b): c.control for c in result.comparisons}
+    assert controls[("bilstm_attention", "bilstm")] == "plain"
+    assert {v for k, v in controls.items() if k[1] == "chance_prior"} == {""}
+    for c in result.comparisons:
+        assert c.n_splits == FOLDS and c.folds == FOLDS and c.n_train + c.n_test == pytest.approx(60)
+        assert c.sd_difference >= 0 and -1 <= c.ci_low <= c.ci_high <= 1
+
+
 def test_a_model_that_learns_the_bump_is_called_better_than_chance(run):
     result, _, _ = run
     c = next(c for c in result.comparisons if (c.a, c.b) == ("flat_dense", "chance_prior"))

@@ -42,6 +42,14 @@ class Comparison:
     method: str
     verdict: str
     outcome: str = ""  # the verdict's conclusion alone ("x better (P = 0.97)"), without the pair and difference
+    # What the decision rule (signal_diagnostics.pipeline.verdicts.outcomes) needs to say what would settle an
+    # undecided pair: the standard deviation of the per-split differences and the CV design behind them.
+    sd_difference: float | None = None
+    n_splits: int | None = None  # folds x repeats: the splits the differences come from
+    folds: int | None = None
+    n_train: float | None = None  # mean training series per split
+    n_test: float | None = None  # mean test series per split
+    control: str = ""  # "" (ordinary), "plain" (the same stack without attention), "uniform" (uniform weights)
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
@@ -84,6 +92,10 @@ def comparison_outcome(a: str, b: str, posterior: CorrelatedPosterior) -> str:
     return words
 
 
+# A difference of two scores in [0, 1] lies in [-1, 1]: the interval is clipped there (its method says so).
+DIFFERENCE_RANGE = (-1.0, 1.0)
+
+
 def compare_paired(
     a: str,
     b: str,
@@ -97,6 +109,7 @@ def compare_paired(
     rope: float = DEFAULT_ROPE,
     metric: str = "balanced_accuracy",
     confidence: float = 0.95,
+    control: str = "",
 ) -> Comparison:
     """Compare two models' per-split scores on identical splits.
 
@@ -110,7 +123,9 @@ def compare_paired(
     'x vs y: +0.0 points [+0.0, +0.0]; practically equivalent (P = 1.00)'
     """
     diffs = paired_differences(a_scores, b_scores)
-    ci, p = corrected_t(diffs, n_train, n_test, folds=folds, repeats=repeats, confidence=confidence)
+    ci, p = corrected_t(
+        diffs, n_train, n_test, folds=folds, repeats=repeats, confidence=confidence, bounds=DIFFERENCE_RANGE
+    )
     post = bayesian_correlated_t(diffs, n_train, n_test, rope=rope)
     method = f"{ci.method}; {BAYES_METHOD.format(rope=rope)}"
     return Comparison(
@@ -128,6 +143,12 @@ def compare_paired(
         method=method,
         verdict=comparison_verdict(a, b, ci.mean, ci.low, ci.high, post),
         outcome=comparison_outcome(a, b, post),
+        sd_difference=float(np.std(diffs, ddof=1)) if diffs.size > 1 else 0.0,
+        n_splits=int(diffs.size),
+        folds=int(folds),
+        n_train=float(n_train),
+        n_test=float(n_test),
+        control=control,
     )
 
 
@@ -144,6 +165,8 @@ def compare_fixed_split(
     metric: str = "balanced_accuracy",
     confidence: float = 0.95,
     seed: int = 0,
+    rope: float = DEFAULT_ROPE,
+    control: str = "",
 ) -> Comparison:
     """Compare two models trained once on one fixed train/test split (Dietterich 1998: McNemar).
 
@@ -159,7 +182,7 @@ def compare_fixed_split(
     observed = diff(np.arange(y.size))
     rng = np.random.default_rng(seed)
     boot = [diff(rng.integers(0, y.size, y.size)) for _ in range(FIXED_SPLIT_BOOTSTRAP)]
-    low, high = np.percentile(boot, [50 * (1 - confidence), 50 * (1 + confidence)])
+    low, high = np.clip(np.percentile(boot, [50 * (1 - confidence), 50 * (1 + confidence)]), *DIFFERENCE_RANGE)
     test = mcnemar(y, pa, pb)
     if test.p_value <= 0.05:
         words = f"{a if test.a_only_correct > test.b_only_correct else b} better (McNemar p = {test.p_value:.3g})"
@@ -180,8 +203,11 @@ def compare_fixed_split(
         p_a_better=None,
         p_equivalent=None,
         p_b_better=None,
-        rope=0.0,
+        rope=float(rope),
         method=method,
         verdict=f"{a} vs {b}: {points(observed)} points [{points(low)}, {points(high)}]; {words}",
         outcome=words,
+        n_splits=1,
+        n_test=float(y.size),
+        control=control,
     )

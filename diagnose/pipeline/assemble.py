@@ -252,6 +252,7 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
             executor=executor,
             split=cfg.split,
             min_updates=cfg.min_updates,
+            rope=cfg.rope,
         ).to_dict(),
     )
 
@@ -362,10 +363,11 @@ def run_explain(
 
 def _finish(doc: dict) -> dict:
     from signal_diagnostics.pipeline.verdicts.decide import decide, recommendations
+    from signal_diagnostics.pipeline.verdicts.outcomes import with_decisions
 
     for name, text in (doc.pop("_tracebacks", None) or {}).items():
         log.debug("section %s failed:\n%s", name, text.rstrip())
-    doc = to_jsonable(doc)
+    doc = with_decisions(to_jsonable(doc))  # each comparison's decision, written here alone
     doc["verdicts"] = decide(doc)
     doc["recommendations"] = recommendations(doc, doc["verdicts"])
     return to_jsonable(doc)

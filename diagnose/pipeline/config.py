@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
 from signal_diagnostics.results import to_jsonable
 
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
@@ -40,6 +41,26 @@ def _at_least(default, low: int):
     return field(default=default, metadata={"min": low})
 
 
+# The ROPE option is given in percentage points: the default is stats.DEFAULT_ROPE (0.01) in points; a ROPE
+# of 50 points or more would call any two balanced accuracies equivalent, so it is refused.
+DEFAULT_ROPE_POINTS = 100 * DEFAULT_ROPE
+ROPE_MAX_POINTS = 50.0
+
+
+def rope_points_to_fraction(points: float, name: str = "rope") -> float:
+    """A ROPE given in percentage points (``--rope``, ``rope=``) in metric units, refused outside (0, 50) points."""
+    try:
+        value = float(points)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number of percentage points, e.g. 1; got {points!r}") from None
+    if not 0 < value < ROPE_MAX_POINTS:
+        raise DataError(
+            f"{name} must lie between 0 and {ROPE_MAX_POINTS:g} percentage points (exclusive); got {points!r}: "
+            "e.g. --rope 1 for +-1 point (0.01) of balanced accuracy"
+        )
+    return value / 100.0
+
+
 @dataclass
 class Config:
     """Every option a diagnosis run uses; stored in the document's ``config``."""
@@ -66,6 +87,7 @@ class Config:
     reference: str | None = (
         None  # the deep model every other is compared with; None: each attention model's plain counterpart
     )
+    rope: float = DEFAULT_ROPE_POINTS  # region of practical equivalence of the comparisons, in percentage points
     compare_baseline: str | None = None  # compare-only runs: a baseline to evaluate on the same splits
     backend: str | None = None
     device: str = "auto"
@@ -147,6 +169,7 @@ def check_config(cfg: Config, spell=lambda name: name) -> None:
                 raise DataError(f"{spell(f.name)} must be an integer of at least {low}; got {value!r}")
         if choices is not None and value not in choices:
             raise DataError(f"{spell(f.name)} must be one of {', '.join(choices)}; got {value!r}")
+    rope_points_to_fraction(cfg.rope, spell("rope"))
     if cfg.reference is not None and cfg.models and cfg.reference not in cfg.models:
         raise DataError(
             f"{spell('reference')} {cfg.reference!r} is not among {spell('models')} {','.join(cfg.models)}: "

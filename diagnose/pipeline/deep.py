@@ -25,8 +25,7 @@ from signal_diagnostics.evaluation.comparison import Comparison, compare_fixed_s
 from signal_diagnostics.evaluation.metrics import METRICS
 from signal_diagnostics.evaluation.scores import evaluate, scores_from_predictions, summarise_folds
 from signal_diagnostics.evaluation.splits import Splits, fixed_split, make_splits
-from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
-from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, Config
+from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, DEFAULT_ROPE_POINTS, Config, rope_points_to_fraction
 from signal_diagnostics.results import Progress, html_table, to_jsonable
 
 DEFAULT_PATIENCE_UPDATES = 60
@@ -298,6 +297,11 @@ def _pairs(labels: list[str], references: dict[str, str | None], baseline: str |
     return pairs
 
 
+def _control(a: str, b: str, references: dict, structures: dict) -> str:
+    """``"plain"`` for an attention model against its reference (the same stack without attention), else ``""``."""
+    return "plain" if references.get(a) == b and (structures.get(a) or {}).get("has_attention") else ""
+
+
 def compare_models(
     dataset: Dataset | Any,
     models: Sequence[str | Callable],
@@ -309,7 +313,7 @@ def compare_models(
     epochs: int = 30,
     baseline: str | dict | None = None,
     reference: str | None = None,
-    rope: float = DEFAULT_ROPE,
+    rope: float = DEFAULT_ROPE_POINTS,
     metric: str = "balanced_accuracy",
     random_state: int = 0,
     hyper: dict | None = None,
@@ -342,7 +346,9 @@ def compare_models(
     reference : the model every other model is compared with; None: each attention model is compared
         with its plain counterpart among ``models``, the one with the same stack without attention
         (:func:`signal_diagnostics.models.structure.plain_counterparts`).
-    rope : region of practical equivalence for the Bayesian test, in metric units (0.01 = 1 point).
+    rope : half-width of the region of practical equivalence, in percentage points of the metric (1 = 0.01,
+        the default), as ``--rope``; used by the Bayesian test and by the equivalence rule of the decisions
+        (:mod:`signal_diagnostics.pipeline.verdicts.outcomes`); 0 < rope < 50.
     metric : the metric compared, one of ``signal_diagnostics.evaluation.metrics.METRICS``.
     random_state : seeds the splits, the baseline and (hashed with model, split and seed) each run.
     hyper : model options passed to every model (``units``, ``depth``, ``learning_rate`` ...); user
@@ -366,7 +372,7 @@ def compare_models(
     DataError
         For no models, an unknown model name, a missing builder file or function, an unreadable model
         file, an unknown metric, fewer than 1 seed or epoch, a class smaller than ``folds``, a reference
-        that is not among the models, or a baseline evaluated on other splits.
+        that is not among the models, a rope outside (0, 50) points, or a baseline evaluated on other splits.
     """
     from signal_diagnostics.data.loaders import as_dataset
 
@@ -376,6 +382,7 @@ def compare_models(
         raise DataError("no deep models to compare: give at least one, e.g. models=['bilstm']")
     if metric not in METRICS:
         raise DataError(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}")
+    rope_fraction = rope_points_to_fraction(rope)
     if int(seeds) != seeds or seeds < 1 or int(epochs) != epochs or epochs < 1:
         raise DataError(f"seeds and epochs must be positive integers; got seeds={seeds!r}, epochs={epochs!r}")
     labels = [model_label(m) for m in models]
@@ -546,7 +553,17 @@ def compare_models(
         if base_name is not None:
             preds[base_name] = scores[base_name]["extra"]["predictions"]
         comparisons = [
-            compare_fixed_split(a, b, y[test], preds[a], preds[b], metric=metric, seed=random_state)
+            compare_fixed_split(
+                a,
+                b,
+                y[test],
+                preds[a],
+                preds[b],
+                metric=metric,
+                seed=random_state,
+                rope=rope_fraction,
+                control=_control(a, b, references, structures),
+            )
             for a, b in _pairs(labels, references, base_name)
         ]
     else:
@@ -560,8 +577,9 @@ def compare_models(
                 n_test=splits.n_test,
                 folds=splits.folds,
                 repeats=splits.repeats,
-                rope=rope,
+                rope=rope_fraction,
                 metric=metric,
+                control=_control(a, b, references, structures),
             )
             for a, b in _pairs(labels, references, base_name)
         ]
@@ -571,7 +589,7 @@ def compare_models(
         "repeats": splits.repeats,
         "seeds": seeds,
         "epochs": epochs,
-        "rope": rope,
+        "rope": rope_fraction,  # in metric units (the option, in points, is rope / 100)
         "random_state": random_state,
         "hyper": hyper or {},
         "batch_size": batch_size,

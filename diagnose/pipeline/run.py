@@ -119,7 +119,8 @@ def _config(command: str, profile: str | None, options: dict, face: str) -> Conf
     return cfg
 
 
-def _dataset(data: Any, options: dict) -> Dataset:
+def read_data(data: Any, options: dict) -> Dataset:
+    """The dataset ``data`` names, read with the table columns and padding options given."""
     from signal_diagnostics.data.loaders import DEFAULT_SOURCE, as_dataset, load
 
     array = {k: options[k] for k in ARRAY_OPTIONS if options.get(k) is not None}
@@ -207,7 +208,7 @@ def prepare(
         raise DataError(f"{spell('out', face)} {out} is a file: give a directory (it is created when missing)")
     _check_scale(options, face)
     cfg = _config(command, options.get("profile"), options, face)
-    ds = _dataset(data, options)
+    ds = read_data(data, options)
     if cfg.split == "cv" or command != "compare":
         ds.check_folds(cfg.folds)
     else:

@@ -9,6 +9,7 @@ answer. ``reports/`` only formats these fields.
 
 from __future__ import annotations
 
+from signal_diagnostics.pipeline.verdicts.attention import attention_verdict
 from signal_diagnostics.pipeline.verdicts.base import (
     ALPHA,
     QUESTIONS,
@@ -19,7 +20,7 @@ from signal_diagnostics.pipeline.verdicts.base import (
     get_path,
     min_permutations,
 )
-from signal_diagnostics.pipeline.verdicts.deep import attention_verdict, deep_recommendations, deep_verdict
+from signal_diagnostics.pipeline.verdicts.deep import deep_recommendations, deep_verdict
 from signal_diagnostics.pipeline.verdicts.signal import (
     classes_verdict,
     how_much_verdict,

@@ -12,6 +12,7 @@ from signal_diagnostics.checks.curves import MARGIN
 from signal_diagnostics.checks.labels import RESTATE_SHARE, SEPARABLE_ALPHA
 from signal_diagnostics.checks.pairs import PAIR_ALPHA, PRACTICAL_BA
 from signal_diagnostics.checks.timemap import CLUSTER_ALPHA
+from signal_diagnostics.pipeline.config import DEFAULT_ROPE_POINTS
 from signal_diagnostics.pipeline.verdicts.base import (
     ALPHA,
     LARGE_GAIN,
@@ -21,7 +22,7 @@ from signal_diagnostics.pipeline.verdicts.base import (
     THROUGHOUT_SHARE,
     min_permutations,
 )
-from signal_diagnostics.pipeline.verdicts.deep import EQUIVALENT
+from signal_diagnostics.pipeline.verdicts.outcomes import EQUIVALENT_PROBABILITY
 from signal_diagnostics.pipeline.verdicts.signal import CLEAN_SHARE, MANY_SHARE
 
 GAIN = "gain = (score - chance) / (1 - chance)"
@@ -60,24 +61,36 @@ LEVEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("more_data", "no", f"the upper band at 10x the data is within {MARGIN:g} of the last mean"),
     ("more_data", "cannot tell", "otherwise"),
     (
-        "deep",
-        "better",
-        f"some deep model beats the best classical baseline, Holm-adjusted p <= {ALPHA:g} (corrected paired t)",
+        "comparison",
+        "equivalent",
+        f"every paired comparison (deep vs baseline, attention vs each control): the 95% interval inside +-ROPE "
+        f"(--rope, default {DEFAULT_ROPE_POINTS:g} point) or P(equivalent) >= {EQUIVALENT_PROBABILITY:g} (Bayesian correlated t)",
     ),
-    ("deep", "worse", f"every deep model is worse at Holm-adjusted p <= {ALPHA:g}"),
-    ("deep", "no better", "otherwise; untested when no baseline ran in the comparison"),
+    (
+        "comparison",
+        "better / worse",
+        f"not equivalent, and Holm-adjusted p <= {ALPHA:g} (corrected resampled t, Holm within the comparisons "
+        "answering one question), by the sign of the mean difference",
+    ),
+    ("comparison", "cannot tell", "neither: the answer says how many splits or series would settle it"),
+    ("deep", "better", "some deep model is better than the best classical baseline"),
+    ("deep", "worse", "every deep model is worse"),
+    ("deep", "no better", "every deep model is equivalent or worse; untested when no baseline ran"),
+    ("deep", "cannot tell", "otherwise (Not shown either way)"),
     (
         "attention",
         "helps",
-        f"an attention model beats its plain counterpart, Holm-adjusted p <= {ALPHA:g} and "
-        f"P(equivalent) < {EQUIVALENT:g}",
+        "an attention model is better than every control that ran (the stack without attention; the model "
+        "trained with uniform attention weights)",
     ),
-    ("attention", "hurts", f"every attention model is worse, Holm-adjusted p <= {ALPHA:g}"),
+    ("attention", "hurts", "every attention model is worse than every control that ran"),
     (
         "attention",
         "adds nothing",
-        f"P(equivalent) >= {EQUIVALENT:g} or p > {ALPHA:g}; untested without a counterpart",
+        "equivalent or worse against every control that ran, or against the uniform-weights model; or weights "
+        "near-uniform by construction (a bounded score activation) and not better against every control",
     ),
+    ("attention", "cannot tell", "otherwise (Not shown either way); untested when no control ran"),
     ("where", "windows", f"cluster-based permutation test: a window at p <= {CLUSTER_ALPHA:g}"),
     ("where", "throughout", f"the windows cover >= {THROUGHOUT_SHARE:.2g} of the timesteps"),
     ("where", "nowhere", "no window"),
