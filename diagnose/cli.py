@@ -158,6 +158,12 @@ def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
         help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
         "data, patience counted in updates (default: 300; --quick: 150)",
     )
+    p.add_argument(
+        "--no-uniform-control",
+        action="store_true",
+        help="do not train each attention model a second time with its attention weights frozen to uniform "
+        "(the trained-uniform control it is compared with; default: on, off in --quick)",
+    )
     if compare:
         p.add_argument(
             "--baseline",

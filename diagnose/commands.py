@@ -276,6 +276,7 @@ def cmd_compare(args) -> int:
         split=args.split,
         reference=args.reference,
         compare_baseline=args.baseline,
+        uniform_control=not args.no_uniform_control,
         **({"min_updates": args.min_updates} if args.min_updates is not None else {}),
     )
     if cfg.split == "cv":
@@ -335,6 +336,7 @@ def cmd_report(args) -> int:
         shuffle_heads=_heads(args),
         reference=args.reference,
         min_updates=args.min_updates,
+        uniform_control=False if args.no_uniform_control else None,
     )
     cfg.standardise = args.standardise
     ds.check_folds(cfg.folds)

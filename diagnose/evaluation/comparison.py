@@ -42,6 +42,7 @@ class Comparison:
     method: str
     verdict: str
     outcome: str = ""  # the verdict's conclusion alone ("x better (P = 0.97)"), without the pair and difference
+    control: str = ""  # "uniform": b is a's trained-uniform control (a with attention frozen to uniform); "" otherwise
 
     def to_dict(self) -> dict:
         return to_jsonable(self)

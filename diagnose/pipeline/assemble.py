@@ -252,6 +252,7 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
             executor=executor,
             split=cfg.split,
             min_updates=cfg.min_updates,
+            uniform_control=cfg.uniform_control,
         ).to_dict(),
     )
 
