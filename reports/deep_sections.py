@@ -4,6 +4,7 @@ the run's configuration (built from a Diagnosis document alone)."""
 from __future__ import annotations
 
 from .answers import as_dict, dict_items
+from .attention_controls import controls_table
 from .formatting import MISSING, interval, num, pval, seconds, signed, value, words
 from .plotting import slug
 from .tables import METRIC_COLUMNS, badge, interval_methods, score_rows, section, table
@@ -143,6 +144,9 @@ def attention_section(doc: dict) -> dict:
             "replaced by uniform or permuted ones (near zero = the weights do not matter).",
         )
     )
+    controls = controls_table(doc)
+    if controls is not None:
+        s["tables"].append(controls)
     s["figures"] += [f"attention_{slug(a.get('model'))}_{slug(a.get('layer'))}" for a in att]
     return s
 

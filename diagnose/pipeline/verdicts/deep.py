@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from signal_diagnostics.evaluation.comparison import points
 from signal_diagnostics.pipeline.verdicts.base import ALPHA, Verdict, dict_items, get_path
+from signal_diagnostics.pipeline.verdicts.stability import stability_sentence, uniform_control_sentence
 
 # Score activations that bound attention scores, so that softmax weights cannot differ much within a
 # row (sigmoid scores lie in (0, 1): no weight exceeds e times another): near-uniform by construction.
@@ -28,7 +29,12 @@ def holm(p_values: list[float]) -> list[float]:
 
 
 def _models(doc: dict) -> list[dict]:
-    return [m for m in dict_items(get_path(doc, "deep", "models")) if m.get("balanced_accuracy") is not None]
+    """The deep models scored, controls (``control_of``: a model trained with uniform attention) left out."""
+    return [
+        m
+        for m in dict_items(get_path(doc, "deep", "models"))
+        if m.get("balanced_accuracy") is not None and not m.get("control_of")
+    ]
 
 
 def _undertrained(doc: dict) -> list[dict]:
@@ -277,6 +283,8 @@ def attention_verdict(doc: dict) -> Verdict:
         )
         if kind == "near-uniform, possibly under-trained":
             sentences.append(undertrained_sentence([models[model]]) if model in models else "")
+        sentences.append(stability_sentence(a, "its weights" if single and len(diags) == 1 else f"{model}'s weights"))
+    sentences += [uniform_control_sentence(doc, model) for model in names]
     for model in names:
         taus = [
             (
