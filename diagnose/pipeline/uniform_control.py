@@ -23,7 +23,10 @@ from signal_diagnostics.evaluation.comparison import Comparison
 from signal_diagnostics.evaluation.weight_stability import SeedStability, seed_stability
 
 CONTROL = "uniform"
-OFF_REASON = "the trained-uniform control was switched off (--no-uniform-control, uniform_control=False)"
+OFF_REASON = (
+    "the trained-uniform control did not run (the quick profile skips it; --no-uniform-control and "
+    "uniform_control=False switch it off)"
+)
 METHOD = (
     "the same model trained on the same splits, seeds and budget with every attention layer's weights frozen "
     "to uniform over the real (unmasked) steps it may attend to, compared with the learned model by the same "
