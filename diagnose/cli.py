@@ -206,6 +206,12 @@ def _add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
         "two models whose difference is shown to lie within +-POINTS are called equivalent "
         "(default: 1, i.e. +-0.01; 0 < POINTS < 50)",
     )
+    p.add_argument(
+        "--no-uniform-control",
+        action="store_true",
+        help="do not train each attention model a second time with its attention weights frozen to uniform "
+        "(the trained-uniform control it is compared with; default: on, off in --quick)",
+    )
     if compare:
         p.add_argument(
             "--baseline",

@@ -65,6 +65,8 @@ def options(args) -> dict:
         out["learning_curve"] = False
     if given.get("no_deep"):
         out["deep"] = False
+    if given.get("no_uniform_control"):
+        out["uniform_control"] = False
     if given.get("quick"):
         out["profile"] = "quick"
     if given.get("no_cache"):

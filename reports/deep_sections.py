@@ -4,7 +4,8 @@ the run's configuration (built from a Diagnosis document alone)."""
 from __future__ import annotations
 
 from .answers import as_dict, dict_items
-from .formatting import MISSING, interval, num, pval, seconds, signed, value, words
+from .attention_controls import controls_table
+from .formatting import MISSING, decision_text, interval, num, pval, seconds, signed, value, words
 from .plotting import slug
 from .tables import METRIC_COLUMNS, badge, interval_methods, score_rows, section, table
 
@@ -105,16 +106,6 @@ def comparisons_section(doc: dict) -> dict:
     return s
 
 
-def decision_text(c: dict) -> str:
-    """The comparison's decided outcome, a against b (``"better (adjusted p = 0.003)"``), as the answers use it;
-    a document written before decisions shows its stored conclusion."""
-    d = as_dict(c.get("decision"))
-    if not d.get("outcome"):
-        return str(c.get("outcome") or c.get("verdict") or "")
-    p = d.get("p_adjusted")
-    return str(d["outcome"]) + (f" (adjusted p = {pval(p)})" if p is not None and d["outcome"] != "equivalent" else "")
-
-
 def attention_section(doc: dict) -> dict:
     att = dict_items(as_dict(doc.get("deep")).get("attention"))
     s = section("attention", "Attention diagnostics", doc, ("attention",), bool(att))
@@ -153,6 +144,9 @@ def attention_section(doc: dict) -> dict:
             "replaced by uniform or permuted ones (near zero = the weights do not matter).",
         )
     )
+    controls = controls_table(doc)
+    if controls is not None:
+        s["tables"].append(controls)
     s["figures"] += [f"attention_{slug(a.get('model'))}_{slug(a.get('layer'))}" for a in att]
     return s
 
@@ -213,7 +207,6 @@ __all__ = [
     "deep_models_section",
     "lint_section",
     "comparisons_section",
-    "decision_text",
     "attention_section",
     "attribution_section",
     "config_section",

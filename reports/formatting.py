@@ -98,3 +98,13 @@ def seconds(x: Any) -> str:
 def words(name: Any) -> str:
     """``"balanced_accuracy"`` -> ``"balanced accuracy"``."""
     return str(name).replace("_", " ") if name is not None else MISSING
+
+
+def decision_text(c: dict) -> str:
+    """A comparison's decided outcome, a against b (``"better (adjusted p = 0.003)"``), as the answers use it;
+    a document written before decisions shows its stored conclusion."""
+    d = c.get("decision") if isinstance(c.get("decision"), dict) else {}
+    if not d.get("outcome"):
+        return str(c.get("outcome") or c.get("verdict") or "")
+    p = d.get("p_adjusted")
+    return str(d["outcome"]) + (f" (adjusted p = {pval(p)})" if p is not None and d["outcome"] != "equivalent" else "")

@@ -13,6 +13,7 @@ from signal_diagnostics.evaluation.scores import evaluate
 from signal_diagnostics.evaluation.splits import make_splits
 
 MODELS = ["bilstm", "bilstm_attention"]
+CONTROL = "bilstm_attention (uniform attention)"  # the trained-uniform control of the attention model
 FOLDS = 3
 HYPER = {"units": 4, "depth": 1, "learning_rate": 0.05}
 BATCH = 8  # small batches: enough gradient steps in 2 epochs for flat_dense to learn the bump
@@ -34,7 +35,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def run(data, tmp_path_factory):
-    """One cached compare run (3 models x 3 folds x 1 seed, 2 epochs) and the progress calls it made."""
+    """One cached compare run (3 models and 1 control x 3 folds x 1 seed, 2 epochs) and the progress calls it made."""
     from signal_diagnostics.pipeline.cache import Cache
     from signal_diagnostics.pipeline.deep import compare_models
     from signal_diagnostics.pipeline.executor import Executor
@@ -61,7 +62,8 @@ def run(data, tmp_path_factory):
 def test_every_model_is_scored_on_every_split(run):
     result, _, _ = run
     names = [m["name"] for m in result.models]
-    assert names == MODELS + ["flat_dense"]
+    assert names == MODELS + ["flat_dense", CONTROL]
+    assert [m.get("control_of") for m in result.models] == [None, None, None, "bilstm_attention"]
     for m in result.models + [result.baseline]:
         assert len(m["fold_scores"]["balanced_accuracy"]) == FOLDS
         assert m["balanced_accuracy"] == pytest.approx(np.mean(m["fold_scores"]["balanced_accuracy"]))
@@ -78,7 +80,9 @@ def test_attention_models_meet_their_plain_counterpart_and_every_model_the_basel
         ("bilstm", "chance_prior"),
         ("bilstm_attention", "chance_prior"),
         ("flat_dense", "chance_prior"),
+        ("bilstm_attention", CONTROL),
     ]
+    assert [c.control for c in result.comparisons] == ["", "", "", "", "uniform"]
     structure = {m["name"]: m["structure"] for m in result.models}
     assert structure["bilstm_attention"]["has_attention"] and not structure["bilstm"]["has_attention"]
     assert structure["bilstm_attention"]["signature"] == structure["bilstm"]["signature"]
@@ -122,7 +126,7 @@ def test_attention_is_diagnosed_only_for_models_with_attention_layers(run):
 
 def test_progress_counts_every_unit_once(run):
     _, calls, _ = run
-    total = FOLDS + 3 + 3 * FOLDS  # baseline splits + one structure unit per model + (model, split, seed) units
+    total = FOLDS + 3 + 4 * FOLDS  # baseline splits + a structure unit per model + (model or control, split, seed)
     assert calls[0][:2] == (0, total) and calls[-1][:2] == (total, total)
     done = [c[0] for c in calls]
     assert done == sorted(done) and all(c[1] == total for c in calls)

@@ -213,6 +213,37 @@ def twins(
     return Dataset(X.astype(np.float32), y, name="synthetic:twins", meta={"planted": planted})
 
 
+def cue(
+    n: int = 200,
+    T: int = 20,
+    classes: int = 2,
+    majority: float = 0.65,
+    amplitude: float = 1.5,
+    variable_length: bool = True,
+    seed: int = 0,
+) -> Dataset:
+    """The label is written at one random step, which a cue channel marks: attention that follows the cue helps.
+
+    Channel 1 is 1 at one step of each series (uniform over its real steps) and 0 elsewhere; channel 0 is
+    standard noise everywhere except at that step, where it holds ``amplitude * (2k - (K - 1))`` plus a
+    little noise for class ``k``. A model that weighs the cued step reads the label; uniform weights dilute
+    it among ``L`` steps of noise, and a linear read of all steps cannot know where to look. Class 0 holds
+    ``majority`` of the series; series are right-padded with zeros (lengths ``T/2..T``).
+    ``meta["planted"]["cue_steps"]`` holds each series' cued step.
+    """
+    rng = np.random.default_rng(seed)
+    rest = (1.0 - majority) / (classes - 1)
+    y = _labels(rng, n, [majority] + [rest] * (classes - 1))
+    lengths = _lengths(rng, n, T, variable_length)
+    steps = rng.integers(0, lengths)
+    X = np.zeros((n, T, 2))
+    X[:, :, 0] = rng.standard_normal((n, T))
+    X[np.arange(n), steps, 0] = amplitude * (2 * y - (classes - 1)) + 0.1 * rng.standard_normal(n)
+    X[np.arange(n), steps, 1] = 1.0
+    planted = {"cue_steps": steps.tolist(), "channels": [0, 1], "amplitude": amplitude, "kind": "cue"}
+    return Dataset(_pad(X, lengths), y, lengths=lengths, name="synthetic:cue", meta={"planted": planted})
+
+
 GENERATORS = {
     "noise": noise,
     "bump": bump,
@@ -222,4 +253,5 @@ GENERATORS = {
     "frequency": frequency,
     "shift": shift,
     "twins": twins,
+    "cue": cue,
 }

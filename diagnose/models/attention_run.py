@@ -282,6 +282,48 @@ def attention_model(model, probe: Probe, mode: str | None = None, seed: int = 0)
     return keras.Model(rebuilt.input, [rebuilt.output, seen[0]], name=f"{graph.name}_with_{probe.name}_weights")
 
 
+def overridden_model(model, probes: list[Probe], mode: str = "uniform", seed: int = 0):
+    """``model``'s own layers called anew with every layer of ``probes`` using ``mode``'s weights in every call.
+
+    Unlike :func:`attention_model` the override holds in training too (the rebuilt model is what gets
+    trained): with ``"uniform"`` each attention layer's weights are uniform over the keys it allows
+    that are real steps, whatever its scores, so the model learns everything but where to attend (the
+    trained-uniform control of Wiegreffe & Pinter 2019, section 4). The layers and their weights are
+    shared with ``model``; the result outputs what ``model`` outputs.
+
+    Raises
+    ------
+    ProbeError
+        For a subclassed model, a layer whose weights cannot be replaced, a layer the model does not call.
+    """
+    if mode not in MODES or mode is None:
+        raise ValueError(f"attention override must be 'uniform' or 'permute'; got {mode!r}")
+    for probe in probes:
+        if not probe.can_ablate:
+            raise ProbeError(probe.limitation)
+    graph = _as_graph(model)
+    by_layer = {id(p.layer): p for p in probes}
+    called: set[int] = set()
+
+    def call_function(layer, *args, **kwargs):
+        probe = by_layer.get(id(layer))
+        if probe is not None:
+            called.add(id(layer))
+            return AttentionCall(layer, probe.kind, mode, seed)(*args, **kwargs)[0]
+        nested = flat_layers(layer) if isinstance(layer, keras.Model) else ()
+        inner = [by_layer[id(sub)] for sub in nested if id(sub) in by_layer]
+        if inner:
+            called.update(id(p.layer) for p in inner)
+            return overridden_model(layer, inner, mode, seed)(*args, **kwargs)
+        return layer(*args, **kwargs)
+
+    rebuilt = keras.models.clone_model(graph, clone_function=lambda layer: layer, call_function=call_function)
+    missing = [p.name for p in probes if id(p.layer) not in called]
+    if missing:
+        raise ProbeError(f"layer {missing[0]!r} was not called in the forward pass: its weights cannot be replaced")
+    return rebuilt
+
+
 def _numpy(x) -> np.ndarray:
     if isinstance(x, (list, tuple)) and len(x) == 1:  # a model built with outputs=[probabilities]
         x = x[0]
@@ -320,4 +362,13 @@ def record_weights(model, probe: Probe, X: np.ndarray, batch_size: int = 256) ->
     return weights[:, None, :] if weights.ndim == 2 else weights
 
 
-__all__ = ["AttentionCall", "MODES", "ProbeError", "attention_model", "forward", "record_weights", "run_attention"]
+__all__ = [
+    "AttentionCall",
+    "MODES",
+    "ProbeError",
+    "attention_model",
+    "forward",
+    "overridden_model",
+    "record_weights",
+    "run_attention",
+]

@@ -253,6 +253,7 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
             split=cfg.split,
             min_updates=cfg.min_updates,
             rope=cfg.rope,
+            uniform_control=cfg.uniform_control,
         ).to_dict(),
     )
 
@@ -378,7 +379,11 @@ def _explained_models(doc: dict, cfg: Config) -> list[str]:
     deep = doc.get("deep") or {}
     refs = deep.get("references") or {}
     names = [m["name"] for m in deep.get("models") or []] or list(cfg.models or DEFAULT_MODELS)
-    attention = [m["name"] for m in deep.get("models") or [] if (m.get("structure") or {}).get("has_attention")]
+    attention = [
+        m["name"]
+        for m in deep.get("models") or []
+        if (m.get("structure") or {}).get("has_attention") and not m.get("control_of")
+    ]
     if attention:
         return [n for n in (refs.get(attention[0]), attention[0]) if n is not None]
     return names[:1]

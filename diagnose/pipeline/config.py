@@ -84,6 +84,7 @@ class Config:
     epochs: int = _at_least(30, 1)
     units: int | None = _at_least(None, 1)
     min_updates: int = _at_least(DEFAULT_MIN_UPDATES, 0)  # optimizer updates at least
+    uniform_control: bool = True  # train each attention model with uniform attention too (pipeline.uniform_control)
     reference: str | None = (
         None  # the deep model every other is compared with; None: each attention model's plain counterpart
     )
@@ -114,6 +115,7 @@ class Config:
                 models=["bilstm", "bilstm_attention"],
                 samples=40,
                 methods=["integrated_gradients", "occlusion", "attention"],
+                uniform_control=False,  # the quick profile skips the trained-uniform control (it doubles attention runs)
                 profile="quick",
             )
         else:
@@ -145,6 +147,7 @@ class Config:
             c.repeats, c.seeds, c.epochs, c.units = 1, 1, min(c.epochs, 8), 16
             c.permutations = min(c.permutations, 200)
             c.models = (c.models or [])[:2]
+            c.uniform_control = False
         elif minutes < 30:
             c.repeats, c.seeds, c.epochs = 1, 1, min(c.epochs, 20)
             c.models = (c.models or [])[:3]

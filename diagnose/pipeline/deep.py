@@ -25,6 +25,7 @@ from signal_diagnostics.evaluation.comparison import Comparison, compare_fixed_s
 from signal_diagnostics.evaluation.metrics import METRICS
 from signal_diagnostics.evaluation.scores import evaluate, scores_from_predictions, summarise_folds
 from signal_diagnostics.evaluation.splits import Splits, fixed_split, make_splits
+from signal_diagnostics.evaluation.weight_stability import STABILITY_SERIES
 from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, DEFAULT_ROPE_POINTS, Config, rope_points_to_fraction
 from signal_diagnostics.results import Progress, html_table, to_jsonable
 
@@ -50,6 +51,8 @@ class CompareResult:
     references : model -> the model it is compared with (its plain counterpart), or None.
     lint : model lint findings made before training (:func:`signal_diagnostics.models.lint.lint`), each
         ``{model, check, status, message, evidence, fix}``.
+    uniform_control : whether the trained-uniform control ran, its variants and the attention layers it
+        could not freeze (:func:`signal_diagnostics.pipeline.uniform_control.control_section`).
     """
 
     models: list[dict]
@@ -60,6 +63,7 @@ class CompareResult:
     metric: str = "balanced_accuracy"
     config: dict = field(default_factory=dict)
     lint: list[dict] = field(default_factory=list)
+    uniform_control: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The Diagnosis document's ``deep`` section (plain JSON values)."""
@@ -73,6 +77,7 @@ class CompareResult:
                 "metric": self.metric,
                 "config": self.config,
                 "lint": self.lint,
+                "uniform_control": self.uniform_control,
             }
         )
 
@@ -147,28 +152,43 @@ def train_unit(
     metric: str,
     min_updates: int = 0,
     patience_updates: int = 0,
+    uniform_attention: bool = False,
+    weight_series: int = 0,
 ) -> dict:
     """Train one model on one split with one seed; return JSON: test predictions and training record.
 
     With ``inspect_attention`` the attention layers of the trained model are diagnosed on the test
-    part (an empty list when it has none).
+    part (an empty list when it has none). With ``uniform_attention`` the model is trained with its
+    attention weights frozen to uniform (:class:`~signal_diagnostics.models.uniform_attention.UniformAttention`:
+    the trained-uniform control). With ``weight_series`` the attention rows of the first that many test
+    series are kept under ``"weights"`` (:func:`~signal_diagnostics.models.attention_rows.attention_rows`),
+    for the seed-stability figure.
     """
+    import warnings
+
     import keras
 
     from signal_diagnostics.models.training import fit
 
-    trained = fit(
-        model,
-        X_train,
-        y_train,
-        n_classes=n_classes,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        hyper=hyper,
-        min_updates=min_updates,
-        patience_updates=patience_updates,
-    )
+    if uniform_attention:
+        from signal_diagnostics.models.uniform_attention import UniformAttention
+
+        model = UniformAttention(model)
+    with warnings.catch_warnings():
+        # frozen uniform weights leave the attention layer's score parameters without gradient, by design
+        warnings.filterwarnings("ignore", message="Gradients do not exist for variables")
+        trained = fit(
+            model,
+            X_train,
+            y_train,
+            n_classes=n_classes,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            hyper=hyper,
+            min_updates=min_updates,
+            patience_updates=patience_updates,
+        )
     proba = trained.predict_proba(X_test)
     out = {
         "pred": proba.argmax(axis=1).tolist(),
@@ -181,6 +201,10 @@ def train_unit(
         "attention": None,
         "compile": trained.compile,
     }
+    if weight_series:
+        from signal_diagnostics.models.attention_rows import attention_rows
+
+        out["weights"] = attention_rows(trained, X_test, lengths_test, n_series=weight_series)
     if inspect_attention:
         from signal_diagnostics.models.inspect_attention import attention_diagnostics
 
@@ -323,6 +347,7 @@ def compare_models(
     split: str = "cv",
     min_updates: int = DEFAULT_MIN_UPDATES,
     patience_updates: int = DEFAULT_PATIENCE_UPDATES,
+    uniform_control: bool = True,
 ) -> CompareResult:
     """Train deep models on identical CV splits and compare them with paired, corrected statistics.
 
@@ -362,6 +387,10 @@ def compare_models(
         model trained once per seed and compared with McNemar's test (Dietterich 1998).
     min_updates, patience_updates : the training budget in optimizer updates
         (:func:`signal_diagnostics.models.training.fit`), so that small data do not starve training.
+    uniform_control : also train every attention model with its attention weights frozen to uniform
+        (``"<model> (uniform attention)"``, same splits, seeds and budget) and compare the learned model
+        with it (:mod:`signal_diagnostics.pipeline.uniform_control`). With two or more ``seeds`` every
+        attention row also gets the seed stability of its weights.
 
     Returns
     -------
@@ -414,9 +443,14 @@ def compare_models(
         split != "cv" or len((baseline.get("fold_scores") or {}).get(metric) or []) != n_splits
     ):
         raise DataError(f"baseline {base_name!r} was not scored on these {n_splits} splits: pass its name instead")
-    total = (n_splits if evaluated else 0) + len(models) * (n_splits * seeds + 1)
     note = progress or (lambda *a: None)
     lint_findings = _lint_all(ds, models, labels, hyper, random_state)
+    from signal_diagnostics.pipeline.uniform_control import plan_controls, variants
+
+    input_shape = tuple(int(v) for v in ds.X.shape[1:])
+    plans = plan_controls(models, labels, input_shape, ds.n_classes, hyper) if uniform_control else {}
+    controls = variants(plans)  # model -> "<model> (uniform attention)"
+    total = (n_splits if evaluated else 0) + len(models) * (n_splits * seeds + 1) + len(controls) * n_splits * seeds
     note(0, total, "starting")
 
     # The baseline first: it is quick, and a failure there shows before hours of training.
@@ -463,7 +497,6 @@ def compare_models(
     }
     from signal_diagnostics.models.resolve import source_digest
 
-    input_shape = tuple(int(v) for v in ds.X.shape[1:])
     digests = {
         label: source_digest(m) for m, label in zip(models, labels)
     }  # a user's file: its content is part of the key
@@ -484,11 +517,15 @@ def compare_models(
         for m, label in zip(models, labels)
     ]
     where: list[tuple[str, int, int] | None] = [None] * len(units)
-    for m, label in zip(models, labels):
+    weight_series = STABILITY_SERIES if seeds >= 2 else 0
+    # the learned models, then each attention model's trained-uniform control under its model's seeds (exact pairs)
+    runs_of = [(m, label, label, None) for m, label in zip(models, labels)]
+    runs_of += [(m, controls[label], label, "uniform") for m, label in zip(models, labels) if label in controls]
+    for m, name, label, variant in runs_of:
         digest = digests[label]
         for i, (tr, te) in enumerate(splits):
             for s in range(seeds):
-                inspect = i == ATTENTION_SPLIT and s == ATTENTION_SEED
+                inspect = variant is None and i == ATTENTION_SPLIT and s == ATTENTION_SEED
                 key = {
                     "task": "compare.train",
                     "model": label,
@@ -497,6 +534,8 @@ def compare_models(
                     **config_key,
                     "attention": inspect,
                     **({"source": digest} if digest else {}),
+                    **({"variant": variant} if variant else {}),
+                    **({"weights": weight_series} if weight_series and variant is None else {}),
                 }
                 args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
                 kwargs = dict(
@@ -508,9 +547,11 @@ def compare_models(
                     metric=metric,
                     min_updates=min_updates,
                     patience_updates=patience_updates,
+                    uniform_attention=variant == "uniform",
+                    weight_series=0 if variant else weight_series,
                 )
                 units.append(Unit(key=key, fn=_call_train_unit, args=(args, kwargs), needs_gpu=True))
-                where.append((label, i, s))
+                where.append((name, i, s))
 
     if executor is None:
         results = []
@@ -529,10 +570,17 @@ def compare_models(
         )
 
     from signal_diagnostics.models.structure import plain_counterparts
+    from signal_diagnostics.pipeline.uniform_control import (
+        annotate_attention,
+        control_comparisons,
+        control_record,
+        control_section,
+        stabilities,
+    )
 
     structures = dict(zip(labels, results[: len(labels)]))
     references = plain_counterparts(structures, reference)
-    runs = {label: [[None] * seeds for _ in range(n_splits)] for label in labels}
+    runs = {name: [[None] * seeds for _ in range(n_splits)] for _, name, _, _ in runs_of}
     attention: list[dict] = []
     for w, r in zip(where[len(labels) :], results[len(labels) :]):
         label, i, s = w
@@ -543,17 +591,29 @@ def compare_models(
         {**_seed_averaged(label, _description(m), y, splits, runs[label], seeds), "structure": structures[label]}
         for m, label in zip(models, labels)
     ]
+    deep += [
+        control_record(
+            {
+                **_seed_averaged(name, f"{_description(m)}, attention frozen to uniform", y, splits, runs[name], seeds),
+                "structure": structures[label],
+            },
+            label,
+        )
+        for m, name, label, variant in runs_of
+        if variant
+    ]
     for d in deep:
         scores[d["name"]] = d
         d["compile"] = runs[d["name"]][0][0].get("compile")  # what the first run was compiled with
 
     if split == "original":  # one split: McNemar on the first seed's test predictions
         test = splits.pairs[0][1]
-        preds = {label: runs[label][0][0]["pred"] for label in labels}
+        preds = {name: r[0][0]["pred"] for name, r in runs.items()}
         if base_name is not None:
             preds[base_name] = scores[base_name]["extra"]["predictions"]
-        comparisons = [
-            compare_fixed_split(
+
+        def compare(a: str, b: str) -> Comparison:
+            return compare_fixed_split(
                 a,
                 b,
                 y[test],
@@ -564,11 +624,11 @@ def compare_models(
                 rope=rope_fraction,
                 control=_control(a, b, references, structures),
             )
-            for a, b in _pairs(labels, references, base_name)
-        ]
+
     else:
-        comparisons = [
-            compare_paired(
+
+        def compare(a: str, b: str) -> Comparison:
+            return compare_paired(
                 a,
                 b,
                 scores[a]["fold_scores"][metric],
@@ -581,8 +641,10 @@ def compare_models(
                 metric=metric,
                 control=_control(a, b, references, structures),
             )
-            for a, b in _pairs(labels, references, base_name)
-        ]
+
+    comparisons = [compare(a, b) for a, b in _pairs(labels, references, base_name)]
+    comparisons += control_comparisons(plans, compare)
+    annotate_attention(attention, plans, uniform_control, stabilities(runs, seed=random_state))
     config = {
         "split": split,
         "folds": splits.folds,
@@ -599,6 +661,7 @@ def compare_models(
         "baseline_source": None if base_name is None else ("evaluated here" if evaluated else "given (same splits)"),
         "seed_averaging": "metric within split",
         "attention_split": ATTENTION_SPLIT,
+        "uniform_control": bool(uniform_control),
     }
     return CompareResult(
         models=deep,
@@ -609,6 +672,7 @@ def compare_models(
         metric=metric,
         config=config,
         lint=lint_findings,
+        uniform_control=control_section(plans, uniform_control),
     )
 
 

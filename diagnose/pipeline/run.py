@@ -34,6 +34,7 @@ FLAGS = {
     "methods": "--method",
     "learning_curve": "--no-curve",
     "deep": "--no-deep",
+    "uniform_control": "--no-uniform-control",
 }
 
 

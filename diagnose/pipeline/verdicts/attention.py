@@ -15,6 +15,7 @@ from signal_diagnostics.evaluation.comparison import points
 from signal_diagnostics.pipeline.verdicts.base import Verdict, dict_items, get_path
 from signal_diagnostics.pipeline.verdicts.deep import models_scored, undertrained, undertrained_sentence
 from signal_diagnostics.pipeline.verdicts.outcomes import EQUIVALENT_PROBABILITY, decisions, rope_text, settle_sentence
+from signal_diagnostics.pipeline.verdicts.stability import no_control_sentence, stability_sentence
 
 # Score activations that bound attention scores, so that softmax weights cannot differ much within a
 # row (sigmoid scores lie in (0, 1): no weight exceeds e times another): near-uniform by construction.
@@ -213,6 +214,8 @@ def attention_verdict(doc: dict) -> Verdict:
         )
         if kind == "near-uniform, possibly under-trained" and model in models:
             sentences.append(undertrained_sentence([models[model]]))
+        sentences.append(stability_sentence(a, "its weights" if single and len(diags) == 1 else f"{model}'s weights"))
+    sentences += [no_control_sentence(doc, model) for model in names]
     sentences += [_attributions_sentence(doc, model, single) for model in names]
     per_model = {
         n: model_level(

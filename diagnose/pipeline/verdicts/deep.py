@@ -15,7 +15,12 @@ from signal_diagnostics.pipeline.verdicts.outcomes import decisions, rope_text, 
 
 
 def models_scored(doc: dict) -> list[dict]:
-    return [m for m in dict_items(get_path(doc, "deep", "models")) if m.get("balanced_accuracy") is not None]
+    """The deep models scored, controls (``control_of``: a model trained with uniform attention) left out."""
+    return [
+        m
+        for m in dict_items(get_path(doc, "deep", "models"))
+        if m.get("balanced_accuracy") is not None and not m.get("control_of")
+    ]
 
 
 def undertrained(doc: dict) -> list[dict]:
