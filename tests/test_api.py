@@ -10,7 +10,13 @@ import signal_diagnostics
 from signal_diagnostics import DataError, Diagnosis
 
 QUESTIONS = ("signal", "how_much", "more_data", "deep", "attention", "where")
-FAST = {"profile": "quick", "permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
+FAST = {
+    "profile": "quick",
+    "permutations": 19,
+    "baselines": ["chance_prior", "logistic"],
+    "curve_repeats": 2,
+    "progress": False,
+}
 
 
 def _bump(n=60, T=20, C=2, seed=0):
