@@ -343,6 +343,13 @@ def print_health(doc: dict) -> None:
     console.print(table)
 
 
+def _shuffles(st: dict) -> str:
+    n, drawn = st.get("n_permutations"), st.get("permutations_drawn")
+    if isinstance(drawn, int) and isinstance(n, int) and 0 < drawn < n:
+        return f"stopped after {drawn} of {n} permutations: p clearly large"
+    return f"{n} permutations"
+
+
 def print_signal(doc: dict) -> None:
     print_health(doc)
     sig = doc.get("signal") or {}
@@ -372,7 +379,7 @@ def print_signal(doc: dict) -> None:
         console.print(
             f"label-shuffle test ({st['model']}, {st['metric']}): observed {_fmt(st['observed'])}, "
             f"null {_fmt(st['null_mean'])} ± {_fmt(st['null_std'])}, p = {st['p_value']:.4g} "
-            f"({st['n_permutations']} permutations)"
+            f"({_shuffles(st)})"
         )
     lc = sig.get("learning_curve")
     if lc:

@@ -131,6 +131,9 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
         "null_mean": float(res.null_mean),
         "p_value": float(res.p_value),
         "n_permutations": int(res.n_permutations),
+        "permutations_drawn": int(res.permutations_drawn),
+        "permutations_max": int(res.permutations_max),
+        "sequential_h": int(res.sequential_h),
         "folds": cv,
         "model": "DecisionTreeClassifier(max_depth=3) on the length",
     }
