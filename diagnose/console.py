@@ -27,13 +27,38 @@ console = Console()
 # Plain progress lines (stderr not a terminal: piped, a log file, a notebook): at most one line per
 # task every this many seconds, besides its first and its last line.
 PROGRESS_EVERY_S = 5.0
+# The longest silence of the plain lines (issue 21: a run that printed nothing for 16 minutes looked
+# hung): a heartbeat says which task is still running when nothing else was printed for this long.
+HEARTBEAT_S = 30.0
+# Tests (and users who want a denser log) shorten the heartbeat through this variable, read only here.
+HEARTBEAT_ENV = "SIGNAL_DIAGNOSTICS_HEARTBEAT_S"
+
+
+def heartbeat_seconds() -> float:
+    """:data:`HEARTBEAT_S`, or the positive number of seconds in ``$SIGNAL_DIAGNOSTICS_HEARTBEAT_S``."""
+    try:
+        value = float(os.environ.get(HEARTBEAT_ENV, HEARTBEAT_S))
+    except ValueError:
+        return HEARTBEAT_S
+    return value if value > 0 else HEARTBEAT_S
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 class ProgressLines:
     """``progress(done, total, label)`` as plain lines with the elapsed time, throttled per label.
 
     Each label prints its first call, its completion (``done == total``) and, in between, at most one
-    line every ``every`` seconds, e.g. ``[   12.4 s] baselines: 3/5``.
+    line every ``every`` seconds with an estimate of the time left (from the rate since the label's first
+    call), e.g. ``[   12.4 s] baselines: 3/5 (about 8 s left)``. With ``heartbeat`` (seconds), a thread
+    prints ``still working on <label>`` (its last known count and time left) whenever nothing was printed
+    for that long, so a long unit that reports nothing from inside (a worker process) never goes quiet;
+    :meth:`close` stops it.
 
     Examples
     --------
@@ -48,28 +73,83 @@ class ProgressLines:
     """
 
     def __init__(
-        self, stream: TextIO | None = None, every: float = PROGRESS_EVERY_S, clock: Callable[[], float] = time.monotonic
+        self,
+        stream: TextIO | None = None,
+        every: float = PROGRESS_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+        heartbeat: float | None = None,
     ) -> None:
+        import threading
+
         self.stream, self.every, self.clock = stream, every, clock
         self.start = clock()
         self.last: dict[str, float] = {}
         self.finished: set[str] = set()
+        self.state: dict[str, tuple[int, int]] = {}  # label -> last (done, total)
+        self.began: dict[str, tuple[float, int]] = {}  # label -> (time, done) of its first call
+        self.current: str | None = None
+        self.printed = self.start
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = None
+        if heartbeat:
+            self.heartbeat = float(heartbeat)
+            self.thread = threading.Thread(target=self._beat, daemon=True, name="progress-heartbeat")
+            self.thread.start()
+
+    def _left(self, label: str, done: int, total: int, now: float) -> str:
+        t0, d0 = self.began.get(label, (now, done))
+        if done <= d0 or now <= t0 or total <= done:
+            return ""
+        return f" (about {_duration((total - done) * (now - t0) / (done - d0))} left)"
+
+    def _print(self, text: str, now: float) -> None:
+        self.printed = now
+        print(f"[{now - self.start:7.1f} s] {text}", file=self.stream or sys.stderr, flush=True)
 
     def __call__(self, done: int, total: int, label: str = "working") -> None:
-        now = self.clock()
-        end = total > 0 and done >= total
-        first = label not in self.last
-        if end and label in self.finished:
-            return
-        if not (first or end or now - self.last[label] >= self.every):
-            return
-        self.last[label] = now
-        if end:
-            self.finished.add(label)
-        else:
-            self.finished.discard(label)
-        stream = self.stream or sys.stderr
-        print(f"[{now - self.start:7.1f} s] {label}: {done}/{total}{' done' if end else ''}", file=stream, flush=True)
+        with self.lock:
+            now = self.clock()
+            end = total > 0 and done >= total
+            first = label not in self.last
+            self.began.setdefault(label, (now, done))
+            self.state[label] = (done, total)
+            if not end:
+                self.current = label
+            if end and label in self.finished:
+                return
+            if not (first or end or now - self.last[label] >= self.every):
+                return
+            self.last[label] = now
+            if end:
+                self.finished.add(label)
+            else:
+                self.finished.discard(label)
+            left = "" if first else self._left(label, done, total, now)
+            self._print(f"{label}: {done}/{total}{' done' if end else left}", now)
+
+    def _beat(self) -> None:
+        tick = min(1.0, self.heartbeat / 4)
+        while not self.stopped.wait(tick):
+            with self.lock:
+                now = self.clock()
+                if now - self.printed < self.heartbeat:
+                    continue
+                open_ = [lab for lab in self.state if lab not in self.finished]
+                label = self.current if self.current in open_ else (open_[-1] if open_ else None)
+                if label is None:
+                    self._print("still working", now)
+                    continue
+                done, total = self.state[label]
+                since = now - self.began[label][0]
+                left = self._left(label, done, total, now)
+                self._print(f"still working on {label}: {done}/{total}, {_duration(since)} in it{left}", now)
+
+    def close(self) -> None:
+        """Stop the heartbeat thread."""
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
 
 
 def _is_terminal(stream) -> bool:
@@ -88,7 +168,11 @@ def progress_bar(enabled: bool = True) -> Iterator[Progress]:
         yield lambda *a: None
         return
     if not _is_terminal(sys.stderr):
-        yield ProgressLines()
+        lines = ProgressLines(heartbeat=heartbeat_seconds())
+        try:
+            yield lines
+        finally:
+            lines.close()
         return
     bars = Bars(
         TextColumn("{task.description}"),

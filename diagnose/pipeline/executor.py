@@ -77,6 +77,22 @@ def require_dask() -> None:
         raise DataError(f"running on a Dask cluster needs dask.distributed, which is not installed: {DASK_EXTRA}")
 
 
+# The progress of the unit running now in this process (in-process executor): (callback, unit label).
+_INNER: list[tuple[Progress, str]] = []
+
+
+def inner_progress(what: str) -> Callable[[int, int], None] | None:
+    """``progress(done, total)`` for the inside of the unit running now, shown as ``"<unit label>: <what>"``.
+
+    None outside an in-process executor's unit (a worker process or a Dask worker: the parent's heartbeat
+    still says which unit runs, :class:`signal_diagnostics.console.ProgressLines`).
+    """
+    if not _INNER:
+        return None
+    note, label = _INNER[-1]
+    return lambda done, total: note(done, total, f"{label}: {what}")
+
+
 def _attempt(fn: Callable, args: tuple, threads: int) -> tuple[bool, Any]:
     try:
         return True, run_limited(threads, fn, *args)
@@ -167,7 +183,7 @@ class Executor:
         note = progress or (lambda *a: None)
         for lab in totals:
             note(done[lab], totals[lab], lab)
-        running = self._run([units[i] for i in todo], todo)
+        running = self._run([units[i] for i in todo], todo, note, labels)
         try:
             for i, ok, value in running:
                 if ok:
@@ -200,13 +216,20 @@ class Executor:
                 self._cache_warned = True
             return as_json(value)
 
-    def _run(self, units: list[Unit], index: list[int]) -> Iterator[tuple[int, bool, Any]]:
+    def _run(
+        self, units: list[Unit], index: list[int], note: Progress, labels: list[str]
+    ) -> Iterator[tuple[int, bool, Any]]:
         if not units:
             return
         if self.kind == "inprocess" or len(units) == 1 and self.kind == "processes":
             threads = available_cores()
             for i, u in zip(index, units):
-                yield (i, *_attempt(u.fn, u.args, threads))
+                _INNER.append((note, labels[i]))
+                try:
+                    outcome = _attempt(u.fn, u.args, threads)
+                finally:
+                    _INNER.pop()
+                yield (i, *outcome)
         elif self.kind == "processes":
             yield from self._run_processes(units, index)
         else:
@@ -331,4 +354,4 @@ class Executor:
         self.close()
 
 
-__all__ = ["Executor", "Unit", "UnitError", "check_scheduler", "require_dask", "KINDS", "DASK_EXTRA"]
+__all__ = ["Executor", "Unit", "UnitError", "inner_progress", "check_scheduler", "require_dask", "KINDS", "DASK_EXTRA"]
