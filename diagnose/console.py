@@ -114,7 +114,7 @@ class ProgressLines:
             first = label not in self.last
             self.began.setdefault(label, (now, done))
             self.state[label] = (done, total)
-            if not end:
+            if not end and not (first and done == 0):  # a task announced at 0 may not have started
                 self.current = label
             if end and label in self.finished:
                 return
@@ -136,9 +136,11 @@ class ProgressLines:
                 if now - self.printed < self.heartbeat:
                     continue
                 open_ = [lab for lab in self.state if lab not in self.finished]
-                label = self.current if self.current in open_ else (open_[-1] if open_ else None)
-                if label is None:
-                    self._print("still working", now)
+                label = self.current if self.current in open_ else None
+                if label is None:  # no task reported from inside: name every open one
+                    self._print(
+                        f"still working on {', '.join(open_) or 'the run'} ({_duration(now - self.start)})", now
+                    )
                     continue
                 done, total = self.state[label]
                 since = now - self.began[label][0]

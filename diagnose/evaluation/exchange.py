@@ -112,14 +112,15 @@ def permutation_p(observed: float, null: Any, u: float | None = None, tol: float
 SEQUENTIAL_H = 20
 
 
-def tie_jitter(random_state: Any) -> np.random.Generator:
+def tie_jitter(random_state: Any, *stream: int) -> np.random.Generator:
     """The stream of tie-break jitters of a sequential test seeded with ``random_state`` (one per null draw).
 
-    An int gives ``np.random.default_rng((TIE_STREAM, seed, 1))``, a stream beside :func:`tie_draw`'s;
-    a ``RandomState`` (or None) seeds one from a single draw.
+    An int gives ``np.random.default_rng((TIE_STREAM, seed, 1, *stream))``, a stream beside
+    :func:`tie_draw`'s (``stream`` tells several tests of one seed apart); a ``RandomState`` (or None)
+    seeds one from a single draw.
     """
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return np.random.default_rng((TIE_STREAM, int(random_state), 1))
+        return np.random.default_rng((TIE_STREAM, int(random_state), 1, *map(int, stream)))
     from sklearn.utils import check_random_state
 
     return np.random.default_rng(int(check_random_state(random_state).randint(2**31 - 1)))

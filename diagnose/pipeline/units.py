@@ -75,6 +75,7 @@ def pairs_unit(
 ) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
     from signal_diagnostics.checks.pairs import class_pairs
+    from signal_diagnostics.pipeline.executor import inner_progress
 
     return class_pairs(
         X,
@@ -85,6 +86,7 @@ def pairs_unit(
         n_permutations=permutations,
         n_kernels=kernels,
         random_state=seed,
+        progress=inner_progress("folds of a round of permutations"),
     ).to_dict()
 
 
