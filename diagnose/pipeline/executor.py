@@ -33,6 +33,7 @@ from signal_diagnostics.results import Progress
 KINDS = ("inprocess", "processes", "dask")
 DASK_EXTRA = "install signal-diagnostics[dask]"  # the optional extra that brings dask.distributed
 _SCHEDULER = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
+_POLL_S = 0.5  # how often the parent shows the progress worker processes send while it waits
 _SCATTER_BYTES = 1_000_000  # arrays above this size are sent to a Dask cluster once, not with every unit
 
 
@@ -93,6 +94,46 @@ def inner_progress(what: str) -> Callable[[int, int], None] | None:
     return lambda done, total: note(done, total, f"{label}: {what}")
 
 
+# In a pool worker: the queue its units' inner progress goes to (the parent prints it, _drain).
+_WORKER_QUEUE: list = []
+
+
+def _init_pool_worker(threads: int, gpu_queue, progress_queue) -> None:
+    init_worker(threads, gpu_queue)
+    _WORKER_QUEUE[:] = [progress_queue]
+
+
+def _run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
+    """``run_limited(threads, fn, *args)`` in a pool worker, its inner progress sent to the parent's queue."""
+    if not _WORKER_QUEUE:
+        return run_limited(threads, fn, *args)
+    queue = _WORKER_QUEUE[0]
+
+    def send(done: int, total: int, lab: str) -> None:
+        try:
+            queue.put_nowait((int(done), int(total), lab))
+        except Exception:  # a full or closed queue loses a progress line, never the unit
+            pass
+
+    _INNER.append((send, label))
+    try:
+        return run_limited(threads, fn, *args)
+    finally:
+        _INNER.pop()
+
+
+def _drain(queue, note: Progress) -> None:
+    """Show the progress lines worker processes have sent so far."""
+    import queue as queues
+
+    while queue is not None:
+        try:
+            done, total, label = queue.get_nowait()
+        except (queues.Empty, OSError, ValueError):
+            return
+        note(done, total, label)
+
+
 def _attempt(fn: Callable, args: tuple, threads: int) -> tuple[bool, Any]:
     try:
         return True, run_limited(threads, fn, *args)
@@ -142,6 +183,7 @@ class Executor:
         self._cluster = None
         self._pool = None
         self._pool_key = None
+        self._progress_queue = None
         self._threads = 1
         self._cache_warned = False
         quiet_openmp()  # before scikit-learn's OpenMP runtime loads here or in a worker
@@ -231,7 +273,7 @@ class Executor:
                     _INNER.pop()
                 yield (i, *outcome)
         elif self.kind == "processes":
-            yield from self._run_processes(units, index)
+            yield from self._run_processes(units, index, note, labels)
         else:
             yield from self._run_dask(units, index)
 
@@ -253,25 +295,33 @@ class Executor:
                 workers = len(gpus)
             threads = max(1, available_cores() // workers)
             self._threads = threads
+            self._progress_queue = ctx.Queue()
             self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(threads, queue)
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_init_pool_worker,
+                initargs=(threads, queue, self._progress_queue),
             )
             self._pool_key = key
         return self._pool
 
-    def _run_processes(self, units, index):
+    def _run_processes(self, units, index, note: Progress, labels: list[str]):
         gpus = gpu_ids() if any(u.needs_gpu for u in units) else []
         pool = self._process_pool(gpus)
-        pending = {pool.submit(run_limited, self._threads, u.fn, *u.args): i for i, u in zip(index, units)}
+        pending = {
+            pool.submit(_run_reporting, labels[i], self._threads, u.fn, *u.args): i for i, u in zip(index, units)
+        }
         try:
             while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                _drain(self._progress_queue, note)
                 for fut in finished:
                     i = pending.pop(fut)
                     err = fut.exception()
                     if err is not None and not isinstance(err, Exception):
                         raise err  # Ctrl-C reached a worker: stop the run, do not record it as a failure
                     yield (i, True, fut.result()) if err is None else (i, False, err)
+            _drain(self._progress_queue, note)
         finally:
             for fut in pending:  # a failure stopped the run, or the caller stopped reading
                 fut.cancel()
