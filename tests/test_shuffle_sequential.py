@@ -64,3 +64,12 @@ def test_fewer_permutations_than_h_is_the_fixed_design_and_bad_h_is_refused():
     assert round_ends(1000, 20, fast=True) == [128, 512, 1000] and round_ends(199, 0, fast=True) == [199]
     with pytest.raises(DataError, match="sequential_h"):
         shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=15, sequential_h=-1)
+
+
+def test_the_length_leak_stops_early_when_length_says_nothing_and_says_so():
+    from signal_diagnostics.checks.health import length_leak
+
+    ds = synthetic.noise(n=120, T=30, C=1, classes=3, variable_length=True, seed=6)
+    r = length_leak(ds, permutations=999)
+    assert r.value["permutations_max"] == 999 and r.value["sequential_h"] == 20
+    assert r.value["permutations_drawn"] < 999 and f"stopped after {r.value['permutations_drawn']} of 999" in r.message
