@@ -40,6 +40,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from signal_diagnostics.checks.shuffle import shuffle_test
+    from signal_diagnostics.checks.shuffle_rounds import round_ends
     from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H
 
     X, y = noise(60, 0)
@@ -54,6 +55,10 @@ def main() -> int:
             r = shuffle_test(X, y, n_permutations=args.permutations, cv=5, random_state=seed, sequential_h=h)
             row[name] = {
                 "permutations_drawn": r.permutations_drawn,
+                # the rounds score whole batches: permutations past the stop are scored, then dropped
+                "permutations_scored": next(
+                    e for e in round_ends(args.permutations, h, True) if e >= r.permutations_drawn
+                ),
                 "p_value": r.p_value,
                 "observed": r.observed,
                 "seconds": round(time.perf_counter() - t0, 2),
@@ -66,6 +71,7 @@ def main() -> int:
         "permutations_max": args.permutations,
         "h": SEQUENTIAL_H,
         "mean_drawn_sequential": float(np.mean([r["sequential"]["permutations_drawn"] for r in rows])),
+        "mean_scored_sequential": float(np.mean([r["sequential"]["permutations_scored"] for r in rows])),
         "mean_seconds_sequential": float(np.mean([r["sequential"]["seconds"] for r in rows])),
         "mean_seconds_fixed": None if args.sequential_only else float(np.mean([r["fixed"]["seconds"] for r in rows])),
         "cpu_count": os.cpu_count(),
