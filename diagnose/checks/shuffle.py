@@ -20,6 +20,12 @@ kept as well.
 
 How each head runs (refit, or the fast ridge path) is :mod:`signal_diagnostics.checks.shuffle_paths`.
 
+The draws stop once the answer is decided (sequential Monte Carlo p-values, Besag & Clifford 1991;
+:mod:`signal_diagnostics.checks.shuffle_rounds`): once ``h`` (default 20) null maxima have reached the
+observed maximum after ``l`` draws, ``p = h / l`` and the null is those ``l`` draws, the first ``l`` of
+the fixed design's sequence; otherwise all N are drawn and p is as above. Exact either way; on pure noise
+about a tenth of the draws. ``sequential_h=0`` draws every permutation.
+
 The permutations are ``check_random_state(random_state).permutation(n)``, drawn in order, which is
 what :func:`sklearn.model_selection.permutation_test_score` draws for the same ``random_state``. The
 folds are made once from the true labels and kept for every permutation (pass the same list of
