@@ -39,7 +39,7 @@ class PairRounds:
         )  # fmt: skip
         self.n = columns[pair_list[0]].shape[1] - 1 if pair_list else 0
         self.held: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.hold = len(y) * n_kernels * 4 <= HOLD_BYTES
+        self.hold = len(splits) * len(y) * n_kernels * 4 <= HOLD_BYTES  # every fold holds all n series
 
     def _features(self, f: int, tr, te) -> tuple[np.ndarray, np.ndarray]:
         from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
