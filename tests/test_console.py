@@ -214,3 +214,21 @@ def test_a_piped_run_never_stays_quiet_longer_than_the_heartbeat():
     assert len(stamps) > 5 and gaps.max() <= 1 + 2.0, proc.stderr  # 2 s of slack on a busy machine
     assert re.search(r"label-shuffle test: permutations x heads: \d+/\d+", proc.stderr), proc.stderr
     assert "still working on" in proc.stderr or gaps.max() < 1, proc.stderr
+
+
+def test_the_heartbeat_names_the_running_task_with_its_count_and_time_left_when_nothing_else_prints():
+    import time
+
+    out = io.StringIO()
+    show = ProgressLines(out, every=60, heartbeat=0.2)
+    show(0, 3, "baselines")  # announced, maybe not started
+    show(0, 10, "label-shuffle test: permutations x heads")
+    time.sleep(0.3)
+    show(4, 10, "label-shuffle test: permutations x heads")  # throttled: not printed, but remembered
+    time.sleep(0.8)
+    show.close()
+    beats = [line for line in out.getvalue().splitlines() if "still working on" in line]
+    assert beats and all("label-shuffle test: permutations x heads: 4/10" in b and "left)" in b for b in beats[-2:])
+    count = len(out.getvalue().splitlines())
+    time.sleep(0.5)
+    assert len(out.getvalue().splitlines()) == count  # closed: no more beats
