@@ -33,6 +33,7 @@ from signal_diagnostics.results import Progress
 KINDS = ("inprocess", "processes", "dask")
 DASK_EXTRA = "install signal-diagnostics[dask]"  # the optional extra that brings dask.distributed
 _SCHEDULER = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
+_SEND_EVERY_S = 0.2  # a worker sends at most one progress line per this many seconds per unit (and its last)
 _POLL_S = 0.5  # how often the parent shows the progress worker processes send while it waits
 _SCATTER_BYTES = 1_000_000  # arrays above this size are sent to a Dask cluster once, not with every unit
 
@@ -107,12 +108,18 @@ def _run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
     """``run_limited(threads, fn, *args)`` in a pool worker, its inner progress sent to the parent's queue."""
     if not _WORKER_QUEUE:
         return run_limited(threads, fn, *args)
-    queue = _WORKER_QUEUE[0]
+    import time
+
+    queue, last = _WORKER_QUEUE[0], [0.0]
 
     def send(done: int, total: int, lab: str) -> None:
-        try:
-            queue.put_nowait((int(done), int(total), lab))
-        except Exception:  # a full or closed queue loses a progress line, never the unit
+        now = time.monotonic()
+        if done < total and now - last[0] < _SEND_EVERY_S:
+            return  # the parent prints a few lines a minute; the pipe must never fill
+        last[0] = now
+        try:  # written before the unit returns, so the parent reads it before the result
+            queue.put((int(done), int(total), lab))
+        except Exception:  # a closed queue loses a progress line, never the unit
             pass
 
     _INNER.append((send, label))
@@ -124,14 +131,12 @@ def _run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
 
 def _drain(queue, note: Progress) -> None:
     """Show the progress lines worker processes have sent so far."""
-    import queue as queues
-
-    while queue is not None:
-        try:
-            done, total, label = queue.get_nowait()
-        except (queues.Empty, OSError, ValueError):
-            return
-        note(done, total, label)
+    try:
+        while queue is not None and not queue.empty():
+            done, total, label = queue.get()
+            note(done, total, label)
+    except (OSError, ValueError, EOFError):  # a closed queue: no more progress, the run goes on
+        return
 
 
 def _attempt(fn: Callable, args: tuple, threads: int) -> tuple[bool, Any]:
@@ -295,7 +300,7 @@ class Executor:
                 workers = len(gpus)
             threads = max(1, available_cores() // workers)
             self._threads = threads
-            self._progress_queue = ctx.Queue()
+            self._progress_queue = ctx.SimpleQueue()  # put() writes at once (no feeder thread to lag)
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=ctx,
