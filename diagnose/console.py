@@ -7,107 +7,25 @@ import logging
 import os
 import re
 import sys
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.progress import Progress as Bars
 from rich.table import Table
 
 from signal_diagnostics.data.dataset import Dataset
-from signal_diagnostics.results import Progress
+from signal_diagnostics.progress import (  # noqa: F401  (re-exported: the CLI's progress lives there)
+    HEARTBEAT_ENV,
+    HEARTBEAT_S,
+    PROGRESS_EVERY_S,
+    ProgressLines,
+    heartbeat_seconds,
+    progress_bar,
+)
 
 console = Console()
-
-
-# Plain progress lines (stderr not a terminal: piped, a log file, a notebook): at most one line per
-# task every this many seconds, besides its first and its last line.
-PROGRESS_EVERY_S = 5.0
-
-
-class ProgressLines:
-    """``progress(done, total, label)`` as plain lines with the elapsed time, throttled per label.
-
-    Each label prints its first call, its completion (``done == total``) and, in between, at most one
-    line every ``every`` seconds, e.g. ``[   12.4 s] baselines: 3/5``.
-
-    Examples
-    --------
-    >>> import io
-    >>> out = io.StringIO()
-    >>> lines = ProgressLines(out, every=60, clock=iter([0.0, 1.0, 2.0, 3.0, 4.0]).__next__)
-    >>> for done in range(4):
-    ...     lines(done, 3, "baselines")
-    >>> print(out.getvalue(), end="")
-    [    1.0 s] baselines: 0/3
-    [    4.0 s] baselines: 3/3 done
-    """
-
-    def __init__(
-        self, stream: TextIO | None = None, every: float = PROGRESS_EVERY_S, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.stream, self.every, self.clock = stream, every, clock
-        self.start = clock()
-        self.last: dict[str, float] = {}
-        self.finished: set[str] = set()
-
-    def __call__(self, done: int, total: int, label: str = "working") -> None:
-        now = self.clock()
-        end = total > 0 and done >= total
-        first = label not in self.last
-        if end and label in self.finished:
-            return
-        if not (first or end or now - self.last[label] >= self.every):
-            return
-        self.last[label] = now
-        if end:
-            self.finished.add(label)
-        else:
-            self.finished.discard(label)
-        stream = self.stream or sys.stderr
-        print(f"[{now - self.start:7.1f} s] {label}: {done}/{total}{' done' if end else ''}", file=stream, flush=True)
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-@contextlib.contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[Progress]:
-    """A callback ``progress(done, total, label)``: one rich bar per label on a terminal's stderr,
-    throttled plain lines (:class:`ProgressLines`) when stderr is piped or in a notebook, nothing when
-    ``enabled`` is false."""
-    if not enabled:
-        yield lambda *a: None
-        return
-    if not _is_terminal(sys.stderr):
-        yield ProgressLines()
-        return
-    bars = Bars(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    tasks: dict[str, int] = {}
-
-    def update(done: int, total: int, label: str = "working") -> None:
-        if label not in tasks:
-            tasks[label] = bars.add_task(label, total=total)
-        bars.update(tasks[label], completed=done, total=total)
-
-    with bars:
-        yield update
 
 
 # ---------------------------------------------------------------------------------------------- warnings
@@ -343,6 +261,13 @@ def print_health(doc: dict) -> None:
     console.print(table)
 
 
+def _shuffles(st: dict) -> str:
+    n, drawn = st.get("n_permutations"), st.get("permutations_drawn")
+    if isinstance(drawn, int) and isinstance(n, int) and 0 < drawn < n:
+        return f"stopped after {drawn} of {n} permutations: p clearly large"
+    return f"{n} permutations"
+
+
 def print_signal(doc: dict) -> None:
     print_health(doc)
     sig = doc.get("signal") or {}
@@ -372,7 +297,7 @@ def print_signal(doc: dict) -> None:
         console.print(
             f"label-shuffle test ({st['model']}, {st['metric']}): observed {_fmt(st['observed'])}, "
             f"null {_fmt(st['null_mean'])} ± {_fmt(st['null_std'])}, p = {st['p_value']:.4g} "
-            f"({st['n_permutations']} permutations)"
+            f"({_shuffles(st)})"
         )
     lc = sig.get("learning_curve")
     if lc:

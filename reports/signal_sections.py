@@ -103,6 +103,25 @@ def baselines_section(doc: dict) -> dict:
     return s
 
 
+def shuffles_drawn(st: dict) -> str:
+    """``"N label shuffles"``, or ``"l label shuffles (stopped after l of N: p clearly large)"``."""
+    n, drawn = st.get("n_permutations"), st.get("permutations_drawn")
+    if is_number(drawn) and is_number(n) and 0 < drawn < n:
+        return f"{drawn} label shuffles (stopped after {drawn} of {n}: p clearly large)"
+    return f"{num(n)} label shuffles"
+
+
+def shuffle_formula(st: dict) -> str:
+    """How the p-value was computed, from the document's fields."""
+    n, drawn, h = st.get("n_permutations"), st.get("permutations_drawn"), st.get("sequential_h")
+    if is_number(drawn) and is_number(n) and 0 < drawn < n:
+        return (
+            f"The shuffles stopped once {h} of them scored at least the observed score (Besag & Clifford 1991): "
+            f"p = {h} / shuffles drawn."
+        )
+    return "p = (shuffles scoring at least the observed + 1) / (shuffles + 1)."
+
+
 def shuffle_section(doc: dict) -> dict:
     st = as_dict(as_dict(doc.get("signal")).get("shuffle_test"))
     s = section("shuffle_test", "Label-shuffle test", doc, ("shuffle_test",), bool(st))
@@ -117,9 +136,9 @@ def shuffle_section(doc: dict) -> dict:
         s["paragraphs"].append(
             f"Statistic: {statistic}. It scored {num(st.get('observed'))} {words(st.get('metric', 'balanced_accuracy'))} "
             f"on the real labels and {num(st.get('null_mean'))} ± {num(st.get('null_std'))} on "
-            f"{num(st.get('n_permutations'))} label shuffles: p = {pval(st.get('p_value'))}, "
+            f"{shuffles_drawn(st)}: p = {pval(st.get('p_value'))}, "
             f"effect size {num(st.get('effect_size'), 1)} null standard deviations "
-            f"(method: {st.get('method', MISSING)}). p = (shuffles scoring at least the observed + 1) / (shuffles + 1)."
+            f"(method: {st.get('method', MISSING)}). {shuffle_formula(st)}"
         )
         if len(heads) > 1:
             rows = [

@@ -16,6 +16,7 @@ import pytest
 from scipy.stats import binom, kstest
 
 from signal_diagnostics.data import synthetic
+from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H, sequential_support, uniform_jitter
 from signal_diagnostics.pipeline.assemble import run_signal_document
 from signal_diagnostics.pipeline.config import Config
 
@@ -24,14 +25,16 @@ ALPHA = 0.05
 KS_LEVEL = 0.01  # the Kolmogorov-Smirnov test of uniformity fails below this
 
 
-def _ks_uniform(p_values, permutations: int, seed: int = 0) -> float:
+def _ks_uniform(p_values, permutations: int, seed: int = 0, h: int | None = SEQUENTIAL_H) -> float:
     """KS p-value of permutation p-values against Uniform(0, 1).
 
-    A permutation p is uniform on the grid ``1/(N+1), ..., 1`` under the null; ``p - V/(N+1)`` with
-    ``V ~ U(0, 1)`` is then exactly uniform on (0, 1), so the grid itself does not fail the test.
+    A permutation p takes a few values ``s_k`` with ``P(p <= s_k) = s_k`` under the null (the grid
+    ``1/(N+1), ..., 1`` of the fixed design, with ``h / l`` added by the sequential stop); spreading
+    each p uniformly over the gap below its value (``s_(k-1) + V (s_k - s_(k-1))``, ``V ~ U(0, 1)``) makes
+    it exactly uniform on (0, 1), so the discreteness itself does not fail the test.
     """
-    p = np.asarray(p_values, dtype=float)
-    return float(kstest(p - np.random.default_rng(seed).random(len(p)) / (permutations + 1), "uniform").pvalue)
+    support = sequential_support(permutations, h)
+    return float(kstest(uniform_jitter(p_values, support, np.random.default_rng(seed)), "uniform").pvalue)
 
 
 def _signal(ds, seed: int, permutations: int = 199) -> dict:

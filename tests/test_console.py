@@ -9,6 +9,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from signal_diagnostics.cli import build_parser, main
@@ -181,3 +182,53 @@ def test_keras_s_own_mask_warning_reaches_the_display_once():
             keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(x)))
     assert err.getvalue().count("does not support masking") == 1
     assert "Keras Flatten layer" in err.getvalue()
+
+
+def test_a_piped_run_never_stays_quiet_longer_than_the_heartbeat():
+    """With stderr piped, a line (progress, or the heartbeat's "still working on ...") comes at least every
+    heartbeat interval: shortened here to 1 s through the one variable the console reads."""
+    from signal_diagnostics.console import HEARTBEAT_ENV
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", HEARTBEAT_ENV: "1"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signal_diagnostics",
+            "signal",
+            "synthetic:noise?n=120&T=24&classes=4&imbalance=4&variable_length=1",
+            "--permutations",
+            "199",
+            "--baselines",
+            "chance_prior,minirocket",
+            "--no-curve",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    stamps = [float(m.group(1)) for m in re.finditer(r"^\[\s*(\d+\.\d) s\]", proc.stderr, re.M)]
+    gaps = np.diff(stamps)
+    assert len(stamps) > 5 and gaps.max() <= 1 + 2.0, proc.stderr  # 2 s of slack on a busy machine
+    assert re.search(r"label-shuffle test: permutations x heads: \d+/\d+", proc.stderr), proc.stderr
+    assert "still working on" in proc.stderr or gaps.max() < 1, proc.stderr
+
+
+def test_the_heartbeat_names_the_running_task_with_its_count_and_time_left_when_nothing_else_prints():
+    import time
+
+    out = io.StringIO()
+    show = ProgressLines(out, every=60, heartbeat=0.2)
+    show(0, 3, "baselines")  # announced, maybe not started
+    show(0, 10, "label-shuffle test: permutations x heads")
+    time.sleep(0.3)
+    show(4, 10, "label-shuffle test: permutations x heads")  # throttled: not printed, but remembered
+    time.sleep(0.8)
+    show.close()
+    beats = [line for line in out.getvalue().splitlines() if "still working on" in line]
+    assert beats and all("label-shuffle test: permutations x heads: 4/10" in b and "left)" in b for b in beats[-2:])
+    count = len(out.getvalue().splitlines())
+    time.sleep(0.5)
+    assert len(out.getvalue().splitlines()) == count  # closed: no more beats

@@ -249,3 +249,25 @@ def test_the_memory_budget_can_be_set_and_a_bad_one_is_refused(monkeypatch):
     monkeypatch.setenv("DIAGNOSE_MEMORY_GB", "lots")
     with pytest.raises(DataError, match="DIAGNOSE_MEMORY_GB"):
         memory_budget_bytes()
+
+
+def counting_unit(steps):
+    """A unit that reports its own progress from inside, step by step."""
+    from signal_diagnostics.pipeline.executor import inner_progress
+
+    tick = inner_progress("steps")
+    for k in range(1, steps + 1):
+        if tick is not None:
+            tick(k, steps)
+    return steps
+
+
+@pytest.mark.parametrize("kind", ["inprocess", "processes"])
+def test_units_report_their_inner_progress_to_the_parent_also_from_worker_processes(kind, pool):
+    seen = []
+    units = [Unit(key={"task": "count", "k": k}, fn=counting_unit, args=(3 + k,), label="counting") for k in range(2)]
+    ex = pool if kind == "processes" else Executor("inprocess")
+    assert ex.map(units, progress=lambda d, t, lab: seen.append((d, t, lab))) == [3, 4]
+    inner = [s for s in seen if s[2] == "counting: steps"]
+    assert (3, 3, "counting: steps") in inner and (4, 4, "counting: steps") in inner
+    assert (2, 2, "counting") in seen

@@ -39,6 +39,7 @@ FLOORS = {
         ".checks": 4,
         ".attribution": 4,
         ".pipeline": 5,
+        ".progress": 1,  # the progress display (lines, bars, heartbeat): it needs only results
         ".console": 6,
         ".commands": 7,
         ".api": 7,

@@ -54,3 +54,20 @@ def test_pairs_get_the_permutations_their_number_needs_to_be_told_apart():
     by_pair = {(r["a"], r["b"]): r for r in res.pairs}
     assert all(by_pair[("0", str(k))]["distinguishable"] for k in range(1, 6))
     assert all(by_pair[("0", str(k))]["p_value"] == 1 / 1501 for k in range(1, 6))
+
+
+def test_pairs_that_are_noise_stop_early_and_pairs_told_apart_draw_every_permutation():
+    rng = np.random.default_rng(2)
+    y = np.repeat(np.arange(4), 25)
+    X = rng.standard_normal((100, 30, 1)).astype(np.float32)
+    X[y == 0, 10:20, 0] += 3.0  # class 0 alone differs; classes 1, 2 and 3 are the same noise
+    res = class_pairs(X, y, n_kernels=500, n_permutations=999)
+    by_pair = {(r["a"], r["b"]): r for r in res.pairs}
+    assert res.sequential_h == 20 and res.permutations_max == 999
+    for k in range(1, 4):
+        assert by_pair[("0", str(k))]["permutations_drawn"] == 999 and by_pair[("0", str(k))]["p_value"] == 1 / 1000
+    noise = [by_pair[(str(a), str(b))] for a in range(1, 4) for b in range(a + 1, 4)]
+    assert np.mean([r["permutations_drawn"] for r in noise]) <= 999 / 3
+    for r in noise:  # p = h / drawn when stopped early
+        assert r["permutations_drawn"] == 999 or r["p_value"] == 20 / r["permutations_drawn"]
+    assert "stops early" in res.method

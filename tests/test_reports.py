@@ -473,3 +473,20 @@ def test_reports_holds_no_decision_rule():
     source = inspect.getsource(reports.answers)
     for rule in ("p_value", "ci_low", "gain", "<= 0.05", "mean_difference"):
         assert rule not in source
+
+
+def test_a_shuffle_test_that_stopped_early_says_how_many_shuffles_it_drew(doc):
+    from signal_diagnostics.pipeline.verdicts.decide import decide
+    from signal_diagnostics.reports.signal_sections import shuffle_section
+
+    d = copy.deepcopy(doc)
+    st = d["signal"]["shuffle_test"]
+    st.update(p_value=20 / 57, permutations_drawn=57, permutations_max=st["n_permutations"], sequential_h=20)
+    text = " ".join(shuffle_section(d)["paragraphs"])
+    assert f"57 label shuffles (stopped after 57 of {st['n_permutations']}: p clearly large)" in text
+    assert "p = 20 / shuffles drawn" in text
+    assert decide(d)["signal"]["evidence"]["permutations_drawn"] == 57
+    d["signal"]["baselines"] = []  # no baseline above chance: the answer is "none", with the test's own words
+    assert f"stopped after 57 of {st['n_permutations']}: p clearly large" in decide(d)["signal"]["sentence"]
+    st.update(permutations_drawn=st["n_permutations"])  # drew them all: the fixed design's words
+    assert "(shuffles scoring at least the observed + 1) / (shuffles + 1)" in " ".join(shuffle_section(d)["paragraphs"])

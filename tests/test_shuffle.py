@@ -72,9 +72,10 @@ def test_p_value_counts_ties_and_adds_one():
 
 def test_result_p_value_follows_the_formula():
     X, y = _features(60, 30, 2, signal=0.2, seed=3)
-    r = shuffle_test(X, y, model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=49)
+    r = shuffle_test(X, y, model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=49, sequential_h=0)
     null = np.asarray(r.null_scores)
     assert r.p_value == pytest.approx((np.sum(null >= r.observed) + 1) / 50)
+    assert r.permutations_drawn == r.permutations_max == 49 and r.sequential_h == 0
     assert r.effect_size == pytest.approx((r.observed - null.mean()) / null.std(ddof=1))
 
 

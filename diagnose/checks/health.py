@@ -131,12 +131,16 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
         "null_mean": float(res.null_mean),
         "p_value": float(res.p_value),
         "n_permutations": int(res.n_permutations),
+        "permutations_drawn": int(res.permutations_drawn),
+        "permutations_max": int(res.permutations_max),
+        "sequential_h": int(res.sequential_h),
         "folds": cv,
         "model": "DecisionTreeClassifier(max_depth=3) on the length",
     }
     words = (
         f"the length alone predicts the label at balanced accuracy {res.observed:.3f} "
-        f"(chance {chance:.3f}, label-shuffle p = {res.p_value:.3g})"
+        f"(chance {chance:.3f}, label-shuffle p = {res.p_value:.3g}"
+        f"{f', stopped after {res.permutations_drawn} of {res.n_permutations} shuffles: p clearly large' if res.stopped_early else ''})"
     )
     if res.p_value <= LENGTH_LEAK_ALPHA and res.observed > chance:
         return CheckResult(

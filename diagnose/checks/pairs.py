@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.metrics import metric_scores
+from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H
 from signal_diagnostics.evaluation.stats import Z95
 from signal_diagnostics.results import to_jsonable
 
@@ -65,10 +65,12 @@ class ClassPairs:
     indistinguishable : ``[i][j]`` true when the pair is indistinguishable with power (see :data:`POWER_RULE`).
     indistinguishable_groups : maximal cliques (two or more classes) of indistinguishable pairs.
     pairs : one row per pair ``{"a", "b", "balanced_accuracy", "low", "high", "p_value", "q_value",
-        "distinguishable", "status", "n_series"}``; ``status`` is ``apart``, ``indistinguishable`` or
+        "distinguishable", "status", "n_series", "permutations_drawn"}`` (``permutations_drawn``: the
+        permutations its p rests on, fewer than N when it stopped early); ``status`` is ``apart``, ``indistinguishable`` or
         ``too_few`` (not told apart, but too few series to tell).
     power_rule : ``{"rule", "practical_balanced_accuracy", "interval"}``: how power is judged.
-    alpha, n_permutations, folds : the test's settings.
+    alpha, n_permutations, folds : the test's settings (``n_permutations``: N, the most per pair).
+    permutations_max, sequential_h : N again and the ``h`` of the sequential stop (0: fixed design).
     method : in words.
     """
 
@@ -86,6 +88,8 @@ class ClassPairs:
     n_used: int
     method: str
     power_rule: dict | None = None
+    permutations_max: int = 0
+    sequential_h: int = 0
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
@@ -159,6 +163,8 @@ def class_pairs(
     n_kernels: int = DEFAULT_KERNELS,
     random_state: int = 0,
     max_series: int | None = PAIRS_MAX_SERIES,
+    sequential_h: int | None = SEQUENTIAL_H,
+    progress=None,
 ) -> ClassPairs:
     """Test every pair of classes for being told apart, cross-validated, against chance.
 
@@ -176,6 +182,10 @@ def class_pairs(
     n_kernels : MiniRocket kernels.
     random_state : seed of the folds, the kernels and the permutations.
     max_series : above this many series a stratified random subsample is used; ``None``: never.
+    sequential_h : each pair stops drawing once ``h`` of its permutations reach its observed score
+        (Besag & Clifford 1991, :mod:`signal_diagnostics.checks.pair_rounds`), ``p = h / l``; ``None``, 0
+        or ``h > N``: every permutation (the fixed design).
+    progress : optional ``progress(done, total)`` callback, counted in folds of the current round.
 
     Returns
     -------
@@ -183,11 +193,9 @@ def class_pairs(
     """
     from statsmodels.stats.multitest import multipletests
 
-    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
-    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
-    from signal_diagnostics.baselines.rows import FeatureRows
+    from signal_diagnostics.checks.pair_rounds import PairRounds
     from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
-    from signal_diagnostics.evaluation.exchange import Relabeller, permutation_p, tie_draw
+    from signal_diagnostics.evaluation.exchange import Relabeller, tie_draw
     from signal_diagnostics.evaluation.splits import make_splits
 
     X, y = validate_arrays(X, y)
@@ -216,40 +224,17 @@ def class_pairs(
         for j in range(1, int(n_permutations) + 1):
             cols[:, j] = relabel.draw(rng)
         members[(a, b)], columns[(a, b)] = idx, cols
-    preds = {pair: np.full(columns[pair].shape, -1, dtype=np.int64) for pair in pair_list}
-    for tr, te in splits:
-        feats = MiniRocketFeatures(n_kernels=n_kernels, random_state=random_state).fit(X, rows=tr)
-        rows, scaler = standardised_rows(feats, X, tr)
-        F_train = rows.held()
-        test_rows, _ = standardised_rows(feats, X, te, scaler=scaler)
-        F_test = test_rows.held()
-        pos_tr = np.full(len(y), -1)
-        pos_tr[tr] = np.arange(len(tr))
-        pos_te = np.full(len(y), -1)
-        pos_te[te] = np.arange(len(te))
-        for pair in pair_list:
-            idx = members[pair]
-            in_tr, in_te = pos_tr[idx] >= 0, pos_te[idx] >= 0
-            if not in_te.any():
-                continue
-            solver = RidgeLOO(
-                FeatureRows.of(F_train[pos_tr[idx[in_tr]]]),
-                DEFAULT_ALPHAS,
-                test=FeatureRows.of(F_test[pos_te[idx[in_te]]]),
-                class_weight="balanced",  # scored by balanced accuracy: unequal pairs must not favour the larger
-            )
-            preds[pair][in_te] = solver.predict(columns[pair][in_tr], 2)
+    rounds = PairRounds(X, y, splits, pair_list, members, columns, n_kernels, random_state, tie_draw(random_state))
+    rounds.run(sequential_h, progress)
     K_mat = [[None] * K for _ in range(K)]
     p_mat = [[None] * K for _ in range(K)]
     rows_out, ps = [], []
     boot = np.random.default_rng([random_state, 1])  # the intervals' own stream: the permutations stay as they were
-    u = tie_draw(random_state)  # one tie-break draw for every pair's p
     for pair in pair_list:
-        scores = metric_scores(columns[pair], preds[pair], 2, "balanced_accuracy")
-        observed, null = scores[0], scores[1:]
-        p = permutation_p(observed, null, u, tol=1e-12)  # ties ranked at random: uniform under the null
+        observed, null = rounds.observed[pair], rounds.null[pair]
+        p = rounds.p[pair]  # ties ranked at random: exact under the null, sequential or not
         ps.append(p)
-        truth, pred = columns[pair][:, 0], preds[pair][:, 0]
+        truth, pred = columns[pair][:, 0], rounds.real_pred[pair]
         sizes = (int(np.sum(truth == 0)), int(np.sum(truth == 1)))
         hits = (int(np.sum((truth == 0) & (pred == 0))), int(np.sum((truth == 1) & (pred == 1))))
         low, high = balanced_accuracy_interval(hits, sizes, boot)
@@ -262,6 +247,7 @@ def class_pairs(
                 "high": high,
                 "null_mean": float(null.mean()) if len(null) else None,
                 "p_value": float(p),
+                "permutations_drawn": int(rounds.drawn[pair]),
                 "n_series": int(len(members[pair])),
             }
         )
@@ -286,15 +272,18 @@ def class_pairs(
         pairs=rows_out,
         alpha=float(alpha),
         n_permutations=int(n_permutations),
+        permutations_max=int(n_permutations),
+        sequential_h=int(sequential_h or 0),
         folds=len(splits),
         n_series=int(n_series),
         n_used=int(len(y)),
         method=(
             f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
             f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
-            f"accuracy; label-permutation test within the pair ({int(n_permutations)} permutations"
+            f"accuracy; label-permutation test within the pair (up to {int(n_permutations)} permutations"
             f"{', respecting groups' if groups is not None else ''}, "
-            "p = (B + J) / (N + 1), ties ranked at random); Benjamini-Hochberg across pairs; the two-class head "
+            "p = (B + J) / (N + 1), ties ranked at random"
+            f"{_stop_words(sequential_h, n_permutations)}); Benjamini-Hochberg across pairs; the two-class head "
             f"fitted for balanced accuracy; {POWER_RULE}"
         ),
         power_rule={
@@ -303,6 +292,12 @@ def class_pairs(
             "interval": f"stratified percentile bootstrap, {PAIR_BOOTSTRAP} resamples, 95%",
         },
     )
+
+
+def _stop_words(h: int | None, n: int) -> str:
+    if not h or h > n:
+        return ""
+    return f"; a pair stops early once {h} permutations reach its score, p = {h} / permutations drawn (Besag & Clifford 1991)"
 
 
 def wilson(successes: float, total: float, z: float = Z95) -> tuple[float, float]:

@@ -20,6 +20,12 @@ kept as well.
 
 How each head runs (refit, or the fast ridge path) is :mod:`signal_diagnostics.checks.shuffle_paths`.
 
+The draws stop once the answer is decided (sequential Monte Carlo p-values, Besag & Clifford 1991;
+:mod:`signal_diagnostics.checks.shuffle_rounds`): once ``h`` (default 20) null maxima have reached the
+observed maximum after ``l`` draws, ``p = h / l`` and the null is those ``l`` draws, the first ``l`` of
+the fixed design's sequence; otherwise all N are drawn and p is as above. Exact either way; on pure noise
+about a tenth of the draws. ``sequential_h=0`` draws every permutation.
+
 The permutations are ``check_random_state(random_state).permutation(n)``, drawn in order, which is
 what :func:`sklearn.model_selection.permutation_test_score` draws for the same ``random_state``. The
 folds are made once from the true labels and kept for every permutation (pass the same list of
@@ -36,9 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from signal_diagnostics.checks.shuffle_paths import METHODS, model_name, run_head
+from signal_diagnostics.checks.shuffle_paths import METHODS, model_name
+from signal_diagnostics.checks.shuffle_rounds import Rounds
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.exchange import permutation_p, tie_draw
+from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H, permutation_p
 from signal_diagnostics.evaluation.metrics import check_metric
 from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
@@ -98,9 +105,14 @@ class ShuffleResult:
     null_scores : the statistic on each permutation (the maximum over heads), in the order drawn.
     null_mean, null_std : mean and standard deviation (ddof=1) of the null scores; ``null_mean`` is the
         chance level of the statistic (above ``1 / K`` when it is a maximum over heads).
-    p_value : ``(#{null > observed} + J) / (N + 1)``, ``J`` the observed score's random rank among its
-        ties (:func:`p_value`): exactly uniform under the null; its smallest possible value is ``1 / (N + 1)``.
-    n_permutations : N.
+    p_value : with every permutation drawn, ``(#{null > observed} + J) / (N + 1)``, ``J`` the observed
+        score's random rank among its ties (:func:`p_value`): exactly uniform under the null; its smallest
+        possible value is ``1 / (N + 1)``. Stopped early (``h`` null scores reached the observed one after
+        ``l`` draws): ``h / l`` (Besag & Clifford 1991), exact too, only discrete.
+    n_permutations : N, the most permutations the test may draw.
+    permutations_drawn : ``l``, the permutations the p-value and the null rest on (N unless stopped early).
+    permutations_max : N again, beside ``permutations_drawn``.
+    sequential_h : the ``h`` of the sequential stopping rule; 0 for the fixed design.
     method : ``"ridge-fast"``, ``"refit"`` or ``"mixed"`` (heads on both paths).
     effect_size : ``(observed - null_mean) / null_std``.
     heads : one :class:`HeadScore` dict per head, in the order given.
@@ -121,6 +133,14 @@ class ShuffleResult:
     heads: list[dict] = field(default_factory=list)
     best_head: str = ""
     seconds: float = 0.0
+    permutations_drawn: int = 0
+    permutations_max: int = 0
+    sequential_h: int = 0
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether the draws stopped before N because p was clearly large."""
+        return 0 < self.permutations_drawn < self.n_permutations
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
@@ -254,6 +274,7 @@ def shuffle_test(
     n_jobs: int = 1,
     progress: Progress | None = None,
     method: str = "auto",
+    sequential_h: int | None = SEQUENTIAL_H,
 ) -> ShuffleResult:
     """Label-shuffle test: does the best of several models score better with the true labels than with permuted ones?
 
@@ -283,6 +304,10 @@ def shuffle_test(
     n_jobs : parallel refits (refit path only).
     progress : optional ``progress(done, total)`` callback, counted in permutations times heads.
     method : ``"auto"`` (fast for every head that allows it), ``"ridge-fast"`` or ``"refit"``.
+    sequential_h : stop drawing permutations once ``h`` null statistics have reached the observed one
+        (Besag & Clifford 1991, :mod:`signal_diagnostics.checks.shuffle_rounds`): ``p = h / l`` after ``l``
+        draws, exact and much cheaper on noise; ``None`` or 0 draws all N (the fixed design), as does any
+        ``h > N``.
 
     Returns
     -------
@@ -320,6 +345,10 @@ def shuffle_test(
             f"n_permutations must be a positive integer; got {n_permutations!r}: use 1000 (or 99 for a quick look)"
         )
     n_permutations = int(n_permutations)
+    if sequential_h is not None and (int(sequential_h) != sequential_h or sequential_h < 0):
+        raise DataError(
+            f"sequential_h must be a non-negative integer (0: draw every permutation); got {sequential_h!r}"
+        )
     heads = list(model) if isinstance(model, (list, tuple)) else [model]
     if not heads:
         raise DataError("no model to test: give a baseline name, an estimator or a list of them")
@@ -332,33 +361,28 @@ def shuffle_test(
     group_info = None if groups is None else _group_index(groups, y)
     pairs = _resolve_splits(y, cv, groups, random_state)
 
-    blocks = _draws(y, group_info, n_permutations, random_state)
-    total = n_permutations * len(heads)
-    results = []
-    for h, head in enumerate(heads):
-        tick = None if progress is None else (lambda d, n, h=h: progress(h * n_permutations + d, total))
-        results.append(
-            run_head(X, y, K, head, pairs, blocks, n_permutations, metric, random_state, method, n_jobs, tick)
-        )
-    observed_h = np.array([r[0] for r in results], dtype=float)
-    null_h = np.stack([np.asarray(r[1], dtype=float) for r in results])  # (heads, N)
+    draw = _draws(y, group_info, n_permutations, random_state)
+    run = Rounds(X, y, K, heads, pairs, draw, n_permutations, metric, random_state).run(
+        method, n_jobs, progress, sequential_h
+    )
+    results, observed_h, null_h = run.results, run.observed, run.null  # null_h: (heads, permutations drawn)
     null = null_h.max(axis=0)  # the statistic on each permutation: the best head on those labels
     best = int(np.argmax(observed_h))
     observed = float(observed_h[best])
-    u = tie_draw(random_state)  # one tie-break for every p of this test, drawn after the permutations
+    p, adjusted, own = run.p_values(sequential_h)
+    paths = {r[2] for r in results}
     head_scores = [
         HeadScore(
             name=n,
             observed=float(o),
             null_mean=float(nl.mean()),
             null_std=_spread(nl),
-            p_value=p_value(o, nl, u),
-            p_adjusted=p_value(o, null, u),
+            p_value=po,
+            p_adjusted=pa,
             method=r[2],
         ).to_dict()
-        for n, o, nl, r in zip(names, observed_h, null_h, results)
+        for n, o, nl, r, po, pa in zip(names, observed_h, null_h, results, own, adjusted)
     ]
-    paths = {r[2] for r in results}
     null_mean, null_std = float(np.mean(null)), _spread(null)
     effect = (observed - null_mean) / null_std if null_std > 0 else (math.inf if observed > null_mean else math.nan)
     return ShuffleResult(
@@ -368,8 +392,11 @@ def shuffle_test(
         null_scores=[float(v) for v in null],
         null_mean=null_mean,
         null_std=null_std,
-        p_value=p_value(observed, null, u),
+        p_value=p,
         n_permutations=n_permutations,
+        permutations_drawn=int(null_h.shape[1]),
+        permutations_max=n_permutations,
+        sequential_h=int(sequential_h or 0),
         method=paths.pop() if len(paths) == 1 else "mixed",
         effect_size=float(effect),
         heads=head_scores,

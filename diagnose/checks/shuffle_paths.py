@@ -176,6 +176,13 @@ def _run_refit(X, y, K, model, pairs, perm_blocks, n_permutations, metric, n_job
     return observed, np.asarray(null)
 
 
+def path_of(model: Any, method: str, random_state: Any, metric: str) -> str:
+    """The path :func:`run_head` takes for ``model``: ``"ridge-fast"`` or ``"refit"``."""
+    if method == "refit":
+        return "refit"
+    return "refit" if _fast_spec(model, random_state, class_weight_for(metric)) is None else "ridge-fast"
+
+
 def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state, method, n_jobs, progress):
     """Observed score, null scores and path of one head, on the shared permutation sequence."""
     class_weight = class_weight_for(metric)  # how a head given by name is fitted

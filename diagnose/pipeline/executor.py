@@ -33,6 +33,8 @@ from signal_diagnostics.results import Progress
 KINDS = ("inprocess", "processes", "dask")
 DASK_EXTRA = "install signal-diagnostics[dask]"  # the optional extra that brings dask.distributed
 _SCHEDULER = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
+_SEND_EVERY_S = 0.2  # a worker sends at most one progress line per this many seconds per unit (and its last)
+_POLL_S = 0.5  # how often the parent shows the progress worker processes send while it waits
 _SCATTER_BYTES = 1_000_000  # arrays above this size are sent to a Dask cluster once, not with every unit
 
 
@@ -75,6 +77,66 @@ def require_dask() -> None:
 
     if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
         raise DataError(f"running on a Dask cluster needs dask.distributed, which is not installed: {DASK_EXTRA}")
+
+
+# The progress of the unit running now in this process (in-process executor): (callback, unit label).
+_INNER: list[tuple[Progress, str]] = []
+
+
+def inner_progress(what: str) -> Callable[[int, int], None] | None:
+    """``progress(done, total)`` for the inside of the unit running now, shown as ``"<unit label>: <what>"``.
+
+    None outside an in-process executor's unit (a worker process or a Dask worker: the parent's heartbeat
+    still says which unit runs, :class:`signal_diagnostics.console.ProgressLines`).
+    """
+    if not _INNER:
+        return None
+    note, label = _INNER[-1]
+    return lambda done, total: note(done, total, f"{label}: {what}")
+
+
+# In a pool worker: the queue its units' inner progress goes to (the parent prints it, _drain).
+_WORKER_QUEUE: list = []
+
+
+def _init_pool_worker(threads: int, gpu_queue, progress_queue) -> None:
+    init_worker(threads, gpu_queue)
+    _WORKER_QUEUE[:] = [progress_queue]
+
+
+def _run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
+    """``run_limited(threads, fn, *args)`` in a pool worker, its inner progress sent to the parent's queue."""
+    if not _WORKER_QUEUE:
+        return run_limited(threads, fn, *args)
+    import time
+
+    queue, last = _WORKER_QUEUE[0], [0.0]
+
+    def send(done: int, total: int, lab: str) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < _SEND_EVERY_S:
+            return  # the parent prints a few lines a minute; the pipe must never fill
+        last[0] = now
+        try:  # written before the unit returns, so the parent reads it before the result
+            queue.put((int(done), int(total), lab))
+        except Exception:  # a closed queue loses a progress line, never the unit
+            pass
+
+    _INNER.append((send, label))
+    try:
+        return run_limited(threads, fn, *args)
+    finally:
+        _INNER.pop()
+
+
+def _drain(queue, note: Progress) -> None:
+    """Show the progress lines worker processes have sent so far."""
+    try:
+        while queue is not None and not queue.empty():
+            done, total, label = queue.get()
+            note(done, total, label)
+    except (OSError, ValueError, EOFError):  # a closed queue: no more progress, the run goes on
+        return
 
 
 def _attempt(fn: Callable, args: tuple, threads: int) -> tuple[bool, Any]:
@@ -126,6 +188,7 @@ class Executor:
         self._cluster = None
         self._pool = None
         self._pool_key = None
+        self._progress_queue = None
         self._threads = 1
         self._cache_warned = False
         quiet_openmp()  # before scikit-learn's OpenMP runtime loads here or in a worker
@@ -167,7 +230,7 @@ class Executor:
         note = progress or (lambda *a: None)
         for lab in totals:
             note(done[lab], totals[lab], lab)
-        running = self._run([units[i] for i in todo], todo)
+        running = self._run([units[i] for i in todo], todo, note, labels)
         try:
             for i, ok, value in running:
                 if ok:
@@ -200,15 +263,22 @@ class Executor:
                 self._cache_warned = True
             return as_json(value)
 
-    def _run(self, units: list[Unit], index: list[int]) -> Iterator[tuple[int, bool, Any]]:
+    def _run(
+        self, units: list[Unit], index: list[int], note: Progress, labels: list[str]
+    ) -> Iterator[tuple[int, bool, Any]]:
         if not units:
             return
         if self.kind == "inprocess" or len(units) == 1 and self.kind == "processes":
             threads = available_cores()
             for i, u in zip(index, units):
-                yield (i, *_attempt(u.fn, u.args, threads))
+                _INNER.append((note, labels[i]))
+                try:
+                    outcome = _attempt(u.fn, u.args, threads)
+                finally:
+                    _INNER.pop()
+                yield (i, *outcome)
         elif self.kind == "processes":
-            yield from self._run_processes(units, index)
+            yield from self._run_processes(units, index, note, labels)
         else:
             yield from self._run_dask(units, index)
 
@@ -230,25 +300,33 @@ class Executor:
                 workers = len(gpus)
             threads = max(1, available_cores() // workers)
             self._threads = threads
+            self._progress_queue = ctx.SimpleQueue()  # put() writes at once (no feeder thread to lag)
             self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(threads, queue)
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_init_pool_worker,
+                initargs=(threads, queue, self._progress_queue),
             )
             self._pool_key = key
         return self._pool
 
-    def _run_processes(self, units, index):
+    def _run_processes(self, units, index, note: Progress, labels: list[str]):
         gpus = gpu_ids() if any(u.needs_gpu for u in units) else []
         pool = self._process_pool(gpus)
-        pending = {pool.submit(run_limited, self._threads, u.fn, *u.args): i for i, u in zip(index, units)}
+        pending = {
+            pool.submit(_run_reporting, labels[i], self._threads, u.fn, *u.args): i for i, u in zip(index, units)
+        }
         try:
             while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                _drain(self._progress_queue, note)
                 for fut in finished:
                     i = pending.pop(fut)
                     err = fut.exception()
                     if err is not None and not isinstance(err, Exception):
                         raise err  # Ctrl-C reached a worker: stop the run, do not record it as a failure
                     yield (i, True, fut.result()) if err is None else (i, False, err)
+            _drain(self._progress_queue, note)
         finally:
             for fut in pending:  # a failure stopped the run, or the caller stopped reading
                 fut.cancel()
@@ -331,4 +409,4 @@ class Executor:
         self.close()
 
 
-__all__ = ["Executor", "Unit", "UnitError", "check_scheduler", "require_dask", "KINDS", "DASK_EXTRA"]
+__all__ = ["Executor", "Unit", "UnitError", "inner_progress", "check_scheduler", "require_dask", "KINDS", "DASK_EXTRA"]

@@ -26,10 +26,18 @@ def shuffle_unit(
     """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
     from signal_diagnostics.checks.shuffle import shuffle_test
     from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.pipeline.executor import inner_progress
 
     first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
     return shuffle_test(
-        X, y, model=model, n_permutations=permutations, cv=first, groups=groups, random_state=seed
+        X,
+        y,
+        model=model,
+        n_permutations=permutations,
+        cv=first,
+        groups=groups,
+        random_state=seed,
+        progress=inner_progress("permutations x heads"),
     ).to_dict()
 
 
@@ -67,6 +75,7 @@ def pairs_unit(
 ) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
     from signal_diagnostics.checks.pairs import class_pairs
+    from signal_diagnostics.pipeline.executor import inner_progress
 
     return class_pairs(
         X,
@@ -77,6 +86,7 @@ def pairs_unit(
         n_permutations=permutations,
         n_kernels=kernels,
         random_state=seed,
+        progress=inner_progress("folds of a round of permutations"),
     ).to_dict()
 
 

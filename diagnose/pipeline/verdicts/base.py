@@ -118,6 +118,15 @@ def warn_permutations(n_permutations: int) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------ formatting
+def shuffles_text(st: dict) -> str:
+    """``"N label shuffles"``, or ``"l label shuffles (stopped after l of N: p clearly large)"`` for a test
+    that stopped early (Besag & Clifford 1991)."""
+    n, drawn = st.get("n_permutations"), st.get("permutations_drawn")
+    if isinstance(drawn, int) and isinstance(n, int) and 0 < drawn < n:
+        return f"{drawn} label shuffles (stopped after {drawn} of {n}: p clearly large)"
+    return f"{n} label shuffles"
+
+
 def p_text(p: float, n_permutations: int | None = None) -> str:
     text = f"p = {p:.2g}" if p >= 0.001 else f"p = {p:.1e}"
     if n_permutations and math.isclose(p, 1 / (n_permutations + 1), rel_tol=1e-3):  # p is stored rounded at times

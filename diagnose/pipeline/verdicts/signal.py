@@ -23,6 +23,7 @@ from signal_diagnostics.pipeline.verdicts.base import (
     min_permutations,
     n_classes,
     p_text,
+    shuffles_text,
     unreachable_levels,
     unreachable_text,
 )
@@ -72,6 +73,7 @@ def signal_verdict(doc: dict) -> Verdict:
     if st.get("p_value") is None:
         return Verdict("signal", None, "", "The label-shuffle test did not run, so there is no verdict.")
     p, obs, chance, n = st["p_value"], st["observed"], st["null_mean"], st.get("n_permutations")
+    shuffles = shuffles_text(st)
     metric = str(st.get("metric") or "balanced_accuracy").replace("_", " ")
     heads = dict_items(st.get("heads"))
     gain = (obs - chance) / (1 - chance) if chance < 1 else 0.0
@@ -87,18 +89,20 @@ def signal_verdict(doc: dict) -> Verdict:
         "gain_over_chance": gain,
         "unreachable_levels": unreachable_levels(n, "signal") if n else [],
     }
+    if st.get("permutations_drawn") is not None:  # documents before the sequential test lack it
+        evidence["permutations_drawn"] = st["permutations_drawn"]
     details = _signal_details(doc, st, evidence)
     best = st.get("best_head") or st.get("model")
     if len(heads) > 1:
         listed = ", ".join(f"{h['name']} {h['observed']:.3f}" for h in heads)
         lead = (
             f"The best of {len(heads)} classifiers ({listed}) scores {obs:.3f} {metric} on the real labels; "
-            f"the best of them on {n} label shuffles scores {chance:.3f} ± {st.get('null_std', 0):.3f}"
+            f"the best of them on {shuffles} scores {chance:.3f} ± {st.get('null_std', 0):.3f}"
         )
     else:
         lead = (
             f"{best} scores {obs:.3f} {metric} on the real labels and {chance:.3f} ± {st.get('null_std', 0):.3f} "
-            f"on {n} label shuffles"
+            f"on {shuffles}"
         )
     sentence = f"{lead}: {p_text(p, n)}."
     if p > ALPHA and n and n < min_permutations(ALPHA):
