@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -217,8 +218,13 @@ def report(data: Any, out: str | Path | None = None, profile: str = "quick", **o
     show = options.get("progress", True)
     cache = Cache.for_dataset(cache_root, ds) if cache_root is not None else None
     executor = Executor("inprocess" if workers == 1 else "processes", n_workers=int(workers), cache=cache).start()
+    from signal_diagnostics.pipeline.plan import cost_line, make_plan
+
+    plan = make_plan(ds, cfg, workers=int(workers))
+    if show:
+        print(cost_line(plan), file=sys.stderr, flush=True)  # said before the work starts
     with quiet_run(), executor, progress_bar(enabled=bool(show)) as bar:
-        doc = run_report_document(ds, cfg, progress=show if callable(show) else bar, executor=executor)
+        doc = run_report_document(ds, cfg, progress=show if callable(show) else bar, executor=executor, plan=plan)
     result = Diagnosis(doc)
     if out is not None:
         result.render(out)

@@ -212,12 +212,23 @@ def cmd_inspect(args) -> int:
     return 0
 
 
-def _run(args, ds, cfg, run, show) -> int:
+def _plan(ds, cfg, executor):
+    """The run's plan (:mod:`signal_diagnostics.pipeline.plan`), its predicted cost said in one line on stderr first."""
+    from signal_diagnostics.pipeline.plan import cost_line, make_plan
+
+    plan = make_plan(ds, cfg, workers=1 if executor.kind == "inprocess" else executor.n_workers)
+    print(cost_line(plan), file=sys.stderr, flush=True)
+    return plan
+
+
+def _run(args, ds, cfg, run, show, planned: bool = False) -> int:
     """Run one document command on the executor the flags ask for, show it, write ``--json``."""
     from signal_diagnostics.console import progress_bar
 
-    with _executor(args, ds) as executor, progress_bar() as progress:
-        doc = run(ds, cfg, progress=progress, executor=executor)
+    with _executor(args, ds) as executor:
+        extra = {"plan": _plan(ds, cfg, executor)} if planned else {}
+        with progress_bar() as progress:
+            doc = run(ds, cfg, progress=progress, executor=executor, **extra)
     _cache_summary(executor)
     show(doc)
     _write_json(doc, args.json)
@@ -241,10 +252,13 @@ def cmd_signal(args) -> int:
         baselines=args.baselines.split(",") if args.baselines else None,
         learning_curve=not args.no_curve,
         shuffle_heads=_heads(args),
+        budget=args.budget,
     )
+    if args.budget is not None and args.budget <= 0:
+        raise DataError(f"--budget must be a positive number of minutes; got {args.budget:g}")
     ds.check_folds(cfg.folds)
     warn_permutations(cfg.permutations)  # one line on stderr, before the run (OptionWarning)
-    return _run(args, ds, cfg, run_signal_document, print_signal)
+    return _run(args, ds, cfg, run_signal_document, print_signal, planned=True)
 
 
 def cmd_compare(args) -> int:
@@ -320,6 +334,8 @@ def cmd_report(args) -> int:
     from signal_diagnostics.pipeline.verdicts.base import warn_permutations
 
     _check_scale(args)
+    if args.budget is not None and args.budget <= 0:
+        raise DataError(f"--budget must be a positive number of minutes; got {args.budget:g}")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise DataError(f"--out {args.out} is a file: give a directory (it is created when missing)")
     ds = _load(args)
@@ -343,8 +359,10 @@ def cmd_report(args) -> int:
         _configure_keras(args)
         _check_models(cfg.models or [], ds)
     out = Path(args.out)
-    with _executor(args, ds, default_cache=out / ".cache") as executor, progress_bar() as progress:
-        doc = run_report_document(ds, cfg, progress=progress, executor=executor)
+    with _executor(args, ds, default_cache=out / ".cache") as executor:
+        plan = _plan(ds, cfg, executor)
+        with progress_bar() as progress:
+            doc = run_report_document(ds, cfg, progress=progress, executor=executor, plan=plan)
     _cache_summary(executor)
     from signal_diagnostics.reports import render
 

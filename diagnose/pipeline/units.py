@@ -9,6 +9,23 @@ from __future__ import annotations
 import numpy as np
 
 
+def timed(fn, *args) -> dict:
+    """``{"result": fn(*args), "unit_seconds": wall time}``: the measured side of the cost model
+    (:mod:`signal_diagnostics.pipeline.cost`), kept beside the unit's result in the cache."""
+    import time
+
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return {"result": result, "unit_seconds": time.perf_counter() - t0}
+
+
+def untimed(value) -> tuple[object, float | None]:
+    """A :func:`timed` value as ``(result, seconds)``; any other value (an older cache entry) as ``(value, None)``."""
+    if isinstance(value, dict) and set(value) == {"result", "unit_seconds"}:
+        return value["result"], float(value["unit_seconds"])
+    return value, None
+
+
 def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
     """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
     from signal_diagnostics import baselines
