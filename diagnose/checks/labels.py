@@ -128,7 +128,7 @@ def _calibrated_head(train_rows, test_rows, local: np.ndarray, n_present: int):
     return LogisticRegression(C=1.0, max_iter=1000).fit(loo, local), dec
 
 
-def _calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int, features=None) -> np.ndarray:
+def calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int, features=None) -> np.ndarray:
     """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone.
 
     ``features``: the MiniRocket features of every series, computed once (label-free); without them the
@@ -196,7 +196,7 @@ def out_of_fold_probabilities(
     F = shared_features(X, n_kernels, random_state) if share_features else None
     for s in range(int(seeds)):
         for tr, te in make_splits(y, folds=folds, groups=groups, seed=random_state + s):
-            P[te] += _calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s, features=F)
+            P[te] += calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s, features=F)
     return P / int(seeds)
 
 

@@ -8,9 +8,9 @@ and its eigendecomposition), each label permutation ``alphas x n x rank`` per co
 per-timestep map ``n x T x C`` per permutation. Work is in seconds at the reference rates
 (:data:`TRANSFORM_S`, :data:`FLOP_S`), and each unit's ``(fixed, scale)`` in :data:`CONSTANTS` was fitted
 to times measured on the development machine (2 cores, T 200, C 6, 8 classes, unit alone with 2 BLAS
-threads) by::
+threads, CPU seconds) by::
 
-    python benchmarks/scale.py --units --sizes 500,1000,2000 --out benchmarks/results/scale_units.json
+    python benchmarks/scale.py --units --sizes 400,800 --out benchmarks/results/scale_units.json
 
 then ``python -m signal_diagnostics.pipeline.cost benchmarks/results/scale_units.json`` (prints the fitted
 constants). A run with ``w`` workers on ``c`` cores gives each unit ``c / w`` threads; the wall time of the
@@ -31,23 +31,27 @@ FLOP_S = 1.0 / 25e9
 ALPHAS = 10  # the ridge penalties searched (baselines.ridge.DEFAULT_ALPHAS)
 # Fitted (fixed seconds, scale of the work) per unit; see the module docstring for the command.
 CONSTANTS = {
-    "health": (1.0, 1.0),
-    "shuffle_test": (2.0, 1.0),
-    "baseline:chance_prior": (0.1, 1.0),
-    "baseline:logistic": (1.0, 1.0),
-    "baseline:features_gb": (3.0, 1.0),
-    "baseline:minirocket": (1.0, 1.0),
-    "baseline:dtw_1nn": (1.0, 1.0),
-    "baseline:other": (2.0, 1.0),
-    "ceiling": (1.0, 1.0),
-    "timestep_map": (0.5, 1.0),
-    "label_issues": (2.0, 1.0),
-    "class_pairs": (2.0, 1.0),
-    "learning_curve": (3.0, 1.0),
+    "health": (3.0, 14.58),
+    "shuffle_test": (0.0, 1.25),
+    "baseline:chance_prior": (0.16, 0.0),
+    "baseline:logistic": (2.74, 1.979),
+    "baseline:features_gb": (3.85, 32.95),
+    "baseline:minirocket": (1.30, 0.817),
+    "baseline:dtw_1nn": (1.0, 1.0),  # not calibrated (skipped at T 200 past ~220 series)
+    "baseline:other": (2.0, 1.0),  # not calibrated
+    "ceiling": (4.95, 0.0921),
+    "timestep_map": (0.77, 6.944),
+    "label_issues": (15.66, 1.455),
+    "class_pairs": (30.60, 0.0319),
+    "learning_curve": (14.44, 1.935),
 }
 # Seconds per value (series x timesteps x channels) of the units that read each value a few times.
 VALUE_S = {"health": 2e-8, "baseline:logistic": 2e-7, "baseline:features_gb": 5e-7, "timestep_map": 5e-9}
 DTW_S = 2e-9  # seconds per n^2 T^2 of 1-NN DTW (cross-validated)
+# Wall seconds per CPU second of a unit run with two threads (BLAS-bound parts use both cores, the rest
+# one). An assumption, not a measurement: the calibration ran on a shared machine (load average 7-8 on
+# 2 cores), where only CPU seconds were steady, so the constants are CPU seconds.
+WALL_PER_CPU = 0.7
 # Each worker past the first adds this share of a unit's pace (shared cores, BLAS already threaded).
 PARALLEL_GAIN = 0.3
 MINIROCKET_FEATURES = 9_996  # 10,000 kernels as aeon rounds them
@@ -126,9 +130,13 @@ def unit_work(unit: str, n: int, shape: dict) -> float:
 
 
 def unit_seconds(unit: str, n: int, shape: dict, threads: int = 2) -> float:
-    """Predicted seconds of ``unit`` on ``n`` series with ``threads`` threads (calibrated at 2)."""
+    """Predicted wall seconds of ``unit`` on ``n`` series with ``threads`` threads, alone on an idle machine.
+
+    The constants are CPU seconds (all threads); with two threads or more the BLAS-bound parts run in
+    parallel, so the wall time is :data:`WALL_PER_CPU` of them.
+    """
     fixed, scale = CONSTANTS.get(unit, CONSTANTS["baseline:other"])
-    return (fixed + scale * unit_work(unit, n, shape)) * 2.0 / max(1, min(int(threads), 2)) ** 1.0
+    return (fixed + scale * unit_work(unit, n, shape)) * (WALL_PER_CPU if threads >= 2 else 1.0)
 
 
 def unit_megabytes(unit: str, n: int, shape: dict) -> float:
@@ -184,5 +192,6 @@ if __name__ == "__main__":  # python -m signal_diagnostics.pipeline.cost RESULTS
 
     res = json.loads(open(sys.argv[1]).read())
     shape = dict(res.get("shape") or {})
-    for unit, (fixed, scale) in fit_constants(res["units"], shape).items():
+    rows = [{"n": r["n"], "units": r.get("cpu") or r["units"]} for r in res["units"]]  # CPU seconds where measured
+    for unit, (fixed, scale) in fit_constants(rows, shape).items():
         print(f'    "{unit}": ({fixed}, {scale}),')

@@ -10,7 +10,8 @@ fits, in this order:
    capped ones (learning curve, ceiling) run on one stratified, group-aware random subsample, the largest
    that fits (at least :data:`MIN_SUBSAMPLE` series). A permutation test on a random subsample of the
    series is still exact (the null, exchangeable labels, is the same); only its power drops;
-3. if they do not fit at that floor, the baselines' accuracies run on the largest subsample that fits.
+3. if they do not fit at that floor, the baselines' accuracies join them: every one of these units runs on
+   the largest common subsample that fits.
 
 The length-leak test (one feature: the length) and the other health checks always see every series.
 Every subsample is recorded (``plan`` in the document: ``n_used``, ``n_total``, ``seed``, ``reason``).
@@ -195,12 +196,12 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
         if m < n:
             for u in shrink:
                 reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
-        if wall(sizes, shape) > limit:
-            base = [u for u in units if u.startswith("baseline:")]
-            mb = _largest_fitting(floor, n, lambda k: wall(with_size(k, base), shape) <= limit)
-            sizes = {**sizes, **{u: mb for u in base}}
-            for u in base:
-                reasons[u] = f"a stratified random subsample of {mb} of {n} series, to fit --budget {budget:g}"
+        if wall(sizes, shape) > limit:  # even the floor does not fit: the baselines share one cap with them
+            every = shrink + [u for u in units if u.startswith("baseline:")]
+            m = _largest_fitting(floor, n, lambda k: wall(with_size(k, every), shape) <= limit)
+            sizes = with_size(m, every)
+            for u in every:
+                reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
     predicted = _predict(units, sizes, shape, threads)
     return Plan(
         n_total=n,
@@ -215,6 +216,11 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
     )
 
 
+def _words(unit: str) -> str:
+    """A unit's name in words: ``baseline:features_gb`` -> ``features_gb baseline``, ``shuffle_test`` -> ``shuffle test``."""
+    return f"{unit.split(':', 1)[1]} baseline" if unit.startswith("baseline:") else unit.replace("_", " ")
+
+
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 600 else f"{seconds / 60:.1f} min"
 
@@ -225,7 +231,7 @@ def cost_line(plan: Plan) -> str:
     longest = max(pred, key=lambda u: pred[u]["predicted_s"])
     head = (
         f"cost: about {_minutes(plan.predicted_s)} on {plan.workers} worker{'s' if plan.workers > 1 else ''} "
-        f"(longest unit: {longest.replace('_', ' ')}, {_minutes(pred[longest]['predicted_s'])}; "
+        f"(longest unit: {_words(longest)}, {_minutes(pred[longest]['predicted_s'])}; "
         f"peak about {max(p['predicted_mb'] for p in pred.values()) / 1000:.1f} GB per unit)"
     )
     shrunk = sorted({u for u, m in plan.sizes.items() if m < plan.n_total})
@@ -236,7 +242,7 @@ def cost_line(plan: Plan) -> str:
         if shrunk:
             sizes = sorted({plan.sizes[u] for u in shrunk})
             parts.append(
-                f"{', '.join(u.replace('_', ' ') for u in shrunk)} on {'/'.join(map(str, sizes))} of {plan.n_total} series"
+                f"{', '.join(_words(u) for u in shrunk)} on {'/'.join(map(str, sizes))} of {plan.n_total} series"
             )
         if "label_issues" in plan.reasons:
             parts.append(f"label issues with {plan.label_kernels} kernels")
