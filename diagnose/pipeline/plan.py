@@ -246,7 +246,12 @@ def cost_line(plan: Plan) -> str:
             )
         if "label_issues" in plan.reasons:
             parts.append(f"label issues with {plan.label_kernels} kernels")
-        return f"{head}; --budget {plan.budget_minutes:g} runs a subsample design: {'; '.join(parts)}"
+        over = (
+            f"; still over the budget at the smallest design ({MIN_SUBSAMPLE} series)"
+            if plan.predicted_s > 60 * plan.budget_minutes
+            else ""
+        )
+        return f"{head}; --budget {plan.budget_minutes:g} runs a subsample design: {'; '.join(parts)}{over}"
     if plan.predicted_s >= ADVICE_SECONDS:
         suggest = max(1, int(round(plan.predicted_s / 60 / 3)))
         return f"{head}; `--budget {suggest}` runs a subsample design"
