@@ -87,6 +87,7 @@ def test_a_run_on_a_planned_subsample_records_it_finds_the_planted_signal_and_sa
     assert sum(map(sum, doc["signal"]["baselines"][1]["confusion"])) == 1_200
     measured = doc["cost"]["units"]
     assert measured["shuffle_test"]["measured_s"] > 0 and measured["shuffle_test"]["predicted_s"] > 0
+    assert measured["shuffle_test"]["measured_cpu_s"] > 0
     assert "cost" not in without_timing(doc)
     jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text()))
 

@@ -93,8 +93,9 @@ def _measured(doc: dict, name: str, value, measured: dict):
     value = _unit_result(doc, name, value)
     if value is None:
         return None
-    value, seconds = untimed(value)
+    value, seconds, cpu = untimed(value)
     measured[name] = seconds
+    measured[f"{name}/cpu"] = cpu
     return value
 
 
@@ -102,9 +103,11 @@ def _cost_section(plan, measured: dict, wall: float) -> dict:
     """Predicted beside measured seconds per unit, and for the signal section as a whole."""
     from signal_diagnostics.pipeline.cost import __doc__ as about
 
+    def rounded(key: str):
+        return None if measured.get(key) is None else round(measured[key], 2)
+
     units = {
-        u: {**p, "measured_s": None if measured.get(u) is None else round(measured[u], 2)}
-        for u, p in plan.predicted.items()
+        u: {**p, "measured_s": rounded(u), "measured_cpu_s": rounded(f"{u}/cpu")} for u, p in plan.predicted.items()
     }
     return {
         "predicted_s": round(plan.predicted_s, 1),
@@ -133,13 +136,13 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     executor = _executor(executor)
     plan = plan or make_plan(ds, cfg, workers=getattr(executor, "n_workers", 1) if executor.kind != "inprocess" else 1)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     doc["health"] = _run_section(
         doc,
         "health",
         lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)],
     )
-    measured = {"health": time.perf_counter() - t0}
+    measured = {"health": time.perf_counter() - t0, "health/cpu": time.process_time() - c0}
     make_splits(
         ds.y_codes, folds=cfg.folds, repeats=cfg.repeats, groups=ds.groups, seed=cfg.seed
     )  # bad folds stop here
