@@ -91,7 +91,7 @@ def test_with_groups_the_bootstrap_resamples_whole_groups():
     assert grouped.interval["low"] <= grouped.share <= grouped.interval["high"]
 
 
-def test_one_minirocket_transform_serves_every_seed_and_fold_and_sees_no_held_out_label(monkeypatch):
+def test_one_minirocket_transform_per_seed_serves_its_folds_and_sees_no_held_out_label(monkeypatch):
     from signal_diagnostics.baselines import minirocket
     from signal_diagnostics.checks.labels import out_of_fold_probabilities
     from signal_diagnostics.evaluation.splits import make_splits
@@ -107,7 +107,7 @@ def test_one_minirocket_transform_serves_every_seed_and_fold_and_sees_no_held_ou
     ds = synthetic.imbalanced(n=150, T=20, C=3, start=5, stop=12)
     y = ds.y_codes
     P = out_of_fold_probabilities(ds.X, y, folds=3, seeds=2, n_kernels=840)
-    assert fitted == [150]  # once, on every series (label-free)
+    assert fitted == [150, 150]  # once per seed, on every series (label-free)
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
     fitted.clear()
     out_of_fold_probabilities(ds.X, y, folds=3, seeds=2, n_kernels=840, share_features=False)
