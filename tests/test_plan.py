@@ -69,6 +69,13 @@ def test_a_tiny_budget_plans_subsamples_and_a_cheaper_label_head_that_fit():
     assert "--budget 3 runs a subsample design" in cost_line(plan)
 
 
+def test_data_below_the_smallest_subsample_are_never_said_to_be_subsampled():
+    plan = make_plan(synthetic.bump(n=120, T=30, C=2, seed=3), Config(permutations=200, budget=0.1), workers=1)
+    assert list(plan.to_dict()["units"]) == ["label_issues"]  # only the cheaper head
+    assert all(m == 120 for m in plan.sizes.values())
+    assert cost_line(plan).endswith("still over the budget at the smallest design (120 series)")
+
+
 def test_a_run_on_a_planned_subsample_records_it_finds_the_planted_signal_and_says_so():
     from signal_diagnostics.pipeline.assemble import run_signal_document
 

@@ -196,11 +196,11 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
         if m < n:
             for u in shrink:
                 reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
-        if wall(sizes, shape) > limit:  # even the floor does not fit: the baselines share one cap with them
+        if floor < n and wall(sizes, shape) > limit:  # even the floor does not fit: the baselines share one cap
             every = shrink + [u for u in units if u.startswith("baseline:")]
             m = _largest_fitting(floor, n, lambda k: wall(with_size(k, every), shape) <= limit)
             sizes = with_size(m, every)
-            for u in every:
+            for u in every if m < n else ():
                 reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
     predicted = _predict(units, sizes, shape, threads)
     return Plan(
@@ -247,7 +247,7 @@ def cost_line(plan: Plan) -> str:
         if "label_issues" in plan.reasons:
             parts.append(f"label issues with {plan.label_kernels} kernels")
         over = (
-            f"; still over the budget at the smallest design ({MIN_SUBSAMPLE} series)"
+            f"; still over the budget at the smallest design ({min(MIN_SUBSAMPLE, plan.n_total)} series)"
             if plan.predicted_s > 60 * plan.budget_minutes
             else ""
         )
