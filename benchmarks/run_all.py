@@ -28,6 +28,7 @@ SCRIPTS = [
     "labels_cost",
     "busy_machine",
     "balanced_power",
+    "scale",
 ]
 
 

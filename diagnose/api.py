@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,10 @@ class Diagnosis:
         return text if len(text) <= REPR_LIMIT else text[: REPR_LIMIT - 4] + "...)"
 
 
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def report(data: Any, out: str | Path | None = None, profile: str = "full", **options) -> Diagnosis:
     """Run the whole diagnosis, as ``diagnose report`` does, and return it as a :class:`Diagnosis`.
 
@@ -169,7 +174,7 @@ def report(data: Any, out: str | Path | None = None, profile: str = "full", **op
     show = options.pop("progress", True)
     run = prepare(data, "report", out=out, profile=profile, keras_start=keras_start, **options)
     with quiet_run(), progress_bar(enabled=bool(show)) as bar:
-        doc = run.execute(progress=show if callable(show) else bar)
+        doc = run.execute(progress=show if callable(show) else bar, say=_stderr if show else None)
     result = Diagnosis(doc)
     if out is not None:
         out = Path(out)

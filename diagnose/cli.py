@@ -257,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_permutations(p)
     p.add_argument("--baselines", default=None, help="comma-separated baseline names (default: all fast ones)")
     p.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="plan the run to fit this many minutes: the permutation tests on a stratified subsample, a cheaper "
+        "label head, the baselines on all series where they fit (default: none; the predicted time is said first)",
+    )
     _add_heads(p)
     _add_scale(p, cache_default="none (no cache unless --cache is given)")
 
@@ -336,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="MINUTES",
-        help="scale repeats, seeds, epochs and permutations to this time budget",
+        help="scale seeds and epochs to this time budget, and plan the signal units to fit it (permutation "
+        "tests on a stratified subsample, a cheaper label head; default: none)",
     )
     p.add_argument("--no-deep", action="store_true", help="skip deep models and attributions")
     p.add_argument(

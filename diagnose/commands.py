@@ -87,7 +87,7 @@ def _execute(run) -> dict:
     from signal_diagnostics.console import progress_bar
 
     with progress_bar() as progress:
-        doc = run.execute(progress=progress)
+        doc = run.execute(progress=progress, say=lambda line: print(line, file=sys.stderr, flush=True))
     cache, computed, failed = run.cache_use
     if cache is not None:
         failed = f", {failed} failed (retried next run)" if failed else ""

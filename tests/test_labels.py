@@ -89,3 +89,36 @@ def test_with_groups_the_bootstrap_resamples_whole_groups():
     assert width(grouped) > 2 * width(series)  # binomial over 20 groups, not over 200 series
     assert "resamples of the groups" in grouped.interval["method"]
     assert grouped.interval["low"] <= grouped.share <= grouped.interval["high"]
+
+
+def test_one_minirocket_transform_per_seed_serves_its_folds_and_sees_no_held_out_label(monkeypatch):
+    from signal_diagnostics.baselines import minirocket
+    from signal_diagnostics.checks.labels import out_of_fold_probabilities
+    from signal_diagnostics.evaluation.splits import make_splits
+
+    fitted = []
+    fit = minirocket.MiniRocketFeatures.fit
+
+    def counting(self, X, y=None, rows=None):
+        fitted.append(len(X) if rows is None else len(rows))
+        return fit(self, X, y, rows=rows)
+
+    monkeypatch.setattr(minirocket.MiniRocketFeatures, "fit", counting)
+    ds = synthetic.imbalanced(n=150, T=20, C=3, start=5, stop=12)
+    y = ds.y_codes
+    P = out_of_fold_probabilities(ds.X, y, folds=3, seeds=2, n_kernels=840)
+    assert fitted == [150, 150]  # once per seed, on every series (label-free)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    fitted.clear()
+    out_of_fold_probabilities(ds.X, y, folds=3, seeds=2, n_kernels=840, share_features=False)
+    assert len(fitted) == 6 and max(fitted) < 150  # per fold, on its training series
+    # a held-out series' probabilities do not move when the held-out labels change
+    from signal_diagnostics.checks.labels import calibrated_fold, shared_features
+
+    F = shared_features(ds.X, 840, seed=0)
+    tr, te = next(iter(make_splits(y, folds=3, seed=0)))
+    relabelled = y.copy()
+    relabelled[te] = np.roll(y[te], 1)
+    a = calibrated_fold(ds.X, y, tr, te, 8, 840, 0, features=F)
+    b = calibrated_fold(ds.X, relabelled, tr, te, 8, 840, 0, features=F)
+    np.testing.assert_array_equal(a, b)

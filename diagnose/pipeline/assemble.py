@@ -14,25 +14,9 @@ import traceback
 from collections.abc import Callable
 
 from signal_diagnostics.data.dataset import Dataset
-from signal_diagnostics.pipeline.config import (
-    DEFAULT_MODELS,
-    SHUFFLE_CURVE_MODEL,
-    Config,
-    baseline_names,
-    label_settings,
-    shuffle_heads,
-)
+from signal_diagnostics.pipeline.config import DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config
 from signal_diagnostics.pipeline.document import new_document
-from signal_diagnostics.pipeline.units import (
-    attribution_unit,
-    baseline_unit,
-    ceiling_unit,
-    curve_unit,
-    labels_unit,
-    pairs_unit,
-    shuffle_unit,
-    timemap_unit,
-)
+from signal_diagnostics.pipeline.units import attribution_unit
 from signal_diagnostics.results import Progress, to_jsonable
 
 # a failed section's traceback goes here at DEBUG level (``diagnose --debug`` prints it on stderr)
@@ -95,128 +79,97 @@ def _class_fields(sig: dict, doc: dict, classes: list[str], ids=None) -> None:
         )
 
 
-def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
-    """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, labels, class pairs).
+def _timed_units(calls) -> list:
+    from signal_diagnostics.pipeline.executor import Unit
+    from signal_diagnostics.pipeline.units import timed
 
-    The health checks run here; every other part is a unit of ``executor`` (default: in-process).
+    return [Unit(key=c.key, fn=timed, args=(c.fn, *c.args), label=c.label) for c in calls]
+
+
+def _measured(doc: dict, name: str, value, measured: dict):
+    """A timed unit's result (None when it failed, recorded under ``errors[name]``); its seconds into ``measured``."""
+    from signal_diagnostics.pipeline.units import untimed
+
+    value = _unit_result(doc, name, value)
+    if value is None:
+        return None
+    value, seconds, cpu = untimed(value)
+    measured[name] = seconds
+    measured[f"{name}/cpu"] = cpu
+    return value
+
+
+def _cost_section(plan, measured: dict, wall: float) -> dict:
+    """Predicted beside measured seconds per unit, and for the signal section as a whole."""
+    from signal_diagnostics.pipeline.cost import __doc__ as about
+
+    def rounded(key: str):
+        return None if measured.get(key) is None else round(measured[key], 2)
+
+    units = {
+        u: {**p, "measured_s": rounded(u), "measured_cpu_s": rounded(f"{u}/cpu")} for u, p in plan.predicted.items()
+    }
+    return {
+        "predicted_s": round(plan.predicted_s, 1),
+        "measured_s": round(wall, 1),
+        "workers": plan.workers,
+        "units": units,
+        "model": " ".join(about.split("\n\n")[0].split()),
+    }
+
+
+def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None, plan=None) -> None:
+    """Fill ``health`` and ``signal`` (baselines, shuffle test, curve, timestep map, ceiling, labels, class pairs),
+    ``plan`` (what ran on what) and ``cost`` (each unit's predicted and measured time).
+
+    The health checks run here; every other part is a unit of ``executor`` (default: in-process), on the
+    series ``plan`` gives it (default: :func:`~signal_diagnostics.pipeline.plan.make_plan` for the executor's
+    workers and ``cfg.budget``).
     """
+    import time
+
     from signal_diagnostics.checks.health import health_checks
     from signal_diagnostics.evaluation.splits import make_splits
-    from signal_diagnostics.pipeline.executor import Unit
+    from signal_diagnostics.pipeline.plan import make_plan
+    from signal_diagnostics.pipeline.signal_units import curve_call, signal_calls
     from signal_diagnostics.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
+    plan = plan or make_plan(ds, cfg, workers=getattr(executor, "n_workers", 1) if executor.kind != "inprocess" else 1)
+    t0, c0 = time.perf_counter(), time.process_time()
     doc["health"] = _run_section(
         doc,
         "health",
         lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)],
     )
-    X, y, groups, seed = ds.X, ds.y_codes, ds.groups, cfg.seed
-    make_splits(y, folds=cfg.folds, repeats=cfg.repeats, groups=groups, seed=seed)  # bad folds or groups stop here
-    names = baseline_names(ds, cfg)
-    heads = shuffle_heads(cfg, names)
-    units = [
-        Unit(
-            key={
-                "task": "signal.shuffle_test",
-                "heads": heads,
-                "permutations": cfg.permutations,
-                "folds": cfg.folds,
-                "seed": seed,
-            },
-            fn=shuffle_unit,
-            args=(X, y, heads, cfg.permutations, cfg.folds, groups, seed),
-            label="label-shuffle test",
-        )
-    ]
-    units += [
-        Unit(
-            key={"task": "signal.baseline", "name": name, "folds": cfg.folds, "repeats": cfg.repeats, "seed": seed},
-            fn=baseline_unit,
-            args=(name, X, y, cfg.folds, cfg.repeats, groups, seed),
-            label="baselines",
-        )
-        for name in names
-    ]
-    units += [
-        Unit(
-            key={"task": "signal.ceiling", "folds": cfg.folds, "seed": seed},
-            fn=ceiling_unit,
-            args=(X, y, cfg.folds, groups, seed),
-            label="ceiling",
-        ),
-        Unit(
-            key={"task": "signal.timestep_map", "test": "kruskal", "clusters": cfg.permutations, "seed": seed},
-            fn=timemap_unit,
-            args=(X, y, ds.lengths, cfg.permutations, groups, seed),
-            label="timestep map",
-        ),
-    ]
-    classes = [str(c) for c in ds.classes.tolist()]
-    label_seeds, kernels, pair_kernels = label_settings(cfg)
-    label_units = [
-        Unit(
-            key={
-                "task": "signal.label_issues",
-                "folds": cfg.folds,
-                "seeds": label_seeds,
-                "kernels": kernels,
-                "seed": seed,
-                "classes": classes,
-            },
-            fn=labels_unit,
-            args=(X, y, classes, cfg.folds, groups, label_seeds, kernels, seed),
-            label="label issues",
-        ),
-        Unit(
-            key={
-                "task": "signal.class_pairs",
-                "folds": cfg.folds,
-                "permutations": cfg.permutations,
-                "kernels": pair_kernels,
-                "seed": seed,
-                "classes": classes,
-            },
-            fn=pairs_unit,
-            args=(X, y, classes, cfg.folds, groups, cfg.permutations, pair_kernels, seed),
-            label="class pairs",
-        ),
-    ]
-    if not cfg.label_checks:
-        label_units = []
-    results = executor.map(units + label_units, progress=progress, errors="return")
-    shuffle, *scores, ceiling, timemap, labels, pairs = results if label_units else results + [None, None]
+    measured = {"health": time.perf_counter() - t0, "health/cpu": time.process_time() - c0}
+    make_splits(
+        ds.y_codes, folds=cfg.folds, repeats=cfg.repeats, groups=ds.groups, seed=cfg.seed
+    )  # bad folds stop here
+    calls = signal_calls(ds, cfg, plan)
+    results = executor.map(_timed_units(calls), progress=progress, errors="return")
+    got = {c.name: _measured(doc, c.name, v, measured) for c, v in zip(calls, results)}
 
-    sig: dict = {"baselines": []}
+    sig: dict = {"baselines": [got[c.name] for c in calls if c.name.startswith("baseline:") and got[c.name]]}
     doc["signal"] = sig
-    for name, value in zip(names, scores):
-        value = _unit_result(doc, f"baseline:{name}", value)
-        if value is not None:
-            sig["baselines"].append(value)
     real = [b for b in sig["baselines"] if not b["name"].startswith("chance")]
     best = max(real, key=lambda b: b["balanced_accuracy"]) if real else None
     sig["best_baseline"] = best["name"] if best else None
-    sig["shuffle_test"] = _unit_result(doc, "shuffle_test", shuffle)
+    sig["shuffle_test"] = got["shuffle_test"]
 
     if cfg.learning_curve:  # its model is the best baseline, so it waits for the baselines
         model = SHUFFLE_CURVE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
-        curve = Unit(
-            key={"task": "signal.learning_curve", "model": model, "repeats": cfg.curve_repeats, "seed": seed},
-            fn=curve_unit,
-            args=(X, y, model, cfg.curve_repeats, groups, seed),
-            label="learning curve",
-        )
-        sig["learning_curve"] = _unit_result(
-            doc, "learning_curve", executor.map([curve], progress=progress, errors="return")[0]
-        )
+        curve = executor.map(_timed_units([curve_call(ds, cfg, plan, model)]), progress=progress, errors="return")
+        sig["learning_curve"] = _measured(doc, "learning_curve", curve[0], measured)
 
-    sig["timestep_map"] = _unit_result(doc, "timestep_map", timemap)
-    sig["ceiling"] = _unit_result(doc, "ceiling", ceiling)
-    sig["label_issues"] = _unit_result(doc, "label_issues", labels)
-    sig["class_pairs"] = _unit_result(doc, "class_pairs", pairs)
+    for name in ("timestep_map", "ceiling", "label_issues", "class_pairs"):
+        sig[name] = got.get(name)
+    classes = [str(c) for c in ds.classes.tolist()]
     _class_fields(sig, doc, classes, ds.ids)
     if best is not None:
-        sig["separable_classes"] = separable_classes(best, [str(c) for c in ds.classes.tolist()])
+        sig["separable_classes"] = separable_classes(best, classes)
+    doc["plan"] = plan.to_dict()
+    doc["cost"] = _cost_section(plan, measured, time.perf_counter() - t0)
 
 
 def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:
@@ -389,9 +342,9 @@ def _explained_models(doc: dict, cfg: Config) -> list[str]:
     return names[:1]
 
 
-def run_signal_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
+def run_signal_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None, plan=None) -> dict:
     doc = new_document(ds, cfg.to_dict())
-    run_signal(ds, cfg, doc, progress, executor)
+    run_signal(ds, cfg, doc, progress, executor, plan)
     return _finish(doc)
 
 
@@ -407,7 +360,7 @@ def run_explain_document(ds: Dataset, cfg: Config, progress: Progress | None = N
     return _finish(doc)
 
 
-def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None) -> dict:
+def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = None, executor=None, plan=None) -> dict:
     """The whole diagnosis: health, signal, deep comparison, attention, attributions, verdicts.
 
     ``executor`` (a :class:`signal_diagnostics.pipeline.executor.Executor`, default in-process) runs every unit; the
@@ -415,7 +368,7 @@ def run_report_document(ds: Dataset, cfg: Config, progress: Progress | None = No
     executor ran it and whether its units came from a cache.
     """
     doc = new_document(ds, cfg.to_dict())
-    run_signal(ds, cfg, doc, progress, executor)
+    run_signal(ds, cfg, doc, progress, executor, plan)
     if cfg.deep:
         run_deep(ds, cfg, doc, progress, executor)
         run_explain(ds, cfg, doc, models=_explained_models(doc, cfg), progress=progress, executor=executor)

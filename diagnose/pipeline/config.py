@@ -99,6 +99,7 @@ class Config:
     methods: list[str] = field(default_factory=lambda: ["shap", "integrated_gradients", "occlusion", "attention"])
     samples: int = _at_least(100, 1)
     profile: str = "custom"
+    budget: float | None = None  # minutes: the signal units are planned to fit (signal_diagnostics.pipeline.plan)
 
     @classmethod
     def for_profile(cls, name: str, *, budget_minutes: float | None = None, **overrides) -> Config:
@@ -135,13 +136,17 @@ class Config:
             )
         if budget_minutes is not None:
             cfg = cfg.scaled(budget_minutes)
+            cfg.budget = float(budget_minutes)
         for key, value in overrides.items():
             if value is not None:
                 setattr(cfg, key, value)
         return cfg
 
     def scaled(self, minutes: float) -> Config:
-        """Shrink repeats, seeds, epochs and permutations to fit roughly ``minutes`` on a 2-core CPU."""
+        """Shrink repeats, seeds, epochs and permutations to fit roughly ``minutes`` on a 2-core CPU.
+
+        The signal units' series are planned separately, from the cost model
+        (:func:`signal_diagnostics.pipeline.plan.make_plan` reads ``budget``)."""
         c = dataclasses.replace(self, profile=f"{self.profile} (budget {minutes:g} min)")
         if minutes < 10:
             c.repeats, c.seeds, c.epochs, c.units = 1, 1, min(c.epochs, 8), 16

@@ -20,7 +20,9 @@ SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "diagnosis.schema.json"
 SECTIONS = ("health", "signal", "deep", "attribution", "verdicts", "recommendations")
 # Wall-time fields: the only numbers that differ between two runs of the same command (fresh or
 # resumed, in-process, in local processes or on a Dask cluster). Everything else is identical.
-TIMING_KEYS = ("seconds", "fit_seconds", "train_seconds", "predict_seconds", "total_seconds")
+# ``cost`` (predicted and measured time per unit, signal_diagnostics.pipeline.cost) depends on the workers and
+# the machine as well.
+TIMING_KEYS = ("seconds", "fit_seconds", "train_seconds", "predict_seconds", "total_seconds", "cost")
 
 
 def new_document(dataset: Dataset, config: dict[str, Any]) -> dict:

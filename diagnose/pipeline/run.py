@@ -21,8 +21,9 @@ from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.config import DEFAULT_MODELS, PROFILES, Config, check_config
 
 COMMANDS = ("signal", "compare", "explain", "report")
+PLANNED = ("signal", "report")  # commands whose signal units are planned to fit the budget (pipeline.plan)
 # options that choose how a run executes, not what it computes (none of them is a Config field)
-RUN_OPTIONS = ("budget", "workers", "scheduler", "cache")
+RUN_OPTIONS = ("workers", "scheduler", "cache")
 # how the data are read: table columns (signal_diagnostics.data.loaders.load) and padding/layout (as_dataset)
 TABLE_OPTIONS = ("id_column", "time_column", "label_column", "group_column")
 ARRAY_OPTIONS = ("padding", "pad_value", "layout")
@@ -66,16 +67,25 @@ class Run:
         kind = "dask" if self.scheduler else "inprocess" if self.workers == 1 else "processes"
         return Executor(kind, n_workers=self.workers, scheduler=self.scheduler, cache=cache)
 
-    def execute(self, progress=None, executor=None) -> dict:
+    def execute(self, progress=None, executor=None, say: Callable[[str], None] | None = None) -> dict:
         """Run every unit of the command and return the Diagnosis document.
 
         ``executor``: an executor to run on (started here when not yet started); default :meth:`executor`.
+        ``say``: where the signal units' predicted cost (:func:`~signal_diagnostics.pipeline.plan.cost_line`)
+        goes before the work starts (the command line: stderr); None says nothing.
         """
         from signal_diagnostics.pipeline import assemble
 
         document = getattr(assemble, f"run_{self.command}_document")
+        extra = {}
+        if self.command in PLANNED:
+            from signal_diagnostics.pipeline.plan import cost_line, make_plan
+
+            extra["plan"] = plan = make_plan(self.dataset, self.config, workers=self.workers)
+            if say is not None:
+                say(cost_line(plan))
         with (executor or self.executor()).start() as ex:
-            doc = document(self.dataset, self.config, progress=progress, executor=ex)
+            doc = document(self.dataset, self.config, progress=progress, executor=ex, **extra)
             self.cache_use = (ex.cache, ex.computed, ex.failed)
         return doc
 

@@ -9,6 +9,34 @@ from __future__ import annotations
 import numpy as np
 
 
+def timed(fn, *args) -> dict:
+    """``{"result": fn(*args), "unit_seconds": wall time, "unit_cpu_seconds": CPU time of this process}``: the
+    measured side of the cost model (:mod:`signal_diagnostics.pipeline.cost`), kept beside the result in the cache.
+    CPU time counts every thread of the process and is steadier than wall time on a shared machine."""
+    import time
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = fn(*args)
+    return {
+        "result": result,
+        "unit_seconds": time.perf_counter() - t0,
+        "unit_cpu_seconds": time.process_time() - c0,
+    }
+
+
+def untimed(value) -> tuple[object, float | None, float | None]:
+    """A :func:`timed` value as ``(result, seconds, cpu_seconds)``; any other value (an older cache entry) as
+    ``(value, None, None)``."""
+    if isinstance(value, dict) and {"result", "unit_seconds"} <= set(value) <= {
+        "result",
+        "unit_seconds",
+        "unit_cpu_seconds",
+    }:
+        cpu = value.get("unit_cpu_seconds")
+        return value["result"], float(value["unit_seconds"]), None if cpu is None else float(cpu)
+    return value, None, None
+
+
 def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
     """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
     from signal_diagnostics import baselines

@@ -51,7 +51,33 @@ def decide(doc: dict) -> dict[str, dict]:
         out["deep"] = deep_verdict(doc)
         out["attention"] = attention_verdict(doc)
     order = list(QUESTIONS)
-    return {k: out[k].to_dict() for k in sorted(out, key=order.index)}
+    return _subsample_notes(doc, {k: out[k].to_dict() for k in sorted(out, key=order.index)})
+
+
+# The unit each answer rests on, and its name in words, for the answers that say when it ran on a subsample.
+SUBSAMPLED_UNITS = {
+    "signal": ("shuffle_test", "the label-shuffle test"),
+    "where": ("timestep_map", "the timestep map"),
+    "classes": ("class_pairs", "the class-pair tests"),
+    "more_data": ("learning_curve", "the learning curve"),
+    "how_much": ("baseline:minirocket", "the baselines"),
+}
+
+
+def _subsample_notes(doc: dict, verdicts: dict) -> dict:
+    """Append to an answer's sentence that its test ran on a subsample (``plan``), and record it in its evidence.
+
+    A permutation test on a random subsample is still exact; only its power drops, so a "no" says less.
+    """
+    units = (doc.get("plan") or {}).get("units") or {}
+    for key, (unit, words) in SUBSAMPLED_UNITS.items():
+        got, v = units.get(unit), verdicts.get(key)
+        if not got or not v or got.get("n_used", 0) >= got.get("n_total", 0):
+            continue
+        note = f"{words} used {got['n_used']:,} of {got['n_total']:,} series (a stratified random subsample, to fit the budget)"
+        v["sentence"] = f"{v['sentence'].rstrip()} ({note[0].upper()}{note[1:]}.)"
+        v["evidence"] = {**(v.get("evidence") or {}), "subsample": {"unit": unit, **got}}
+    return verdicts
 
 
 def _finding(message) -> str:
