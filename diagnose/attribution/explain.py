@@ -168,19 +168,20 @@ def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardi
     )
 
 
-def _train(name: str, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None, standardise: str = "none"):
-    from signal_diagnostics import baselines
+def _train(name: Any, X, y, n_classes: int, *, epochs: int, seed: int, hyper: dict | None, standardise: str = "none"):
+    """Fit a baseline, train a deep model, or read a trained file, by what :func:`resolve` says ``name`` is."""
+    from signal_diagnostics.models.resolve import resolve
 
-    known = baselines.available() if hasattr(baselines, "available") else {}
-    if name in known:
-        return baselines.make(name, random_state=seed).fit(X, y)
-    from signal_diagnostics.models.resolve import TRAINED_SUFFIX
+    spec = resolve(name, baselines_allowed=True)
+    if spec.kind == "baseline":
+        from signal_diagnostics import baselines
 
-    if isinstance(name, str) and name.endswith(TRAINED_SUFFIX):
-        return trained_from_file(name, X, n_classes, standardise=standardise)
+        return baselines.make(spec.spec, random_state=seed).fit(X, y)
+    if spec.kind == "file":
+        return trained_from_file(spec.path, X, n_classes, standardise=standardise)
     from signal_diagnostics.models.training import fit
 
-    return fit(name, X, y, n_classes=n_classes, epochs=epochs, seed=seed, hyper=_hyper_for(name, hyper))
+    return fit(spec, X, y, n_classes=n_classes, epochs=epochs, seed=seed, hyper=_hyper_for(spec.label, hyper))
 
 
 def _attention_unavailable(name: str, model: Any) -> dict | None:

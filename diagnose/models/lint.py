@@ -263,14 +263,16 @@ def lint(
     The padding share is measured on the first :data:`LINT_SAMPLE` series, standardised as training
     standardises them, with the weights the model starts from (a trained file: its trained weights).
     """
-    from signal_diagnostics.models.resolve import TRAINED_SUFFIX, load_trained
+    from signal_diagnostics.models.resolve import ModelSpec, as_spec
     from signal_diagnostics.models.training import Standardiser, new_network
 
     X = np.asarray(X, dtype=np.float32)
     keras.utils.set_random_seed(seed)
     weights = "untrained"
-    if isinstance(spec, str) and spec.endswith(TRAINED_SUFFIX):
-        name, net, weights = spec, load_trained(spec), "trained"
+    if not isinstance(spec, keras.Model):
+        spec = as_spec(spec)
+    if isinstance(spec, ModelSpec) and spec.kind == "file":
+        name, net, weights = spec.label, spec.trained(), "trained"
     else:
         options = {k: v for k, v in (hyper or {}).items() if k not in ("learning_rate", "lr")}  # fit's, not the model's
         name, net = new_network(spec, X.shape[1:], n_classes, options)

@@ -15,11 +15,13 @@ problem and the fix, before any baseline or training starts:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import inspect
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +32,28 @@ select_backend()
 
 import keras  # noqa: E402
 
-KINDS = ("zoo", "builder", "file", "baseline")
+KINDS = ("zoo", "builder", "file", "callable", "baseline")
 TRAINED_SUFFIX = ".keras"
+DIGEST_CHARS = 20  # hex characters of a file's sha256 kept in unit keys
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A checked model name: what it is, where it lives, what reports call it."""
+    """A checked model: what it is, where it lives, what reports call it, and how to build it.
+
+    Plain data (a path, a function name, the file's digest; a callable spec holds the function), so it
+    pickles to worker processes; a builder file is imported, and a trained file loaded, only when
+    :meth:`build` needs it (a builder file once per process).
+    """
 
     spec: str  # as given
     kind: str  # one of KINDS
-    label: str  # the name in reports: the spec as given
+    label: str  # the name in reports: the spec as given, or a builder's __name__
     description: str
     path: str | None = None  # builder or trained file
     function: str | None = None  # builder function name
+    digest: str | None = None  # a hash of the file's content (builder, file), computed once at resolve
+    fn: Callable[..., Any] | None = field(default=None, repr=False)  # the builder of a "callable" spec
 
     def to_dict(self) -> dict:
         return {
@@ -53,7 +63,52 @@ class ModelSpec:
             "description": self.description,
             "path": self.path,
             "function": self.function,
+            "digest": self.digest,
         }
+
+    def builder(self) -> Callable[..., Any]:
+        """The builder function of a ``builder`` (imported once per process) or ``callable`` spec."""
+        if self.kind == "callable":
+            return self.fn
+        if self.kind == "builder":
+            return load_builder(self.path, self.function)
+        raise DataError(f"model {self.label!r} ({self.kind}) has no builder function")
+
+    def trained(self) -> Any:
+        """The trained model of a ``file`` spec, its weights as saved (read from the file on each call)."""
+        if self.kind != "file":
+            raise DataError(f"model {self.label!r} ({self.kind}) is not a trained model file")
+        return load_trained(self.path)
+
+    def build(self, input_shape, n_classes: int, **hyper) -> Any:
+        """A fresh ``keras.Model`` for ``(T, C)`` series and ``n_classes`` classes.
+
+        A zoo model is built by :func:`signal_diagnostics.models.zoo.build`; a builder gets only the
+        ``hyper`` options its signature takes; a trained file gives its architecture
+        (``keras.models.clone_model``: new weights drawn under the current seed), compiled as it was saved.
+        """
+        if self.kind == "zoo":
+            from signal_diagnostics.models.zoo import build as build_zoo
+
+            return build_zoo(self.spec, input_shape, n_classes, **hyper)
+        if self.kind == "file":
+            return _clone_trained(self, input_shape, n_classes)
+        fn = self.builder()
+        kept, _ = accepted_hyper(fn, hyper)
+        model = fn(tuple(input_shape), n_classes, **kept)
+        if not isinstance(model, keras.Model):
+            raise DataError(f"model builder {self.label!r} returned {type(model).__name__}, not a keras.Model")
+        return model
+
+
+def _clone_trained(spec: ModelSpec, input_shape, n_classes: int) -> Any:
+    saved = spec.trained()
+    check_input(saved, input_shape, n_classes, f"model file {spec.path!r}")
+    net = keras.models.clone_model(saved)
+    config = saved.get_compile_config() if getattr(saved, "compiled", False) else None
+    if config:
+        net.compile_from_config(config)
+    return net
 
 
 def custom_objects() -> dict[str, Any]:
@@ -124,15 +179,28 @@ def load_trained(path: str | Path) -> Any:
         ) from err
 
 
+def file_digest(path: str | Path) -> str:
+    """A short sha256 of a file's content: part of a unit's cache key, so a changed file misses the cache."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:DIGEST_CHARS]
+
+
+@functools.lru_cache(maxsize=64)
+def _import_builder_file(resolved: str, digest: str) -> Any:
+    """Execute a builder file once per process and content (``digest`` keys the memo: an edited file is read again)."""
+    file = Path(resolved)
+    module_spec = importlib.util.spec_from_file_location(f"diagnose_user_model_{file.stem}", file)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
 def load_builder(path: str, function: str) -> Callable[..., Any]:
-    """Import ``path`` and return its ``function``."""
+    """Import ``path`` (once per process while its content is unchanged) and return its ``function``."""
     file = Path(path)
     if not file.is_file():
         raise DataError(f"model file {path!r} not found: give 'path/to/file.py:function'")
-    module_spec = importlib.util.spec_from_file_location(f"diagnose_user_model_{file.stem}", file)
-    module = importlib.util.module_from_spec(module_spec)
     try:
-        module_spec.loader.exec_module(module)
+        module = _import_builder_file(str(file.resolve()), file_digest(file))
     except Exception as err:  # the user's file itself fails to import
         raise DataError(
             f"model file {path!r} fails to import ({type(err).__name__}: {_first_line(err)[:200]})"
@@ -155,29 +223,58 @@ def split_builder(spec: str) -> tuple[str, str]:
 
 def build_user(spec: str, input_shape, n_classes: int, **hyper) -> Any:
     """Build a user's model from ``"path/to/file.py:fn"``; ``hyper`` goes only where ``fn`` takes it."""
-    fn = load_builder(*split_builder(spec))
-    kept, _ = accepted_hyper(fn, hyper)
-    model = fn(tuple(input_shape), n_classes, **kept)
-    if not isinstance(model, keras.Model):
-        raise DataError(f"{spec} returned {type(model).__name__}, not a keras.Model")
-    return model
+    return resolve(spec).build(input_shape, n_classes, **hyper)
 
 
-def build(name: str, input_shape, n_classes: int, **hyper) -> Any:
-    """Build a zoo model by name, or a user's model from ``"path/to/file.py:fn"`` (:func:`build_user`)."""
-    if name.endswith(".py") or ".py:" in name:
-        return build_user(name, input_shape, n_classes, **hyper)
-    from signal_diagnostics.models.zoo import build as build_zoo
-
-    return build_zoo(name, input_shape, n_classes, **hyper)
+def build(name: str | ModelSpec, input_shape, n_classes: int, **hyper) -> Any:
+    """Build a model from a zoo name, ``"path/to/file.py:fn"``, ``"model.keras"`` or a ModelSpec."""
+    return as_spec(name).build(input_shape, n_classes, **hyper)
 
 
-def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_classes: int | None = None) -> ModelSpec:
+def _is_builder(spec: str) -> bool:
+    return spec.endswith(".py") or ".py:" in spec
+
+
+def _is_trained_file(spec: str) -> bool:
+    return spec.endswith(TRAINED_SUFFIX) or Path(spec).suffix in (".h5", ".hdf5", ".pb")
+
+
+@functools.lru_cache(maxsize=64)
+def _trained_facts(resolved: str, digest: str, shown: str) -> tuple[str, Any, Any]:
+    """Load a trained file once per process and content: its name and input / output shapes."""
+    model = load_trained(shown)
+    try:
+        shapes = (tuple(model.inputs[0].shape[1:]), int(model.outputs[0].shape[-1]))
+    except (AttributeError, IndexError, TypeError):
+        shapes = (None, None)
+    return str(getattr(model, "name", "")), *shapes
+
+
+def _resolve_file(spec: str, input_shape, n_classes: int | None) -> ModelSpec:
+    file = Path(spec)
+    if not (file.suffix == TRAINED_SUFFIX and file.is_file() and zipfile.is_zipfile(file)):
+        load_trained(spec)  # raises the DataError that says what is wrong with the file
+    digest = file_digest(file)
+    name, expected, out = _trained_facts(str(file.resolve()), digest, spec)
+    if input_shape is not None and n_classes is not None and expected is not None:
+        check_shapes(expected, out, input_shape, n_classes, f"model file {spec!r}")
+    description = f"trained model {name} from {file.name}".strip()
+    return ModelSpec(spec, "file", spec, description, path=spec, digest=digest)
+
+
+def resolve(
+    spec: str | ModelSpec | Callable,
+    *,
+    baselines_allowed: bool = False,
+    input_shape=None,
+    n_classes: int | None = None,
+) -> ModelSpec:
     """Check one model name and say what it is.
 
     Parameters
     ----------
-    spec : a zoo name, ``"file.py:fn"``, ``"model.keras"`` or (with ``baselines_allowed``) a baseline name.
+    spec : a zoo name, ``"file.py:fn"``, ``"model.keras"``, (with ``baselines_allowed``) a baseline name,
+        a builder function (kind ``"callable"``, labelled by its ``__name__``) or a ModelSpec (returned as is).
     baselines_allowed : accept ``baselines.available()`` names (``diagnose explain --model minirocket``).
     input_shape, n_classes : the data's ``(T, C)`` and class count; when given, a trained file must
         take such series and output that many classes.
@@ -185,6 +282,8 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
     Returns
     -------
     ModelSpec
+        Cheap for zoo names; a builder file is imported and a trained file read once per process and
+        file content (later calls reuse what was found).
 
     Raises
     ------
@@ -193,22 +292,23 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
     """
     from signal_diagnostics.models.zoo import MODELS
 
+    if isinstance(spec, ModelSpec):
+        return spec
+    if callable(spec) and not isinstance(spec, (str, keras.Model)):
+        label = str(getattr(spec, "__name__", type(spec).__name__))
+        return ModelSpec(label, "callable", label, f"user builder {label}", fn=spec)
     if not isinstance(spec, str) or not spec.strip():
         raise DataError(f"model name must be a non-empty string; got {spec!r}")
     spec = spec.strip()
     if spec in MODELS:
         return ModelSpec(spec, "zoo", spec, MODELS[spec][1])
-    if spec.endswith(".py") or ".py:" in spec:
+    if _is_builder(spec):
         path, fn = split_builder(spec)
         load_builder(path, fn)
-        return ModelSpec(spec, "builder", spec, f"user builder {fn} from {Path(path).name}", path=path, function=fn)
-    if spec.endswith(TRAINED_SUFFIX) or Path(spec).suffix in (".h5", ".hdf5", ".pb"):
-        model = load_trained(spec)
-        if input_shape is not None and n_classes is not None:
-            check_input(model, input_shape, n_classes, f"model file {spec!r}")
-        return ModelSpec(
-            spec, "file", spec, f"trained model {getattr(model, 'name', '')} from {Path(spec).name}".strip(), path=spec
-        )
+        description = f"user builder {fn} from {Path(path).name}"
+        return ModelSpec(spec, "builder", spec, description, path=path, function=fn, digest=file_digest(path))
+    if _is_trained_file(spec):
+        return _resolve_file(spec, input_shape, n_classes)
     known = list(MODELS)
     if baselines_allowed:
         from signal_diagnostics import baselines
@@ -219,14 +319,19 @@ def resolve(spec: str, *, baselines_allowed: bool = False, input_shape=None, n_c
     raise DataError(f"unknown model {spec!r}: use one of {', '.join(known)}, 'file.py:function' or 'model.keras'")
 
 
+def as_spec(model: str | ModelSpec | Callable) -> ModelSpec:
+    """The ModelSpec of what a caller holds: a ModelSpec as is, anything else through :func:`resolve`."""
+    return model if isinstance(model, ModelSpec) else resolve(model)
+
+
 def resolve_all(
     specs, *, baselines_allowed: bool = False, input_shape=None, n_classes: int | None = None
 ) -> list[ModelSpec | None]:
-    """:func:`resolve` for each string; callables and keras.Model objects pass unchecked (as None)."""
+    """:func:`resolve` for each model; ``keras.Model`` objects (trained as given) pass unchecked (as None)."""
     return [
-        resolve(s, baselines_allowed=baselines_allowed, input_shape=input_shape, n_classes=n_classes)
-        if isinstance(s, str)
-        else None
+        None
+        if isinstance(s, keras.Model)
+        else resolve(s, baselines_allowed=baselines_allowed, input_shape=input_shape, n_classes=n_classes)
         for s in specs
     ]
 
@@ -234,14 +339,14 @@ def resolve_all(
 def source_digest(spec: Any) -> str | None:
     """A hash of the file a ``file.py:fn`` or ``model.keras`` spec names (None for anything else), so a
     cached unit is not reused after the user changed the model behind the same name."""
-    import hashlib
-
+    if isinstance(spec, ModelSpec):
+        return spec.digest
     if not isinstance(spec, str):
         return None
     path = spec.rpartition(":")[0] if ".py:" in spec else spec
     if not (path.endswith(".py") or path.endswith(TRAINED_SUFFIX)) or not Path(path).is_file():
         return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+    return file_digest(path)
 
 
 def check_input(model: Any, input_shape, n_classes: int, source: str) -> None:
@@ -251,6 +356,11 @@ def check_input(model: Any, input_shape, n_classes: int, source: str) -> None:
         out = int(model.outputs[0].shape[-1])
     except (AttributeError, IndexError, TypeError):
         return
+    check_shapes(expected, out, input_shape, n_classes, source)
+
+
+def check_shapes(expected: tuple, out: int, input_shape, n_classes: int, source: str) -> None:
+    """:func:`check_input` on a model's input shape ``expected`` (without the batch axis) and output width."""
     T, C = (int(d) for d in input_shape)
     if len(expected) != 2 or (expected[0] not in (None, T)) or (expected[1] not in (None, C)):
         raise DataError(
@@ -276,12 +386,16 @@ def accepted_hyper(builder: Callable, hyper: dict) -> tuple[dict, list[str]]:
 
 __all__ = [
     "ModelSpec",
+    "as_spec",
+    "build",
+    "file_digest",
     "resolve",
     "resolve_all",
     "load_trained",
     "load_builder",
     "custom_objects",
     "check_input",
+    "check_shapes",
     "accepted_hyper",
     "source_digest",
     "TRAINED_SUFFIX",

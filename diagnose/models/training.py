@@ -112,39 +112,25 @@ def _validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.nda
     return next(split.split(np.zeros(len(y)), y))
 
 
-def new_network(model: str | Callable | Any, input_shape, n_classes: int, hyper: dict) -> tuple[str, Any]:
-    """The model's name and a fresh network: zoo name, ``file.py:fn``, ``model.keras``, builder or Model.
+def new_network(model: Any, input_shape, n_classes: int, hyper: dict) -> tuple[str, Any]:
+    """The model's name and a fresh network from a ModelSpec, or what :func:`~signal_diagnostics.models.resolve.resolve`
+    takes (zoo name, ``file.py:fn``, ``model.keras``, builder); a ``keras.Model`` is used as given.
 
     A trained ``.keras`` file gives its architecture (``keras.models.clone_model``: new weights drawn
     under the unit's seed) compiled as it was saved, so it is retrained like every other model.
-    Builders get only the ``hyper`` options their signature takes.
+    Builders get only the ``hyper`` options their signature takes (:meth:`ModelSpec.build`).
     """
-    from signal_diagnostics.models.resolve import TRAINED_SUFFIX, accepted_hyper, build, check_input, load_trained
+    from signal_diagnostics.models.resolve import ModelSpec, as_spec
 
     if isinstance(model, keras.Model):
         return model.name, model
-    if isinstance(model, str) and model.endswith(TRAINED_SUFFIX):
-        saved = load_trained(model)
-        check_input(saved, input_shape, n_classes, f"model file {model!r}")
-        net = keras.models.clone_model(saved)
-        config = saved.get_compile_config() if getattr(saved, "compiled", False) else None
-        if config:
-            net.compile_from_config(config)
-        return model, net
-    if isinstance(model, str):
-        return model, build(model, input_shape, n_classes, **hyper)
-    if callable(model):
-        kept, _ = accepted_hyper(model, hyper)
-        built = model(tuple(input_shape), n_classes, **kept)
-        if not isinstance(built, keras.Model):
-            raise DataError(
-                f"model builder {getattr(model, '__name__', model)!r} returned "
-                f"{type(built).__name__}, not a keras.Model"
-            )
-        return getattr(model, "__name__", built.name), built
-    raise DataError(
-        f"model must be a zoo name, 'file.py:fn', 'model.keras', a builder or a keras.Model; got {type(model).__name__}"
-    )
+    if not isinstance(model, (str, ModelSpec)) and not callable(model):
+        raise DataError(
+            "model must be a zoo name, 'file.py:fn', 'model.keras', a builder or a keras.Model; "
+            f"got {type(model).__name__}"
+        )
+    spec = as_spec(model)
+    return spec.label, spec.build(input_shape, n_classes, **hyper)
 
 
 def _loss_name(loss: Any) -> str:

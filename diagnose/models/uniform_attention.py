@@ -14,7 +14,6 @@ layers can be frozen, and why not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,10 +34,6 @@ CHECK_SERIES = 2  # series of random data the frozen model is called on once, ea
 def variant_name(label: str) -> str:
     """The name of ``label``'s trained-uniform control: ``"bilstm_attention (uniform attention)"``."""
     return f"{label}{UNIFORM_SUFFIX}"
-
-
-def _label(model: Any) -> str:
-    return model if isinstance(model, str) else str(getattr(model, "__name__", type(model).__name__))
 
 
 def _copy_compile(net: Any, frozen: Any) -> None:
@@ -78,25 +73,26 @@ class UniformAttention:
 
     Parameters
     ----------
-    model : a zoo name, ``"file.py:fn"``, ``"model.keras"`` or a builder, as
-        :func:`~signal_diagnostics.models.training.fit` takes them.
+    model : a :class:`~signal_diagnostics.models.resolve.ModelSpec`, or what
+        :func:`~signal_diagnostics.models.resolve.resolve` takes (zoo name, ``"file.py:fn"``, ``"model.keras"``,
+        a builder); kept as a ModelSpec (plain data: it pickles to worker processes).
 
     Called as ``builder(input_shape, n_classes, **hyper)`` it returns the frozen ``keras.Model``, compiled
     as the model's builder compiled it (or not at all); ``__name__`` is :func:`variant_name` of the model's.
     """
 
-    def __init__(self, model: str | Callable):
-        self.model = model
-        self.__name__ = variant_name(_label(model))
+    def __init__(self, model: Any):
+        from signal_diagnostics.models.resolve import as_spec
+
+        self.model = as_spec(model)
+        self.__name__ = variant_name(self.model.label)
 
     def __call__(self, input_shape, n_classes: int, **hyper) -> Any:
-        from signal_diagnostics.models.training import new_network
-
-        _, net = new_network(self.model, input_shape, n_classes, hyper)
+        net = self.model.build(input_shape, n_classes, **hyper)
         return freeze_uniform(net, input_shape)
 
 
-def uniform_support(model: str | Callable, input_shape, n_classes: int, hyper: dict | None = None) -> dict | None:
+def uniform_support(model: Any, input_shape, n_classes: int, hyper: dict | None = None) -> dict | None:
     """Can ``model``'s attention be frozen to uniform? None when it has no attention layer.
 
     Returns

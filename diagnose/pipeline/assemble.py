@@ -222,11 +222,15 @@ def _digest(value) -> str | None:
 
 def _source_digest(model: str) -> str | None:
     """A hash of a user's model file (``file.py:fn``, ``model.keras``), None for zoo and baseline names."""
-    if not (".py" in model or model.endswith(".keras")):
-        return None
-    from signal_diagnostics.models.resolve import source_digest
+    from signal_diagnostics.models.resolve import resolve
 
-    return source_digest(model)
+    return resolve(model, baselines_allowed=True).digest
+
+
+def _is_trained_file(model: str) -> bool:
+    from signal_diagnostics.models.resolve import resolve
+
+    return resolve(model, baselines_allowed=True).kind == "file"
 
 
 def _agreement_across_models(rows: list[dict], references: dict) -> list[dict]:
@@ -281,7 +285,7 @@ def run_explain(
                 "classes": classes,
                 "timestep_map": _digest(timestep_map),
                 "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
-                **({"standardise": cfg.standardise} if m.endswith(".keras") else {}),
+                **({"standardise": cfg.standardise} if _is_trained_file(m) else {}),
                 **({"source": _source_digest(m)} if _source_digest(m) else {}),
             },
             fn=attribution_unit,

@@ -110,7 +110,12 @@ class CompareResult:
 
 
 def model_label(model: str | Callable) -> str:
-    """The name a model goes by in reports: the zoo name or spec as given, or a builder's ``__name__``."""
+    """The name a model goes by in reports: the zoo name or spec as given, or a builder's ``__name__``
+    (a ModelSpec's ``label``)."""
+    from signal_diagnostics.models.resolve import ModelSpec
+
+    if isinstance(model, ModelSpec):
+        return model.label
     if isinstance(model, str):
         return model
     return str(getattr(model, "__name__", type(model).__name__))
@@ -213,14 +218,6 @@ def train_unit(
         ]
     keras.backend.clear_session()  # keep graph state from piling up over many units in one process
     return out
-
-
-def _description(model: str | Callable) -> str:
-    if not isinstance(model, str):
-        return f"user builder {model_label(model)}"
-    from signal_diagnostics.models.resolve import resolve
-
-    return resolve(model).description
 
 
 def _lint_all(ds: Dataset, models: list, labels: list[str], hyper: dict | None, seed: int) -> list[dict]:
@@ -405,7 +402,84 @@ def compare_models(
     """
     from signal_diagnostics.data.loaders import as_dataset
 
-    dataset = as_dataset(dataset, y)
+    ds = as_dataset(dataset, y)
+    specs, base_name, rope_fraction = _check_and_resolve(ds, models, metric, rope, seeds, epochs, baseline, reference)
+    labels = [s.label for s in specs]
+    splits = _make_splits(ds, split, folds, repeats, random_state)
+    if isinstance(baseline, dict) and (
+        split != "cv" or len((baseline.get("fold_scores") or {}).get(metric) or []) != len(splits)
+    ):
+        raise DataError(f"baseline {base_name!r} was not scored on these {len(splits)} splits: pass its name instead")
+    note = progress or (lambda *a: None)
+    lint_findings = _lint_all(ds, specs, labels, hyper, random_state)
+    from signal_diagnostics.pipeline.uniform_control import plan_controls, variants
+
+    input_shape = tuple(int(v) for v in ds.X.shape[1:])
+    plans = plan_controls(specs, labels, input_shape, ds.n_classes, hyper) if uniform_control else {}
+    controls = variants(plans)  # model -> "<model> (uniform attention)"
+    evaluated = isinstance(baseline, str)
+    n_splits = len(splits)
+    total = (n_splits if evaluated else 0) + len(specs) * (n_splits * seeds + 1) + len(controls) * n_splits * seeds
+    note(0, total, "starting")
+    # The baseline first: it is quick, and a failure there shows before hours of training.
+    scores = _baseline_scores(ds, splits, baseline, random_state, lambda i, lab: note(i, total, lab))
+    settings = {
+        "protocol": split,
+        "backend": os.environ.get("KERAS_BACKEND") or "tensorflow",
+        "folds": folds,
+        "repeats": repeats,
+        "random_state": random_state,
+        "epochs": epochs,
+        "hyper": hyper or {},
+        "batch_size": batch_size,
+        "metric": metric,
+        "min_updates": min_updates,
+        "patience_updates": patience_updates,
+    }
+    runs_of = [(m, m.label, m.label, None) for m in specs]  # the learned models, then the uniform controls
+    runs_of += [(m, controls[m.label], m.label, "uniform") for m in specs if m.label in controls]
+    units, where = _units(ds, specs, runs_of, splits, seeds, settings, hyper)
+    offset = n_splits if evaluated else 0
+    from signal_diagnostics.pipeline.executor import Executor
+
+    results = (executor or Executor("inprocess")).map(
+        units, label="training deep models", progress=lambda d, n, lab: note(offset + d, total, lab)
+    )
+    return _collect(
+        ds,
+        specs,
+        runs_of,
+        splits,
+        seeds,
+        where,
+        results,
+        scores=scores,
+        base_name=base_name,
+        reference=reference,
+        plans=plans,
+        uniform_control=uniform_control,
+        metric=metric,
+        record=_config_record(
+            splits,
+            settings,
+            seeds=seeds,
+            rope=rope_fraction,
+            reference=reference,
+            hyper=hyper,
+            base_name=base_name,
+            evaluated=evaluated,
+            uniform_control=uniform_control,
+        ),
+        lint_findings=lint_findings,
+    )
+
+
+def _check_and_resolve(
+    ds: Dataset, models: Sequence, metric: str, rope: float, seeds: int, epochs: int, baseline, reference
+) -> tuple[list, str | None, float]:
+    """Validate the options and resolve every model once (the door): ``(specs, baseline name, rope fraction)``."""
+    from signal_diagnostics.models.resolve import resolve_all
+
     models = list(models)
     if not models:
         raise DataError("no deep models to compare: give at least one, e.g. models=['bilstm']")
@@ -424,105 +498,78 @@ def compare_models(
         raise DataError(
             f"reference {reference!r} is not among the models compared ({', '.join(labels)}): add it to the models"
         )
-    from signal_diagnostics.models.resolve import resolve_all
-
     # unknown names, missing files or functions, unreadable or mismatched .keras files stop here
-    resolve_all(models, input_shape=dataset.X.shape[1:], n_classes=dataset.n_classes)
+    specs = resolve_all(models, input_shape=ds.X.shape[1:], n_classes=ds.n_classes)
+    if any(s is None for s in specs):
+        raise DataError("compare_models takes model names, files or builder functions, not keras.Model objects")
+    return specs, base_name, rope_fraction
 
-    ds = dataset
-    y = ds.y_codes
+
+def _make_splits(ds: Dataset, split: str, folds: int, repeats: int, random_state: int) -> Splits:
     if split == "original":
-        splits = fixed_split(ds.meta.get("split"))
-    elif split == "cv":
-        splits = make_splits(y, folds=folds, repeats=repeats, groups=ds.groups, seed=random_state)
-    else:
-        raise DataError(f"split must be 'cv' or 'original'; got {split!r}")
-    n_splits = len(splits)
-    evaluated = isinstance(baseline, str)
-    if isinstance(baseline, dict) and (
-        split != "cv" or len((baseline.get("fold_scores") or {}).get(metric) or []) != n_splits
-    ):
-        raise DataError(f"baseline {base_name!r} was not scored on these {n_splits} splits: pass its name instead")
-    note = progress or (lambda *a: None)
-    lint_findings = _lint_all(ds, models, labels, hyper, random_state)
-    from signal_diagnostics.pipeline.uniform_control import plan_controls, variants
+        return fixed_split(ds.meta.get("split"))
+    if split == "cv":
+        return make_splits(ds.y_codes, folds=folds, repeats=repeats, groups=ds.groups, seed=random_state)
+    raise DataError(f"split must be 'cv' or 'original'; got {split!r}")
 
-    input_shape = tuple(int(v) for v in ds.X.shape[1:])
-    plans = plan_controls(models, labels, input_shape, ds.n_classes, hyper) if uniform_control else {}
-    controls = variants(plans)  # model -> "<model> (uniform attention)"
-    total = (n_splits if evaluated else 0) + len(models) * (n_splits * seeds + 1) + len(controls) * n_splits * seeds
-    note(0, total, "starting")
 
-    # The baseline first: it is quick, and a failure there shows before hours of training.
-    scores: dict[str, dict] = {}
-    done = 0
+def _baseline_scores(
+    ds: Dataset, splits: Splits, baseline: str | dict | None, random_state: int, note: Callable
+) -> dict[str, dict]:
+    """``{name: ModelScores dict}`` of the baseline: the one given, or a ``baselines.make`` name evaluated here."""
     if isinstance(baseline, dict):
-        scores[base_name] = baseline
-    elif evaluated:
-        from signal_diagnostics import baselines
+        return {baseline.get("name"): baseline}
+    if not isinstance(baseline, str):
+        return {}
+    from signal_diagnostics import baselines
 
-        try:
-            est = baselines.make(baseline, random_state=random_state)
-        except ValueError as err:
-            raise DataError(f"{err}: pick one of those as the baseline") from err
-        description = baselines.available().get(baseline, "")
+    try:
+        est = baselines.make(baseline, random_state=random_state)
+    except ValueError as err:
+        raise DataError(f"{err}: pick one of those as the baseline") from err
+    description = baselines.available().get(baseline, "")
 
-        def baseline_progress(i: int, n: int) -> None:
-            if i:
-                note(i, total, f"{baseline} split {i}/{n}")
+    def baseline_progress(i: int, n: int) -> None:
+        if i:
+            note(i, f"{baseline} split {i}/{n}")
 
-        base = evaluate(est, ds.X, y, splits, name=baseline, description=description, progress=baseline_progress)
-        scores[baseline] = {
-            **base.to_dict(),
-            "device": "cpu",
-            "train_seconds": base.fit_seconds,
-            "backend": "scikit-learn",
-        }
-        done = n_splits
+    base = evaluate(est, ds.X, ds.y_codes, splits, name=baseline, description=description, progress=baseline_progress)
+    return {baseline: {**base.to_dict(), "device": "cpu", "train_seconds": base.fit_seconds, "backend": "scikit-learn"}}
 
+
+def _structure_units(ds: Dataset, specs: list, settings: dict, hyper: dict | None) -> list:
     from signal_diagnostics.pipeline.executor import Unit
 
-    config_key = {
-        "protocol": split,
-        "backend": os.environ.get("KERAS_BACKEND") or "tensorflow",
-        "folds": folds,
-        "repeats": repeats,
-        "random_state": random_state,
-        "epochs": epochs,
-        "hyper": hyper or {},
-        "batch_size": batch_size,
-        "metric": metric,
-        "min_updates": min_updates,
-        "patience_updates": patience_updates,
-    }
-    from signal_diagnostics.models.resolve import source_digest
-
-    digests = {
-        label: source_digest(m) for m, label in zip(models, labels)
-    }  # a user's file: its content is part of the key
-    units = [
+    input_shape = tuple(int(v) for v in ds.X.shape[1:])
+    return [
         Unit(
             key={
                 "task": "compare.structure",
-                "model": label,
+                "model": m.label,
                 "input_shape": list(input_shape),
                 "n_classes": ds.n_classes,
                 "hyper": hyper or {},
-                "backend": config_key["backend"],
-                **({"source": digests[label]} if digests[label] else {}),
+                "backend": settings["backend"],
+                **({"source": m.digest} if m.digest else {}),  # a user's file: its content is part of the key
             },
             fn=structure_unit,
             args=(m, input_shape, ds.n_classes, hyper),
         )
-        for m, label in zip(models, labels)
+        for m in specs
     ]
+
+
+def _units(
+    ds: Dataset, specs: list, runs_of: list, splits: Splits, seeds: int, settings: dict, hyper: dict | None
+) -> tuple[list, list]:
+    """A structure unit per model, then a training unit per (model or control, split, seed), and where each goes."""
+    from signal_diagnostics.pipeline.executor import Unit
+
+    units = _structure_units(ds, specs, settings, hyper)
     where: list[tuple[str, int, int] | None] = [None] * len(units)
     weight_series = STABILITY_SERIES if seeds >= 2 else 0
-    # the learned models, then each attention model's trained-uniform control under its model's seeds (exact pairs)
-    runs_of = [(m, label, label, None) for m, label in zip(models, labels)]
-    runs_of += [(m, controls[label], label, "uniform") for m, label in zip(models, labels) if label in controls]
+    y = ds.y_codes
     for m, name, label, variant in runs_of:
-        digest = digests[label]
         for i, (tr, te) in enumerate(splits):
             for s in range(seeds):
                 inspect = variant is None and i == ATTENTION_SPLIT and s == ATTENTION_SEED
@@ -531,70 +578,45 @@ def compare_models(
                     "model": label,
                     "split": i,
                     "seed": s,
-                    **config_key,
+                    **settings,
                     "attention": inspect,
-                    **({"source": digest} if digest else {}),
+                    **({"source": m.digest} if m.digest else {}),
                     **({"variant": variant} if variant else {}),
                     **({"weights": weight_series} if weight_series and variant is None else {}),
                 }
                 args = (m, ds.X[tr], y[tr], ds.X[te], y[te], ds.lengths[te], ds.n_classes)
                 kwargs = dict(
-                    epochs=epochs,
-                    seed=unit_seed(random_state, label, i, s),
+                    epochs=settings["epochs"],
+                    seed=unit_seed(settings["random_state"], label, i, s),
                     hyper=hyper,
-                    batch_size=batch_size,
+                    batch_size=settings["batch_size"],
                     inspect_attention=inspect,
-                    metric=metric,
-                    min_updates=min_updates,
-                    patience_updates=patience_updates,
+                    metric=settings["metric"],
+                    min_updates=settings["min_updates"],
+                    patience_updates=settings["patience_updates"],
                     uniform_attention=variant == "uniform",
                     weight_series=0 if variant else weight_series,
                 )
                 units.append(Unit(key=key, fn=_call_train_unit, args=(args, kwargs), needs_gpu=True))
                 where.append((name, i, s))
+    return units, where
 
-    if executor is None:
-        results = []
-        for u, w in zip(units, where):
-            results.append(u.fn(*u.args))
-            done += 1
-            note(
-                done,
-                total,
-                "model structure" if w is None else f"{w[0]} split {w[1] + 1}/{n_splits} seed {w[2] + 1}/{seeds}",
-            )
-    else:
-        offset = done
-        results = executor.map(
-            units, label="training deep models", progress=lambda d, n, lab: note(offset + d, total, lab)
-        )
 
-    from signal_diagnostics.models.structure import plain_counterparts
-    from signal_diagnostics.pipeline.uniform_control import (
-        annotate_attention,
-        control_comparisons,
-        control_record,
-        control_section,
-        stabilities,
-    )
+def _model_records(
+    ds: Dataset, specs: list, runs_of: list, splits: Splits, seeds: int, runs: dict, structures: dict
+) -> list[dict]:
+    """Each model's seed-averaged record with its structure, then each control's, and what it was compiled with."""
+    from signal_diagnostics.pipeline.uniform_control import control_record
 
-    structures = dict(zip(labels, results[: len(labels)]))
-    references = plain_counterparts(structures, reference)
-    runs = {name: [[None] * seeds for _ in range(n_splits)] for _, name, _, _ in runs_of}
-    attention: list[dict] = []
-    for w, r in zip(where[len(labels) :], results[len(labels) :]):
-        label, i, s = w
-        runs[label][i][s] = r
-        if r.get("attention"):
-            attention.extend(r["attention"])
+    y = ds.y_codes
     deep = [
-        {**_seed_averaged(label, _description(m), y, splits, runs[label], seeds), "structure": structures[label]}
-        for m, label in zip(models, labels)
+        {**_seed_averaged(m.label, m.description, y, splits, runs[m.label], seeds), "structure": structures[m.label]}
+        for m in specs
     ]
     deep += [
         control_record(
             {
-                **_seed_averaged(name, f"{_description(m)}, attention frozen to uniform", y, splits, runs[name], seeds),
+                **_seed_averaged(name, f"{m.description}, attention frozen to uniform", y, splits, runs[name], seeds),
                 "structure": structures[label],
             },
             label,
@@ -603,10 +625,57 @@ def compare_models(
         if variant
     ]
     for d in deep:
-        scores[d["name"]] = d
         d["compile"] = runs[d["name"]][0][0].get("compile")  # what the first run was compiled with
+    return deep
 
-    if split == "original":  # one split: McNemar on the first seed's test predictions
+
+def _collect(
+    ds: Dataset, specs: list, runs_of: list, splits: Splits, seeds: int, where: list, results: list, **parts
+) -> CompareResult:
+    """Put the unit results back in place: structures, runs, attention rows, model records and comparisons."""
+    from signal_diagnostics.models.structure import plain_counterparts
+    from signal_diagnostics.pipeline.uniform_control import (
+        annotate_attention,
+        control_comparisons,
+        control_section,
+        stabilities,
+    )
+
+    n = len(specs)
+    structures = {m.label: r for m, r in zip(specs, results[:n])}
+    references = plain_counterparts(structures, parts["reference"])
+    runs = {name: [[None] * seeds for _ in range(len(splits))] for _, name, _, _ in runs_of}
+    attention: list[dict] = []
+    for (name, i, s), r in zip(where[n:], results[n:]):
+        runs[name][i][s] = r
+        attention.extend(r.get("attention") or [])
+    scores = parts["scores"]
+    deep = _model_records(ds, specs, runs_of, splits, seeds, runs, structures)
+    scores.update({d["name"]: d for d in deep})
+    base_name, plans, record = parts["base_name"], parts["plans"], parts["record"]
+    compare = _comparer(ds, splits, runs, scores, base_name, references, structures, record, parts["metric"])
+    comparisons = [compare(a, b) for a, b in _pairs([m.label for m in specs], references, base_name)]
+    comparisons += control_comparisons(plans, compare)
+    annotate_attention(attention, plans, parts["uniform_control"], stabilities(runs, seed=record["random_state"]))
+    return CompareResult(
+        models=deep,
+        comparisons=comparisons,
+        attention=attention,
+        baseline=scores[base_name] if base_name is not None else None,
+        references=references,
+        metric=parts["metric"],
+        config=record,
+        lint=parts["lint_findings"],
+        uniform_control=control_section(plans, parts["uniform_control"]),
+    )
+
+
+def _comparer(
+    ds: Dataset, splits: Splits, runs: dict, scores: dict, base_name, references: dict, structures: dict, record, metric
+) -> Callable[[str, str], Comparison]:
+    """The comparison protocol: McNemar on one fixed split (first seed), else the corrected paired tests on CV."""
+    y, rope = ds.y_codes, record["rope"]
+    if record["split"] == "original":  # one split: McNemar on the first seed's test predictions
         test = splits.pairs[0][1]
         preds = {name: r[0][0]["pred"] for name, r in runs.items()}
         if base_name is not None:
@@ -620,60 +689,53 @@ def compare_models(
                 preds[a],
                 preds[b],
                 metric=metric,
-                seed=random_state,
-                rope=rope_fraction,
+                seed=record["random_state"],
+                rope=rope,
                 control=_control(a, b, references, structures),
             )
 
-    else:
+        return compare
 
-        def compare(a: str, b: str) -> Comparison:
-            return compare_paired(
-                a,
-                b,
-                scores[a]["fold_scores"][metric],
-                scores[b]["fold_scores"][metric],
-                n_train=splits.n_train,
-                n_test=splits.n_test,
-                folds=splits.folds,
-                repeats=splits.repeats,
-                rope=rope_fraction,
-                metric=metric,
-                control=_control(a, b, references, structures),
-            )
+    def compare(a: str, b: str) -> Comparison:
+        return compare_paired(
+            a,
+            b,
+            scores[a]["fold_scores"][metric],
+            scores[b]["fold_scores"][metric],
+            n_train=splits.n_train,
+            n_test=splits.n_test,
+            folds=splits.folds,
+            repeats=splits.repeats,
+            rope=rope,
+            metric=metric,
+            control=_control(a, b, references, structures),
+        )
 
-    comparisons = [compare(a, b) for a, b in _pairs(labels, references, base_name)]
-    comparisons += control_comparisons(plans, compare)
-    annotate_attention(attention, plans, uniform_control, stabilities(runs, seed=random_state))
-    config = {
-        "split": split,
+    return compare
+
+
+def _config_record(
+    splits: Splits, settings: dict, *, seeds, rope, reference, hyper, base_name, evaluated, uniform_control
+) -> dict:
+    """The ``deep.config`` record: how the comparison was run."""
+    return {
+        "split": settings["protocol"],
         "folds": splits.folds,
         "repeats": splits.repeats,
         "seeds": seeds,
-        "epochs": epochs,
-        "rope": rope_fraction,  # in metric units (the option, in points, is rope / 100)
-        "random_state": random_state,
+        "epochs": settings["epochs"],
+        "rope": rope,  # in metric units (the option, in points, is rope / 100)
+        "random_state": settings["random_state"],
         "hyper": hyper or {},
-        "batch_size": batch_size,
-        "min_updates": min_updates,
-        "patience_updates": patience_updates,
+        "batch_size": settings["batch_size"],
+        "min_updates": settings["min_updates"],
+        "patience_updates": settings["patience_updates"],
         "reference": reference,
         "baseline_source": None if base_name is None else ("evaluated here" if evaluated else "given (same splits)"),
         "seed_averaging": "metric within split",
         "attention_split": ATTENTION_SPLIT,
         "uniform_control": bool(uniform_control),
     }
-    return CompareResult(
-        models=deep,
-        comparisons=comparisons,
-        attention=attention,
-        baseline=scores[base_name] if base_name is not None else None,
-        references=references,
-        metric=metric,
-        config=config,
-        lint=lint_findings,
-        uniform_control=control_section(plans, uniform_control),
-    )
 
 
 def _call_train_unit(args: tuple, kwargs: dict) -> dict:
