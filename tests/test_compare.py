@@ -82,7 +82,7 @@ def test_attention_models_meet_their_plain_counterpart_and_every_model_the_basel
         ("flat_dense", "chance_prior"),
         ("bilstm_attention", CONTROL),
     ]
-    assert [c.control for c in result.comparisons] == ["", "", "", "", "uniform"]
+    assert [c.control for c in result.comparisons] == ["plain", "", "", "", "uniform"]
     structure = {m["name"]: m["structure"] for m in result.models}
     assert structure["bilstm_attention"]["has_attention"] and not structure["bilstm"]["has_attention"]
     assert structure["bilstm_attention"]["signature"] == structure["bilstm"]["signature"]
