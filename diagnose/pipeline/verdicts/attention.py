@@ -14,7 +14,13 @@ from __future__ import annotations
 from signal_diagnostics.evaluation.comparison import points
 from signal_diagnostics.pipeline.verdicts.base import Verdict, dict_items, get_path
 from signal_diagnostics.pipeline.verdicts.deep import models_scored, undertrained, undertrained_sentence
-from signal_diagnostics.pipeline.verdicts.outcomes import EQUIVALENT_PROBABILITY, decisions, rope_text, settle_sentence
+from signal_diagnostics.pipeline.verdicts.outcomes import (
+    EQUIVALENT_PROBABILITY,
+    decided,
+    decisions,
+    rope_text,
+    settle_sentence,
+)
 from signal_diagnostics.pipeline.verdicts.stability import no_control_sentence, stability_sentence
 
 # Score activations that bound attention scores, so that softmax weights cannot differ much within a
@@ -182,19 +188,7 @@ def attention_verdict(doc: dict) -> Verdict:
     sentences, evidence = [], {"comparisons": [], "weights": []}
     for c, d in pairs:
         sentences.append(comparison_sentence(c, d, "Attention" if single else f"Attention ({c['a']})"))
-        evidence["comparisons"].append(
-            {
-                "model": c["a"],
-                "reference": c["b"],
-                "control": d["family"],
-                "difference": c["mean_difference"],
-                "ci_low": c.get("ci_low"),
-                "ci_high": c.get("ci_high"),
-                "p_value": c.get("p_value"),
-                "p_adjusted": d["p_adjusted"],
-                "outcome": d["outcome"],
-            }
-        )
+        evidence["comparisons"].append(decided(c, d))
     sentences += [
         f"No plain counterpart of {n} ran (the same stack without its attention layer), so its effect on the "
         "score is not measured against one: add one to the models or name it with --reference."

@@ -128,6 +128,22 @@ def with_decisions(doc: dict) -> dict:
     return doc
 
 
+def decided(c: dict, d: dict) -> dict:
+    """A comparison and its decision as an answer's evidence: the pair, the difference and interval, the p-values
+    and the outcome."""
+    return {
+        "model": c["a"],
+        "reference": c["b"],
+        "control": d["family"],
+        "difference": c["mean_difference"],
+        "ci_low": c.get("ci_low"),
+        "ci_high": c.get("ci_high"),
+        "p_value": c.get("p_value"),
+        "p_adjusted": d["p_adjusted"],
+        "outcome": d["outcome"],
+    }
+
+
 def half_width(sd: float, splits: float, ratio: float, quantile: float) -> float:
     """The corrected-t half-width with ``splits`` differences: t x sqrt(var (1/splits + n_test/n_train))."""
     df = max(splits - 1, 1)
@@ -219,6 +235,7 @@ def outcome_words(d: dict | None, a: str, b: str) -> str:
 
 
 __all__ = [
+    "decided",
     "ALPHA",
     "EQUIVALENT_PROBABILITY",
     "OUTCOMES",
