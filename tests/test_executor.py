@@ -85,6 +85,29 @@ def test_corrupt_entry_is_detected_and_recomputed(tmp_path):
     assert again.computed == 2
 
 
+def _shifted_score(X, y, fold, seed, shift=0.0):
+    return fold_score(X + shift, y, fold, seed)
+
+
+def test_a_unit_whose_arguments_change_under_the_same_key_is_recomputed(tmp_path):
+    """The cache key is derived from the call too: an argument added to a unit, or a value changed, while its
+    hand-written key stays the same, misses the cache instead of reading a stale entry."""
+    X, y = np.random.default_rng(0).standard_normal((60, 4)), np.repeat([0, 1], 30)
+    key = {"unit": "fold", "fold": 0, "seed": 0}  # the same hand-written key every time
+
+    def run(*args):
+        ex = Executor(cache=Cache(tmp_path, "data"))
+        out = ex.map([Unit(key=key, fn=_shifted_score, args=args)])[0]
+        return out, ex.computed
+
+    first, computed = run(X, y, 0, 0)
+    assert computed == 1 and run(X, y, 0, 0) == (first, 0)  # the same call: read back
+    assert run(X, y, 0, 0, 0.0)[1] == 1  # an argument added: a miss, even with the same value
+    assert run(X, y, 0, 1)[1] == 1  # a value changed
+    assert run(X[::-1].copy(), y, 0, 0)[1] == 1  # an array changed, same shape
+    assert run(X, y, 0, 0) == (first, 0)  # the original entry is still there
+
+
 def test_fingerprint_changes_with_the_data():
     X = np.zeros((3, 4, 1), np.float32)
     y = np.array([0, 1, 0])

@@ -1,12 +1,14 @@
 """A resumable store of finished work units: one JSON file per unit, written atomically.
 
-A unit's key hashes the data fingerprint, the unit's configuration and the package version, so a
-re-run of the same command skips what finished and a changed input recomputes. Values are JSON
+A unit's key hashes the data fingerprint, the unit's configuration, the digest of its call (function and
+arguments, :func:`call_digest`) and the package version, so a re-run of the same command skips what finished
+and a changed input, or an argument added to a unit, recomputes. Values are JSON
 (never pickles); a corrupt entry is detected by its checksum and recomputed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -28,6 +30,47 @@ def fingerprint(*arrays: Any) -> str:
         h.update(str(a.dtype).encode() + str(a.shape).encode())
         h.update(a.tobytes() if a.dtype != object else json.dumps(a.tolist(), default=str).encode())
     return h.hexdigest()[:20]
+
+
+def call_digest(fn: Any, args: tuple) -> str:
+    """A hash of what a unit computes from: its function's name and every argument, arrays by content.
+
+    Part of every unit's cache key (:meth:`Cache.unit_key`), so that an argument added to a unit, or a value
+    changed, can never read an entry written without it; the hand-written key names the unit for people.
+    """
+    h = hashlib.sha256()
+    _feed(h, (fn, args))
+    return h.hexdigest()[:20]
+
+
+def _feed(h, value: Any) -> None:
+    if isinstance(value, np.ndarray):
+        h.update(f"array{value.shape}{value.dtype}".encode())
+        h.update(fingerprint(value).encode())
+    elif isinstance(value, dict):
+        h.update(b"{")
+        for k in sorted(value, key=str):
+            _feed(h, str(k))
+            _feed(h, value[k])
+        h.update(b"}")
+    elif isinstance(value, (list, tuple)):
+        h.update(b"[")
+        for v in value:
+            _feed(h, v)
+        h.update(b"]")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        _feed(h, (type(value).__qualname__, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}))
+    elif callable(value):  # a function is named, never hashed by its address
+        h.update(
+            f"fn:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}".encode()
+        )
+    else:
+        h.update(f"{type(value).__name__}:{value!r}".encode())
+
+
+def unit_key(key: Any, fn: Any, args: tuple) -> dict:
+    """The key a unit is cached under: its hand-written ``key`` and the digest of its call (:func:`call_digest`)."""
+    return {"unit": key, "call": call_digest(fn, args)}
 
 
 def canonical(value: Any) -> str:

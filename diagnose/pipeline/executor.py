@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.pipeline.cache import Cache, as_json
+from signal_diagnostics.pipeline.cache import Cache, as_json, unit_key
 from signal_diagnostics.pipeline.resources import available_cores, gpu_ids, init_worker, quiet_openmp, run_limited
 from signal_diagnostics.results import Progress
 
@@ -220,8 +220,9 @@ class Executor:
         totals = Counter(labels)
         done: Counter = Counter()
         todo = []
-        for i, unit in enumerate(units):
-            hit, value = self.cache.get(unit.key) if self.cache else (False, None)
+        keys = [unit_key(u.key, u.fn, u.args) if self.cache else None for u in units]
+        for i, key in enumerate(keys):
+            hit, value = self.cache.get(key) if self.cache else (False, None)
             if hit:
                 results[i] = value
                 done[labels[i]] += 1
@@ -234,7 +235,7 @@ class Executor:
         try:
             for i, ok, value in running:
                 if ok:
-                    results[i] = self._store(units[i].key, value)
+                    results[i] = self._store(keys[i], value)
                     self.computed += 1
                 elif errors == "raise":
                     raise value
