@@ -74,12 +74,11 @@ def from_frame(
     import pandas as pd
 
     found = ", ".join(map(str, df.columns)) or "none"
-    for role, col in (("series id", id_column), ("label", label_column)):
+    for role, col, option in (("series id", id_column, "id_column"), ("label", label_column, "label_column")):
         if col not in df.columns:
             raise DataError(
-                f"{where} has no {role} column '{col}'; found columns: {found} (set it with --{role.replace(' ', '-')}-column)".replace(
-                    "--series-id-column", "--id-column"
-                )
+                f"{where} has no {role} column '{col}'; found columns: {found} "
+                f"(set it with --{option.replace('_', '-')} on the command line, {option}= in Python)"
             )
     if df.empty:
         raise DataError(f"{where} has no rows")
