@@ -44,7 +44,7 @@ class Diagnosis:
 
     @property
     def verdicts(self) -> dict:
-        """Every answer, decided in :mod:`signal_diagnostics.pipeline.verdicts.signal`: ``{id: {level, headline, sentence, evidence, ...}}``."""
+        """Every answer, decided in :mod:`signal_diagnostics.pipeline.verdicts` (one module per answer family, :func:`~signal_diagnostics.pipeline.verdicts.decide.decide`): ``{id: {level, headline, sentence, evidence, ...}}``."""
         return self.doc.get("verdicts") or {}
 
     @property

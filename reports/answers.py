@@ -30,7 +30,7 @@ def section_errors(doc: dict, *names: str) -> list[str]:
     return out
 
 
-# The colour of each answer's level (formatting only: the level itself is decided in signal_diagnostics.pipeline.verdicts.signal).
+# The colour of each answer's level (formatting only: the level itself is decided in signal_diagnostics.pipeline.verdicts).
 TONES = {
     "signal": {"strong": "good", "weak": "warn", "none": "bad", "inconclusive": "warn"},
     "how_much": {"large": "good", "moderate": "good", "small": "warn", "none": "bad", "unclear": "warn"},

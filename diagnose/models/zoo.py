@@ -252,4 +252,6 @@ def build(name: str, input_shape, n_classes: int, **hyper) -> keras.Model:
     try:
         return builder(tuple(input_shape), n_classes, **hyper)
     except TypeError as err:
-        raise DataError(f"model {name!r} got an option it does not take ({err}): check --hyper") from err
+        raise DataError(
+            f"model {name!r} got an option it does not take ({err}): check the options given to its builder (hyper=, --units)"
+        ) from err
