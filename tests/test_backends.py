@@ -55,9 +55,10 @@ def test_integrated_gradients_pass_the_completeness_check(smoke):
 
 
 def test_two_models_compare_on_the_same_folds(smoke):
-    assert smoke["compare"]["models"] == ["bilstm", "bilstm_attention"]
+    control = "bilstm_attention (uniform attention)"  # the trained-uniform control trains on every backend too
+    assert smoke["compare"]["models"] == ["bilstm", "bilstm_attention", control]
     assert smoke["compare"]["backends"] == [smoke["expected"]]
-    assert smoke["compare"]["pairs"] == [["bilstm_attention", "bilstm"]]
+    assert smoke["compare"]["pairs"] == [["bilstm_attention", "bilstm"], ["bilstm_attention", control]]
 
 
 def test_the_masked_bilstm_layer_matches_the_masked_bidirectional_lstm_on_this_backend():
