@@ -184,6 +184,13 @@ def _train(name: Any, X, y, n_classes: int, *, epochs: int, seed: int, hyper: di
     return fit(spec, X, y, n_classes=n_classes, epochs=epochs, seed=seed, hyper=_hyper_for(spec.label, hyper))
 
 
+def _label(model: Any) -> str:
+    """A model's name in the rows: the name or spec as given, a ModelSpec's label, a builder's ``__name__``."""
+    if isinstance(model, str):
+        return model
+    return str(getattr(model, "label", None) or getattr(model, "__name__", None) or getattr(model, "name", "model"))
+
+
 def _attention_unavailable(name: str, model: Any) -> dict | None:
     """An attention row saying why a model with attention layers gives no attention weights; None if it has none."""
     from signal_diagnostics.attribution.attention_weights import attention_probes_of
@@ -300,8 +307,9 @@ def explain_models(
     total = len(models) * len(methods)
     done = 0
     rows, profiles = [], {}  # profiles[(model, method)] = per_timestep
-    for name in models:
-        model = _train(name, X[train], y[train], K, epochs=epochs, seed=seed, hyper=hyper, standardise=standardise)
+    for given in models:
+        name = _label(given)  # what the rows call it: a name, never the function or model object itself
+        model = _train(given, X[train], y[train], K, epochs=epochs, seed=seed, hyper=hyper, standardise=standardise)
         for method in methods:
             done += 1
             if not applicable(model, method):

@@ -267,7 +267,12 @@ def run_explain(
     from signal_diagnostics.pipeline.executor import Unit
 
     executor = _executor(executor)
-    models = list(dict.fromkeys(models or [cfg.explain_model or (cfg.models or list(DEFAULT_MODELS))[0]]))
+    from signal_diagnostics.pipeline.deep import model_label
+
+    # the document names a model by its label; a builder function given in Python is found again in cfg.models
+    given = {model_label(m): m for m in cfg.models or []}
+    names = list(dict.fromkeys(models or [cfg.explain_model or model_label((cfg.models or list(DEFAULT_MODELS))[0])]))
+    models = [given.get(n, n) for n in names]
     hyper = {"units": cfg.units} if cfg.units else None
     timestep_map = (doc.get("signal") or {}).get("timestep_map")
     classes = [str(c) for c in ds.classes.tolist()]
@@ -276,7 +281,7 @@ def run_explain(
         Unit(
             key={
                 "task": "attribution",
-                "model": m,
+                "model": name,
                 "methods": list(cfg.methods),
                 "samples": cfg.samples,
                 "epochs": cfg.epochs,
@@ -284,7 +289,7 @@ def run_explain(
                 "hyper": hyper or {},
                 "classes": classes,
                 "timestep_map": _digest(timestep_map),
-                "keras_backend": None if m in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
+                "keras_backend": None if name in classical else os.environ.get("KERAS_BACKEND", "tensorflow"),
                 **({"standardise": cfg.standardise} if _is_trained_file(m) else {}),
                 **({"source": _source_digest(m)} if _source_digest(m) else {}),
             },
@@ -303,14 +308,14 @@ def run_explain(
                 timestep_map,
                 cfg.standardise,
             ),
-            needs_gpu=m not in classical,
+            needs_gpu=name not in classical,
             label="attributions",
         )
-        for m in models
+        for name, m in zip(names, models)
     ]
     rows, failed = [], 0
-    for m, value in zip(models, executor.map(units, progress=progress, errors="return")):
-        value = _unit_result(doc, f"attribution:{m}", value)
+    for name, value in zip(names, executor.map(units, progress=progress, errors="return")):
+        value = _unit_result(doc, f"attribution:{name}", value)
         if value is None:
             failed += 1
         else:
