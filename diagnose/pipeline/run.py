@@ -89,19 +89,10 @@ class Run:
             self.cache_use = (ex.cache, ex.computed, ex.failed)
         return doc
 
-    def to_dict(self) -> dict:
-        return {
-            "command": self.command,
-            "config": self.config.to_dict(),
-            "workers": self.workers,
-            "scheduler": self.scheduler,
-            "cache": None if self.cache_root is None else str(self.cache_root),
-        }
 
-
-def _known(command: str) -> set[str]:
-    fields = {f.name for f in dataclasses.fields(Config)} - {"profile"}
-    return fields | set(RUN_OPTIONS) | set(TABLE_OPTIONS) | set(ARRAY_OPTIONS) | {"profile"}
+def _known() -> set[str]:
+    """Every option ``prepare`` takes: the Config fields (``profile`` among them) and how the run executes and reads."""
+    return {f.name for f in dataclasses.fields(Config)} | set(RUN_OPTIONS) | set(TABLE_OPTIONS) | set(ARRAY_OPTIONS)
 
 
 def _config(command: str, profile: str | None, options: dict, face: str) -> Config:
@@ -211,9 +202,9 @@ def prepare(
 
     if command not in COMMANDS:
         raise DataError(f"unknown command {command!r}: use one of {', '.join(COMMANDS)}")
-    unknown = sorted(set(options) - _known(command))
+    unknown = sorted(set(options) - _known())
     if unknown:
-        raise DataError(f"unknown option(s) {', '.join(unknown)}: use {', '.join(sorted(_known(command)))}")
+        raise DataError(f"unknown option(s) {', '.join(unknown)}: use {', '.join(sorted(_known()))}")
     out = None if out is None else Path(out)
     if out is not None and out.exists() and not out.is_dir():
         raise DataError(f"{spell('out', face)} {out} is a file: give a directory (it is created when missing)")

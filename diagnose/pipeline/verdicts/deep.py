@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from signal_diagnostics.evaluation.comparison import points
 from signal_diagnostics.pipeline.verdicts.base import Verdict, dict_items, get_path
-from signal_diagnostics.pipeline.verdicts.outcomes import decisions, rope_text, settle_sentence
+from signal_diagnostics.pipeline.verdicts.outcomes import decided, decisions, rope_text, settle_sentence
 
 
 def models_scored(doc: dict) -> list[dict]:
@@ -94,17 +94,9 @@ def deep_verdict(doc: dict) -> Verdict:
         {
             "baseline": base["name"],
             "baseline_score": base.get(metric),
+            # the decided record without the pair's partner: every comparison here is against this one baseline
             "comparisons": [
-                {
-                    "model": c["a"],
-                    "difference": c["mean_difference"],
-                    "ci_low": c.get("ci_low"),
-                    "ci_high": c.get("ci_high"),
-                    "p_value": c.get("p_value"),
-                    "p_adjusted": d["p_adjusted"],
-                    "outcome": d["outcome"],
-                }
-                for c, d in pairs
+                {k: v for k, v in decided(c, d).items() if k not in ("reference", "control")} for c, d in pairs
             ],
         }
     )
