@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -42,8 +42,32 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-@dataclass(frozen=True)
-class CheckResult:
+@dataclass(frozen=True, repr=False)
+class Result:
+    """The base of every public check's result: a frozen record, one ``to_dict``, a short repr, an HTML table.
+
+    A result is declared as ``@dataclass(frozen=True, repr=False) class NameResult(Result)`` (``repr=False``
+    keeps this repr); :attr:`repr_fields` names the fields its repr and default table show (all when empty).
+    ``to_dict`` is the JSON-ready record the Diagnosis document holds; a subclass overrides ``_repr_html_``
+    only when a table of its fields says too little.
+    """
+
+    repr_fields: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict:
+        """The record as plain JSON values (:func:`to_jsonable`)."""
+        return to_jsonable(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.repr_fields or None)
+
+    def _repr_html_(self) -> str:
+        names = self.repr_fields or tuple(f.name for f in dataclasses.fields(self))
+        return html_table(["field", "value"], [[n, _short(getattr(self, n))] for n in names], type(self).__name__)
+
+
+@dataclass(frozen=True, repr=False)
+class CheckResult(Result):
     """One health or diagnostic check: what was measured, a status and a message a person can act on."""
 
     check: str
@@ -55,11 +79,8 @@ class CheckResult:
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return short_repr(self)
+    def _repr_html_(self) -> str:
+        return html_table(["check", "status", "message"], [[self.check, self.status, self.message]])
 
 
 # ---------------------------------------------------------------------------------------------- display

@@ -16,14 +16,9 @@ import numpy as np
 import pytest
 
 from signal_diagnostics.errors import OptionWarning
-from signal_diagnostics.pipeline.verdicts.base import (
-    ALPHA,
-    STRONG_ALPHA,
-    min_permutations,
-    unreachable_levels,
-    warn_permutations,
-)
+from signal_diagnostics.pipeline.verdicts.base import min_permutations, unreachable_levels, warn_permutations
 from signal_diagnostics.pipeline.verdicts.decide import decide, recommendations
+from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, STRONG_ALPHA
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -220,17 +215,9 @@ def test_the_readme_table_of_level_rules_is_the_one_the_code_renders():
         "classes",
     }
     # every threshold constant the verdicts use appears, with its value, in the table
-    from signal_diagnostics.checks.curves import MARGIN
-    from signal_diagnostics.pipeline.verdicts import base, outcomes, signal
+    from signal_diagnostics.pipeline.verdicts import thresholds as t
 
     table = rules_table()
-    for value in (
-        base.ALPHA,
-        base.STRONG_ALPHA,
-        base.STRONG_GAIN,
-        base.LARGE_GAIN,
-        MARGIN,
-        outcomes.EQUIVALENT_PROBABILITY,
-    ):
+    for value in (t.ALPHA, t.STRONG_ALPHA, t.STRONG_GAIN, t.LARGE_GAIN, t.CURVE_MARGIN, t.EQUIVALENT_PROBABILITY):
         assert re.search(rf"(?<![\d.]){value:g}(?![\d])", table), value
-    assert f"{signal.CLEAN_SHARE:.0%}" in table and f"{signal.MANY_SHARE:.0%}" in table
+    assert f"{t.CLEAN_SHARE:.0%}" in table and f"{t.MANY_SHARE:.0%}" in table

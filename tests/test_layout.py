@@ -39,6 +39,7 @@ FLOORS = {
         ".checks": 4,
         ".attribution": 4,
         ".pipeline": 5,
+        ".pipeline.verdicts.thresholds": 0,  # a leaf: every level an answer is decided by (checks default to them)
         ".progress": 1,  # the progress display (lines, bars, heartbeat): it needs only results
         ".console": 6,
         ".commands": 7,

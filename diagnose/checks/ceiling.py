@@ -29,11 +29,9 @@ import numpy as np
 
 from signal_diagnostics.data.dataset import stratified_subsample
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.pipeline.verdicts.thresholds import SMALL_CLASS
 from signal_diagnostics.results import short_repr, to_jsonable
 
-# Below this many series in the smallest class, nearest-neighbour error estimates are unreliable
-# (a rule of thumb; Cover-Hart is an infinite-sample result).
-SMALL_CLASS = 30
 # The 1-NN error is estimated on a stratified random subsample of at most this many series: on all of
 # a large set the per-fold MiniRocket features (9,996 float32 per series, 3.2 GB for 80,000 training
 # series) and the n_train x n_test distances would dominate a diagnosis's memory and time. With fewer

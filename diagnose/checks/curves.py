@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import curve_fit
 
-from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
+from signal_diagnostics.data.dataset import stratified_subsample
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.metrics import check_metric, class_weight_for, score
+from signal_diagnostics.pipeline.verdicts.thresholds import CURVE_MARGIN
 from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
 
 MIN_SIZES = 6
@@ -32,7 +33,6 @@ TEST_SHARE = 0.25
 HOLDOUT_SIZES = 2  # the largest sizes held back to choose the family
 N_BOOTSTRAP = 200
 BAND = (2.5, 97.5)  # percentiles of the bootstrap band
-MARGIN = 0.01  # score change that counts as "more data helps"
 EXTRAPOLATE = {"2x": 2.0, "10x": 10.0}
 # The curve is computed on a stratified random subsample of at most this many series. Its fits
 # (8 sizes x repeats of MiniRocket + RidgeClassifierCV, whose cost grows with the cube of the training
@@ -64,7 +64,7 @@ FAMILIES: dict[str, tuple[Callable, list, list, list[list]]] = {
         pow4,
         [0.0, 0.0, 0.01, 0.0],
         [1.0, 10.0, 5.0, 10.0],
-        [[0.9, 0.2, 0.5, 0.0], [1.0, 0.5, 1.0, 0.1], [0.8, 0.05, 2.0, 0.5]],
+        [[0.9, 0.2, 0.5, 0.0], [1.0, 0.5, 1.0, 0.1], [0.8, 0.05, 2.0, 0.5]],  # not a level
     ),
     "mmf4": (
         mmf4,
@@ -313,14 +313,12 @@ def learning_curve(
     -------
     LearningCurveResult
     """
-    from signal_diagnostics.data.loaders import as_arrays
+    from signal_diagnostics.data.loaders import as_check_input
 
-    X, y, _, data_groups = as_arrays(X, y)
-    groups = data_groups if groups is None else groups
-    two_d = np.ndim(X) == 2  # tabular input stays 2-D for the estimator
+    two_d = y is not None and np.ndim(X) == 2  # tabular input stays 2-D for the estimator
+    data = as_check_input(X, y, groups=groups)
+    X, y, groups = data.X, data.codes, data.groups
     check_metric(metric)
-    X, y = validate_arrays(X, y)
-    _, y = np.unique(y, return_inverse=True)
     n = len(y)
     if repeats < 2:
         raise DataError(f"repeats must be at least 2 for a bootstrap band; got {repeats}")
@@ -413,9 +411,9 @@ def learning_curve(
             ext[k].update(mean=float(centre[j]), low=float(low[j]), high=float(high[j]))
         m = len(EXTRAPOLATE)
         fit.update(mean=centre[m:].tolist(), low=low[m:].tolist(), high=high[m:].tolist())
-        if ext["2x"]["low"] > last + MARGIN:
+        if ext["2x"]["low"] > last + CURVE_MARGIN:
             helps = "yes"
-        elif ext["10x"]["high"] <= last + MARGIN:
+        elif ext["10x"]["high"] <= last + CURVE_MARGIN:
             helps = "no"
         params = [float(p) for p in params]
     else:
@@ -426,8 +424,8 @@ def learning_curve(
         f"{repeats} stratified {TEST_SHARE:.0%} test splits; nested stratified training subsets; "
         f"families pow4/mmf4/wbl4 (LCDB, Mohr et al. 2022) chosen by RMSE on the largest "
         f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
-        f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {MARGIN}, "
-        f"'no' if the 10x upper band is within {MARGIN} of it"
+        f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {CURVE_MARGIN}, "
+        f"'no' if the 10x upper band is within {CURVE_MARGIN} of it"
     )
     if subsample is not None:
         method += (

@@ -11,15 +11,14 @@ import numpy as np
 from signal_diagnostics.baselines.series import nonzero_steps, step_mask
 from signal_diagnostics.data.dataset import Dataset, check_folds
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.pipeline.verdicts.thresholds import (
+    IMBALANCE_FAIL,
+    IMBALANCE_WARN,
+    LENGTH_LEAK_ALPHA,
+    PADDING_WARN,
+    SCALE_RATIO_WARN,
+)
 from signal_diagnostics.results import CheckResult
-
-# Class-imbalance thresholds (largest / smallest class). 3x is where plain accuracy starts to mislead
-# noticeably; 20x is where the minority class is usually ignored without class weights.
-IMBALANCE_WARN = 3.0
-IMBALANCE_FAIL = 20.0
-PADDING_WARN = 0.5  # more than half of all timesteps are padding
-SCALE_RATIO_WARN = 100.0  # channel standard deviations differing by two orders of magnitude
-LENGTH_LEAK_ALPHA = 0.01
 
 
 def _hashes(X: np.ndarray) -> np.ndarray:

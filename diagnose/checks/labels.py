@@ -31,21 +31,15 @@ import numpy as np
 
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.stats import Z95
+from signal_diagnostics.pipeline.verdicts.thresholds import RESTATE_SHARE, SEPARABLE_ALPHA
 from signal_diagnostics.results import to_jsonable
 
 # Top suspect series reported (most confidently mislabelled first).
 N_SUSPECTS = 20
 # Bootstrap resamples of the series for the interval on the number of issues.
 N_BOOTSTRAP = 200
-# The estimate "restates the model's error" when the issues found make up at least this share of the
-# model's out-of-fold errors: the suspects are then mostly the series the model gets wrong, and whether
-# their labels are wrong or the classes overlap there cannot be told from the probabilities (measured
-# here: on a 4-class set with overlapping classes and clean labels, 9.5% issues against an 18% error).
-RESTATE_SHARE = 0.5
 # cleanlab's docstring of num_label_issues advises "off_diagonal_calibrated" with fewer than 4 classes.
 FEW_CLASSES = 4
-# Family-wise error rate of the per-class separability tests (Holm across the classes).
-SEPARABLE_ALPHA = 0.05
 # MiniRocket kernels of the head (aeon rounds down to a multiple of 84).
 DEFAULT_KERNELS = 10_000
 

@@ -28,20 +28,15 @@ import numpy as np
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H
 from signal_diagnostics.evaluation.stats import Z95
+from signal_diagnostics.pipeline.verdicts.thresholds import PAIR_ALPHA, PRACTICAL_BA
 from signal_diagnostics.results import to_jsonable
 
-# q-value above which a pair is "not told apart".
-PAIR_ALPHA = 0.05
 # Label permutations per pair (the smallest p is 1 / (N + 1)); raised where the pairs need more
 # (:func:`pair_permutations`).
 DEFAULT_PERMUTATIONS = 199
 # Above this many series the pair tests run on a stratified random subsample (time and memory).
 PAIRS_MAX_SERIES = 5_000
 DEFAULT_KERNELS = 10_000
-# Power: a pair counts as indistinguishable only if its balanced accuracy is shown to lie below
-# PRACTICAL_BA (the upper end of its 95% interval below it); 0.6 is a "barely better than a coin" level
-# of our choosing (one series in five more than chance), stated in every result.
-PRACTICAL_BA = 0.6
 # Stratified bootstrap resamples for the interval of a pair's balanced accuracy.
 PAIR_BOOTSTRAP = 2000
 POWER_RULE = (

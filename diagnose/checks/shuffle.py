@@ -330,13 +330,11 @@ def shuffle_test(
     >>> r.method, r.p_value
     ('ridge-fast', 0.01)
     """
-    from signal_diagnostics.data.dataset import check_finite
-    from signal_diagnostics.data.loaders import as_arrays
+    from signal_diagnostics.data.loaders import as_check_input
 
     start = time.perf_counter()
-    X, y, _, data_groups = as_arrays(X, y)
-    groups = data_groups if groups is None else groups
-    check_finite(X)
+    data = as_check_input(X, y, groups=groups, shaped=False)
+    X, y, groups = data.X, data.codes, data.groups
     check_metric(metric)
     if method not in METHODS:
         raise DataError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")

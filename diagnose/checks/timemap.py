@@ -22,6 +22,7 @@ from signal_diagnostics.checks.step_tests import PermutedStatistic, anova, krusk
 from signal_diagnostics.data.dataset import validate_arrays
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.exchange import Relabeller
+from signal_diagnostics.pipeline.verdicts.thresholds import CELL_Q, CLUSTER_ALPHA, CLUSTER_THRESHOLD, NULL_QUANTILE
 from signal_diagnostics.results import html_table, to_jsonable
 
 TESTS = ("kruskal", "anova")
@@ -29,11 +30,6 @@ TESTS = ("kruskal", "anova")
 # blocks of cells whose float64 copies and ranks stay near 32 MB each, whatever the number of series.
 CELL_BLOCK_VALUES = 1 << 22
 TEST_NAMES = {"kruskal": "Kruskal-Wallis H", "anova": "one-way ANOVA F"}
-# Cluster test defaults: cells with p below CLUSTER_THRESHOLD form clusters (a common choice, also the
-# spirit of MNE's default t/F threshold at p = 0.05), clusters with a permutation p at or below
-# CLUSTER_ALPHA are reported as windows.
-CLUSTER_THRESHOLD = 0.05
-CLUSTER_ALPHA = 0.05
 CLUSTER_PERMUTATIONS = 1000
 ADJACENCIES = ("time", "lattice")
 # The permutations work on one (n x T*C) float64 matrix of ranks (or values): above this many values
@@ -278,7 +274,7 @@ def cluster_test(
         "n_used": int(n),
         "null_max_mass": {
             "mean": float(null.mean()) if len(null) else None,
-            "q95": float(np.quantile(null, 0.95)) if len(null) else None,
+            "q95": float(np.quantile(null, NULL_QUANTILE)) if len(null) else None,
         },
         "method": (
             f"cluster-based permutation test (Maris & Oostenveld 2007): cells with {TEST_NAMES[test]} "
@@ -295,7 +291,7 @@ def timestep_signal(
     lengths=None,
     *,
     test: str = "kruskal",
-    alpha: float = 0.05,
+    alpha: float = CELL_Q,
     merge_gap: int = 1,
     cluster_permutations: int = CLUSTER_PERMUTATIONS,
     cluster_alpha: float = CLUSTER_ALPHA,
@@ -336,13 +332,12 @@ def timestep_signal(
     """
     from statsmodels.stats.multitest import multipletests
 
-    from signal_diagnostics.data.loaders import as_arrays
+    from signal_diagnostics.data.loaders import as_check_input
 
-    X, y, data_lengths, _ = as_arrays(X, y)
-    lengths = data_lengths if lengths is None else lengths
+    data = as_check_input(X, y, lengths=lengths)
+    X, y, lengths = data.X, data.codes, data.lengths
     if test not in TESTS:
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
-    X, y = validate_arrays(X, y)
     n, T, C = X.shape
     lengths = true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
     if lengths.shape != (n,):

@@ -26,6 +26,15 @@ def _class_order(y: np.ndarray) -> np.ndarray:
         return np.array(list(seen), dtype=object)
 
 
+def label_codes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, codes)``: the class order (sorted when the labels sort, else first appearance) and the
+    int64 code of each label in it. The one place labels become codes (:class:`Dataset`,
+    :func:`signal_diagnostics.data.loaders.as_check_input`)."""
+    classes = _class_order(y)
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    return classes, np.array([index[v] for v in y.tolist()], dtype=np.int64)
+
+
 @dataclass
 class Dataset:
     """Time series for classification in Keras order.
@@ -78,9 +87,7 @@ class Dataset:
             self.groups = np.asarray(self.groups)
             if self.groups.shape != (n,):
                 raise DataError(f"groups must have one id per series ({n}); got shape {self.groups.shape}")
-        self.classes = _class_order(self.y)
-        index = {c: i for i, c in enumerate(self.classes.tolist())}
-        self.y_codes = np.array([index[v] for v in self.y.tolist()], dtype=np.int64)
+        self.classes, self.y_codes = label_codes(self.y)
 
     def _check_lengths(self, n: int, T: int) -> None:
         """Refuse lengths that are not one integer in ``1..T`` per series (naming a likely transposed X)."""
@@ -279,11 +286,7 @@ def validate_arrays(
     (:func:`signal_diagnostics.data.layout.orient`).
     """
     X = X if isinstance(X, np.memmap) else np.asarray(X)  # a memory map stays mapped
-    y = np.asarray(y)
-    if y.ndim == 2 and len(y) == len(X) and y.shape[1] >= 1:
-        y, text = labels_from_matrix(y)
-        if text:
-            note(notes, text)
+    y = validate_labels(y, len(X), notes)
     if X.dtype == object:
         raise DataError(
             "X is an object array (ragged or mixed types): give a numeric array, padding variable-length series with 0"
@@ -307,20 +310,31 @@ def validate_arrays(
     hint = layout_hint(X) if layout is None else None
     if hint:
         note(notes, hint)
+    if X.dtype != np.float32:
+        X = np.asarray(X, dtype=np.float32)  # one float32 copy, read block by block from a memory map
+    check_finite(X)
+    return X, y
+
+
+def validate_labels(y: Any, n: int, notes: list[str] | None = None) -> np.ndarray:
+    """Check the labels of ``n`` series: 1-D (a one-hot or probability ``(n, K)`` becomes codes, noted),
+    none missing or NaN, at least two classes."""
+    y = np.asarray(y)
+    if y.ndim == 2 and len(y) == n and y.shape[1] >= 1:
+        y, text = labels_from_matrix(y)
+        if text:
+            note(notes, text)
     if y.ndim != 1:
         raise DataError(f"y must be 1-D, one label per series; got shape {y.shape}")
     if y.dtype == object and any(v is None for v in y.tolist()):
         raise DataError("y has missing labels (None): drop those series or give them a label")
-    if len(y) != len(X):
-        raise DataError(f"X has {len(X)} series but y has {len(y)} labels: they must match")
-    if X.dtype != np.float32:
-        X = np.asarray(X, dtype=np.float32)  # one float32 copy, read block by block from a memory map
-    check_finite(X)
+    if len(y) != n:
+        raise DataError(f"X has {n} series but y has {len(y)} labels: they must match")
     if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
         raise DataError("y has NaN labels: drop those series or give them a label")
     if len(_class_order(y)) < 2:
         raise DataError(f"y has only one class ({y[0]!r}): classification needs at least two")
-    return X, y
+    return y
 
 
 def check_finite(X: Any) -> None:

@@ -8,6 +8,7 @@ The readers: ``.npz`` in :mod:`signal_diagnostics.data.npz` (memory-mapped), tab
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -198,13 +199,62 @@ def as_dataset(
     return Dataset(data, y, lengths=lengths, groups=groups, padding=padding, pad_value=pad_value, layout=layout)
 
 
-def as_arrays(data, y=None) -> tuple:
-    """``(X, y, lengths, groups)`` for checks that work on arrays: arrays with ``y`` pass unchanged
-    (``lengths`` and ``groups`` None); anything else goes through :func:`as_dataset` (label codes as y)."""
+@dataclass(frozen=True)
+class CheckInput:
+    """What a check works on, validated once: ``X``, label ``codes`` 0..K-1 and their ``classes``, and the
+    optional ``lengths`` and ``groups`` (None when not known)."""
+
+    X: np.ndarray
+    codes: np.ndarray
+    classes: np.ndarray
+    lengths: np.ndarray | None = None
+    groups: np.ndarray | None = None
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+def as_check_input(data, y=None, *, lengths=None, groups=None, shaped: bool = True) -> CheckInput:
+    """The one coercion at the top of every public check: anything a user holds to a :class:`CheckInput`.
+
+    A :class:`Dataset` (or a tuple, a source, a long DataFrame: :func:`as_dataset`) passes its validated
+    arrays and codes unchanged; an array ``X`` with ``y`` is validated here, once
+    (:func:`~signal_diagnostics.data.dataset.validate_arrays`), and its labels become codes
+    (:func:`~signal_diagnostics.data.dataset.label_codes`). ``lengths`` and ``groups`` given here win over
+    the data's own. ``shaped=False`` takes an ``X`` of any shape (features for a scikit-learn estimator),
+    checking only that it is finite and matches ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> got = as_check_input(np.ones((4, 6)), ["b", "a", "b", "a"])
+    >>> got.X.shape, got.codes.tolist(), got.classes.tolist()
+    ((4, 6, 1), [1, 0, 1, 0], ['a', 'b'])
+    """
+    from signal_diagnostics.data.dataset import check_finite, label_codes, validate_arrays, validate_labels
+
     if y is not None and not isinstance(data, (Dataset, str, Path, tuple)) and not _is_frame(data):
-        return data, y, None, None
+        if shaped:
+            X, y = validate_arrays(data, y)
+        else:
+            X = np.asarray(data)
+            y = validate_labels(y, len(X))
+            check_finite(X)
+        classes, codes = label_codes(y)
+        return CheckInput(X, codes, classes, _optional(lengths), _optional(groups))
     ds = as_dataset(data, y)
-    return ds.X, ds.y_codes, ds.lengths, ds.groups
+    return CheckInput(
+        ds.X,
+        ds.y_codes,
+        ds.classes,
+        ds.lengths if lengths is None else np.asarray(lengths),
+        ds.groups if groups is None else np.asarray(groups),
+    )
+
+
+def _optional(values) -> np.ndarray | None:
+    return None if values is None else np.asarray(values)
 
 
 def _load_file(path: Path, edge: dict, **columns) -> Dataset:

@@ -13,14 +13,13 @@ import numpy as np
 from signal_diagnostics.evaluation.metrics import classification_metrics
 from signal_diagnostics.evaluation.stats import (
     BAYES_METHOD,
-    DECISIVE,
-    DEFAULT_ROPE,
     CorrelatedPosterior,
     bayesian_correlated_t,
     corrected_t,
     mcnemar,
     paired_differences,
 )
+from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, CONFIDENCE, DECISIVE, DEFAULT_ROPE
 from signal_diagnostics.results import to_jsonable
 
 
@@ -108,7 +107,7 @@ def compare_paired(
     repeats: int = 1,
     rope: float = DEFAULT_ROPE,
     metric: str = "balanced_accuracy",
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     control: str = "",
 ) -> Comparison:
     """Compare two models' per-split scores on identical splits.
@@ -163,7 +162,7 @@ def compare_fixed_split(
     pred_b,
     *,
     metric: str = "balanced_accuracy",
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     seed: int = 0,
     rope: float = DEFAULT_ROPE,
     control: str = "",
@@ -184,7 +183,7 @@ def compare_fixed_split(
     boot = [diff(rng.integers(0, y.size, y.size)) for _ in range(FIXED_SPLIT_BOOTSTRAP)]
     low, high = np.clip(np.percentile(boot, [50 * (1 - confidence), 50 * (1 + confidence)]), *DIFFERENCE_RANGE)
     test = mcnemar(y, pa, pb)
-    if test.p_value <= 0.05:
+    if test.p_value <= ALPHA:
         words = f"{a if test.a_only_correct > test.b_only_correct else b} better (McNemar p = {test.p_value:.3g})"
     else:
         words = f"no detectable difference (McNemar p = {test.p_value:.3g})"

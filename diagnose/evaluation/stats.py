@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from signal_diagnostics.pipeline.verdicts.thresholds import CONFIDENCE, DEFAULT_ROPE
 from signal_diagnostics.results import to_jsonable
 
 # z for a two-sided 95% normal interval (Wilson, Hanley-McNeil).
@@ -34,7 +35,7 @@ def corrected_t(
     *,
     folds: int,
     repeats: int = 1,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     bounds: tuple[float, float] | None = None,
 ) -> tuple[Interval, float]:
     """Nadeau & Bengio (2003) corrected resampled t over ``folds * repeats`` CV scores (or differences).
@@ -66,8 +67,6 @@ def corrected_t(
 # Paired comparisons of two models scored on the same splits
 # ---------------------------------------------------------------------------------------------------
 
-DEFAULT_ROPE = 0.01  # region of practical equivalence: +-1 point of the metric (Benavoli et al. 2017)
-DECISIVE = 0.95  # posterior probability at which a Bayesian verdict is stated without "probably"
 MCNEMAR_EXACT_BELOW = 25  # discordant pairs under which McNemar uses the exact binomial (common rule)
 BAYES_METHOD = "Bayesian correlated t (Benavoli et al. 2017), ROPE +-{rope:g}"
 
@@ -84,7 +83,7 @@ def paired_differences(a_scores, b_scores) -> np.ndarray:
 
 
 def nadeau_bengio(
-    a_scores, b_scores, n_train: float, n_test: float, folds: int, repeats: int = 1, *, confidence: float = 0.95
+    a_scores, b_scores, n_train: float, n_test: float, folds: int, repeats: int = 1, *, confidence: float = CONFIDENCE
 ) -> tuple[Interval, float]:
     """Nadeau-Bengio corrected paired t-test of two models scored on identical CV splits.
 

@@ -16,16 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from signal_diagnostics.pipeline.verdicts.thresholds import FLAT, SAME_FOCUS_SHARE
 from signal_diagnostics.results import to_jsonable
 
 STABILITY_SERIES = 16  # test series per split whose attention rows are compared (the first of its test part)
 STABILITY_ROWS = 8  # query rows kept per series of a self-attention layer, evenly spaced (pooling has one)
-# Between-seed divergence at or below this share of the shuffled-rows divergence reads as "the same focus
-# each seed": the seeds agree at least twice as closely as rows that only share the marginal focus.
-SAME_FOCUS_SHARE = 0.5
-# Shuffled-rows divergence below this (bits) means the rows barely differ at all: near-uniform or identical
-# rows everywhere, where agreement between seeds says nothing about focus.
-FLAT = 0.01
 
 METHOD = (
     "Jensen-Shannon divergence (base 2: 0 = identical rows, 1 = disjoint) between two seeds' attention rows "

@@ -32,11 +32,10 @@ from signal_diagnostics.models.attention_probe import (  # noqa: E402
     padding_share,
 )
 from signal_diagnostics.models.attention_run import forward, record_weights, run_attention  # noqa: E402
+from signal_diagnostics.pipeline.verdicts.thresholds import NEAR_UNIFORM, PADDING_SHARE_WARN  # noqa: E402
 
-NEAR_UNIFORM = 0.95  # normalised entropy at or above which attention is called near-uniform
 # output range of bounded activations: scores confined to [lo, hi] cap any weight ratio at e^(hi - lo)
 BOUNDED = BOUNDED_ACTIVATIONS
-PADDING_WARN = 0.05  # mean share of a real row's weight on padded keys above which the padding is said to leak in
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def _verdict(
         effect = "its weights cannot be replaced, so the ablations were not run"
     else:
         effect = f"uniform weights change {metric} by {d_uniform:+.3f}, permuted weights by {d_perm:+.3f}"
-    if share is not None and share > PADDING_WARN:
+    if share is not None and share > PADDING_SHARE_WARN:
         effect += (
             f"; {share:.0%} of each real step's attention falls on padded steps (mask both query and key, "
             "or pool over the real steps)"
@@ -290,7 +289,7 @@ def _diagnose_layer(
         note = f" ({probe.limitation})"
     activation = probe.activation
     near_uniform = entropy >= NEAR_UNIFORM
-    leaks = share is not None and share > PADDING_WARN
+    leaks = share is not None and share > PADDING_SHARE_WARN
     w = weights[example]
     if w.ndim == 3:  # multi-head: the heads' mean for the heatmap
         w = w.mean(axis=0)

@@ -36,9 +36,8 @@ import keras  # noqa: E402
 
 from signal_diagnostics.models.attention_probe import BOUNDED_ACTIVATIONS, ProbeError, find_attention, padding_share  # noqa: E402
 from signal_diagnostics.models.attention_run import record_weights  # noqa: E402
+from signal_diagnostics.pipeline.verdicts.thresholds import LINT_IMBALANCE_RATIO, PADDING_SHARE_WARN  # noqa: E402
 
-IMBALANCE_RATIO = 1.5  # largest / smallest class count from which accuracy alone misleads
-PADDING_SHARE_WARN = 0.05  # share of a real row's attention on padded keys worth a warning
 LINT_SAMPLE = 256  # series the padding share is measured on
 
 
@@ -200,7 +199,7 @@ def _metrics_check(name: str, model: Any, y: np.ndarray | None) -> list[dict]:
     counts = np.bincount(np.asarray(y))
     counts = counts[counts > 0]
     ratio = float(counts.max() / counts.min()) if len(counts) > 1 else 1.0
-    if ratio < IMBALANCE_RATIO:
+    if ratio < LINT_IMBALANCE_RATIO:
         return []
     return [
         _finding(
@@ -283,4 +282,4 @@ def lint(
         keras.backend.clear_session()
 
 
-__all__ = ["lint", "lint_model", "IMBALANCE_RATIO", "PADDING_SHARE_WARN"]
+__all__ = ["lint", "lint_model", "LINT_IMBALANCE_RATIO", "PADDING_SHARE_WARN"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
+from signal_diagnostics.pipeline.verdicts.thresholds import DEFAULT_ROPE
 from signal_diagnostics.results import to_jsonable
 
 # Baselines the signal check runs by default, cheapest first. dtw_1nn is dropped on data where
@@ -41,7 +41,7 @@ def _at_least(default, low: int):
     return field(default=default, metadata={"min": low})
 
 
-# The ROPE option is given in percentage points: the default is stats.DEFAULT_ROPE (0.01) in points; a ROPE
+# The ROPE option is given in percentage points: the default is thresholds.DEFAULT_ROPE (0.01) in points; a ROPE
 # of 50 points or more would call any two balanced accuracies equivalent, so it is refused.
 DEFAULT_ROPE_POINTS = 100 * DEFAULT_ROPE
 ROPE_MAX_POINTS = 50.0

@@ -14,14 +14,9 @@ from __future__ import annotations
 from signal_diagnostics.evaluation.comparison import points
 from signal_diagnostics.pipeline.verdicts.base import Verdict, dict_items, get_path
 from signal_diagnostics.pipeline.verdicts.deep import models_scored, undertrained, undertrained_sentence
-from signal_diagnostics.pipeline.verdicts.outcomes import (
-    EQUIVALENT_PROBABILITY,
-    decided,
-    decisions,
-    rope_text,
-    settle_sentence,
-)
+from signal_diagnostics.pipeline.verdicts.outcomes import decided, decisions, rope_text, settle_sentence
 from signal_diagnostics.pipeline.verdicts.stability import no_control_sentence, stability_sentence
+from signal_diagnostics.pipeline.verdicts.thresholds import EQUIVALENT_PROBABILITY
 
 # Score activations that bound attention scores, so that softmax weights cannot differ much within a
 # row (sigmoid scores lie in (0, 1): no weight exceeds e times another): near-uniform by construction.

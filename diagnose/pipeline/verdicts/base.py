@@ -6,23 +6,13 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from signal_diagnostics.checks.timemap import CLUSTER_ALPHA
 from signal_diagnostics.errors import OptionWarning
+from signal_diagnostics.pipeline.verdicts.thresholds import (
+    ALPHA,
+    CLUSTER_ALPHA,
+    STRONG_ALPHA,
+)
 from signal_diagnostics.results import to_jsonable
-
-# Verdict thresholds. ALPHA is the usual 5% level for the label-shuffle test; STRONG_* ask for a
-# clearly significant result that also covers a quarter of the way from chance to perfect.
-ALPHA = 0.05
-
-STRONG_ALPHA = 0.01
-
-STRONG_GAIN = 0.25
-
-LARGE_GAIN = 0.5  # "how much": at least half of the way from chance to perfect
-
-SEPARABLE_Q = 0.05
-
-THROUGHOUT_SHARE = 2 / 3  # "where": windows covering this share of the timesteps count as "throughout"
 
 # The levels that rest on a permutation p-value, (answer, level, threshold on p). With N label shuffles
 # the smallest p is 1 / (N + 1) (Ojala & Garriga 2010, eq. 1), so each needs at least 1 / alpha - 1.

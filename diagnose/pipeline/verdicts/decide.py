@@ -10,16 +10,7 @@ answer. ``reports/`` only formats these fields.
 from __future__ import annotations
 
 from signal_diagnostics.pipeline.verdicts.attention import attention_verdict
-from signal_diagnostics.pipeline.verdicts.base import (
-    ALPHA,
-    QUESTIONS,
-    SEPARABLE_Q,
-    STRONG_ALPHA,
-    Verdict,
-    dict_items,
-    get_path,
-    min_permutations,
-)
+from signal_diagnostics.pipeline.verdicts.base import QUESTIONS, Verdict, dict_items, get_path, min_permutations
 from signal_diagnostics.pipeline.verdicts.deep import deep_recommendations, deep_verdict
 from signal_diagnostics.pipeline.verdicts.signal import (
     classes_verdict,
@@ -29,6 +20,7 @@ from signal_diagnostics.pipeline.verdicts.signal import (
     signal_verdict,
     where_verdict,
 )
+from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, SEPARABLE_Q, STRONG_ALPHA
 
 
 # ------------------------------------------------------------------------------------------ all of it

@@ -20,10 +20,9 @@ import math
 
 from scipy import stats
 
-from signal_diagnostics.evaluation.stats import DEFAULT_ROPE
-from signal_diagnostics.pipeline.verdicts.base import ALPHA, dict_items, get_path
+from signal_diagnostics.pipeline.verdicts.base import dict_items, get_path
+from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, DEFAULT_ROPE, EQUIVALENT_PROBABILITY
 
-EQUIVALENT_PROBABILITY = 0.95  # P(equivalent) at which two models are called equivalent (baycomp's convention)
 ROPE = DEFAULT_ROPE  # the default ROPE, in metric units (0.01 = 1 point): a comparison records its own
 OUTCOMES = ("better", "worse", "equivalent", "cannot tell")
 MAX_SPLITS = 100_000  # the search for "splits needed" stops here (far beyond any run)

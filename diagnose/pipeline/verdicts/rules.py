@@ -8,22 +8,24 @@ level needs (:func:`~signal_diagnostics.pipeline.verdicts.base.min_permutations`
 
 from __future__ import annotations
 
-from signal_diagnostics.checks.curves import MARGIN
-from signal_diagnostics.checks.labels import RESTATE_SHARE, SEPARABLE_ALPHA
-from signal_diagnostics.checks.pairs import PAIR_ALPHA, PRACTICAL_BA
-from signal_diagnostics.checks.timemap import CLUSTER_ALPHA
 from signal_diagnostics.pipeline.config import DEFAULT_ROPE_POINTS
-from signal_diagnostics.pipeline.verdicts.base import (
+from signal_diagnostics.pipeline.verdicts.base import PERMUTATION_LEVELS, min_permutations
+from signal_diagnostics.pipeline.verdicts.thresholds import (
     ALPHA,
+    CLEAN_SHARE,
+    CLUSTER_ALPHA,
+    CURVE_MARGIN,
+    EQUIVALENT_PROBABILITY,
     LARGE_GAIN,
-    PERMUTATION_LEVELS,
+    MANY_SHARE,
+    PAIR_ALPHA,
+    PRACTICAL_BA,
+    RESTATE_SHARE,
+    SEPARABLE_ALPHA,
     STRONG_ALPHA,
     STRONG_GAIN,
     THROUGHOUT_SHARE,
-    min_permutations,
 )
-from signal_diagnostics.pipeline.verdicts.outcomes import EQUIVALENT_PROBABILITY
-from signal_diagnostics.pipeline.verdicts.signal import CLEAN_SHARE, MANY_SHARE
 
 GAIN = "gain = (score - chance) / (1 - chance)"
 
@@ -56,9 +58,9 @@ LEVEL_RULES: tuple[tuple[str, str, str], ...] = (
     (
         "more_data",
         "yes",
-        f"learning curve: the lower band at 2x the data exceeds the last mean by > {MARGIN:g}",
+        f"learning curve: the lower band at 2x the data exceeds the last mean by > {CURVE_MARGIN:g}",
     ),
-    ("more_data", "no", f"the upper band at 10x the data is within {MARGIN:g} of the last mean"),
+    ("more_data", "no", f"the upper band at 10x the data is within {CURVE_MARGIN:g} of the last mean"),
     ("more_data", "cannot tell", "otherwise"),
     (
         "comparison",

@@ -8,12 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from signal_diagnostics.pipeline.verdicts.base import (
-    ALPHA,
-    LARGE_GAIN,
-    SEPARABLE_Q,
-    STRONG_ALPHA,
-    STRONG_GAIN,
-    THROUGHOUT_SHARE,
     Verdict,
     best_baseline,
     classical_baselines,
@@ -26,6 +20,17 @@ from signal_diagnostics.pipeline.verdicts.base import (
     shuffles_text,
     unreachable_levels,
     unreachable_text,
+)
+from signal_diagnostics.pipeline.verdicts.thresholds import (
+    ALPHA,
+    CLEAN_SHARE,
+    LARGE_GAIN,
+    MANY_SHARE,
+    PAIR_ALPHA,
+    SEPARABLE_Q,
+    STRONG_ALPHA,
+    STRONG_GAIN,
+    THROUGHOUT_SHARE,
 )
 
 
@@ -405,10 +410,7 @@ def separable_classes(scores: dict, classes: list[str]) -> list[dict]:
 
 # ------------------------------------------------------------------------- label issues and class pairs
 # A label-issue share under CLEAN_SHARE (1%) counts as clean; from MANY_SHARE (10%) on, as many: a tenth
-# of wrong labels costs about as much accuracy as it takes from any model judged on them.
-CLEAN_SHARE = 0.01
-
-MANY_SHARE = 0.10
+# of wrong labels costs about as much accuracy as it takes from any model judged on them (thresholds.py).
 
 
 def _pct(x) -> str:
@@ -524,7 +526,7 @@ def classes_verdict(sig: dict) -> Verdict:
     apart = [p for p in pairs if status(p) == "apart"]
     alike = [p for p in pairs if status(p) == "indistinguishable"]
     few = [p for p in pairs if status(p) == "too_few"]
-    alpha = cp.get("alpha", 0.05)
+    alpha = cp.get("alpha", PAIR_ALPHA)
     rule = (cp.get("power_rule") or {}).get("rule", "")
     practical = (cp.get("power_rule") or {}).get("practical_balanced_accuracy")
 
