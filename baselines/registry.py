@@ -5,29 +5,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# name -> (factory(random_state=..., **params), one-line description)
-_REGISTRY: dict[str, tuple[Callable[..., Any], str]] = {}
-# Baselines whose fit can weigh the classes (factory takes class_weight=); the others fit nothing to
-# weigh (chance, 1-NN DTW) or do not offer it (the aeon/torch classifiers).
-_WEIGHTED: set[str] = set()
+# What a baseline can do, declared when it is registered; the rest of the package asks for a tag, never
+# for a name (a baseline you register with the same tags is treated alike).
+TAGS = {
+    "class_weight": "its factory takes class_weight= ('balanced' or None): its fit can weigh the classes",
+    "chance": "a chance reference: never the best baseline, never a head of the label-shuffle test",
+    "ridge_fast": "a ridge on label-free features: the label-shuffle test's fast path solves it for every permutation",
+    "fast_curve": "its label-free features are computed once for every size of the learning curve",
+    "quadratic": "its cost grows with the square of the number of series (left out of large runs by default)",
+}
+# name -> (factory(random_state=..., **params), one-line description, tags)
+_REGISTRY: dict[str, tuple[Callable[..., Any], str, frozenset[str]]] = {}
 
 
-def register(name: str, factory: Callable[..., Any], description: str, *, class_weight: bool = False) -> None:
+def register(name: str, factory: Callable[..., Any], description: str, *, tags: tuple[str, ...] = ()) -> None:
     """Add (or replace) a baseline: ``factory(random_state=..., **params)`` returns an estimator.
 
-    ``class_weight=True`` declares that the factory takes ``class_weight`` (``"balanced"`` or ``None``).
+    ``tags`` declare what it can do (:data:`TAGS`): ``"class_weight"`` says the factory takes
+    ``class_weight`` (``"balanced"`` or ``None``); the others choose the paths the checks take.
     """
     if not callable(factory):
         raise TypeError(f"factory for {name!r} must be callable; got {type(factory).__name__}")
-    _REGISTRY[name] = (factory, " ".join(str(description).split()))
-    _WEIGHTED.discard(name)
-    if class_weight:
-        _WEIGHTED.add(name)
+    unknown = sorted(set(tags) - set(TAGS))
+    if unknown:
+        raise ValueError(f"unknown baseline tags {unknown}; known: {', '.join(TAGS)}")
+    _REGISTRY[name] = (factory, " ".join(str(description).split()), frozenset(tags))
+
+
+def has_tag(name: Any, tag: str) -> bool:
+    """Whether the baseline registered as ``name`` declares ``tag`` (False for an estimator or an unknown name)."""
+    if tag not in TAGS:
+        raise ValueError(f"unknown baseline tag {tag!r}; known: {', '.join(TAGS)}")
+    return isinstance(name, str) and name in _REGISTRY and tag in _REGISTRY[name][2]
+
+
+def tagged(tag: str) -> tuple[str, ...]:
+    """The registered baselines that declare ``tag``, in registration order."""
+    return tuple(name for name in _REGISTRY if has_tag(name, tag))
 
 
 def available() -> dict[str, str]:
     """Registered baselines, name -> one-line description, in registration order."""
-    return {name: desc for name, (_, desc) in _REGISTRY.items()}
+    return {name: desc for name, (_, desc, _tags) in _REGISTRY.items()}
 
 
 def make(name: str, random_state: int = 0, class_weight: str | None = "balanced", **params: Any):
@@ -44,8 +63,8 @@ def make(name: str, random_state: int = 0, class_weight: str | None = "balanced"
     """
     if name not in _REGISTRY:
         raise ValueError(f"unknown baseline {name!r}; known: {', '.join(_REGISTRY)}")
-    factory, _ = _REGISTRY[name]
-    if name in _WEIGHTED:
+    factory, _, tags = _REGISTRY[name]
+    if "class_weight" in tags:
         params["class_weight"] = class_weight
     return factory(random_state=random_state, **params)
 
@@ -117,52 +136,55 @@ register(
     "chance_prior",
     _chance("prior"),
     "chance: always predicts the most frequent training class (sklearn DummyClassifier, prior)",
+    tags=("chance",),
 )
 register(
     "chance_stratified",
     _chance("stratified"),
     "chance: random labels drawn with the training class frequencies (sklearn DummyClassifier, stratified)",
+    tags=("chance",),
 )
 register(
     "minirocket",
     _minirocket,
     "MiniRocket (aeon, ~10k convolution features) + ridge classifier: the strong default",
-    class_weight=True,
+    tags=("class_weight", "ridge_fast", "fast_curve"),
 )
 register(
     "dtw_1nn",
     _dtw_1nn,
     "1-nearest neighbour under dynamic time warping (aeon), Sakoe-Chiba window 10% of the length, padding trimmed",
+    tags=("quadratic",),
 )
 register(
     "features_gb",
     _features_gb,
     "per-channel summary features (moments, slope, autocorrelation, band power) + histogram gradient boosting",
-    class_weight=True,
+    tags=("class_weight",),
 )
 register(
     "logistic",
     _logistic,
     "standardised flattened series + logistic regression (a linear model on raw values)",
-    class_weight=True,
+    tags=("class_weight",),
 )
 register(
     "summary_ridge",
     _summary_ridge,
     "per-channel summary features (level, spread, slope, autocorrelation, band power) + standardised ridge (LOO-CV penalty)",
-    class_weight=True,
+    tags=("class_weight", "ridge_fast"),
 )
 register(
     "raw_ridge",
     _raw_ridge,
     "standardised raw values (each timestep x channel a feature) + ridge (LOO-CV penalty)",
-    class_weight=True,
+    tags=("class_weight", "ridge_fast"),
 )
 register(
     "multirocket",
     _multirocket,
     "MultiRocket (aeon, ~50k convolution features on the series and its first difference) + ridge classifier",
-    class_weight=True,
+    tags=("class_weight", "ridge_fast"),
 )
 register(
     "multirocket_hydra",

@@ -200,3 +200,33 @@ def test_summary_features_take_univariate_two_dimensional_series():
     f3 = SummaryFeatures().fit(X2[:, :, None])
     assert f2.feature_names_ == f3.feature_names_ and f2.n_channels_ == 1
     np.testing.assert_array_equal(f2.transform(X2), f3.transform(X2[:, :, None]))
+
+
+def test_tags_say_what_a_baseline_can_do_and_the_run_asks_for_tags_not_names():
+    """A baseline registered with the tags of a built-in one is treated alike: a head of the shuffle test,
+    left out of large runs, never the best baseline."""
+    from signal_diagnostics.baselines.registry import _REGISTRY
+    from signal_diagnostics.pipeline.config import Config, baseline_names, shuffle_heads
+
+    assert baselines.has_tag("minirocket", "ridge_fast") and not baselines.has_tag("logistic", "ridge_fast")
+    assert not baselines.has_tag(object(), "chance") and not baselines.has_tag("nope", "chance")
+    assert set(baselines.tagged("chance")) == {"chance_prior", "chance_stratified"}
+    with pytest.raises(ValueError, match="unknown baseline tags"):
+        baselines.register("bad", lambda random_state=0: None, "x", tags=("fastest",))
+    with pytest.raises(ValueError, match="unknown baseline tag 'fastest'"):
+        baselines.has_tag("minirocket", "fastest")
+
+    baselines.register("my_ridge", lambda random_state=0, **p: None, "a ridge of mine", tags=("ridge_fast",))
+    try:
+        assert shuffle_heads(Config(), ["logistic", "my_ridge"])[-1] == "my_ridge"
+        assert "logistic" not in shuffle_heads(Config(), ["logistic", "my_ridge"])
+    finally:
+        _REGISTRY.pop("my_ridge")
+
+    class Big:  # only what baseline_names reads
+        n_series, n_timesteps = 100_000, 200
+
+    class Small:
+        n_series, n_timesteps = 200, 50
+
+    assert "dtw_1nn" in baseline_names(Small(), Config()) and "dtw_1nn" not in baseline_names(Big(), Config())

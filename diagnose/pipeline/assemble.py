@@ -13,6 +13,7 @@ import logging
 import traceback
 from collections.abc import Callable
 
+from signal_diagnostics.baselines import has_tag
 from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.pipeline.config import DEFAULT_MODELS, SHUFFLE_CURVE_MODEL, Config
 from signal_diagnostics.pipeline.document import new_document
@@ -68,7 +69,7 @@ def _class_fields(sig: dict, doc: dict, classes: list[str], ids=None) -> None:
             "balanced_weights": (labels or {}).get("balanced_weights"),
             "interval_method": "Wilson score, 95%, on the cross-validated predictions",
         }
-    real = [b["accuracy"] for b in sig["baselines"] if not b["name"].startswith("chance")]
+    real = [b["accuracy"] for b in sig["baselines"] if not has_tag(b["name"], "chance")]
     dup = next(
         (r.get("value") for r in doc.get("health") or [] if isinstance(r, dict) and r.get("check") == "duplicates"),
         None,
@@ -152,13 +153,13 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     sig: dict = {"baselines": [got[c.name] for c in calls if c.name.startswith("baseline:") and got[c.name]]}
     doc["signal"] = sig
-    real = [b for b in sig["baselines"] if not b["name"].startswith("chance")]
+    real = [b for b in sig["baselines"] if not has_tag(b["name"], "chance")]
     best = max(real, key=lambda b: b["balanced_accuracy"]) if real else None
     sig["best_baseline"] = best["name"] if best else None
     sig["shuffle_test"] = got["shuffle_test"]
 
     if cfg.learning_curve:  # its model is the best baseline, so it waits for the baselines
-        model = SHUFFLE_CURVE_MODEL if best is None or best["name"] == "dtw_1nn" else best["name"]
+        model = SHUFFLE_CURVE_MODEL if best is None or has_tag(best["name"], "quadratic") else best["name"]
         curve = executor.map(_timed_units([curve_call(ds, cfg, plan, model)]), progress=progress, errors="return")
         sig["learning_curve"] = _measured(doc, "learning_curve", curve[0], measured)
 

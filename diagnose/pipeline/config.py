@@ -195,30 +195,31 @@ def check_config(cfg: Config, spell=lambda name: name) -> None:
 
 
 def baseline_names(ds: Dataset, cfg: Config) -> list[str]:
-    """The baselines a run evaluates: the configured ones, or the defaults (dtw_1nn only where it is affordable)."""
+    """The baselines a run evaluates: the configured ones, or the defaults (a baseline tagged ``quadratic``,
+    1-NN DTW, only where it is affordable)."""
+    from signal_diagnostics.baselines import has_tag
+
     if cfg.baselines:
         return list(cfg.baselines)
-    names = list(DEFAULT_BASELINES)
-    if ds.n_series**2 * ds.n_timesteps**2 > DTW_MAX_COST:
-        names.remove("dtw_1nn")
-    return names
+    affordable = ds.n_series**2 * ds.n_timesteps**2 <= DTW_MAX_COST
+    return [b for b in DEFAULT_BASELINES if affordable or not has_tag(b, "quadratic")]
 
 
 def shuffle_heads(cfg: Config, baselines: list[str]) -> list[str]:
     """The label-shuffle test's heads: the configured ones (or the defaults), then every baseline of the
     run that the fast ridge path solves and that is not a head yet.
 
-    A baseline joins by what it is (the fast path, :data:`~signal_diagnostics.checks.shuffle_paths.HEAD_NAMES`),
+    A baseline joins by what it is (tagged ``ridge_fast``: :data:`signal_diagnostics.baselines.TAGS`),
     never by its score on the true labels, so the max over the heads stays a valid max-T statistic.
     Baselines that refit on every permutation and fold (``features_gb``, ``logistic``, ``dtw_1nn``) do
     not join by themselves: ``features_gb`` costs about 28 s per cross-validation on JapaneseVowels
     (2 shared cores), 1.6 hours at 200 permutations; ``--heads`` adds one when wanted.
     """
+    from signal_diagnostics.baselines import has_tag
     from signal_diagnostics.checks.shuffle import DEFAULT_HEADS
-    from signal_diagnostics.checks.shuffle_paths import HEAD_NAMES
 
     heads = list(cfg.shuffle_heads or DEFAULT_HEADS)
-    return heads + [b for b in baselines if b in HEAD_NAMES and b not in heads]
+    return heads + [b for b in baselines if has_tag(b, "ridge_fast") and b not in heads]
 
 
 def label_settings(cfg: Config) -> tuple[int, int, int]:
