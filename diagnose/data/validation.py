@@ -157,7 +157,7 @@ def validate_labels(y: Any, n: int, notes: list[str] | None = None) -> np.ndarra
     if n == 0:
         raise DataError("X is empty: there are no series (and no labels)")
     if len(_class_order(y)) < 2:
-        raise DataError(f"y has only one class ({y[0]!r}): classification needs at least two")
+        raise DataError(f"y has only one class ({y.tolist()[0]!r}): classification needs at least two")
     return y
 
 
