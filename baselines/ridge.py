@@ -47,8 +47,6 @@ SCREEN_GAP = 1e-3
 
 
 # -------------------------------------------------------------------------------- the ridge solver
-
-
 class RidgeLOO(PrimalSolve):
     """Ridge regression with intercept and leave-one-out penalty choice, solved for many label columns.
 
