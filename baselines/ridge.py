@@ -28,7 +28,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .balanced import balanced_decisions, check_class_weight, row_weights
+from .ridge_algebra import first_best, symmetric_eigh, target_means, targets
+from .ridge_primal import PrimalSolve
 from .rows import ROW_BLOCK, FeatureRows, fit_scaler
+
+__all__ = ["COLUMN_ENTRIES", "DEFAULT_ALPHAS", "SCREEN_GAP", "RidgeHead", "RidgeLOO", "target_means", "targets"]
 
 # The ridge penalties searched by leave-one-out CV: the grid of the MiniRocket paper and of
 # aeon's MiniRocketClassifier (np.logspace(-3, 3, 10)).
@@ -37,66 +41,13 @@ DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
 # n_features x columns in the primal (W, B and X'Y, 67 MB each at 8M entries; 200 permutations of 3
 # classes on 9,996 features fit in one group, so the rows are read once for all of them).
 COLUMN_ENTRIES = 1 << 23
-# Up to this size the Gram/covariance matrix is decomposed by numpy's eigh, as scikit-learn's
-# RidgeClassifierCV does (bit-for-bit agreement); above it by scipy's eigh in place (driver "evr"),
-# which needs no second n x n workspace (numpy's syevd needs 2 n^2 extra entries).
-EXACT_EIGH_MAX = 2048
 # The penalty is chosen from leave-one-out errors computed in float32; a fit whose two best penalties'
 # errors are this close (relative) is scored again in float64. Float32's error there is ~1e-6.
 SCREEN_GAP = 1e-3
 
 
 # -------------------------------------------------------------------------------- the ridge solver
-def _eigh(A: np.ndarray, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenpairs of a symmetric matrix (only the ``lower`` or upper triangle is read); ``A`` may be destroyed."""
-    if A.shape[0] <= EXACT_EIGH_MAX:
-        return np.linalg.eigh(A, UPLO="L" if lower else "U")
-    from scipy.linalg import eigh
-
-    return eigh(A, lower=lower, overwrite_a=True, check_finite=False, driver="evr")
-
-
-def targets(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """``(n, P)`` label columns -> ``(n, P * m)`` +-1 targets (scikit-learn's ``LabelBinarizer(-1, 1)``).
-
-    Two classes give one column per fit (+1 for ``classes[1]``); more give one column per class.
-    """
-    labels = np.asarray(labels)
-    n, P = labels.shape
-    classes = np.asarray(classes)
-    if len(classes) == 2:
-        return np.where(labels == classes[1], 1.0, -1.0)
-    m = len(classes)
-    lookup = np.zeros(int(classes.max()) + 1, dtype=np.intp)
-    lookup[classes] = np.arange(m)  # the column of each label
-    code = lookup[labels]
-    out = np.full((n, P, m), -1.0)
-    np.put_along_axis(out, code[:, :, None], 1.0, axis=2)
-    return out.reshape(n, P * m)
-
-
-def target_means(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Column means of ``targets(labels, classes)``, from the class counts: ``2 * share - 1``."""
-    labels = np.asarray(labels)
-    classes = np.asarray(classes)
-    if len(classes) == 2:
-        return 2.0 * (labels == classes[1]).mean(axis=0) - 1.0
-    share = (labels[:, :, None] == classes[None, None, :]).mean(axis=0)  # (P, m)
-    return (2.0 * share - 1.0).reshape(-1)
-
-
-def _first_best(score: np.ndarray) -> np.ndarray:
-    """Per column of ``score`` ``(n_alphas, P)``, the index of the highest row, the first on ties (as scikit-learn)."""
-    best_i = np.zeros(score.shape[1], dtype=np.int64)
-    best = score[0].copy()
-    for i in range(1, len(score)):
-        better = score[i] > best
-        best[better] = score[i][better]
-        best_i[better] = i
-    return best_i
-
-
-class RidgeLOO:
+class RidgeLOO(PrimalSolve):
     """Ridge regression with intercept and leave-one-out penalty choice, solved for many label columns.
 
     Every fit is the one scikit-learn's ``RidgeClassifierCV(alphas)`` makes (``_RidgeGCV``,
@@ -106,7 +57,7 @@ class RidgeLOO:
 
     - ``n <= p`` (dual, scikit-learn's "gram" mode): eigendecomposition of the centred ``n x n`` Gram
       matrix, built block by block from the held float32 features.
-    - ``n > p`` (primal): the centred ``p x p`` covariance is accumulated over row blocks (BLAS
+    - ``n > p`` (primal, :class:`~baselines.ridge_primal.PrimalSolve`): the centred ``p x p`` covariance is accumulated over row blocks (BLAS
       ``syrk`` in place) and decomposed; the leave-one-out residuals ``r_i / (1 - 1/n - h_i)``, with
       ``h_i`` the hat-matrix diagonal of the centred features, are computed block by block. Memory:
       two ``p x p`` matrices and one block, whatever ``n``; the rows may be recomputed on each pass.
@@ -154,7 +105,7 @@ class RidgeLOO:
             Xi = self._centred(i0, i1)
             for j0, j1 in blocks[: a + 1]:
                 G[i0:i1, j0:j1] = Xi @ (Xi if j0 == i0 else self._centred(j0, j1)).T
-        self.eigvals, self.Q = _eigh(G, lower=True)
+        self.eigvals, self.Q = symmetric_eigh(G, lower=True)
         del G
         Q = self.Q
         # Leave-one-out denominators per alpha: diag(G_a^-1) minus the intercept part, row block by row block.
@@ -179,29 +130,6 @@ class RidgeLOO:
     def _centred(self, i0: int, i1: int) -> np.ndarray:
         return np.asarray(self.F[i0:i1], dtype=np.float64) - self.offset
 
-    def _factor_primal(self) -> None:
-        from scipy.linalg.blas import dsyr, dsyrk
-
-        p = self.p
-        G = np.zeros((p, p), order="F")  # upper triangle of sum (x - shift)(x - shift)'
-        total = np.zeros(p)
-        shift = None  # the first block's mean: accumulating around it avoids cancellation
-        for block in self.rows:
-            b = np.asarray(block, dtype=np.float64)
-            if shift is None:
-                shift = b.mean(axis=0)
-            b = b - shift
-            total += b.sum(axis=0)
-            dsyrk(1.0, b.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
-        delta = total / self.n
-        self.offset = shift + delta
-        dsyr(-float(self.n), delta, lower=0, a=G, overwrite_a=1)  # centre: minus n * delta delta'
-        lam, self.V = _eigh(G, lower=False)
-        del G
-        # Only the non-zero part of the spectrum acts (as in the Gram matrix's): the others get an
-        # infinite eigenvalue, so 1 / (eig + alpha) = 0 drops them without copying V.
-        self.eigvals = np.where(lam > lam.max() * self.n * np.finfo(float).eps, lam, np.inf)
-
     # ------------------------------------------------------------------ solving
     def max_columns(self) -> int:
         """Target columns per call that keep the working memory near :data:`COLUMN_ENTRIES` entries."""
@@ -222,7 +150,7 @@ class RidgeLOO:
         close = np.flatnonzero(low[1] - low[0] <= SCREEN_GAP * low[0])
         if len(close):
             score[:, close] = sse(np.float64, close).reshape(A, len(close), m).sum(axis=2)
-        return _first_best(-score)
+        return first_best(-score)
 
     def _weights(self, labels: np.ndarray, classes: np.ndarray, m: int) -> np.ndarray | None:
         """Per-row weights of the leave-one-out errors ``(n, P * m)``: ``1 / n_k`` when balanced, else None."""
@@ -254,71 +182,6 @@ class RidgeLOO:
         best_i = self._choose(sse, P, m)
         Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])  # (r, P)
         return best_i, QTY * np.repeat(Dbest, m, axis=1), y_offset
-
-    def _solve_primal(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Best penalty index per fit, the coefficients ``W`` ``(p, P*m)`` and the target means.
-
-        Leave-one-out residuals per penalty are ``Yc_perp + Z E_a B``: the part of the targets outside the
-        features' span plus ``Z diag(a / (lam (lam + a))) B`` inside it, orthogonal parts with no cancellation.
-        """
-        m = 1 if len(classes) == 2 else len(classes)
-        P = labels.shape[1]
-        y_offset = target_means(labels, classes)
-        # pass 1: X'Yc in eigen-coordinates
-        XtY = np.zeros((self.p, P * m))
-        start = 0
-        for block in self.rows:
-            b = np.asarray(block, dtype=np.float64) - self.offset
-            Yc = targets(labels[start : start + len(b)], classes)
-            Yc -= y_offset
-            XtY += b.T @ Yc
-            start += len(b)
-        B = self.V.T @ XtY
-        del XtY
-        Dall = 1.0 / (self.eigvals[:, None] + self.alphas[None, :])  # (r, n_alphas); 0 for dropped directions
-        Eall = self.alphas[None, :] / (
-            self.eigvals[:, None] * (self.eigvals[:, None] + self.alphas[None, :])
-        )  # 1/lam - D
-        Ball = B / self.eigvals[:, None]  # coordinates of the projection of Yc on the features' span
-        counts = np.stack([(labels == k).sum(axis=0) for k in classes], axis=1) if self.balanced else None
-
-        def sse(dtype, fits):
-            # pass 2 (and a float64 pass for close fits): leave-one-out residuals, block by block
-            cols = slice(None) if fits is None else (fits[:, None] * m + np.arange(m)).ravel()
-            Bd = B[:, cols].astype(dtype)
-            EB = np.empty_like(Bd)
-            out = np.zeros((len(self.alphas), Bd.shape[1]))
-            start = 0
-            for block in self.rows:
-                Z = (np.asarray(block, dtype=np.float64) - self.offset) @ self.V
-                lab = labels[start : start + len(Z)]
-                Yc = targets(lab if fits is None else lab[:, fits], classes)
-                Yc -= y_offset[cols]
-                Yc -= Z @ Ball[:, cols]  # outside the span
-                Yp, Zd = Yc.astype(dtype, copy=False), Z.astype(dtype)
-                # squared inverse of 1 - diag of the hat matrix with intercept, per row and penalty
-                w2 = ((1.0 / (1.0 - 1.0 / self.n - (Z**2) @ Dall)) ** 2).astype(dtype)
-                wb = None  # the balanced criterion: each row's error divided by its class's count
-                if counts is not None:
-                    own = lab if fits is None else lab[:, fits]
-                    wb = np.repeat(row_weights(own, classes, counts if fits is None else counts[fits]), m, axis=1)
-                    wb = wb.astype(dtype)
-                R = np.empty_like(Yp)
-                for i in range(len(self.alphas)):
-                    np.multiply(Eall[:, i : i + 1].astype(dtype), Bd, out=EB)
-                    np.matmul(Zd, EB, out=R)
-                    R += Yp
-                    np.square(R, out=R)
-                    if wb is not None:
-                        R *= wb
-                    out[i] += w2[:, i] @ R
-                start += len(Z)
-            return out
-
-        best_i = self._choose(sse, P, m)
-        Dbest = 1.0 / (self.eigvals[:, None] + self.alphas[best_i][None, :])
-        W = self.V @ (B * np.repeat(Dbest, m, axis=1))
-        return best_i, W, y_offset
 
     def decisions(self, labels: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Decision values ``(n_test, P, m)`` and chosen penalty indices ``(P,)`` for label columns ``(n, P)``.

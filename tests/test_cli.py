@@ -241,3 +241,75 @@ def test_original_split_on_data_without_one_exits_2(tmp_path, capsys):
     assert main(["compare", "synthetic:bump?n=40&T=30", "--split", "original", "--json", str(tmp_path / "d.json")]) == 2
     assert "no original train/test split" in capsys.readouterr().err
     assert not (tmp_path / "d.json").exists()
+
+
+# --- the parser, built from shared option groups (cli_options) ------------------------------------
+
+DATA_FLAGS = {
+    "--id-column",
+    "--time-column",
+    "--label-column",
+    "--group-column",
+    "--padding",
+    "--pad-value",
+    "--layout",
+}
+COMPUTE_FLAGS = {"--json", "--seed", "--folds", "--repeats"}
+SCALE_FLAGS = {"--workers", "--scheduler", "--cache", "--no-cache"}
+KERAS_FLAGS = {"--backend", "--device"}
+TRAINING_FLAGS = {"--reference", "--min-updates", "--rope", "--no-uniform-control"}
+FLAGS = {
+    "datasets": set(),
+    "models": set(),
+    "inspect": DATA_FLAGS,
+    "signal": DATA_FLAGS
+    | COMPUTE_FLAGS
+    | SCALE_FLAGS
+    | {"--permutations", "--baselines", "--no-curve", "--budget", "--heads"},
+    "compare": DATA_FLAGS
+    | COMPUTE_FLAGS
+    | SCALE_FLAGS
+    | KERAS_FLAGS
+    | TRAINING_FLAGS
+    | {"--models", "--seeds", "--epochs", "--units", "--split", "--baseline"},
+    "explain": DATA_FLAGS
+    | COMPUTE_FLAGS
+    | SCALE_FLAGS
+    | KERAS_FLAGS
+    | {"--model", "--standardise", "--method", "--samples", "--epochs"},
+    "report": DATA_FLAGS
+    | COMPUTE_FLAGS
+    | SCALE_FLAGS
+    | KERAS_FLAGS
+    | TRAINING_FLAGS
+    | {"--out", "--permutations", "--seeds", "--epochs", "--quick", "--models", "--standardise", "--budget"}
+    | {"--no-deep", "--fail-on", "--heads"},
+    "render": {"--out"},
+}
+
+
+def _help(command: str, capsys) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", list(FLAGS))
+def test_each_command_takes_exactly_its_flags(command, capsys):
+    import re
+
+    shown = set(re.findall(r"^\s+(--[a-z][a-z-]*)", _help(command, capsys), re.M))
+    assert shown == FLAGS[command] | {"--debug"}  # and -h, --help
+
+
+def test_a_shared_flag_reads_the_same_in_every_command(capsys):
+    """The table-column and padding flags come from one group: their help is word for word the same."""
+
+    def group(command: str) -> str:
+        blocks = _help(command, capsys).split("\n\n")
+        return " ".join(" ".join(b.split()) for b in blocks if b.startswith(("table columns", "padding and layout")))
+
+    texts = {command: group(command) for command in ("inspect", "signal", "compare", "explain", "report")}
+    assert "--pad-value V" in texts["inspect"]
+    assert len(set(texts.values())) == 1, texts

@@ -8,6 +8,7 @@ import pytest
 
 import signal_diagnostics
 from signal_diagnostics import DataError, load
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataWarning
 
 
@@ -100,6 +101,24 @@ def test_probability_y_becomes_the_most_probable_class():
 def test_a_label_matrix_that_is_neither_is_refused():
     with pytest.raises(DataError, match=r"y has shape \(4, 2\)"):
         signal_diagnostics.Dataset(np.ones((4, 5, 1)), np.array([[1, 2], [3, 4], [5, 6], [7, 8]]))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: signal_diagnostics.Dataset(np.ones((0, 5, 1)), np.array([])),
+        lambda: as_check_input(np.ones((0, 4)), np.array([]), shaped=False),
+    ],
+    ids=["dataset", "features"],
+)
+def test_no_series_at_all_is_one_data_error_not_an_index_error(build):
+    with pytest.raises(DataError, match="X is empty"):
+        build()
+
+
+def test_one_class_is_refused_naming_it():
+    with pytest.raises(DataError, match=r"only one class \('a'\)"):
+        signal_diagnostics.Dataset(np.ones((3, 5, 1)), np.array(["a", "a", "a"]))
 
 
 def test_nan_in_shuffle_test_gives_the_one_line_data_error():

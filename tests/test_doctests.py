@@ -9,6 +9,7 @@ import pytest
 # the ceiling, the shuffle test's 99 permutations, Keras attributions) are covered by their own tests.
 CHEAP = [
     "signal_diagnostics.data.dataset",
+    "signal_diagnostics.data.validation",
     "signal_diagnostics.data.loaders",
     "signal_diagnostics.data.padding",
     "signal_diagnostics.data.layout",

@@ -46,6 +46,7 @@ FLOORS = {
         ".api": 7,
         ".warmup": 7,
         ".cli": 8,
+        ".cli_options": 7,  # the option groups the subcommands share (below .cli, which builds its parser from them)
         ".__main__": 9,
     }.items()
 }

@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 import signal_diagnostics.baselines.minirocket as mr
 import signal_diagnostics.baselines.ridge as ridge
+import signal_diagnostics.baselines.ridge_algebra as ridge_algebra
 from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, MiniRocketRidge
 from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
 from signal_diagnostics.baselines.rows import FeatureRows
@@ -72,13 +73,13 @@ def test_each_column_gets_its_own_penalty_as_a_separate_fit_would():
 def test_in_place_eigendecomposition_matches_numpy(monkeypatch):
     X, y, Xt = _data(200, 30, 3, seed=3)
     exact = RidgeLOO(FeatureRows.of(X), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(y[:, None], np.arange(3))[0]
-    monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 0)  # scipy's eigh, in place, for every size
+    monkeypatch.setattr(ridge_algebra, "EXACT_EIGH_MAX", 0)  # scipy's eigh, in place, for every size
     for F in (X, X[:25]):  # primal and dual
         yy = y[: len(F)]
         a = RidgeLOO(FeatureRows.of(F), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(yy[:, None], np.arange(3))[0]
-        monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 10_000)
+        monkeypatch.setattr(ridge_algebra, "EXACT_EIGH_MAX", 10_000)
         b = RidgeLOO(FeatureRows.of(F), DEFAULT_ALPHAS, test=FeatureRows.of(Xt)).decisions(yy[:, None], np.arange(3))[0]
-        monkeypatch.setattr(ridge, "EXACT_EIGH_MAX", 0)
+        monkeypatch.setattr(ridge_algebra, "EXACT_EIGH_MAX", 0)
         np.testing.assert_allclose(a, b, atol=1e-9)
     assert exact.shape == (40, 1, 3)
 

@@ -71,6 +71,41 @@ def from_frame(
     >>> from_frame(df).X[:, :, 0].tolist()
     [[1.0, 2.0], [3.0, 4.0]]
     """
+
+    has_time, has_group, channels = _frame_columns(
+        df, id_column, time_column, label_column, group_column, channels, where
+    )
+    order = [id_column, time_column] if has_time else [id_column]
+    df = df.sort_values(order, kind="stable")
+    grouped = df.groupby(id_column, sort=False)
+    labels = grouped[label_column].nunique(dropna=False)
+    if (labels > 1).any():
+        bad = ", ".join(map(str, labels.index[labels > 1][:5]))
+        raise DataError(
+            f"series with more than one label in column '{label_column}' (ids {bad}): each series needs one label"
+        )
+    ids = list(grouped.groups)
+    codes = grouped.ngroup().to_numpy()  # series index of each (sorted) row
+    notes: list[str] = []
+    steps = _time_steps(df[time_column], codes, ids, where, notes) if has_time else None
+    if steps is None:  # rows in order, one step each
+        steps = grouped.cumcount().to_numpy()
+    lengths = np.zeros(len(ids), dtype=np.int64)
+    np.maximum.at(lengths, codes, steps + 1)
+    n, T, C = len(ids), int(lengths.max()), len(channels)
+    X = np.zeros((n, T, C), dtype=np.float32)
+    X[codes, steps] = df[channels].to_numpy(dtype=np.float64)
+    first = grouped.head(1)
+    y = first[label_column].to_numpy()
+    groups = first[group_column].to_numpy() if has_group else None
+    return Dataset(X, y, lengths=lengths, groups=groups, meta={"series_ids": [str(i) for i in ids], "notes": notes})
+
+
+def _frame_columns(
+    df, id_column: str, time_column: str | None, label_column: str, group_column: str | None, channels, where: str
+) -> tuple[bool, bool, list]:
+    """``(has_time, has_group, channels)`` of a long table: the id and label columns must be there, the
+    channels (given, else every other numeric column) numeric; an empty table is refused."""
     import pandas as pd
 
     found = ", ".join(map(str, df.columns)) or "none"
@@ -100,30 +135,7 @@ def from_frame(
     non_numeric = [c for c in channels if not pd.api.types.is_numeric_dtype(df[c])]
     if non_numeric:
         raise DataError(f"channel column(s) {', '.join(non_numeric)} in {where} are not numeric")
-    order = [id_column, time_column] if has_time else [id_column]
-    df = df.sort_values(order, kind="stable")
-    grouped = df.groupby(id_column, sort=False)
-    labels = grouped[label_column].nunique(dropna=False)
-    if (labels > 1).any():
-        bad = ", ".join(map(str, labels.index[labels > 1][:5]))
-        raise DataError(
-            f"series with more than one label in column '{label_column}' (ids {bad}): each series needs one label"
-        )
-    ids = list(grouped.groups)
-    codes = grouped.ngroup().to_numpy()  # series index of each (sorted) row
-    notes: list[str] = []
-    steps = _time_steps(df[time_column], codes, ids, where, notes) if has_time else None
-    if steps is None:  # rows in order, one step each
-        steps = grouped.cumcount().to_numpy()
-    lengths = np.zeros(len(ids), dtype=np.int64)
-    np.maximum.at(lengths, codes, steps + 1)
-    n, T, C = len(ids), int(lengths.max()), len(channels)
-    X = np.zeros((n, T, C), dtype=np.float32)
-    X[codes, steps] = df[channels].to_numpy(dtype=np.float64)
-    first = grouped.head(1)
-    y = first[label_column].to_numpy()
-    groups = first[group_column].to_numpy() if has_group else None
-    return Dataset(X, y, lengths=lengths, groups=groups, meta={"series_ids": [str(i) for i in ids], "notes": notes})
+    return has_time, has_group, channels
 
 
 # Times are on a regular grid when every spacing is a whole multiple of the smallest one, within this

@@ -85,16 +85,15 @@ def load(
     ((60, 20, 3), 2)
     """
     edge = {"padding": padding, "pad_value": pad_value, "layout": layout}
+    columns = {
+        "id_column": id_column,
+        "time_column": time_column,
+        "label_column": label_column,
+        "group_column": group_column,
+        "channels": channels,
+    }
     if _is_frame(source):
-        ds = from_frame(
-            source,
-            id_column=id_column,
-            time_column=time_column,
-            label_column=label_column,
-            group_column=group_column,
-            channels=channels,
-            where="the DataFrame",
-        )
+        ds = from_frame(source, **columns, where="the DataFrame")
         ds.source = "DataFrame"
         ds.name = name or "data"
         _unused(ds, edge)
@@ -107,28 +106,22 @@ def load(
     text = str(source)
     scheme, sep, rest = text.partition(":")
     if sep and not Path(text).exists() and len(scheme) > 1:
-        if scheme == "aeon":
-            ds = _unused(_load_aeon(rest), edge)
-        elif scheme == "synthetic":
-            ds = _unused(_load_synthetic(rest), edge)
-        else:
-            raise DataError(
-                f"unknown source scheme '{scheme}:' in {text!r}: use a file path, aeon:NAME or synthetic:NAME"
-            )
+        ds = _load_scheme(scheme, rest, text, edge)
     else:
-        ds = _load_file(
-            Path(text),
-            id_column=id_column,
-            time_column=time_column,
-            label_column=label_column,
-            group_column=group_column,
-            channels=channels,
-            edge=edge,
-        )
+        ds = _load_file(Path(text), **columns, edge=edge)
     ds.source = text
     if name:
         ds.name = name
     return ds
+
+
+def _load_scheme(scheme: str, rest: str, text: str, edge: dict) -> Dataset:
+    """``aeon:NAME`` or ``synthetic:NAME?...`` (``text`` the whole source, for the message of another scheme)."""
+    if scheme == "aeon":
+        return _unused(_load_aeon(rest), edge)
+    if scheme == "synthetic":
+        return _unused(_load_synthetic(rest), edge)
+    raise DataError(f"unknown source scheme '{scheme}:' in {text!r}: use a file path, aeon:NAME or synthetic:NAME")
 
 
 def _unused(ds: Dataset, edge: dict) -> Dataset:
