@@ -194,3 +194,60 @@ def test_the_runs_permutation_count_reaches_every_permutation_test():
     assert signal["shuffle_test"]["n_permutations"] == 83
     assert "from 83 label permutations" in signal["timestep_map"]["cluster_method"]
     assert signal["class_pairs"]["n_permutations"] == 83  # 3 pairs need 60 (3 / 0.05); the run asks more
+
+
+# --- advice written once (pipeline/verdicts/advice.py) --------------------------------------------------
+def _warned(ds, **kw):
+    return [r for r in health_checks(ds, permutations=19, **kw) if r.status in ("warn", "fail")]
+
+
+@pytest.fixture(scope="module")
+def messy():
+    """Imbalanced, all-zero real steps, a conflicting duplicate and one channel 1000x the others."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 20, 3))
+    y = np.array(["a"] * 50 + ["b"] * 6 + ["c"] * 4)
+    X[:5, 3] = 0.0
+    X[:, :, 2] *= 1000
+    X[20] = X[21]
+    y[21] = "b"
+    return Dataset(X, y)
+
+
+def test_each_warning_ends_with_its_advice_and_the_recommendation_quotes_the_finding_alone(messy):
+    from signal_diagnostics.pipeline.verdicts.advice import ADVICE, finding
+    from signal_diagnostics.pipeline.verdicts.recommend import recommendations
+
+    warned = {r.check: r for r in _warned(messy) if r.check in ADVICE}
+    assert set(warned) == {"class_imbalance", "mask_collision", "duplicates", "channel_scale"}
+    recs = {r["id"]: r for r in recommendations({"health": [r.to_dict() for r in warned.values()]}, {})}
+    for check, r in warned.items():
+        advice = ADVICE[check]
+        action = advice.action_for(r.status, r.value)
+        assert r.message.endswith(": " + action)
+        rec = recs[advice.rec_id]
+        assert rec["text"] == advice.recommendation
+        assert rec["evidence"] == finding(r.to_dict()) == r.message[: -len(action) - 2]
+        assert action not in rec["evidence"]
+    assert warned["duplicates"].status == "fail" and "resolve the conflicting labels" in warned["duplicates"].message
+    assert "(which a majority guess puts at 0.82)" in warned["class_imbalance"].message  # 49 of 60
+
+
+def test_a_class_name_with_a_colon_stays_whole_in_the_finding():
+    from signal_diagnostics.pipeline.verdicts.advice import finding
+
+    ds = synthetic.noise(n=160, classes=2, imbalance=5.0, seed=0)
+    ds = Dataset(ds.X, np.where(ds.y_codes == ds.y_codes.max(), "kind: b", "kind: a"))
+    r = run(ds)["class_imbalance"]
+    assert r.status == "warn"
+    got = finding(r.to_dict())
+    assert got.startswith("class 'kind: ") and got.endswith(f"the smallest class {r.value['minority_class']!r}")
+
+
+def test_a_message_without_its_advice_is_all_finding():
+    from signal_diagnostics.pipeline.verdicts.advice import finding
+
+    old = {"check": "mask_collision", "status": "warn", "value": 3, "message": "3 zero steps: pad with -1"}
+    assert finding(old) == "3 zero steps: pad with -1"
+    assert finding({"check": "class_imbalance", "status": "warn", "value": {}, "message": "x: y"}) == "x: y"
+    assert finding({"check": "small_classes", "status": "fail", "value": None, "message": "a: b"}) == "a: b"

@@ -40,6 +40,7 @@ FLOORS = {
         ".attribution": 4,
         ".pipeline": 5,
         ".pipeline.verdicts.thresholds": 0,  # a leaf: every level an answer is decided by (checks default to them)
+        ".pipeline.verdicts.advice": 0,  # a leaf: what to do about each health finding (checks write it, verdicts quote it)
         ".progress": 1,  # the progress display (lines, bars, heartbeat): it needs only results
         ".console": 6,
         ".commands": 7,

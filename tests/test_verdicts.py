@@ -253,3 +253,59 @@ def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_sp
     )  # not re-run: the same splits
     v = decide(out)["deep"]
     assert v["evidence"]["baseline"] == best and f" {best} (" in v["sentence"]
+
+
+# --- one registry of answers, one record per answer ------------------------------------------------------
+def test_decide_runs_the_registry_in_order_and_each_answer_carries_its_rows_question_and_anchor(doc):
+    from signal_diagnostics.pipeline.verdicts.base import get_path
+    from signal_diagnostics.pipeline.verdicts.registry import ANSWERS
+
+    verdicts = decide(doc)
+    given = [k for k, a in ANSWERS.items() if get_path(doc, *a.needs)]
+    assert list(verdicts) == given and {"signal", "how_much", "deep", "attention", "where"} <= set(given)
+    for key, v in verdicts.items():
+        assert (v["id"], v["question"], v["anchor"]) == (key, ANSWERS[key].question, ANSWERS[key].anchor)
+    without_deep = decide({k: v for k, v in doc.items() if k != "deep"})
+    assert list(without_deep) == [k for k in given if k not in ("deep", "attention")]
+
+
+def test_a_new_answer_is_one_row_of_the_registry(doc, monkeypatch):
+    from signal_diagnostics.pipeline.verdicts import registry
+    from signal_diagnostics.pipeline.verdicts.base import Verdict
+
+    def warnings_verdict(d, got):  # a toy answer: how many health checks warned, once there is signal
+        n = sum(r["status"] in ("warn", "fail") for r in d["health"])
+        return Verdict("warnings", got["signal"].level, f"{n} warnings.", f"Health warns {n} times.")
+
+    before = decide(doc)
+    row = registry.Answer("How many health warnings?", "health", ("health",), warnings_verdict)
+    monkeypatch.setitem(registry.ANSWERS, "warnings", row)
+    after = decide(doc)
+    assert list(after) == list(before) + ["warnings"]
+    assert {k: after[k] for k in before} == before
+    assert after["warnings"]["question"] == "How many health warnings?" and after["warnings"]["anchor"] == "health"
+    assert after["warnings"]["sentence"] == "Health warns 2 times." and after["warnings"]["level"] == "strong"
+    monkeypatch.setitem(registry.ANSWERS, "warnings", registry.Answer("?", "x", ("no_such_part",), warnings_verdict))
+    assert "warnings" not in decide(doc)  # its part of the document is missing: no answer
+
+
+def test_a_verdict_is_a_result_short_json_ready_and_escaped_in_html():
+    from signal_diagnostics.pipeline.verdicts.classes import classes_verdict
+    from signal_diagnostics.results import Result
+
+    pair = {"a": "<script>x</script>", "b": "b", "status": "indistinguishable", "balanced_accuracy": 0.51}
+    sig = {
+        "class_pairs": {
+            "pairs": [{**pair, "q_value": 0.8, "n_series": 40}],
+            "indistinguishable_groups": [["<script>x</script>", "b"]],
+        }
+    }
+    v = classes_verdict(sig)
+    assert isinstance(v, Result) and v.level == "some"
+    assert repr(v) == f"Verdict(id='classes', level='some', headline={v.headline!r})"
+    assert json.loads(json.dumps(v.to_dict(), allow_nan=False)) == v.to_dict()
+    assert list(v.to_dict()) == ["id", "level", "headline", "sentence", "evidence", "details", "question", "anchor"]
+    html = v._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    with pytest.raises(AttributeError):
+        v.level = "all"  # frozen: an answer is decided once

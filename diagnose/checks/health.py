@@ -11,6 +11,7 @@ import numpy as np
 from signal_diagnostics.baselines.series import nonzero_steps, step_mask
 from signal_diagnostics.data.dataset import Dataset, check_folds
 from signal_diagnostics.errors import DataError
+from signal_diagnostics.pipeline.verdicts.advice import advised
 from signal_diagnostics.pipeline.verdicts.thresholds import (
     IMBALANCE_FAIL,
     IMBALANCE_WARN,
@@ -52,10 +53,13 @@ def class_imbalance(ds: Dataset, **_) -> CheckResult:
         "class_imbalance",
         status,
         value,
-        f"class {_label(ds, big)!r} holds {share:.0%} of the series, {ratio:.1f}x the smallest "
-        f"class {_label(ds, small)!r}: train with balanced class weights and judge models by "
-        f"macro metrics (balanced accuracy, macro precision), not accuracy (which a majority "
-        f"guess puts at {share:.2f})",
+        advised(
+            "class_imbalance",
+            status,
+            f"class {_label(ds, big)!r} holds {share:.0%} of the series, {ratio:.1f}x the smallest "
+            f"class {_label(ds, small)!r}",
+            value,
+        ),
     )
 
 
@@ -73,8 +77,7 @@ def padding(ds: Dataset, **_) -> CheckResult:
             "padding",
             "warn",
             value,
-            f"{share:.0%} of all timesteps are padding: mask it (or pass lengths) in deep models, "
-            "and consider bucketing series by length or cropping the longest",
+            advised("padding", "warn", f"{share:.0%} of all timesteps are padding"),
         )
     return CheckResult("padding", "pass", value, f"{share:.1%} of timesteps are padding")
 
@@ -93,9 +96,12 @@ def mask_collision(ds: Dataset, **_) -> CheckResult:
         "mask_collision",
         "warn",
         value,
-        f"{count} real timesteps ({share:.1%}, in {series} series) have every channel exactly 0, "
-        "so a Masking(0.0) layer drops them as padding: pad with a value that never occurs "
-        "(e.g. -999 with Masking(-999)) or pass lengths instead of a mask",
+        advised(
+            "mask_collision",
+            "warn",
+            f"{count} real timesteps ({share:.1%}, in {series} series) have every channel exactly 0, "
+            "so a Masking(0.0) layer drops them as padding",
+        ),
     )
 
 
@@ -146,8 +152,7 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
             "length_leak",
             "warn",
             value,
-            f"{words}: make sure this is real and not an artefact of recording; otherwise crop or "
-            "resample series to a common length, and check models do not just count padding",
+            advised("length_leak", "warn", words),
         )
     return CheckResult("length_leak", "pass", value, words)
 
@@ -171,17 +176,19 @@ def duplicates(ds: Dataset, **_) -> CheckResult:
             "duplicates",
             "fail",
             value,
-            f"{value['n_conflicting']} series in {int(conflicting.sum())} groups of identical series carry "
-            f"different labels, capping accuracy at {ceiling:.3f}: resolve the conflicting labels "
-            "and remove the duplicated series",
+            advised(
+                "duplicates",
+                "fail",
+                f"{value['n_conflicting']} series in {int(conflicting.sum())} groups of identical series carry "
+                f"different labels, capping accuracy at {ceiling:.3f}",
+            ),
         )
     if n_dup:
         return CheckResult(
             "duplicates",
             "warn",
             value,
-            f"{n_dup} series are exact copies of another: remove them (copies split across train and "
-            "test folds inflate scores)",
+            advised("duplicates", "warn", f"{n_dup} series are exact copies of another"),
         )
     return CheckResult("duplicates", "pass", value, "no two series are identical")
 
@@ -201,8 +208,12 @@ def constant_channels(ds: Dataset, **_) -> CheckResult:
             "constant_channels",
             "warn",
             value,
-            f"{len(const)} channel(s) never change over real timesteps (channels "
-            f"{', '.join(map(str, const[:10]))}): drop them, they carry no information",
+            advised(
+                "constant_channels",
+                "warn",
+                f"{len(const)} channel(s) never change over real timesteps (channels "
+                f"{', '.join(map(str, const[:10]))})",
+            ),
         )
     return CheckResult("constant_channels", "pass", value, "every channel varies")
 
@@ -217,8 +228,11 @@ def channel_scale(ds: Dataset, **_) -> CheckResult:
             "channel_scale",
             "warn",
             value,
-            f"channel standard deviations differ by {ratio:.0f}x (from {live.min():.3g} to "
-            f"{live.max():.3g}): standardise each channel, with statistics from training data only",
+            advised(
+                "channel_scale",
+                "warn",
+                f"channel standard deviations differ by {ratio:.0f}x (from {live.min():.3g} to {live.max():.3g})",
+            ),
         )
     return CheckResult("channel_scale", "pass", value, f"channel scales are comparable (std ratio {ratio:.1f}x)")
 
@@ -241,7 +255,7 @@ def train_test_overlap(ds: Dataset, **_) -> CheckResult:
             "train_test_overlap",
             "fail",
             value,
-            f"{count} test series also appear in the original training part: deduplicate before trusting test scores",
+            advised("train_test_overlap", "fail", f"{count} test series also appear in the original training part"),
         )
     return CheckResult("train_test_overlap", "pass", value, "no series appears in both the train and the test part")
 

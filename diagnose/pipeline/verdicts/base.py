@@ -1,10 +1,11 @@
-"""What every answer is made of: the :class:`Verdict` record, its thresholds, and readers of the document."""
+"""What every answer is made of: the :class:`Verdict` record, the permutation levels, and readers of the document."""
 
 from __future__ import annotations
 
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from signal_diagnostics.errors import OptionWarning
 from signal_diagnostics.pipeline.verdicts.thresholds import (
@@ -12,7 +13,7 @@ from signal_diagnostics.pipeline.verdicts.thresholds import (
     CLUSTER_ALPHA,
     STRONG_ALPHA,
 )
-from signal_diagnostics.results import to_jsonable
+from signal_diagnostics.results import Result
 
 # The levels that rest on a permutation p-value, (answer, level, threshold on p). With N label shuffles
 # the smallest p is 1 / (N + 1) (Ojala & Garriga 2010, eq. 1), so each needs at least 1 / alpha - 1.
@@ -22,34 +23,16 @@ PERMUTATION_LEVELS = (
     ("where", "windows", CLUSTER_ALPHA),
 )
 
-QUESTIONS = {
-    "signal": "Is there signal?",
-    "how_much": "How much?",
-    "more_data": "Would more data help?",
-    "deep": "Do deep models beat the best classical baseline?",
-    "attention": "Does attention add anything?",
-    "where": "Where in time?",
-    "labels": "Are some labels wrong?",
-    "classes": "Which classes cannot be told apart?",
-}
 
-ANCHORS = {
-    "signal": "shuffle_test",
-    "how_much": "baselines",
-    "more_data": "learning_curve",
-    "deep": "comparisons",
-    "attention": "attention",
-    "where": "timestep_map",
-    "labels": "label_issues",
-    "classes": "class_pairs",
-}
-
-
-@dataclass
-class Verdict:
+@dataclass(frozen=True, repr=False)
+class Verdict(Result):
     """One answer: its ``level`` (a fixed word per question, None when it could not be decided), a
     short ``headline``, one ``sentence`` with the numbers, the ``evidence`` those numbers come from,
-    further ``details`` and the ``anchor`` of the report section holding the evidence."""
+    further ``details``, and the ``question`` it answers and the ``anchor`` of the report section holding
+    the evidence (both filled in from the answer's row of
+    :data:`~signal_diagnostics.pipeline.verdicts.registry.ANSWERS` when it is decided)."""
+
+    repr_fields: ClassVar[tuple[str, ...]] = ("id", "level", "headline")
 
     id: str
     level: str | None
@@ -59,13 +42,6 @@ class Verdict:
     details: list[str] = field(default_factory=list)
     question: str = ""
     anchor: str = ""
-
-    def __post_init__(self) -> None:
-        self.question = self.question or QUESTIONS.get(self.id, "")
-        self.anchor = self.anchor or ANCHORS.get(self.id, "")
-
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
 
 
 def min_permutations(alpha: float) -> int:
