@@ -79,7 +79,7 @@ def _chance(strategy: str) -> Callable[..., Any]:
 
 
 def _minirocket(random_state: int = 0, **params: Any):
-    from .minirocket import MiniRocketRidge  # H2's module; imported only when asked for
+    from .minirocket import MiniRocketRidge  # imported only when asked for
 
     return MiniRocketRidge(random_state=random_state, **params)
 
