@@ -5,7 +5,8 @@ import pytest
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedKFold, permutation_test_score
 
-from signal_diagnostics.checks.shuffle import _permutations, p_value, shuffle_test
+from signal_diagnostics.checks.shuffle import p_value, shuffle_test
+from signal_diagnostics.checks.shuffle_draws import permutations
 from signal_diagnostics.data import synthetic
 from signal_diagnostics.errors import DataError
 
@@ -98,7 +99,7 @@ def test_group_level_permutation_moves_each_groups_label_as_a_block():
     group_label = np.arange(12) % 3
     y = group_label[groups]
     info = (groups, group_label)
-    block = next(_permutations(y, info, 40, 0, batch=40))
+    block = next(permutations(y, info, 40, 0, batch=40))
     for col in block.T:
         per_group = col.reshape(12, 5)
         assert (per_group == per_group[:, :1]).all()  # one label per group
