@@ -160,12 +160,18 @@ def extrapolate(x: np.ndarray, sizes: np.ndarray, scores: np.ndarray, family: st
     return out
 
 
-def method_text(repeats: int, test_share: float) -> str:
+def method_text(repeats: int, test_share: float, subsample: dict | None = None) -> str:
     """How the curve, its band and its answer were made, in words (the result's ``method``)."""
-    return (
+    text = (
         f"{repeats} stratified {test_share:.0%} test splits; nested stratified training subsets; "
         f"families pow4/mmf4/wbl4 (LCDB, Mohr et al. 2022) chosen by RMSE on the largest "
         f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
         f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {CURVE_MARGIN}, "
         f"'no' if the 10x upper band is within {CURVE_MARGIN} of it"
     )
+    if subsample is not None:
+        text += (
+            f"; on a stratified random subsample of {subsample['n_used']} of {subsample['n_total']} series "
+            f"(cap {subsample['cap']})"
+        )
+    return text

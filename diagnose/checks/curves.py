@@ -27,6 +27,7 @@ from signal_diagnostics.checks.curve_fits import (
     wbl4,
 )
 from signal_diagnostics.data.dataset import stratified_subsample
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.metrics import check_metric, class_weight_for, score
 from signal_diagnostics.results import Progress, Result, html_table
@@ -236,20 +237,11 @@ def learning_curve(
     -------
     LearningCurveResult
     """
-    from signal_diagnostics.data.loaders import as_check_input
-
     two_d = y is not None and np.ndim(X) == 2  # tabular input stays 2-D for the estimator
     data = as_check_input(X, y, groups=groups)
     X, y, groups = data.X, data.codes, data.groups
     check_metric(metric)
-    if repeats < 2:
-        raise DataError(f"repeats must be at least 2 for a bootstrap band; got {repeats}")
-    counts = np.bincount(y)
-    if counts.min() < 4:
-        raise DataError(
-            f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
-            "(3 to train, 1 to test): drop or merge the smallest classes"
-        )
+    _check_args(y, repeats)
     notes: list[str] = []
     X, y, groups, features, subsample = _subsample(X, y, groups, features, max_series, random_state, notes)
     rows, head = _design(X, y, model, features, two_d, random_state, metric, notes)
@@ -258,29 +250,41 @@ def learning_curve(
     scores, sizes = _score_sizes(
         rows, y, head if head is not None else model, splits, sizes, random_state, metric, progress
     )
+    name = model if isinstance(model, str) else type(model).__name__
+    return _result(name, metric, sizes, scores, splits, notes, subsample, random_state)
+
+
+def _check_args(codes: np.ndarray, repeats: int) -> None:
+    """Refuse fewer than 2 repeats (no band) or a class with fewer than 4 series (3 to train, 1 to test)."""
+    if repeats < 2:
+        raise DataError(f"repeats must be at least 2 for a bootstrap band; got {repeats}")
+    counts = np.bincount(codes)
+    if counts.min() < 4:
+        raise DataError(
+            f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
+            "(3 to train, 1 to test): drop or merge the smallest classes"
+        )
+
+
+def _result(name, metric, sizes, scores, splits, notes, subsample, random_state: int) -> LearningCurveResult:
+    """Choose the family, extrapolate with its band and decide; the curve's record."""
     mean = scores.mean(axis=1)
     x = sizes / sizes[-1]
     family, selection = choose_family(x, mean)
     fitted = extrapolate(x, sizes, scores, family, random_state)
     if fitted["family"] is None:
         notes.append("no curve family could be fitted; no extrapolation")
-    method = method_text(repeats, TEST_SHARE)
-    if subsample is not None:
-        method += (
-            f"; on a stratified random subsample of {subsample['n_used']} of {subsample['n_total']} series "
-            f"(cap {subsample['cap']})"
-        )
     return LearningCurveResult(
-        model=model if isinstance(model, str) else type(model).__name__,
+        model=name,
         metric=metric,
         train_sizes=[int(s) for s in sizes],
         scores=scores.tolist(),
         mean=mean.tolist(),
         std=scores.std(axis=1, ddof=1).tolist(),
         selection=selection,
-        repeats=repeats,
+        repeats=scores.shape[1],
         n_test=int(np.mean([len(te) for _, te in splits])),
-        method=method,
+        method=method_text(scores.shape[1], TEST_SHARE, subsample),
         notes=notes,
         subsample=subsample,
         **fitted,

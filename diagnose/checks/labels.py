@@ -46,6 +46,7 @@ from signal_diagnostics.checks.label_head import (
     out_of_fold_probabilities,
     shared_features,
 )
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.verdicts.thresholds import RESTATE_SHARE, SEPARABLE_ALPHA
 from signal_diagnostics.results import Result
@@ -54,6 +55,11 @@ from signal_diagnostics.results import Result
 N_SUSPECTS = 20
 # Bootstrap resamples of the series for the interval on the number of issues.
 N_BOOTSTRAP = 200
+# How the classes that count were chosen (:func:`class_separability`), in the result's ``method``.
+SEPARABLE_NOTE = (
+    "only classes separated better than chance count (one-vs-rest AUC of the class's probability, one-sided "
+    f"Mann-Whitney, Holm across classes at {SEPARABLE_ALPHA:g} FWER, 95% Hanley-McNeil intervals)"
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -162,12 +168,6 @@ def estimate_label_issues(
     >>> estimate_label_issues(y, P).n_issues
     5
     """
-    import warnings
-
-    from cleanlab.count import estimate_py_and_noise_matrices_from_probabilities
-    from cleanlab.dataset import overall_label_health_score
-    from cleanlab.filter import find_label_issues
-
     y, probs = _checked(y, probs, ids)
     n, K = probs.shape
     names = [str(c) for c in (classes if classes is not None else range(K))]
@@ -175,15 +175,9 @@ def estimate_label_issues(
     separability = class_separability(y, probs, names)
     inside = np.array([r["separable"] for r in separability])
     estimable = bool(inside.any())
-    shares, by_groups = [], False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        n_issues = num_issues(y, probs, method, inside) if estimable else None
-        if estimable:
-            shares, by_groups = bootstrap_shares(y, probs, method, inside, groups, n_bootstrap, random_state)
-        _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
-        ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
-        health = float(overall_label_health_score(y, probs, verbose=False))
+    n_issues, shares, by_groups, noise, ranked, health = _cleanlab(
+        y, probs, method, inside if estimable else None, groups, n_bootstrap, random_state
+    )
     pred = probs.argmax(axis=1)
     share = n_issues / n if estimable else None
     interval = _interval(share, shares, by_groups)
@@ -210,11 +204,30 @@ def estimate_label_issues(
         cannot_tell=why,
         method=(
             f"cleanlab confident learning (estimation_method={method!r}) on out-of-fold probabilities"
-            f"{': ' + method_note if method_note else ''}; only classes separated better than chance count "
-            f"(one-vs-rest AUC of the class's probability, one-sided Mann-Whitney, Holm across classes at "
-            f"{SEPARABLE_ALPHA:g} FWER, 95% Hanley-McNeil intervals)"
+            f"{': ' + method_note if method_note else ''}; {SEPARABLE_NOTE}"
         ),
     )
+
+
+def _cleanlab(y, probs, method: str, inside, groups, n_bootstrap: int, seed: int):
+    """cleanlab's figures: issues among the classes ``inside`` with their bootstrap shares (none when ``inside``
+    is None: no class separable), the noise matrix, the ranked issues and the health score."""
+    import warnings
+
+    from cleanlab.count import estimate_py_and_noise_matrices_from_probabilities
+    from cleanlab.dataset import overall_label_health_score
+    from cleanlab.filter import find_label_issues
+
+    n_issues, shares, by_groups = None, [], False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if inside is not None:
+            n_issues = num_issues(y, probs, method, inside)
+            shares, by_groups = bootstrap_shares(y, probs, method, inside, groups, n_bootstrap, seed)
+        _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
+        ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
+        health = float(overall_label_health_score(y, probs, verbose=False))
+    return n_issues, shares, by_groups, noise, ranked, health
 
 
 def _checked(y, probs, ids) -> tuple[np.ndarray, np.ndarray]:
@@ -286,7 +299,7 @@ def _message(n_issues, share, interval: dict, error: float, restates: bool, why:
 
 def label_issues(
     X,
-    y,
+    y=None,
     *,
     classes=None,
     folds: int = 5,
@@ -321,8 +334,6 @@ def label_issues(
     LabelIssuesResult
     """
     import time
-
-    from signal_diagnostics.data.loaders import as_check_input
 
     data = as_check_input(X, y, groups=groups)
     t0 = time.perf_counter()

@@ -45,6 +45,7 @@ import numpy as np
 from signal_diagnostics.checks.shuffle_draws import draws, group_index, resolve_splits
 from signal_diagnostics.checks.shuffle_paths import METHODS, model_name
 from signal_diagnostics.checks.shuffle_rounds import Rounds
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H, permutation_p
 from signal_diagnostics.evaluation.metrics import check_metric
@@ -237,8 +238,6 @@ def shuffle_test(
     >>> r.method, r.p_value
     ('ridge-fast', 0.01)
     """
-    from signal_diagnostics.data.loaders import as_check_input
-
     start = time.perf_counter()
     data = as_check_input(X, y, groups=groups, shaped=False)
     heads, names, n_permutations = _options(model, metric, method, n_permutations, sequential_h)
