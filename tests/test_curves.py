@@ -160,3 +160,27 @@ def test_subsample_with_precomputed_features_keeps_rows_aligned():
     r = learning_curve(ds.X, ds.y_codes, model=LogisticRegression(), features=window, repeats=2, max_series=120)
     assert r.subsample["n_used"] == 120
     assert r.mean[-1] > 0.8  # the rows still match their labels
+
+
+def test_result_is_short_json_ready_and_escapes_the_model_name_in_html(rising):
+    import dataclasses
+
+    from signal_diagnostics.results import Result
+
+    assert isinstance(rising, Result)
+    assert len(repr(rising)) < 600 and "more_data_helps" in repr(rising) and "scores=" not in repr(rising)
+    assert json.loads(json.dumps(rising.to_dict())) == rising.to_dict()
+    html = dataclasses.replace(rising, model="<script>x</script>")._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html and "2x" in html
+
+
+def test_family_fits_and_the_answer_live_in_curve_fits_and_are_re_exported():
+    from signal_diagnostics.checks import curve_fits, curves
+
+    assert curves.fit_family is curve_fits.fit_family and curves.FAMILIES is curve_fits.FAMILIES
+    x = np.array([0.2, 0.3, 0.45, 0.6, 0.8, 1.0])
+    flat = np.tile([0.9], (6, 4)) + np.random.default_rng(0).normal(0, 1e-3, (6, 4))
+    got = curve_fits.extrapolate(x, (x * 100).astype(int), flat, "pow4", seed=0)
+    assert got["more_data_helps"] == "no" and got["extrapolation"]["10x"]["size"] == 1000
+    nothing = curve_fits.extrapolate(x, (x * 100).astype(int), flat, None, seed=0)
+    assert nothing["family"] is None and nothing["more_data_helps"] == "cannot tell"

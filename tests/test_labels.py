@@ -122,3 +122,34 @@ def test_one_minirocket_transform_per_seed_serves_its_folds_and_sees_no_held_out
     a = calibrated_fold(ds.X, y, tr, te, 8, 840, 0, features=F)
     b = calibrated_fold(ds.X, relabelled, tr, te, 8, 840, 0, features=F)
     np.testing.assert_array_equal(a, b)
+
+
+def test_result_is_short_json_ready_and_escapes_class_names_in_html():
+    import json
+
+    from signal_diagnostics.checks.labels import LabelIssuesResult
+    from signal_diagnostics.results import Result
+
+    y = np.repeat([0, 1, 2, 3], 25)
+    P = np.full((100, 4), 0.02)
+    P[np.arange(100), y] = 0.94
+    P[:5] = [0.02, 0.94, 0.02, 0.02]
+    res = estimate_label_issues(y, P, classes=["<script>", "b", "c", "d"], n_bootstrap=20)
+    assert isinstance(res, LabelIssuesResult) and isinstance(res, Result)
+    assert len(repr(res)) < 600 and "n_issues=5" in repr(res) and "noise_matrix" not in repr(res)
+    assert json.loads(json.dumps(res.to_dict())) == res.to_dict()
+    html = res._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_dataset_of_named_labels_gives_the_coded_estimate_under_its_own_names():
+    from signal_diagnostics.data.dataset import Dataset
+
+    ds = synthetic.bump(n=90, T=20, C=1, classes=3, start=5, stop=12, amplitude=1.0, seed=2)
+    args = dict(folds=3, seeds=1, n_kernels=168, n_bootstrap=20)
+    coded = label_issues(ds.X, ds.y_codes, **args).to_dict()
+    named = label_issues(Dataset(ds.X, np.array(["x", "y", "z"])[ds.y_codes], lengths=ds.lengths), **args).to_dict()
+    assert coded["classes"] == ["0", "1", "2"] and named["classes"] == ["x", "y", "z"]
+    for key in ("n_issues", "share", "interval", "noise_matrix", "model_error", "health_score"):
+        assert named[key] == coded[key], key
+    assert [s["index"] for s in named["suspects"]] == [s["index"] for s in coded["suspects"]]

@@ -5,7 +5,8 @@ import pytest
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedKFold, permutation_test_score
 
-from signal_diagnostics.checks.shuffle import _permutations, p_value, shuffle_test
+from signal_diagnostics.checks.shuffle import p_value, shuffle_test
+from signal_diagnostics.checks.shuffle_draws import permutations
 from signal_diagnostics.data import synthetic
 from signal_diagnostics.errors import DataError
 
@@ -98,7 +99,7 @@ def test_group_level_permutation_moves_each_groups_label_as_a_block():
     group_label = np.arange(12) % 3
     y = group_label[groups]
     info = (groups, group_label)
-    block = next(_permutations(y, info, 40, 0, batch=40))
+    block = next(permutations(y, info, 40, 0, batch=40))
     for col in block.T:
         per_group = col.reshape(12, 5)
         assert (per_group == per_group[:, :1]).all()  # one label per group
@@ -207,3 +208,31 @@ def test_a_statistic_tied_with_its_whole_null_gives_a_uniform_p_over_seeds():
     np.testing.assert_allclose(ps * 20, np.round(ps * 20))  # on the grid 1/20, ..., 1
     # uniform on the grid k/20 exactly when p - V/20 (V ~ U(0, 1)) is uniform on (0, 1): KS on that
     assert kstest(ps - rng.random(len(ps)) / 20, "uniform").pvalue > 0.01
+
+
+def test_result_records_are_short_json_ready_and_escape_names_in_html():
+    import dataclasses
+    import json
+
+    from signal_diagnostics.checks.shuffle import HeadScore, ShuffleResult
+    from signal_diagnostics.results import Result
+
+    X, y = _features(40, 10, 2)
+    r = shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=300, sequential_h=0)
+    assert isinstance(r, ShuffleResult) and isinstance(r, Result)
+    assert len(repr(r)) < 400 and "null_scores" not in repr(r)  # 300 null scores stay out of the glance
+    assert json.loads(json.dumps(r.to_dict())) == r.to_dict()
+    head = HeadScore(**r.heads[0])
+    assert head.to_dict() == r.heads[0] and "p_adjusted" in repr(head)
+    bad = dataclasses.replace(r, model="<script>alert(1)</script>")
+    assert "<script>" not in bad._repr_html_() and "&lt;script&gt;" in bad._repr_html_()
+    assert "<script>" not in dataclasses.replace(head, name="<script>")._repr_html_()
+
+
+def test_named_labels_give_the_test_on_their_codes():
+    X, y = _features(40, 10, 2, signal=1.0)
+    args = dict(model=RidgeClassifierCV(), n_permutations=30, random_state=3)
+    coded = shuffle_test(X, y, **args)
+    named = shuffle_test(X, np.array(["no", "yes"])[y], **args)
+    assert coded.null_scores == named.null_scores
+    assert coded.p_value == named.p_value and coded.observed == named.observed

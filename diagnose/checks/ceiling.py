@@ -202,7 +202,7 @@ def accuracy_ceilings(
     ----------
     bounds : :meth:`CeilingResult.to_dict` (the 1-NN error and the Cover-Hart bound), or None.
     duplicates : the ``duplicates`` health check's value (``accuracy_ceiling``, ``n_conflicting``), or None.
-    label_issues : :meth:`signal_diagnostics.checks.labels.LabelIssues.to_dict`, or None; no candidate
+    label_issues : :meth:`signal_diagnostics.checks.labels.LabelIssuesResult.to_dict`, or None; no candidate
         when its ``share`` is None (no class separable), and one that does not hold when ``restates_error``.
     achieved : the best accuracy a baseline reached (cross-validated), or None.
 

@@ -1,106 +1,46 @@
 """Learning curves: does the score still rise with more training series, and would more data help?
 
-The curve is fitted with the saturating 4-parameter families that the Learning Curve Database found to
-fit and extrapolate best (Mohr et al. 2022, "LCDB 1.0"). LCDB writes them for error rates; here they
-are written for a score that rises with the training size ``x`` towards an asymptote:
-
-* ``pow4``: ``a - b * (d + x) ** (-c)``          (asymptote ``a``)
-* ``mmf4``: ``(a * b + c * x ** d) / (b + x ** d)`` (Morgan-Mercer-Flodin; ``a`` at ``x = 0``, asymptote ``c``)
-* ``wbl4``: ``c - b * exp(-a * x ** d)``          (Weibull; asymptote ``c``)
-
-``x`` is the training size divided by the largest observed training size, so ``x = 2`` and
-``x = 10`` are "twice" and "ten times" the data.
+The model is trained on nested, growing training subsets; the mean curve is fitted with the saturating
+4-parameter families of the Learning Curve Database (Mohr et al. 2022) and extrapolated to 2x and 10x the
+data with a bootstrap band: :mod:`signal_diagnostics.checks.curve_fits` (``pow4``, ``mmf4``, ``wbl4``).
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
-from scipy.optimize import curve_fit
 
+from signal_diagnostics.checks.curve_fits import (
+    BAND,
+    EXTRAPOLATE,
+    FAMILIES,
+    HOLDOUT_SIZES,
+    N_BOOTSTRAP,
+    choose_family,
+    extrapolate,
+    fit_family,
+    method_text,
+    mmf4,
+    pow4,
+    wbl4,
+)
 from signal_diagnostics.data.dataset import stratified_subsample
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.metrics import check_metric, class_weight_for, score
-from signal_diagnostics.pipeline.verdicts.thresholds import CURVE_MARGIN
-from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
+from signal_diagnostics.results import Progress, Result, html_table
 
 MIN_SIZES = 6
 DEFAULT_N_SIZES = 8
 TEST_SHARE = 0.25
-HOLDOUT_SIZES = 2  # the largest sizes held back to choose the family
-N_BOOTSTRAP = 200
-BAND = (2.5, 97.5)  # percentiles of the bootstrap band
-EXTRAPOLATE = {"2x": 2.0, "10x": 10.0}
 # The curve is computed on a stratified random subsample of at most this many series. Its fits
 # (8 sizes x repeats of MiniRocket + RidgeClassifierCV, whose cost grows with the cube of the training
 # size up to the 9,996 features) would take hours and gigabytes on 100,000 series, and the question
 # it answers, does the score still rise with the training size, is answered at this scale; the
 # subsample is recorded in ``subsample``, ``notes`` and ``method``.
 CURVE_MAX_SERIES = 5_000
-
-
-def pow4(x, a, b, c, d):
-    """``a - b (d + x)^-c``: rises to the asymptote ``a``."""
-    return a - b * np.power(d + x, -c)
-
-
-def mmf4(x, a, b, c, d):
-    """``(a b + c x^d) / (b + x^d)``: ``a`` at ``x = 0``, rises to ``c``."""
-    xd = np.power(x, d)
-    return (a * b + c * xd) / (b + xd)
-
-
-def wbl4(x, a, b, c, d):
-    """``c - b exp(-a x^d)``: rises to the asymptote ``c``."""
-    return c - b * np.exp(-a * np.power(x, d))
-
-
-# family -> (function, lower bounds, upper bounds, starting points); scores live in [0, 1] and x in (0, 1]
-FAMILIES: dict[str, tuple[Callable, list, list, list[list]]] = {
-    "pow4": (
-        pow4,
-        [0.0, 0.0, 0.01, 0.0],
-        [1.0, 10.0, 5.0, 10.0],
-        [[0.9, 0.2, 0.5, 0.0], [1.0, 0.5, 1.0, 0.1], [0.8, 0.05, 2.0, 0.5]],  # not a level
-    ),
-    "mmf4": (
-        mmf4,
-        [-1.0, 1e-6, 0.0, 0.01],
-        [1.0, 100.0, 1.0, 5.0],
-        [[0.3, 0.5, 0.9, 1.0], [0.5, 0.1, 1.0, 2.0], [0.0, 1.0, 0.8, 0.5]],
-    ),
-    "wbl4": (
-        wbl4,
-        [0.01, 0.0, 0.0, 0.01],
-        [50.0, 2.0, 1.0, 5.0],
-        [[1.0, 0.5, 0.9, 1.0], [3.0, 0.3, 1.0, 0.5], [0.5, 1.0, 0.8, 2.0]],
-    ),
-}
-
-
-def fit_family(name: str, x, y, p0: list | None = None) -> tuple[np.ndarray, float] | None:
-    """Least-squares fit of one family; returns ``(params, rmse)`` or ``None`` when no start converges.
-
-    Tries ``p0`` alone when given, else the family's starting points, and keeps the best fit.
-    """
-    f, lo, hi, starts = FAMILIES[name]
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    best = None
-    for s in [p0] if p0 is not None else starts:
-        s = np.clip(s, np.add(lo, 1e-9), np.subtract(hi, 1e-9))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                p, _ = curve_fit(f, x, y, p0=s, bounds=(lo, hi), maxfev=5000)
-        except (RuntimeError, ValueError):
-            continue
-        rmse = float(np.sqrt(np.mean((f(x, *p) - y) ** 2)))
-        if np.isfinite(rmse) and (best is None or rmse < best[1]):
-            best = (p, rmse)
-    return best
 
 
 def _sizes(n_train: int, counts: np.ndarray, train_sizes) -> np.ndarray:
@@ -179,8 +119,8 @@ def _minirocket_features(X: np.ndarray, random_state: int, metric: str):
     return F, RidgeHead(alphas=np.logspace(-3, 3, 10), class_weight=class_weight_for(metric))
 
 
-@dataclass(frozen=True)
-class LearningCurveResult:
+@dataclass(frozen=True, repr=False)
+class LearningCurveResult(Result):
     """Scores at growing training sizes, the fitted family and its extrapolation.
 
     Attributes
@@ -200,6 +140,16 @@ class LearningCurveResult:
     subsample : ``{"n_used", "n_total", "cap"}`` when the curve ran on a subsample of the series, else None.
     """
 
+    repr_fields: ClassVar[tuple[str, ...]] = (
+        "model",
+        "metric",
+        "train_sizes",
+        "mean",
+        "family",
+        "more_data_helps",
+        "repeats",
+    )
+
     model: str
     metric: str
     train_sizes: list[int]
@@ -218,13 +168,6 @@ class LearningCurveResult:
     notes: list[str] = field(default_factory=list)
     subsample: dict | None = None
 
-    def to_dict(self) -> dict:
-        """The Diagnosis document's ``signal.learning_curve`` section."""
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return short_repr(self, ("model", "metric", "train_sizes", "mean", "family", "more_data_helps", "repeats"))
-
     def _repr_html_(self) -> str:
         rows = [[n, m, s] for n, m, s in zip(self.train_sizes, self.mean, self.std)]
         rows += [
@@ -241,25 +184,6 @@ class LearningCurveResult:
             rows,
             caption=f"learning curve ({self.model}): more data helps? {self.more_data_helps}",
         )
-
-
-def _choose_family(x: np.ndarray, mean: np.ndarray) -> tuple[str | None, dict]:
-    """Fit every family on all but the largest sizes; the one with the smallest held-back error wins."""
-    fit_x, fit_y = x[:-HOLDOUT_SIZES], mean[:-HOLDOUT_SIZES]
-    held_x, held_y = x[-HOLDOUT_SIZES:], mean[-HOLDOUT_SIZES:]
-    errors = {}
-    for name, (f, *_rest) in FAMILIES.items():
-        got = fit_family(name, fit_x, fit_y)
-        errors[name] = None if got is None else float(np.sqrt(np.mean((f(held_x, *got[0]) - held_y) ** 2)))
-    last_point = float(np.sqrt(np.mean((fit_y[-1] - held_y) ** 2)))
-    fitted = {k: v for k, v in errors.items() if v is not None}
-    best = min(fitted, key=fitted.get) if fitted else None
-    return best, {
-        "holdout_sizes": HOLDOUT_SIZES,
-        "family_rmse": errors,
-        "last_point_rmse": last_point,
-        "beats_last_point": None if best is None else bool(fitted[best] < last_point),
-    }
 
 
 def learning_curve(
@@ -313,39 +237,86 @@ def learning_curve(
     -------
     LearningCurveResult
     """
-    from signal_diagnostics.data.loaders import as_check_input
-
     two_d = y is not None and np.ndim(X) == 2  # tabular input stays 2-D for the estimator
     data = as_check_input(X, y, groups=groups)
     X, y, groups = data.X, data.codes, data.groups
     check_metric(metric)
-    n = len(y)
+    _check_args(y, repeats)
+    notes: list[str] = []
+    X, y, groups, features, subsample = _subsample(X, y, groups, features, max_series, random_state, notes)
+    rows, head = _design(X, y, model, features, two_d, random_state, metric, notes)
+    splits = [_test_split(y, groups, random_state + r) for r in range(repeats)]
+    sizes = _sizes(min(len(tr) for tr, _ in splits), np.bincount(y), train_sizes)
+    scores, sizes = _score_sizes(
+        rows, y, head if head is not None else model, splits, sizes, random_state, metric, progress
+    )
+    name = model if isinstance(model, str) else type(model).__name__
+    return _result(name, metric, sizes, scores, splits, notes, subsample, random_state)
+
+
+def _check_args(codes: np.ndarray, repeats: int) -> None:
+    """Refuse fewer than 2 repeats (no band) or a class with fewer than 4 series (3 to train, 1 to test)."""
     if repeats < 2:
         raise DataError(f"repeats must be at least 2 for a bootstrap band; got {repeats}")
-    counts = np.bincount(y)
+    counts = np.bincount(codes)
     if counts.min() < 4:
         raise DataError(
             f"the smallest class has {counts.min()} series; a learning curve needs at least 4 per class "
             "(3 to train, 1 to test): drop or merge the smallest classes"
         )
-    notes: list[str] = []
-    subsample = None
-    if max_series is not None and n > max_series:
-        keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
-        subsample = {"n_used": int(len(keep)), "n_total": int(n), "cap": int(max_series)}
-        X, y = X[keep], y[keep]
-        groups = None if groups is None else np.asarray(groups)[keep]
-        if features is not None and not callable(features):
-            if len(features) != n:
-                raise DataError(f"features must have one row per series ({n}); got {len(features)}")
-            features = np.asarray(features)[keep]
-        n, counts = len(y), np.bincount(y)
-        notes.append(
-            f"computed on a stratified random subsample of {len(keep)} of {subsample['n_total']} series "
-            f"(cap {max_series}, for time and memory): sizes and extrapolations refer to the subsample, "
-            f"so the full data sit at about {subsample['n_total'] / len(keep):.0f}x its size"
-        )
-    name = model if isinstance(model, str) else type(model).__name__
+
+
+def _result(name, metric, sizes, scores, splits, notes, subsample, random_state: int) -> LearningCurveResult:
+    """Choose the family, extrapolate with its band and decide; the curve's record."""
+    mean = scores.mean(axis=1)
+    x = sizes / sizes[-1]
+    family, selection = choose_family(x, mean)
+    fitted = extrapolate(x, sizes, scores, family, random_state)
+    if fitted["family"] is None:
+        notes.append("no curve family could be fitted; no extrapolation")
+    return LearningCurveResult(
+        model=name,
+        metric=metric,
+        train_sizes=[int(s) for s in sizes],
+        scores=scores.tolist(),
+        mean=mean.tolist(),
+        std=scores.std(axis=1, ddof=1).tolist(),
+        selection=selection,
+        repeats=scores.shape[1],
+        n_test=int(np.mean([len(te) for _, te in splits])),
+        method=method_text(scores.shape[1], TEST_SHARE, subsample),
+        notes=notes,
+        subsample=subsample,
+        **fitted,
+    )
+
+
+def _subsample(X, y, groups, features, max_series: int | None, random_state: int, notes: list[str]):
+    """Above ``max_series`` series: a stratified random subsample (whole groups), noted; rows of ``features`` kept aligned.
+
+    Returns ``X, y, groups, features, subsample`` (``subsample`` ``{"n_used", "n_total", "cap"}`` or None).
+    """
+    n = len(y)
+    if max_series is None or n <= max_series:
+        return X, y, groups, features, None
+    keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
+    subsample = {"n_used": int(len(keep)), "n_total": int(n), "cap": int(max_series)}
+    X, y = X[keep], y[keep]
+    groups = None if groups is None else np.asarray(groups)[keep]
+    if features is not None and not callable(features):
+        if len(features) != n:
+            raise DataError(f"features must have one row per series ({n}); got {len(features)}")
+        features = np.asarray(features)[keep]
+    notes.append(
+        f"computed on a stratified random subsample of {len(keep)} of {subsample['n_total']} series "
+        f"(cap {max_series}, for time and memory): sizes and extrapolations refer to the subsample, "
+        f"so the full data sit at about {subsample['n_total'] / len(keep):.0f}x its size"
+    )
+    return X, y, groups, features, subsample
+
+
+def _design(X, y, model, features, two_d: bool, random_state: int, metric: str, notes: list[str]):
+    """What the model is fitted on (the series, a 2-D table or features) and, for MiniRocket, the ridge head."""
     head = None
     if features is None and isinstance(model, str) and model == "minirocket":
         features, head = _minirocket_features(X, random_state, metric)
@@ -358,96 +329,42 @@ def learning_curve(
         notes.append("model fitted on features computed once by the given callable")
     elif features is not None:
         notes.append("model fitted on the given precomputed feature matrix")
-    data = (X[:, :, 0] if two_d else X) if features is None else np.asarray(features)
-    if len(data) != n:
-        raise DataError(f"features must have one row per series ({n}); got {len(data)}")
+    rows = (X[:, :, 0] if two_d else X) if features is None else np.asarray(features)
+    if len(rows) != len(y):
+        raise DataError(f"features must have one row per series ({len(y)}); got {len(rows)}")
+    return rows, head
 
-    splits = [_test_split(y, groups, random_state + r) for r in range(repeats)]
-    n_train = min(len(tr) for tr, _ in splits)
-    sizes = _sizes(n_train, counts, train_sizes)
+
+def _score_sizes(rows, y, model, splits, sizes, random_state: int, metric: str, progress: Progress | None):
+    """Held-out scores ``[size][repeat]`` of a fresh model per nested subset, and the mean size actually used."""
+    repeats, n_classes = len(splits), len(np.bincount(y))
     total, done = repeats * len(sizes), 0
     scores = np.zeros((len(sizes), repeats))
     actual = np.zeros((len(sizes), repeats), dtype=int)
     for r, (train, test) in enumerate(splits):
         rng = np.random.default_rng(random_state + r)
         for i, subset in enumerate(_nested_subsets(train, y, sizes, rng)):
-            est = _estimator(head if head is not None else model, random_state, metric)
-            est.fit(data[subset], y[subset])
-            scores[i, r] = score(metric, y[test], np.asarray(est.predict(data[test])), len(counts))
+            est = _estimator(model, random_state, metric)
+            est.fit(rows[subset], y[subset])
+            scores[i, r] = score(metric, y[test], np.asarray(est.predict(rows[test])), n_classes)
             actual[i, r] = len(subset)
             done += 1
             if progress:
                 progress(done, total)
-    sizes = np.round(actual.mean(axis=1)).astype(int)
-    mean = scores.mean(axis=1)
-    x = sizes / sizes[-1]
-    family, selection = _choose_family(x, mean)
+    return scores, np.round(actual.mean(axis=1)).astype(int)
 
-    ext: dict = {
-        k: {"size": int(round(v * sizes[-1])), "mean": None, "low": None, "high": None} for k, v in EXTRAPOLATE.items()
-    }
-    grid = np.geomspace(x[0], max(EXTRAPOLATE.values()), 40)
-    fit: dict = {"sizes": (grid * sizes[-1]).round(1).tolist(), "mean": None, "low": None, "high": None}
-    params = None
-    helps = "cannot tell"
-    last = float(mean[-1])
-    got = None if family is None else fit_family(family, x, mean)
-    if got is not None:
-        f = FAMILIES[family][0]
-        params = got[0]
-        rng = np.random.default_rng(random_state)
-        points = np.r_[[EXTRAPOLATE[k] for k in EXTRAPOLATE], grid]
-        boot = []
-        for _ in range(N_BOOTSTRAP):
-            pick = rng.integers(0, repeats, size=repeats)
-            resampled = scores[:, pick].mean(axis=1)
-            b = fit_family(family, x, resampled, p0=list(params)) or fit_family(family, x, resampled)
-            if b is not None:
-                boot.append(f(points, *b[0]))
-        boot = np.array(boot) if boot else np.full((1, len(points)), np.nan)
-        centre = f(points, *params)
-        low, high = np.nanpercentile(boot, BAND, axis=0)
-        for j, k in enumerate(EXTRAPOLATE):
-            ext[k].update(mean=float(centre[j]), low=float(low[j]), high=float(high[j]))
-        m = len(EXTRAPOLATE)
-        fit.update(mean=centre[m:].tolist(), low=low[m:].tolist(), high=high[m:].tolist())
-        if ext["2x"]["low"] > last + CURVE_MARGIN:
-            helps = "yes"
-        elif ext["10x"]["high"] <= last + CURVE_MARGIN:
-            helps = "no"
-        params = [float(p) for p in params]
-    else:
-        family = None
-        notes.append("no curve family could be fitted; no extrapolation")
 
-    method = (
-        f"{repeats} stratified {TEST_SHARE:.0%} test splits; nested stratified training subsets; "
-        f"families pow4/mmf4/wbl4 (LCDB, Mohr et al. 2022) chosen by RMSE on the largest "
-        f"{HOLDOUT_SIZES} sizes, refitted on all; band: {N_BOOTSTRAP} bootstrap resamples of the repeats, "
-        f"{BAND[0]}-{BAND[1]} percentiles; 'yes' if the 2x lower band exceeds the last mean by > {CURVE_MARGIN}, "
-        f"'no' if the 10x upper band is within {CURVE_MARGIN} of it"
-    )
-    if subsample is not None:
-        method += (
-            f"; on a stratified random subsample of {subsample['n_used']} of {subsample['n_total']} series "
-            f"(cap {subsample['cap']})"
-        )
-    return LearningCurveResult(
-        model=name,
-        metric=metric,
-        train_sizes=[int(s) for s in sizes],
-        scores=scores.tolist(),
-        mean=mean.tolist(),
-        std=scores.std(axis=1, ddof=1).tolist(),
-        family=family,
-        params=params,
-        selection=selection,
-        extrapolation=ext,
-        fit=fit,
-        more_data_helps=helps,
-        repeats=repeats,
-        n_test=int(np.mean([len(te) for _, te in splits])),
-        method=method,
-        notes=notes,
-        subsample=subsample,
-    )
+__all__ = [
+    "BAND",
+    "CURVE_MAX_SERIES",
+    "EXTRAPOLATE",
+    "FAMILIES",
+    "HOLDOUT_SIZES",
+    "N_BOOTSTRAP",
+    "LearningCurveResult",
+    "fit_family",
+    "learning_curve",
+    "mmf4",
+    "pow4",
+    "wbl4",
+]

@@ -26,26 +26,44 @@ the result says so and no label-noise ceiling is drawn from it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
+from signal_diagnostics.checks.confident_learning import (
+    FEW_CLASSES,
+    bootstrap_shares,
+    cannot_tell,
+    class_separability,
+    num_issues,
+)
+from signal_diagnostics.checks.label_head import (
+    DEFAULT_KERNELS,
+    SHARED_FEATURE_BYTES,
+    balanced_weights_effect,
+    calibrated_fold,
+    head_note,
+    out_of_fold_probabilities,
+    shared_features,
+)
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.stats import Z95
 from signal_diagnostics.pipeline.verdicts.thresholds import RESTATE_SHARE, SEPARABLE_ALPHA
-from signal_diagnostics.results import to_jsonable
+from signal_diagnostics.results import Result
 
 # Top suspect series reported (most confidently mislabelled first).
 N_SUSPECTS = 20
 # Bootstrap resamples of the series for the interval on the number of issues.
 N_BOOTSTRAP = 200
-# cleanlab's docstring of num_label_issues advises "off_diagonal_calibrated" with fewer than 4 classes.
-FEW_CLASSES = 4
-# MiniRocket kernels of the head (aeon rounds down to a multiple of 84).
-DEFAULT_KERNELS = 10_000
+# How the classes that count were chosen (:func:`class_separability`), in the result's ``method``.
+SEPARABLE_NOTE = (
+    "only classes separated better than chance count (one-vs-rest AUC of the class's probability, one-sided "
+    f"Mann-Whitney, Holm across classes at {SEPARABLE_ALPHA:g} FWER, 95% Hanley-McNeil intervals)"
+)
 
 
-@dataclass(frozen=True)
-class LabelIssues:
+@dataclass(frozen=True, repr=False)
+class LabelIssuesResult(Result):
     """Estimated label issues of a dataset.
 
     Attributes
@@ -78,6 +96,16 @@ class LabelIssues:
     fit_seconds : wall time of the out-of-fold probabilities (a timing field, ``signal_diagnostics.pipeline.document.TIMING_KEYS``).
     """
 
+    repr_fields: ClassVar[tuple[str, ...]] = (
+        "n_issues",
+        "share",
+        "model_error",
+        "model_balanced_accuracy",
+        "restates_error",
+        "classes",
+        "message",
+    )
+
     n_issues: int | None
     share: float | None
     interval: dict
@@ -98,235 +126,6 @@ class LabelIssues:
     fit_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-
-# ------------------------------------------------------------------------- out-of-fold probabilities
-# The MiniRocket features of every series are computed once and held when they take at most this many
-# bytes (float32), then shared by the folds of its seed; above it each fold transforms again (bounded memory).
-SHARED_FEATURE_BYTES = 1 << 30
-
-
-def _calibrated_head(train_rows, test_rows, local: np.ndarray, n_present: int):
-    """Leave-one-out decision values of the ridge on ``train_rows`` calibrated by a multinomial logistic regression:
-    the fitted calibrator and the held-out decision values."""
-    from sklearn.linear_model import LogisticRegression
-
-    from signal_diagnostics.baselines.ridge import DEFAULT_ALPHAS, RidgeLOO
-
-    solver = RidgeLOO(train_rows, DEFAULT_ALPHAS, test=test_rows)
-    loo, dec = solver.loo_decisions(local, np.arange(n_present))
-    # multinomial logistic on the decision values (Platt scaling for K classes), fitted on the training
-    # fold's leave-one-out values only
-    return LogisticRegression(C=1.0, max_iter=1000).fit(loo, local), dec
-
-
-def calibrated_fold(X, codes, tr, te, n_classes: int, n_kernels: int, seed: int, features=None) -> np.ndarray:
-    """Probabilities ``(len(te), K)`` of the ridge head fitted and calibrated on ``tr`` alone.
-
-    ``features``: the MiniRocket features of every series, computed once (label-free); without them the
-    kernels are fitted on ``X[tr]`` and both folds transformed here.
-    """
-    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures, standardised_rows
-    from signal_diagnostics.baselines.rows import FeatureRows, fit_scaler
-
-    present = np.unique(codes[tr])
-    local = np.searchsorted(present, codes[tr])  # codes of the classes this fold trains on
-    if features is None:
-        feats = MiniRocketFeatures(n_kernels=n_kernels, random_state=seed).fit(X, rows=tr)
-        rows, scaler = standardised_rows(feats, X, tr)
-        test_rows, _ = standardised_rows(feats, X, te, scaler=scaler)
-    else:  # the scaler is still the training fold's own
-        Ftr = features[tr]
-        scaler = fit_scaler(Ftr)
-        rows = FeatureRows.of(scaler.transform(Ftr, copy=False))
-        test_rows = FeatureRows.of(scaler.transform(features[te]))
-    head, dec = _calibrated_head(rows, test_rows, local, len(present))
-    out = np.zeros((len(te), n_classes))
-    out[:, present[head.classes_]] = head.predict_proba(dec)
-    return out
-
-
-def shared_features(X, n_kernels: int, seed: int, max_bytes: int = SHARED_FEATURE_BYTES) -> np.ndarray | None:
-    """MiniRocket features ``(n, p)`` float32 of every series, kernels fitted on all of ``X``; None when too large.
-
-    MiniRocket's fit draws its biases from the series but never reads the labels, so fitting it on every
-    series (test folds included) leaks no label into the held-out probabilities; the ridge, its scaler
-    and the calibrator are still fitted on each training fold alone.
-    """
-    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
-
-    feats = MiniRocketFeatures(n_kernels=n_kernels, random_state=seed).fit(X)
-    if len(X) * feats.n_features_out_ * 4 > max_bytes:
-        return None
-    return feats.transform(X)
-
-
-def out_of_fold_probabilities(
-    X,
-    y,
-    *,
-    folds: int = 5,
-    seeds: int = 3,
-    groups=None,
-    n_kernels: int = DEFAULT_KERNELS,
-    random_state: int = 0,
-    share_features: bool = True,
-) -> np.ndarray:
-    """Out-of-fold class probabilities ``(n, K)`` of the calibrated MiniRocket + ridge head.
-
-    Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, seed=random_state + s)`` and MiniRocket
-    kernels drawn with ``random_state + s``; the probabilities are averaged over ``seeds``. With
-    ``share_features`` (default) each seed transforms the series once (kernels fitted on all series,
-    label-free: :func:`shared_features`) and every fold of that seed reuses the features, refitting only
-    the ridge head; otherwise (or when the features would exceed :data:`SHARED_FEATURE_BYTES`) each fold
-    fits its kernels on its training series and transforms again. Each seed keeps its own kernels: one
-    transform shared by all seeds was measured to lose the seeds' ensemble (1,000 clean series of the
-    user's regime: head balanced accuracy 0.734 against 0.780, 49 issues against 23).
-    """
-    from signal_diagnostics.evaluation.splits import make_splits
-
-    y = np.asarray(y)
-    K = int(y.max()) + 1
-    P = np.zeros((len(y), K))
-    for s in range(int(seeds)):
-        F = shared_features(X, n_kernels, random_state + s) if share_features else None
-        for tr, te in make_splits(y, folds=folds, groups=groups, seed=random_state + s):
-            P[te] += calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s, features=F)
-    return P / int(seeds)
-
-
-def balanced_weights_effect(y, probs, classes: list[str]) -> dict:
-    """Per-class recall of the calibrated head as fitted and with balanced class weights.
-
-    With calibrated probabilities, weighting each class by ``1 / prior`` in training moves the decision
-    to ``argmax_k p_k / prior_k`` (the Bayes rule for balanced loss), so the effect of balanced weights
-    is read off the same out-of-fold probabilities without refitting.
-    """
-    y = np.asarray(y)
-    K = probs.shape[1]
-    prior = np.bincount(y, minlength=K) / len(y)
-    plain = probs.argmax(axis=1)
-    balanced = (probs / np.maximum(prior, 1e-12)).argmax(axis=1)
-
-    def recalls(pred):
-        return [float(np.mean(pred[y == k] == k)) if np.any(y == k) else None for k in range(K)]
-
-    r0, r1 = recalls(plain), recalls(balanced)
-    return {
-        "classes": list(classes),
-        "recall": r0,
-        "recall_balanced": r1,
-        "balanced_accuracy": float(np.mean([r for r in r0 if r is not None])),
-        "balanced_accuracy_balanced": float(np.mean([r for r in r1 if r is not None])),
-        "accuracy": float(np.mean(plain == y)),
-        "accuracy_balanced": float(np.mean(balanced == y)),
-        "method": "out-of-fold probabilities of the calibrated head; balanced weights as the decision "
-        "argmax p_k / prior_k",
-    }
-
-
-# ---------------------------------------------------------------------------------- confident learning
-def class_separability(y, probs, classes: list[str], alpha: float = SEPARABLE_ALPHA) -> list[dict]:
-    """Which classes the out-of-fold probabilities separate better than chance, one class at a time.
-
-    Per class ``k``: the one-vs-rest AUC of ``probs[:, k]`` (series of class ``k`` against all others),
-    a one-sided Mann-Whitney test of AUC > 0.5 (asymptotic, ties corrected) with Holm's correction across
-    the classes (family-wise error ``alpha``), and a 95% interval by Hanley & McNeil (1982, Radiology
-    143:29). The AUC is chosen over recall because its chance level is 0.5 for every class size, and it
-    measures what confident learning relies on: that a class's own probability ranks its members first.
-    Out-of-fold probabilities are not independent draws, so the test is approximate; under pure noise
-    cross-validated scores sit slightly below chance, which makes it conservative rather than liberal.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.repeat([0, 1], 50)
-    >>> P = np.column_stack([1 - y * 0.8, 0.2 + y * 0.6]) / 1.2
-    >>> [r["separable"] for r in class_separability(y, P, ["a", "b"])]
-    [True, True]
-    """
-    from scipy.stats import mannwhitneyu
-    from statsmodels.stats.multitest import multipletests
-
-    y = np.asarray(y)
-    rows = []
-    for k, name in enumerate(classes):
-        pos, neg = probs[y == k, k], probs[y != k, k]
-        n1, n0 = len(pos), len(neg)
-        if n1 == 0 or n0 == 0:
-            rows.append({"class": name, "n": int(n1), "auc": None, "low": None, "high": None, "p_value": 1.0})
-            continue
-        test = mannwhitneyu(pos, neg, alternative="greater", method="asymptotic")
-        auc = float(test.statistic) / (n1 * n0)
-        q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
-        se = np.sqrt(max(auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2), 0.0) / (n1 * n0))
-        rows.append(
-            {
-                "class": name,
-                "n": int(n1),
-                "auc": auc,
-                "low": float(max(0.0, auc - Z95 * se)),
-                "high": float(min(1.0, auc + Z95 * se)),
-                "p_value": float(test.pvalue),
-            }
-        )
-    holm = multipletests([r["p_value"] for r in rows], method="holm")[1]
-    for r, ph in zip(rows, holm):
-        r["p_holm"] = float(ph)
-        r["separable"] = bool(ph <= alpha)
-    return rows
-
-
-def _issue_mask(labels: np.ndarray, probs: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    """Series counted by cleanlab's ``off_diagonal`` estimate whose given and confident classes are both ``inside``.
-
-    The confident class is cleanlab's (``compute_confident_joint``): among the classes whose probability
-    reaches their per-class threshold, the most probable; series the model already predicts as given are
-    dropped (cleanlab's ``_reduce_issues``). With every class inside this is ``num_label_issues``.
-    """
-    from cleanlab.count import get_confident_thresholds
-
-    thresholds = np.asarray(get_confident_thresholds(labels, probs))
-    confident = probs >= thresholds - 1e-6
-    guess = np.where(confident.sum(axis=1) > 1, probs.argmax(axis=1), confident.argmax(axis=1))
-    lifted = probs.copy()
-    lifted[np.arange(len(labels)), labels] += 1e-6  # cleanlab's FLOATING_POINT_COMPARISON
-    agrees = lifted.argmax(axis=1) == labels
-    return confident.any(axis=1) & (guess != labels) & ~agrees & inside[labels] & inside[guess]
-
-
-def _num_issues(labels: np.ndarray, probs: np.ndarray, method: str, inside: np.ndarray) -> int:
-    """Label issues among the classes ``inside`` (a boolean mask over the classes)."""
-    if method == "off_diagonal":
-        return int(_issue_mask(labels, probs, inside).sum())
-    from cleanlab.count import compute_confident_joint, estimate_joint
-
-    joint = estimate_joint(labels, probs, confident_joint=compute_confident_joint(labels, probs, calibrate=True))
-    off = np.outer(inside, inside) & ~np.eye(len(inside), dtype=bool)
-    return int(np.rint(joint[off].sum() * len(labels)))
-
-
-def _cannot_tell(rows: list[dict]) -> str | None:
-    """Why some or all classes get no estimate, in words; ``None`` when every class is separable."""
-    out = [r for r in rows if not r["separable"]]
-    if not out:
-        return None
-    listed = ", ".join(
-        f"{r['class']}: AUC {r['auc']:.2f}, Holm p = {r['p_holm']:.2g}" if r["auc"] is not None else str(r["class"])
-        for r in out[:8]
-    ) + (", ..." if len(out) > 8 else "")
-    if len(out) == len(rows):
-        return (
-            f"the out-of-fold model separates no class from the rest better than chance ({listed}), so the "
-            "series it assigns to another class say nothing about their labels"
-        )
-    return (
-        f"cannot tell for {len(out)} of {len(rows)} classes, which the out-of-fold model does not separate "
-        f"from the rest better than chance ({listed})"
-    )
-
 
 def estimate_label_issues(
     y,
@@ -339,7 +138,7 @@ def estimate_label_issues(
     random_state: int = 0,
     seeds: int = 1,
     method_note: str = "",
-) -> LabelIssues:
+) -> LabelIssuesResult:
     """Confident-learning estimate of the label issues among the separable classes, from out-of-fold probabilities.
 
     Parameters
@@ -358,7 +157,7 @@ def estimate_label_issues(
 
     Returns
     -------
-    LabelIssues
+    LabelIssuesResult
 
     Examples
     --------
@@ -369,12 +168,74 @@ def estimate_label_issues(
     >>> estimate_label_issues(y, P).n_issues
     5
     """
+    y, probs = _checked(y, probs, ids)
+    n, K = probs.shape
+    names = [str(c) for c in (classes if classes is not None else range(K))]
+    method = "off_diagonal_calibrated" if K < FEW_CLASSES else "off_diagonal"
+    separability = class_separability(y, probs, names)
+    inside = np.array([r["separable"] for r in separability])
+    estimable = bool(inside.any())
+    n_issues, shares, by_groups, noise, ranked, health = _cleanlab(
+        y, probs, method, inside if estimable else None, groups, n_bootstrap, random_state
+    )
+    pred = probs.argmax(axis=1)
+    share = n_issues / n if estimable else None
+    interval = _interval(share, shares, by_groups)
+    error = float(np.mean(pred != y))
+    error_inside = int(np.sum((pred != y) & inside[y]))
+    restates = bool(estimable and n_issues > 0 and n_issues >= RESTATE_SHARE * error_inside)
+    why = cannot_tell(separability)
+    return LabelIssuesResult(
+        n_issues=n_issues,
+        share=None if share is None else float(share),
+        interval=interval,
+        noise_matrix=np.asarray(noise).tolist(),
+        suspects=_suspects(ranked, y, pred, probs, inside, names, ids),
+        model_error=error,
+        model_balanced_accuracy=float(np.mean([np.mean(pred[y == k] == k) for k in range(K)])),
+        restates_error=restates,
+        health_score=health,
+        classes=names,
+        n_series=int(n),
+        seeds=int(seeds),
+        message=_message(n_issues, share, interval, error, restates, why, int(inside.sum())),
+        balanced_weights=balanced_weights_effect(y, probs, names),
+        separability=separability,
+        cannot_tell=why,
+        method=(
+            f"cleanlab confident learning (estimation_method={method!r}) on out-of-fold probabilities"
+            f"{': ' + method_note if method_note else ''}; {SEPARABLE_NOTE}"
+        ),
+    )
+
+
+def _cleanlab(y, probs, method: str, inside, groups, n_bootstrap: int, seed: int):
+    """cleanlab's figures: issues among the classes ``inside`` with their bootstrap shares (none when ``inside``
+    is None: no class separable), the noise matrix, the ranked issues and the health score."""
     import warnings
 
     from cleanlab.count import estimate_py_and_noise_matrices_from_probabilities
     from cleanlab.dataset import overall_label_health_score
     from cleanlab.filter import find_label_issues
 
+    n_issues, shares, by_groups = None, [], False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if inside is not None:
+            n_issues = num_issues(y, probs, method, inside)
+            shares, by_groups = bootstrap_shares(y, probs, method, inside, groups, n_bootstrap, seed)
+        _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
+        ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
+        health = float(overall_label_health_score(y, probs, verbose=False))
+    return n_issues, shares, by_groups, noise, ranked, health
+
+
+def _checked(y, probs, ids) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and probabilities as arrays; refuse codes outside ``0..K-1``, an empty class or misaligned ids.
+
+    Not :func:`~signal_diagnostics.data.loaders.as_check_input`: ``y`` here are already the codes of the
+    probability columns, and coding them again would shift them when a class is absent.
+    """
     y = np.asarray(y, dtype=np.int64)
     probs = np.asarray(probs, dtype=float)
     n, K = probs.shape
@@ -384,53 +245,25 @@ def estimate_label_issues(
         raise DataError("every class needs at least one series for a label-issue estimate")
     if ids is not None and len(ids) != n:
         raise DataError(f"ids must hold one id per series ({n}); got {len(ids)}")
-    names = [str(c) for c in (classes if classes is not None else range(K))]
-    method = "off_diagonal_calibrated" if K < FEW_CLASSES else "off_diagonal"
-    separability = class_separability(y, probs, names)
-    inside = np.array([r["separable"] for r in separability])
-    estimable = bool(inside.any())
-    shares = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        n_issues = _num_issues(y, probs, method, inside) if estimable else None
-        rng = np.random.default_rng(random_state)
-        members = None
-        if groups is not None:
-            codes = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
-            order = np.argsort(codes, kind="stable")
-            members = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
-        for _ in range(int(n_bootstrap) if estimable else 0):
-            if members is None:
-                idx = rng.integers(0, n, size=n)
-            else:
-                idx = np.concatenate([members[g] for g in rng.integers(0, len(members), size=len(members))])
-            if len(np.unique(y[idx])) < K:  # cleanlab needs every class in the sample
-                continue
-            shares.append(_num_issues(y[idx], probs[idx], method, inside) / len(idx))
-        _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
-        ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
-        health = float(overall_label_health_score(y, probs, verbose=False))
-    pred = probs.argmax(axis=1)
-    share = n_issues / n if estimable else None
-    if estimable:
-        low, high = np.percentile(shares, [2.5, 97.5]) if shares else (np.nan, np.nan)
-        low, high = float(min(low, share)), float(max(high, share))
-    else:
-        low = high = None
-    interval = {
-        "low": low,
-        "high": high,
-        "method": f"bootstrap percentile, {len(shares)} resamples of the {'groups' if members else 'series'}, 95%"
-        if estimable
-        else "none: no class is separated better than chance",
+    return y, probs
+
+
+def _interval(share: float | None, shares: list[float], by_groups: bool) -> dict:
+    """The bootstrap percentile interval on the share (widened to hold the estimate); no bounds without one."""
+    if share is None:
+        return {"low": None, "high": None, "method": "none: no class is separated better than chance"}
+    low, high = np.percentile(shares, [2.5, 97.5]) if shares else (np.nan, np.nan)
+    return {
+        "low": float(min(low, share)),
+        "high": float(max(high, share)),
+        "method": f"bootstrap percentile, {len(shares)} resamples of the {'groups' if by_groups else 'series'}, 95%",
     }
-    error = float(np.mean(pred != y))
-    covered = inside[y]
-    error_inside = int(np.sum((pred != y) & covered))
-    recalls = [np.mean(pred[y == k] == k) for k in range(K)]
-    restates = bool(estimable and n_issues > 0 and n_issues >= RESTATE_SHARE * error_inside)
-    ids = np.arange(n) if ids is None else np.asarray(ids)
-    suspects = [
+
+
+def _suspects(ranked, y, pred, probs, inside, names: list[str], ids) -> list[dict]:
+    """The :data:`N_SUSPECTS` most suspect series among the separable classes, most suspect first."""
+    ids = np.arange(len(y)) if ids is None else np.asarray(ids)
+    return [
         {
             "index": int(i),
             "id": str(ids[i]),
@@ -442,54 +275,31 @@ def estimate_label_issues(
         for i in ranked
         if inside[y[i]] and inside[pred[i]]
     ][:N_SUSPECTS]
-    why = _cannot_tell(separability)
-    if not estimable:
-        message = f"Cannot tell whether labels are wrong: {why}."
-    else:
-        pct = f"{100 * share:.1f}% [{100 * interval['low']:.1f}, {100 * interval['high']:.1f}]"
-        scope = "" if why is None else f" among the {int(inside.sum())} separable classes ({why})"
-        if n_issues == 0:
-            message = f"No label issues found{scope}: the out-of-fold model agrees confidently with the given labels."
-        elif restates:
-            message = (
-                f"About {n_issues} series ({pct}) may be mislabelled{scope}, but they are most of the model's own "
-                f"errors ({100 * error:.1f}%): confident learning cannot tell wrong labels from classes that "
-                "genuinely overlap, so check the suspects by hand before trusting the count."
-            )
-        else:
-            message = (
-                f"About {n_issues} series ({pct}) look mislabelled{scope}: the out-of-fold model confidently "
-                f"prefers another class (its error is {100 * error:.1f}%)."
-            )
-    return LabelIssues(
-        n_issues=n_issues,
-        share=None if share is None else float(share),
-        interval=interval,
-        noise_matrix=np.asarray(noise).tolist(),
-        suspects=suspects,
-        model_error=error,
-        model_balanced_accuracy=float(np.mean(recalls)),
-        restates_error=restates,
-        health_score=health,
-        classes=names,
-        n_series=int(n),
-        seeds=int(seeds),
-        message=message,
-        balanced_weights=balanced_weights_effect(y, probs, names),
-        separability=separability,
-        cannot_tell=why,
-        method=(
-            f"cleanlab confident learning (estimation_method={method!r}) on out-of-fold probabilities"
-            f"{': ' + method_note if method_note else ''}; only classes separated better than chance count "
-            f"(one-vs-rest AUC of the class's probability, one-sided Mann-Whitney, Holm across classes at "
-            f"{SEPARABLE_ALPHA:g} FWER, 95% Hanley-McNeil intervals)"
-        ),
+
+
+def _message(n_issues, share, interval: dict, error: float, restates: bool, why: str | None, n_inside: int) -> str:
+    """The result's one line in words."""
+    if n_issues is None:
+        return f"Cannot tell whether labels are wrong: {why}."
+    pct = f"{100 * share:.1f}% [{100 * interval['low']:.1f}, {100 * interval['high']:.1f}]"
+    scope = "" if why is None else f" among the {n_inside} separable classes ({why})"
+    if n_issues == 0:
+        return f"No label issues found{scope}: the out-of-fold model agrees confidently with the given labels."
+    if restates:
+        return (
+            f"About {n_issues} series ({pct}) may be mislabelled{scope}, but they are most of the model's own "
+            f"errors ({100 * error:.1f}%): confident learning cannot tell wrong labels from classes that "
+            "genuinely overlap, so check the suspects by hand before trusting the count."
+        )
+    return (
+        f"About {n_issues} series ({pct}) look mislabelled{scope}: the out-of-fold model confidently "
+        f"prefers another class (its error is {100 * error:.1f}%)."
     )
 
 
 def label_issues(
     X,
-    y,
+    y=None,
     *,
     classes=None,
     folds: int = 5,
@@ -500,14 +310,14 @@ def label_issues(
     n_bootstrap: int = N_BOOTSTRAP,
     random_state: int = 0,
     share_features: bool = True,
-) -> LabelIssues:
+) -> LabelIssuesResult:
     """Estimate wrong labels: out-of-fold probabilities of a calibrated head, then confident learning.
 
     Parameters
     ----------
-    X : series ``(n, T, C)``.
-    y : labels as codes ``0..K-1``.
-    classes : class names in code order.
+    X : series ``(n, T, C)``, or a Dataset, ``(X, y)`` or a source (its labels, classes and groups used).
+    y : labels, one per series (they become codes ``0..K-1`` in sorted order).
+    classes : class names in code order (default: the labels' own).
     folds : CV folds (group-aware with ``groups``).
     seeds : seeds (folds and MiniRocket kernels) whose probabilities are averaged.
     groups : optional group id per series.
@@ -521,56 +331,46 @@ def label_issues(
 
     Returns
     -------
-    LabelIssues
+    LabelIssuesResult
     """
     import time
 
-    from signal_diagnostics.data.dataset import validate_arrays
-
-    X, y = validate_arrays(X, y)
-    y = np.unique(y, return_inverse=True)[1] if not np.issubdtype(y.dtype, np.integer) else y.astype(np.int64)
+    data = as_check_input(X, y, groups=groups)
     t0 = time.perf_counter()
     probs = out_of_fold_probabilities(
-        X,
-        y,
+        data.X,
+        data.codes,
         folds=folds,
         seeds=seeds,
-        groups=groups,
+        groups=data.groups,
         n_kernels=n_kernels,
         random_state=random_state,
         share_features=share_features,
     )
     seconds = time.perf_counter() - t0
-    shared = share_features and len(X) * (n_kernels // 84 * 84) * 4 <= SHARED_FEATURE_BYTES
-    transform = (
-        "one transform per seed, fitted on all series without their labels, shared by its folds"
-        if shared
-        else "kernels fitted on each training fold"
-    )
-    note = (
-        f"MiniRocket ({n_kernels} kernels; {transform}) + standardised ridge, its exact leave-one-out decision values "
-        f"calibrated by a multinomial logistic regression inside each training fold; {folds}-fold "
-        f"{'group-aware ' if groups is not None else ''}CV, averaged over {seeds} seed(s)"
-    )
     res = estimate_label_issues(
-        y,
+        data.codes,
         probs,
-        classes=classes,
-        groups=groups,
+        classes=list(data.classes) if classes is None else classes,
+        groups=data.groups,
         ids=ids,
         n_bootstrap=n_bootstrap,
         random_state=random_state,
         seeds=seeds,
-        method_note=note,
+        method_note=head_note(len(data.X), n_kernels, share_features, folds, data.groups is not None, seeds),
     )
-    return LabelIssues(**{**res.__dict__, "fit_seconds": float(seconds)})
+    return LabelIssuesResult(**{**res.__dict__, "fit_seconds": float(seconds)})
 
 
 __all__ = [
-    "LabelIssues",
+    "DEFAULT_KERNELS",
+    "SHARED_FEATURE_BYTES",
+    "LabelIssuesResult",
     "label_issues",
     "estimate_label_issues",
     "out_of_fold_probabilities",
     "balanced_weights_effect",
+    "calibrated_fold",
     "class_separability",
+    "shared_features",
 ]

@@ -36,32 +36,28 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from signal_diagnostics.checks.shuffle_draws import draws, group_index, resolve_splits
 from signal_diagnostics.checks.shuffle_paths import METHODS, model_name
 from signal_diagnostics.checks.shuffle_rounds import Rounds
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H, permutation_p
 from signal_diagnostics.evaluation.metrics import check_metric
-from signal_diagnostics.results import Progress, html_table, short_repr, to_jsonable
+from signal_diagnostics.results import Progress, Result, html_table
 
 # The default heads: MiniRocket sees shapes but not levels (its kernels sum to zero), the summary head
 # sees each channel's level, spread, trend, memory and spectrum, the raw head the values at each step.
 DEFAULT_HEADS = ("minirocket", "summary_ridge", "raw_ridge")
-# Permutations drawn at a time; the fast path regroups them into as many columns as its solver takes
-# per call (baselines.ridge.RidgeLOO.max_columns, a memory budget).
-_DRAW_BATCH = 64
-# Permuted labels (series x permutations) up to this many entries are drawn once and shared by every
-# fold and head; more are drawn again, in the same order, on every pass.
-_DRAWS_HELD = 1 << 22
 
 
-@dataclass(frozen=True)
-class HeadScore:
+@dataclass(frozen=True, repr=False)
+class HeadScore(Result):
     """One head of a label-shuffle test: its own score, null and p-values.
 
     Attributes
@@ -85,12 +81,9 @@ class HeadScore:
     p_adjusted: float
     method: str
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
 
-
-@dataclass(frozen=True)
-class ShuffleResult:
+@dataclass(frozen=True, repr=False)
+class ShuffleResult(Result):
     """Outcome of a label-shuffle test.
 
     With several heads the statistic is the best head's score: every permutation is scored by every
@@ -120,6 +113,18 @@ class ShuffleResult:
     seconds : wall time of the test.
     """
 
+    repr_fields: ClassVar[tuple[str, ...]] = (
+        "model",
+        "metric",
+        "observed",
+        "null_mean",
+        "null_std",
+        "p_value",
+        "n_permutations",
+        "method",
+        "effect_size",
+    )
+
     model: str
     metric: str
     observed: float
@@ -142,25 +147,6 @@ class ShuffleResult:
         """Whether the draws stopped before N because p was clearly large."""
         return 0 < self.permutations_drawn < self.n_permutations
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return short_repr(
-            self,
-            (
-                "model",
-                "metric",
-                "observed",
-                "null_mean",
-                "null_std",
-                "p_value",
-                "n_permutations",
-                "method",
-                "effect_size",
-            ),
-        )
-
     def _repr_html_(self) -> str:
         return html_table(
             ["observed", "null mean", "null std", "p-value", "permutations", "method"],
@@ -177,84 +163,6 @@ def p_value(observed: float, null_scores: Sequence[float], u: float | None = Non
     tie against the observed score, ``(#{null >= observed} + 1) / (N + 1)`` (Ojala & Garriga 2010, eq. 1).
     """
     return permutation_p(observed, null_scores, u)
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def _codes(y: Any) -> tuple[np.ndarray, int]:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise DataError(f"y must be 1-D, one label per series; got shape {y.shape}")
-    classes, codes = np.unique(y, return_inverse=True)
-    if len(classes) < 2:
-        raise DataError(f"y has only one class ({classes[0]!r}): a shuffle test needs at least two")
-    return codes.astype(np.int64), len(classes)
-
-
-def _group_index(groups: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group index per series and the one label of each group; refuse groups that mix labels."""
-    groups = np.asarray(groups)
-    if groups.shape != y.shape:
-        raise DataError(f"groups must have one id per series ({len(y)}); got shape {groups.shape}")
-    names, index = np.unique(groups, return_inverse=True)
-    lo = np.full(len(names), np.iinfo(np.int64).max)
-    hi = np.full(len(names), -1)
-    np.minimum.at(lo, index, y)
-    np.maximum.at(hi, index, y)
-    mixed = np.flatnonzero(lo != hi)
-    if len(mixed):
-        shown = ", ".join(repr(str(g)) for g in names[mixed[:5]])
-        raise DataError(
-            f"{len(mixed)} group(s) hold more than one label ({shown}): the group-level shuffle moves one "
-            "label per group; give groups with a single label each, or run without groups"
-        )
-    return index, lo
-
-
-def _permutations(
-    y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int, random_state: Any, batch: int
-) -> Iterator[np.ndarray]:
-    """Permuted label vectors as ``(n, b)`` blocks; the same sequence for the same ``random_state``."""
-    from sklearn.utils import check_random_state
-
-    rng = check_random_state(random_state)
-    done = 0
-    while done < n_permutations:
-        b = min(batch, n_permutations - done)
-        cols = []
-        for _ in range(b):
-            if groups is None:
-                cols.append(y[rng.permutation(len(y))])
-            else:
-                index, group_label = groups
-                cols.append(group_label[rng.permutation(len(group_label))][index])
-        done += b
-        yield np.stack(cols, axis=1)
-
-
-def _draws(
-    y: np.ndarray, groups: tuple[np.ndarray, np.ndarray] | None, n_permutations: int, random_state: Any
-) -> Callable[[], Iterator[np.ndarray]]:
-    """The permutation blocks as a callable, every call the same sequence; held when small enough."""
-
-    def draw() -> Iterator[np.ndarray]:
-        return _permutations(y, groups, n_permutations, random_state, _DRAW_BATCH)
-
-    if len(y) * n_permutations > _DRAWS_HELD:
-        return draw
-    held = list(draw())
-    return lambda: iter(held)
-
-
-def _resolve_splits(y: np.ndarray, cv: Any, groups: Any, random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
-        from signal_diagnostics.evaluation.splits import make_splits
-
-        seed = random_state if isinstance(random_state, (int, np.integer)) else 0
-        return list(make_splits(y, folds=int(cv), groups=groups, seed=int(seed)).pairs)
-    pairs = [(np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in cv]
-    if not pairs:
-        raise DataError("cv holds no (train, test) pairs: give an int (folds) or a list of index pairs")
-    return pairs
 
 
 def _spread(null: np.ndarray) -> float:
@@ -330,11 +238,21 @@ def shuffle_test(
     >>> r.method, r.p_value
     ('ridge-fast', 0.01)
     """
-    from signal_diagnostics.data.loaders import as_check_input
-
     start = time.perf_counter()
     data = as_check_input(X, y, groups=groups, shaped=False)
-    X, y, groups = data.X, data.codes, data.groups
+    heads, names, n_permutations = _options(model, metric, method, n_permutations, sequential_h)
+    codes = data.codes
+    group_info = None if data.groups is None else group_index(data.groups, codes)
+    pairs = resolve_splits(codes, cv, data.groups, random_state)
+    draw = draws(codes, group_info, n_permutations, random_state)
+    run = Rounds(data.X, codes, data.n_classes, heads, pairs, draw, n_permutations, metric, random_state).run(
+        method, n_jobs, progress, sequential_h
+    )
+    return _summary(run, names, metric, n_permutations, sequential_h, round(time.perf_counter() - start, 3))
+
+
+def _options(model: Any, metric: str, method: str, n_permutations: Any, sequential_h: Any) -> tuple[list, list, int]:
+    """Refuse a bad option with one line; the heads, their names and N as an int."""
     check_metric(metric)
     if method not in METHODS:
         raise DataError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
@@ -342,7 +260,6 @@ def shuffle_test(
         raise DataError(
             f"n_permutations must be a positive integer; got {n_permutations!r}: use 1000 (or 99 for a quick look)"
         )
-    n_permutations = int(n_permutations)
     if sequential_h is not None and (int(sequential_h) != sequential_h or sequential_h < 0):
         raise DataError(
             f"sequential_h must be a non-negative integer (0: draw every permutation); got {sequential_h!r}"
@@ -353,23 +270,12 @@ def shuffle_test(
     names = [model_name(h) for h in heads]
     if len(set(names)) != len(names):
         raise DataError(f"the shuffle test's heads repeat ({', '.join(names)}): give each once")
-    y, K = _codes(y)
-    if len(X) != len(y):
-        raise DataError(f"X has {len(X)} series but y has {len(y)} labels: they must match")
-    group_info = None if groups is None else _group_index(groups, y)
-    pairs = _resolve_splits(y, cv, groups, random_state)
+    return heads, names, int(n_permutations)
 
-    draw = _draws(y, group_info, n_permutations, random_state)
-    run = Rounds(X, y, K, heads, pairs, draw, n_permutations, metric, random_state).run(
-        method, n_jobs, progress, sequential_h
-    )
-    results, observed_h, null_h = run.results, run.observed, run.null  # null_h: (heads, permutations drawn)
-    null = null_h.max(axis=0)  # the statistic on each permutation: the best head on those labels
-    best = int(np.argmax(observed_h))
-    observed = float(observed_h[best])
-    p, adjusted, own = run.p_values(sequential_h)
-    paths = {r[2] for r in results}
-    head_scores = [
+
+def _head_scores(run: Rounds, names: list[str], adjusted: list[float], own: list[float]) -> list[dict]:
+    """One :class:`HeadScore` record per head, in the order given."""
+    return [
         HeadScore(
             name=n,
             observed=float(o),
@@ -379,8 +285,19 @@ def shuffle_test(
             p_adjusted=pa,
             method=r[2],
         ).to_dict()
-        for n, o, nl, r, po, pa in zip(names, observed_h, null_h, results, own, adjusted)
+        for n, o, nl, r, po, pa in zip(names, run.observed, run.null, run.results, own, adjusted)
     ]
+
+
+def _summary(
+    run: Rounds, names: list[str], metric: str, n_permutations: int, sequential_h: int | None, seconds: float
+) -> ShuffleResult:
+    """The test's result from its rounds: the statistic is the best head's score (max-T)."""
+    null = run.null.max(axis=0)  # the statistic on each permutation: the best head on those labels
+    best = int(np.argmax(run.observed))
+    observed = float(run.observed[best])
+    p, adjusted, own = run.p_values(sequential_h)
+    paths = {r[2] for r in run.results}
     null_mean, null_std = float(np.mean(null)), _spread(null)
     effect = (observed - null_mean) / null_std if null_std > 0 else (math.inf if observed > null_mean else math.nan)
     return ShuffleResult(
@@ -392,12 +309,12 @@ def shuffle_test(
         null_std=null_std,
         p_value=p,
         n_permutations=n_permutations,
-        permutations_drawn=int(null_h.shape[1]),
+        permutations_drawn=int(run.null.shape[1]),
         permutations_max=n_permutations,
         sequential_h=int(sequential_h or 0),
         method=paths.pop() if len(paths) == 1 else "mixed",
         effect_size=float(effect),
-        heads=head_scores,
+        heads=_head_scores(run, names, adjusted, own),
         best_head=names[best],
-        seconds=round(time.perf_counter() - start, 3),
+        seconds=seconds,
     )
