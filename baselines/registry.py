@@ -11,7 +11,7 @@ TAGS = {
     "class_weight": "its factory takes class_weight= ('balanced' or None): its fit can weigh the classes",
     "chance": "a chance reference: never the best baseline, never a head of the label-shuffle test",
     "ridge_fast": "a ridge on label-free features: the label-shuffle test's fast path solves it for every permutation",
-    "fast_curve": "its label-free features are computed once for every size of the learning curve",
+    "fast_curve": "label-free features + ridge (features(), penalties()): the learning curve computes them once",
     "quadratic": "its cost grows with the square of the number of series (left out of large runs by default)",
 }
 # name -> (factory(random_state=..., **params), one-line description, tags)

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from signal_diagnostics.baselines import has_tag
 from signal_diagnostics.checks.curve_fits import (
     BAND,
     EXTRAPOLATE,
@@ -106,17 +107,21 @@ def _estimator(model, random_state: int, metric: str):
     return clone(model)
 
 
-def _minirocket_features(X: np.ndarray, random_state: int, metric: str):
-    """MiniRocket features computed once, and the ridge that the MiniRocket baseline puts on them.
+def _shared_features(X: np.ndarray, name: str, random_state: int, metric: str):
+    """The label-free features of the baseline ``name`` (tagged ``fast_curve``: its estimator has
+    ``features()`` and ``penalties()``) computed once, the ridge it puts on them, and their name.
 
-    The head is ``StandardScaler`` + the leave-one-out ridge over ``np.logspace(-3, 3, 10)``
+    The head is ``StandardScaler`` + the leave-one-out ridge over the baseline's penalties
     (:class:`baselines.ridge.RidgeHead`), fitted for ``metric`` (balanced unless it is accuracy).
     """
-    from signal_diagnostics.baselines.minirocket import MiniRocketFeatures
+    from signal_diagnostics import baselines
     from signal_diagnostics.baselines.ridge import RidgeHead
 
-    F = MiniRocketFeatures(random_state=random_state).fit_transform(X)
-    return F, RidgeHead(alphas=np.logspace(-3, 3, 10), class_weight=class_weight_for(metric))
+    class_weight = class_weight_for(metric)
+    model = baselines.make(name, random_state=random_state, class_weight=class_weight)
+    transform = model.features()
+    label = type(transform).__name__.removesuffix("Features")
+    return transform.fit_transform(X), RidgeHead(alphas=model.penalties(), class_weight=class_weight), label
 
 
 @dataclass(frozen=True, repr=False)
@@ -318,10 +323,10 @@ def _subsample(X, y, groups, features, max_series: int | None, random_state: int
 def _design(X, y, model, features, two_d: bool, random_state: int, metric: str, notes: list[str]):
     """What the model is fitted on (the series, a 2-D table or features) and, for MiniRocket, the ridge head."""
     head = None
-    if features is None and isinstance(model, str) and model == "minirocket":
-        features, head = _minirocket_features(X, random_state, metric)
+    if features is None and has_tag(model, "fast_curve"):
+        features, head, label = _shared_features(X, model, random_state, metric)
         notes.append(
-            "MiniRocket features computed once on all series (unsupervised; their bias quantiles see the "
+            f"{label} features computed once on all series (unsupervised; their bias quantiles see the "
             "test parts, a small leak); a standardised RidgeClassifierCV is refitted per subset"
         )
     elif callable(features):

@@ -26,11 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from signal_diagnostics.baselines import tagged
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.metrics import class_weight_for, metric_scores
-
-# Baseline names the fast path solves (MiniRocket or MultiRocket + ridge, and the feature ridge heads).
-HEAD_NAMES = ("minirocket", "summary_ridge", "raw_ridge", "multirocket")
 
 METHODS = ("auto", "ridge-fast", "refit")
 
@@ -50,14 +48,13 @@ def _fast_spec(model: Any, random_state: Any, class_weight: str | None = "balanc
     """
     from sklearn.linear_model import RidgeClassifierCV
 
+    from signal_diagnostics import baselines
     from signal_diagnostics.baselines.feature_ridge import FeatureRidge
     from signal_diagnostics.baselines.minirocket import MiniRocketRidge
 
     if isinstance(model, str):
-        if model not in HEAD_NAMES:
+        if not baselines.has_tag(model, "ridge_fast"):
             return None
-        from signal_diagnostics import baselines
-
         model = baselines.make(model, random_state=random_state, class_weight=class_weight)
     if isinstance(model, MiniRocketRidge):
         return {
@@ -189,7 +186,7 @@ def run_head(X, y, K, model, pairs, blocks, n_permutations, metric, random_state
     spec = None if method == "refit" else _fast_spec(model, random_state, class_weight)
     if method == "ridge-fast" and spec is None:
         raise DataError(
-            f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(HEAD_NAMES)}) "
+            f"method 'ridge-fast' needs MiniRocket + ridge, a feature ridge head ({', '.join(tagged('ridge_fast'))}) "
             f"or RidgeClassifierCV; got {model_name(model)}: use method='refit'"
         )
     if spec is not None:
