@@ -106,6 +106,8 @@ class Step:
 
 # --- work formulas, each beside what it costs ------------------------------------------------------------------
 
+DTW_S = 2e-9  # seconds per n^2 T^2 of 1-NN DTW (cross-validated)
+
 
 def _values(rate: float, n: int, shape: dict) -> float:
     """Units that read each value (series x timesteps x channels) a few times."""
@@ -174,9 +176,6 @@ def _curve_work(n: int, shape: dict) -> float:
     m = min(n, shape.get("curve_cap") or n)
     sizes = 8 * shape["curve_repeats"]
     return transform(m, shape["T"], shape["C"], 10_000) + sizes * ridge(0.55 * m, MINIROCKET_FEATURES, 0.2 * m)
-
-
-DTW_S = 2e-9  # seconds per n^2 T^2 of 1-NN DTW (cross-validated)
 
 
 # --- arguments: each unit's parameters by name -----------------------------------------------------------------
