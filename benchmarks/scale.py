@@ -10,7 +10,8 @@ a weak bump (``--amplitude``) in steps 80-120 on every channel, zero padding (va
   unit's predicted time (``signal_diagnostics.pipeline.cost``, said before the run) beside its measured time
   (the document's ``cost`` section) with their ratio;
 - ``--units``: each unit of ``diagnose signal`` timed alone in this process at each size (the calibration of
-  ``signal_diagnostics.pipeline.cost.CONSTANTS``: ``python benchmarks/scale.py --units --sizes 500,1000,2000``);
+  each step's ``constants``, ``signal_diagnostics.pipeline.steps``:
+  ``python benchmarks/scale.py --units --sizes 500,1000,2000``);
 - ``--by-hand N``: at ``N`` series, what a user would do by hand: aeon's MiniRocket features (computed once, not
   per fold) + scikit-learn's ``permutation_test_score`` of ``StandardScaler`` + ``RidgeClassifierCV`` (5 folds,
   ``--hand-permutations`` label permutations, default 200; with ``--hand-measure K`` only K are run and the time of

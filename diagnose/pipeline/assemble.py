@@ -100,23 +100,29 @@ def _measured(doc: dict, name: str, value, measured: dict):
     return value
 
 
-def _cost_section(plan, measured: dict, wall: float) -> dict:
-    """Predicted beside measured seconds per unit, and for the signal section as a whole."""
-    from signal_diagnostics.pipeline.cost import __doc__ as about
+def _signal_steps(ds: Dataset, cfg: Config, plan, executor, progress, doc: dict, measured: dict) -> dict:
+    """``signal``: every declared step's result (:mod:`~signal_diagnostics.pipeline.steps`) in its section, the
+    baselines' in ``baselines`` with the best one named; the steps that wait for it run on its model after."""
+    from signal_diagnostics.pipeline import steps
+    from signal_diagnostics.pipeline.signal_units import signal_calls, waiting_calls
 
-    def rounded(key: str):
-        return None if measured.get(key) is None else round(measured[key], 2)
-
-    units = {
-        u: {**p, "measured_s": rounded(u), "measured_cpu_s": rounded(f"{u}/cpu")} for u, p in plan.predicted.items()
-    }
-    return {
-        "predicted_s": round(plan.predicted_s, 1),
-        "measured_s": round(wall, 1),
-        "workers": plan.workers,
-        "units": units,
-        "model": " ".join(about.split("\n\n")[0].split()),
-    }
+    calls = signal_calls(ds, cfg, plan)
+    results = executor.map(_timed_units(calls), progress=progress, errors="return")
+    got = {c.name: _measured(doc, c.name, v, measured) for c, v in zip(calls, results)}
+    sig: dict = {"baselines": [got[c.name] for c in calls if steps.find(c.name).kind == "baseline" and got[c.name]]}
+    real = [b for b in sig["baselines"] if not has_tag(b["name"], "chance")]
+    best = max(real, key=lambda b: b["balanced_accuracy"]) if real else None
+    sig["best_baseline"] = best["name"] if best else None
+    for step in steps.STEPS:  # a step turned off still has its section, empty
+        if step.section is not None and not step.after_baselines:
+            sig[step.section] = got.get(step.name)
+    model = SHUFFLE_CURVE_MODEL if best is None or has_tag(best["name"], "quadratic") else best["name"]
+    waiting = waiting_calls(ds, cfg, plan, model)  # the learning curve: its model is the best baseline
+    if waiting:
+        results = executor.map(_timed_units(waiting), progress=progress, errors="return")
+        for c, v in zip(waiting, results):
+            sig[steps.find(c.name).section] = _measured(doc, c.name, v, measured)
+    return sig
 
 
 def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None, plan=None) -> None:
@@ -131,8 +137,8 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
 
     from signal_diagnostics.checks.health import health_checks
     from signal_diagnostics.evaluation.splits import make_splits
+    from signal_diagnostics.pipeline.cost import cost_section
     from signal_diagnostics.pipeline.plan import make_plan
-    from signal_diagnostics.pipeline.signal_units import curve_call, signal_calls
     from signal_diagnostics.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
@@ -147,30 +153,15 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     make_splits(
         ds.y_codes, folds=cfg.folds, repeats=cfg.repeats, groups=ds.groups, seed=cfg.seed
     )  # bad folds stop here
-    calls = signal_calls(ds, cfg, plan)
-    results = executor.map(_timed_units(calls), progress=progress, errors="return")
-    got = {c.name: _measured(doc, c.name, v, measured) for c, v in zip(calls, results)}
-
-    sig: dict = {"baselines": [got[c.name] for c in calls if c.name.startswith("baseline:") and got[c.name]]}
+    sig = _signal_steps(ds, cfg, plan, executor, progress, doc, measured)
     doc["signal"] = sig
-    real = [b for b in sig["baselines"] if not has_tag(b["name"], "chance")]
-    best = max(real, key=lambda b: b["balanced_accuracy"]) if real else None
-    sig["best_baseline"] = best["name"] if best else None
-    sig["shuffle_test"] = got["shuffle_test"]
-
-    if cfg.learning_curve:  # its model is the best baseline, so it waits for the baselines
-        model = SHUFFLE_CURVE_MODEL if best is None or has_tag(best["name"], "quadratic") else best["name"]
-        curve = executor.map(_timed_units([curve_call(ds, cfg, plan, model)]), progress=progress, errors="return")
-        sig["learning_curve"] = _measured(doc, "learning_curve", curve[0], measured)
-
-    for name in ("timestep_map", "ceiling", "label_issues", "class_pairs"):
-        sig[name] = got.get(name)
     classes = [str(c) for c in ds.classes.tolist()]
     _class_fields(sig, doc, classes, ds.ids)
+    best = next((b for b in sig["baselines"] if b["name"] == sig["best_baseline"]), None)
     if best is not None:
         sig["separable_classes"] = separable_classes(best, classes)
     doc["plan"] = plan.to_dict()
-    doc["cost"] = _cost_section(plan, measured, time.perf_counter() - t0)
+    doc["cost"] = cost_section(plan, measured, time.perf_counter() - t0)
 
 
 def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:

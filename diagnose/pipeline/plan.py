@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from signal_diagnostics.pipeline import cost
+from signal_diagnostics.pipeline import cost, steps
 from signal_diagnostics.results import to_jsonable
 
-# Units run on a subsample when the budget needs it.
-PERMUTATION_UNITS = ("shuffle_test", "class_pairs", "timestep_map")
-CAPPED_UNITS = ("learning_curve", "ceiling")
+# Which units run on a subsample when the budget needs it: each step's ``kind`` (pipeline.steps.KINDS).
+SHRUNK_FIRST = ("permutation", "capped")
 # The smallest subsample the plan gives a permutation unit (power drops fast below it on weak signal).
 MIN_SUBSAMPLE = 1_000
 # MiniRocket kernels of the cheaper label head (aeon: 924 features, so the ridge is primal past ~1,150
@@ -38,9 +37,6 @@ CHEAP_LABEL_KERNELS = 1_000
 BUDGET_SHARE = 0.7
 # Runs predicted below this many seconds get no advice on the budget.
 ADVICE_SECONDS = 180
-# The checks' own caps (signal_diagnostics.checks.curves.CURVE_MAX_SERIES, ceiling.CEILING_MAX_SERIES,
-# pairs.PAIRS_MAX_SERIES), for the predictions.
-OWN_CAPS = {"learning_curve": 5_000, "ceiling": 10_000, "class_pairs": 5_000}
 
 
 def subsample(y, size: int, seed: int, groups=None) -> np.ndarray:
@@ -117,31 +113,24 @@ def run_shape(ds, cfg, label_kernels: int | None = None) -> dict:
         "heads": shuffle_heads(cfg, names),
         "baselines": names,
         "curve_repeats": int(cfg.curve_repeats),
-        "curve_cap": OWN_CAPS["learning_curve"],
-        "ceiling_cap": OWN_CAPS["ceiling"],
-        "pair_cap": OWN_CAPS["class_pairs"],
+        **dict(steps.caps().values()),  # the checks' own caps, for the predictions
     }
 
 
 def signal_units(cfg, shape: dict) -> list[str]:
-    """The cost model's names of the units ``diagnose signal`` runs."""
-    units = ["health", "shuffle_test"] + [f"baseline:{b}" for b in shape["baselines"]] + ["ceiling", "timestep_map"]
-    if cfg.label_checks:
-        units += ["label_issues", "class_pairs"]
-    if cfg.learning_curve:
-        units.append("learning_curve")
-    return units
+    """The cost model's names of the units ``diagnose signal`` runs, in order
+    (:func:`~signal_diagnostics.pipeline.steps.run_steps`)."""
+    return [step.name for step in steps.run_steps(cfg, shape)]
 
 
 def _predict(units: list[str], sizes: dict, shape: dict, threads: int) -> dict:
     out = {}
+    caps = steps.caps()
     for u in units:
         m = sizes.get(u, sizes["_all"])
         unit_shape = dict(shape)
-        if u in CAPPED_UNITS or u == "class_pairs":  # the subsample lowers their own caps too
-            unit_shape[{"learning_curve": "curve_cap", "ceiling": "ceiling_cap"}.get(u, "pair_cap")] = min(
-                OWN_CAPS[u], m
-            )
+        if u in caps:  # the subsample lowers their own caps too
+            unit_shape[caps[u][0]] = min(caps[u][1], m)
         out[u] = {
             "predicted_s": round(cost.unit_seconds(u, m, unit_shape, threads), 2),
             "predicted_mb": round(cost.unit_megabytes(u, m, unit_shape)),
@@ -160,6 +149,37 @@ def _largest_fitting(lo: int, hi: int, fits) -> int:
     return lo
 
 
+def _shrunk(ds, cfg, run: list, shape: dict, wall, limit: float, budget: float) -> tuple[dict, dict, dict]:
+    """``(shape, sizes, reasons)`` of a run shrunk to fit ``limit`` seconds: a cheaper label head, then the
+    permutation and capped steps on one subsample, then the baselines with them (steps' ``kind``)."""
+    n = int(ds.n_series)
+    sizes: dict = {"_all": n}
+    reasons: dict = {}
+    heads = [s.name for s in run if s.kind == "head"]
+    if heads and shape["label_kernels"] > CHEAP_LABEL_KERNELS:
+        shape = run_shape(ds, cfg, label_kernels=CHEAP_LABEL_KERNELS)
+        for u in heads:
+            reasons[u] = f"all series, a cheaper head ({CHEAP_LABEL_KERNELS} MiniRocket kernels) to fit the budget"
+    shrink = [s.name for s in run if s.kind in SHRUNK_FIRST]
+    floor = min(n, MIN_SUBSAMPLE)
+
+    def with_size(m: int, names) -> dict:
+        return {**sizes, **{u: m for u in names}}
+
+    m = _largest_fitting(floor, n, lambda k: wall(with_size(k, shrink), shape) <= limit)
+    sizes = with_size(m, shrink)
+    if m < n:
+        for u in shrink:
+            reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
+    if floor < n and wall(sizes, shape) > limit:  # even the floor does not fit: the baselines share one cap
+        every = shrink + [s.name for s in run if s.kind == "baseline"]
+        m = _largest_fitting(floor, n, lambda k: wall(with_size(k, every), shape) <= limit)
+        sizes = with_size(m, every)
+        for u in every if m < n else ():
+            reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
+    return shape, sizes, reasons
+
+
 def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minutes: float | None = None) -> Plan:
     """The plan of ``diagnose signal`` on ``ds`` with ``cfg``: sizes chosen so the predicted time fits the budget
     (``budget_minutes``, else ``cfg.budget``); ``cores`` default: those this process may use."""
@@ -170,7 +190,8 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
     threads = max(1, cores // max(1, workers))
     budget = budget_minutes if budget_minutes is not None else getattr(cfg, "budget", None)
     shape = run_shape(ds, cfg)
-    units = signal_units(cfg, shape)
+    run = steps.run_steps(cfg, shape)
+    units = [s.name for s in run]
     sizes: dict = {"_all": n}
     reasons: dict = {}
 
@@ -180,28 +201,7 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
 
     limit = None if budget is None else BUDGET_SHARE * 60.0 * float(budget)
     if limit is not None and wall(sizes, shape) > limit:
-        if cfg.label_checks and shape["label_kernels"] > CHEAP_LABEL_KERNELS:
-            shape = run_shape(ds, cfg, label_kernels=CHEAP_LABEL_KERNELS)
-            reasons["label_issues"] = (
-                f"all series, a cheaper head ({CHEAP_LABEL_KERNELS} MiniRocket kernels) to fit the budget"
-            )
-        shrink = [u for u in units if u in PERMUTATION_UNITS + CAPPED_UNITS]
-        floor = min(n, MIN_SUBSAMPLE)
-
-        def with_size(m: int, names) -> dict:
-            return {**sizes, **{u: m for u in names}}
-
-        m = _largest_fitting(floor, n, lambda k: wall(with_size(k, shrink), shape) <= limit)
-        sizes = with_size(m, shrink)
-        if m < n:
-            for u in shrink:
-                reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
-        if floor < n and wall(sizes, shape) > limit:  # even the floor does not fit: the baselines share one cap
-            every = shrink + [u for u in units if u.startswith("baseline:")]
-            m = _largest_fitting(floor, n, lambda k: wall(with_size(k, every), shape) <= limit)
-            sizes = with_size(m, every)
-            for u in every if m < n else ():
-                reasons[u] = f"a stratified random subsample of {m} of {n} series, to fit --budget {budget:g}"
+        shape, sizes, reasons = _shrunk(ds, cfg, run, shape, wall, limit, budget)
     predicted = _predict(units, sizes, shape, threads)
     return Plan(
         n_total=n,
@@ -217,7 +217,8 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
 
 
 def _words(unit: str) -> str:
-    """A unit's name in words: ``baseline:features_gb`` -> ``features_gb baseline``, ``shuffle_test`` -> ``shuffle test``."""
+    """A unit's name in words: ``baseline:features_gb`` -> ``features_gb baseline``, ``shuffle_test`` ->
+    ``shuffle test``."""
     return f"{unit.split(':', 1)[1]} baseline" if unit.startswith("baseline:") else unit.replace("_", " ")
 
 

@@ -1,29 +1,23 @@
-"""The units of ``diagnose signal`` as named calls, each on the series the run's :class:`~signal_diagnostics.pipeline.plan.Plan`
-gives it (all of them unless a budget asked for a subsample).
+"""The units of ``diagnose signal`` as named calls, one per declared step (:mod:`signal_diagnostics.pipeline.steps`),
+each on the series the run's :class:`~signal_diagnostics.pipeline.plan.Plan` gives it (all of them unless a budget
+asked for a subsample).
 
 A unit on a subsample receives the subsample's arrays (``X[keep]``, ``y[keep]``, ...), so the checks
 themselves never know; its cache key names the subsample (``n_used``), so a budget run never reads a
-full run's entry or the other way round.
+full run's entry or the other way round. The rest of the key is derived from the very arguments the unit
+receives (all but the series, which the data's fingerprint names), so it cannot go stale.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from signal_diagnostics.pipeline.config import label_settings
+from signal_diagnostics.pipeline import steps
 from signal_diagnostics.pipeline.plan import Plan, run_shape
-from signal_diagnostics.pipeline.units import (
-    baseline_unit,
-    ceiling_unit,
-    curve_unit,
-    labels_unit,
-    pairs_unit,
-    shuffle_unit,
-    timemap_unit,
-)
 
 
 @dataclass(frozen=True)
@@ -41,105 +35,46 @@ def _take(a, keep: np.ndarray | None):
     return a if a is None or keep is None else np.asarray(a)[keep]
 
 
-def _sub(plan: Plan, unit: str, ds) -> tuple[dict, tuple]:
-    """Key fields and ``(X, y, lengths, groups)`` of ``unit``'s series."""
-    keep = plan.indices(unit, ds.y_codes, ds.groups)
+def _given(step: steps.Step, ds, cfg, plan: Plan, shape: dict, model: str | None) -> tuple[dict, steps.Given]:
+    """Key fields of ``step``'s subsample, and what its arguments are made from."""
+    keep = None if step.kind in ("whole", "head") else plan.indices(step.name, ds.y_codes, ds.groups)
     extra = {} if keep is None else {"n_used": int(len(keep)), "subsample_seed": plan.seed}
-    return extra, (_take(ds.X, keep), _take(ds.y_codes, keep), _take(ds.lengths, keep), _take(ds.groups, keep))
+    X, y, lengths, groups = (_take(a, keep) for a in (ds.X, ds.y_codes, ds.lengths, ds.groups))
+    classes = [str(c) for c in ds.classes.tolist()]
+    return extra, steps.Given(X, y, lengths, groups, classes, cfg, shape, plan, model or step.model)
+
+
+def step_call(step: steps.Step, ds, cfg, plan: Plan, shape: dict | None = None, model: str | None = None) -> Call:
+    """The call of ``step`` in this run: its arguments by name, in the unit's order, and the key they give."""
+    extra, given = _given(step, ds, cfg, plan, shape or run_shape(ds, cfg), model)
+    named = step.arguments(given)
+    params = list(inspect.signature(step.unit).parameters)
+    if set(named) != set(params):
+        raise TypeError(f"step {step.name}: arguments {sorted(named)} do not match {step.unit.__name__}{params}")
+    key = {"task": step.task, **step.key_extra, **{k: v for k, v in named.items() if k not in steps.DATA}, **extra}
+    return Call(step.name, key, step.unit, tuple(named[p] for p in params), step.label)
 
 
 def signal_calls(ds, cfg, plan: Plan) -> list[Call]:
-    """Every unit of the signal section but the learning curve (it waits for the best baseline), in run order."""
+    """Every unit of the signal section but those that wait for the best baseline (the learning curve), in run
+    order."""
     shape = run_shape(ds, cfg)
-    heads, seed, folds = shape["heads"], cfg.seed, cfg.folds
-    extra, (X, y, _, groups) = _sub(plan, "shuffle_test", ds)
-    key = {"task": "signal.shuffle_test", "heads": heads, "permutations": cfg.permutations, "folds": folds}
-    calls = [
-        Call(
-            "shuffle_test",
-            {**key, "seed": seed, **extra},
-            shuffle_unit,
-            (X, y, heads, cfg.permutations, folds, groups, seed),
-            "label-shuffle test",
-        )
+    return [
+        step_call(s, ds, cfg, plan, shape)
+        for s in steps.run_steps(cfg, shape)
+        if s.unit is not None and not s.after_baselines
     ]
-    for name in shape["baselines"]:
-        extra, (X, y, _, groups) = _sub(plan, f"baseline:{name}", ds)
-        key = {"task": "signal.baseline", "name": name, "folds": folds, "repeats": cfg.repeats, "seed": seed}
-        calls.append(
-            Call(
-                f"baseline:{name}",
-                {**key, **extra},
-                baseline_unit,
-                (name, X, y, folds, cfg.repeats, groups, seed),
-                "baselines",
-            )
-        )
-    extra, (X, y, _, groups) = _sub(plan, "ceiling", ds)
-    calls.append(
-        Call(
-            "ceiling",
-            {"task": "signal.ceiling", "folds": folds, "seed": seed, **extra},
-            ceiling_unit,
-            (X, y, folds, groups, seed),
-            "ceiling",
-        )
-    )
-    extra, (X, y, lengths, groups) = _sub(plan, "timestep_map", ds)
-    calls.append(
-        Call(
-            "timestep_map",
-            {"task": "signal.timestep_map", "test": "kruskal", "clusters": cfg.permutations, "seed": seed, **extra},
-            timemap_unit,
-            (X, y, lengths, cfg.permutations, groups, seed),
-            "timestep map",
-        )
-    )
-    if cfg.label_checks:
-        calls += _label_calls(ds, cfg, plan)
-    return calls
 
 
-def _label_calls(ds, cfg, plan: Plan) -> list[Call]:
-    classes = [str(c) for c in ds.classes.tolist()]
-    label_seeds, kernels, pair_kernels = label_settings(cfg)
-    seed, folds = cfg.seed, cfg.folds
-    kernels = min(kernels, plan.label_kernels)
-    key = {"task": "signal.label_issues", "folds": folds, "seeds": label_seeds, "kernels": kernels, "seed": seed}
-    calls = [
-        Call(
-            "label_issues",
-            {**key, "classes": classes, "shared_features": True},
-            labels_unit,
-            (ds.X, ds.y_codes, classes, folds, ds.groups, label_seeds, kernels, seed),
-            "label issues",
-        )
-    ]
-    extra, (X, y, _, groups) = _sub(plan, "class_pairs", ds)
-    key = {"task": "signal.class_pairs", "folds": folds, "permutations": cfg.permutations, "kernels": pair_kernels}
-    calls.append(
-        Call(
-            "class_pairs",
-            {**key, "seed": seed, "classes": classes, **extra},
-            pairs_unit,
-            (X, y, classes, folds, groups, cfg.permutations, pair_kernels, seed),
-            "class pairs",
-        )
-    )
-    return calls
+def waiting_calls(ds, cfg, plan: Plan, model: str) -> list[Call]:
+    """The units that run after the baselines, on ``model`` (the best baseline, or MiniRocket)."""
+    shape = run_shape(ds, cfg)
+    return [step_call(s, ds, cfg, plan, shape, model) for s in steps.run_steps(cfg, shape) if s.after_baselines]
 
 
 def curve_call(ds, cfg, plan: Plan, model: str) -> Call:
-    """The learning curve of ``model`` (the best baseline, or MiniRocket)."""
-    extra, (X, y, _, groups) = _sub(plan, "learning_curve", ds)
-    key = {"task": "signal.learning_curve", "model": model, "repeats": cfg.curve_repeats, "seed": cfg.seed}
-    return Call(
-        "learning_curve",
-        {**key, **extra},
-        curve_unit,
-        (X, y, model, cfg.curve_repeats, groups, cfg.seed),
-        "learning curve",
-    )
+    """The learning curve of ``model`` (the best baseline, or MiniRocket), whether or not ``cfg`` asks for it."""
+    return step_call(steps.find("learning_curve"), ds, cfg, plan, model=model)
 
 
-__all__ = ["Call", "signal_calls", "curve_call"]
+__all__ = ["Call", "step_call", "signal_calls", "waiting_calls", "curve_call"]

@@ -49,9 +49,9 @@ def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: 
 
 
 def shuffle_unit(
-    X: np.ndarray, y: np.ndarray, model: list[str], permutations: int, folds: int, groups, seed: int
+    X: np.ndarray, y: np.ndarray, heads: list[str], permutations: int, folds: int, groups, seed: int
 ) -> dict:
-    """The label-shuffle test, max-T over the heads ``model``, on the first repeat's folds."""
+    """The label-shuffle test, max-T over the ``heads``, on the first repeat's folds."""
     from signal_diagnostics.checks.shuffle import shuffle_test
     from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.pipeline.executor import inner_progress
@@ -60,7 +60,7 @@ def shuffle_unit(
     return shuffle_test(
         X,
         y,
-        model=model,
+        model=heads,
         n_permutations=permutations,
         cv=first,
         groups=groups,
@@ -77,14 +77,13 @@ def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, s
 
 
 def timemap_unit(
-    X: np.ndarray, y: np.ndarray, lengths: np.ndarray, cluster_permutations: int = 1000, groups=None, seed: int = 0
+    X: np.ndarray, y: np.ndarray, lengths: np.ndarray, clusters: int = 1000, groups=None, seed: int = 0
 ) -> dict:
-    """The timestep x channel signal map, with the cluster permutation test's windows."""
+    """The timestep x channel signal map, with the windows of a cluster permutation test of ``clusters``
+    permutations."""
     from signal_diagnostics.checks.timemap import timestep_signal
 
-    return timestep_signal(
-        X, y, lengths, cluster_permutations=cluster_permutations, groups=groups, random_state=seed
-    ).to_dict()
+    return timestep_signal(X, y, lengths, cluster_permutations=clusters, groups=groups, random_state=seed).to_dict()
 
 
 def labels_unit(

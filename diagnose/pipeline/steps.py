@@ -1,0 +1,373 @@
+"""The steps of ``diagnose signal`` declared as data: one :class:`Step` per unit, read by the run, the plan and
+the cost model.
+
+How to add a check to the run: write it in ``checks/`` (a function returning a ``Result``), give it a unit
+function (plain data in, ``.to_dict()`` out) and one ``Step`` in :data:`STEPS` below: its unit, the named
+arguments it takes (:class:`Given` holds the series and options), its ``section`` of the document, its work
+formula with the fitted ``constants`` beside it, and how the plan may shrink it (``kind``). Nothing else:
+the cache key, the calls, the plan, the predicted cost and the document's section all come from the Step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from signal_diagnostics.pipeline import units
+from signal_diagnostics.pipeline.verdicts.thresholds import PAIR_ALPHA
+from signal_diagnostics.pipeline.work import (
+    BYTES_PER_FEATURE,
+    FLOP_S,
+    MINIROCKET_FEATURES,
+    features,
+    permutations,
+    ridge,
+    split_sizes,
+    streamed_features,
+    transform,
+)
+
+# How the plan may shrink a step to fit a budget (signal_diagnostics.pipeline.plan):
+KINDS = (
+    "whole",  # always every series (the health checks)
+    "head",  # every series, a cheaper MiniRocket head first (label issues)
+    "permutation",  # a permutation test: a random subsample keeps it exact, only its power drops
+    "capped",  # runs on at most its own cap of series anyway: a subsample lowers the cap
+    "baseline",  # a classical baseline's accuracy: subsampled last, with the others
+)
+DATA = ("X", "y", "lengths", "groups")  # arguments that are the series: named by the data's fingerprint, not the key
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a step's arguments are made from: its series (the plan's subsample for it), the run's options and
+    the cost model's shape (:func:`~signal_diagnostics.pipeline.plan.run_shape`), the plan, and the model the
+    step runs (a baseline's name; the learning curve's model)."""
+
+    X: Any
+    y: Any
+    lengths: Any
+    groups: Any
+    classes: list[str]
+    cfg: Any
+    shape: dict
+    plan: Any
+    model: str | None = None
+
+
+def _nothing(n: int, shape: dict) -> float:
+    return 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One unit of ``diagnose signal``.
+
+    Attributes
+    ----------
+    name : the plan's and the cost model's name (``"shuffle_test"``, ``"baseline:logistic"``).
+    label : what the progress display calls it.
+    task : the cache key's ``task``; the key's other fields are the step's arguments but the series.
+    unit : top-level function of plain data returning JSON (None: runs in the parent, the health checks).
+    arguments : ``Given -> {parameter: value}``, every parameter of ``unit``.
+    work : ``(n, shape) -> seconds`` at the reference rates (:mod:`~signal_diagnostics.pipeline.work`).
+    constants : fitted ``(fixed seconds, scale of the work)`` (CPU seconds, ``benchmarks/scale.py --units``).
+    section : key of its result under the document's ``signal`` (None: none of its own).
+    held : ``(n, shape) -> bytes`` it holds beyond its copy of the data (features, Gram matrices).
+    kind : how the plan may shrink it (:data:`KINDS`).
+    cap : ``(shape key, series)``: its own cap on the series, which a subsample lowers.
+    switch : the ``Config`` field that turns it on (None: always on).
+    after_baselines : runs after the baselines, on the best one's model.
+    key_extra : fixed facts named in its cache key.
+    model : the baseline it runs (baselines only).
+    """
+
+    name: str
+    label: str
+    task: str
+    unit: Callable | None
+    arguments: Callable[[Given], dict] | None
+    work: Callable[[int, dict], float]
+    constants: tuple[float, float]
+    section: str | None = None
+    held: Callable[[int, dict], float] = _nothing
+    kind: str = "whole"
+    cap: tuple[str, int] | None = None
+    switch: str | None = None
+    after_baselines: bool = False
+    key_extra: dict = field(default_factory=dict)
+    model: str | None = None
+
+    def enabled(self, cfg) -> bool:
+        """Whether ``cfg`` runs this step."""
+        return self.switch is None or bool(getattr(cfg, self.switch))
+
+
+# --- work formulas, each beside what it costs ------------------------------------------------------------------
+
+DTW_S = 2e-9  # seconds per n^2 T^2 of 1-NN DTW (cross-validated)
+
+
+def _values(rate: float, n: int, shape: dict) -> float:
+    """Units that read each value (series x timesteps x channels) a few times."""
+    return rate * n * shape["T"] * shape["C"]
+
+
+def _label_columns(shape: dict) -> int:
+    return (shape["permutations"] + 1) * (1 if shape["K"] == 2 else shape["K"])
+
+
+def _shuffle_work(n: int, shape: dict) -> float:
+    """Every fold: MiniRocket + ridge and its label columns, plus each raw-value ridge head's."""
+    T, C, F = shape["T"], shape["C"], shape["folds"]
+    n_tr, n_te = split_sizes(n, F)
+    cols = _label_columns(shape)
+    head = transform(n, T, C, 10_000) + ridge(n_tr, MINIROCKET_FEATURES, n_te)
+    head += permutations(n_tr, MINIROCKET_FEATURES, cols)
+    others = (len(shape.get("heads", ())) or 3) - 1
+    raw = ridge(n_tr, T * C, n_te) + permutations(n_tr, T * C, cols)
+    return F * (head + others * raw)
+
+
+def _minirocket_work(n: int, shape: dict) -> float:
+    n_tr, n_te = split_sizes(n, shape["folds"])
+    fold = transform(n, shape["T"], shape["C"], 10_000) + ridge(n_tr, MINIROCKET_FEATURES, n_te)
+    return shape["folds"] * shape["repeats"] * fold
+
+
+def _minirocket_held(n: int, shape: dict) -> float:
+    return streamed_features(n, MINIROCKET_FEATURES, 2, split_sizes(n, shape["folds"])[0])
+
+
+def _labels_work(n: int, shape: dict) -> float:
+    F, kernels = shape["folds"], shape["label_kernels"]
+    n_tr, n_te = split_sizes(n, F)
+    return transform(n, shape["T"], shape["C"], kernels) + shape["seeds"] * F * ridge(n_tr, features(kernels), n_te)
+
+
+def _labels_held(n: int, shape: dict) -> float:
+    return streamed_features(n, features(shape["label_kernels"]), 3, split_sizes(n, shape["folds"])[0])
+
+
+def _pairs_work(n: int, shape: dict) -> float:
+    """One transform per fold, and per pair of classes a two-class ridge with its permutations."""
+    K, F = shape["K"], shape["folds"]
+    m = min(n, shape.get("pair_cap") or n)
+    p = features(shape["pair_kernels"])
+    pairs = K * (K - 1) / 2
+    perms = max(shape["permutations"], pairs / PAIR_ALPHA)  # checks.pairs.pair_permutations
+    per_pair = 2 * m / K * (F - 1) / F
+    return F * transform(m, shape["T"], shape["C"], shape["pair_kernels"]) + pairs * F * (
+        ridge(per_pair, p) + permutations(per_pair, p, perms)
+    )
+
+
+def _pairs_held(n: int, shape: dict) -> float:
+    return min(n, shape.get("pair_cap") or n) * features(shape["pair_kernels"]) * BYTES_PER_FEATURE * 2
+
+
+def _ceiling_work(n: int, shape: dict) -> float:
+    m = min(n, shape.get("ceiling_cap") or n)
+    return shape["folds"] * transform(m, shape["T"], shape["C"], 10_000) + FLOP_S * m * m * MINIROCKET_FEATURES
+
+
+def _curve_work(n: int, shape: dict) -> float:
+    m = min(n, shape.get("curve_cap") or n)
+    sizes = 8 * shape["curve_repeats"]
+    return transform(m, shape["T"], shape["C"], 10_000) + sizes * ridge(0.55 * m, MINIROCKET_FEATURES, 0.2 * m)
+
+
+# --- arguments: each unit's parameters by name -----------------------------------------------------------------
+
+
+def _shuffle_args(g: Given) -> dict:
+    c = g.cfg
+    return dict(
+        X=g.X, y=g.y, heads=g.shape["heads"], permutations=c.permutations, folds=c.folds, groups=g.groups, seed=c.seed
+    )
+
+
+def _baseline_args(g: Given) -> dict:
+    c = g.cfg
+    return dict(name=g.model, X=g.X, y=g.y, folds=c.folds, repeats=c.repeats, groups=g.groups, seed=c.seed)
+
+
+def _ceiling_args(g: Given) -> dict:
+    return dict(X=g.X, y=g.y, folds=g.cfg.folds, groups=g.groups, seed=g.cfg.seed)
+
+
+def _timemap_args(g: Given) -> dict:
+    c = g.cfg
+    return dict(X=g.X, y=g.y, lengths=g.lengths, clusters=c.permutations, groups=g.groups, seed=c.seed)
+
+
+def _labels_args(g: Given) -> dict:
+    kernels = min(g.shape["label_kernels"], g.plan.label_kernels)
+    c, seeds = g.cfg, g.shape["seeds"]
+    return dict(
+        X=g.X, y=g.y, classes=g.classes, folds=c.folds, groups=g.groups, seeds=seeds, kernels=kernels, seed=c.seed
+    )
+
+
+def _pairs_args(g: Given) -> dict:
+    c, kernels = g.cfg, g.shape["pair_kernels"]
+    return dict(
+        X=g.X,
+        y=g.y,
+        classes=g.classes,
+        folds=c.folds,
+        groups=g.groups,
+        permutations=c.permutations,
+        kernels=kernels,
+        seed=c.seed,
+    )
+
+
+def _curve_args(g: Given) -> dict:
+    c = g.cfg
+    return dict(X=g.X, y=g.y, model=g.model, repeats=c.curve_repeats, groups=g.groups, seed=c.seed)
+
+
+# --- the declarations ------------------------------------------------------------------------------------------
+
+HEALTH = Step(
+    "health", "health", "signal.health", None, None, lambda n, s: _values(2e-8, n, s) * s["repeats"], (3.0, 14.58)
+)
+SHUFFLE = Step(
+    "shuffle_test",
+    "label-shuffle test",
+    "signal.shuffle_test",
+    units.shuffle_unit,
+    _shuffle_args,
+    _shuffle_work,
+    (0.0, 1.25),
+    section="shuffle_test",
+    held=_minirocket_held,
+    kind="permutation",
+)
+# The baselines: the run's list (plan.run_shape "baselines") takes this entry's place in STEPS, each one as its
+# declaration in BASELINES, or this one (not calibrated) for a baseline without its own.
+BASELINE = Step(
+    "baseline:*",
+    "baselines",
+    "signal.baseline",
+    units.baseline_unit,
+    _baseline_args,
+    _nothing,
+    (2.0, 1.0),
+    kind="baseline",
+)
+BASELINES = {
+    name: replace(BASELINE, name=f"baseline:{name}", model=name, work=work, constants=constants, held=held)
+    for name, work, constants, held in (
+        ("chance_prior", _nothing, (0.16, 0.0), _nothing),
+        ("logistic", lambda n, s: _values(2e-7, n, s) * s["repeats"] * s["folds"], (2.74, 1.979), _nothing),
+        ("features_gb", lambda n, s: _values(5e-7, n, s) * s["repeats"] * s["folds"], (3.85, 32.95), _nothing),
+        ("minirocket", _minirocket_work, (1.30, 0.817), _minirocket_held),
+        ("dtw_1nn", lambda n, s: DTW_S * n**2 * s["T"] ** 2, (1.0, 1.0), _nothing),  # not calibrated
+    )
+}
+CEILING = Step(
+    "ceiling",
+    "ceiling",
+    "signal.ceiling",
+    units.ceiling_unit,
+    _ceiling_args,
+    _ceiling_work,
+    (4.95, 0.0921),
+    section="ceiling",
+    kind="capped",
+    cap=("ceiling_cap", 10_000),  # checks.ceiling.CEILING_MAX_SERIES
+)
+TIMEMAP = Step(
+    "timestep_map",
+    "timestep map",
+    "signal.timestep_map",
+    units.timemap_unit,
+    _timemap_args,
+    lambda n, s: _values(5e-9, n, s) * (1 + s["permutations"] / 100),
+    (0.77, 6.944),
+    section="timestep_map",
+    kind="permutation",
+    key_extra={"test": "kruskal"},
+)
+LABELS = Step(
+    "label_issues",
+    "label issues",
+    "signal.label_issues",
+    units.labels_unit,
+    _labels_args,
+    _labels_work,
+    (15.66, 1.455),
+    section="label_issues",
+    held=_labels_held,
+    kind="head",
+    switch="label_checks",
+    key_extra={"shared_features": True},
+)
+PAIRS = Step(
+    "class_pairs",
+    "class pairs",
+    "signal.class_pairs",
+    units.pairs_unit,
+    _pairs_args,
+    _pairs_work,
+    (30.60, 0.0319),
+    section="class_pairs",
+    held=_pairs_held,
+    kind="permutation",
+    cap=("pair_cap", 5_000),  # checks.pairs.PAIRS_MAX_SERIES
+    switch="label_checks",
+)
+CURVE = Step(
+    "learning_curve",
+    "learning curve",
+    "signal.learning_curve",
+    units.curve_unit,
+    _curve_args,
+    _curve_work,
+    (14.44, 1.935),
+    section="learning_curve",
+    kind="capped",
+    cap=("curve_cap", 5_000),  # checks.curves.CURVE_MAX_SERIES
+    switch="learning_curve",
+    after_baselines=True,
+)
+# Run order: the plan, the cost section and the progress display list the steps in this order.
+STEPS: tuple[Step, ...] = (HEALTH, SHUFFLE, BASELINE, CEILING, TIMEMAP, LABELS, PAIRS, CURVE)
+
+
+def baseline_step(name: str) -> Step:
+    """The declaration of the baseline ``name`` (the uncalibrated default for a baseline without one)."""
+    return BASELINES.get(name) or replace(BASELINE, name=f"baseline:{name}", model=name)
+
+
+def run_steps(cfg, shape: dict) -> list[Step]:
+    """The steps ``cfg`` runs, in order, each baseline of ``shape["baselines"]`` in the baselines' place."""
+    out: list[Step] = []
+    for step in STEPS:
+        if step is BASELINE:
+            out += [baseline_step(name) for name in shape["baselines"]]
+        elif step.enabled(cfg):
+            out.append(step)
+    return out
+
+
+def find(name: str) -> Step:
+    """The step called ``name`` (a ``baseline:NAME`` without its own declaration, or any unknown name: the
+    uncalibrated baseline's constants and no work)."""
+    for step in STEPS:
+        if step.name == name and step is not BASELINE:
+            return step
+    if name.startswith("baseline:"):
+        return baseline_step(name.split(":", 1)[1])
+    return replace(BASELINE, name=name)
+
+
+def caps() -> dict[str, tuple[str, int]]:
+    """``{step: (shape key, series)}`` of the steps with their own cap on the series."""
+    return {s.name: s.cap for s in STEPS if s.cap is not None}
+
+
+__all__ = ["Step", "Given", "STEPS", "BASELINES", "KINDS", "DATA", "baseline_step", "run_steps", "find", "caps"]
