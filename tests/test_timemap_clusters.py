@@ -63,9 +63,7 @@ def test_planted_window_found_alone_and_noise_rarely_gives_a_window():
     alone = 0
     for seed in range(10):
         ds = synthetic.bump(n=200, T=40, C=3, start=15, stop=25, channel=0, amplitude=1.0, seed=seed)
-        found = [
-            c for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed).clusters if c["significant"]
-        ]
+        found = [c for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed).clusters if c["significant"]]
         alone += bool(found) and all(c["channel"] == 0 and c["start"] < 25 and c["stop"] > 15 for c in found)
     assert alone >= 9
     false_windows = 0
