@@ -20,7 +20,7 @@ import numpy as np
 
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.models.backend import select_backend
-from signal_diagnostics.results import short_repr, to_jsonable
+from signal_diagnostics.results import Result
 
 select_backend()
 
@@ -38,8 +38,8 @@ from signal_diagnostics.pipeline.verdicts.thresholds import NEAR_UNIFORM, PADDIN
 BOUNDED = BOUNDED_ACTIVATIONS
 
 
-@dataclass(frozen=True)
-class AttentionDiagnostic:
+@dataclass(frozen=True, repr=False)
+class AttentionDiagnostic(Result):
     """How sharp one attention layer is and whether its weights matter."""
 
     model: str
@@ -60,23 +60,16 @@ class AttentionDiagnostic:
     example_index: int = -1
     weights_example: list[list[float]] = field(default_factory=list)  # (L, L) or (1, L) for a heatmap
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return short_repr(
-            self,
-            (
-                "model",
-                "layer",
-                "normalized_entropy",
-                "max_weight_ratio",
-                "uniform_ablation_delta",
-                "permuted_ablation_delta",
-                "status",
-                "verdict",
-            ),
-        )
+    repr_fields = (
+        "model",
+        "layer",
+        "normalized_entropy",
+        "max_weight_ratio",
+        "uniform_ablation_delta",
+        "permuted_ablation_delta",
+        "status",
+        "verdict",
+    )
 
 
 def attention_layers(model) -> list:
