@@ -45,6 +45,11 @@ POWER_RULE = (
     f"its balanced accuracy is below {PRACTICAL_BA}; not told apart with a higher upper end: not enough "
     "series to tell; groups are maximal cliques of indistinguishable pairs"
 )
+POWER_RECORD = {
+    "rule": POWER_RULE,
+    "practical_balanced_accuracy": PRACTICAL_BA,
+    "interval": f"stratified percentile bootstrap, {PAIR_BOOTSTRAP} resamples, 95%",
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -187,7 +192,6 @@ def class_pairs(
     ClassPairsResult
     """
     from signal_diagnostics.checks.pair_rounds import PairRounds
-    from signal_diagnostics.data.dataset import stratified_subsample
     from signal_diagnostics.data.loaders import as_check_input
     from signal_diagnostics.evaluation.exchange import tie_draw
     from signal_diagnostics.evaluation.splits import make_splits
@@ -198,10 +202,7 @@ def class_pairs(
     if len(names) != K:
         raise DataError(f"got {len(names)} class names for {K} classes")
     n_series = len(y)
-    if max_series is not None and n_series > max_series:
-        keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
-        X, y = X[keep], y[keep]
-        groups = None if groups is None else groups[keep]
+    X, y, groups = _subsample(X, y, groups, max_series, random_state)
     splits = make_splits(y, folds=folds, groups=groups, seed=random_state)
     pair_list = [(a, b) for a in range(K) for b in range(a + 1, K)]
     n_permutations = pair_permutations(n_permutations, len(pair_list), alpha)
@@ -225,12 +226,18 @@ def class_pairs(
         n_series=int(n_series),
         n_used=int(len(y)),
         method=method,
-        power_rule={
-            "rule": POWER_RULE,
-            "practical_balanced_accuracy": PRACTICAL_BA,
-            "interval": f"stratified percentile bootstrap, {PAIR_BOOTSTRAP} resamples, 95%",
-        },
+        power_rule=dict(POWER_RECORD),
     )
+
+
+def _subsample(X, y, groups, max_series: int | None, seed: int):
+    """A stratified, group-aware random subsample of ``max_series`` series when there are more, else all."""
+    from signal_diagnostics.data.dataset import stratified_subsample
+
+    if max_series is None or len(y) <= max_series:
+        return X, y, groups
+    keep = stratified_subsample(y, int(max_series), seed=seed, groups=groups)
+    return X[keep], y[keep], None if groups is None else groups[keep]
 
 
 def _pair_columns(y: np.ndarray, groups, pair_list: list, n_permutations: int, rng) -> tuple[dict, dict]:

@@ -175,43 +175,34 @@ def timestep_signal(
     if test not in TESTS:
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
     X, codes = data.X, data.codes
-    n, T, C = X.shape
-    lengths = true_lengths(X) if data.lengths is None else np.asarray(data.lengths, dtype=np.int64)
-    if lengths.shape != (n,):
-        raise DataError(f"lengths must have one entry per series ({n}); got shape {lengths.shape}")
-    real = step_mask(lengths, T)  # (n, T)
+    T, C = X.shape[1:]
+    lengths, real = _real_steps(X, data.lengths)
     stat, p = _cell_tests(X, codes, real, test)
-    q = multipletests(p, method="fdr_bh")[1]
-    stat, p, q = (a.reshape(T, C) for a in (stat, p, q))
+    stat, p, q = (a.reshape(T, C) for a in (stat, p, multipletests(p, method="fdr_bh")[1]))
     windows = _windows(q < alpha, q, merge_gap)
     summary = _map_summary(windows, int((q < alpha).sum()), T * C, test, alpha)
     clusters, cluster_method = None, None
     if cluster_permutations:
         ct = cluster_test(
-            X,
-            codes,
-            lengths,
-            test=test,
-            alpha=cluster_alpha,
-            n_permutations=cluster_permutations,
-            groups=data.groups,
-            random_state=random_state,
-        )
+            X, codes, lengths, test=test, alpha=cluster_alpha, n_permutations=cluster_permutations,
+            groups=data.groups, random_state=random_state,
+        )  # fmt: skip
         clusters, cluster_method = ct.clusters[:MAX_CLUSTERS], ct.method
         summary = _with_clusters(summary, clusters, cluster_alpha)
     return TimestepMapResult(
-        test=test,
-        alpha=float(alpha),
-        statistic=stat,
-        p_value=p,
-        q_value=q,
-        n_values=real.sum(axis=0),
-        significant_windows=windows,
-        summary=summary,
-        clusters=clusters,
-        cluster_alpha=float(cluster_alpha),
+        test=test, alpha=float(alpha), statistic=stat, p_value=p, q_value=q, n_values=real.sum(axis=0),
+        significant_windows=windows, summary=summary, clusters=clusters, cluster_alpha=float(cluster_alpha),
         cluster_method=cluster_method,
-    )
+    )  # fmt: skip
+
+
+def _real_steps(X: np.ndarray, lengths) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' true length (inferred from the padding when not given) and the ``(n, T)`` mask of real steps."""
+    n, T = X.shape[:2]
+    lengths = true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
+    if lengths.shape != (n,):
+        raise DataError(f"lengths must have one entry per series ({n}); got shape {lengths.shape}")
+    return lengths, step_mask(lengths, T)
 
 
 def _cell_tests(X: np.ndarray, codes: np.ndarray, real: np.ndarray, test: str) -> tuple[np.ndarray, np.ndarray]:
