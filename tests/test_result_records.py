@@ -166,3 +166,12 @@ def test_attribution_document_holds_summaries_not_the_series():
     doc = _contract(a, Attribution)
     assert "values" not in doc and doc["n_series"] == n
     assert "array(4, 6, 2)" in repr(a)
+
+
+@pytest.mark.parametrize("change, barely", [(0.004, True), (-0.009, True), (0.01, False), (-0.05, False)])
+def test_focused_attention_barely_matters_only_within_the_rope(change, barely):
+    """The words "barely matter" are decided by the ROPE of thresholds.py (+-1 point), not a literal of their own."""
+    from signal_diagnostics.models.inspect_attention import _verdict
+
+    words = _verdict(0.6, 4.0, None, "balanced_accuracy", change, 0.0)
+    assert ("barely matter" in words) is barely

@@ -32,7 +32,7 @@ from signal_diagnostics.models.attention_probe import (  # noqa: E402
     padding_share,
 )
 from signal_diagnostics.models.attention_run import forward, record_weights, run_attention  # noqa: E402
-from signal_diagnostics.pipeline.verdicts.thresholds import NEAR_UNIFORM, PADDING_SHARE_WARN  # noqa: E402
+from signal_diagnostics.pipeline.verdicts.thresholds import DEFAULT_ROPE, NEAR_UNIFORM, PADDING_SHARE_WARN  # noqa: E402
 
 # output range of bounded activations: scores confined to [lo, hi] cap any weight ratio at e^(hi - lo)
 BOUNDED = BOUNDED_ACTIVATIONS
@@ -124,7 +124,7 @@ def _verdict(
     if entropy < NEAR_UNIFORM:
         matters = (
             ""
-            if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= 0.01
+            if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= DEFAULT_ROPE  # below: within the ROPE
             else " (the weights barely matter to the prediction)"
         )
         return f"attention focuses (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform); {effect}{matters}"
