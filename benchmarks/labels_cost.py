@@ -77,7 +77,7 @@ def main() -> int:
     s, _ = timed(lambda: timestep_signal(X, y, ds.lengths, cluster_permutations=0))
     add("timestep_map (BH cells only)", "all", s)
     s, ct = timed(lambda: cluster_test(X, y, ds.lengths, n_permutations=1000))
-    add("cluster test (1000 permutations)", "all", s, windows=[c["words"] for c in ct["clusters"] if c["significant"]])
+    add("cluster test (1000 permutations)", "all", s, windows=[c["words"] for c in ct.clusters if c["significant"]])
     splits = make_splits(y, folds=5, seed=0)
     names = ["minirocket", "multirocket"] + (["quant", "multirocket_hydra"] if torch_available() else [])
     for name in names:

@@ -22,6 +22,7 @@ CHEAP = [
     "signal_diagnostics.evaluation.stats",
     "signal_diagnostics.evaluation.exchange",
     "signal_diagnostics.checks.timemap",
+    "signal_diagnostics.checks.timemap_clusters",
     "signal_diagnostics.evaluation.scores",
     "signal_diagnostics.baselines.chance",
     "signal_diagnostics.baselines.linear",

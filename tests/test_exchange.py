@@ -27,10 +27,10 @@ def test_subject_effects_give_no_window_once_permutations_respect_subjects():
     y = subjects % 2  # each subject holds one class; the class itself changes nothing
     X = rng.standard_normal((120, 20, 1)).astype(np.float32)
     X[:, 5:15, 0] += rng.normal(0, 1.0, 8)[subjects][:, None]
-    naive = cluster_test(X, y, n_permutations=199, random_state=0)["clusters"]
+    naive = cluster_test(X, y, n_permutations=199, random_state=0).clusters
     grouped = cluster_test(X, y, n_permutations=199, groups=subjects, random_state=0)
     assert any(c["significant"] for c in naive)  # series-level shuffles mistake subjects for classes
-    assert not any(c["significant"] for c in grouped["clusters"]) and "between groups" in grouped["method"]
+    assert not any(c["significant"] for c in grouped.clusters) and "between groups" in grouped.method
 
 
 # ------------------------------------------------------------------------ sequential Monte Carlo p-values

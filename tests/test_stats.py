@@ -1,5 +1,6 @@
 """Paired comparison statistics: corrected t, Bayesian correlated t, McNemar, Comparison verdicts."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -131,7 +132,7 @@ def test_comparison_to_dict_is_plain_json():
     b, a = _scores(12, shift=0.02)
     c = compare_paired("a", "b", a, b, n_train=N_TRAIN, n_test=N_TEST, folds=FOLDS, repeats=REPEATS)
     d = json.loads(json.dumps(c.to_dict(), allow_nan=False))
-    assert set(d) == set(Comparison.__dataclass_fields__)
+    assert set(d) == {f.name for f in dataclasses.fields(Comparison)}
     assert d["mean_difference"] == pytest.approx((a - b).mean())
 
 

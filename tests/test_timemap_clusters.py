@@ -41,7 +41,7 @@ def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_err
         )
         ours = sorted(
             (c["start"], c["stop"], c["mass"], c["p_value"])
-            for c in cluster_test(X, y, ds.lengths, n_permutations=1000, adjacency=adjacency)["clusters"]
+            for c in cluster_test(X, y, ds.lengths, n_permutations=1000, adjacency=adjacency).clusters
         )
         assert [(a, b) for a, b, _, _ in ours] == [(a, b) for a, b, _, _ in theirs]
         np.testing.assert_allclose([m for _, _, m, _ in ours], [m for _, _, m, _ in theirs], rtol=1e-9)
@@ -63,15 +63,13 @@ def test_planted_window_found_alone_and_noise_rarely_gives_a_window():
     alone = 0
     for seed in range(10):
         ds = synthetic.bump(n=200, T=40, C=3, start=15, stop=25, channel=0, amplitude=1.0, seed=seed)
-        found = [
-            c for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed)["clusters"] if c["significant"]
-        ]
+        found = [c for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed).clusters if c["significant"]]
         alone += bool(found) and all(c["channel"] == 0 and c["start"] < 25 and c["stop"] > 15 for c in found)
     assert alone >= 9
     false_windows = 0
     for seed in range(20):
         ds = synthetic.noise(n=200, T=40, C=3, seed=seed)
         false_windows += any(
-            c["significant"] for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed)["clusters"]
+            c["significant"] for c in cluster_test(ds.X, ds.y_codes, ds.lengths, random_state=seed).clusters
         )
     assert false_windows <= 1

@@ -27,7 +27,7 @@ def kendall_tau(a, b) -> float | None:
 def timestep_map_profile(timestep_map) -> np.ndarray:
     """``(T,)`` the classical timestep map's statistic summed over channels (NaN cells count 0).
 
-    Accepts the ``signal.timestep_map`` dict (``"statistic"`` ``[T][C]``), a TimestepMap or a
+    Accepts the ``signal.timestep_map`` dict (``"statistic"`` ``[T][C]``), a TimestepMapResult or a
     ``(T, C)`` array.
     """
     if isinstance(timestep_map, Mapping):

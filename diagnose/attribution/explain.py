@@ -273,7 +273,7 @@ def explain_models(
     epochs : training epochs of deep models.
     seed : split, training and attribution seed.
     hyper : options for the deep models: one dict for all, or ``{model name: dict}``.
-    timestep_map : the ``signal.timestep_map`` section (or TimestepMap, or ``(T, C)`` statistic)
+    timestep_map : the ``signal.timestep_map`` section (or TimestepMapResult, or ``(T, C)`` statistic)
         for the agreement with the classical per-step test.
     references : ``{model: reference model}``: a model's attributions are compared with its reference's
         (the same stack without attention) when both are explained.

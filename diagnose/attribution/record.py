@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from signal_diagnostics.baselines.series import step_mask
-from signal_diagnostics.results import short_repr, to_jsonable
+from signal_diagnostics.results import Result, to_jsonable
 
 
-@dataclass(frozen=True)
-class Attribution:
+@dataclass(frozen=True, repr=False)
+class Attribution(Result):
     """Importance of every timestep (and channel) of the explained series for one method.
 
     Attributes
@@ -42,8 +42,14 @@ class Attribution:
     completeness: dict[str, Any] | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
+    repr_fields = ("method", "values", "per_timestep", "per_channel", "per_class", "info")
+
     def to_dict(self) -> dict:
-        """Plain JSON: the summaries, completeness and info (not the per-series arrays)."""
+        """Plain JSON: the summaries, completeness and info (not the per-series arrays).
+
+        Overridden because the document keeps the summaries only: the ``(n, T, C)`` values would make it
+        as large as the data.
+        """
         return to_jsonable(
             {
                 "method": self.method,
@@ -55,9 +61,6 @@ class Attribution:
                 "n_series": len(self.values),
             }
         )
-
-    def __repr__(self) -> str:
-        return short_repr(self, ("method", "values", "per_timestep", "per_channel", "per_class", "info"))
 
 
 def _mean_abs_over_real(timestep: np.ndarray, real: np.ndarray) -> np.ndarray:

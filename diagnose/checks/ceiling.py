@@ -30,7 +30,7 @@ import numpy as np
 from signal_diagnostics.data.dataset import stratified_subsample
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.verdicts.thresholds import SMALL_CLASS
-from signal_diagnostics.results import short_repr, to_jsonable
+from signal_diagnostics.results import Result
 
 # The 1-NN error is estimated on a stratified random subsample of at most this many series: on all of
 # a large set the per-fold MiniRocket features (9,996 float32 per series, 3.2 GB for 80,000 training
@@ -42,8 +42,8 @@ CEILING_MAX_SERIES = 10_000
 KNN_WORKING_MB = 128
 
 
-@dataclass(frozen=True)
-class CeilingResult:
+@dataclass(frozen=True, repr=False)
+class CeilingResult(Result):
     """1-NN error and the Cover-Hart lower bound on the Bayes error (not an accuracy ceiling: see the module).
 
     Attributes
@@ -70,12 +70,6 @@ class CeilingResult:
     n_series: int | None = None
     n_used: int | None = None
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return short_repr(self)
-
 
 def cover_hart_lower(one_nn_error: float, n_classes: int) -> float:
     """``((K-1)/K) (1 - sqrt(1 - K/(K-1) R1))``; an error at or above chance ``(K-1)/K`` gives ``(K-1)/K``."""
@@ -101,7 +95,9 @@ def bayes_error_bounds(
 
     Parameters
     ----------
-    X : series ``(n, T, C)``; used when ``features`` is None (MiniRocket features fitted per training fold).
+    X : series ``(n, T, C)``, or a Dataset, ``(X, y)`` or a source
+        (:func:`signal_diagnostics.data.loaders.as_check_input`); used when ``features`` is None (MiniRocket
+        features fitted per training fold).
     y : labels, one per series.
     features : optional ``(n, F)`` feature matrix to use instead of MiniRocket.
     cv : stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=cv, groups=groups, seed=random_state)``).
@@ -123,32 +119,50 @@ def bayes_error_bounds(
     >>> bayes_error_bounds(None, y, features=F).bayes_error_lower
     0.0
     """
-    from sklearn import config_context
-    from sklearn.neighbors import KNeighborsClassifier
-
-    from signal_diagnostics.baselines.rows import fit_scaler
+    from signal_diagnostics.data.loaders import as_check_input
     from signal_diagnostics.evaluation.splits import make_splits
 
-    classes, y = np.unique(np.asarray(y), return_inverse=True)
-    K = len(classes)
+    if features is None and X is None:
+        raise DataError("give the series X, or a features matrix with features=, to estimate the 1-NN error")
+    data = as_check_input(X if features is None else features, y, groups=groups, shaped=features is None)
+    y, groups, K = data.codes, data.groups, data.n_classes
     if K < 2:
-        raise DataError(f"y has only one class ({classes[0]!r}): a Bayes-error bound needs at least two")
+        raise DataError(f"y has only one class ({data.classes[0]!r}): a Bayes-error bound needs at least two")
     if features is not None:
-        features = np.asarray(features, dtype=float)
-        if features.ndim != 2 or len(features) != len(y):
+        features = np.asarray(data.X, dtype=float)
+        if features.ndim != 2:
             raise DataError(f"features must be a ({len(y)}, n_features) matrix; got shape {features.shape}")
-    elif X is None or len(X) != len(y):
-        raise DataError(f"X must hold one series per label ({len(y)}); got {None if X is None else len(X)}")
+    X = data.X if features is None else None
     n_series = len(y)
     if max_series is not None and n_series > max_series:
         keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
         y = y[keep]
-        groups = None if groups is None else np.asarray(groups)[keep]
-        if features is not None:
-            features = features[keep]
-        else:
-            X = X[keep]
+        groups = None if groups is None else groups[keep]
+        X, features = (X[keep], None) if features is None else (None, features[keep])
     splits = make_splits(y, folds=cv, groups=groups, seed=random_state)
+    r1 = _one_nn_wrong(X, features, y, splits, random_state) / len(y)
+    smallest = int(np.bincount(y).min())
+    return CeilingResult(
+        one_nn_error=float(r1),
+        bayes_error_lower=float(cover_hart_lower(r1, K)),
+        bayes_error_upper=float(r1),
+        n_classes=K,
+        min_class_size=smallest,
+        features="minirocket" if features is None else "given",
+        folds=len(splits),
+        caveat=_caveat(smallest, len(y), n_series, max_series),
+        n_series=int(n_series),
+        n_used=int(len(y)),
+    )
+
+
+def _one_nn_wrong(X, features, y: np.ndarray, splits, random_state: int) -> int:
+    """Series the 1-NN classifier gets wrong over the folds, on standardised MiniRocket (or the given) features."""
+    from sklearn import config_context
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from signal_diagnostics.baselines.rows import fit_scaler
+
     wrong = 0
     for tr, te in splits:
         if features is None:
@@ -163,9 +177,11 @@ def bayes_error_bounds(
         del F_train
         with config_context(working_memory=KNN_WORKING_MB):
             wrong += int(np.sum(knn.predict(scaler.transform(F_test, copy=False)) != y[te]))
-    r1 = wrong / len(y)
-    lower = cover_hart_lower(r1, K)
-    smallest = int(np.bincount(y).min())
+    return wrong
+
+
+def _caveat(smallest: int, n_used: int, n_series: int, max_series: int | None) -> str | None:
+    """The warning in words when classes are small or the estimate ran on a subsample, else None."""
     notes = []
     if smallest < SMALL_CLASS:
         notes.append(
@@ -173,24 +189,12 @@ def bayes_error_bounds(
             "infinitely many samples, so with classes this small the 1-NN error is noisy and the "
             "bound is only a rough guide"
         )
-    if len(y) < n_series:
+    if n_used < n_series:
         notes.append(
-            f"estimated on a stratified random subsample of {len(y)} of {n_series} series (cap {max_series}, "
+            f"estimated on a stratified random subsample of {n_used} of {n_series} series (cap {max_series}, "
             "for time and memory): with all of them the 1-NN error would be lower"
         )
-    caveat = "; ".join(notes) or None
-    return CeilingResult(
-        one_nn_error=float(r1),
-        bayes_error_lower=float(lower),
-        bayes_error_upper=float(r1),
-        n_classes=K,
-        min_class_size=smallest,
-        features="minirocket" if features is None else "given",
-        folds=len(splits),
-        caveat=caveat,
-        n_series=int(n_series),
-        n_used=int(len(y)),
-    )
+    return "; ".join(notes) or None
 
 
 def accuracy_ceilings(
@@ -224,66 +228,78 @@ def accuracy_ceilings(
     """
     out = dict(bounds or {})
     out.pop("accuracy_ceiling", None)
-    cands = []
-    if duplicates and duplicates.get("accuracy_ceiling") is not None:
-        cap = float(duplicates["accuracy_ceiling"])
-        n = int(duplicates.get("n_conflicting") or 0)
-        cands.append(
-            {
-                "source": "conflicting_duplicates",
-                "kind": "bound",
-                "accuracy": cap,
-                "low": cap,
-                "high": cap,
-                "words": (
-                    f"{n} series are identical copies carrying different labels: no model can exceed accuracy {cap:.3f}"
-                    if n
-                    else "no identical series carry different labels"
-                ),
-            }
-        )
-    if label_issues and label_issues.get("share") is not None:
-        share = float(label_issues["share"])
-        iv = label_issues.get("interval") or {}
-        low = 1.0 - float(iv["high"]) if iv.get("high") is not None else None
-        high = 1.0 - float(iv["low"]) if iv.get("low") is not None else None
-        cands.append(
-            {
-                "source": "label_noise",
-                "kind": "estimate",
-                "accuracy": 1.0 - share,
-                "low": low,
-                "high": high,
-                "restates_error": bool(label_issues.get("restates_error")),
-                "words": (
-                    f"about {100 * share:.1f}% of the labels look wrong: measured against the given "
-                    f"labels even a perfect model would score about {1.0 - share:.3f}"
-                ),
-            }
-        )
+    cands = _duplicates_candidate(duplicates) + _label_noise_candidate(label_issues)
     for c in cands:
-        c["holds"] = achieved is None or c["accuracy"] >= float(achieved) - 1e-12
-        if c.pop("restates_error", False):  # the "wrong labels" are the model's own errors: circular
-            c["holds"] = False
-            c["words"] += (
-                "; but these series are most of the label model's own errors, so wrong labels cannot be told "
-                "from classes that overlap, and this is no ceiling"
-            )
-        elif not c["holds"]:
-            c["words"] += f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here" + (
-                " (the label-issue estimate includes series the best model gets right)"
-                if c["source"] == "label_noise"
-                else ""
-            )
+        _judge(c, achieved)
     holding = [c["accuracy"] for c in cands if c["holds"] and c["accuracy"] < 1.0]
     out["ceilings"] = cands
     out["accuracy_ceiling"] = float(min(holding)) if holding else None
     out["achieved_accuracy"] = None if achieved is None else float(achieved)
-    bound = out.get("bayes_error_lower")
+    out["message"] = _message(cands, out.get("bayes_error_lower"), out.get("one_nn_error"))
+    return out
+
+
+def _duplicates_candidate(duplicates: dict | None) -> list[dict]:
+    """The exact cap set by identical series with different labels (none without the duplicates check)."""
+    if not duplicates or duplicates.get("accuracy_ceiling") is None:
+        return []
+    cap = float(duplicates["accuracy_ceiling"])
+    n = int(duplicates.get("n_conflicting") or 0)
+    words = (
+        f"{n} series are identical copies carrying different labels: no model can exceed accuracy {cap:.3f}"
+        if n
+        else "no identical series carry different labels"
+    )
+    return [
+        {"source": "conflicting_duplicates", "kind": "bound", "accuracy": cap, "low": cap, "high": cap, "words": words}
+    ]
+
+
+def _label_noise_candidate(label_issues: dict | None) -> list[dict]:
+    """The estimated cap set by wrong labels (none when no class is separable: ``share`` is None)."""
+    if not label_issues or label_issues.get("share") is None:
+        return []
+    share = float(label_issues["share"])
+    iv = label_issues.get("interval") or {}
+    return [
+        {
+            "source": "label_noise",
+            "kind": "estimate",
+            "accuracy": 1.0 - share,
+            "low": 1.0 - float(iv["high"]) if iv.get("high") is not None else None,
+            "high": 1.0 - float(iv["low"]) if iv.get("low") is not None else None,
+            "restates_error": bool(label_issues.get("restates_error")),
+            "words": (
+                f"about {100 * share:.1f}% of the labels look wrong: measured against the given "
+                f"labels even a perfect model would score about {1.0 - share:.3f}"
+            ),
+        }
+    ]
+
+
+def _judge(c: dict, achieved: float | None) -> None:
+    """Set ``c["holds"]`` (not below ``achieved``, and not the label model's own errors), saying why not in words."""
+    c["holds"] = achieved is None or c["accuracy"] >= float(achieved) - 1e-12
+    if c.pop("restates_error", False):  # the "wrong labels" are the model's own errors: circular
+        c["holds"] = False
+        c["words"] += (
+            "; but these series are most of the label model's own errors, so wrong labels cannot be told "
+            "from classes that overlap, and this is no ceiling"
+        )
+    elif not c["holds"]:
+        c["words"] += f"; but a baseline already reaches {float(achieved):.3f}, so this is no ceiling here" + (
+            " (the label-issue estimate includes series the best model gets right)"
+            if c["source"] == "label_noise"
+            else ""
+        )
+
+
+def _message(cands: list[dict], bound: float | None, one_nn_error: float | None) -> str:
+    """The ceilings that bind in words, then what the Cover-Hart bound does (and does not) say."""
     note = (
-        f" The Cover-Hart bound from the 1-NN error ({out['one_nn_error']:.3f}) says only that the Bayes error "
+        f" The Cover-Hart bound from the 1-NN error ({one_nn_error:.3f}) says only that the Bayes error "
         f"is at least {bound:.3f} asymptotically, in MiniRocket's feature space; it is not a ceiling."
-        if bound is not None and out.get("one_nn_error") is not None
+        if bound is not None and one_nn_error is not None
         else ""
     )
     binding = [c for c in cands if c["holds"] and c["accuracy"] < 1.0]
@@ -293,5 +309,4 @@ def accuracy_ceilings(
         else "Nothing found caps the accuracy below 1: no conflicting duplicates and no label-noise estimate "
         "that binds."
     )
-    out["message"] = (head[0].upper() + head[1:] + note).strip()
-    return out
+    return (head[0].upper() + head[1:] + note).strip()

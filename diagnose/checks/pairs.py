@@ -29,7 +29,7 @@ from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H
 from signal_diagnostics.evaluation.stats import Z95
 from signal_diagnostics.pipeline.verdicts.thresholds import PAIR_ALPHA, PRACTICAL_BA
-from signal_diagnostics.results import to_jsonable
+from signal_diagnostics.results import Result
 
 # Label permutations per pair (the smallest p is 1 / (N + 1)); raised where the pairs need more
 # (:func:`pair_permutations`).
@@ -45,10 +45,15 @@ POWER_RULE = (
     f"its balanced accuracy is below {PRACTICAL_BA}; not told apart with a higher upper end: not enough "
     "series to tell; groups are maximal cliques of indistinguishable pairs"
 )
+POWER_RECORD = {
+    "rule": POWER_RULE,
+    "practical_balanced_accuracy": PRACTICAL_BA,
+    "interval": f"stratified percentile bootstrap, {PAIR_BOOTSTRAP} resamples, 95%",
+}
 
 
-@dataclass(frozen=True)
-class ClassPairs:
+@dataclass(frozen=True, repr=False)
+class ClassPairsResult(Result):
     """Pairwise two-class scores and tests.
 
     Attributes
@@ -86,8 +91,7 @@ class ClassPairs:
     permutations_max: int = 0
     sequential_h: int = 0
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
+    repr_fields = ("classes", "indistinguishable_groups", "alpha", "n_permutations", "folds", "n_used")
 
 
 def maximal_cliques(names: list[str], linked: np.ndarray) -> list[list[str]]:
@@ -148,7 +152,7 @@ def pair_permutations(requested: int, n_pairs: int, alpha: float = PAIR_ALPHA) -
 
 def class_pairs(
     X,
-    y,
+    y=None,
     *,
     classes=None,
     folds: int = 5,
@@ -160,14 +164,15 @@ def class_pairs(
     max_series: int | None = PAIRS_MAX_SERIES,
     sequential_h: int | None = SEQUENTIAL_H,
     progress=None,
-) -> ClassPairs:
+) -> ClassPairsResult:
     """Test every pair of classes for being told apart, cross-validated, against chance.
 
     Parameters
     ----------
-    X : series ``(n, T, C)``.
-    y : labels as codes ``0..K-1``.
-    classes : class names in code order.
+    X : series ``(n, T, C)``; or a Dataset, ``(X, y)`` or a source
+        (:func:`signal_diagnostics.data.loaders.as_check_input`), with ``y`` and ``groups`` taken from it.
+    y : labels, one per series.
+    classes : class names in code order; by default the labels' own (sorted).
     folds : CV folds (``signal_diagnostics.evaluation.splits.make_splits``; group-aware with ``groups``).
     groups : optional group id per series: the folds keep groups whole and the permutations move labels
         between groups, or within groups that hold several labels (:class:`signal_diagnostics.evaluation.exchange.Relabeller`).
@@ -184,31 +189,61 @@ def class_pairs(
 
     Returns
     -------
-    ClassPairs
+    ClassPairsResult
     """
-    from statsmodels.stats.multitest import multipletests
-
     from signal_diagnostics.checks.pair_rounds import PairRounds
-    from signal_diagnostics.data.dataset import stratified_subsample, validate_arrays
-    from signal_diagnostics.evaluation.exchange import Relabeller, tie_draw
+    from signal_diagnostics.data.loaders import as_check_input
+    from signal_diagnostics.evaluation.exchange import tie_draw
     from signal_diagnostics.evaluation.splits import make_splits
 
-    X, y = validate_arrays(X, y)
-    y = np.unique(y, return_inverse=True)[1].astype(np.int64)
-    K = int(y.max()) + 1
-    names = [str(c) for c in (classes if classes is not None else range(K))]
+    data = as_check_input(X, y, groups=groups)
+    X, y, groups, K = data.X, data.codes, data.groups, data.n_classes
+    names = [str(c) for c in (classes if classes is not None else data.classes)]
     if len(names) != K:
         raise DataError(f"got {len(names)} class names for {K} classes")
     n_series = len(y)
-    if max_series is not None and n_series > max_series:
-        keep = stratified_subsample(y, int(max_series), seed=random_state, groups=groups)
-        X, y = X[keep], y[keep]
-        groups = None if groups is None else np.asarray(groups)[keep]
+    X, y, groups = _subsample(X, y, groups, max_series, random_state)
     splits = make_splits(y, folds=folds, groups=groups, seed=random_state)
-    rng = np.random.default_rng(random_state)
     pair_list = [(a, b) for a in range(K) for b in range(a + 1, K)]
     n_permutations = pair_permutations(n_permutations, len(pair_list), alpha)
-    # per pair: the pair's series, their 0/1 labels and the permuted label columns (column 0: the real ones)
+    members, columns = _pair_columns(y, groups, pair_list, n_permutations, np.random.default_rng(random_state))
+    rounds = PairRounds(X, y, splits, pair_list, members, columns, n_kernels, random_state, tie_draw(random_state))
+    rounds.run(sequential_h, progress)
+    rows = _pair_rows(rounds, names, columns, members, random_state)
+    matrices, linked = _decide(pair_list, rows, K, alpha)
+    method = _method(n_kernels, len(splits), n_permutations, groups is not None, sequential_h)
+    return ClassPairsResult(
+        classes=names,
+        **matrices,
+        indistinguishable=linked.tolist(),
+        indistinguishable_groups=maximal_cliques(names, linked),
+        pairs=rows,
+        alpha=float(alpha),
+        n_permutations=int(n_permutations),
+        permutations_max=int(n_permutations),
+        sequential_h=int(sequential_h or 0),
+        folds=len(splits),
+        n_series=int(n_series),
+        n_used=int(len(y)),
+        method=method,
+        power_rule=dict(POWER_RECORD),
+    )
+
+
+def _subsample(X, y, groups, max_series: int | None, seed: int):
+    """A stratified, group-aware random subsample of ``max_series`` series when there are more, else all."""
+    from signal_diagnostics.data.dataset import stratified_subsample
+
+    if max_series is None or len(y) <= max_series:
+        return X, y, groups
+    keep = stratified_subsample(y, int(max_series), seed=seed, groups=groups)
+    return X[keep], y[keep], None if groups is None else groups[keep]
+
+
+def _pair_columns(y: np.ndarray, groups, pair_list: list, n_permutations: int, rng) -> tuple[dict, dict]:
+    """Per pair: its series, and its 0/1 labels with the permuted label columns (column 0: the real ones)."""
+    from signal_diagnostics.evaluation.exchange import Relabeller
+
     members, columns = {}, {}
     for a, b in pair_list:
         idx = np.flatnonzero((y == a) | (y == b))
@@ -219,21 +254,20 @@ def class_pairs(
         for j in range(1, int(n_permutations) + 1):
             cols[:, j] = relabel.draw(rng)
         members[(a, b)], columns[(a, b)] = idx, cols
-    rounds = PairRounds(X, y, splits, pair_list, members, columns, n_kernels, random_state, tie_draw(random_state))
-    rounds.run(sequential_h, progress)
-    K_mat = [[None] * K for _ in range(K)]
-    p_mat = [[None] * K for _ in range(K)]
-    rows_out, ps = [], []
+    return members, columns
+
+
+def _pair_rows(rounds, names: list[str], columns: dict, members: dict, random_state: int) -> list[dict]:
+    """One row per pair: its observed balanced accuracy with a bootstrap interval, null mean, p and draws."""
+    rows = []
     boot = np.random.default_rng([random_state, 1])  # the intervals' own stream: the permutations stay as they were
-    for pair in pair_list:
+    for pair in rounds.pair_list:
         observed, null = rounds.observed[pair], rounds.null[pair]
-        p = rounds.p[pair]  # ties ranked at random: exact under the null, sequential or not
-        ps.append(p)
         truth, pred = columns[pair][:, 0], rounds.real_pred[pair]
         sizes = (int(np.sum(truth == 0)), int(np.sum(truth == 1)))
         hits = (int(np.sum((truth == 0) & (pred == 0))), int(np.sum((truth == 1) & (pred == 1))))
         low, high = balanced_accuracy_interval(hits, sizes, boot)
-        rows_out.append(
+        rows.append(
             {
                 "a": names[pair[0]],
                 "b": names[pair[1]],
@@ -241,51 +275,43 @@ def class_pairs(
                 "low": low,
                 "high": high,
                 "null_mean": float(null.mean()) if len(null) else None,
-                "p_value": float(p),
+                "p_value": float(rounds.p[pair]),  # ties ranked at random: exact under the null, sequential or not
                 "permutations_drawn": int(rounds.drawn[pair]),
                 "n_series": int(len(members[pair])),
             }
         )
-    q = multipletests(ps, method="fdr_bh")[1] if ps else []
-    q_mat = [[None] * K for _ in range(K)]
+    return rows
+
+
+def _decide(pair_list: list, rows: list[dict], K: int, alpha: float) -> tuple[dict, np.ndarray]:
+    """BH q-values across the pairs and each pair's status (:data:`POWER_RULE`), into ``rows``; the
+    ``matrix``, ``p_values`` and ``q_values`` matrices and the indistinguishable links."""
+    from statsmodels.stats.multitest import multipletests
+
+    q = multipletests([row["p_value"] for row in rows], method="fdr_bh")[1] if rows else []
+    mats = {name: [[None] * K for _ in range(K)] for name in ("matrix", "p_values", "q_values")}
     linked = np.zeros((K, K), dtype=bool)
-    for (a, b), row, qv in zip(pair_list, rows_out, q):
+    for (a, b), row, qv in zip(pair_list, rows, q):
         row["q_value"] = float(qv)
         row["distinguishable"] = bool(qv <= alpha)
         powered = bool(row["high"] < PRACTICAL_BA)  # nan (an empty class) is never powered
         row["status"] = "apart" if row["distinguishable"] else ("indistinguishable" if powered else "too_few")
         for i, j in ((a, b), (b, a)):
-            K_mat[i][j], p_mat[i][j], q_mat[i][j] = row["balanced_accuracy"], row["p_value"], float(qv)
+            mats["matrix"][i][j], mats["p_values"][i][j] = row["balanced_accuracy"], row["p_value"]
+            mats["q_values"][i][j] = float(qv)
             linked[i, j] = row["status"] == "indistinguishable"
-    return ClassPairs(
-        classes=names,
-        matrix=K_mat,
-        p_values=p_mat,
-        q_values=q_mat,
-        indistinguishable=linked.tolist(),
-        indistinguishable_groups=maximal_cliques(names, linked),
-        pairs=rows_out,
-        alpha=float(alpha),
-        n_permutations=int(n_permutations),
-        permutations_max=int(n_permutations),
-        sequential_h=int(sequential_h or 0),
-        folds=len(splits),
-        n_series=int(n_series),
-        n_used=int(len(y)),
-        method=(
-            f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
-            f"(leave-one-out penalty) per pair of classes, {len(splits)}-fold CV, pooled out-of-fold balanced "
-            f"accuracy; label-permutation test within the pair (up to {int(n_permutations)} permutations"
-            f"{', respecting groups' if groups is not None else ''}, "
-            "p = (B + J) / (N + 1), ties ranked at random"
-            f"{_stop_words(sequential_h, n_permutations)}); Benjamini-Hochberg across pairs; the two-class head "
-            f"fitted for balanced accuracy; {POWER_RULE}"
-        ),
-        power_rule={
-            "rule": POWER_RULE,
-            "practical_balanced_accuracy": PRACTICAL_BA,
-            "interval": f"stratified percentile bootstrap, {PAIR_BOOTSTRAP} resamples, 95%",
-        },
+    return mats, linked
+
+
+def _method(n_kernels: int, n_folds: int, n_permutations: int, grouped: bool, sequential_h: int | None) -> str:
+    return (
+        f"two-class MiniRocket ({n_kernels} kernels, fitted on each training fold) + standardised ridge "
+        f"(leave-one-out penalty) per pair of classes, {n_folds}-fold CV, pooled out-of-fold balanced "
+        f"accuracy; label-permutation test within the pair (up to {int(n_permutations)} permutations"
+        f"{', respecting groups' if grouped else ''}, "
+        "p = (B + J) / (N + 1), ties ranked at random"
+        f"{_stop_words(sequential_h, n_permutations)}); Benjamini-Hochberg across pairs; the two-class head "
+        f"fitted for balanced accuracy; {POWER_RULE}"
     )
 
 
@@ -330,7 +356,7 @@ def per_class_recall(scores: dict, classes: list[str]) -> list[dict]:
 
 __all__ = [
     "pair_permutations",
-    "ClassPairs",
+    "ClassPairsResult",
     "class_pairs",
     "per_class_recall",
     "wilson",

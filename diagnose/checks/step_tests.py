@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+TESTS = ("kruskal", "anova")
+TEST_NAMES = {"kruskal": "Kruskal-Wallis H", "anova": "one-way ANOVA F"}
+
 
 def class_sums(values: np.ndarray, onehot: np.ndarray) -> np.ndarray:
     """Per-class sums of ``values`` ``(n, M)`` with NaN counted as 0: ``(K, M)``."""

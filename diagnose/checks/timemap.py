@@ -18,31 +18,28 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from signal_diagnostics.baselines.series import step_mask, true_lengths
-from signal_diagnostics.checks.step_tests import PermutedStatistic, anova, kruskal
-from signal_diagnostics.data.dataset import validate_arrays
+from signal_diagnostics.checks.step_tests import TEST_NAMES, TESTS, anova, kruskal
+from signal_diagnostics.checks.timemap_clusters import (
+    ADJACENCIES,
+    CLUSTER_MAX_VALUES,
+    CLUSTER_PERMUTATIONS,
+    PERMUTATION_BATCH,
+    ClusterTestResult,
+    cluster_test,
+)
 from signal_diagnostics.errors import DataError
-from signal_diagnostics.evaluation.exchange import Relabeller
-from signal_diagnostics.pipeline.verdicts.thresholds import CELL_Q, CLUSTER_ALPHA, CLUSTER_THRESHOLD, NULL_QUANTILE
-from signal_diagnostics.results import html_table, to_jsonable
+from signal_diagnostics.pipeline.verdicts.thresholds import CELL_Q, CLUSTER_ALPHA
+from signal_diagnostics.results import Result, html_table, to_jsonable
 
-TESTS = ("kruskal", "anova")
 # Values (series x cells) tested at a time: the tests run column by column, so the map is computed in
 # blocks of cells whose float64 copies and ranks stay near 32 MB each, whatever the number of series.
 CELL_BLOCK_VALUES = 1 << 22
-TEST_NAMES = {"kruskal": "Kruskal-Wallis H", "anova": "one-way ANOVA F"}
-CLUSTER_PERMUTATIONS = 1000
-ADJACENCIES = ("time", "lattice")
-# The permutations work on one (n x T*C) float64 matrix of ranks (or values): above this many values
-# a stratified random subsample of the series is used (recorded in ``cluster_n_used``).
-CLUSTER_MAX_VALUES = 1 << 22
-# Permutations scored together (one matrix product each batch).
-PERMUTATION_BATCH = 64
 # Clusters kept in the document (most significant first).
 MAX_CLUSTERS = 20
 
 
-@dataclass(frozen=True)
-class TimestepMap:
+@dataclass(frozen=True, repr=False)
+class TimestepMapResult(Result):
     """Per-cell test of "the classes have the same distribution here", arrays indexed ``[t][c]``.
 
     Attributes
@@ -74,37 +71,23 @@ class TimestepMap:
     cluster_alpha: float = CLUSTER_ALPHA
     cluster_method: str | None = None
 
+    repr_fields = ("test", "q_value", "significant_windows", "clusters", "summary")
+
     @property
     def significant(self) -> np.ndarray:
         """Boolean ``(T, C)`` mask of cells with ``q < alpha``."""
         return self.q_value < self.alpha
 
     def to_dict(self) -> dict:
-        """The Diagnosis document's ``signal.timestep_map`` section."""
-        return to_jsonable(
-            {
-                "test": self.test,
-                "alpha": self.alpha,
-                "statistic": self.statistic,
-                "p_value": self.p_value,
-                "q_value": self.q_value,
-                "n_values": self.n_values,
-                "significant_windows": self.significant_windows,
-                "summary": self.summary,
-                "clusters": self.clusters,
-                "cluster_alpha": self.cluster_alpha,
-                "cluster_method": self.cluster_method,
-                "method": f"{TEST_NAMES[self.test]} per timestep x channel over non-padded values; "
-                "Benjamini-Hochberg FDR over all cells",
-            }
-        )
+        """The Diagnosis document's ``signal.timestep_map`` section: the fields and the per-cell ``method`` in words.
 
-    def __repr__(self) -> str:
-        T, C = np.shape(self.q_value)
-        return (
-            f"TimestepMap(test={self.test!r}, cells={T}x{C}, significant={int(self.significant.sum())}, "
-            f"windows={len(self.significant_windows)}, summary={self.summary[:300]!r})"
+        Overridden because the document also states the per-cell method, which is derived from ``test``
+        rather than held as a field.
+        """
+        method = f"{TEST_NAMES[self.test]} per timestep x channel over non-padded values; " + (
+            "Benjamini-Hochberg FDR over all cells"
         )
+        return {**to_jsonable(self), "method": method}
 
     def _repr_html_(self) -> str:
         rows = [
@@ -138,153 +121,6 @@ def _windows(sig: np.ndarray, q: np.ndarray, merge_gap: int) -> list[dict]:
     return sorted(out, key=lambda w: (w["min_q"], w["channel"], w["start"]))
 
 
-def _cluster_labels(mask: np.ndarray, adjacency: str) -> tuple[np.ndarray, int]:
-    """Connected clusters of a ``(T, C)`` mask: along time per channel, or on the time x channel lattice."""
-    from scipy import ndimage
-
-    structure = (
-        np.array([[0, 1, 0], [0, 1, 0], [0, 1, 0]]) if adjacency == "time" else ndimage.generate_binary_structure(2, 1)
-    )
-    return ndimage.label(mask, structure=structure)
-
-
-def _max_mass(stat: np.ndarray, mask: np.ndarray, adjacency: str) -> float:
-    labels, n = _cluster_labels(mask, adjacency)
-    if n == 0:
-        return 0.0
-    from scipy import ndimage
-
-    return float(np.max(ndimage.sum(np.where(mask, stat, 0.0), labels, index=np.arange(1, n + 1))))
-
-
-def cluster_test(
-    X,
-    y,
-    lengths=None,
-    *,
-    test: str = "kruskal",
-    threshold: float = CLUSTER_THRESHOLD,
-    alpha: float = CLUSTER_ALPHA,
-    n_permutations: int = CLUSTER_PERMUTATIONS,
-    adjacency: str = "time",
-    groups=None,
-    random_state: int = 0,
-    max_values: int | None = CLUSTER_MAX_VALUES,
-) -> dict:
-    """Cluster-based permutation test over timesteps (Maris & Oostenveld 2007).
-
-    Parameters
-    ----------
-    X : array ``(n, T, C)``, right-padded with 0.
-    y : labels, one per series.
-    lengths : true length of each series (``None``: inferred from the padding).
-    test : the per-cell statistic, ``"kruskal"`` or ``"anova"`` (as in :func:`timestep_signal`).
-    threshold : cells with a per-cell p-value below this form clusters.
-    alpha : clusters with a permutation p-value at or below this are significant windows.
-    n_permutations : label permutations (series are exchanged; ``p = (C + 1) / (N + 1)`` with C the
-        permutations whose largest cluster mass reaches the cluster's).
-    adjacency : ``"time"`` (adjacent steps of one channel) or ``"lattice"`` (also the neighbouring
-        channel at the same step, MNE's default grid adjacency).
-    groups : optional group id per series: labels are then permuted between whole groups, or within
-        groups when groups hold several labels (:class:`signal_diagnostics.evaluation.exchange.Relabeller`).
-    random_state : seed of the permutations and of the subsample.
-    max_values : above ``n * T * C`` values, a stratified random subsample of the series is used.
-
-    Returns
-    -------
-    dict
-        ``clusters``: ``[{"channel", "channels", "start", "stop" (exclusive), "mass", "p_value",
-        "significant", "words"}]`` (most significant first), ``null_max_mass`` summary, ``n_used``,
-        ``method``.
-
-    Examples
-    --------
-    >>> from signal_diagnostics.data import synthetic
-    >>> ds = synthetic.bump(n=120, T=30, C=2, start=10, stop=20, channel=1, amplitude=1.5)
-    >>> c = cluster_test(ds.X, ds.y_codes, ds.lengths, n_permutations=200)["clusters"][0]
-    >>> c["channel"], c["significant"]
-    (1, True)
-    """
-    from signal_diagnostics.data.dataset import stratified_subsample
-
-    if test not in TESTS:
-        raise DataError(f"test must be one of {TESTS}; got {test!r}")
-    if adjacency not in ADJACENCIES:
-        raise DataError(f"adjacency must be one of {ADJACENCIES}; got {adjacency!r}")
-    if not 0 < threshold < 1 or not 0 < alpha < 1:
-        raise DataError(f"threshold and alpha must lie in (0, 1); got {threshold!r} and {alpha!r}")
-    X, y = validate_arrays(X, y)
-    n, T, C = X.shape
-    lengths = true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
-    _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
-    n_series = n
-    if max_values is not None and n * T * C > max_values:
-        keep = stratified_subsample(
-            codes, max(2 * (int(codes.max()) + 1), int(max_values) // (T * C)), seed=random_state, groups=groups
-        )
-        X, codes, lengths = X[keep], codes[keep], lengths[keep]
-        groups = None if groups is None else np.asarray(groups)[keep]
-        n = len(codes)
-    relabel = Relabeller(codes, groups)
-    K = int(codes.max()) + 1
-    real = step_mask(lengths, T)
-    perm_stat = PermutedStatistic(X, real, K, test)
-    stat, df = perm_stat(codes[None, :])
-    stat, crit = stat[0].reshape(T, C), perm_stat.critical(df, threshold)[0].reshape(T, C)
-    mask = stat > crit
-    labels, n_clusters = _cluster_labels(mask, adjacency)
-    rng = np.random.default_rng(random_state)
-    null = np.empty(int(n_permutations))
-    for a in range(0, int(n_permutations), PERMUTATION_BATCH):
-        B = min(PERMUTATION_BATCH, int(n_permutations) - a)
-        perms = np.stack([relabel.draw(rng) for _ in range(B)])
-        s, d = perm_stat(perms)
-        cr = perm_stat.critical(d, threshold)
-        for b in range(B):
-            null[a + b] = _max_mass(s[b].reshape(T, C), (s[b] > cr[b]).reshape(T, C), adjacency)
-    clusters = []
-    for lab in range(1, n_clusters + 1):
-        cells = np.argwhere(labels == lab)
-        steps, chans = cells[:, 0], cells[:, 1]
-        mass = float(stat[labels == lab].sum())
-        p = float((1 + np.sum(null >= mass - 1e-9 * abs(mass))) / (len(null) + 1))
-        a, b = int(steps.min()), int(steps.max()) + 1
-        channels = sorted({int(c) for c in chans})
-        where = f"channel {channels[0]}" if len(channels) == 1 else "channels " + ", ".join(map(str, channels))
-        clusters.append(
-            {
-                "channel": channels[0],
-                "channels": channels,
-                "start": a,
-                "stop": b,
-                "mass": mass,
-                "p_value": p,
-                "significant": bool(p <= alpha),
-                "words": f"{where}, steps {a}-{b - 1}" if b - a > 1 else f"{where}, step {a}",
-            }
-        )
-    clusters.sort(key=lambda c: (c["p_value"], -c["mass"], c["channel"], c["start"]))
-    sub = f" on a stratified subsample of {n} of {n_series} series" if n < n_series else ""
-    return {
-        "clusters": clusters,
-        "alpha": float(alpha),
-        "threshold": float(threshold),
-        "n_permutations": int(n_permutations),
-        "adjacency": adjacency,
-        "n_used": int(n),
-        "null_max_mass": {
-            "mean": float(null.mean()) if len(null) else None,
-            "q95": float(np.quantile(null, NULL_QUANTILE)) if len(null) else None,
-        },
-        "method": (
-            f"cluster-based permutation test (Maris & Oostenveld 2007): cells with {TEST_NAMES[test]} "
-            f"p < {threshold:g} form clusters of adjacent {'steps per channel' if adjacency == 'time' else 'cells on the time x channel lattice'}; "
-            f"cluster mass = sum of the statistic; null of the largest mass from {int(n_permutations)} label "
-            f"permutations ({relabel.scheme}){sub}; p = (C + 1) / (N + 1); windows at p <= {alpha:g} control the family-wise error"
-        ),
-    }
-
-
 def timestep_signal(
     X,
     y=None,
@@ -297,7 +133,7 @@ def timestep_signal(
     cluster_alpha: float = CLUSTER_ALPHA,
     groups=None,
     random_state: int = 0,
-) -> TimestepMap:
+) -> TimestepMapResult:
     """Test, at every timestep and channel, whether the classes differ there.
 
     Each cell ``(t, c)`` compares the values ``X[i, t, c]`` of the series that are real there
@@ -308,7 +144,8 @@ def timestep_signal(
     Parameters
     ----------
     X : array ``(n, T, C)`` (2-D means univariate), right-padded with 0; or a Dataset, ``(X, y)`` or
-        a source (:func:`signal_diagnostics.data.loaders.as_dataset`), with ``y`` and ``lengths`` taken from it.
+        a source (:func:`signal_diagnostics.data.loaders.as_check_input`), with ``y``, ``lengths`` and
+        ``groups`` taken from it.
     y : labels, one per series.
     lengths : true length of each series; ``None`` infers it as the last step with a non-zero value.
     test : ``"kruskal"`` (rank-based, the default) or ``"anova"``.
@@ -321,7 +158,7 @@ def timestep_signal(
 
     Returns
     -------
-    TimestepMap
+    TimestepMapResult
 
     Examples
     --------
@@ -334,19 +171,45 @@ def timestep_signal(
 
     from signal_diagnostics.data.loaders import as_check_input
 
-    data = as_check_input(X, y, lengths=lengths)
-    X, y, lengths = data.X, data.codes, data.lengths
+    data = as_check_input(X, y, lengths=lengths, groups=groups)
     if test not in TESTS:
         raise DataError(f"test must be one of {TESTS}; got {test!r}")
-    n, T, C = X.shape
+    X, codes = data.X, data.codes
+    T, C = X.shape[1:]
+    lengths, real = _real_steps(X, data.lengths)
+    stat, p = _cell_tests(X, codes, real, test)
+    stat, p, q = (a.reshape(T, C) for a in (stat, p, multipletests(p, method="fdr_bh")[1]))
+    windows = _windows(q < alpha, q, merge_gap)
+    summary = _map_summary(windows, int((q < alpha).sum()), T * C, test, alpha)
+    clusters, cluster_method = None, None
+    if cluster_permutations:
+        ct = cluster_test(
+            X, codes, lengths, test=test, alpha=cluster_alpha, n_permutations=cluster_permutations,
+            groups=data.groups, random_state=random_state,
+        )  # fmt: skip
+        clusters, cluster_method = ct.clusters[:MAX_CLUSTERS], ct.method
+        summary = _with_clusters(summary, clusters, cluster_alpha)
+    return TimestepMapResult(
+        test=test, alpha=float(alpha), statistic=stat, p_value=p, q_value=q, n_values=real.sum(axis=0),
+        significant_windows=windows, summary=summary, clusters=clusters, cluster_alpha=float(cluster_alpha),
+        cluster_method=cluster_method,
+    )  # fmt: skip
+
+
+def _real_steps(X: np.ndarray, lengths) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' true length (inferred from the padding when not given) and the ``(n, T)`` mask of real steps."""
+    n, T = X.shape[:2]
     lengths = true_lengths(X) if lengths is None else np.asarray(lengths, dtype=np.int64)
     if lengths.shape != (n,):
         raise DataError(f"lengths must have one entry per series ({n}); got shape {lengths.shape}")
-    _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
-    K = int(codes.max()) + 1
-    onehot = np.eye(K)[codes]  # (n, K)
+    return lengths, step_mask(lengths, T)
 
-    real = step_mask(lengths, T)  # (n, T)
+
+def _cell_tests(X: np.ndarray, codes: np.ndarray, real: np.ndarray, test: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell statistic and p-value ``(T * C,)`` over the real values, in blocks of cells; ``p = 1`` (and a
+    NaN statistic) where fewer than two classes have data."""
+    n, T, C = X.shape
+    onehot = np.eye(int(codes.max()) + 1)[codes]  # (n, K)
     counts = np.repeat(onehot.T @ real.astype(float), C, axis=1)  # (K, T*C) real values per class
     flat = X.reshape(n, T * C)  # cell t * C + c
     stat, p = np.empty(T * C), np.empty(T * C)
@@ -357,57 +220,47 @@ def timestep_signal(
         V = np.where(real[:, steps], flat[:, cells].astype(np.float64), np.nan)
         stat[cells], p[cells] = (kruskal if test == "kruskal" else anova)(V, onehot, counts[:, cells])
     few = (counts > 0).sum(axis=0) < 2
-    stat = np.where(few, np.nan, stat)
-    p = np.where(few, 1.0, p)
-    q = multipletests(p, method="fdr_bh")[1]
+    return np.where(few, np.nan, stat), np.where(few, 1.0, p)
 
-    stat, p, q = (a.reshape(T, C) for a in (stat, p, q))
-    windows = _windows(q < alpha, q, merge_gap)
-    n_sig = int((q < alpha).sum())
+
+def _map_summary(windows: list[dict], n_sig: int, n_cells: int, test: str, alpha: float) -> str:
+    """The map's line in words: the significant cells and their windows, or that none differ."""
     if windows:
         listed = "; ".join(w["words"] for w in windows[:5]) + ("; ..." if len(windows) > 5 else "")
-        summary = (
-            f"{n_sig} of {T * C} timestep x channel cells differ between classes "
+        return (
+            f"{n_sig} of {n_cells} timestep x channel cells differ between classes "
             f"({TEST_NAMES[test]}, BH q < {alpha:g}) in {len(windows)} window(s): {listed}"
         )
-    else:
-        summary = (
-            f"No timestep x channel cell differs between classes at BH q < {alpha:g} "
-            f"({TEST_NAMES[test]}, {T * C} cells): the signal, if any, is not located in single steps"
-        )
-    clusters, cluster_method = None, None
-    if cluster_permutations:
-        ct = cluster_test(
-            X,
-            y,
-            lengths,
-            test=test,
-            alpha=cluster_alpha,
-            n_permutations=cluster_permutations,
-            groups=groups,
-            random_state=random_state,
-        )
-        clusters, cluster_method = ct["clusters"][:MAX_CLUSTERS], ct["method"]
-        found = [c for c in clusters if c["significant"]]
-        sep = " " if summary.endswith("...") else ". "
-        if found:
-            summary += (
-                f"{sep}Cluster permutation test (family-wise p <= {cluster_alpha:g}): "
-                + "; ".join(f"{c['words']} (p = {c['p_value']:.3g})" for c in found[:5])
-                + ("; ..." if len(found) > 5 else "")
-            )
-        else:
-            summary += f"{sep}Cluster permutation test: no window at family-wise p <= {cluster_alpha:g}"
-    return TimestepMap(
-        test=test,
-        alpha=float(alpha),
-        statistic=stat,
-        p_value=p,
-        q_value=q,
-        n_values=real.sum(axis=0),
-        significant_windows=windows,
-        summary=summary,
-        clusters=clusters,
-        cluster_alpha=float(cluster_alpha),
-        cluster_method=cluster_method,
+    return (
+        f"No timestep x channel cell differs between classes at BH q < {alpha:g} "
+        f"({TEST_NAMES[test]}, {n_cells} cells): the signal, if any, is not located in single steps"
     )
+
+
+def _with_clusters(summary: str, clusters: list[dict], cluster_alpha: float) -> str:
+    """``summary`` followed by the cluster test's significant windows (or that there are none)."""
+    found = [c for c in clusters if c["significant"]]
+    sep = " " if summary.endswith("...") else ". "
+    if not found:
+        return summary + f"{sep}Cluster permutation test: no window at family-wise p <= {cluster_alpha:g}"
+    return summary + (
+        f"{sep}Cluster permutation test (family-wise p <= {cluster_alpha:g}): "
+        + "; ".join(f"{c['words']} (p = {c['p_value']:.3g})" for c in found[:5])
+        + ("; ..." if len(found) > 5 else "")
+    )
+
+
+__all__ = [
+    "ADJACENCIES",
+    "CELL_BLOCK_VALUES",
+    "CLUSTER_MAX_VALUES",
+    "CLUSTER_PERMUTATIONS",
+    "ClusterTestResult",
+    "MAX_CLUSTERS",
+    "PERMUTATION_BATCH",
+    "TESTS",
+    "TEST_NAMES",
+    "TimestepMapResult",
+    "cluster_test",
+    "timestep_signal",
+]

@@ -20,11 +20,11 @@ from signal_diagnostics.evaluation.stats import (
     paired_differences,
 )
 from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, CONFIDENCE, DECISIVE, DEFAULT_ROPE
-from signal_diagnostics.results import to_jsonable
+from signal_diagnostics.results import Result
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
     """Model ``a`` against model ``b`` on the same splits: frequentist and Bayesian answers, in words."""
 
     a: str
@@ -50,11 +50,7 @@ class Comparison:
     n_test: float | None = None  # mean test series per split
     control: str = ""  # "" (ordinary), "plain" (the same stack without attention), "uniform" (uniform weights)
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return f"Comparison({self.verdict[:300]!r}, p_value={self.p_value:.4g}, method={self.method[:80]!r})"
+    repr_fields = ("verdict", "p_value", "method")
 
 
 def points(x: float) -> str:

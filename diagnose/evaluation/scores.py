@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.metrics import METRICS, SCORE_RANGE, classification_metrics
 from signal_diagnostics.evaluation.splits import Splits, as_splits
 from signal_diagnostics.evaluation.stats import corrected_t
@@ -67,12 +66,6 @@ class ModelScores:
             ],
             caption=f"{self.folds}-fold x {self.repeats} cross-validation",
         )
-
-
-def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Classes and integer codes of ``y`` (unchanged when ``y`` already holds codes 0..K-1)."""
-    classes, codes = np.unique(y, return_inverse=True)
-    return classes, codes.astype(np.int64)
 
 
 def summarise_folds(fold_scores: dict[str, list[float]], splits: Splits) -> tuple[dict, dict]:
@@ -171,7 +164,8 @@ def evaluate(
     Parameters
     ----------
     estimator : unfitted classifier taking ``X[train]`` as given (``(n, T, C)`` for the baselines).
-    X : the series.
+    X : the series (any shape the estimator takes), or a Dataset, ``(X, y)`` or a source
+        (:func:`signal_diagnostics.data.loaders.as_check_input`).
     y : labels; encoded to codes ``0..K-1`` in sorted order before fitting (codes stay codes).
     splits : from :func:`make_splits` (or a list of ``(train, test)`` pairs).
     name : model name in reports.
@@ -196,11 +190,11 @@ def evaluate(
     """
     from sklearn.base import clone
 
+    from signal_diagnostics.data.loaders import as_check_input
+
+    data = as_check_input(X, y, shaped=False)  # the estimator takes X as given: any shape
+    X, codes = data.X, data.codes
     splits = as_splits(splits)
-    X = np.asarray(X)
-    _, codes = _encode(np.asarray(y))
-    if len(X) != len(codes):
-        raise DataError(f"X has {len(X)} series but y has {len(codes)} labels: they must match")
     if not description:
         description = str(getattr(estimator, "description", "") or "")
     predictions, fit_s, predict_s = [], 0.0, 0.0

@@ -8,24 +8,21 @@ import numpy as np
 from scipy import stats
 
 from signal_diagnostics.pipeline.verdicts.thresholds import CONFIDENCE, DEFAULT_ROPE
-from signal_diagnostics.results import to_jsonable
+from signal_diagnostics.results import Result
 
 # z for a two-sided 95% normal interval (Wilson, Hanley-McNeil).
 Z95 = 1.959963984540054
 NB_METHOD = "Nadeau-Bengio corrected resampled t ({k} folds x {r} repeats), {level:.0%}"
 
 
-@dataclass(frozen=True)
-class Interval:
+@dataclass(frozen=True, repr=False)
+class Interval(Result):
     """A mean over CV folds with its interval and the method that made it."""
 
     mean: float
     low: float
     high: float
     method: str
-
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
 
 
 def corrected_t(
@@ -110,8 +107,8 @@ def nadeau_bengio(
     )
 
 
-@dataclass(frozen=True)
-class CorrelatedPosterior:
+@dataclass(frozen=True, repr=False)
+class CorrelatedPosterior(Result):
     """Posterior of the mean difference ``a - b`` from the Bayesian correlated t-test.
 
     The posterior is Student t with ``df`` degrees of freedom, location ``mean`` and ``scale``; the
@@ -126,8 +123,7 @@ class CorrelatedPosterior:
     df: int
     rope: float
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
+    repr_fields = ("p_a_better", "p_equivalent", "p_b_better", "mean", "rope")
 
 
 def bayesian_correlated_t(diffs, n_train: float, n_test: float, rope: float = DEFAULT_ROPE) -> CorrelatedPosterior:
@@ -170,8 +166,8 @@ def bayesian_correlated_t(diffs, n_train: float, n_test: float, rope: float = DE
     return CorrelatedPosterior(a_better, equivalent, b_better, mean, scale, n - 1, float(rope))
 
 
-@dataclass(frozen=True)
-class McNemarResult:
+@dataclass(frozen=True, repr=False)
+class McNemarResult(Result):
     """McNemar's test on one fixed train/test split: do two classifiers err on different series?"""
 
     statistic: float
@@ -183,8 +179,7 @@ class McNemarResult:
     exact: bool
     method: str
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
+    repr_fields = ("statistic", "p_value", "a_only_correct", "b_only_correct", "n", "method")
 
 
 def mcnemar(y_true, pred_a, pred_b, *, exact: bool | None = None) -> McNemarResult:

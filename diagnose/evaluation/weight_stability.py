@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from signal_diagnostics.pipeline.verdicts.thresholds import FLAT, SAME_FOCUS_SHARE
-from signal_diagnostics.results import to_jsonable
+from signal_diagnostics.results import Result
 
 STABILITY_SERIES = 16  # test series per split whose attention rows are compared (the first of its test part)
 STABILITY_ROWS = 8  # query rows kept per series of a self-attention layer, evenly spaced (pooling has one)
@@ -58,8 +58,8 @@ def jsd(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.clip(0.5 * kl(p) + 0.5 * kl(q), 0.0, 1.0)
 
 
-@dataclass(frozen=True)
-class SeedStability:
+@dataclass(frozen=True, repr=False)
+class SeedStability(Result):
     """How alike one attention layer's weights are across training seeds, on the same test series."""
 
     model: str
@@ -73,8 +73,7 @@ class SeedStability:
     reading: str  # "same focus" | "different focus" | "flat"
     method: str = METHOD
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
+    repr_fields = ("model", "layer", "seeds", "between_seeds", "vs_uniform", "vs_shuffled", "reading")
 
 
 def _pair(a: list[np.ndarray], b: list[np.ndarray], rng: np.random.Generator) -> tuple[list, list, list]:

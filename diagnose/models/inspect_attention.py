@@ -20,7 +20,7 @@ import numpy as np
 
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.models.backend import select_backend
-from signal_diagnostics.results import short_repr, to_jsonable
+from signal_diagnostics.results import Result
 
 select_backend()
 
@@ -32,14 +32,14 @@ from signal_diagnostics.models.attention_probe import (  # noqa: E402
     padding_share,
 )
 from signal_diagnostics.models.attention_run import forward, record_weights, run_attention  # noqa: E402
-from signal_diagnostics.pipeline.verdicts.thresholds import NEAR_UNIFORM, PADDING_SHARE_WARN  # noqa: E402
+from signal_diagnostics.pipeline.verdicts.thresholds import DEFAULT_ROPE, NEAR_UNIFORM, PADDING_SHARE_WARN  # noqa: E402
 
 # output range of bounded activations: scores confined to [lo, hi] cap any weight ratio at e^(hi - lo)
 BOUNDED = BOUNDED_ACTIVATIONS
 
 
-@dataclass(frozen=True)
-class AttentionDiagnostic:
+@dataclass(frozen=True, repr=False)
+class AttentionDiagnostic(Result):
     """How sharp one attention layer is and whether its weights matter."""
 
     model: str
@@ -60,23 +60,16 @@ class AttentionDiagnostic:
     example_index: int = -1
     weights_example: list[list[float]] = field(default_factory=list)  # (L, L) or (1, L) for a heatmap
 
-    def to_dict(self) -> dict:
-        return to_jsonable(self)
-
-    def __repr__(self) -> str:
-        return short_repr(
-            self,
-            (
-                "model",
-                "layer",
-                "normalized_entropy",
-                "max_weight_ratio",
-                "uniform_ablation_delta",
-                "permuted_ablation_delta",
-                "status",
-                "verdict",
-            ),
-        )
+    repr_fields = (
+        "model",
+        "layer",
+        "normalized_entropy",
+        "max_weight_ratio",
+        "uniform_ablation_delta",
+        "permuted_ablation_delta",
+        "status",
+        "verdict",
+    )
 
 
 def attention_layers(model) -> list:
@@ -131,7 +124,7 @@ def _verdict(
     if entropy < NEAR_UNIFORM:
         matters = (
             ""
-            if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= 0.01
+            if math.isnan(d_uniform) or max(abs(d_uniform), abs(d_perm)) >= DEFAULT_ROPE  # below: within the ROPE
             else " (the weights barely matter to the prediction)"
         )
         return f"attention focuses (entropy {entropy:.3f} of uniform, largest weight {ratio:.2f}x uniform); {effect}{matters}"
