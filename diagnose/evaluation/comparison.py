@@ -19,7 +19,7 @@ from signal_diagnostics.evaluation.stats import (
     mcnemar,
     paired_differences,
 )
-from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, CONFIDENCE, DECISIVE, DEFAULT_ROPE
+from signal_diagnostics.pipeline.verdicts.thresholds import ALPHA, CONFIDENCE, DECISIVE, DEFAULT_ROPE, PROBABLY
 from signal_diagnostics.results import Result
 
 
@@ -63,7 +63,7 @@ def comparison_verdict(a: str, b: str, mean: float, low: float, high: float, pos
     """One line: the difference in points with its interval, then the most probable Bayesian outcome.
 
     Examples: ``"bilstm_attention vs bilstm: +0.4 points [-1.2, +2.0]; practically equivalent
-    (P = 0.97)"``; below :data:`DECISIVE` the outcome is hedged ("probably ...") and below 0.5 it is
+    (P = 0.97)"``; below :data:`DECISIVE` the outcome is hedged ("probably ...") and below :data:`PROBABLY` it is
     "undecided".
     """
     head = f"{a} vs {b}: {points(mean)} points [{points(low)}, {points(high)}]"
@@ -80,7 +80,7 @@ def comparison_outcome(a: str, b: str, posterior: CorrelatedPosterior) -> str:
     label, p = max(outcomes.items(), key=lambda kv: kv[1])
     if p >= DECISIVE:
         words = f"{label} (P = {p:.2f})"
-    elif p >= 0.5:
+    elif p >= PROBABLY:
         words = f"probably {label} (P = {p:.2f})"
     else:
         words = f"undecided (P: {a} better {posterior.p_a_better:.2f}, equivalent {posterior.p_equivalent:.2f}, {b} better {posterior.p_b_better:.2f})"

@@ -59,6 +59,7 @@ LINT_IMBALANCE_RATIO = 1.5  # model lint: largest / smallest class count from wh
 # ------------------------------------------------------------------------------------ deep models, attention
 DEFAULT_ROPE = 0.01  # region of practical equivalence: +-1 point of the metric (Benavoli et al. 2017)
 DECISIVE = 0.95  # posterior probability at which a Bayesian outcome is stated without "probably"
+PROBABLY = 0.5  # ... and from which, below DECISIVE, it is stated as "probably"; below it, undecided
 EQUIVALENT_PROBABILITY = 0.95  # P(equivalent) at which two models are called equivalent (baycomp's convention)
 NEAR_UNIFORM = 0.95  # normalised entropy at or above which attention is called near-uniform
 PADDING_SHARE_WARN = 0.05  # mean share of a real row's attention weight on padded keys worth a warning
