@@ -137,7 +137,7 @@ def report(data: Any, out: str | Path | None = None, profile: str = "full", **op
         2-core CPU, ``diagnose report --quick``): :meth:`signal_diagnostics.pipeline.config.Config.for_profile`.
     **options : the options of ``diagnose report``, under one name each
         (:func:`signal_diagnostics.pipeline.run.prepare`, which both faces call): fields of
-        :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``repeats``, ``permutations``, ``seed``,
+        :class:`signal_diagnostics.pipeline.config.Config` (``folds``, ``repeats``, ``n_permutations``, ``random_state``,
         ``seeds``, ``epochs``, ``models``, ``deep``, ``units``, ``backend``, ``device``, ``rope`` (the region of
         practical equivalence of the model comparisons in percentage points, as ``--rope``: 1 = +-0.01), ...), ``budget``
         (minutes: scale the profile), ``workers`` (local processes; default: every core for large data,

@@ -36,6 +36,19 @@ class CommandParser(argparse.ArgumentParser):
         self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
+class Renamed(argparse.Action):
+    """A flag that was renamed (one name per concept): giving it stops with the new name; hidden from help."""
+
+    def __init__(self, option_strings, dest, *, new: str, **kwargs) -> None:
+        super().__init__(
+            option_strings, argparse.SUPPRESS, nargs="?", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.error(f"{option_string} is now {self.new}")
+
+
 def add_data(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
     if optional:
         p.add_argument("data", nargs="?", default=None, help="data source (default: aeon:JapaneseVowels)")
@@ -86,7 +99,14 @@ def default_text(name: str, profile: bool = False) -> str:
 
 def add_compute(p: argparse.ArgumentParser, *, profile: bool = False) -> None:
     p.add_argument("--json", metavar="FILE", help="write the Diagnosis document (JSON) here")
-    p.add_argument("--seed", type=int, default=None, help=f"seed for every random choice {default_text('seed')}")
+    p.add_argument(
+        "--random-state",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"seed of every random choice {default_text('random_state')}",
+    )
+    p.add_argument("--seed", action=Renamed, new="--random-state")
     p.add_argument("--folds", type=int, default=None, help=f"cross-validation folds {default_text('folds', profile)}")
     p.add_argument("--repeats", type=int, default=None, help=f"CV repeats {default_text('repeats', profile)}")
 
@@ -128,13 +148,15 @@ def add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
 
 def add_permutations(p: argparse.ArgumentParser, *, profile: bool = False) -> None:
     p.add_argument(
-        "--permutations",
+        "--n-permutations",
         type=int,
         default=None,
+        metavar="N",
         help="label shuffles for every permutation test: shuffle test, length leak, cluster windows, class pairs "
-        f"{default_text('permutations', profile)}; the smallest p is 1/(N+1): below 99 'strong' is out of reach, below "
-        "19 any signal, and the run warns",
+        f"{default_text('n_permutations', profile)}; the smallest p is 1/(N+1): below 99 'strong' is out of reach, "
+        "below 19 any signal, and the run warns",
     )
+    p.add_argument("--permutations", action=Renamed, new="--n-permutations")
 
 
 def add_seeds(p: argparse.ArgumentParser, *, profile: bool = False) -> None:

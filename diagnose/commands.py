@@ -24,10 +24,10 @@ LIST_FLAGS = {"models": "models", "baselines": "baselines", "heads": "shuffle_he
 RENAMED = {"model": "explain_model", "baseline": "compare_baseline"}
 # Flags passed as they are (None: not given, the run's default applies)
 PLAIN = (
-    "seed",
+    "random_state",
     "folds",
     "repeats",
-    "permutations",
+    "n_permutations",
     "seeds",
     "epochs",
     "units",

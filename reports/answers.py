@@ -165,8 +165,8 @@ def run_line(doc: dict) -> str:
     if is_number(cfg.get("folds")):
         repeats = cfg.get("repeats") if is_number(cfg.get("repeats")) else 1
         parts.append(f"{cfg['folds']}-fold cross-validation x {repeats} repeat{'s' if repeats != 1 else ''}")
-    if is_number(cfg.get("permutations")):
-        parts.append(f"{cfg['permutations']} label shuffles")
+    if is_number(cfg.get("n_permutations")):
+        parts.append(f"{cfg['n_permutations']} label shuffles")
     if cfg.get("deep") and is_number(cfg.get("epochs")):
         seeds = cfg.get("seeds") if is_number(cfg.get("seeds")) else 1
         budget = (

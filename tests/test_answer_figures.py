@@ -30,7 +30,7 @@ def _doc(*, p=0.001, observed=0.6, null_mean=0.3, n=999, heads=None, baselines=N
     best = max(baselines, key=baselines.get)
     return {
         "dataset": {"n_classes": k},
-        "config": {"permutations": n},
+        "config": {"n_permutations": n},
         "signal": {
             "baselines": [
                 {
@@ -113,7 +113,7 @@ def test_a_head_blind_to_part_of_the_signal_and_a_stronger_baseline_each_name_th
     from signal_diagnostics.pipeline.config import Config
 
     cfg = Config(
-        permutations=99,
+        n_permutations=99,
         shuffle_heads=["raw_ridge"],
         baselines=["features_gb"],
         learning_curve=False,
@@ -185,7 +185,7 @@ def test_signal_with_19_permutations_warns_before_the_run_and_records_the_levels
 
     out = tmp_path / "d.json"
     source = "synthetic:bump?n=40&T=12&start=3&stop=9"
-    args = ["signal", source, "--permutations", "19", "--no-curve", "--baselines", "logistic", "--json", str(out)]
+    args = ["signal", source, "--n-permutations", "19", "--no-curve", "--baselines", "logistic", "--json", str(out)]
     assert main(args) == 0
     err = capsys.readouterr().err
     warning = next(i for i, line in enumerate(err.splitlines()) if "out of reach" in line)

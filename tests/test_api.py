@@ -12,7 +12,7 @@ from signal_diagnostics import DataError, Diagnosis
 QUESTIONS = ("signal", "how_much", "more_data", "deep", "attention", "where")
 FAST = {
     "profile": "quick",
-    "permutations": 19,
+    "n_permutations": 19,
     "baselines": ["chance_prior", "logistic"],
     "curve_repeats": 2,
     "progress": False,
@@ -38,7 +38,7 @@ def test_report_from_arrays_returns_a_diagnosis_with_verdicts(diagnosis):
     assert isinstance(diagnosis, Diagnosis)
     assert diagnosis.verdicts["signal"]["level"] in ("weak", "strong")
     assert diagnosis.to_dict()["dataset"]["n_series"] == 60
-    assert diagnosis.to_dict()["config"]["permutations"] == 19  # options reach the Config
+    assert diagnosis.to_dict()["config"]["n_permutations"] == 19  # options reach the Config
 
 
 def test_html_card_holds_the_six_answers_and_no_external_resource(diagnosis):

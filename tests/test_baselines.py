@@ -29,7 +29,7 @@ def noise():
 
 
 def _cv_balanced_accuracy(name, ds):
-    splits = make_splits(ds.y_codes, folds=5, seed=0)
+    splits = make_splits(ds.y_codes, folds=5, random_state=0)
     return evaluate(baselines.make(name, random_state=0), ds.X, ds.y_codes, splits, name=name).balanced_accuracy
 
 

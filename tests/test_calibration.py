@@ -39,8 +39,8 @@ def _ks_uniform(p_values, permutations: int, seed: int = 0, h: int | None = SEQU
 
 def _signal(ds, seed: int, permutations: int = 199) -> dict:
     cfg = Config(
-        seed=seed,
-        permutations=permutations,
+        random_state=seed,
+        n_permutations=permutations,
         baselines=["chance_prior", "minirocket"],
         learning_curve=False,
         label_checks=False,
@@ -97,6 +97,6 @@ def test_shuffle_p_values_on_noise_with_a_dominant_class_are_uniform():
         rng = np.random.default_rng(2000 + seed)
         y = rng.permutation(np.repeat(np.arange(4), [32, 16, 16, 16]))
         X = rng.standard_normal((len(y), 24, 2)).astype(np.float32)
-        p_values.append(shuffle_test(X, y, n_permutations=permutations, cv=5, random_state=seed).p_value)
+        p_values.append(shuffle_test(X, y, n_permutations=permutations, folds=5, random_state=seed).p_value)
     assert _ks_uniform(p_values, permutations) > KS_LEVEL, f"noise p-values are not uniform: {sorted(p_values)}"
     assert np.mean(np.asarray(p_values) > 0.9) < 0.3  # no pile-up near 1

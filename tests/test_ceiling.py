@@ -41,7 +41,7 @@ def test_cover_hart_bound_matches_the_formula_and_its_limits():
 def test_small_classes_carry_a_caveat_and_large_ones_do_not():
     rng = np.random.default_rng(1)
     y_small = np.repeat([0, 1], 12)
-    small = bayes_error_bounds(None, y_small, features=rng.standard_normal((24, 3)), cv=3)
+    small = bayes_error_bounds(None, y_small, features=rng.standard_normal((24, 3)), folds=3)
     assert small.min_class_size == 12 and "12 series" in small.caveat
     y_big = np.repeat([0, 1], 40)
     big = bayes_error_bounds(None, y_big, features=rng.standard_normal((80, 3)))
@@ -50,7 +50,7 @@ def test_small_classes_carry_a_caveat_and_large_ones_do_not():
 
 def test_minirocket_features_find_a_planted_bump():
     d = synthetic.bump(n=60, T=30, C=1, start=10, stop=20, amplitude=3.0, seed=0)
-    r = bayes_error_bounds(d.X, d.y_codes, cv=3)
+    r = bayes_error_bounds(d.X, d.y_codes, folds=3)
     assert r.features == "minirocket"
     assert r.bayes_error_lower < 0.1
     assert json.loads(json.dumps(r.to_dict()))["n_classes"] == 2
@@ -117,7 +117,7 @@ def test_the_runs_groups_reach_the_ceiling():
 
     X, y, groups = _grouped()
     cfg = Config(
-        permutations=19, folds=5, baselines=["chance_prior"], learning_curve=False, label_checks=False, deep=False
+        n_permutations=19, folds=5, baselines=["chance_prior"], learning_curve=False, label_checks=False, deep=False
     )
     doc = run_signal_document(Dataset(X, y, groups=groups), cfg)
     assert doc["signal"]["ceiling"]["one_nn_error"] > 0.3

@@ -96,7 +96,7 @@ CASES = [
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, capsys):
     args, expected = _bad_cases(tmp_path)[case]
     out_json = tmp_path / "out" / "diagnosis.json"
-    code = main(["signal", *args, "--json", str(out_json), "--permutations", "9"])
+    code = main(["signal", *args, "--json", str(out_json), "--n-permutations", "9"])
     err = capsys.readouterr().err
     assert code == 2
     assert expected in err
@@ -106,8 +106,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, tmp_path, caps
 
 
 def test_bad_numbers_on_the_command_line_exit_2(capsys):
-    assert main(["signal", "synthetic:noise", "--permutations", "0"]) == 2
-    assert "--permutations must be an integer of at least 1; got 0" in capsys.readouterr().err
+    assert main(["signal", "synthetic:noise", "--n-permutations", "0"]) == 2
+    assert "--n-permutations must be an integer of at least 1; got 0" in capsys.readouterr().err
 
 
 def test_report_on_bad_input_leaves_no_directory(tmp_path, capsys):
@@ -156,7 +156,7 @@ def test_a_failed_section_s_traceback_is_printed_with_debug_only(debug, monkeypa
         raise RuntimeError("health exploded")
 
     monkeypatch.setattr(health, "health_checks", broken)
-    argv = ["signal", "synthetic:bump?n=40&T=12&start=3&stop=8", "--folds", "2", "--permutations", "19"]
+    argv = ["signal", "synthetic:bump?n=40&T=12&start=3&stop=8", "--folds", "2", "--n-permutations", "19"]
     argv += ["--json", str(tmp_path / "d.json")] + (["--debug"] if debug else [])
     assert main(argv) == 0
     err = capsys.readouterr().err
@@ -254,7 +254,7 @@ DATA_FLAGS = {
     "--pad-value",
     "--layout",
 }
-COMPUTE_FLAGS = {"--json", "--seed", "--folds", "--repeats"}
+COMPUTE_FLAGS = {"--json", "--random-state", "--folds", "--repeats"}
 SCALE_FLAGS = {"--workers", "--scheduler", "--cache", "--no-cache"}
 KERAS_FLAGS = {"--backend", "--device"}
 TRAINING_FLAGS = {"--reference", "--min-updates", "--rope", "--no-uniform-control"}
@@ -265,7 +265,7 @@ FLAGS = {
     "signal": DATA_FLAGS
     | COMPUTE_FLAGS
     | SCALE_FLAGS
-    | {"--permutations", "--baselines", "--no-curve", "--budget", "--heads"},
+    | {"--n-permutations", "--baselines", "--no-curve", "--budget", "--heads"},
     "compare": DATA_FLAGS
     | COMPUTE_FLAGS
     | SCALE_FLAGS
@@ -282,7 +282,7 @@ FLAGS = {
     | SCALE_FLAGS
     | KERAS_FLAGS
     | TRAINING_FLAGS
-    | {"--out", "--permutations", "--seeds", "--epochs", "--quick", "--models", "--standardise", "--budget"}
+    | {"--out", "--n-permutations", "--seeds", "--epochs", "--quick", "--models", "--standardise", "--budget"}
     | {"--no-deep", "--fail-on", "--heads"},
     "render": {"--out"},
 }

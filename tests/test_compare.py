@@ -173,7 +173,7 @@ def test_a_unit_trained_alone_reproduces_its_part_of_the_full_run(run, data):
     from signal_diagnostics.pipeline.deep import train_unit, unit_seed
 
     result, _, _ = run
-    tr, te = make_splits(data.y_codes, folds=FOLDS, seed=3).pairs[2]
+    tr, te = make_splits(data.y_codes, folds=FOLDS, random_state=3).pairs[2]
     out = train_unit(
         flat_dense,
         data.X[tr],
@@ -207,7 +207,7 @@ def test_unit_seed_depends_on_model_split_and_seed_only():
 def test_seeds_are_averaged_on_the_metric_within_each_split(data):
     from signal_diagnostics.pipeline.deep import _seed_averaged
 
-    splits = make_splits(data.y_codes, folds=FOLDS, seed=0)
+    splits = make_splits(data.y_codes, folds=FOLDS, random_state=0)
     truth = [data.y_codes[te] for _, te in splits]
     wrong = [(t + 1) % 2 for t in truth]
     record = {"train_seconds": 1.0, "epochs_run": 2, "device": "cpu", "backend": "test"}
@@ -220,7 +220,7 @@ def test_seeds_are_averaged_on_the_metric_within_each_split(data):
 
 
 def test_identical_predictions_are_practically_equivalent(data):
-    splits = make_splits(data.y_codes, folds=FOLDS, seed=0)
+    splits = make_splits(data.y_codes, folds=FOLDS, random_state=0)
     a = evaluate(baselines.make("logistic"), data.X, data.y_codes, splits, name="a")
     b = evaluate(baselines.make("logistic"), data.X, data.y_codes, splits, name="b")
     c = compare_paired(

@@ -136,10 +136,10 @@ def test_every_public_check_takes_arrays_or_a_dataset():
     by_dataset = signal_diagnostics.timestep_signal(ds)
     by_arrays = signal_diagnostics.timestep_signal(ds.X, ds.y, ds.lengths)
     np.testing.assert_array_equal(by_dataset.q_value, by_arrays.q_value)
-    assert [r.status for r in signal_diagnostics.health_checks(ds.X, ds.y, permutations=9)] == [
-        r.status for r in signal_diagnostics.health_checks(ds, permutations=9)
+    assert [r.status for r in signal_diagnostics.health_checks(ds.X, ds.y, n_permutations=9)] == [
+        r.status for r in signal_diagnostics.health_checks(ds, n_permutations=9)
     ]
-    assert [r.status for r in signal_diagnostics.health_checks((ds.X, ds.y), permutations=9)][0] == "pass"
+    assert [r.status for r in signal_diagnostics.health_checks((ds.X, ds.y), n_permutations=9)][0] == "pass"
 
 
 @pytest.mark.parametrize(
@@ -181,4 +181,4 @@ def test_splits_repr_counts_its_folds_instead_of_printing_indices():
     from signal_diagnostics.evaluation.splits import make_splits
 
     text = repr(make_splits(np.arange(1000) % 2, folds=5, repeats=2))
-    assert text == "Splits(folds=5, repeats=2, seed=0, grouped=False, pairs=[10 items])"
+    assert text == "Splits(folds=5, repeats=2, random_state=0, grouped=False, pairs=[10 items])"

@@ -26,15 +26,15 @@ def _same(a, b):
 
 
 def test_same_seed_gives_identical_splits():
-    assert _same(make_splits(Y, folds=5, repeats=2, seed=3), make_splits(Y, folds=5, repeats=2, seed=3))
+    assert _same(make_splits(Y, folds=5, repeats=2, random_state=3), make_splits(Y, folds=5, repeats=2, random_state=3))
 
 
 def test_another_seed_gives_different_splits():
-    assert not _same(make_splits(Y, folds=5, seed=3), make_splits(Y, folds=5, seed=4))
+    assert not _same(make_splits(Y, folds=5, random_state=3), make_splits(Y, folds=5, random_state=4))
 
 
 def test_splits_are_repeat_major_with_seed_plus_repeat():
-    s = make_splits(Y, folds=4, repeats=3, seed=10)
+    s = make_splits(Y, folds=4, repeats=3, random_state=10)
     assert len(s) == 12 and (s.folds, s.repeats, s.grouped) == (4, 3, False)
     for r in range(3):
         expected = list(StratifiedKFold(4, shuffle=True, random_state=10 + r).split(np.zeros(len(Y)), Y))
@@ -42,7 +42,7 @@ def test_splits_are_repeat_major_with_seed_plus_repeat():
 
 
 def test_each_repeat_tests_every_series_exactly_once():
-    s = make_splits(Y, folds=5, repeats=2, seed=0)
+    s = make_splits(Y, folds=5, repeats=2, random_state=0)
     for r in range(2):
         tested = np.concatenate([te for _, te in s.pairs[r * 5 : (r + 1) * 5]])
         assert np.array_equal(np.sort(tested), np.arange(len(Y)))
@@ -52,7 +52,7 @@ def test_grouped_splits_keep_every_group_on_one_side():
     rng = np.random.default_rng(0)
     groups = np.repeat(np.arange(30), 4)
     y = np.repeat(rng.integers(0, 2, 30), 4)  # one label per group, like one subject per recording
-    s = make_splits(y, folds=5, repeats=2, groups=groups, seed=1)
+    s = make_splits(y, folds=5, repeats=2, groups=groups, random_state=1)
     assert s.grouped and len(s) == 10
     for tr, te in s:
         assert not set(groups[tr]) & set(groups[te])
@@ -102,7 +102,7 @@ def _fake_predictions(y, splits, seed=0, flip=0.3):
 
 
 def test_scores_from_predictions_aggregates_over_splits():
-    s = make_splits(Y, folds=5, repeats=2, seed=0)
+    s = make_splits(Y, folds=5, repeats=2, random_state=0)
     preds = _fake_predictions(Y, s)
     scores = scores_from_predictions("fake", Y, s, preds, kind="deep", fit_seconds=1.5)
     assert isinstance(scores, ModelScores) and scores.kind == "deep"
@@ -114,7 +114,7 @@ def test_scores_from_predictions_aggregates_over_splits():
 
 
 def test_corrected_interval_contains_the_mean_and_is_wider_than_the_naive_one():
-    s = make_splits(Y, folds=5, repeats=2, seed=0)
+    s = make_splits(Y, folds=5, repeats=2, random_state=0)
     scores = scores_from_predictions("fake", Y, s, _fake_predictions(Y, s))
     iv = scores.intervals["balanced_accuracy"]
     x = np.array(scores.fold_scores["balanced_accuracy"])
@@ -125,7 +125,7 @@ def test_corrected_interval_contains_the_mean_and_is_wider_than_the_naive_one():
 
 
 def test_scores_to_dict_is_plain_json():
-    s = make_splits(Y, folds=3, seed=0)
+    s = make_splits(Y, folds=3, random_state=0)
     d = scores_from_predictions("fake", Y, s, _fake_predictions(Y, s), extra={"note": np.float32(1)}).to_dict()
     assert json.loads(json.dumps(d))["intervals"]["macro_f1"]["method"]
 
@@ -155,7 +155,7 @@ def test_evaluate_reports_progress_for_every_split():
 
 def test_evaluate_is_reproducible_for_the_same_seed():
     ds = synthetic.bump(n=60, T=12, C=1, start=3, stop=8, seed=2)
-    s = make_splits(ds.y_codes, folds=3, seed=5)
+    s = make_splits(ds.y_codes, folds=3, random_state=5)
     a = evaluate(baselines.make("chance_stratified", random_state=1), ds.X, ds.y_codes, s, name="a")
     b = evaluate(baselines.make("chance_stratified", random_state=1), ds.X, ds.y_codes, s, name="a")
     assert a.fold_scores == b.fold_scores
@@ -163,6 +163,6 @@ def test_evaluate_is_reproducible_for_the_same_seed():
 
 def test_evaluate_accepts_a_list_of_pairs():
     ds = synthetic.bump(n=60, T=12, C=1, start=3, stop=8, amplitude=2.0, seed=2)
-    pairs = list(make_splits(ds.y_codes, folds=3, seed=0))
+    pairs = list(make_splits(ds.y_codes, folds=3, random_state=0))
     s = evaluate(baselines.make("logistic"), ds.X, ds.y_codes, pairs, name="logistic")
     assert s.folds == 3 and s.balanced_accuracy > 0.7

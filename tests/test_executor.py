@@ -127,7 +127,7 @@ def _signal_document(executor):
     from signal_diagnostics.pipeline.config import Config
 
     ds = signal_diagnostics.load("synthetic:bump?n=60&T=20&start=5&stop=12")
-    cfg = Config(folds=3, permutations=19, curve_repeats=2, baselines=["chance_prior", "logistic", "minirocket"])
+    cfg = Config(folds=3, n_permutations=19, curve_repeats=2, baselines=["chance_prior", "logistic", "minirocket"])
     return run_signal_document(ds, cfg, executor=executor)
 
 

@@ -15,7 +15,7 @@ import pytest
 import signal_diagnostics
 from signal_diagnostics.pipeline.document import current_umask, write_atomic
 
-FAST = {"permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
+FAST = {"n_permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_repeats": 2, "progress": False}
 
 
 def _mode(path: Path) -> int:

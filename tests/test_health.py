@@ -15,7 +15,7 @@ def by_name(results):
 
 
 def run(ds, **kw):
-    kw.setdefault("permutations", 19)
+    kw.setdefault("n_permutations", 19)
     return by_name(health_checks(ds, **kw))
 
 
@@ -30,7 +30,7 @@ def imbalanced():
 
 
 def test_every_check_runs_once_in_order(bump):
-    assert [r.check for r in health_checks(bump, permutations=19)] == list(CHECKS)
+    assert [r.check for r in health_checks(bump, n_permutations=19)] == list(CHECKS)
 
 
 def test_balanced_bump_passes_imbalance(bump):
@@ -83,7 +83,7 @@ def test_length_leak_passes_without_a_test_when_lengths_are_equal(bump):
 def test_length_that_predicts_the_label_warns():
     pytest.importorskip("signal_diagnostics.checks.shuffle")
     ds = synthetic.length_leak(n=150, classes=3, seed=0)
-    r = run(ds, permutations=199)["length_leak"]
+    r = run(ds, n_permutations=199)["length_leak"]
     assert r.status == "warn"
     assert r.value["balanced_accuracy"] > r.value["chance"] + 0.2
     assert r.value["p_value"] <= 0.01
@@ -92,7 +92,7 @@ def test_length_that_predicts_the_label_warns():
 def test_random_lengths_do_not_warn_of_a_leak():
     pytest.importorskip("signal_diagnostics.checks.shuffle")
     ds = synthetic.noise(n=150, classes=3, variable_length=True, seed=4)
-    r = run(ds, permutations=199)["length_leak"]
+    r = run(ds, n_permutations=199)["length_leak"]
     assert r.status == "pass"
     assert r.value["p_value"] > 0.01
 
@@ -171,14 +171,14 @@ def test_a_crashing_check_becomes_an_error_and_the_rest_go_on(bump, monkeypatch)
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(CHECKS, "duplicates", boom)
-    results = by_name(health_checks(bump, permutations=19))
+    results = by_name(health_checks(bump, n_permutations=19))
     assert results["duplicates"].status == "error" and "disk on fire" in results["duplicates"].message
     assert len(results) == len(CHECKS)
     assert results["channel_scale"].status == "pass"
 
 
 def test_results_are_plain_json(imbalanced):
-    json.dumps([r.to_dict() for r in health_checks(imbalanced, permutations=19)], allow_nan=False)
+    json.dumps([r.to_dict() for r in health_checks(imbalanced, n_permutations=19)], allow_nan=False)
 
 
 def test_the_runs_permutation_count_reaches_every_permutation_test():
@@ -186,7 +186,7 @@ def test_the_runs_permutation_count_reaches_every_permutation_test():
     from signal_diagnostics.pipeline.config import Config
 
     ds = synthetic.length_leak(n=60, seed=1)
-    cfg = Config(permutations=83, folds=3, baselines=["chance_prior"], learning_curve=False, deep=False)
+    cfg = Config(n_permutations=83, folds=3, baselines=["chance_prior"], learning_curve=False, deep=False)
     doc = run_signal_document(ds, cfg)
     leak = next(r for r in doc["health"] if r["check"] == "length_leak")
     assert leak["value"]["n_permutations"] == 83
@@ -198,7 +198,7 @@ def test_the_runs_permutation_count_reaches_every_permutation_test():
 
 # --- advice written once (pipeline/verdicts/advice.py) --------------------------------------------------
 def _warned(ds, **kw):
-    return [r for r in health_checks(ds, permutations=19, **kw) if r.status in ("warn", "fail")]
+    return [r for r in health_checks(ds, n_permutations=19, **kw) if r.status in ("warn", "fail")]
 
 
 @pytest.fixture(scope="module")

@@ -116,7 +116,7 @@ def test_one_minirocket_transform_per_seed_serves_its_folds_and_sees_no_held_out
     from signal_diagnostics.checks.labels import calibrated_fold, shared_features
 
     F = shared_features(ds.X, 840, seed=0)
-    tr, te = next(iter(make_splits(y, folds=3, seed=0)))
+    tr, te = next(iter(make_splits(y, folds=3, random_state=0)))
     relabelled = y.copy()
     relabelled[te] = np.roll(y[te], 1)
     a = calibrated_fold(ds.X, y, tr, te, 8, 840, 0, features=F)

@@ -174,7 +174,7 @@ def test_unstructured_wide_X_keeps_its_hint_and_ntc_silences_it():
 def test_the_health_checks_are_the_same_however_the_data_was_padded():
     X, lengths, y = _user_data()
     results = [
-        [r.to_dict() for r in health_checks(_dataset(_padded(X, lengths, side, value), y), permutations=19)]
+        [r.to_dict() for r in health_checks(_dataset(_padded(X, lengths, side, value), y), n_permutations=19)]
         for side, value in VARIANTS
     ]
     assert all(r == results[0] for r in results)
@@ -189,7 +189,7 @@ def test_the_answers_are_the_same_however_the_data_was_padded_or_oriented():
     options = dict(
         profile="quick",
         deep=False,
-        permutations=19,
+        n_permutations=19,
         learning_curve=False,
         label_checks=False,
         progress=False,

@@ -28,7 +28,7 @@ import pytest
 PINNED = Path(__file__).parent / "fixtures" / "pinned"
 # name -> (source, profile, options); "slow" cases run with -m slow
 CASES = {
-    "bump_signal": ("synthetic:bump?n=120&T=30&C=2&seed=3", "quick", {"deep": False, "permutations": 99}),
+    "bump_signal": ("synthetic:bump?n=120&T=30&C=2&seed=3", "quick", {"deep": False, "n_permutations": 99}),
     "level_quick": ("synthetic:level?n=160&T=30&C=3&classes=4&amplitude=0.3&seed=1", "quick", {"epochs": 4}),
     "shift_quick": ("synthetic:shift?n=120&T=30&seed=2", "quick", {"epochs": 4}),
     "noise_quick": ("synthetic:noise?n=120&T=30&C=2&classes=3&seed=4", "quick", {"epochs": 4}),

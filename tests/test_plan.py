@@ -34,7 +34,7 @@ def test_subsample_keeps_every_class_and_whole_groups():
 
 
 def test_the_cost_model_grows_with_the_series_and_switches_to_the_primal_past_the_features():
-    shape = {"T": 200, "C": 6, "K": 8, "folds": 5, "repeats": 1, "permutations": 200, "seeds": 3}
+    shape = {"T": 200, "C": 6, "K": 8, "folds": 5, "repeats": 1, "n_permutations": 200, "seeds": 3}
     shape |= {"label_kernels": 5_000, "pair_kernels": 2_000, "curve_repeats": 5, "pair_cap": 5_000}
     for unit in ("shuffle_test", "baseline:minirocket", "label_issues", "class_pairs", "timestep_map"):
         times = [cost.unit_seconds(unit, n, shape) for n in (1_000, 4_000, 16_000)]
@@ -47,7 +47,7 @@ def test_the_cost_model_grows_with_the_series_and_switches_to_the_primal_past_th
 
 
 def test_without_a_budget_nothing_is_subsampled_and_the_line_suggests_one_when_the_run_is_long():
-    plan = make_plan(_regime(8_000), Config(permutations=200), workers=2, cores=2)
+    plan = make_plan(_regime(8_000), Config(n_permutations=200), workers=2, cores=2)
     assert all(m == 8_000 for m in plan.sizes.values())
     assert plan.to_dict()["units"] == {}
     line = cost_line(plan)
@@ -56,21 +56,23 @@ def test_without_a_budget_nothing_is_subsampled_and_the_line_suggests_one_when_t
 
 def test_a_tiny_budget_plans_subsamples_and_a_cheaper_label_head_that_fit():
     ds = _regime(8_000)
-    cfg = Config(permutations=200, budget=3)
+    cfg = Config(n_permutations=200, budget=3)
     plan = make_plan(ds, cfg, workers=1, cores=2)
     units = plan.to_dict()["units"]
     assert plan.label_kernels < 5_000 and "label_issues" in units
     assert plan.sizes["label_issues"] == 8_000  # label issues keep every series
     for unit in ("shuffle_test", "class_pairs", "timestep_map"):
         assert MIN_SUBSAMPLE <= units[unit]["n_used"] < 8_000
-        assert units[unit]["n_total"] == 8_000 and units[unit]["seed"] == 0 and "budget" in units[unit]["reason"]
-    full = make_plan(ds, Config(permutations=200), workers=1, cores=2)
+        assert (
+            units[unit]["n_total"] == 8_000 and units[unit]["random_state"] == 0 and "budget" in units[unit]["reason"]
+        )
+    full = make_plan(ds, Config(n_permutations=200), workers=1, cores=2)
     assert plan.predicted_s < full.predicted_s
     assert "--budget 3 runs a subsample design" in cost_line(plan)
 
 
 def test_data_below_the_smallest_subsample_are_never_said_to_be_subsampled():
-    plan = make_plan(synthetic.bump(n=120, T=30, C=2, seed=3), Config(permutations=200, budget=0.1), workers=1)
+    plan = make_plan(synthetic.bump(n=120, T=30, C=2, seed=3), Config(n_permutations=200, budget=0.1), workers=1)
     assert list(plan.to_dict()["units"]) == ["label_issues"]  # only the cheaper head
     assert all(m == 120 for m in plan.sizes.values())
     assert cost_line(plan).endswith("still over the budget at the smallest design (120 series)")
@@ -80,7 +82,7 @@ def test_a_run_on_a_planned_subsample_records_it_finds_the_planted_signal_and_sa
     from signal_diagnostics.pipeline.assemble import run_signal_document
 
     ds = synthetic.bump(n=1_200, T=30, C=2, seed=0)
-    cfg = Config(permutations=99, baselines=["chance_prior", "minirocket"], learning_curve=False, label_checks=False)
+    cfg = Config(n_permutations=99, baselines=["chance_prior", "minirocket"], learning_curve=False, label_checks=False)
     planned = make_plan(ds, cfg, workers=1, cores=2)
     sizes = {**planned.sizes, "shuffle_test": 300, "timestep_map": 300}
     plan = Plan(**{**planned.__dict__, "sizes": sizes, "reasons": {"shuffle_test": "test", "timestep_map": "test"}})
@@ -105,7 +107,15 @@ def test_the_command_line_says_the_cost_first_and_refuses_a_bad_budget(tmp_path,
     assert main(["signal", "synthetic:noise", "--budget", "0"]) == 2
     assert "--budget must be a positive number" in capsys.readouterr().err
     out = tmp_path / "d.json"
-    args = ["signal", "synthetic:bump?n=60&T=20&start=5&stop=10", "--permutations", "19", "--no-curve", "--budget", "5"]
+    args = [
+        "signal",
+        "synthetic:bump?n=60&T=20&start=5&stop=10",
+        "--n-permutations",
+        "19",
+        "--no-curve",
+        "--budget",
+        "5",
+    ]
     assert main([*args, "--baselines", "chance_prior,logistic", "--json", str(out)]) == 0
     err = capsys.readouterr().err
     said = [line for line in err.splitlines() if line.startswith("cost: about ")]
@@ -119,7 +129,7 @@ def test_a_tiny_budget_on_a_few_thousand_series_finishes_records_its_subsamples_
     from signal_diagnostics.pipeline.assemble import run_signal_document
 
     ds = _regime(3_000, T=60, C=4)
-    cfg = Config(permutations=99, budget=0.5)
+    cfg = Config(n_permutations=99, budget=0.5)
     plan = make_plan(ds, cfg, workers=1)
     doc = run_signal_document(ds, cfg, plan=plan)
     units = doc["plan"]["units"]

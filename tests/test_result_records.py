@@ -51,7 +51,7 @@ def _contract(result, cls):
 
 def test_timestep_map_and_cluster_test_are_results_whose_documents_round_trip():
     ds = _regime()
-    m = timestep_signal(ds.X, ds.y_codes, ds.lengths, cluster_permutations=49)
+    m = timestep_signal(ds.X, ds.y_codes, ds.lengths, n_permutations=49)
     doc = _contract(m, TimestepMapResult)
     assert doc["method"].startswith("Kruskal-Wallis H per timestep x channel")  # the document's own shape
     assert "array(" in repr(m) and "statistic" not in repr(m)  # arrays as their size, only the chosen fields
@@ -74,8 +74,8 @@ def test_timestep_map_and_cluster_test_are_results_whose_documents_round_trip():
 def test_timestep_map_takes_a_dataset_and_string_labels_alike():
     ds = _regime()
     names = np.array(["rest", "left", "right"])[ds.y_codes]
-    from_arrays = timestep_signal(ds.X, names, ds.lengths, cluster_permutations=19).to_dict()
-    from_dataset = timestep_signal(Dataset(ds.X, names, lengths=ds.lengths), cluster_permutations=19).to_dict()
+    from_arrays = timestep_signal(ds.X, names, ds.lengths, n_permutations=19).to_dict()
+    from_dataset = timestep_signal(Dataset(ds.X, names, lengths=ds.lengths), n_permutations=19).to_dict()
     assert from_arrays == from_dataset
 
 
@@ -113,10 +113,10 @@ def test_class_pairs_names_classes_by_their_labels_and_escapes_them():
 def test_ceiling_result_from_a_dataset_equals_the_arrays():
     ds = _regime(n=90)
     F = np.random.default_rng(0).standard_normal((90, 3)) + 2.0 * ds.y_codes[:, None]
-    r = bayes_error_bounds(None, ds.y_codes, features=F, cv=3)
+    r = bayes_error_bounds(None, ds.y_codes, features=F, folds=3)
     doc = _contract(r, CeilingResult)
     assert doc["features"] == "given" and 0.0 <= doc["bayes_error_lower"] <= doc["one_nn_error"]
-    as_names = bayes_error_bounds(None, np.array(["x", "y", "z"])[ds.y_codes], features=F, cv=3)
+    as_names = bayes_error_bounds(None, np.array(["x", "y", "z"])[ds.y_codes], features=F, folds=3)
     assert as_names.to_dict() == doc  # labels become the same codes whatever their type
 
 

@@ -113,7 +113,7 @@ SIGNAL = [
     DATA,
     "--baselines",
     "chance_prior,logistic",
-    "--permutations",
+    "--n-permutations",
     "19",
     "--no-curve",
     "--folds",

@@ -150,7 +150,7 @@ def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(
         d.y_codes,
         model=MiniRocketRidge(n_kernels=n_kernels, random_state=0, class_weight=None),
         n_permutations=8,
-        cv=pairs,
+        folds=pairs,
         random_state=3,
     )
     old = make_pipeline(
@@ -169,7 +169,7 @@ def test_fast_path_with_streamed_features_equals_held_features(monkeypatch):
     import signal_diagnostics.checks.shuffle_paths as paths
 
     d = synthetic.bump(n=150, T=30, C=2, classes=2, amplitude=0.6, seed=4)
-    args = dict(model=MiniRocketRidge(n_kernels=84), n_permutations=20, cv=3, random_state=0)
+    args = dict(model=MiniRocketRidge(n_kernels=84), n_permutations=20, folds=3, random_state=0)
     held = shuffle_test(d.X, d.y_codes, **args)
     monkeypatch.setattr(mr, "FEATURE_CACHE_BYTES", 0)
     monkeypatch.setattr(paths, "_TEST_CACHE_BYTES", 0)

@@ -37,17 +37,17 @@ def test_every_counting_option_of_python_is_a_flag_of_the_report(tmp_path):
         "3",
         "--repeats",
         "2",
-        "--permutations",
+        "--n-permutations",
         "39",
         "--seeds",
         "2",
         "--epochs",
         "4",
-        "--seed",
+        "--random-state",
         "7",
     )
     cfg = run.config
-    assert (cfg.folds, cfg.repeats, cfg.permutations, cfg.seeds, cfg.epochs, cfg.seed) == (3, 2, 39, 2, 4, 7)
+    assert (cfg.folds, cfg.repeats, cfg.n_permutations, cfg.seeds, cfg.epochs, cfg.random_state) == (3, 2, 39, 2, 4, 7)
     assert cfg.profile == "quick"
     python = prepare(
         DATA,
@@ -57,10 +57,10 @@ def test_every_counting_option_of_python_is_a_flag_of_the_report(tmp_path):
         deep=False,
         folds=3,
         repeats=2,
-        permutations=39,
+        n_permutations=39,
         seeds=2,
         epochs=4,
-        seed=7,
+        random_state=7,
     )
     assert python.config == cfg
 

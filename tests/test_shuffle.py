@@ -28,7 +28,7 @@ def _pairs(y, folds=5, seed=0):
 @pytest.mark.parametrize("n,p,K", [(60, 150, 2), (90, 200, 3), (120, 20, 3)])
 def test_fast_path_equals_refit_path_score_for_score(n, p, K):
     X, y = _features(n, p, K)
-    args = dict(model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=25, cv=_pairs(y), random_state=4)
+    args = dict(model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=25, folds=_pairs(y), random_state=4)
     fast = shuffle_test(X, y, method="ridge-fast", **args)
     refit = shuffle_test(X, y, method="refit", **args)
     assert (fast.method, refit.method) == ("ridge-fast", "refit")
@@ -44,7 +44,7 @@ def test_fast_path_equals_sklearn_permutation_test_score(metric, scoring):
     X, y = _features(90, 200, 3, seed=1)
     pairs = _pairs(y)
     fast = shuffle_test(
-        X, y, model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=30, cv=pairs, metric=metric, random_state=7
+        X, y, model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=30, folds=pairs, metric=metric, random_state=7
     )
     score, null, p = permutation_test_score(
         RidgeClassifierCV(alphas=ALPHAS), X, y, cv=pairs, n_permutations=30, random_state=7, scoring=scoring
@@ -58,7 +58,7 @@ def test_minirocket_fast_path_equals_refit_path():
     from signal_diagnostics.baselines.minirocket import MiniRocketRidge
 
     d = synthetic.bump(n=45, T=30, C=2, classes=3, amplitude=0.5, seed=0)
-    args = dict(model=MiniRocketRidge(n_kernels=840), n_permutations=6, cv=3, random_state=1)
+    args = dict(model=MiniRocketRidge(n_kernels=840), n_permutations=6, folds=3, random_state=1)
     fast = shuffle_test(d.X, d.y_codes, **args)
     refit = shuffle_test(d.X, d.y_codes, method="refit", **args)
     assert fast.method == "ridge-fast"
@@ -112,7 +112,7 @@ def test_grouped_fast_path_equals_refit_even_when_a_train_fold_misses_a_class():
     groups = np.repeat(np.arange(6), 8)
     y = (np.arange(6) % 3)[groups]
     X = rng.standard_normal((48, 60))
-    args = dict(model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=30, cv=2, groups=groups, random_state=0)
+    args = dict(model=RidgeClassifierCV(alphas=ALPHAS), n_permutations=30, folds=2, groups=groups, random_state=0)
     fast = shuffle_test(X, y, **args)
     refit = shuffle_test(X, y, method="refit", **args)
     np.testing.assert_allclose(fast.null_scores, refit.null_scores, atol=1e-10)
@@ -200,7 +200,7 @@ def test_a_statistic_tied_with_its_whole_null_gives_a_uniform_p_over_seeds():
     X = rng.standard_normal((len(y), 3))
     ps = []
     for seed in range(120):
-        r = shuffle_test(X, y, model=DummyClassifier(), n_permutations=19, cv=2, random_state=seed)
+        r = shuffle_test(X, y, model=DummyClassifier(), n_permutations=19, folds=2, random_state=seed)
         assert set(r.null_scores) == {r.observed}  # the statistic ties with every null value
         ps.append(r.p_value)
     ps = np.asarray(ps)

@@ -11,7 +11,7 @@ from signal_diagnostics.data import synthetic
 @pytest.mark.parametrize("head", ["summary_ridge", "raw_ridge"])
 def test_feature_ridge_fast_path_equals_refitting_the_registered_baseline(head):
     d = synthetic.bump(n=60, T=20, C=2, classes=3, start=5, stop=12, amplitude=0.4, variable_length=True, seed=3)
-    args = dict(model=head, n_permutations=8, cv=3, random_state=2)
+    args = dict(model=head, n_permutations=8, folds=3, random_state=2)
     fast = shuffle_test(d.X, d.y_codes, **args)
     refit = shuffle_test(d.X, d.y_codes, method="refit", **args)
     assert (fast.method, refit.method) == ("ridge-fast", "refit")
@@ -48,7 +48,7 @@ def test_a_level_only_difference_missed_by_minirocket_is_found_by_the_heads():
 
 def test_any_registered_baseline_can_join_the_heads_through_the_refit_path():
     d = synthetic.bump(n=40, T=16, C=1, classes=2, start=4, stop=10, amplitude=1.5, seed=0)
-    r = shuffle_test(d.X, d.y_codes, model=["raw_ridge", "chance_prior"], n_permutations=9, cv=3)
+    r = shuffle_test(d.X, d.y_codes, model=["raw_ridge", "chance_prior"], n_permutations=9, folds=3)
     assert r.method == "mixed"
     assert [h["method"] for h in r.heads] == ["ridge-fast", "refit"]
     assert r.best_head == "raw_ridge"
@@ -59,9 +59,9 @@ def test_unknown_head_name_and_repeated_heads_are_refused():
 
     d = synthetic.noise(n=30, T=10, C=1, seed=0)
     with pytest.raises(DataError, match="unknown model 'nosuch'"):
-        shuffle_test(d.X, d.y_codes, model=["raw_ridge", "nosuch"], n_permutations=3, cv=3)
+        shuffle_test(d.X, d.y_codes, model=["raw_ridge", "nosuch"], n_permutations=3, folds=3)
     with pytest.raises(DataError, match="repeat"):
-        shuffle_test(d.X, d.y_codes, model=["raw_ridge", "raw_ridge"], n_permutations=3, cv=3)
+        shuffle_test(d.X, d.y_codes, model=["raw_ridge", "raw_ridge"], n_permutations=3, folds=3)
 
 
 @pytest.mark.slow

@@ -70,6 +70,6 @@ def test_the_length_leak_stops_early_when_length_says_nothing_and_says_so():
     from signal_diagnostics.checks.health import length_leak
 
     ds = synthetic.noise(n=120, T=30, C=1, classes=3, variable_length=True, seed=6)
-    r = length_leak(ds, permutations=999)
+    r = length_leak(ds, n_permutations=999)
     assert r.value["permutations_max"] == 999 and r.value["sequential_h"] == 20
     assert r.value["permutations_drawn"] < 999 and f"stopped after {r.value['permutations_drawn']} of 999" in r.message

@@ -35,7 +35,7 @@ TOY = steps.Step(
     held=lambda n, shape: 8.0 * n,
     kind="permutation",
 )
-CHEAP = dict(permutations=19, baselines=["chance_prior", "logistic"], learning_curve=False, label_checks=False)
+CHEAP = dict(n_permutations=19, baselines=["chance_prior", "logistic"], learning_curve=False, label_checks=False)
 
 
 @pytest.fixture
@@ -98,30 +98,43 @@ def test_a_step_whose_arguments_miss_a_parameter_of_its_unit_is_refused():
 def test_the_declared_units_keep_their_cache_keys():
     """The key is derived from the arguments but the series; these are the fields the cache was written with."""
     ds = _data()
-    cfg = Config(permutations=19, baselines=["logistic"])
+    cfg = Config(n_permutations=19, baselines=["logistic"])
     keys = {c.name: c.key for c in signal_calls(ds, cfg, make_plan(ds, cfg, workers=1, cores=2))}
     assert keys["shuffle_test"] == {
         "task": "signal.shuffle_test",
         "heads": keys["shuffle_test"]["heads"],
-        "permutations": 19,
+        "n_permutations": 19,
         "folds": cfg.folds,
-        "seed": 0,
+        "random_state": 0,
     }
     assert keys["baseline:logistic"] == {
         "task": "signal.baseline",
         "name": "logistic",
         "folds": cfg.folds,
         "repeats": cfg.repeats,
-        "seed": 0,
+        "random_state": 0,
     }
-    assert keys["timestep_map"] == {"task": "signal.timestep_map", "test": "kruskal", "clusters": 19, "seed": 0}
-    assert set(keys["label_issues"]) == {"task", "folds", "seeds", "kernels", "seed", "classes", "shared_features"}
-    assert set(keys["class_pairs"]) == {"task", "folds", "permutations", "kernels", "seed", "classes"}
+    assert keys["timestep_map"] == {
+        "task": "signal.timestep_map",
+        "test": "kruskal",
+        "n_permutations": 19,
+        "random_state": 0,
+    }
+    assert set(keys["label_issues"]) == {
+        "task",
+        "folds",
+        "seeds",
+        "kernels",
+        "random_state",
+        "classes",
+        "shared_features",
+    }
+    assert set(keys["class_pairs"]) == {"task", "folds", "n_permutations", "kernels", "random_state", "classes"}
 
 
 def test_every_declared_step_has_a_known_kind_and_a_unit_taking_exactly_its_arguments():
     ds = _data()
-    cfg, plan = Config(permutations=19), make_plan(ds, Config(permutations=19), workers=1, cores=2)
+    cfg, plan = Config(n_permutations=19), make_plan(ds, Config(n_permutations=19), workers=1, cores=2)
     for step in steps.STEPS:
         assert step.kind in steps.KINDS, step.name
         if step.unit is not None and step is not steps.BASELINE:

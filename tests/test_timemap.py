@@ -98,9 +98,7 @@ def test_two_thousand_cells_with_a_thousand_series_take_under_two_seconds():
     ds = synthetic.bump(n=1000, T=200, C=10, amplitude=0.5, seed=0)
     timestep_signal(ds.X[:50], ds.y_codes[:50])  # warm imports
     t = time.perf_counter()
-    timestep_signal(
-        ds.X, ds.y_codes, ds.lengths, cluster_permutations=0
-    )  # the map alone; clusters: test_timemap_clusters
+    timestep_signal(ds.X, ds.y_codes, ds.lengths, n_permutations=0)  # the map alone; clusters: test_timemap_clusters
     assert time.perf_counter() - t < 2.0
 
 

@@ -50,12 +50,12 @@ def test_clusters_and_masses_equal_mne_and_p_values_agree_within_monte_carlo_err
 
 def test_timestep_map_keeps_bh_windows_and_adds_clusters():
     ds = synthetic.bump(n=200, T=40, C=3, start=15, stop=25, channel=0, amplitude=1.0, seed=0)
-    d = timestep_signal(ds.X, ds.y_codes, ds.lengths, cluster_permutations=200).to_dict()
+    d = timestep_signal(ds.X, ds.y_codes, ds.lengths, n_permutations=200).to_dict()
     assert d["significant_windows"][0]["words"] == "channel 0, steps 15-24"
     best = d["clusters"][0]
     assert (best["channel"], best["start"], best["stop"], best["significant"]) == (0, 15, 25, True)
     assert best["p_value"] == pytest.approx(1 / 201) and d["cluster_alpha"] == 0.05
-    assert timestep_signal(ds.X, ds.y_codes, ds.lengths, cluster_permutations=0).clusters is None
+    assert timestep_signal(ds.X, ds.y_codes, ds.lengths, n_permutations=0).clusters is None
 
 
 @pytest.mark.slow

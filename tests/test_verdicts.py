@@ -21,8 +21,8 @@ def doc() -> dict:
     return json.loads(FIXTURE.read_text())
 
 
-def _signal_doc(ds, seed=0, permutations=99, baselines=("chance_prior", "logistic")) -> dict:
-    cfg = Config(seed=seed, permutations=permutations, baselines=list(baselines), learning_curve=False)
+def _signal_doc(ds, seed=0, n_permutations=99, baselines=("chance_prior", "logistic")) -> dict:
+    cfg = Config(random_state=seed, n_permutations=n_permutations, baselines=list(baselines), learning_curve=False)
     out = run_signal_document(ds, cfg)
     assert not out["errors"], out["errors"]
     return out
@@ -235,7 +235,7 @@ def test_the_deep_answer_compares_with_the_baseline_that_was_best_on_the_same_sp
     ds = make()
     cfg = Config(
         folds=3,
-        permutations=9,
+        n_permutations=9,
         baselines=["logistic", "minirocket"],
         learning_curve=False,
         models=[flat_dense],

@@ -86,7 +86,7 @@ def bayes_error_bounds(
     y: Any,
     *,
     features: Any = None,
-    cv: int = 5,
+    folds: int = 5,
     groups: Any = None,
     random_state: int = 0,
     max_series: int | None = CEILING_MAX_SERIES,
@@ -100,7 +100,8 @@ def bayes_error_bounds(
         features fitted per training fold).
     y : labels, one per series.
     features : optional ``(n, F)`` feature matrix to use instead of MiniRocket.
-    cv : stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=cv, groups=groups, seed=random_state)``).
+    folds : stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=folds, groups=groups,
+        random_state=random_state)``).
     groups : optional group id per series: the folds keep groups whole, so no series finds its nearest
         neighbour among its own group's (a 1-NN error from such neighbours says nothing of new groups).
     random_state : seed of the folds, of MiniRocket and of the subsample.
@@ -139,7 +140,7 @@ def bayes_error_bounds(
         y = y[keep]
         groups = None if groups is None else groups[keep]
         X, features = (X[keep], None) if features is None else (None, features[keep])
-    splits = make_splits(y, folds=cv, groups=groups, seed=random_state)
+    splits = make_splits(y, folds=folds, groups=groups, random_state=random_state)
     r1 = _one_nn_wrong(X, features, y, splits, random_state) / len(y)
     smallest = int(np.bincount(y).min())
     return CeilingResult(

@@ -105,7 +105,7 @@ def mask_collision(ds: Dataset, **_) -> CheckResult:
     )
 
 
-def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int = 199, **_) -> CheckResult:
+def length_leak(ds: Dataset, *, folds: int = 5, random_state: int = 0, n_permutations: int = 199, **_) -> CheckResult:
     if ds.lengths.min() == ds.lengths.max():
         return CheckResult(
             "length_leak",
@@ -118,16 +118,16 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
     from signal_diagnostics.checks.shuffle import shuffle_test
 
     smallest = int(np.bincount(ds.y_codes).min())
-    cv = max(2, min(folds, smallest))
+    k = max(2, min(folds, smallest))
     res = shuffle_test(
         ds.lengths.reshape(-1, 1).astype(np.float64),
         ds.y_codes,
-        model=DecisionTreeClassifier(max_depth=3, random_state=seed),
-        n_permutations=permutations,
-        cv=cv,
+        model=DecisionTreeClassifier(max_depth=3, random_state=random_state),
+        n_permutations=n_permutations,
+        folds=k,
         groups=ds.groups,
         metric="balanced_accuracy",
-        random_state=seed,
+        random_state=random_state,
     )
     chance = 1.0 / ds.n_classes
     value = {
@@ -139,7 +139,7 @@ def length_leak(ds: Dataset, *, folds: int = 5, seed: int = 0, permutations: int
         "permutations_drawn": int(res.permutations_drawn),
         "permutations_max": int(res.permutations_max),
         "sequential_h": int(res.sequential_h),
-        "folds": cv,
+        "folds": k,
         "model": "DecisionTreeClassifier(max_depth=3) on the length",
     }
     words = (
@@ -291,7 +291,7 @@ CHECKS: dict[str, Callable[..., CheckResult]] = {
 
 
 def health_checks(
-    dataset: Dataset | Any, y: Any = None, *, folds: int = 5, seed: int = 0, permutations: int = 199
+    dataset: Dataset | Any, y: Any = None, *, folds: int = 5, random_state: int = 0, n_permutations: int = 199
 ) -> list[CheckResult]:
     """Run every data-health check; a check that raises becomes an ``error`` result and the rest go on.
 
@@ -301,8 +301,8 @@ def health_checks(
         (:func:`signal_diagnostics.data.loaders.as_dataset`).
     y : the labels when ``dataset`` is an array.
     folds : the number of CV folds planned (for ``small_classes`` and the length-leak test).
-    seed : seed of the length-leak shuffle test.
-    permutations : label permutations of the length-leak test.
+    random_state : seed of the length-leak shuffle test.
+    n_permutations : label permutations of the length-leak test.
 
     Returns
     -------
@@ -311,7 +311,7 @@ def health_checks(
     Examples
     --------
     >>> from signal_diagnostics.data import synthetic
-    >>> [r.status for r in health_checks(synthetic.bump(n=60), permutations=19)][:3]
+    >>> [r.status for r in health_checks(synthetic.bump(n=60), n_permutations=19)][:3]
     ['pass', 'pass', 'pass']
     """
     from signal_diagnostics.data.loaders import as_dataset
@@ -320,7 +320,7 @@ def health_checks(
     out = []
     for name, check in CHECKS.items():
         try:
-            out.append(check(dataset, folds=folds, seed=seed, permutations=permutations))
+            out.append(check(dataset, folds=folds, random_state=random_state, n_permutations=n_permutations))
         except Exception as err:  # a broken check must not stop the diagnosis
             out.append(CheckResult(name, "error", None, f"{type(err).__name__}: {err}"))
     return out

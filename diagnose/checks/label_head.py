@@ -86,7 +86,7 @@ def out_of_fold_probabilities(
 ) -> np.ndarray:
     """Out-of-fold class probabilities ``(n, K)`` of the calibrated MiniRocket + ridge head.
 
-    Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, seed=random_state + s)`` and MiniRocket
+    Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, random_state=random_state + s)`` and MiniRocket
     kernels drawn with ``random_state + s``; the probabilities are averaged over ``seeds``. With
     ``share_features`` (default) each seed transforms the series once (kernels fitted on all series,
     label-free: :func:`shared_features`) and every fold of that seed reuses the features, refitting only
@@ -102,7 +102,7 @@ def out_of_fold_probabilities(
     P = np.zeros((len(y), K))
     for s in range(int(seeds)):
         F = shared_features(X, n_kernels, random_state + s) if share_features else None
-        for tr, te in make_splits(y, folds=folds, groups=groups, seed=random_state + s):
+        for tr, te in make_splits(y, folds=folds, groups=groups, random_state=random_state + s):
             P[te] += calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s, features=F)
     return P / int(seeds)
 

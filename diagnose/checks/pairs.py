@@ -203,7 +203,7 @@ def class_pairs(
         raise DataError(f"got {len(names)} class names for {K} classes")
     n_series = len(y)
     X, y, groups = _subsample(X, y, groups, max_series, random_state)
-    splits = make_splits(y, folds=folds, groups=groups, seed=random_state)
+    splits = make_splits(y, folds=folds, groups=groups, random_state=random_state)
     pair_list = [(a, b) for a in range(K) for b in range(a + 1, K)]
     n_permutations = pair_permutations(n_permutations, len(pair_list), alpha)
     members, columns = _pair_columns(y, groups, pair_list, n_permutations, np.random.default_rng(random_state))

@@ -29,7 +29,7 @@ about a tenth of the draws. ``sequential_h=0`` draws every permutation.
 The permutations are ``check_random_state(random_state).permutation(n)``, drawn in order, which is
 what :func:`sklearn.model_selection.permutation_test_score` draws for the same ``random_state``. The
 folds are made once from the true labels and kept for every permutation (pass the same list of
-pairs as ``cv`` to ``permutation_test_score`` to reproduce it).
+pairs, given here as ``folds``, as ``cv`` to ``permutation_test_score`` to reproduce it).
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def shuffle_test(
     *,
     model: Any = DEFAULT_HEADS,
     n_permutations: int = 1000,
-    cv: Any = 5,
+    folds: Any = 5,
     groups: Any = None,
     metric: str = "balanced_accuracy",
     random_state: Any = 0,
@@ -198,8 +198,8 @@ def shuffle_test(
         several heads the statistic is the best head's score, and every permutation is scored by every
         head (max-T, Westfall & Young 1993), so the choice of head is inside the test.
     n_permutations : N; the smallest reachable p-value is ``1 / (N + 1)``.
-    cv : number of stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=cv, groups=groups,
-        seed=random_state)``), or a :class:`~signal_diagnostics.evaluation.splits.Splits` / list of ``(train, test)``
+    folds : number of stratified folds (``signal_diagnostics.evaluation.splits.make_splits(y, folds=folds,
+        groups=groups, random_state=random_state)``), or a :class:`~signal_diagnostics.evaluation.splits.Splits` / list of ``(train, test)``
         index pairs; the same folds serve every permutation and every head.
     groups : optional group id per series; labels are then permuted between groups (each group's label
         moves as a block) and the folds keep groups whole. Every group must hold one label.
@@ -225,7 +225,7 @@ def shuffle_test(
     ------
     DataError
         On an unknown metric or model name, fewer than one permutation, a group that holds two labels,
-        or a class too small for ``cv`` folds.
+        or a class too small for ``folds`` folds.
 
     Examples
     --------
@@ -243,7 +243,7 @@ def shuffle_test(
     heads, names, n_permutations = _options(model, metric, method, n_permutations, sequential_h)
     codes = data.codes
     group_info = None if data.groups is None else group_index(data.groups, codes)
-    pairs = resolve_splits(codes, cv, data.groups, random_state)
+    pairs = resolve_splits(codes, folds, data.groups, random_state)
     draw = draws(codes, group_info, n_permutations, random_state)
     run = Rounds(data.X, codes, data.n_classes, heads, pairs, draw, n_permutations, metric, random_state).run(
         method, n_jobs, progress, sequential_h

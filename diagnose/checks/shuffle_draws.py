@@ -78,14 +78,14 @@ def draws(
     return lambda: iter(held)
 
 
-def resolve_splits(y: np.ndarray, cv: Any, groups: Any, random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The ``(train, test)`` pairs of ``cv``: an int makes stratified (group-aware) folds, else pairs as given."""
-    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+def resolve_splits(y: np.ndarray, folds: Any, groups: Any, random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(train, test)`` pairs of ``folds``: an int makes stratified (group-aware) folds, else pairs as given."""
+    if isinstance(folds, (int, np.integer)) and not isinstance(folds, bool):
         from signal_diagnostics.evaluation.splits import make_splits
 
         seed = random_state if isinstance(random_state, (int, np.integer)) else 0
-        return list(make_splits(y, folds=int(cv), groups=groups, seed=int(seed)).pairs)
-    pairs = [(np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in cv]
+        return list(make_splits(y, folds=int(folds), groups=groups, random_state=int(seed)).pairs)
+    pairs = [(np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in folds]
     if not pairs:
-        raise DataError("cv holds no (train, test) pairs: give an int (folds) or a list of index pairs")
+        raise DataError("folds holds no (train, test) pairs: give an int or a list of (train, test) index pairs")
     return pairs

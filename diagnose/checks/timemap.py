@@ -129,7 +129,7 @@ def timestep_signal(
     test: str = "kruskal",
     alpha: float = CELL_Q,
     merge_gap: int = 1,
-    cluster_permutations: int = CLUSTER_PERMUTATIONS,
+    n_permutations: int = CLUSTER_PERMUTATIONS,
     cluster_alpha: float = CLUSTER_ALPHA,
     groups=None,
     random_state: int = 0,
@@ -151,7 +151,7 @@ def timestep_signal(
     test : ``"kruskal"`` (rank-based, the default) or ``"anova"``.
     alpha : q-value threshold for a significant cell.
     merge_gap : runs of significant steps this many steps apart or closer become one window.
-    cluster_permutations : permutations of the cluster test (:func:`cluster_test`); 0 skips it.
+    n_permutations : permutations of the cluster test (:func:`cluster_test`); 0 skips it.
     cluster_alpha : family-wise level of a reported cluster window.
     groups : optional group id per series (the cluster test's permutations respect them).
     random_state : seed of the cluster test's permutations.
@@ -182,9 +182,9 @@ def timestep_signal(
     windows = _windows(q < alpha, q, merge_gap)
     summary = _map_summary(windows, int((q < alpha).sum()), T * C, test, alpha)
     clusters, cluster_method = None, None
-    if cluster_permutations:
+    if n_permutations:
         ct = cluster_test(
-            X, codes, lengths, test=test, alpha=cluster_alpha, n_permutations=cluster_permutations,
+            X, codes, lengths, test=test, alpha=cluster_alpha, n_permutations=n_permutations,
             groups=data.groups, random_state=random_state,
         )  # fmt: skip
         clusters, cluster_method = ct.clusters[:MAX_CLUSTERS], ct.method

@@ -22,7 +22,7 @@ class Splits:
 
     folds: int
     repeats: int
-    seed: int
+    random_state: int
     grouped: bool
     pairs: list[tuple[np.ndarray, np.ndarray]]
 
@@ -46,10 +46,10 @@ class Splits:
         return float(np.mean([len(te) for _, te in self.pairs]))
 
 
-def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None, seed: int = 0) -> Splits:
+def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None, random_state: int = 0) -> Splits:
     """Repeated stratified k-fold splits; group-aware when ``groups`` is given.
 
-    Repeat ``r`` is ``StratifiedKFold(folds, shuffle=True, random_state=seed + r)``, or
+    Repeat ``r`` is ``StratifiedKFold(folds, shuffle=True, random_state=random_state + r)``, or
     ``StratifiedGroupKFold`` with the same arguments when ``groups`` is given (no group on both sides).
 
     Parameters
@@ -58,7 +58,7 @@ def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None,
     folds : k, at least 2 and at most the size of the smallest class (in groups, with ``groups``).
     repeats : how many times to reshuffle and split again.
     groups : optional group id per series (subject, recording).
-    seed : seed of the first repeat.
+    random_state : seed of the first repeat.
 
     Returns
     -------
@@ -80,9 +80,9 @@ def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None,
 
     y = np.asarray(y)
     if int(folds) != folds or folds < 2:
-        raise DataError(f"folds must be an integer of at least 2; got {folds!r}: use --folds 5 (or 2 for tiny sets)")
+        raise DataError(f"folds must be an integer of at least 2; got {folds!r}: use folds=5 (or 2 for tiny sets)")
     if int(repeats) != repeats or repeats < 1:
-        raise DataError(f"repeats must be an integer of at least 1; got {repeats!r}: use --repeats 1 or more")
+        raise DataError(f"repeats must be an integer of at least 1; got {repeats!r}: use repeats=1 or more")
     if groups is not None:
         groups = np.asarray(groups)
         if groups.shape != y.shape:
@@ -92,13 +92,15 @@ def make_splits(y: Any, *, folds: int = 5, repeats: int = 1, groups: Any = None,
     pairs: list[tuple[np.ndarray, np.ndarray]] = []
     for r in range(repeats):
         if groups is None:
-            cv = StratifiedKFold(folds, shuffle=True, random_state=seed + r)
+            cv = StratifiedKFold(folds, shuffle=True, random_state=random_state + r)
             parts = cv.split(dummy, y)
         else:
-            cv = StratifiedGroupKFold(folds, shuffle=True, random_state=seed + r)
+            cv = StratifiedGroupKFold(folds, shuffle=True, random_state=random_state + r)
             parts = cv.split(dummy, y, groups)
         pairs.extend((np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in parts)
-    return Splits(folds=int(folds), repeats=int(repeats), seed=int(seed), grouped=groups is not None, pairs=pairs)
+    return Splits(
+        folds=int(folds), repeats=int(repeats), random_state=int(random_state), grouped=groups is not None, pairs=pairs
+    )
 
 
 def fixed_split(split: Any) -> Splits:
@@ -125,7 +127,9 @@ def fixed_split(split: Any) -> Splits:
             f"the original split must label every series 'train' or 'test' with both present; "
             f"got {len(train)} train, {len(test)} test of {len(split)}"
         )
-    return Splits(folds=1, repeats=1, seed=-1, grouped=False, pairs=[(train.astype(np.int64), test.astype(np.int64))])
+    return Splits(
+        folds=1, repeats=1, random_state=-1, grouped=False, pairs=[(train.astype(np.int64), test.astype(np.int64))]
+    )
 
 
 def as_splits(splits: Splits | Sequence[tuple[np.ndarray, np.ndarray]]) -> Splits:
@@ -133,4 +137,4 @@ def as_splits(splits: Splits | Sequence[tuple[np.ndarray, np.ndarray]]) -> Split
     if isinstance(splits, Splits):
         return splits
     pairs = [(np.asarray(tr, np.int64), np.asarray(te, np.int64)) for tr, te in splits]
-    return Splits(folds=len(pairs), repeats=1, seed=-1, grouped=False, pairs=pairs)
+    return Splits(folds=len(pairs), repeats=1, random_state=-1, grouped=False, pairs=pairs)

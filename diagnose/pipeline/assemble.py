@@ -147,11 +147,16 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     doc["health"] = _run_section(
         doc,
         "health",
-        lambda: [r.to_dict() for r in health_checks(ds, folds=cfg.folds, seed=cfg.seed, permutations=cfg.permutations)],
+        lambda: [
+            r.to_dict()
+            for r in health_checks(
+                ds, folds=cfg.folds, random_state=cfg.random_state, n_permutations=cfg.n_permutations
+            )
+        ],
     )
     measured = {"health": time.perf_counter() - t0, "health/cpu": time.process_time() - c0}
     make_splits(
-        ds.y_codes, folds=cfg.folds, repeats=cfg.repeats, groups=ds.groups, seed=cfg.seed
+        ds.y_codes, folds=cfg.folds, repeats=cfg.repeats, groups=ds.groups, random_state=cfg.random_state
     )  # bad folds stop here
     sig = _signal_steps(ds, cfg, plan, executor, progress, doc, measured)
     doc["signal"] = sig
@@ -191,7 +196,7 @@ def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = No
             epochs=cfg.epochs,
             baseline=baseline,
             reference=cfg.reference,
-            random_state=cfg.seed,
+            random_state=cfg.random_state,
             hyper=hyper,
             progress=progress,
             executor=executor,
@@ -277,7 +282,7 @@ def run_explain(
                 "methods": list(cfg.methods),
                 "samples": cfg.samples,
                 "epochs": cfg.epochs,
-                "seed": cfg.seed,
+                "random_state": cfg.random_state,
                 "hyper": hyper or {},
                 "classes": classes,
                 "timestep_map": _digest(timestep_map),
@@ -295,7 +300,7 @@ def run_explain(
                 list(cfg.methods),
                 cfg.samples,
                 cfg.epochs,
-                cfg.seed,
+                cfg.random_state,
                 hyper,
                 timestep_map,
                 cfg.standardise,

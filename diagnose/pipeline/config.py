@@ -23,7 +23,7 @@ SHUFFLE_CURVE_MODEL = "minirocket"  # the learning curve's model when the best b
 # Label issues and class pairs per profile: (seeds averaged, MiniRocket kernels of the label head,
 # kernels of the pair tests). Fewer kernels than the baseline's 10,000 keep the added cost small (aeon
 # rounds 2,000 down to 1,932 features); the pair tests ask only "better than chance?", for which 2,000
-# kernels suffice. Their permutations are the run's (``Config.permutations``), as every test's.
+# kernels suffice. Their permutations are the run's (``Config.n_permutations``), as every test's.
 LABEL_SETTINGS = {"quick": (2, 2_000, 2_000), "default": (3, 5_000, 2_000)}
 
 # The training budget of a comparison, in optimizer updates (signal_diagnostics.models.training.fit): with 160
@@ -65,10 +65,10 @@ def rope_points_to_fraction(points: float, name: str = "rope") -> float:
 class Config:
     """Every option a diagnosis run uses; stored in the document's ``config``."""
 
-    seed: int = 0
+    random_state: int = 0  # seeds every random choice (splits, permutations, subsamples, training)
     folds: int = _at_least(5, 2)
     repeats: int = _at_least(1, 1)
-    permutations: int = _at_least(1000, 1)
+    n_permutations: int = _at_least(1000, 1)
     shuffle_heads: list[str] | None = (
         None  # the shuffle test's heads; None: signal_diagnostics.checks.shuffle.DEFAULT_HEADS
     )
@@ -106,7 +106,7 @@ class Config:
         """The ``quick`` (minutes on a 2-core CPU) or ``full`` profile, scaled to a time budget."""
         if name == "quick":
             cfg = cls(
-                permutations=200,
+                n_permutations=200,
                 repeats=1,
                 seeds=1,
                 epochs=8,
@@ -121,7 +121,7 @@ class Config:
             )
         else:
             cfg = cls(
-                permutations=1000,
+                n_permutations=1000,
                 repeats=2,
                 seeds=2,
                 epochs=40,
@@ -150,7 +150,7 @@ class Config:
         c = dataclasses.replace(self, profile=f"{self.profile} (budget {minutes:g} min)")
         if minutes < 10:
             c.repeats, c.seeds, c.epochs, c.units = 1, 1, min(c.epochs, 8), 16
-            c.permutations = min(c.permutations, 200)
+            c.n_permutations = min(c.n_permutations, 200)
             c.models = (c.models or [])[:2]
             c.uniform_control = False
         elif minutes < 30:

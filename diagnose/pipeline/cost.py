@@ -48,7 +48,7 @@ def unit_work(unit: str, n: int, shape: dict) -> float:
     """Work of ``unit`` on ``n`` series, in seconds at the reference rates (before its fitted constants): its
     step's ``work`` formula (none for an unknown unit: the fixed part only).
 
-    ``shape``: ``T``, ``C``, ``K`` (classes), ``folds``, ``repeats``, ``permutations``, ``seeds``,
+    ``shape``: ``T``, ``C``, ``K`` (classes), ``folds``, ``repeats``, ``n_permutations``, ``seeds``,
     ``label_kernels``, ``pair_kernels``, ``heads`` (shuffle-test heads), ``curve_repeats``, the caps.
     """
     return steps.find(unit).work(n, shape)

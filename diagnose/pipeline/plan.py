@@ -14,7 +14,7 @@ fits, in this order:
    the largest common subsample that fits.
 
 The length-leak test (one feature: the length) and the other health checks always see every series.
-Every subsample is recorded (``plan`` in the document: ``n_used``, ``n_total``, ``seed``, ``reason``).
+Every subsample is recorded (``plan`` in the document: ``n_used``, ``n_total``, ``random_state``, ``reason``).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Plan:
     ----------
     n_total : series in the data.
     sizes : series per unit (``n_total`` unless subsampled).
-    seed : seed of the subsample (the run's seed).
+    random_state : seed of the subsample (the run's ``random_state``).
     label_kernels : MiniRocket kernels of the label-issue head.
     budget_minutes : the budget, or None.
     workers : workers the run uses.
@@ -70,7 +70,7 @@ class Plan:
 
     n_total: int
     sizes: dict
-    seed: int
+    random_state: int
     label_kernels: int
     budget_minutes: float | None
     workers: int
@@ -81,13 +81,18 @@ class Plan:
     def indices(self, unit: str, y, groups=None) -> np.ndarray | None:
         """The series ``unit`` runs on (None: all of them)."""
         m = self.sizes.get(unit, self.n_total)
-        return None if m >= self.n_total else subsample(y, m, self.seed, groups)
+        return None if m >= self.n_total else subsample(y, m, self.random_state, groups)
 
     def to_dict(self) -> dict:
-        """``{unit: {n_used, n_total, seed, reason}}`` for the units that run on fewer series or a cheaper head,
+        """``{unit: {n_used, n_total, random_state, reason}}`` for the units that run on fewer series or a cheaper head,
         with the budget and the label head's kernels (the predicted times are the document's ``cost``)."""
         units = {
-            u: {"n_used": int(m), "n_total": self.n_total, "seed": self.seed, "reason": self.reasons.get(u, "")}
+            u: {
+                "n_used": int(m),
+                "n_total": self.n_total,
+                "random_state": self.random_state,
+                "reason": self.reasons.get(u, ""),
+            }
             for u, m in self.sizes.items()
             if m < self.n_total or u in self.reasons
         }
@@ -106,7 +111,7 @@ def run_shape(ds, cfg, label_kernels: int | None = None) -> dict:
         "K": int(ds.n_classes),
         "folds": int(cfg.folds),
         "repeats": int(cfg.repeats),
-        "permutations": int(cfg.permutations),
+        "n_permutations": int(cfg.n_permutations),
         "seeds": int(seeds),
         "label_kernels": int(label_kernels or kernels),
         "pair_kernels": int(pair_kernels),
@@ -206,7 +211,7 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
     return Plan(
         n_total=n,
         sizes={u: predicted[u]["n_used"] for u in units},
-        seed=int(cfg.seed),
+        random_state=int(cfg.random_state),
         label_kernels=int(shape["label_kernels"]),
         budget_minutes=None if budget is None else float(budget),
         workers=int(workers),

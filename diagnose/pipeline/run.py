@@ -218,7 +218,7 @@ def prepare(
 
         fixed_split(ds.meta.get("split"))  # refuse data without one before any training
     if command in ("signal", "report"):
-        warn_permutations(cfg.permutations)  # an OptionWarning naming the levels out of reach
+        warn_permutations(cfg.n_permutations)  # an OptionWarning naming the levels out of reach
     if command in ("compare", "explain") or (command == "report" and cfg.deep):
         with keras_start():
             _check_models(cfg, command, ds)

@@ -38,7 +38,7 @@ def _take(a, keep: np.ndarray | None):
 def _given(step: steps.Step, ds, cfg, plan: Plan, shape: dict, model: str | None) -> tuple[dict, steps.Given]:
     """Key fields of ``step``'s subsample, and what its arguments are made from."""
     keep = None if step.kind in ("whole", "head") else plan.indices(step.name, ds.y_codes, ds.groups)
-    extra = {} if keep is None else {"n_used": int(len(keep)), "subsample_seed": plan.seed}
+    extra = {} if keep is None else {"n_used": int(len(keep)), "subsample_seed": plan.random_state}
     X, y, lengths, groups = (_take(a, keep) for a in (ds.X, ds.y_codes, ds.lengths, ds.groups))
     classes = [str(c) for c in ds.classes.tolist()]
     return extra, steps.Given(X, y, lengths, groups, classes, cfg, shape, plan, model or step.model)

@@ -115,7 +115,7 @@ def _values(rate: float, n: int, shape: dict) -> float:
 
 
 def _label_columns(shape: dict) -> int:
-    return (shape["permutations"] + 1) * (1 if shape["K"] == 2 else shape["K"])
+    return (shape["n_permutations"] + 1) * (1 if shape["K"] == 2 else shape["K"])
 
 
 def _shuffle_work(n: int, shape: dict) -> float:
@@ -156,7 +156,7 @@ def _pairs_work(n: int, shape: dict) -> float:
     m = min(n, shape.get("pair_cap") or n)
     p = features(shape["pair_kernels"])
     pairs = K * (K - 1) / 2
-    perms = max(shape["permutations"], pairs / PAIR_ALPHA)  # checks.pairs.pair_permutations
+    perms = max(shape["n_permutations"], pairs / PAIR_ALPHA)  # checks.pairs.pair_permutations
     per_pair = 2 * m / K * (F - 1) / F
     return F * transform(m, shape["T"], shape["C"], shape["pair_kernels"]) + pairs * F * (
         ridge(per_pair, p) + permutations(per_pair, p, perms)
@@ -184,29 +184,46 @@ def _curve_work(n: int, shape: dict) -> float:
 def _shuffle_args(g: Given) -> dict:
     c = g.cfg
     return dict(
-        X=g.X, y=g.y, heads=g.shape["heads"], permutations=c.permutations, folds=c.folds, groups=g.groups, seed=c.seed
+        X=g.X,
+        y=g.y,
+        heads=g.shape["heads"],
+        n_permutations=c.n_permutations,
+        folds=c.folds,
+        groups=g.groups,
+        random_state=c.random_state,
     )
 
 
 def _baseline_args(g: Given) -> dict:
     c = g.cfg
-    return dict(name=g.model, X=g.X, y=g.y, folds=c.folds, repeats=c.repeats, groups=g.groups, seed=c.seed)
+    return dict(
+        name=g.model, X=g.X, y=g.y, folds=c.folds, repeats=c.repeats, groups=g.groups, random_state=c.random_state
+    )
 
 
 def _ceiling_args(g: Given) -> dict:
-    return dict(X=g.X, y=g.y, folds=g.cfg.folds, groups=g.groups, seed=g.cfg.seed)
+    return dict(X=g.X, y=g.y, folds=g.cfg.folds, groups=g.groups, random_state=g.cfg.random_state)
 
 
 def _timemap_args(g: Given) -> dict:
     c = g.cfg
-    return dict(X=g.X, y=g.y, lengths=g.lengths, clusters=c.permutations, groups=g.groups, seed=c.seed)
+    return dict(
+        X=g.X, y=g.y, lengths=g.lengths, n_permutations=c.n_permutations, groups=g.groups, random_state=c.random_state
+    )
 
 
 def _labels_args(g: Given) -> dict:
     kernels = min(g.shape["label_kernels"], g.plan.label_kernels)
     c, seeds = g.cfg, g.shape["seeds"]
     return dict(
-        X=g.X, y=g.y, classes=g.classes, folds=c.folds, groups=g.groups, seeds=seeds, kernels=kernels, seed=c.seed
+        X=g.X,
+        y=g.y,
+        classes=g.classes,
+        folds=c.folds,
+        groups=g.groups,
+        seeds=seeds,
+        kernels=kernels,
+        random_state=c.random_state,
     )
 
 
@@ -218,15 +235,15 @@ def _pairs_args(g: Given) -> dict:
         classes=g.classes,
         folds=c.folds,
         groups=g.groups,
-        permutations=c.permutations,
+        n_permutations=c.n_permutations,
         kernels=kernels,
-        seed=c.seed,
+        random_state=c.random_state,
     )
 
 
 def _curve_args(g: Given) -> dict:
     c = g.cfg
-    return dict(X=g.X, y=g.y, model=g.model, repeats=c.curve_repeats, groups=g.groups, seed=c.seed)
+    return dict(X=g.X, y=g.y, model=g.model, repeats=c.curve_repeats, groups=g.groups, random_state=c.random_state)
 
 
 # --- the declarations ------------------------------------------------------------------------------------------
@@ -286,7 +303,7 @@ TIMEMAP = Step(
     "signal.timestep_map",
     units.timemap_unit,
     _timemap_args,
-    lambda n, s: _values(5e-9, n, s) * (1 + s["permutations"] / 100),
+    lambda n, s: _values(5e-9, n, s) * (1 + s["n_permutations"] / 100),
     (0.77, 6.944),
     section="timestep_map",
     kind="permutation",

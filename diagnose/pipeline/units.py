@@ -37,68 +37,77 @@ def untimed(value) -> tuple[object, float | None, float | None]:
     return value, None, None
 
 
-def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, seed: int) -> dict:
-    """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, seed)``."""
+def baseline_unit(name: str, X: np.ndarray, y: np.ndarray, folds: int, repeats: int, groups, random_state: int) -> dict:
+    """One classical baseline, cross-validated on ``make_splits(y, folds, repeats, groups, random_state)``."""
     from signal_diagnostics import baselines
     from signal_diagnostics.evaluation.scores import evaluate
     from signal_diagnostics.evaluation.splits import make_splits
 
-    splits = make_splits(y, folds=folds, repeats=repeats, groups=groups, seed=seed)
-    est = baselines.make(name, random_state=seed)
+    splits = make_splits(y, folds=folds, repeats=repeats, groups=groups, random_state=random_state)
+    est = baselines.make(name, random_state=random_state)
     return evaluate(est, X, y, splits, name=name, description=baselines.available().get(name, "")).to_dict()
 
 
 def shuffle_unit(
-    X: np.ndarray, y: np.ndarray, heads: list[str], permutations: int, folds: int, groups, seed: int
+    X: np.ndarray, y: np.ndarray, heads: list[str], n_permutations: int, folds: int, groups, random_state: int
 ) -> dict:
     """The label-shuffle test, max-T over the ``heads``, on the first repeat's folds."""
     from signal_diagnostics.checks.shuffle import shuffle_test
     from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.pipeline.executor import inner_progress
 
-    first = make_splits(y, folds=folds, repeats=1, groups=groups, seed=seed)
+    first = make_splits(y, folds=folds, repeats=1, groups=groups, random_state=random_state)
     return shuffle_test(
         X,
         y,
         model=heads,
-        n_permutations=permutations,
-        cv=first,
+        n_permutations=n_permutations,
+        folds=first,
         groups=groups,
-        random_state=seed,
+        random_state=random_state,
         progress=inner_progress("permutations x heads"),
     ).to_dict()
 
 
-def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, seed: int) -> dict:
+def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, random_state: int) -> dict:
     """The learning curve of ``model`` with its extrapolation."""
     from signal_diagnostics.checks.curves import learning_curve
 
-    return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=seed).to_dict()
+    return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=random_state).to_dict()
 
 
 def timemap_unit(
-    X: np.ndarray, y: np.ndarray, lengths: np.ndarray, clusters: int = 1000, groups=None, seed: int = 0
+    X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_permutations: int = 1000, groups=None, random_state: int = 0
 ) -> dict:
-    """The timestep x channel signal map, with the windows of a cluster permutation test of ``clusters``
-    permutations."""
+    """The timestep x channel signal map, with the windows of a cluster permutation test of
+    ``n_permutations`` permutations."""
     from signal_diagnostics.checks.timemap import timestep_signal
 
-    return timestep_signal(X, y, lengths, cluster_permutations=clusters, groups=groups, random_state=seed).to_dict()
+    return timestep_signal(
+        X, y, lengths, n_permutations=n_permutations, groups=groups, random_state=random_state
+    ).to_dict()
 
 
 def labels_unit(
-    X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int, seed: int
+    X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int, random_state: int
 ) -> dict:
     """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
     from signal_diagnostics.checks.labels import label_issues
 
     return label_issues(
-        X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels, random_state=seed
+        X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels, random_state=random_state
     ).to_dict()
 
 
 def pairs_unit(
-    X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, permutations: int, kernels: int, seed: int
+    X: np.ndarray,
+    y: np.ndarray,
+    classes: list[str],
+    folds: int,
+    groups,
+    n_permutations: int,
+    kernels: int,
+    random_state: int,
 ) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
     from signal_diagnostics.checks.pairs import class_pairs
@@ -110,18 +119,18 @@ def pairs_unit(
         classes=classes,
         folds=folds,
         groups=groups,
-        n_permutations=permutations,
+        n_permutations=n_permutations,
         n_kernels=kernels,
-        random_state=seed,
+        random_state=random_state,
         progress=inner_progress("folds of a round of permutations"),
     ).to_dict()
 
 
-def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, seed: int) -> dict:
+def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, random_state: int) -> dict:
     """The 1-NN error and the Cover-Hart bound on the Bayes error."""
     from signal_diagnostics.checks.ceiling import bayes_error_bounds
 
-    return bayes_error_bounds(X, y, cv=folds, groups=groups, random_state=seed).to_dict()
+    return bayes_error_bounds(X, y, folds=folds, groups=groups, random_state=random_state).to_dict()
 
 
 def attribution_unit(
@@ -133,7 +142,7 @@ def attribution_unit(
     methods: list[str],
     samples: int,
     epochs: int,
-    seed: int,
+    random_state: int,
     hyper: dict | None,
     timestep_map: dict | None,
     standardise: str = "none",
@@ -150,7 +159,7 @@ def attribution_unit(
         methods=methods,
         samples=samples,
         epochs=epochs,
-        seed=seed,
+        seed=random_state,
         hyper=hyper,
         timestep_map=timestep_map,
         standardise=standardise,

@@ -36,7 +36,7 @@ def _signal_advice(signal: dict) -> list[dict]:
         return [
             _rec(
                 "more_permutations",
-                f"Rerun with at least {min_permutations(ALPHA)} permutations (--permutations "
+                f"Rerun with at least {min_permutations(ALPHA)} permutations (--n-permutations "
                 f"{min_permutations(STRONG_ALPHA)} or more for 'strong') before deciding whether the data hold signal.",
                 f"{ev.get('n_permutations')} shuffles: the smallest p-value is {1 / (ev.get('n_permutations') + 1):.2g}",
             )

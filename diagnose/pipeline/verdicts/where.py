@@ -32,7 +32,7 @@ def where_verdict(doc: dict) -> Verdict:
     n_steps = len(qv) if isinstance(qv, list) else 0
     n_channels = len(qv[0]) if n_steps and isinstance(qv[0], list) else None
     details = _attribution_agreement(doc)
-    n_perm = get_path(doc, "config", "permutations")
+    n_perm = get_path(doc, "config", "n_permutations")
     out_of_reach = unreachable_levels(n_perm, "where") if use_clusters and n_perm else []
     if out_of_reach:
         text = unreachable_text(out_of_reach, n_perm)
