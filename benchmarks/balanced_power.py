@@ -12,7 +12,7 @@ with a 40 % majority; our p-values against Uniform(0, 1) by a Kolmogorov-Smirnov
 ``V / (N + 1)``, ``V ~ U(0, 1)``, so that a p uniform on the grid ``1/(N+1), ..., 1`` is uniform on (0, 1)).
 Usage:
 
-    python benchmarks/balanced_power.py [--sets 20] [--noise-sets 40] [--permutations 99] [--out FILE]
+    python benchmarks/balanced_power.py [--sets 20] [--noise-sets 40] [--n-permutations 99] [--out FILE]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", type=int, default=20, help="signal sets")
     ap.add_argument("--noise-sets", type=int, default=40)
-    ap.add_argument("--permutations", type=int, default=99)
+    ap.add_argument("--n-permutations", type=int, default=99)
     ap.add_argument("--n", type=int, default=240, help="series per signal set (240 x 40 x 4)")
     ap.add_argument("--amplitude", type=float, default=0.4, help="the bump (0.4: balanced ridge ~0.29 vs chance 0.125)")
     ap.add_argument("--noise-n", type=int, default=80, help="series per noise set (80 x 24 x 2)")
@@ -67,16 +67,16 @@ def run(args) -> int:
     from signal_diagnostics.data import synthetic
     from signal_diagnostics.evaluation.splits import make_splits
 
-    N, alpha = args.permutations, 0.05
+    N, alpha = args.n_permutations, 0.05
     reference = make_pipeline(StandardScaler(), RidgeClassifierCV(DEFAULT_ALPHAS, class_weight="balanced"))
-    shuffle_test(*noise_set(40, 24, 2, 0), n_permutations=2, cv=2)  # compile numba kernels first
+    shuffle_test(*noise_set(40, 24, 2, 0), n_permutations=2, folds=2)  # compile numba kernels first
     signal_rows, start = [], time.perf_counter()
     for s in range(args.sets):
         d = synthetic.imbalanced(n=args.n, T=40, C=4, classes=8, majority=0.6, amplitude=args.amplitude, seed=s)
         X, y = d.X.astype(np.float32), d.y_codes
-        pairs = make_splits(y, folds=args.folds, seed=s).pairs
+        pairs = make_splits(y, folds=args.folds, random_state=s).pairs
         t = time.perf_counter()
-        ours = shuffle_test(X, y, n_permutations=N, cv=pairs, random_state=s)
+        ours = shuffle_test(X, y, n_permutations=N, folds=pairs, random_state=s)
         t_ours = time.perf_counter() - t
         t = time.perf_counter()
         with warnings.catch_warnings():
@@ -105,7 +105,7 @@ def run(args) -> int:
     noise_p, start = [], time.perf_counter()
     for s in range(args.noise_sets):
         X, y = noise_set(args.noise_n, 24, 2, 1000 + s)
-        noise_p.append(shuffle_test(X, y, n_permutations=N, cv=args.folds, random_state=s).p_value)
+        noise_p.append(shuffle_test(X, y, n_permutations=N, folds=args.folds, random_state=s).p_value)
         print(f"noise set {s}: p={noise_p[-1]:.3f}", flush=True)
     noise_seconds = time.perf_counter() - start
     jitter = np.random.default_rng(12345).random(len(noise_p)) / (N + 1)

@@ -181,7 +181,7 @@ def run(n_datasets: int = 200, folds: int = 5, repeats: int = 2, progress: bool 
     }
     start = time.perf_counter()
     for i, (kind, ds) in enumerate(datasets(n_datasets)):
-        splits = make_splits(ds.y_codes, folds=folds, repeats=repeats, seed=i)
+        splits = make_splits(ds.y_codes, folds=folds, repeats=repeats, random_state=i)
         outcomes["same_config:forest"].append(one(forest(2 * i), forest(2 * i + 1), ds, splits))
         outcomes["same_config:sgd"].append(one(sgd(2 * i), sgd(2 * i + 1), ds, splits))
         if kind == "noise":

@@ -53,7 +53,7 @@ def main() -> int:
         print(rows[-1], flush=True)
 
     for profile, (seeds, kernels, pair_kernels) in LABEL_SETTINGS.items():
-        perms = Config.for_profile("quick" if profile == "quick" else "full").permutations  # the run's permutations
+        perms = Config.for_profile("quick" if profile == "quick" else "full").n_permutations  # the run's permutations
         s, li = timed(lambda: label_issues(X, y, classes=classes, seeds=seeds, n_kernels=kernels))
         add(
             "label_issues",
@@ -74,11 +74,11 @@ def main() -> int:
             indistinguishable_groups=cp.indistinguishable_groups,
             lowest_pair=min(cp.pairs, key=lambda p: p["balanced_accuracy"])["balanced_accuracy"],
         )
-    s, _ = timed(lambda: timestep_signal(X, y, ds.lengths, cluster_permutations=0))
+    s, _ = timed(lambda: timestep_signal(X, y, ds.lengths, n_permutations=0))
     add("timestep_map (BH cells only)", "all", s)
     s, ct = timed(lambda: cluster_test(X, y, ds.lengths, n_permutations=1000))
     add("cluster test (1000 permutations)", "all", s, windows=[c["words"] for c in ct.clusters if c["significant"]])
-    splits = make_splits(y, folds=5, seed=0)
+    splits = make_splits(y, folds=5, random_state=0)
     names = ["minirocket", "multirocket"] + (["quant", "multirocket_hydra"] if torch_available() else [])
     for name in names:
         s, r = timed(lambda: evaluate(baselines.make(name), X, y, splits, name=name))

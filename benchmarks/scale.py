@@ -3,7 +3,7 @@
 Data: ``signal_diagnostics.data.synthetic.imbalanced`` at ``n`` series x T 200 x C 6, 8 classes, class 0 at 60 %,
 a weak bump (``--amplitude``) in steps 80-120 on every channel, zero padding (variable lengths). Three modes:
 
-- default: the whole ``diagnose signal DATA --permutations 200 --json OUT`` in a subprocess at each size of
+- default: the whole ``diagnose signal DATA --n-permutations 200 --json OUT`` in a subprocess at each size of
   ``--sizes`` (``--budget M`` adds ``--budget M``; ``--budget-sizes`` names the sizes that get it), wall time and
   peak memory (PSS of the process tree, as ``benchmarks/signal_memory.py`` measures it), the growth exponent
   between consecutive sizes (``log(t2 / t1) / log(n2 / n1)``), whether the planted signal was found, and each
@@ -60,10 +60,18 @@ def whole_run(n: int, args, work: Path, budget: float | None) -> dict:
     from signal_memory import measure
 
     data = work / f"scale_{n}.npz"
-    make_data(data, n, args.amplitude, args.seed)
+    make_data(data, n, args.amplitude, args.random_state)
     out = work / f"diagnosis_{n}.json"
-    cmd = [sys.executable, "-m", "signal_diagnostics", "signal", str(data), "--permutations", str(args.permutations)]
-    cmd += ["--json", str(out), "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "signal_diagnostics",
+        "signal",
+        str(data),
+        "--n-permutations",
+        str(args.n_permutations),
+    ]
+    cmd += ["--json", str(out), "--random-state", str(args.random_state)]
     if budget is not None:
         cmd += ["--budget", f"{budget:g}"]
     if args.workers:
@@ -111,13 +119,20 @@ def unit_times(n: int, args, work: Path) -> dict:
     from signal_diagnostics.pipeline.signal_units import curve_call, signal_calls
 
     data = work / f"scale_{n}.npz"
-    make_data(data, n, args.amplitude, args.seed)
+    make_data(data, n, args.amplitude, args.random_state)
     ds = load(str(data))
-    cfg = Config(permutations=args.permutations, seed=args.seed)
+    cfg = Config(n_permutations=args.n_permutations, random_state=args.random_state)
     plan = make_plan(ds, cfg, workers=1)
     only = set(args.only.split(",")) if args.only else None
     row = {"n": n, "units": {}, "cpu": {}, "predicted": {u: p["predicted_s"] for u, p in plan.predicted.items()}}
-    jobs = [("health", health_checks, (ds,), {"folds": cfg.folds, "seed": cfg.seed, "permutations": cfg.permutations})]
+    jobs = [
+        (
+            "health",
+            health_checks,
+            (ds,),
+            {"folds": cfg.folds, "random_state": cfg.random_state, "n_permutations": cfg.n_permutations},
+        )
+    ]
     jobs += [
         (c.name, c.fn, c.args, {}) for c in signal_calls(ds, cfg, plan) + [curve_call(ds, cfg, plan, "minirocket")]
     ]
@@ -147,7 +162,7 @@ def by_hand(n: int, args, work: Path) -> dict:
     from sklearn.preprocessing import StandardScaler
 
     data = work / f"hand_{n}.npz"
-    make_data(data, n, args.amplitude, args.seed)
+    make_data(data, n, args.amplitude, args.random_state)
     with np.load(data) as f:
         X, y = f["X"], f["y"]
     t0 = time.perf_counter()
@@ -190,12 +205,12 @@ def exponents(rows: list[dict]) -> list[dict]:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,2000")
-    ap.add_argument("--permutations", type=int, default=200)
+    ap.add_argument("--n-permutations", type=int, default=200)
     ap.add_argument("--budget", type=float, default=None, help="minutes, for the sizes of --budget-sizes")
     ap.add_argument("--budget-sizes", default="", help="sizes run with --budget (default: none; all with --budget)")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--amplitude", type=float, default=0.3)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--random-state", type=int, default=0)
     ap.add_argument("--units", action="store_true", help="time each unit alone, in this process")
     ap.add_argument("--only", default="", help="with --units: these units only")
     ap.add_argument("--threads", type=int, default=2, help="with --units: BLAS/OpenMP threads")

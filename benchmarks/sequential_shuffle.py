@@ -6,7 +6,7 @@ regime) through ``shuffle_test`` with its default heads, once drawing every perm
 data, folds and permutation sequence. Records, per data set, the permutations drawn, the p-values and
 the wall time of each, and the mean over data sets. Usage:
 
-    python benchmarks/sequential_shuffle.py [--n 1000] [--sets 5] [--permutations 1000] [--sequential-only] [--out FILE]
+    python benchmarks/sequential_shuffle.py [--n 1000] [--sets 5] [--n-permutations 1000] [--sequential-only] [--out FILE]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="series per data set")
     ap.add_argument("--sets", type=int, default=5, help="noise data sets (seeds)")
-    ap.add_argument("--permutations", type=int, default=1000)
+    ap.add_argument("--n-permutations", type=int, default=1000)
     ap.add_argument("--sequential-only", action="store_true", help="skip the fixed design (it draws N by definition)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "sequential_shuffle.json"))
     args = ap.parse_args()
@@ -44,7 +44,7 @@ def main() -> int:
     from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H
 
     X, y = noise(60, 0)
-    shuffle_test(X, y % 2, n_permutations=2, cv=2)  # compile numba kernels first
+    shuffle_test(X, y % 2, n_permutations=2, folds=2)  # compile numba kernels first
     rows = []
     for seed in range(args.sets):
         X, y = noise(args.n, seed)
@@ -52,12 +52,12 @@ def main() -> int:
         designs = (("sequential", SEQUENTIAL_H),) + (() if args.sequential_only else (("fixed", 0),))
         for name, h in designs:
             t0 = time.perf_counter()
-            r = shuffle_test(X, y, n_permutations=args.permutations, cv=5, random_state=seed, sequential_h=h)
+            r = shuffle_test(X, y, n_permutations=args.n_permutations, folds=5, random_state=seed, sequential_h=h)
             row[name] = {
                 "permutations_drawn": r.permutations_drawn,
                 # the rounds score whole batches: permutations past the stop are scored, then dropped
                 "permutations_scored": next(
-                    e for e in round_ends(args.permutations, h, True) if e >= r.permutations_drawn
+                    e for e in round_ends(args.n_permutations, h, True) if e >= r.permutations_drawn
                 ),
                 "p_value": r.p_value,
                 "observed": r.observed,
@@ -68,7 +68,7 @@ def main() -> int:
     summary = {
         "data": f"{args.sets} pure-noise sets of {args.n} x 40 x 3, 8 classes, class 0 40%, zero-padded lengths 20-40",
         "heads": "default (minirocket, summary_ridge, raw_ridge), max-T, 5 folds",
-        "permutations_max": args.permutations,
+        "permutations_max": args.n_permutations,
         "h": SEQUENTIAL_H,
         "mean_drawn_sequential": float(np.mean([r["sequential"]["permutations_drawn"] for r in rows])),
         "mean_scored_sequential": float(np.mean([r["sequential"]["permutations_scored"] for r in rows])),
@@ -77,7 +77,7 @@ def main() -> int:
         "cpu_count": os.cpu_count(),
         "sets": rows,
     }
-    summary["drawn_share"] = summary["mean_drawn_sequential"] / args.permutations
+    summary["drawn_share"] = summary["mean_drawn_sequential"] / args.n_permutations
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(summary, f, indent=1)

@@ -7,7 +7,7 @@ computed inside the call. scikit-learn: ``permutation_test_score`` of ``Standard
 start a user would give it), one head only. Same 5 folds, same permutation count, run side by side. The
 data: aeon's JapaneseVowels, train and test joined, zero-padded to (640, 29, 12). Usage:
 
-    python benchmarks/shuffle_test.py [--permutations 200,1000] [--out result.json]
+    python benchmarks/shuffle_test.py [--n-permutations 200,1000] [--out result.json]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def japanese_vowels() -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--permutations", default="200,1000", help="comma-separated permutation counts")
+    ap.add_argument("--n-permutations", default="200,1000", help="comma-separated permutation counts")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -55,8 +55,8 @@ def main() -> int:
     from signal_diagnostics.evaluation.splits import make_splits
 
     X, y = japanese_vowels()
-    pairs = make_splits(y, folds=args.folds, seed=0).pairs
-    shuffle_test(X[:60], y[:60] % 2, n_permutations=2, cv=2)  # compile numba kernels first
+    pairs = make_splits(y, folds=args.folds, random_state=0).pairs
+    shuffle_test(X[:60], y[:60] % 2, n_permutations=2, folds=2)  # compile numba kernels first
 
     start = time.perf_counter()
     F = MiniRocketFeatures(random_state=0).fit_transform(X)  # scikit-learn's head start, timed once
@@ -64,9 +64,9 @@ def main() -> int:
     sk_model = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=DEFAULT_ALPHAS))
 
     rows = []
-    for n in [int(v) for v in args.permutations.split(",")]:
+    for n in [int(v) for v in args.n_permutations.split(",")]:
         start = time.perf_counter()
-        ours = shuffle_test(X, y, n_permutations=n, cv=pairs, random_state=0)
+        ours = shuffle_test(X, y, n_permutations=n, folds=pairs, random_state=0)
         t_ours = time.perf_counter() - start
         start = time.perf_counter()
         with warnings.catch_warnings():

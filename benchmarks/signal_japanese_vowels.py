@@ -1,10 +1,10 @@
-"""Wall time and memory peak of ``diagnose signal aeon:JapaneseVowels --permutations 1000``.
+"""Wall time and memory peak of ``diagnose signal aeon:JapaneseVowels --n-permutations 1000``.
 
 The command runs twice in fresh processes: the first may compile aeon's numba kernels (they are cached
 on disk afterwards), the second is the figure a user sees on every later run. Target: within 60 s on a
 2-core machine once the kernels are compiled. Usage:
 
-    python benchmarks/signal_japanese_vowels.py [--permutations 1000] [--out result.json]
+    python benchmarks/signal_japanese_vowels.py [--n-permutations 1000] [--out result.json]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def run_once(data: str, permutations: int, json_path: Path) -> dict:
             "signal_diagnostics",
             "signal",
             data,
-            "--permutations",
+            "--n-permutations",
             str(permutations),
             "--json",
             str(json_path),
@@ -61,17 +61,17 @@ def run_once(data: str, permutations: int, json_path: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="aeon:JapaneseVowels")
-    ap.add_argument("--permutations", type=int, default=1000)
+    ap.add_argument("--n-permutations", type=int, default=1000)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for run in ("first (may compile kernels)", "second (kernels cached)"):
-            row = run_once(args.data, args.permutations, Path(tmp) / "diagnosis.json")
+            row = run_once(args.data, args.n_permutations, Path(tmp) / "diagnosis.json")
             rows.append({"run": run, **row})
             print(rows[-1], flush=True)
     result = {
-        "command": f"diagnose signal {args.data} --permutations {args.permutations}",
+        "command": f"diagnose signal {args.data} --n-permutations {args.n_permutations}",
         "cpu_cores": os.cpu_count(),
         "target_seconds": TARGET_SECONDS,
         "meets_target": rows[-1]["seconds"] <= TARGET_SECONDS,

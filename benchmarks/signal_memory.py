@@ -2,7 +2,7 @@
 
 For each size a seeded synthetic dataset (``n`` series x ``T`` steps x ``C`` channels, float32; Gaussian
 noise with a class-dependent bump on channel 0, the shape of ``signal_diagnostics.data.synthetic.bump``) is written to
-an uncompressed ``.npz`` in a temporary directory, and ``python -m signal_diagnostics signal FILE --permutations
+an uncompressed ``.npz`` in a temporary directory, and ``python -m signal_diagnostics signal FILE --n-permutations
 200 --json OUT`` runs on it in a subprocess. Memory is measured three ways:
 
 - ``ru_maxrss_gb``: the largest resident set of any one process (``os.wait4``: the command and the
@@ -19,12 +19,12 @@ read. ``diagnose signal`` runs units in a pool of one process per core on large 
 With ``--units`` each part of ``diagnose signal`` instead runs alone in its own process on the
 first of the 5 folds (a fold's memory is every fold's: they run one after another), and its
 ``ru_maxrss`` is reported: the load with the health checks, the timestep map, each baseline, the
-label-shuffle test (``--permutations`` permutations), the learning curve and the ceiling (both on
+label-shuffle test (``--n-permutations`` permutations), the learning curve and the ceiling (both on
 their capped subsamples, in full). This measures the full size in a fraction of a whole run's time.
 Usage:
 
     python benchmarks/signal_memory.py [--sizes 2000,5000] [--n 100000] [--T 500] [--C 3]
-        [--classes 2] [--permutations 200] [--workers N] [--no-curve] [--units [NAMES]] [--out result.json]
+        [--classes 2] [--n-permutations 200] [--workers N] [--no-curve] [--units [NAMES]] [--out result.json]
 
 On a 2-core machine a whole run at 100,000 x 500 x 3 takes hours (each of the 5 folds of the
 MiniRocket baseline and of the shuffle test decomposes a 9,996 x 9,996 covariance and reads 80,000
@@ -128,7 +128,7 @@ def measure(cmd: list[str], env: dict, log: Path) -> dict:
 def run_size(n: int, args, workdir: Path) -> dict:
     data = workdir / f"signal_{n}x{args.T}x{args.C}.npz"
     t0 = time.perf_counter()
-    make_data(data, n, args.T, args.C, args.classes, seed=args.seed)
+    make_data(data, n, args.T, args.C, args.classes, seed=args.random_state)
     generate_s = time.perf_counter() - t0
     out_json = workdir / f"diagnosis_{n}.json"
     cmd = [
@@ -137,12 +137,12 @@ def run_size(n: int, args, workdir: Path) -> dict:
         "signal_diagnostics",
         "signal",
         str(data),
-        "--permutations",
-        str(args.permutations),
+        "--n-permutations",
+        str(args.n_permutations),
         "--json",
         str(out_json),
-        "--seed",
-        str(args.seed),
+        "--random-state",
+        str(args.random_state),
     ]
     if args.no_curve:
         cmd.append("--no-curve")
@@ -160,7 +160,7 @@ def run_size(n: int, args, workdir: Path) -> dict:
         "T": args.T,
         "C": args.C,
         "classes": args.classes,
-        "permutations": args.permutations,
+        "permutations": args.n_permutations,
         "workers": args.workers or f"default ({default_workers if n * args.T * args.C >= 1_000_000 else 1})",
         "seconds": round(got["seconds"], 1),
         "peak_gb": round(peak / 1e9, 3),
@@ -201,11 +201,11 @@ def run_unit(name: str, data: str, permutations: int) -> None:
     from signal_diagnostics.evaluation.splits import make_splits
 
     ds = load(data)
-    first = make_splits(ds.y_codes, folds=5, seed=0).pairs[:1]
+    first = make_splits(ds.y_codes, folds=5, random_state=0).pairs[:1]
     if name == "load_health":
         from signal_diagnostics.checks.health import health_checks
 
-        health_checks(ds, folds=5, seed=0)
+        health_checks(ds, folds=5, random_state=0)
     elif name == "timestep_map":
         from signal_diagnostics.checks.timemap import timestep_signal
 
@@ -218,7 +218,7 @@ def run_unit(name: str, data: str, permutations: int) -> None:
     elif name == "shuffle_test":
         from signal_diagnostics.checks.shuffle import shuffle_test
 
-        shuffle_test(ds.X, ds.y_codes, model="minirocket", n_permutations=permutations, cv=first, random_state=0)
+        shuffle_test(ds.X, ds.y_codes, model="minirocket", n_permutations=permutations, folds=first, random_state=0)
     elif name == "learning_curve":
         from signal_diagnostics.checks.curves import learning_curve
 
@@ -226,14 +226,14 @@ def run_unit(name: str, data: str, permutations: int) -> None:
     elif name == "ceiling":
         from signal_diagnostics.checks.ceiling import bayes_error_bounds
 
-        bayes_error_bounds(ds.X, ds.y_codes, cv=5, random_state=0)
+        bayes_error_bounds(ds.X, ds.y_codes, folds=5, random_state=0)
     else:
         raise SystemExit(f"unknown unit {name!r}; known: {', '.join(UNITS)}")
 
 
 def unit_rows(n: int, args, workdir: Path, names: list[str]) -> list[dict]:
     data = workdir / f"units_{n}x{args.T}x{args.C}.npz"
-    make_data(data, n, args.T, args.C, args.classes, seed=args.seed)
+    make_data(data, n, args.T, args.C, args.classes, seed=args.random_state)
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     rows = []
     for name in names:
@@ -244,8 +244,8 @@ def unit_rows(n: int, args, workdir: Path, names: list[str]) -> list[dict]:
             name,
             "--data",
             str(data),
-            "--permutations",
-            str(args.permutations),
+            "--n-permutations",
+            str(args.n_permutations),
         ]
         print(f"n={n}: unit {name}", flush=True)
         got = measure(cmd, env, workdir / f"log_{name}_{n}.txt")
@@ -278,8 +278,8 @@ def main() -> int:
     ap.add_argument("--T", type=int, default=500)
     ap.add_argument("--C", type=int, default=3)
     ap.add_argument("--classes", type=int, default=2)
-    ap.add_argument("--permutations", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n-permutations", type=int, default=200)
+    ap.add_argument("--random-state", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None, help="pass --workers N to diagnose signal (default: its own)")
     ap.add_argument("--no-curve", action="store_true", help="pass --no-curve to diagnose signal")
     ap.add_argument(
@@ -294,7 +294,7 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     if args.run_unit:
-        run_unit(args.run_unit, args.data, args.permutations)
+        run_unit(args.run_unit, args.data, args.n_permutations)
         return 0
     sizes = [args.n] if args.n else [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -352,7 +352,7 @@ def _write(out: str | None, rows: list[dict], units: list[dict] | None = None) -
     import psutil
 
     result = {
-        "command": "python -m signal_diagnostics signal DATA.npz --permutations N --json OUT [--workers N]",
+        "command": "python -m signal_diagnostics signal DATA.npz --n-permutations N --json OUT [--workers N]",
         "cpu_cores": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
         "target_gb": TARGET_GB,

@@ -8,7 +8,7 @@ number. A warm-up run first compiles and caches MiniRocket's numba kernels, so n
 that. With ``--report`` the timed command is ``diagnose report --quick`` (deep models and
 attributions too) instead. Usage:
 
-    python benchmarks/workers.py [--data aeon:JapaneseVowels] [--permutations 1000] [--report] [--out result.json]
+    python benchmarks/workers.py [--data aeon:JapaneseVowels] [--n-permutations 1000] [--report] [--out result.json]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def run(command: list[str], workers: int, cache: Path, out: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="aeon:JapaneseVowels", help="data source (default: aeon:JapaneseVowels)")
-    ap.add_argument("--permutations", type=int, default=1000, help="label shuffles (signal; default: 1000)")
+    ap.add_argument("--n-permutations", type=int, default=1000, help="label shuffles (signal; default: 1000)")
     ap.add_argument("--report", action="store_true", help="time `report --quick` (deep models too) instead of signal")
     ap.add_argument("--out", default=None, help="write the result here (JSON)")
     args = ap.parse_args()
@@ -58,7 +58,7 @@ def main() -> int:
     if args.report:
         command, name = ["report", args.data, "--quick"], "diagnose report --quick"
     else:
-        command, name = ["signal", args.data, "--permutations", str(args.permutations)], "diagnose signal"
+        command, name = ["signal", args.data, "--n-permutations", str(args.n_permutations)], "diagnose signal"
     with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp:
         tmp = Path(tmp)
         subprocess.run(
@@ -68,7 +68,7 @@ def main() -> int:
                 "signal_diagnostics",
                 "signal",
                 "synthetic:bump?n=40&T=12&start=3&stop=8",
-                "--permutations",
+                "--n-permutations",
                 "9",
                 "--workers",
                 "1",
@@ -99,7 +99,7 @@ def main() -> int:
             print(f"{what:<26}{got['seconds']:>9.1f} s  computed {got['computed']}, reused {got['reused']}", flush=True)
 
     result = {
-        "command": f"{name} {args.data}" + ("" if args.report else f" --permutations {args.permutations}"),
+        "command": f"{name} {args.data}" + ("" if args.report else f" --n-permutations {args.n_permutations}"),
         "cpu_cores": os.cpu_count(),
         "speedup_2_workers": rows[0]["seconds"] / rows[1]["seconds"],
         "speedup_warm_cache": rows[0]["seconds"] / rows[2]["seconds"],
