@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import planted_bump
 
 import signal_diagnostics
 from signal_diagnostics import DataError, Diagnosis
@@ -19,18 +20,9 @@ FAST = {
 }
 
 
-def _bump(n=60, T=20, C=2, seed=0):
-    """Two classes that differ on channel 0 in steps 8-11 only."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(["calm", "bump"], n // 2)
-    X = rng.standard_normal((n, T, C)).astype(np.float32)
-    X[y == "bump", 8:12, 0] += 2.0
-    return X, y
-
-
 @pytest.fixture(scope="module")
 def diagnosis():
-    X, y = _bump()
+    X, y = planted_bump()
     return signal_diagnostics.report((X, y), deep=False, **FAST)
 
 
@@ -67,7 +59,7 @@ def test_notes_from_loading_reach_the_document_and_match_the_schema():
     jsonschema = pytest.importorskip("jsonschema")
     from signal_diagnostics.pipeline.document import SCHEMA_PATH
 
-    X, y = _bump()
+    X, y = planted_bump()
     onehot = (y[:, None] == np.array(["bump", "calm"])).astype(float)
     with pytest.warns(signal_diagnostics.errors.DataWarning, match="one-hot"):
         d = signal_diagnostics.report((X, onehot), deep=False, **{**FAST, "learning_curve": False})
@@ -82,16 +74,16 @@ def test_render_writes_the_report_from_the_document(diagnosis, tmp_path):
 
 def test_unknown_options_are_refused_with_the_known_ones():
     with pytest.raises(DataError, match=r"unknown option\(s\) permutation:.*permutations"):
-        signal_diagnostics.report(_bump(), deep=False, permutation=10)
+        signal_diagnostics.report(planted_bump(), deep=False, permutation=10)
 
 
 def test_unknown_profile_is_refused():
     with pytest.raises(DataError, match="unknown profile 'fast'"):
-        signal_diagnostics.report(_bump(), profile="fast")
+        signal_diagnostics.report(planted_bump(), profile="fast")
 
 
 def test_a_class_smaller_than_the_folds_is_refused_before_any_work(tmp_path):
-    X, y = _bump()
+    X, y = planted_bump()
     y = y.copy()
     y[:3] = "rare"
     with pytest.raises(DataError, match="fewer than 5 series"):
@@ -106,7 +98,7 @@ def test_an_unknown_model_name_is_refused_before_any_work(tmp_path, monkeypatch)
         raise AssertionError("the pipeline ran before the model name was checked")
 
     monkeypatch.setattr(assemble, "run_report_document", no_work)
-    X, y = _bump()
+    X, y = planted_bump()
     with pytest.raises(DataError, match="unknown model 'bilsm'"):
         signal_diagnostics.report((X, y), out=tmp_path / "out", profile="quick", models=["bilsm"], progress=False)
     assert not (tmp_path / "out").exists()
@@ -114,7 +106,7 @@ def test_an_unknown_model_name_is_refused_before_any_work(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("cache", [False, None])
 def test_cache_false_keeps_no_cache_in_the_out_folder(cache, tmp_path):
-    X, y = _bump(n=40, T=12)
+    X, y = planted_bump(n=40, T=12)
     signal_diagnostics.report((X, y), out=tmp_path / "out", deep=False, cache=cache, **FAST)
     assert (tmp_path / "out" / "diagnosis.json").exists()
     assert (tmp_path / "out" / ".cache").exists() is (cache is None)
@@ -122,7 +114,7 @@ def test_cache_false_keeps_no_cache_in_the_out_folder(cache, tmp_path):
 
 @pytest.mark.slow
 def test_report_with_the_deep_part_on_tiny_data(tmp_path):
-    X, y = _bump(n=40, T=12)
+    X, y = planted_bump(n=40, T=12)
     d = signal_diagnostics.report(
         (X, y),
         out=tmp_path / "out",

@@ -9,8 +9,8 @@ import os
 import stat
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import planted_bump
 
 import signal_diagnostics
 from signal_diagnostics.pipeline.document import current_umask, write_atomic
@@ -20,14 +20,6 @@ FAST = {"n_permutations": 19, "baselines": ["chance_prior", "logistic"], "curve_
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def _bump(n=40, T=16, C=2, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.repeat(["calm", "bump"], n // 2)
-    X = rng.standard_normal((n, T, C)).astype(np.float32)
-    X[y == "bump", 6:10, 0] += 2.0
-    return X, y
 
 
 class _Umask:
@@ -64,7 +56,9 @@ def test_atomic_write_gives_an_ordinary_file_mode(tmp_path, mask):
 def test_report_document_figures_and_cache_share_the_umask_mode(tmp_path, mask):
     out = tmp_path / "report"
     with _Umask(mask):
-        signal_diagnostics.report(_bump(), out=out, profile="quick", deep=False, **FAST)
+        signal_diagnostics.report(
+            planted_bump(n=40, T=16, start=6, stop=10), out=out, profile="quick", deep=False, **FAST
+        )
     file_mode, dir_mode = 0o666 & ~mask, 0o777 & ~mask
     pngs = sorted((out / "figures").glob("*.png"))
     cached = sorted((out / ".cache").rglob("*.json"))

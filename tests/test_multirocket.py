@@ -2,21 +2,14 @@
 
 import numpy as np
 import pytest
+from conftest import planted_bump
 
 from signal_diagnostics import baselines
 from signal_diagnostics.baselines.multirocket import MultiRocketRidge
 
 
-def _bump(n=60, T=24, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.repeat([0, 1], n // 2)
-    X = rng.standard_normal((n, T, 2)).astype(np.float32)
-    X[y == 1, 8:16, 1] += 2.5
-    return X, y
-
-
 def test_multirocket_learns_a_planted_bump_and_is_registered():
-    X, y = _bump()
+    X, y = planted_bump(T=24, C=2, start=8, stop=16, channel=1, amplitude=2.5, labels=(0, 1))
     model = MultiRocketRidge(n_kernels=84).fit(X[::2], y[::2])
     assert np.mean(model.predict(X[1::2]) == y[1::2]) >= 0.9
     assert {"multirocket", "multirocket_hydra", "quant"} <= set(baselines.available())
@@ -24,7 +17,7 @@ def test_multirocket_learns_a_planted_bump_and_is_registered():
 
 
 def test_series_shorter_than_the_kernels_are_padded():
-    X, y = _bump(T=6)
+    X, y = planted_bump(T=6, C=2, start=8, stop=16, channel=1, amplitude=2.5, labels=(0, 1))
     assert MultiRocketRidge(n_kernels=84).fit(X, y).predict(X).shape == (60,)
 
 
@@ -39,6 +32,6 @@ def test_torch_baselines_are_refused_with_the_extra_to_install(monkeypatch):
 
 def test_quant_runs_when_torch_is_installed():
     pytest.importorskip("torch")
-    X, y = _bump()
+    X, y = planted_bump(T=24, C=2, start=8, stop=16, channel=1, amplitude=2.5, labels=(0, 1))
     model = baselines.make("quant").fit(X[::2], y[::2])
     assert np.mean(model.predict(X[1::2]) == y[1::2]) >= 0.8
