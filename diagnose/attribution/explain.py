@@ -142,7 +142,8 @@ def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardi
     mean and deviation of the real steps of ``X_fit``, as the toolkit's own training does.
     """
     from signal_diagnostics.models.backend import backend_name, device
-    from signal_diagnostics.models.resolve import check_input, load_trained
+    from signal_diagnostics.models.model_files import load_trained
+    from signal_diagnostics.models.resolve import check_input
     from signal_diagnostics.models.training import Standardiser, TrainedModel
 
     if standardise not in STANDARDISE:
