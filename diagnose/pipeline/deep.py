@@ -23,7 +23,7 @@ from signal_diagnostics.evaluation.splits import Splits, fixed_split, make_split
 from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, DEFAULT_ROPE_POINTS, Config, rope_points_to_fraction
 from signal_diagnostics.pipeline.deep_protocols import comparer, pairs
 from signal_diagnostics.pipeline.deep_records import config_record, model_records
-from signal_diagnostics.pipeline.deep_units import training_runs, training_units, unit_settings
+from signal_diagnostics.pipeline.deep_units import compare_units, training_runs, unit_settings
 from signal_diagnostics.pipeline.executor import Executor
 from signal_diagnostics.pipeline.uniform_control import (
     annotate_attention,
@@ -199,7 +199,7 @@ def compare_models(
     settings = unit_settings(
         split, folds, repeats, random_state, epochs, hyper, batch_size, metric, min_updates, patience_updates
     )
-    units, where = training_units(ds, specs, runs_of, splits, seeds, settings, hyper)
+    units, where = compare_units(ds, specs, runs_of, splits, seeds, settings, hyper)
     results = (executor or Executor("inprocess")).map(
         units, label="training deep models", progress=lambda d, n, lab: note(offset + d, total, lab)
     )

@@ -177,7 +177,7 @@ def structure_units(ds: Dataset, specs: list, settings: dict, hyper: dict | None
     ]
 
 
-def training_units(
+def compare_units(
     ds: Dataset, specs: list, runs_of: list, splits: Splits, seeds: int, settings: dict, hyper: dict | None
 ) -> tuple[list, list]:
     """A structure unit per model, then a training unit per (model or control, split, seed), and where each goes.
@@ -237,7 +237,7 @@ __all__ = [
     "structure_units",
     "train_unit",
     "training_runs",
-    "training_units",
+    "compare_units",
     "unit_settings",
     "unit_seed",
 ]
