@@ -170,7 +170,7 @@ def test_resumed_run_reads_every_unit_from_the_cache_and_gives_the_same_numbers(
 
 def test_a_unit_trained_alone_reproduces_its_part_of_the_full_run(run, data):
     """Seeds come from (random_state, model, split, seed), not from the order units run in."""
-    from signal_diagnostics.pipeline.deep import train_unit, unit_seed
+    from signal_diagnostics.pipeline.deep_units import train_unit, unit_seed
 
     result, _, _ = run
     tr, te = make_splits(data.y_codes, folds=FOLDS, random_state=3).pairs[2]
@@ -197,7 +197,7 @@ def test_a_unit_trained_alone_reproduces_its_part_of_the_full_run(run, data):
 
 
 def test_unit_seed_depends_on_model_split_and_seed_only():
-    from signal_diagnostics.pipeline.deep import unit_seed
+    from signal_diagnostics.pipeline.deep_units import unit_seed
 
     seeds = {unit_seed(0, m, i, s) for m in ("bilstm", "transformer") for i in range(5) for s in range(3)}
     assert len(seeds) == 30
@@ -205,14 +205,14 @@ def test_unit_seed_depends_on_model_split_and_seed_only():
 
 
 def test_seeds_are_averaged_on_the_metric_within_each_split(data):
-    from signal_diagnostics.pipeline.deep import _seed_averaged
+    from signal_diagnostics.pipeline.deep_records import seed_averaged
 
     splits = make_splits(data.y_codes, folds=FOLDS, random_state=0)
     truth = [data.y_codes[te] for _, te in splits]
     wrong = [(t + 1) % 2 for t in truth]
     record = {"train_seconds": 1.0, "epochs_run": 2, "device": "cpu", "backend": "test"}
     runs = [[{**record, "pred": t.tolist()}, {**record, "pred": w.tolist()}] for t, w in zip(truth, wrong)]
-    scores = _seed_averaged("m", "", data.y_codes, splits, runs, seeds=2)
+    scores = seed_averaged("m", "", data.y_codes, splits, runs, seeds=2)
     assert scores["fold_scores"]["accuracy"] == [0.5] * FOLDS  # mean of 1.0 and 0.0, not an ensemble vote
     assert scores["extra"]["seed_fold_scores"]["accuracy"] == [[1.0] * FOLDS, [0.0] * FOLDS]
     assert np.sum(scores["confusion"]) == 2 * len(data.y_codes)

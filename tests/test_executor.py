@@ -276,7 +276,7 @@ def test_the_memory_budget_can_be_set_and_a_bad_one_is_refused(monkeypatch):
 
 def counting_unit(steps):
     """A unit that reports its own progress from inside, step by step."""
-    from signal_diagnostics.pipeline.executor import inner_progress
+    from signal_diagnostics.pipeline.unit_progress import inner_progress
 
     tick = inner_progress("steps")
     for k in range(1, steps + 1):

@@ -11,6 +11,8 @@ The three folders install as one package (``pyproject.toml``'s ``package-dir``):
 - No module imports another module's private (``_``) name, or reaches one as an attribute
   (``solver._solve``: a private method or attribute defined in another of our modules).
 - No module holds more than :data:`MAX_STATEMENT_LINES` logical lines.
+- No function is longer than :data:`MAX_FUNCTION_LINES` lines (``def`` to its end) and no module longer
+  than :data:`MAX_MODULE_LINES` physical lines (issue 23).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ FLOORS = {
 # Logical lines (tokenize's NEWLINE tokens): a statement the formatter wraps over several lines counts once,
 # so `ruff format` does not move the count. 320 is what the old limit of 450 physical lines allowed.
 MAX_STATEMENT_LINES = 320
+# Physical lines, as a reader scrolls them (issue 23): a function from its `def` to its last line, a module whole.
+MAX_FUNCTION_LINES = 80
+MAX_MODULE_LINES = 400
 
 
 def _modules() -> dict[str, Path]:
@@ -240,3 +245,31 @@ def test_logical_lines_ignore_how_a_statement_is_wrapped():
 def test_modules_stay_small():
     long = {name: _logical_lines(path.read_text()) for name, path in MODULES.items()}
     assert {n: k for n, k in long.items() if k > MAX_STATEMENT_LINES} == {}
+
+
+def _oversized(path: Path, root: Path = ROOT) -> list[str]:
+    """The module ``path`` if over :data:`MAX_MODULE_LINES` lines, and each function over :data:`MAX_FUNCTION_LINES`."""
+    source = path.read_text()
+    where = path.relative_to(root).as_posix()
+    n = len(source.splitlines())
+    found = [f"module {where}: {n} lines"] if n > MAX_MODULE_LINES else []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                found.append(f"function {where}:{node.lineno} {node.name}: {length} lines")
+    return found
+
+
+def test_oversized_finds_a_long_function_and_a_long_module(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "probe.py").write_text(f"def short():\n    pass\n\n\ndef long():\n{body}\n" + "\n" * MAX_MODULE_LINES)
+    assert _oversized(tmp_path / "probe.py", tmp_path) == [
+        f"module probe.py: {5 + MAX_FUNCTION_LINES + MAX_MODULE_LINES} lines",
+        f"function probe.py:5 long: {MAX_FUNCTION_LINES + 1} lines",
+    ]
+
+
+def test_functions_and_modules_stay_short():
+    """Issue 23: no function over 80 lines and no module over 400, in every folder of the package."""
+    assert [f for path in MODULES.values() for f in _oversized(path)] == []

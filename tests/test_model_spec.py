@@ -58,7 +58,8 @@ def test_a_builder_file_is_imported_once_per_process_over_every_unit(data, tmp_p
 
 
 def test_an_edited_builder_file_is_imported_again(tmp_path):
-    from signal_diagnostics.models.resolve import load_builder, resolve
+    from signal_diagnostics.models.model_files import load_builder
+    from signal_diagnostics.models.resolve import resolve
 
     path = _builder(tmp_path)
     first = resolve(f"{path}:build")
@@ -70,7 +71,8 @@ def test_an_edited_builder_file_is_imported_again(tmp_path):
 
 
 def test_a_trained_file_is_read_once_at_the_door_and_once_per_unit(data, tmp_path, monkeypatch):
-    from signal_diagnostics.models.resolve import load_builder, resolve_all
+    from signal_diagnostics.models.model_files import load_builder
+    from signal_diagnostics.models.resolve import resolve_all
 
     net = load_builder(str(_builder(tmp_path, "saved")), "build")(data.X.shape[1:], data.n_classes)
     net.compile(optimizer="adam", loss="sparse_categorical_crossentropy")

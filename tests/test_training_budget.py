@@ -67,7 +67,7 @@ def test_training_record_says_whether_validation_loss_was_still_falling(val_loss
 
 
 def test_training_summary_flags_a_model_whose_runs_were_still_improving():
-    from signal_diagnostics.pipeline.deep import training_summary
+    from signal_diagnostics.pipeline.deep_records import training_summary
 
     runs = [
         {

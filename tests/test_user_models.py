@@ -39,7 +39,7 @@ def trained_file(tmp_path_factory):
     Not fitted here: fitting two masked BiLSTMs costs ~20 s of graph tracing on a 2-core machine,
     and every check below reads the weights as they are, whatever they are.
     """
-    from signal_diagnostics.models.resolve import load_builder
+    from signal_diagnostics.models.model_files import load_builder
 
     keras.utils.set_random_seed(0)
     model = load_builder(str(BUILDER), "build")((T, C), 2, units=8)
@@ -154,7 +154,7 @@ def test_attribute_finds_their_attention_layer(data, trained_file):
 
 
 def test_builder_gets_only_the_options_it_takes():
-    from signal_diagnostics.models.resolve import load_builder
+    from signal_diagnostics.models.model_files import load_builder
     from signal_diagnostics.models.training import new_network
 
     _, net = new_network(load_builder(str(BUILDER), "build_fixed"), (T, C), 2, {"units": 8, "dropout": 0.1})

@@ -9,7 +9,7 @@ timestep map). Keras, TensorFlow and shap are imported only by the methods that 
 
 from __future__ import annotations
 
-from signal_diagnostics.attribution.agreement import kendall_tau, timestep_map_profile
+from signal_diagnostics.attribution.agreement import kendall_tau, reference_agreement, timestep_map_profile
 from signal_diagnostics.attribution.explain import METHODS, applicable, attribute, explain_models
 from signal_diagnostics.attribution.faithfulness import faithfulness, window_precision
 from signal_diagnostics.attribution.record import Attribution
@@ -22,6 +22,7 @@ __all__ = [
     "explain_models",
     "faithfulness",
     "kendall_tau",
+    "reference_agreement",
     "timestep_map_profile",
     "window_precision",
 ]

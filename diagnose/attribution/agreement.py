@@ -38,3 +38,21 @@ def timestep_map_profile(timestep_map) -> np.ndarray:
     if s.ndim == 1:
         return s
     return np.nansum(np.where(np.isfinite(s), s, np.nan), axis=1)
+
+
+def reference_agreement(rows: list[dict], references: Mapping[str, str | None]) -> list[dict]:
+    """Add to each attribution row its Kendall tau against its model's reference, explained by the same method.
+
+    Does a model rank the timesteps like its reference (the same stack without attention)? The tau goes
+    first in the row's ``agreement`` as ``kendall_tau_vs_reference``, and ``reference`` names the model.
+    Rows of a method that could not run (``status: "error"``) neither get nor give one. ``rows`` are
+    changed in place and returned.
+    """
+    profiles = {(r["model"], r["method"]): r["timestep_importance"] for r in rows if r.get("status") != "error"}
+    for row in rows:
+        ref = references.get(row["model"])
+        if row.get("status") != "error" and ref is not None and (ref, row["method"]) in profiles:
+            tau = kendall_tau(row["timestep_importance"], profiles[(ref, row["method"])])
+            row["agreement"] = {"kendall_tau_vs_reference": tau, **(row.get("agreement") or {})}
+            row["reference"] = ref
+    return rows

@@ -16,7 +16,7 @@ from signal_diagnostics.attribution.adapters import (
     proba_function,
     series_background,
 )
-from signal_diagnostics.attribution.agreement import kendall_tau, timestep_map_profile
+from signal_diagnostics.attribution.agreement import kendall_tau, reference_agreement, timestep_map_profile
 from signal_diagnostics.attribution.faithfulness import faithfulness
 from signal_diagnostics.attribution.record import Attribution, summarise
 from signal_diagnostics.errors import DataError
@@ -82,6 +82,21 @@ def attribute(
     K = probabilities.shape[1]
     bg = background_steps(background, X, lengths)
     baseline = series_background(bg, X, lengths)
+    values, per_channel, completeness, info = _method_values(
+        method, model, proba, X, classes, lengths, bg, baseline, seed=seed, batch_size=batch_size, **options
+    )
+    info = {
+        **info,
+        "explained": "true class" if y is not None else "predicted class",
+        "total_seconds": time.perf_counter() - start,
+    }
+    return summarise(method, values, classes, lengths, K, per_channel=per_channel, completeness=completeness, info=info)
+
+
+def _method_values(
+    method: str, model: Any, proba, X, classes, lengths, bg, baseline, *, seed: int, batch_size: int, **options
+) -> tuple[np.ndarray, np.ndarray | None, dict | None, dict]:
+    """``(values (n, T, C), per_channel or None, completeness or None, info)`` of one method."""
     per_channel, completeness = None, None
     if method == "shap":
         from signal_diagnostics.attribution.shapley import shapley_values
@@ -102,12 +117,7 @@ def attribute(
         C = X.shape[2]
         values = np.repeat(importance[:, :, None] / C, C, axis=2)
         per_channel = np.full(C, np.nan)  # attention says nothing about channels
-    info = {
-        **info,
-        "explained": "true class" if y is not None else "predicted class",
-        "total_seconds": time.perf_counter() - start,
-    }
-    return summarise(method, values, classes, lengths, K, per_channel=per_channel, completeness=completeness, info=info)
+    return values, per_channel, completeness, info
 
 
 def applicable(model: Any, method: str) -> bool:
@@ -142,7 +152,8 @@ def trained_from_file(path: str, X_fit: np.ndarray, n_classes: int, *, standardi
     mean and deviation of the real steps of ``X_fit``, as the toolkit's own training does.
     """
     from signal_diagnostics.models.backend import backend_name, device
-    from signal_diagnostics.models.resolve import check_input, load_trained
+    from signal_diagnostics.models.model_files import load_trained
+    from signal_diagnostics.models.resolve import check_input
     from signal_diagnostics.models.training import Standardiser, TrainedModel
 
     if standardise not in STANDARDISE:
@@ -295,71 +306,77 @@ def explain_models(
     if unknown:
         raise DataError(f"unknown attribution method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
     X, y, lengths = dataset.X, dataset.y_codes, dataset.lengths
-    K = len(dataset.classes)
     train, test = _split(y, seed)
-    rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.permutation(test)[:samples])
-    Xe, ye, le = X[chosen], y[chosen], lengths[chosen]
+    chosen = np.sort(np.random.default_rng(seed).permutation(test)[:samples])
+    held = (X[chosen], y[chosen], lengths[chosen])
     background = background_steps(X[train], X[train], lengths[train])
     map_profile = timestep_map_profile(timestep_map) if timestep_map is not None else None
     labels = [str(c) for c in dataset.classes.tolist()]
-
-    total = len(models) * len(methods)
-    done = 0
-    rows, profiles = [], {}  # profiles[(model, method)] = per_timestep
+    total, done, rows = len(models) * len(methods), 0, []
     for given in models:
         name = _label(given)  # what the rows call it: a name, never the function or model object itself
-        model = _train(given, X[train], y[train], K, epochs=epochs, seed=seed, hyper=hyper, standardise=standardise)
+        model = _train(
+            given, X[train], y[train], len(labels), epochs=epochs, seed=seed, hyper=hyper, standardise=standardise
+        )
         for method in methods:
             done += 1
-            if not applicable(model, method):
-                note = _attention_unavailable(name, model) if method == "attention" else None
-                if note is not None:
-                    rows.append(note)
-                if progress:
-                    progress(done, total)
-                continue
-            started = time.perf_counter()
-            a = attribute(model, Xe, ye, method=method, lengths=le, background=background, seed=seed)
-            faith = faithfulness(model, Xe, ye, a, lengths=le, background=background, seed=seed)
-            profiles[(name, method)] = a.per_timestep
-            rows.append(
-                {
-                    "model": name,
-                    "method": method,
-                    "timestep_importance": a.per_timestep,
-                    "channel_importance": a.per_channel,
-                    "class_timestep_importance": {labels[k]: v for k, v in a.per_class.items()},
-                    "faithfulness": {"aopc": faith["aopc"], "random_aopc": faith["random_aopc"]},
-                    "completeness": (
-                        None
-                        if a.completeness is None
-                        else {
-                            "mean_relative_error": a.completeness["mean_relative_error"],
-                            "max_relative_error": a.completeness["max_relative_error"],
-                        }
-                    ),
-                    "explained_series": int(len(Xe)),
-                    "seconds": time.perf_counter() - started,
-                }
-            )
-            if method == "attention":
-                rows[-1].update(_attention_details(model, a, Xe, ye, le, seed))
+            row = _explained_row(model, name, method, held, background, seed, labels)
+            if row is not None:
+                rows.append(row)
             if progress:
                 progress(done, total)
+    _method_agreement(rows, methods, map_profile)
+    return to_jsonable(reference_agreement(rows, references or {}))
+
+
+def _explained_row(
+    model: Any, name: str, method: str, held: tuple, background: np.ndarray, seed: int, labels: list[str]
+) -> dict | None:
+    """One attribution row: ``method``'s importance of the held-out series, its faithfulness and timing.
+
+    A method that cannot explain the model gives no row, except attention on a model whose attention
+    layers cannot give their weights: an error row that says why.
+    """
+    if not applicable(model, method):
+        return _attention_unavailable(name, model) if method == "attention" else None
+    Xe, ye, le = held
+    started = time.perf_counter()
+    a = attribute(model, Xe, ye, method=method, lengths=le, background=background, seed=seed)
+    faith = faithfulness(model, Xe, ye, a, lengths=le, background=background, seed=seed)
+    row = {
+        "model": name,
+        "method": method,
+        "timestep_importance": a.per_timestep,
+        "channel_importance": a.per_channel,
+        "class_timestep_importance": {labels[k]: v for k, v in a.per_class.items()},
+        "faithfulness": {"aopc": faith["aopc"], "random_aopc": faith["random_aopc"]},
+        "completeness": (
+            None
+            if a.completeness is None
+            else {
+                "mean_relative_error": a.completeness["mean_relative_error"],
+                "max_relative_error": a.completeness["max_relative_error"],
+            }
+        ),
+        "explained_series": int(len(Xe)),
+        "seconds": time.perf_counter() - started,
+    }
+    if method == "attention":
+        row.update(_attention_details(model, a, Xe, ye, le, seed))
+    return row
+
+
+def _method_agreement(rows: list[dict], methods: Sequence[str], map_profile: np.ndarray | None) -> None:
+    """Set each explained row's ``agreement``: Kendall's tau against the classical timestep map and against
+    the model's other methods (``kendall_tau_vs_timestep_map``, ``kendall_tau_vs_<method>``)."""
+    profiles = {(r["model"], r["method"]): r["timestep_importance"] for r in rows if r.get("status") != "error"}
     for row in rows:
-        if (row["model"], row["method"]) not in profiles:  # a method that could not run: no agreement
+        if row.get("status") == "error":  # a method that could not run: no agreement
             continue
-        mine = profiles[(row["model"], row["method"])]
-        agreement = {}
-        ref = (references or {}).get(row["model"])
-        if ref is not None and (ref, row["method"]) in profiles:
-            agreement["kendall_tau_vs_reference"] = kendall_tau(mine, profiles[(ref, row["method"])])
-            row["reference"] = ref
+        mine, agreement = row["timestep_importance"], {}
         if map_profile is not None:
             agreement["kendall_tau_vs_timestep_map"] = kendall_tau(mine, map_profile)
         for other in methods:
             if other != row["method"] and (row["model"], other) in profiles:
                 agreement[f"kendall_tau_vs_{other}"] = kendall_tau(mine, profiles[(row["model"], other)])
         row["agreement"] = agreement
-    return to_jsonable(rows)

@@ -212,65 +212,23 @@ def fit(
     Returns
     -------
     TrainedModel
-        ``record`` holds ``epochs_budget`` (the epoch cap used), ``epochs_run``, ``updates_per_epoch``,
-        ``updates``, ``patience_epochs``, ``restored_epoch`` (1-based epoch of the weights kept: the
-        best validation loss), ``stopped_early`` and ``still_improving`` (training ran to its cap with
-        the best validation loss in its last few epochs: more training would probably help; None
-        without a validation split).
+        ``record`` says how training went (:func:`training_record`): the epoch budget used, epochs run,
+        updates, patience, the epoch whose weights were kept, early stop and whether still improving.
     """
-    X_train = np.asarray(X_train, dtype=np.float32)
-    y_train = np.asarray(y_train)
-    if X_train.ndim != 3:
-        raise DataError(f"X_train must be (n_series, n_timesteps, n_channels); got shape {X_train.shape}")
-    if not np.issubdtype(y_train.dtype, np.integer) or y_train.min() < 0 or y_train.max() >= n_classes:
-        raise DataError(f"y_train must hold class codes 0..{n_classes - 1}; got {np.unique(y_train)[:10]}")
-    if class_weight not in ("balanced", None):
-        raise DataError(f"class_weight must be 'balanced' or None; got {class_weight!r}")
+    X_train, y_train = _checked(X_train, y_train, n_classes, class_weight)
     hyper = dict(hyper or {})
     learning_rate = float(hyper.pop("learning_rate", hyper.pop("lr", DEFAULT_LEARNING_RATE)))
 
     keras.utils.set_random_seed(seed)
     standardiser = Standardiser.fit(X_train)
-    Xs = standardiser.transform(X_train)
     name, net = new_network(model, X_train.shape[1:], n_classes, hyper)
     compiled = compile_model(net, learning_rate)
-
-    split = _validation_split(y_train, validation_fraction, seed)
-    callbacks, validation = [], None
-    train_idx = np.arange(len(y_train))
-    if split is not None:
-        train_idx, val_idx = split
-        validation = (Xs[val_idx], y_train[val_idx])
-    per_epoch = int(np.ceil(len(train_idx) / batch_size))
-    budget = max(int(epochs), int(np.ceil(min_updates / per_epoch)) if min_updates else 0)
-    patience_epochs = max(int(patience), int(np.ceil(patience_updates / per_epoch)) if patience_updates else 0)
-    stopper = None
-    if validation is not None:
-        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience_epochs, restore_best_weights=True)
-        callbacks.append(stopper)
-    weights = balanced_class_weight(y_train[train_idx], n_classes) if class_weight == "balanced" else None
-
+    data = _training_data(standardiser.transform(X_train), y_train, n_classes, validation_fraction, seed, class_weight)
+    plan = _budget(len(data["y"]), batch_size, epochs, min_updates, patience, patience_updates)
     start = time.perf_counter()
-    fitted = net.fit(
-        Xs[train_idx],
-        y_train[train_idx],
-        epochs=budget,
-        batch_size=batch_size,
-        validation_data=validation,
-        class_weight=weights,
-        callbacks=callbacks,
-        shuffle=True,
-        verbose=0,
-    )
+    history, stopped_early = _fit_loop(net, data, batch_size=batch_size, **plan)
     seconds = time.perf_counter() - start
-    history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
-    record = training_record(
-        history,
-        budget=budget,
-        per_epoch=per_epoch,
-        patience_epochs=patience_epochs,
-        stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0),
-    )
+    record = training_record(history, **plan, stopped_early=stopped_early)
     return TrainedModel(
         name=name,
         model=net,
@@ -285,6 +243,67 @@ def fit(
         record=record,
         compile=compiled,
     )
+
+
+def _checked(X_train, y_train, n_classes: int, class_weight) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` as float32 series and class codes, or a DataError naming what is wrong."""
+    X_train = np.asarray(X_train, dtype=np.float32)
+    y_train = np.asarray(y_train)
+    if X_train.ndim != 3:
+        raise DataError(f"X_train must be (n_series, n_timesteps, n_channels); got shape {X_train.shape}")
+    if not np.issubdtype(y_train.dtype, np.integer) or y_train.min() < 0 or y_train.max() >= n_classes:
+        raise DataError(f"y_train must hold class codes 0..{n_classes - 1}; got {np.unique(y_train)[:10]}")
+    if class_weight not in ("balanced", None):
+        raise DataError(f"class_weight must be 'balanced' or None; got {class_weight!r}")
+    return X_train, y_train
+
+
+def _training_data(
+    Xs: np.ndarray, y: np.ndarray, n_classes: int, validation_fraction: float, seed: int, class_weight
+) -> dict:
+    """The standardised series split for training: ``X``, ``y``, ``validation`` (or None) and class ``weights``."""
+    split = _validation_split(y, validation_fraction, seed)
+    train_idx, validation = np.arange(len(y)), None
+    if split is not None:
+        train_idx, val_idx = split
+        validation = (Xs[val_idx], y[val_idx])
+    weights = balanced_class_weight(y[train_idx], n_classes) if class_weight == "balanced" else None
+    return {"X": Xs[train_idx], "y": y[train_idx], "validation": validation, "weights": weights}
+
+
+def _budget(
+    n_train: int, batch_size: int, epochs: int, min_updates: int, patience: int, patience_updates: int
+) -> dict[str, int]:
+    """The epoch cap and patience in epochs, raised to reach ``min_updates`` / ``patience_updates``."""
+    per_epoch = int(np.ceil(n_train / batch_size))
+    return {
+        "budget": max(int(epochs), int(np.ceil(min_updates / per_epoch)) if min_updates else 0),
+        "per_epoch": per_epoch,
+        "patience_epochs": max(int(patience), int(np.ceil(patience_updates / per_epoch)) if patience_updates else 0),
+    }
+
+
+def _fit_loop(
+    net: Any, data: dict, *, batch_size: int, budget: int, per_epoch: int, patience_epochs: int
+) -> tuple[dict[str, list[float]], bool]:
+    """Train ``net`` (early stopping on the validation loss when there is a validation part): its history
+    and whether it stopped early."""
+    stopper = None
+    if data["validation"] is not None:
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience_epochs, restore_best_weights=True)
+    fitted = net.fit(
+        data["X"],
+        data["y"],
+        epochs=budget,
+        batch_size=batch_size,
+        validation_data=data["validation"],
+        class_weight=data["weights"],
+        callbacks=[stopper] if stopper is not None else [],
+        shuffle=True,
+        verbose=0,
+    )
+    history = {k: [float(v) for v in vals] for k, vals in fitted.history.items()}
+    return history, bool(stopper is not None and stopper.stopped_epoch > 0)
 
 
 def training_record(

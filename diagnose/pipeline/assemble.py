@@ -230,21 +230,6 @@ def _is_trained_file(model: str) -> bool:
     return resolve(model, baselines_allowed=True).kind == "file"
 
 
-def _agreement_across_models(rows: list[dict], references: dict) -> list[dict]:
-    """Add ``kendall_tau_vs_reference`` (and ``reference``) to each row whose model has a reference among
-    the explained models: does it rank timesteps like the same stack without attention?"""
-    from signal_diagnostics.attribution import kendall_tau
-
-    profiles = {(r["model"], r["method"]): r["timestep_importance"] for r in rows}
-    for row in rows:
-        ref = references.get(row["model"])
-        if ref is not None and (ref, row["method"]) in profiles:
-            tau = kendall_tau(row["timestep_importance"], profiles[(ref, row["method"])])
-            row["agreement"] = {"kendall_tau_vs_reference": tau, **row["agreement"]}
-            row["reference"] = ref
-    return rows
-
-
 def run_explain(
     ds: Dataset,
     cfg: Config,
@@ -261,6 +246,7 @@ def run_explain(
     import os
 
     from signal_diagnostics import baselines
+    from signal_diagnostics.attribution.agreement import reference_agreement
     from signal_diagnostics.pipeline.executor import Unit
 
     executor = _executor(executor)
@@ -318,7 +304,7 @@ def run_explain(
         else:
             rows.extend(value)
     references = (doc.get("deep") or {}).get("references") or {}
-    doc["attribution"] = None if failed == len(models) else _agreement_across_models(rows, references)
+    doc["attribution"] = None if failed == len(models) else reference_agreement(rows, references)
 
 
 def _finish(doc: dict) -> dict:

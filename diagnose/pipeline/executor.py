@@ -27,13 +27,13 @@ from typing import Any
 
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.cache import Cache, as_json, unit_key
-from signal_diagnostics.pipeline.resources import available_cores, gpu_ids, init_worker, quiet_openmp, run_limited
+from signal_diagnostics.pipeline.resources import available_cores, gpu_ids, quiet_openmp, run_limited
+from signal_diagnostics.pipeline.unit_progress import drain, init_pool_worker, reporting_to, run_reporting
 from signal_diagnostics.results import Progress
 
 KINDS = ("inprocess", "processes", "dask")
 DASK_EXTRA = "install signal-diagnostics[dask]"  # the optional extra that brings dask.distributed
 _SCHEDULER = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
-_SEND_EVERY_S = 0.2  # a worker sends at most one progress line per this many seconds per unit (and its last)
 _POLL_S = 0.5  # how often the parent shows the progress worker processes send while it waits
 _SCATTER_BYTES = 1_000_000  # arrays above this size are sent to a Dask cluster once, not with every unit
 
@@ -77,66 +77,6 @@ def require_dask() -> None:
 
     if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
         raise DataError(f"running on a Dask cluster needs dask.distributed, which is not installed: {DASK_EXTRA}")
-
-
-# The progress of the unit running now in this process (in-process executor): (callback, unit label).
-_INNER: list[tuple[Progress, str]] = []
-
-
-def inner_progress(what: str) -> Callable[[int, int], None] | None:
-    """``progress(done, total)`` for the inside of the unit running now, shown as ``"<unit label>: <what>"``.
-
-    None outside an in-process executor's unit (a worker process or a Dask worker: the parent's heartbeat
-    still says which unit runs, :class:`signal_diagnostics.console.ProgressLines`).
-    """
-    if not _INNER:
-        return None
-    note, label = _INNER[-1]
-    return lambda done, total: note(done, total, f"{label}: {what}")
-
-
-# In a pool worker: the queue its units' inner progress goes to (the parent prints it, _drain).
-_WORKER_QUEUE: list = []
-
-
-def _init_pool_worker(threads: int, gpu_queue, progress_queue) -> None:
-    init_worker(threads, gpu_queue)
-    _WORKER_QUEUE[:] = [progress_queue]
-
-
-def _run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
-    """``run_limited(threads, fn, *args)`` in a pool worker, its inner progress sent to the parent's queue."""
-    if not _WORKER_QUEUE:
-        return run_limited(threads, fn, *args)
-    import time
-
-    queue, last = _WORKER_QUEUE[0], [0.0]
-
-    def send(done: int, total: int, lab: str) -> None:
-        now = time.monotonic()
-        if done < total and now - last[0] < _SEND_EVERY_S:
-            return  # the parent prints a few lines a minute; the pipe must never fill
-        last[0] = now
-        try:  # written before the unit returns, so the parent reads it before the result
-            queue.put((int(done), int(total), lab))
-        except Exception:  # a closed queue loses a progress line, never the unit
-            pass
-
-    _INNER.append((send, label))
-    try:
-        return run_limited(threads, fn, *args)
-    finally:
-        _INNER.pop()
-
-
-def _drain(queue, note: Progress) -> None:
-    """Show the progress lines worker processes have sent so far."""
-    try:
-        while queue is not None and not queue.empty():
-            done, total, label = queue.get()
-            note(done, total, label)
-    except (OSError, ValueError, EOFError):  # a closed queue: no more progress, the run goes on
-        return
 
 
 def _attempt(fn: Callable, args: tuple, threads: int) -> tuple[bool, Any]:
@@ -272,11 +212,8 @@ class Executor:
         if self.kind == "inprocess" or len(units) == 1 and self.kind == "processes":
             threads = available_cores()
             for i, u in zip(index, units):
-                _INNER.append((note, labels[i]))
-                try:
+                with reporting_to(note, labels[i]):
                     outcome = _attempt(u.fn, u.args, threads)
-                finally:
-                    _INNER.pop()
                 yield (i, *outcome)
         elif self.kind == "processes":
             yield from self._run_processes(units, index, note, labels)
@@ -305,7 +242,7 @@ class Executor:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=ctx,
-                initializer=_init_pool_worker,
+                initializer=init_pool_worker,
                 initargs=(threads, queue, self._progress_queue),
             )
             self._pool_key = key
@@ -314,20 +251,18 @@ class Executor:
     def _run_processes(self, units, index, note: Progress, labels: list[str]):
         gpus = gpu_ids() if any(u.needs_gpu for u in units) else []
         pool = self._process_pool(gpus)
-        pending = {
-            pool.submit(_run_reporting, labels[i], self._threads, u.fn, *u.args): i for i, u in zip(index, units)
-        }
+        pending = {pool.submit(run_reporting, labels[i], self._threads, u.fn, *u.args): i for i, u in zip(index, units)}
         try:
             while pending:
                 finished, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                _drain(self._progress_queue, note)
+                drain(self._progress_queue, note)
                 for fut in finished:
                     i = pending.pop(fut)
                     err = fut.exception()
                     if err is not None and not isinstance(err, Exception):
                         raise err  # Ctrl-C reached a worker: stop the run, do not record it as a failure
                     yield (i, True, fut.result()) if err is None else (i, False, err)
-            _drain(self._progress_queue, note)
+            drain(self._progress_queue, note)
         finally:
             for fut in pending:  # a failure stopped the run, or the caller stopped reading
                 fut.cancel()
@@ -410,4 +345,4 @@ class Executor:
         self.close()
 
 
-__all__ = ["Executor", "Unit", "UnitError", "inner_progress", "check_scheduler", "require_dask", "KINDS", "DASK_EXTRA"]
+__all__ = ["Executor", "Unit", "UnitError", "check_scheduler", "require_dask", "KINDS", "DASK_EXTRA"]

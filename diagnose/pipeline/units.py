@@ -54,7 +54,7 @@ def shuffle_unit(
     """The label-shuffle test, max-T over the ``heads``, on the first repeat's folds."""
     from signal_diagnostics.checks.shuffle import shuffle_test
     from signal_diagnostics.evaluation.splits import make_splits
-    from signal_diagnostics.pipeline.executor import inner_progress
+    from signal_diagnostics.pipeline.unit_progress import inner_progress
 
     first = make_splits(y, folds=folds, repeats=1, groups=groups, random_state=random_state)
     return shuffle_test(
@@ -111,7 +111,7 @@ def pairs_unit(
 ) -> dict:
     """Which pairs of classes a two-class ridge cannot tell apart."""
     from signal_diagnostics.checks.pairs import class_pairs
-    from signal_diagnostics.pipeline.executor import inner_progress
+    from signal_diagnostics.pipeline.unit_progress import inner_progress
 
     return class_pairs(
         X,

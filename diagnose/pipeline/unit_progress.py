@@ -1,0 +1,87 @@
+"""A running unit's inner progress: shown in this process, or sent from a pool worker to the parent.
+
+The in-process executor shows a unit's inner progress (:func:`inner_progress`) directly; a unit in a
+local worker process sends it through a queue (:func:`run_reporting`), which the parent empties
+(:func:`drain`) while it waits for results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from signal_diagnostics.pipeline.resources import init_worker, run_limited
+from signal_diagnostics.results import Progress
+
+_SEND_EVERY_S = 0.2  # a worker sends at most one progress line per this many seconds per unit (and its last)
+
+# The progress of the unit running now in this process (in-process executor): (callback, unit label).
+_INNER: list[tuple[Progress, str]] = []
+
+
+def inner_progress(what: str) -> Callable[[int, int], None] | None:
+    """``progress(done, total)`` for the inside of the unit running now, shown as ``"<unit label>: <what>"``.
+
+    None outside an in-process executor's unit (a worker process or a Dask worker: the parent's heartbeat
+    still says which unit runs, :class:`signal_diagnostics.console.ProgressLines`).
+    """
+    if not _INNER:
+        return None
+    note, label = _INNER[-1]
+    return lambda done, total: note(done, total, f"{label}: {what}")
+
+
+@contextmanager
+def reporting_to(note: Progress, label: str) -> Iterator[None]:
+    """While the block runs, :func:`inner_progress` reports to ``note`` under the unit's ``label``."""
+    _INNER.append((note, label))
+    try:
+        yield
+    finally:
+        _INNER.pop()
+
+
+# In a pool worker: the queue its units' inner progress goes to (the parent prints it, :func:`drain`).
+_WORKER_QUEUE: list = []
+
+
+def init_pool_worker(threads: int, gpu_queue, progress_queue) -> None:
+    """A pool worker's initializer: its thread share, its GPU (:func:`init_worker`) and the progress queue."""
+    init_worker(threads, gpu_queue)
+    _WORKER_QUEUE[:] = [progress_queue]
+
+
+def run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
+    """``run_limited(threads, fn, *args)`` in a pool worker, its inner progress sent to the parent's queue."""
+    if not _WORKER_QUEUE:
+        return run_limited(threads, fn, *args)
+    import time
+
+    queue, last = _WORKER_QUEUE[0], [0.0]
+
+    def send(done: int, total: int, lab: str) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < _SEND_EVERY_S:
+            return  # the parent prints a few lines a minute; the pipe must never fill
+        last[0] = now
+        try:  # written before the unit returns, so the parent reads it before the result
+            queue.put((int(done), int(total), lab))
+        except Exception:  # a closed queue loses a progress line, never the unit
+            pass
+
+    with reporting_to(send, label):
+        return run_limited(threads, fn, *args)
+
+
+def drain(queue, note: Progress) -> None:
+    """Show the progress lines worker processes have sent so far."""
+    try:
+        while queue is not None and not queue.empty():
+            done, total, label = queue.get()
+            note(done, total, label)
+    except (OSError, ValueError, EOFError):  # a closed queue: no more progress, the run goes on
+        return
+
+
+__all__ = ["drain", "init_pool_worker", "inner_progress", "reporting_to", "run_reporting"]
