@@ -110,15 +110,18 @@ def best_baseline(doc: dict) -> dict | None:
 
 
 def answers(doc: dict) -> list[dict]:
-    """The top-of-report answers, in order: signal, how much, more data, deep, attention, where, labels, classes.
+    """The top-of-report answers, in order: signal, how much, more data, deep, attention, where, labels, classes,
+    then any other answer the document holds (its own question and anchor; coloured neutral unless in TONES).
 
     Each is ``doc["verdicts"][id]`` formatted: ``headline``, ``answer`` (the verdict's sentence),
     ``tone`` (the colour of its level), ``details``, ``anchor``; a missing verdict shows "Not run." or
     the error of the section it needed.
     """
     verdicts = as_dict(doc.get("verdicts"))
+    known = {row[0] for row in ORDER}
+    added = tuple((k, k, k, ()) for k in verdicts if k not in known)  # an answer the registry added, after these
     out = []
-    for id_, question, anchor, sections in ORDER:
+    for id_, question, anchor, sections in ORDER + added:
         v = as_dict(verdicts.get(id_))
         if not v.get("sentence"):
             out.append(_missing(doc, id_, str(v.get("question") or question), anchor, *sections))

@@ -43,8 +43,8 @@ def test_model_agnostic_methods_find_the_planted_window(bump, logistic, method):
 
 
 def test_shap_is_reproducible_with_the_same_seed(bump, logistic):
-    a = _explain(logistic, bump, "shap", seed=3)
-    b = _explain(logistic, bump, "shap", seed=3)
+    a = _explain(logistic, bump, "shap", random_state=3)
+    b = _explain(logistic, bump, "shap", random_state=3)
     np.testing.assert_array_equal(a.values, b.values)
 
 

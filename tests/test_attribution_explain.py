@@ -24,7 +24,7 @@ def section():
         methods=["shap", "integrated_gradients", "occlusion", "attention"],
         samples=16,
         epochs=10,
-        seed=0,
+        random_state=0,
         hyper={"units": 16, "depth": 1},
         timestep_map=timestep_map,
         references={"bilstm_attention_pool": "bilstm"},

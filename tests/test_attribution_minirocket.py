@@ -52,7 +52,11 @@ def test_explain_models_explains_a_baseline_with_model_agnostic_methods_only():
 
     d = synthetic.bump(n=200, T=T, C=2, start=START, stop=STOP, amplitude=2.0, seed=0)
     rows = explain_models(
-        d, ["minirocket"], methods=["shap", "integrated_gradients", "occlusion", "attention"], samples=20, seed=0
+        d,
+        ["minirocket"],
+        methods=["shap", "integrated_gradients", "occlusion", "attention"],
+        samples=20,
+        random_state=0,
     )
     assert {r["method"] for r in rows} == {"shap", "occlusion"}
     assert all(r["faithfulness"]["aopc"] > r["faithfulness"]["random_aopc"] for r in rows)

@@ -15,6 +15,7 @@ from signal_diagnostics.pipeline.document import SCHEMA_PATH
 from signal_diagnostics.pipeline.plan import make_plan
 from signal_diagnostics.pipeline.resources import UNIT_BASE_BYTES, UNIT_BYTES_PER_DATA_BYTE
 from signal_diagnostics.pipeline.signal_units import signal_calls, step_call
+from signal_diagnostics.results import CheckResult
 
 
 def class_sizes(X: np.ndarray, y: np.ndarray, smallest: int) -> dict:
@@ -35,6 +36,15 @@ TOY = steps.Step(
     held=lambda n, shape: 8.0 * n,
     kind="permutation",
 )
+
+
+def class_sizes_check(X: np.ndarray, y: np.ndarray, smallest: int = 25) -> CheckResult:
+    """The same toy written as a check: a Result, and a parameter with a default."""
+    counts = np.bincount(np.asarray(y))
+    small = int(np.sum(counts < smallest))
+    return CheckResult("class_sizes", "warn" if small else "pass", counts.tolist(), f"{small} small classes")
+
+
 CHEAP = dict(n_permutations=19, baselines=["chance_prior", "logistic"], learning_curve=False, label_checks=False)
 
 
@@ -86,6 +96,21 @@ def test_a_step_turned_off_by_its_switch_neither_runs_nor_costs(monkeypatch):
     plan = make_plan(ds, Config(**CHEAP), workers=1, cores=2)
     assert "class_sizes" not in plan.predicted
     assert all(c.name != "class_sizes" for c in signal_calls(ds, Config(**CHEAP), plan))
+
+
+def test_a_check_returning_a_result_is_its_own_unit_and_its_defaults_may_be_left_out(monkeypatch):
+    from signal_diagnostics.pipeline.assemble import run_signal_document
+
+    check = replace(TOY, unit=class_sizes_check, arguments=lambda g: {"X": g.X, "y": g.y})
+    monkeypatch.setattr(steps, "STEPS", (*steps.STEPS, check))
+    doc = run_signal_document(_data(), Config(**CHEAP))
+    assert doc["signal"]["class_sizes"] == {
+        "check": "class_sizes",
+        "status": "warn",
+        "value": [48, 16, 16],
+        "message": "2 small classes",
+    }
+    assert steps.find("ceiling").unit.__module__.endswith("checks.ceiling")  # the declared checks too
 
 
 def test_a_step_whose_arguments_miss_a_parameter_of_its_unit_is_refused():

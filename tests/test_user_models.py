@@ -136,7 +136,7 @@ def test_explain_runs_on_the_trained_weights_as_they_are(data, trained_file):
     trained = trained_from_file(trained_file, data.X, 2)
     theirs = keras.saving.load_model(trained_file, custom_objects=ksa.SeqSelfAttention.get_custom_objects())
     np.testing.assert_allclose(trained.predict_proba(data.X), theirs.predict(data.X, verbose=0), atol=1e-6)
-    rows = explain_models(data, [trained_file], methods=["attention"], samples=8, seed=0)
+    rows = explain_models(data, [trained_file], methods=["attention"], samples=8, random_state=0)
     (row,) = rows
     assert row["layer_class"] == "keras_self_attention.SeqSelfAttention"
     assert row["padding_share"] > 0.05

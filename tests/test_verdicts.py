@@ -272,6 +272,7 @@ def test_decide_runs_the_registry_in_order_and_each_answer_carries_its_rows_ques
 def test_a_new_answer_is_one_row_of_the_registry(doc, monkeypatch):
     from signal_diagnostics.pipeline.verdicts import registry
     from signal_diagnostics.pipeline.verdicts.base import Verdict
+    from signal_diagnostics.reports.answers import answers
 
     def warnings_verdict(d, got):  # a toy answer: how many health checks warned, once there is signal
         n = sum(r["status"] in ("warn", "fail") for r in d["health"])
@@ -285,6 +286,9 @@ def test_a_new_answer_is_one_row_of_the_registry(doc, monkeypatch):
     assert {k: after[k] for k in before} == before
     assert after["warnings"]["question"] == "How many health warnings?" and after["warnings"]["anchor"] == "health"
     assert after["warnings"]["sentence"] == "Health warns 2 times." and after["warnings"]["level"] == "strong"
+    shown = answers({**doc, "verdicts": after})  # and the report shows it, after the eight, with no edit of its own
+    assert [a["id"] for a in shown][-2:] == ["classes", "warnings"]
+    assert shown[-1]["question"] == "How many health warnings?" and shown[-1]["answer"] == "Health warns 2 times."
     monkeypatch.setitem(registry.ANSWERS, "warnings", registry.Answer("?", "x", ("no_such_part",), warnings_verdict))
     assert "warnings" not in decide(doc)  # its part of the document is missing: no answer
 

@@ -36,13 +36,7 @@ def _public_functions() -> list:
     return [f for f in found + reachable if inspect.isfunction(f)]
 
 
-def _marked(fn):
-    if fn.__name__ == "attribute":  # diagnose/attribution/explain.py is renamed after the concurrent split merges
-        return pytest.param(fn, marks=pytest.mark.xfail(strict=True, reason="attribute(seed=) awaits its rename"))
-    return fn
-
-
-@pytest.mark.parametrize("fn", [_marked(f) for f in _public_functions()], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", _public_functions(), ids=lambda f: f.__name__)
 def test_no_public_function_takes_an_old_name(fn):
     assert OLD_NAMES.isdisjoint(inspect.signature(fn).parameters), fn.__name__
 

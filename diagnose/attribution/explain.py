@@ -33,7 +33,7 @@ def attribute(
     method: str,
     lengths: np.ndarray | None = None,
     background: np.ndarray | None = None,
-    seed: int = 0,
+    random_state: int = 0,
     batch_size: int = 256,
     **options,
 ) -> Attribution:
@@ -53,7 +53,7 @@ def attribute(
     background : replacement for hidden steps: ``(T, C)`` means, or training series ``(n_bg, T, C)``
         averaged per step and channel over their real steps (default: the mean of ``X``). Padded
         steps are always replaced by 0.
-    seed : randomness of Shapley permutations.
+    random_state : randomness of Shapley permutations.
     batch_size : series per model call.
     **options : shap: ``permutations`` (1), ``channels`` (True); integrated_gradients: ``steps``
         (64); occlusion: ``window`` (3), ``stride`` (1), ``channels`` (True); attention: ``layer``.
@@ -83,7 +83,7 @@ def attribute(
     bg = background_steps(background, X, lengths)
     baseline = series_background(bg, X, lengths)
     values, per_channel, completeness, info = _method_values(
-        method, model, proba, X, classes, lengths, bg, baseline, seed=seed, batch_size=batch_size, **options
+        method, model, proba, X, classes, lengths, bg, baseline, seed=random_state, batch_size=batch_size, **options
     )
     info = {
         **info,
@@ -260,7 +260,7 @@ def explain_models(
     methods: Sequence[str] = ("shap", "integrated_gradients", "occlusion", "attention"),
     samples: int = 100,
     epochs: int = 30,
-    seed: int = 0,
+    random_state: int = 0,
     hyper: dict | None = None,
     timestep_map: Any = None,
     references: dict | None = None,
@@ -273,7 +273,7 @@ def explain_models(
     ----------
     dataset : a :class:`~signal_diagnostics.data.dataset.Dataset`.
     models : zoo names or ``file.py:fn`` builders (trained with ``signal_diagnostics.models.training.fit``),
-        baseline names (``baselines.make``), fitted on a stratified 75 % split drawn with ``seed``, or
+        baseline names (``baselines.make``), fitted on a stratified 75 % split drawn with ``random_state``, or
         trained ``model.keras`` files, explained with their weights as they are.
     methods : attribution methods; IG is skipped for models without Keras and attention for models
         without attention layers. A model whose attention layers cannot give their weights gets an
@@ -282,7 +282,7 @@ def explain_models(
         every attention layer on the explained series, :func:`~signal_diagnostics.models.inspect_attention.attention_diagnostics`).
     samples : held-out series explained (at most the held-out 25 %).
     epochs : training epochs of deep models.
-    seed : split, training and attribution seed.
+    random_state : split, training and attribution seed.
     hyper : options for the deep models: one dict for all, or ``{model name: dict}``.
     timestep_map : the ``signal.timestep_map`` section (or TimestepMapResult, or ``(T, C)`` statistic)
         for the agreement with the classical per-step test.
@@ -306,21 +306,20 @@ def explain_models(
     if unknown:
         raise DataError(f"unknown attribution method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
     X, y, lengths = dataset.X, dataset.y_codes, dataset.lengths
-    train, test = _split(y, seed)
-    chosen = np.sort(np.random.default_rng(seed).permutation(test)[:samples])
+    train, test = _split(y, random_state)
+    chosen = np.sort(np.random.default_rng(random_state).permutation(test)[:samples])
     held = (X[chosen], y[chosen], lengths[chosen])
     background = background_steps(X[train], X[train], lengths[train])
     map_profile = timestep_map_profile(timestep_map) if timestep_map is not None else None
     labels = [str(c) for c in dataset.classes.tolist()]
+    training = dict(epochs=epochs, seed=random_state, hyper=hyper, standardise=standardise)
     total, done, rows = len(models) * len(methods), 0, []
     for given in models:
         name = _label(given)  # what the rows call it: a name, never the function or model object itself
-        model = _train(
-            given, X[train], y[train], len(labels), epochs=epochs, seed=seed, hyper=hyper, standardise=standardise
-        )
+        model = _train(given, X[train], y[train], len(labels), **training)
         for method in methods:
             done += 1
-            row = _explained_row(model, name, method, held, background, seed, labels)
+            row = _explained_row(model, name, method, held, background, random_state, labels)
             if row is not None:
                 rows.append(row)
             if progress:
@@ -341,7 +340,7 @@ def _explained_row(
         return _attention_unavailable(name, model) if method == "attention" else None
     Xe, ye, le = held
     started = time.perf_counter()
-    a = attribute(model, Xe, ye, method=method, lengths=le, background=background, seed=seed)
+    a = attribute(model, Xe, ye, method=method, lengths=le, background=background, random_state=seed)
     faith = faithfulness(model, Xe, ye, a, lengths=le, background=background, seed=seed)
     row = {
         "model": name,

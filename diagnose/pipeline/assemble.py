@@ -84,7 +84,7 @@ def _timed_units(calls) -> list:
     from signal_diagnostics.pipeline.executor import Unit
     from signal_diagnostics.pipeline.units import timed
 
-    return [Unit(key=c.key, fn=timed, args=(c.fn, *c.args), label=c.label) for c in calls]
+    return [Unit(key=c.key, fn=timed, args=(c.fn, c.names, *c.args), label=c.label) for c in calls]
 
 
 def _measured(doc: dict, name: str, value, measured: dict):

@@ -253,7 +253,7 @@ def _make_splits(
     if split == "original":
         splits = fixed_split(ds.meta.get("split"))
     elif split == "cv":
-        splits = make_splits(ds.y_codes, folds=folds, repeats=repeats, groups=ds.groups, seed=random_state)
+        splits = make_splits(ds.y_codes, folds=folds, repeats=repeats, groups=ds.groups, random_state=random_state)
     else:
         raise DataError(f"split must be 'cv' or 'original'; got {split!r}")
     if isinstance(baseline, dict) and (

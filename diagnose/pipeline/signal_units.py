@@ -22,11 +22,12 @@ from signal_diagnostics.pipeline.plan import Plan, run_shape
 
 @dataclass(frozen=True)
 class Call:
-    """One unit: its cost-model name, cache key, function, arguments and progress label."""
+    """One unit: its cost-model name, cache key, function, the names and values of its arguments, progress label."""
 
     name: str
     key: dict
     fn: Any
+    names: tuple
     args: tuple
     label: str
 
@@ -48,11 +49,13 @@ def step_call(step: steps.Step, ds, cfg, plan: Plan, shape: dict | None = None, 
     """The call of ``step`` in this run: its arguments by name, in the unit's order, and the key they give."""
     extra, given = _given(step, ds, cfg, plan, shape or run_shape(ds, cfg), model)
     named = step.arguments(given)
-    params = list(inspect.signature(step.unit).parameters)
-    if set(named) != set(params):
-        raise TypeError(f"step {step.name}: arguments {sorted(named)} do not match {step.unit.__name__}{params}")
+    params = inspect.signature(step.unit).parameters
+    required = {p for p, v in params.items() if v.default is inspect.Parameter.empty}
+    if not required <= set(named) <= set(params):
+        raise TypeError(f"step {step.name}: arguments {sorted(named)} do not match {step.unit.__name__}{list(params)}")
     key = {"task": step.task, **step.key_extra, **{k: v for k, v in named.items() if k not in steps.DATA}, **extra}
-    return Call(step.name, key, step.unit, tuple(named[p] for p in params), step.label)
+    names = tuple(p for p in params if p in named)  # the unit's order
+    return Call(step.name, key, step.unit, names, tuple(named[p] for p in names), step.label)
 
 
 def signal_calls(ds, cfg, plan: Plan) -> list[Call]:

@@ -1,11 +1,13 @@
 """The steps of ``diagnose signal`` declared as data: one :class:`Step` per unit, read by the run, the plan and
 the cost model.
 
-How to add a check to the run: write it in ``checks/`` (a function returning a ``Result``), give it a unit
-function (plain data in, ``.to_dict()`` out) and one ``Step`` in :data:`STEPS` below: its unit, the named
-arguments it takes (:class:`Given` holds the series and options), its ``section`` of the document, its work
-formula with the fitted ``constants`` beside it, and how the plan may shrink it (``kind``). Nothing else:
-the cache key, the calls, the plan, the predicted cost and the document's section all come from the Step.
+How to add a check to the run: write it in ``checks/`` (a top-level function of plain arrays returning a
+``Result``: it is its own unit) and add one ``Step`` in :data:`STEPS` below: the check, the named arguments it
+takes (:class:`Given` holds the series and options; parameters with defaults may be left out), its ``section``
+of the document, its work formula with the fitted ``constants`` beside it, and how the plan may shrink it
+(``kind``). Nothing else: the cache key, the calls, the plan, the predicted cost and the document's section all
+come from the Step. (``pipeline/units.py`` holds adapters only for checks that need more than their arguments:
+splits made first, inner progress.)
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from signal_diagnostics.checks.ceiling import bayes_error_bounds
+from signal_diagnostics.checks.curves import learning_curve
+from signal_diagnostics.checks.timemap import timestep_signal
 from signal_diagnostics.pipeline import units
 from signal_diagnostics.pipeline.verdicts.thresholds import PAIR_ALPHA
 from signal_diagnostics.pipeline.work import (
@@ -69,7 +74,8 @@ class Step:
     name : the plan's and the cost model's name (``"shuffle_test"``, ``"baseline:logistic"``).
     label : what the progress display calls it.
     task : the cache key's ``task``; the key's other fields are the step's arguments but the series.
-    unit : top-level function of plain data returning JSON (None: runs in the parent, the health checks).
+    unit : top-level function of plain data returning JSON or a ``Result`` (None: runs in the parent, the health
+        checks); called with ``arguments`` by name.
     arguments : ``Given -> {parameter: value}``, every parameter of ``unit``.
     work : ``(n, shape) -> seconds`` at the reference rates (:mod:`~signal_diagnostics.pipeline.work`).
     constants : fitted ``(fixed seconds, scale of the work)`` (CPU seconds, ``benchmarks/scale.py --units``).
@@ -289,7 +295,7 @@ CEILING = Step(
     "ceiling",
     "ceiling",
     "signal.ceiling",
-    units.ceiling_unit,
+    bayes_error_bounds,
     _ceiling_args,
     _ceiling_work,
     (4.95, 0.0921),
@@ -301,7 +307,7 @@ TIMEMAP = Step(
     "timestep_map",
     "timestep map",
     "signal.timestep_map",
-    units.timemap_unit,
+    timestep_signal,
     _timemap_args,
     lambda n, s: _values(5e-9, n, s) * (1 + s["n_permutations"] / 100),
     (0.77, 6.944),
@@ -341,7 +347,7 @@ CURVE = Step(
     "learning_curve",
     "learning curve",
     "signal.learning_curve",
-    units.curve_unit,
+    learning_curve,
     _curve_args,
     _curve_work,
     (14.44, 1.935),

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from signal_diagnostics.results import Result
 
-def timed(fn, *args) -> dict:
-    """``{"result": fn(*args), "unit_seconds": wall time, "unit_cpu_seconds": CPU time of this process}``: the
-    measured side of the cost model (:mod:`signal_diagnostics.pipeline.cost`), kept beside the result in the cache.
-    CPU time counts every thread of the process and is steadier than wall time on a shared machine."""
+
+def timed(fn, names: tuple[str, ...], *values) -> dict:
+    """``{"result": fn(**dict(zip(names, values))), "unit_seconds": wall time, "unit_cpu_seconds": CPU time of this
+    process}``: the measured side of the cost model (:mod:`signal_diagnostics.pipeline.cost`), kept beside the result
+    in the cache. A :class:`~signal_diagnostics.results.Result` comes back as its ``to_dict()``, so a check that takes
+    plain arrays is its own unit. CPU time counts every thread of the process and is steadier than wall time on a
+    shared machine."""
     import time
 
     t0, c0 = time.perf_counter(), time.process_time()
-    result = fn(*args)
+    result = fn(**dict(zip(names, values)))
     return {
-        "result": result,
+        "result": result.to_dict() if isinstance(result, Result) else result,
         "unit_seconds": time.perf_counter() - t0,
         "unit_cpu_seconds": time.process_time() - c0,
     }
@@ -69,25 +73,6 @@ def shuffle_unit(
     ).to_dict()
 
 
-def curve_unit(X: np.ndarray, y: np.ndarray, model: str, repeats: int, groups, random_state: int) -> dict:
-    """The learning curve of ``model`` with its extrapolation."""
-    from signal_diagnostics.checks.curves import learning_curve
-
-    return learning_curve(X, y, model=model, repeats=repeats, groups=groups, random_state=random_state).to_dict()
-
-
-def timemap_unit(
-    X: np.ndarray, y: np.ndarray, lengths: np.ndarray, n_permutations: int = 1000, groups=None, random_state: int = 0
-) -> dict:
-    """The timestep x channel signal map, with the windows of a cluster permutation test of
-    ``n_permutations`` permutations."""
-    from signal_diagnostics.checks.timemap import timestep_signal
-
-    return timestep_signal(
-        X, y, lengths, n_permutations=n_permutations, groups=groups, random_state=random_state
-    ).to_dict()
-
-
 def labels_unit(
     X: np.ndarray, y: np.ndarray, classes: list[str], folds: int, groups, seeds: int, kernels: int, random_state: int
 ) -> dict:
@@ -126,13 +111,6 @@ def pairs_unit(
     ).to_dict()
 
 
-def ceiling_unit(X: np.ndarray, y: np.ndarray, folds: int, groups, random_state: int) -> dict:
-    """The 1-NN error and the Cover-Hart bound on the Bayes error."""
-    from signal_diagnostics.checks.ceiling import bayes_error_bounds
-
-    return bayes_error_bounds(X, y, folds=folds, groups=groups, random_state=random_state).to_dict()
-
-
 def attribution_unit(
     model: str,
     X: np.ndarray,
@@ -159,7 +137,7 @@ def attribution_unit(
         methods=methods,
         samples=samples,
         epochs=epochs,
-        seed=random_state,
+        random_state=random_state,
         hyper=hyper,
         timestep_map=timestep_map,
         standardise=standardise,
