@@ -184,6 +184,8 @@ def add_heads(p: argparse.ArgumentParser) -> None:
 def add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
     from signal_diagnostics.pipeline.config import DEFAULT_MIN_UPDATES, QUICK_MIN_UPDATES
 
+    # compare has no --quick: its help names no profile
+    quick_updates, quick_uniform = ("", "") if compare else (f"; --quick: {QUICK_MIN_UPDATES}", ", off in --quick")
     p.add_argument(
         "--reference",
         default=None,
@@ -197,7 +199,7 @@ def add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
         default=None,
         metavar="N",
         help="train every deep model for at least N optimizer updates, raising the epoch cap on small "
-        f"data, patience counted in updates (default: {DEFAULT_MIN_UPDATES}; --quick: {QUICK_MIN_UPDATES})",
+        f"data, patience counted in updates (default: {DEFAULT_MIN_UPDATES}{quick_updates})",
     )
     p.add_argument(
         "--rope",
@@ -212,7 +214,7 @@ def add_training(p: argparse.ArgumentParser, *, compare: bool) -> None:
         "--no-uniform-control",
         action="store_true",
         help="do not train each attention model a second time with its attention weights frozen to uniform "
-        "(the trained-uniform control it is compared with; default: on, off in --quick)",
+        f"(the trained-uniform control it is compared with; default: on{quick_uniform})",
     )
     if compare:
         p.add_argument(

@@ -15,7 +15,7 @@ from signal_diagnostics.evaluation.splits import make_splits
 
 FAST = ["chance_prior", "chance_stratified", "features_gb", "logistic"]
 STRONG = ["features_gb", "logistic"]
-OWN = FAST + ["dtw_1nn"]  # "minirocket" is H2's and tested there
+OWN = FAST + ["dtw_1nn"]  # "minirocket" is tested in test_minirocket.py
 
 
 @pytest.fixture(scope="module")

@@ -313,3 +313,18 @@ def test_a_shared_flag_reads_the_same_in_every_command(capsys):
     texts = {command: group(command) for command in ("inspect", "signal", "compare", "explain", "report")}
     assert "--pad-value V" in texts["inspect"]
     assert len(set(texts.values())) == 1, texts
+
+
+def test_each_command_s_help_names_only_flags_it_takes():
+    import argparse
+    import re
+
+    from signal_diagnostics.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        flags = {s for a in parser._actions for s in a.option_strings}
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", parser.format_help()))
+        if name == "render":
+            named.discard("--json")  # its input is "a diagnosis.json written by --json or report"
+        assert named <= flags, (name, sorted(named - flags))

@@ -58,6 +58,16 @@ def test_a_dataframe_loads_like_its_csv(tmp_path):
     assert from_df.source == "DataFrame"
 
 
+def test_load_takes_the_tuple_every_check_takes():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((12, 8, 2)).astype(np.float32), np.repeat(["a", "b"], 6)
+    lengths = np.full(12, 8)
+    ds, same = load((X, y, lengths)), signal_diagnostics.as_dataset((X, y, lengths))
+    np.testing.assert_array_equal(ds.X, same.X)
+    assert ds.y.tolist() == same.y.tolist() and ds.lengths.tolist() == lengths.tolist()
+    assert load(ds) is ds
+
+
 def test_something_that_is_not_data_is_refused_in_one_line():
     with pytest.raises(DataError, match="cannot load a dict"):
         load({"X": 1})

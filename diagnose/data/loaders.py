@@ -62,7 +62,8 @@ def load(
     Parameters
     ----------
     source : a path (``.npz``, ``.csv``, ``.parquet``, ``.ts``, ``.arff``, ``.tsv``), ``aeon:NAME``,
-        ``synthetic:NAME?key=value&...``, or a long-format pandas DataFrame (the columns of a ``.csv``).
+        ``synthetic:NAME?key=value&...``, a long-format pandas DataFrame (the columns of a ``.csv``), or arrays
+        as every check takes them: ``(X, y)``, ``(X, y, lengths)``, ``(X, y, lengths, groups)`` (:func:`as_dataset`).
     id_column, time_column, label_column, group_column, channels : column names for long-format
         tables (one row per series and timestep). ``time_column`` orders the rows of a series when
         present; ``group_column`` gives group ids when present; ``channels`` defaults to every other
@@ -98,10 +99,12 @@ def load(
         ds.name = name or "data"
         _unused(ds, edge)
         return ds
+    if isinstance(source, (tuple, Dataset)):  # (X, y[, lengths[, groups]]) as every check takes it
+        return as_dataset(source, **edge)
     if not isinstance(source, (str, Path)):
         raise DataError(
-            f"cannot load a {type(source).__name__}: give a path, aeon:NAME, synthetic:NAME or a "
-            "long-format DataFrame (for arrays use signal_diagnostics.Dataset(X, y) or signal_diagnostics.as_dataset((X, y)))"
+            f"cannot load a {type(source).__name__}: give a path, aeon:NAME, synthetic:NAME, a long-format "
+            "DataFrame or a tuple (X, y) (arrays: signal_diagnostics.Dataset(X, y) or signal_diagnostics.as_dataset(X, y))"
         )
     text = str(source)
     scheme, sep, rest = text.partition(":")
