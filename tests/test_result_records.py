@@ -127,6 +127,22 @@ def test_ceiling_without_series_or_features_is_one_clear_error():
         bayes_error_bounds(None, np.repeat([0, 1], 10))
 
 
+def test_explain_models_takes_a_dataset_arrays_or_the_run_s_check_input_alike():
+    from signal_diagnostics.attribution import explain_models
+    from signal_diagnostics.data.loaders import CheckInput
+
+    ds = _regime(n=90)
+    given = CheckInput(ds.X, ds.y_codes, ds.classes, ds.lengths)  # what the run's unit hands it: no second pass
+    rows = [
+        explain_models(data, ["logistic"], methods=["occlusion"], samples=6)
+        for data in (ds, (ds.X, ds.y, ds.lengths), given)
+    ]
+    for other in rows[1:]:
+        assert [r["timestep_importance"] for r in other] == [r["timestep_importance"] for r in rows[0]]
+        assert other[0]["class_timestep_importance"].keys() == rows[0][0]["class_timestep_importance"].keys()
+    assert set(rows[0][0]["class_timestep_importance"]) <= {str(c) for c in ds.classes}
+
+
 def test_comparison_records_are_results_and_escape_model_names():
     a = np.array([0.80, 0.82, 0.79, 0.81, 0.78])
     b = np.array([0.70, 0.71, 0.72, 0.74, 0.69])

@@ -19,6 +19,8 @@ from signal_diagnostics.attribution.adapters import (
 from signal_diagnostics.attribution.agreement import kendall_tau, reference_agreement, timestep_map_profile
 from signal_diagnostics.attribution.faithfulness import faithfulness
 from signal_diagnostics.attribution.record import Attribution, summarise
+from signal_diagnostics.baselines.series import true_lengths
+from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.results import Progress
 
@@ -271,7 +273,8 @@ def explain_models(
 
     Parameters
     ----------
-    dataset : a :class:`~signal_diagnostics.data.dataset.Dataset`.
+    dataset : a :class:`~signal_diagnostics.data.dataset.Dataset`, or anything :func:`~signal_diagnostics.data.loaders.as_check_input`
+        takes (``(X, y)``, a source).
     models : zoo names or ``file.py:fn`` builders (trained with ``signal_diagnostics.models.training.fit``),
         baseline names (``baselines.make``), fitted on a stratified 75 % split drawn with ``random_state``, or
         trained ``model.keras`` files, explained with their weights as they are.
@@ -305,13 +308,15 @@ def explain_models(
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise DataError(f"unknown attribution method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
-    X, y, lengths = dataset.X, dataset.y_codes, dataset.lengths
+    data = as_check_input(dataset)
+    X, y = data.X, data.codes
+    lengths = true_lengths(X) if data.lengths is None else data.lengths
     train, test = _split(y, random_state)
     chosen = np.sort(np.random.default_rng(random_state).permutation(test)[:samples])
     held = (X[chosen], y[chosen], lengths[chosen])
     background = background_steps(X[train], X[train], lengths[train])
     map_profile = timestep_map_profile(timestep_map) if timestep_map is not None else None
-    labels = [str(c) for c in dataset.classes.tolist()]
+    labels = [str(c) for c in data.classes.tolist()]
     training = dict(epochs=epochs, seed=random_state, hyper=hyper, standardise=standardise)
     total, done, rows = len(models) * len(methods), 0, []
     for given in models:

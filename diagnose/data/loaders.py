@@ -214,7 +214,7 @@ class CheckInput:
 def as_check_input(data, y=None, *, lengths=None, groups=None, shaped: bool = True) -> CheckInput:
     """The one coercion at the top of every public check: anything a user holds to a :class:`CheckInput`.
 
-    A :class:`Dataset` (or a tuple, a source, a long DataFrame: :func:`as_dataset`) passes its validated
+    A :class:`CheckInput` passes as it is; a :class:`Dataset` (or a tuple, a source, a long DataFrame: :func:`as_dataset`) passes its validated
     arrays and codes unchanged; an array ``X`` with ``y`` is validated here, once
     (:func:`~signal_diagnostics.data.dataset.validate_arrays`), and its labels become codes
     (:func:`~signal_diagnostics.data.dataset.label_codes`). ``lengths`` and ``groups`` given here win over
@@ -230,6 +230,8 @@ def as_check_input(data, y=None, *, lengths=None, groups=None, shaped: bool = Tr
     """
     from signal_diagnostics.data.dataset import check_finite, label_codes, validate_arrays, validate_labels
 
+    if isinstance(data, CheckInput) and y is None and lengths is None and groups is None:
+        return data  # already through this door (a unit handing its check plain, validated arrays)
     if y is not None and not isinstance(data, (Dataset, str, Path, tuple)) and not _is_frame(data):
         if shaped:
             X, y = validate_arrays(data, y)

@@ -126,11 +126,10 @@ def attribution_unit(
     standardise: str = "none",
 ) -> list[dict]:
     """Train one model and explain it (``explain_models`` for that model alone)."""
-    from types import SimpleNamespace
-
     from signal_diagnostics.attribution import explain_models
+    from signal_diagnostics.data.loaders import CheckInput
 
-    data = SimpleNamespace(X=X, y_codes=y, lengths=lengths, classes=np.asarray(classes))
+    data = CheckInput(X, np.asarray(y), np.asarray(classes), lengths)  # validated by the run: no second pass
     return explain_models(
         data,
         [model],
