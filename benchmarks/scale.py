@@ -57,26 +57,14 @@ def make_data(path: Path, n: int, amplitude: float, seed: int = 0) -> None:
 
 def whole_run(n: int, args, work: Path, budget: float | None) -> dict:
     """``diagnose signal`` at ``n`` series in a subprocess: wall time, peak memory, prediction against measurement."""
-    from signal_memory import measure
+    from signal_memory import measure, signal_command
 
     data = work / f"scale_{n}.npz"
     make_data(data, n, args.amplitude, args.random_state)
     out = work / f"diagnosis_{n}.json"
-    cmd = [
-        sys.executable,
-        "-m",
-        "signal_diagnostics",
-        "signal",
-        str(data),
-        "--n-permutations",
-        str(args.n_permutations),
-    ]
-    cmd += ["--json", str(out), "--random-state", str(args.random_state)]
+    cmd, env = signal_command(data, out, args.n_permutations, args.random_state, args.workers)
     if budget is not None:
         cmd += ["--budget", f"{budget:g}"]
-    if args.workers:
-        cmd += ["--workers", str(args.workers)]
-    env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     print(f"n={n}: {' '.join(cmd[3:])}", flush=True)
     got = measure(cmd, env, work / f"log_{n}.txt")
     log = (work / f"log_{n}.txt").read_text()

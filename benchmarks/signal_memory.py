@@ -125,30 +125,25 @@ def measure(cmd: list[str], env: dict, log: Path) -> dict:
     }
 
 
+def signal_command(data: Path, out: Path, n_permutations: int, random_state: int, workers: int | None = None):
+    """The measured command, ``diagnose signal DATA --n-permutations N --json OUT --random-state S [--workers W]``,
+    and the environment it runs in (also ``benchmarks/scale.py``'s)."""
+    cmd = [sys.executable, "-m", "signal_diagnostics", "signal", str(data), "--n-permutations", str(n_permutations)]
+    cmd += ["--json", str(out), "--random-state", str(random_state)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    return cmd, dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+
+
 def run_size(n: int, args, workdir: Path) -> dict:
     data = workdir / f"signal_{n}x{args.T}x{args.C}.npz"
     t0 = time.perf_counter()
     make_data(data, n, args.T, args.C, args.classes, seed=args.random_state)
     generate_s = time.perf_counter() - t0
     out_json = workdir / f"diagnosis_{n}.json"
-    cmd = [
-        sys.executable,
-        "-m",
-        "signal_diagnostics",
-        "signal",
-        str(data),
-        "--n-permutations",
-        str(args.n_permutations),
-        "--json",
-        str(out_json),
-        "--random-state",
-        str(args.random_state),
-    ]
+    cmd, env = signal_command(data, out_json, args.n_permutations, args.random_state, args.workers)
     if args.no_curve:
         cmd.append("--no-curve")
-    if args.workers:
-        cmd += ["--workers", str(args.workers)]
-    env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     from signal_diagnostics.pipeline.resources import memory_capped_workers
 
     default_workers = memory_capped_workers(os.cpu_count() or 1, n * args.T * args.C * 4, n)

@@ -214,8 +214,8 @@ class CheckInput:
 def as_check_input(data, y=None, *, lengths=None, groups=None, shaped: bool = True) -> CheckInput:
     """The one coercion at the top of every public check: anything a user holds to a :class:`CheckInput`.
 
-    A :class:`CheckInput` passes as it is; a :class:`Dataset` (or a tuple, a source, a long DataFrame: :func:`as_dataset`) passes its validated
-    arrays and codes unchanged; an array ``X`` with ``y`` is validated here, once
+    A :class:`CheckInput` passes as it is; a :class:`Dataset` (or a tuple, a source, a long DataFrame:
+    :func:`as_dataset`) passes its validated arrays and codes unchanged; an array ``X`` with ``y`` is validated here, once
     (:func:`~signal_diagnostics.data.dataset.validate_arrays`), and its labels become codes
     (:func:`~signal_diagnostics.data.dataset.label_codes`). ``lengths`` and ``groups`` given here win over
     the data's own. ``shaped=False`` takes an ``X`` of any shape (features for a scikit-learn estimator),
