@@ -112,7 +112,7 @@ def add_compute(p: argparse.ArgumentParser, *, profile: bool = False) -> None:
 
 
 def add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
-    from signal_diagnostics.pipeline.resources import AUTO_PARALLEL_VALUES, available_cores
+    from signal_diagnostics.pipeline.resources import AUTO_PARALLEL_VALUES, TRAINING_PARALLEL_VALUES, available_cores
 
     g = p.add_argument_group(
         "scale out and resume",
@@ -126,7 +126,8 @@ def add_scale(p: argparse.ArgumentParser, *, cache_default: str) -> None:
         metavar="N",
         help=f"local worker processes; 1 runs everything in this process (default: every core, here "
         f"{available_cores()}, for data of {AUTO_PARALLEL_VALUES:,} values (series x timesteps x channels) or more "
-        "or with several GPUs, else 1: starting workers costs more than small data saves). "
+        f"({TRAINING_PARALLEL_VALUES:,} when deep models are trained) or with several GPUs, else 1: starting "
+        "workers costs more than small data saves). "
         "GPU units run one per GPU. With --scheduler local: the LocalCluster's workers",
     )
     g.add_argument(

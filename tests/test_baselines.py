@@ -230,3 +230,25 @@ def test_tags_say_what_a_baseline_can_do_and_the_run_asks_for_tags_not_names():
         n_series, n_timesteps = 200, 50
 
     assert "dtw_1nn" in baseline_names(Small(), Config()) and "dtw_1nn" not in baseline_names(Big(), Config())
+
+
+def test_features_gb_boosts_on_one_openmp_thread_with_bins_the_data_can_fill(bump, monkeypatch):
+    # two OpenMP threads were slower than one at every size measured (a parallel region per node), and
+    # bins past about one per 8 training series only lengthen the split search
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    fit = HistGradientBoostingClassifier.fit
+
+    def spy(self, X, y, **kw):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"})
+        return fit(self, X, y, **kw)
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
+    model = baselines.make("features_gb", max_iter=5).fit(bump.X, bump.y)
+    assert seen == [{1}]
+    assert model.model_.max_bins == 64  # 120 series: the floor
+    big = np.repeat(bump.X, 20, axis=0)[:2400]
+    assert baselines.make("features_gb", max_iter=2).fit(big, np.resize(bump.y, 2400)).model_.max_bins == 255
+    assert baselines.make("features_gb", max_iter=2, max_bins=40).fit(bump.X, bump.y).model_.max_bins == 40

@@ -105,3 +105,20 @@ def test_fail_on_exits_1_at_or_below_the_level_it_names(level, fail_on, exits, c
     doc = {"verdicts": {"signal": {"level": level}}} if level else {"verdicts": {}}
     assert _fail_on(doc, fail_on) == (1 if exits else 0)
     assert ("at or below --fail-on" in capsys.readouterr().err) is exits
+
+
+def test_a_report_training_named_models_on_medium_data_takes_every_core(monkeypatch, tmp_path):
+    # 600 x 30 x 6 = 108,000 values: a training unit takes seconds, more than a worker's start
+    from signal_diagnostics.models.zoo import bilstm
+    from signal_diagnostics.pipeline import resources
+
+    monkeypatch.setattr(resources, "available_cores", lambda: 2)
+    medium = "synthetic:bump?n=600&T=30&C=6"
+    assert prepare(medium, "report", out=tmp_path, profile="quick").workers == 2
+    assert prepare(medium, "compare", models=["bilstm"]).workers == 2
+    assert prepare(medium, "report", out=tmp_path, deep=False).workers == 1  # no training: 1M values first
+    assert prepare(medium, "signal").workers == 1
+    assert prepare(DATA, "report", out=tmp_path, profile="quick").workers == 1  # small data: in-process
+    # a builder given as a Python object may not pickle into a worker: the run keeps it in this process
+    assert prepare(medium, "report", out=tmp_path, profile="quick", models=[bilstm]).workers == 1
+    assert prepare(medium, "report", out=tmp_path, profile="quick", workers=1).workers == 1

@@ -82,10 +82,18 @@ def available_cores() -> int:
 AUTO_PARALLEL_VALUES = 1_000_000
 
 
-def default_workers(ds) -> int:
-    """Workers when none are asked for: every core for large data or several GPUs, else 1; fewer where
-    that many of the heaviest unit would not fit in memory (:func:`memory_capped_workers`)."""
-    if ds.X.size >= AUTO_PARALLEL_VALUES or len(gpu_ids()) > 1:
+# A run that trains deep models goes parallel from this many values: a training unit then takes seconds
+# with one core busy (a 16-unit BiLSTM on JapaneseVowels' 512 x 29 x 12: about 10 s), more than a
+# worker's start; the quick report there took 191 s on 1 worker and 126 s on 2 (2 idle cores).
+TRAINING_PARALLEL_VALUES = 100_000
+
+
+def default_workers(ds, trains: bool = False) -> int:
+    """Workers when none are asked for: every core for large data, several GPUs or a run that ``trains``
+    deep models on :data:`TRAINING_PARALLEL_VALUES` values or more, else 1; fewer where that many of the
+    heaviest unit would not fit in memory (:func:`memory_capped_workers`)."""
+    big = ds.X.size >= (TRAINING_PARALLEL_VALUES if trains else AUTO_PARALLEL_VALUES)
+    if big or len(gpu_ids()) > 1:
         return memory_capped_workers(available_cores(), ds.X.nbytes, len(ds.X))
     return 1
 

@@ -132,13 +132,21 @@ def read_data(data: Any, options: dict) -> Dataset:
     return as_dataset(data, **array)
 
 
-def _workers(options: dict, ds: Dataset) -> int:
+def _workers(options: dict, ds: Dataset, trains: bool) -> int:
     from signal_diagnostics.pipeline.resources import available_cores, default_workers
 
     workers = options.get("workers")
     if workers is None:
-        return available_cores() if options.get("scheduler") else default_workers(ds)
+        return available_cores() if options.get("scheduler") else default_workers(ds, trains)
     return int(workers)
+
+
+def _trains_by_name(cfg: Config, command: str) -> bool:
+    """Whether the run trains several deep models, each named (a zoo name or a file): a worker process can
+    build those; a builder or model given as a Python object stays in this process (it may not pickle)."""
+    if not (command == "compare" or (command == "report" and cfg.deep)):
+        return False
+    return all(isinstance(m, str) for m in cfg.models or DEFAULT_MODELS)
 
 
 def _cache_root(cache: Any, out: Path | None, face: str) -> Path | None:
@@ -223,7 +231,7 @@ def prepare(
         with keras_start():
             _check_models(cfg, command, ds)
     cache = _cache_root(options.get("cache"), out if command == "report" else None, face)
-    workers = _workers(options, ds)
+    workers = _workers(options, ds, _trains_by_name(cfg, command))
     return Run(command, ds, cfg, workers, options.get("scheduler"), cache)
 
 
