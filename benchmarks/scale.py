@@ -11,7 +11,7 @@ a weak bump (``--amplitude``) in steps 80-120 on every channel, zero padding (va
   (the document's ``cost`` section) with their ratio;
 - ``--units``: each unit of ``diagnose signal`` timed alone in this process at each size (the calibration of
   each step's ``constants``, ``signal_diagnostics.pipeline.steps``:
-  ``python benchmarks/scale.py --units --sizes 500,1000,2000``);
+  ``python benchmarks/scale.py --units --sizes 1000,2000,4000 --out benchmarks/results/scale_units.json``);
 - ``--by-hand N``: at ``N`` series, what a user would do by hand: aeon's MiniRocket features (computed once, not
   per fold) + scikit-learn's ``permutation_test_score`` of ``StandardScaler`` + ``RidgeClassifierCV`` (5 folds,
   ``--hand-permutations`` label permutations, default 200; with ``--hand-measure K`` only K are run and the time of
@@ -121,8 +121,9 @@ def unit_times(n: int, args, work: Path) -> dict:
             {"folds": cfg.folds, "random_state": cfg.random_state, "n_permutations": cfg.n_permutations},
         )
     ]
-    jobs += [
-        (c.name, c.fn, c.args, {}) for c in signal_calls(ds, cfg, plan) + [curve_call(ds, cfg, plan, "minirocket")]
+    jobs += [  # each unit with its arguments by name, as the run calls it
+        (c.name, c.fn, (), dict(zip(c.names, c.args)))
+        for c in signal_calls(ds, cfg, plan) + [curve_call(ds, cfg, plan, "minirocket")]
     ]
     for name, fn, fargs, kwargs in jobs:
         if only and name not in only:
@@ -136,7 +137,7 @@ def unit_times(n: int, args, work: Path) -> dict:
             f"n={n} {name}: {row['units'][name]} s wall, {row['cpu'][name]} s CPU (predicted {row['predicted'].get(name)})",
             flush=True,
         )
-    row["shape"] = {k: v for k, v in run_shape(ds, cfg).items() if not isinstance(v, list)}
+    row["shape"] = {k: v for k, v in run_shape(ds, cfg).items() if k == "class_shares" or not isinstance(v, list)}
     data.unlink()
     return row
 

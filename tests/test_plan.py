@@ -12,7 +12,7 @@ from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.pipeline import cost
 from signal_diagnostics.pipeline.config import Config
 from signal_diagnostics.pipeline.document import SCHEMA_PATH, without_timing
-from signal_diagnostics.pipeline.plan import MIN_SUBSAMPLE, Plan, cost_line, make_plan, subsample
+from signal_diagnostics.pipeline.plan import MIN_SUBSAMPLE, Plan, cost_line, make_plan, run_shape, subsample
 
 
 def _regime(n: int, T: int = 200, C: int = 6) -> Dataset:
@@ -44,6 +44,16 @@ def test_the_cost_model_grows_with_the_series_and_switches_to_the_primal_past_th
     assert cost.ridge(2 * p, p) < 2.01 * cost.ridge(p + 1, p)
     assert cost.ridge(p / 2, p) / cost.ridge(p / 4, p) > 4
     assert cost.wall_seconds({"a": 10.0, "b": 1.0}, workers=4) == 10.0
+
+
+def test_a_dominant_class_makes_its_pairs_the_costly_ones():
+    # measured (benchmarks/results/scale_units.json): class pairs took 37 s at 2,000 and 157 s at 4,000 series
+    # with class 0 at 60%: its pairs hold most of the series, and the dual ridge grows as their cube
+    ds = _regime(4_000)
+    shape = run_shape(ds, Config(n_permutations=200))
+    assert shape["class_shares"][0] > 0.55 and abs(sum(shape["class_shares"]) - 1) < 1e-9
+    equal = {**shape, "class_shares": None}
+    assert cost.unit_seconds("class_pairs", 4_000, shape) > 2 * cost.unit_seconds("class_pairs", 4_000, equal)
 
 
 def test_without_a_budget_nothing_is_subsampled_and_the_line_suggests_one_when_the_run_is_long():

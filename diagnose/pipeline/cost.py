@@ -11,7 +11,7 @@ per-timestep map ``n x T x C`` per permutation. Work is in seconds at the refere
 to times measured on the development machine (2 cores, T 200, C 6, 8 classes, unit alone with 2 BLAS
 threads, CPU seconds) by::
 
-    python benchmarks/scale.py --units --sizes 400,800 --out benchmarks/results/scale_units.json
+    python benchmarks/scale.py --units --sizes 1000,2000,4000 --out benchmarks/results/scale_units.json
 
 then ``python -m signal_diagnostics.pipeline.cost benchmarks/results/scale_units.json`` (prints the fitted
 constants, to copy into the steps). A run with ``w`` workers on ``c`` cores gives each unit ``c / w`` threads;

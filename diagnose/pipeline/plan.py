@@ -109,6 +109,7 @@ def run_shape(ds, cfg, label_kernels: int | None = None) -> dict:
         "T": int(ds.n_timesteps),
         "C": int(ds.n_channels),
         "K": int(ds.n_classes),
+        "class_shares": (np.bincount(ds.y_codes, minlength=ds.n_classes) / max(1, len(ds.y_codes))).tolist(),
         "folds": int(cfg.folds),
         "repeats": int(cfg.repeats),
         "n_permutations": int(cfg.n_permutations),

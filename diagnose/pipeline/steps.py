@@ -146,10 +146,18 @@ def _minirocket_held(n: int, shape: dict) -> float:
     return streamed_features(n, MINIROCKET_FEATURES, 2, split_sizes(n, shape["folds"])[0])
 
 
+# Seconds per series x class of each of cleanlab's bootstrap resamples (checks.labels.N_BOOTSTRAP, 200), from the
+# 100,000-series run (benchmarks/results/scale_100k.json: label issues took 591 CPU-s where the transform and the
+# ridge solves account for about 80): invisible at a few thousand series, most of the unit at 100,000.
+BOOTSTRAP_S = 4.8e-6
+LABEL_BOOTSTRAP = 200
+
+
 def _labels_work(n: int, shape: dict) -> float:
     F, kernels = shape["folds"], shape["label_kernels"]
     n_tr, n_te = split_sizes(n, F)
-    return transform(n, shape["T"], shape["C"], kernels) + shape["seeds"] * F * ridge(n_tr, features(kernels), n_te)
+    heads = transform(n, shape["T"], shape["C"], kernels) + shape["seeds"] * F * ridge(n_tr, features(kernels), n_te)
+    return heads + BOOTSTRAP_S * LABEL_BOOTSTRAP * n * shape["K"]
 
 
 def _labels_held(n: int, shape: dict) -> float:
@@ -157,16 +165,19 @@ def _labels_held(n: int, shape: dict) -> float:
 
 
 def _pairs_work(n: int, shape: dict) -> float:
-    """One transform per fold, and per pair of classes a two-class ridge with its permutations."""
+    """One transform per fold, and per pair of classes a two-class ridge with its permutations on the pair's
+    training series (a dominant class makes its pairs the large ones: ``class_shares``, equal if not given)."""
     K, F = shape["K"], shape["folds"]
     m = min(n, shape.get("pair_cap") or n)
     p = features(shape["pair_kernels"])
-    pairs = K * (K - 1) / 2
-    perms = max(shape["n_permutations"], pairs / PAIR_ALPHA)  # checks.pairs.pair_permutations
-    per_pair = 2 * m / K * (F - 1) / F
-    return F * transform(m, shape["T"], shape["C"], shape["pair_kernels"]) + pairs * F * (
-        ridge(per_pair, p) + permutations(per_pair, p, perms)
-    )
+    shares = shape.get("class_shares") or [1.0 / K] * K
+    perms = max(shape["n_permutations"], K * (K - 1) / 2 / PAIR_ALPHA)  # checks.pairs.pair_permutations
+    work = F * transform(m, shape["T"], shape["C"], shape["pair_kernels"])
+    for i in range(K):
+        for j in range(i + 1, K):
+            size = (shares[i] + shares[j]) * m * (F - 1) / F
+            work += F * (ridge(size, p) + permutations(size, p, perms))
+    return work
 
 
 def _pairs_held(n: int, shape: dict) -> float:
@@ -255,7 +266,7 @@ def _curve_args(g: Given) -> dict:
 # --- the declarations ------------------------------------------------------------------------------------------
 
 HEALTH = Step(
-    "health", "health", "signal.health", None, None, lambda n, s: _values(2e-8, n, s) * s["repeats"], (3.0, 14.58)
+    "health", "health", "signal.health", None, None, lambda n, s: _values(2e-8, n, s) * s["repeats"], (0.795, 1.6322)
 )
 SHUFFLE = Step(
     "shuffle_test",
@@ -264,7 +275,7 @@ SHUFFLE = Step(
     units.shuffle_unit,
     _shuffle_args,
     _shuffle_work,
-    (0.0, 1.25),
+    (0.0, 0.6933),
     section="shuffle_test",
     held=_minirocket_held,
     kind="permutation",
@@ -284,10 +295,10 @@ BASELINE = Step(
 BASELINES = {
     name: replace(BASELINE, name=f"baseline:{name}", model=name, work=work, constants=constants, held=held)
     for name, work, constants, held in (
-        ("chance_prior", _nothing, (0.16, 0.0), _nothing),
-        ("logistic", lambda n, s: _values(2e-7, n, s) * s["repeats"] * s["folds"], (2.74, 1.979), _nothing),
-        ("features_gb", lambda n, s: _values(5e-7, n, s) * s["repeats"] * s["folds"], (3.85, 32.95), _nothing),
-        ("minirocket", _minirocket_work, (1.30, 0.817), _minirocket_held),
+        ("chance_prior", _nothing, (0.107, 0.0), _nothing),
+        ("logistic", lambda n, s: _values(2e-7, n, s) * s["repeats"] * s["folds"], (0.707, 0.6787), _nothing),
+        ("features_gb", lambda n, s: _values(5e-7, n, s) * s["repeats"] * s["folds"], (3.915, 3.0772), _nothing),
+        ("minirocket", _minirocket_work, (0.0, 0.3082), _minirocket_held),
         ("dtw_1nn", lambda n, s: DTW_S * n**2 * s["T"] ** 2, (1.0, 1.0), _nothing),  # not calibrated
     )
 }
@@ -298,7 +309,7 @@ CEILING = Step(
     bayes_error_bounds,
     _ceiling_args,
     _ceiling_work,
-    (4.95, 0.0921),
+    (0.0, 0.222),
     section="ceiling",
     kind="capped",
     cap=("ceiling_cap", 10_000),  # checks.ceiling.CEILING_MAX_SERIES
@@ -310,7 +321,7 @@ TIMEMAP = Step(
     timestep_signal,
     _timemap_args,
     lambda n, s: _values(5e-9, n, s) * (1 + s["n_permutations"] / 100),
-    (0.77, 6.944),
+    (0.144, 42.4045),
     section="timestep_map",
     kind="permutation",
     key_extra={"test": "kruskal"},
@@ -322,7 +333,7 @@ LABELS = Step(
     units.labels_unit,
     _labels_args,
     _labels_work,
-    (15.66, 1.455),
+    (3.366, 0.5963),  # fitted with the 100,000-series point too (scale_100k.json, 1,000 kernels)
     section="label_issues",
     held=_labels_held,
     kind="head",
@@ -336,7 +347,7 @@ PAIRS = Step(
     units.pairs_unit,
     _pairs_args,
     _pairs_work,
-    (30.60, 0.0319),
+    (2.984, 1.8193),
     section="class_pairs",
     held=_pairs_held,
     kind="permutation",
@@ -350,7 +361,7 @@ CURVE = Step(
     learning_curve,
     _curve_args,
     _curve_work,
-    (14.44, 1.935),
+    (6.106, 0.3508),
     section="learning_curve",
     kind="capped",
     cap=("curve_cap", 5_000),  # checks.curves.CURVE_MAX_SERIES
