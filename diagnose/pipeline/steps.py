@@ -25,6 +25,7 @@ from signal_diagnostics.pipeline.work import (
     BYTES_PER_FEATURE,
     FLOP_S,
     MINIROCKET_FEATURES,
+    bootstrap,
     features,
     permutations,
     ridge,
@@ -146,18 +147,11 @@ def _minirocket_held(n: int, shape: dict) -> float:
     return streamed_features(n, MINIROCKET_FEATURES, 2, split_sizes(n, shape["folds"])[0])
 
 
-# Seconds per series x class of each of cleanlab's bootstrap resamples (checks.labels.N_BOOTSTRAP, 200), from the
-# 100,000-series run (benchmarks/results/scale_100k.json: label issues took 591 CPU-s where the transform and the
-# ridge solves account for about 80): invisible at a few thousand series, most of the unit at 100,000.
-BOOTSTRAP_S = 4.8e-6
-LABEL_BOOTSTRAP = 200
-
-
 def _labels_work(n: int, shape: dict) -> float:
     F, kernels = shape["folds"], shape["label_kernels"]
     n_tr, n_te = split_sizes(n, F)
     heads = transform(n, shape["T"], shape["C"], kernels) + shape["seeds"] * F * ridge(n_tr, features(kernels), n_te)
-    return heads + BOOTSTRAP_S * LABEL_BOOTSTRAP * n * shape["K"]
+    return heads + bootstrap(n, shape["K"])
 
 
 def _labels_held(n: int, shape: dict) -> float:
@@ -165,8 +159,7 @@ def _labels_held(n: int, shape: dict) -> float:
 
 
 def _pairs_work(n: int, shape: dict) -> float:
-    """One transform per fold, and per pair of classes a two-class ridge with its permutations on the pair's
-    training series (a dominant class makes its pairs the large ones: ``class_shares``, equal if not given)."""
+    """A transform per fold; per pair a two-class ridge and its permutations on the pair's ``class_shares``."""
     K, F = shape["K"], shape["folds"]
     m = min(n, shape.get("pair_cap") or n)
     p = features(shape["pair_kernels"])

@@ -42,6 +42,17 @@ def permutations(n_train: float, p: int, columns: float) -> float:
     return 0.5 * FLOP_S * 2 * ALPHAS * n_train * min(n_train, p) * columns
 
 
+# Seconds per series x class of one of cleanlab's bootstrap resamples (checks.labels.N_BOOTSTRAP), from the
+# 100,000-series run (benchmarks/results/scale_100k.json: label issues took 591 CPU-s where the transform and
+# the ridge solves account for about 80): invisible at a few thousand series, most of the unit at 100,000.
+BOOTSTRAP_S = 4.8e-6
+
+
+def bootstrap(n: float, K: int, resamples: int = 200) -> float:
+    """Seconds of the label-issue share's bootstrap: ``resamples`` of cleanlab's count on ``n`` series."""
+    return BOOTSTRAP_S * resamples * n * K
+
+
 def split_sizes(n: float, folds: int) -> tuple[float, float]:
     """Training and test series of one fold of ``folds``-fold cross-validation on ``n`` series."""
     return n * (folds - 1) / folds, n / folds
@@ -64,6 +75,8 @@ __all__ = [
     "transform",
     "ridge",
     "permutations",
+    "BOOTSTRAP_S",
+    "bootstrap",
     "split_sizes",
     "streamed_features",
 ]
