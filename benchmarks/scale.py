@@ -122,8 +122,7 @@ def unit_times(n: int, args, work: Path) -> dict:
         )
     ]
     jobs += [  # each unit with its arguments by name, as the run calls it
-        (c.name, c.fn, (), dict(zip(c.names, c.args)))
-        for c in signal_calls(ds, cfg, plan) + [curve_call(ds, cfg, plan, "minirocket")]
+        (c.name, c.fn, (), c.kwargs) for c in signal_calls(ds, cfg, plan) + [curve_call(ds, cfg, plan, "minirocket")]
     ]
     for name, fn, fargs, kwargs in jobs:
         if only and name not in only:

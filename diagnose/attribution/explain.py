@@ -19,7 +19,6 @@ from signal_diagnostics.attribution.adapters import (
 from signal_diagnostics.attribution.agreement import kendall_tau, reference_agreement, timestep_map_profile
 from signal_diagnostics.attribution.faithfulness import faithfulness
 from signal_diagnostics.attribution.record import Attribution, summarise
-from signal_diagnostics.baselines.series import true_lengths
 from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.results import Progress
@@ -310,7 +309,7 @@ def explain_models(
         raise DataError(f"unknown attribution method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
     data = as_check_input(dataset)
     X, y = data.X, data.codes
-    lengths = true_lengths(X) if data.lengths is None else data.lengths
+    lengths = data.real_lengths()
     train, test = _split(y, random_state)
     chosen = np.sort(np.random.default_rng(random_state).permutation(test)[:samples])
     held = (X[chosen], y[chosen], lengths[chosen])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signal_diagnostics.baselines.series import step_mask, true_lengths
+from signal_diagnostics.baselines.series import step_mask
 from signal_diagnostics.checks.step_tests import TEST_NAMES, TESTS, PermutedStatistic
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.evaluation.exchange import Relabeller
@@ -132,7 +132,7 @@ def cluster_test(
     _check_options(test, adjacency, threshold, alpha)
     X, codes, groups = data.X, data.codes, data.groups
     n_series, T, C = X.shape
-    lengths = true_lengths(X) if data.lengths is None else np.asarray(data.lengths, dtype=np.int64)
+    lengths = data.real_lengths()
     X, codes, lengths, groups = _subsample(X, codes, lengths, groups, max_values, random_state)
     relabel = Relabeller(codes, groups)
     perm_stat = PermutedStatistic(X, step_mask(lengths, T), int(codes.max()) + 1, test)

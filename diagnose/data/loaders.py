@@ -210,6 +210,12 @@ class CheckInput:
     def n_classes(self) -> int:
         return len(self.classes)
 
+    def real_lengths(self) -> np.ndarray:
+        """``lengths``, or each series' last non-zero step when they are not known."""
+        from signal_diagnostics.baselines.series import true_lengths
+
+        return true_lengths(self.X) if self.lengths is None else np.asarray(self.lengths, dtype=np.int64)
+
 
 def as_check_input(data, y=None, *, lengths=None, groups=None, shaped: bool = True) -> CheckInput:
     """The one coercion at the top of every public check: anything a user holds to a :class:`CheckInput`.

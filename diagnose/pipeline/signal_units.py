@@ -31,6 +31,11 @@ class Call:
     args: tuple
     label: str
 
+    @property
+    def kwargs(self) -> dict:
+        """The arguments by name, as the unit is called."""
+        return dict(zip(self.names, self.args))
+
 
 def _take(a, keep: np.ndarray | None):
     return a if a is None or keep is None else np.asarray(a)[keep]
