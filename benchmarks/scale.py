@@ -83,6 +83,7 @@ def whole_run(n: int, args, work: Path, budget: float | None) -> dict:
         row["predicted_s"] = cost.get("predicted_s")
         row["signal"] = ((doc.get("verdicts") or {}).get("signal") or {}).get("level")
         row["p_value"] = ((doc.get("signal") or {}).get("shuffle_test") or {}).get("p_value")
+        row["best_baseline"] = (doc.get("signal") or {}).get("best_baseline")  # the learning curve's model
         row["units"] = {
             name: {**u, "ratio": round(u["measured_s"] / u["predicted_s"], 2) if u.get("predicted_s") else None}
             for name, u in (cost.get("units") or {}).items()
@@ -103,8 +104,9 @@ def unit_times(n: int, args, work: Path) -> dict:
     from signal_diagnostics.checks.health import health_checks
     from signal_diagnostics.data.loaders import load
     from signal_diagnostics.pipeline.config import Config
-    from signal_diagnostics.pipeline.plan import make_plan, run_shape
+    from signal_diagnostics.pipeline.plan import make_plan, priced_curve, run_shape
     from signal_diagnostics.pipeline.signal_units import curve_call, signal_calls
+    from signal_diagnostics.pipeline.steps import CURVES
 
     data = work / f"scale_{n}.npz"
     make_data(data, n, args.amplitude, args.random_state)
@@ -124,6 +126,12 @@ def unit_times(n: int, args, work: Path) -> dict:
     jobs += [  # each unit with its arguments by name, as the run calls it
         (c.name, c.fn, (), c.kwargs) for c in signal_calls(ds, cfg, plan) + [curve_call(ds, cfg, plan, "minirocket")]
     ]
+    for model in CURVES:  # the curve of each baseline that refits at every size (priced once it is chosen)
+        call = curve_call(ds, cfg, plan, model)
+        jobs.append((f"learning_curve:{model}", call.fn, (), call.kwargs))
+        row["predicted"][f"learning_curve:{model}"] = priced_curve(plan, ds, cfg, model).predicted["learning_curve"][
+            "predicted_s"
+        ]
     for name, fn, fargs, kwargs in jobs:
         if only and name not in only:
             continue

@@ -120,7 +120,7 @@ class ProgressLines:
         while not self.stopped.wait(tick):
             with self.lock:
                 now = self.clock()
-                if now - self.printed < self.heartbeat:
+                if now - self.printed < self.heartbeat - tick:  # the next look would come past the heartbeat
                     continue
                 open_ = [lab for lab in self.state if lab not in self.finished]
                 label = self.current if self.current in open_ else None

@@ -1,5 +1,6 @@
 """One executor: identical numbers in-process, in local processes and on a Dask LocalCluster; cache resumes."""
 
+import io
 import json
 
 import numpy as np
@@ -294,3 +295,48 @@ def test_units_report_their_inner_progress_to_the_parent_also_from_worker_proces
     inner = [s for s in seen if s[2] == "counting: steps"]
     assert (3, 3, "counting: steps") in inner and (4, 4, "counting: steps") in inner
     assert (2, 2, "counting") in seen
+
+
+def gil_holding_unit(length: int) -> int:
+    """Hold the GIL for seconds: catastrophic backtracking in ``re`` is C code that never releases it (as aeon's
+    numba MiniRocket transform holds it for minutes at 32,000 series)."""
+    import re
+
+    return int(re.match(r"(a+)+$", "a" * length + "b") is None)
+
+
+def _gil_length(seconds: float) -> int:
+    """The input length that holds the GIL about ``seconds`` (time doubles per character)."""
+    import time
+
+    t0 = time.perf_counter()
+    gil_holding_unit(16)
+    per = max(time.perf_counter() - t0, 1e-5)
+    return 16 + int(np.ceil(np.log2(seconds / per)))
+
+
+@pytest.mark.parametrize("kind", ["inprocess", "processes"])
+def test_the_heartbeat_goes_on_while_a_unit_holds_the_gil_only_when_the_unit_runs_in_a_worker(kind):
+    """The run sends a long planned run's units to one worker process (run.ISOLATE_S): in this process a unit
+    holding the GIL silences the heartbeat thread; in a worker the parent beats on."""
+    import re
+    import time
+
+    from signal_diagnostics.progress import ProgressLines
+
+    length = _gil_length(3.0)
+    with Executor(kind, n_workers=1) as ex:
+        ex.map([Unit(key={"task": "warm"}, fn=gil_holding_unit, args=(4,))])  # the worker started
+        out = io.StringIO()
+        show = ProgressLines(out, every=60, heartbeat=0.3)
+        t0 = time.monotonic()
+        ex.map([Unit(key={"task": "hold"}, fn=gil_holding_unit, args=(length,), label="holding")], progress=show)
+        held = time.monotonic() - t0
+        show.close()
+    stamps = [float(m.group(1)) for m in re.finditer(r"^\[\s*(\d+\.\d) s\]", out.getvalue(), re.M)]
+    gaps = np.diff([0.0, *stamps, held])
+    assert held > 1.5, held
+    if kind == "processes":
+        assert gaps.max() <= 0.3 + 0.7, out.getvalue()
+    else:
+        assert gaps.max() > 1.0, out.getvalue()  # the control: the problem the worker process solves

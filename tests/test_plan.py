@@ -12,7 +12,15 @@ from signal_diagnostics.data.dataset import Dataset
 from signal_diagnostics.pipeline import cost
 from signal_diagnostics.pipeline.config import Config
 from signal_diagnostics.pipeline.document import SCHEMA_PATH, without_timing
-from signal_diagnostics.pipeline.plan import MIN_SUBSAMPLE, Plan, cost_line, make_plan, run_shape, subsample
+from signal_diagnostics.pipeline.plan import (
+    MIN_SUBSAMPLE,
+    Plan,
+    cost_line,
+    make_plan,
+    priced_curve,
+    run_shape,
+    subsample,
+)
 
 
 def _regime(n: int, T: int = 200, C: int = 6) -> Dataset:
@@ -54,6 +62,23 @@ def test_a_dominant_class_makes_its_pairs_the_costly_ones():
     assert shape["class_shares"][0] > 0.55 and abs(sum(shape["class_shares"]) - 1) < 1e-9
     equal = {**shape, "class_shares": None}
     assert cost.unit_seconds("class_pairs", 4_000, shape) > 2 * cost.unit_seconds("class_pairs", 4_000, equal)
+
+
+def test_the_learning_curve_is_priced_for_the_model_the_baselines_chose():
+    """Said before the work: MiniRocket's curve (its model is not known yet); once the baselines chose one, the
+    curve that runs is priced (a refit at each size: benchmarks/results/scale_units_curves.json measured
+    logistic 17, MiniRocket 26, features_gb 108 CPU-s at 2,000 series); the total said before stays."""
+    ds = _regime(2_000)
+    cfg = Config(n_permutations=200, random_state=0)
+    plan = make_plan(ds, cfg, workers=2, cores=2)
+    priced = {m: priced_curve(plan, ds, cfg, m) for m in ("minirocket", "logistic", "features_gb")}
+    seconds = {m: p.predicted["learning_curve"]["predicted_s"] for m, p in priced.items()}
+    assert seconds["minirocket"] == plan.predicted["learning_curve"]["predicted_s"]
+    assert seconds["logistic"] < seconds["minirocket"] < seconds["features_gb"]
+    assert all(
+        p.predicted_s == plan.predicted_s and p.predicted["learning_curve"]["model"] == m for m, p in priced.items()
+    )
+    assert priced["logistic"].predicted["health"] == plan.predicted["health"]  # only the curve is priced again
 
 
 def test_without_a_budget_nothing_is_subsampled_and_the_line_suggests_one_when_the_run_is_long():

@@ -122,3 +122,62 @@ def test_a_report_training_named_models_on_medium_data_takes_every_core(monkeypa
     # a builder given as a Python object may not pickle into a worker: the run keeps it in this process
     assert prepare(medium, "report", out=tmp_path, profile="quick", models=[bilstm]).workers == 1
     assert prepare(medium, "report", out=tmp_path, profile="quick", workers=1).workers == 1
+
+
+@pytest.mark.parametrize("isolate_s, kind", [(0.0, "processes"), (1e9, "inprocess")])
+def test_a_long_planned_run_sends_its_units_to_a_worker_process_even_with_one_worker(isolate_s, kind, monkeypatch):
+    """So a unit holding the GIL (aeon's numba transform) cannot silence the heartbeat (tests/test_executor.py)."""
+    from signal_diagnostics.pipeline import run as run_module
+    from signal_diagnostics.pipeline.executor import Executor
+
+    kinds = []
+    start = Executor.start
+    monkeypatch.setattr(Executor, "start", lambda self: (kinds.append((self.kind, self.n_workers)), start(self))[1])
+    monkeypatch.setattr(run_module, "ISOLATE_S", isolate_s)
+    run = prepare(DATA, "signal", n_permutations=99, baselines=["chance_prior", "logistic"])
+    doc = run.execute()
+    assert run.workers == 1 and kinds == [(kind, 1)]
+    assert 0 < doc["signal"]["shuffle_test"]["p_value"] <= 1 and doc["cost"]["units"]["baseline:logistic"]["measured_s"]
+    # the learning curve ran alone after the baselines (in the worker too) on the best one, and is priced for it
+    assert doc["signal"]["learning_curve"]["model"] == doc["signal"]["best_baseline"] == "logistic"
+    assert doc["cost"]["units"]["learning_curve"]["model"] == "logistic"
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_without_a_main_guard_keeps_the_run_in_its_process_and_says_why_workers_cannot_start(
+    guarded, tmp_path
+):
+    """A spawned worker imports the main script again: unguarded, the run would start again inside it and the pool
+    break with a traceback. By default such a run stays in this process; asking for workers says why not."""
+    import subprocess
+    import sys
+    import textwrap
+
+    body = textwrap.dedent(
+        """
+        from signal_diagnostics.errors import DataError
+        from signal_diagnostics.pipeline import resources
+        from signal_diagnostics.pipeline.run import prepare
+
+        resources.available_cores = lambda: 2
+        print("workers", prepare("synthetic:bump?n=1000&T=200&C=6", "signal").workers)  # 1.2M values
+        try:
+            print("asked", prepare("synthetic:bump?n=40&T=30", "signal", workers=2).workers)
+        except DataError as err:
+            print("refused:", err)
+        """
+    )
+    if guarded:
+        body = 'if __name__ == "__main__":\n' + textwrap.indent(body, "    ")
+    script = tmp_path / "study.py"
+    script.write_text(body)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    if guarded:
+        assert "workers 2" in out.stdout and "asked 2" in out.stdout
+    else:
+        assert "workers 1" in out.stdout
+        assert (
+            'refused: workers 2 starts worker processes, which import this script again: put the call under `if __name__ == "__main__":`'
+            in out.stdout
+        )

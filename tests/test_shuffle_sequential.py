@@ -61,7 +61,7 @@ def test_fewer_permutations_than_h_is_the_fixed_design_and_bad_h_is_refused():
     X, y = _noise(n=60, p=10)
     r = shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=15)
     assert r.permutations_drawn == 15 and not r.stopped_early
-    assert round_ends(1000, 20, fast=True) == [128, 512, 1000] and round_ends(199, 0, fast=True) == [199]
+    assert round_ends(1000, 20, fast=True) == [128, 1000] and round_ends(199, 0, fast=True) == [199]
     with pytest.raises(DataError, match="sequential_h"):
         shuffle_test(X, y, model=RidgeClassifierCV(), n_permutations=15, sequential_h=-1)
 
@@ -73,3 +73,17 @@ def test_the_length_leak_stops_early_when_length_says_nothing_and_says_so():
     r = length_leak(ds, n_permutations=999)
     assert r.value["permutations_max"] == 999 and r.value["sequential_h"] == 20
     assert r.value["permutations_drawn"] < 999 and f"stopped after {r.value['permutations_drawn']} of 999" in r.message
+
+
+def test_a_short_last_round_joins_the_one_before_and_changes_no_number(monkeypatch):
+    """200 permutations run as one round, not 128 then 72 (each round refits every head's features on every fold,
+    which cost more than the draws a second round could save); the stop and the p rest on the same draws."""
+    from signal_diagnostics.checks import shuffle_rounds
+
+    d = synthetic.bump(n=90, T=30, C=2, seed=5)
+    assert round_ends(200, 20, fast=True) == [200]
+    one = shuffle_test(d.X, d.y_codes, n_permutations=200, random_state=1)
+    monkeypatch.setattr(shuffle_rounds, "round_ends", lambda n, h, fast: [128, 200])  # the schedule before
+    two = shuffle_test(d.X, d.y_codes, n_permutations=200, random_state=1)
+    assert one.p_value == two.p_value and one.permutations_drawn == two.permutations_drawn == 200
+    np.testing.assert_allclose(one.null_scores, two.null_scores, rtol=1e-12)

@@ -13,7 +13,8 @@ larger and so still valid.
 
 A round costs every head's label-free features on every fold once (the fast ridge path solves all of a
 round's permutations from one decomposition per fold), so the rounds grow geometrically from
-:data:`FIRST_ROUND_PER_H` ``* h`` (4 times larger each): on pure noise most tests stop in the first
+:data:`FIRST_ROUND_PER_H` ``* h`` (4 times larger each; a short last round joins the one before, so 200
+permutations are one round and 1,000 are 128 then 872): on pure noise most tests stop in the first
 round. Heads that refit on every permutation have no such cost and check after smaller rounds.
 Permutations scored past the stopping point are dropped: p and the null rest on the first ``l``.
 """

@@ -246,17 +246,25 @@ def sequential_rounds(n_max: int, first: int, growth: float = 4.0) -> list[int]:
     """Draw counts after which a test that refits per round checks whether it may stop.
 
     ``first``, then ``growth`` times more each round, up to ``n_max``: on pure noise most tests stop
-    in the first round, and few rounds mean few refits of the label-free features.
+    in the first round, and few rounds mean few refits of the label-free features. A last round that would
+    draw fewer than every round before it together joins the round before: its refit would cost more than
+    the draws it could save (200 permutations: one round, not 128 then 72).
 
     Examples
     --------
     >>> sequential_rounds(1000, 128)
-    [128, 512, 1000]
+    [128, 1000]
+    >>> sequential_rounds(5000, 128)
+    [128, 512, 2048, 5000]
+    >>> sequential_rounds(200, 128)
+    [200]
     """
     out, at = [], max(1, int(first))
     while at < n_max:
         out.append(at)
         at = int(np.ceil(at * growth))
+    if out and n_max - out[-1] < out[-1]:
+        out.pop()
     return [*out, int(n_max)]
 
 

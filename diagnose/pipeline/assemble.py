@@ -138,7 +138,7 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     from signal_diagnostics.checks.health import health_checks
     from signal_diagnostics.evaluation.splits import make_splits
     from signal_diagnostics.pipeline.cost import cost_section
-    from signal_diagnostics.pipeline.plan import make_plan
+    from signal_diagnostics.pipeline.plan import make_plan, priced_curve
     from signal_diagnostics.pipeline.verdicts.signal import separable_classes
 
     executor = _executor(executor)
@@ -166,7 +166,9 @@ def run_signal(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = 
     if best is not None:
         sig["separable_classes"] = separable_classes(best, classes)
     doc["plan"] = plan.to_dict()
-    doc["cost"] = cost_section(plan, measured, time.perf_counter() - t0)
+    curve = sig.get("learning_curve") or {}
+    priced = priced_curve(plan, ds, cfg, curve["model"]) if curve.get("model") else plan
+    doc["cost"] = cost_section(priced, measured, time.perf_counter() - t0)
 
 
 def run_deep(ds: Dataset, cfg: Config, doc: dict, progress: Progress | None = None, executor=None) -> None:

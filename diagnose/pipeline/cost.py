@@ -14,8 +14,13 @@ threads, CPU seconds) by::
     python benchmarks/scale.py --units --sizes 1000,2000,4000 --out benchmarks/results/scale_units.json
 
 then ``python -m signal_diagnostics.pipeline.cost benchmarks/results/scale_units.json`` (prints the fitted
-constants, to copy into the steps). A run with ``w`` workers on ``c`` cores gives each unit ``c / w`` threads;
-the wall time of the whole run is the larger of the longest unit and the sum over :data:`PARALLEL_GAIN` per
+constants, to copy into the steps); the learning curves of the baselines that refit at each size
+(``learning_curve:NAME``, priced once the baselines chose the curve's model) by the same two commands with
+``--only learning_curve:logistic,learning_curve:features_gb`` and ``scale_units_curves.json``; the shuffle test and
+the class pairs again once a short last round joined the one before (``--only shuffle_test,class_pairs``,
+``scale_units_rounds.json``). Given several files, a later file's unit replaces an earlier one's. A run with
+``w`` workers on ``c`` cores gives each unit ``c / w`` threads; the wall time of the whole run is the larger of
+the longest unit and the sum over :data:`PARALLEL_GAIN` per
 extra worker. Memory follows :func:`signal_diagnostics.pipeline.resources.unit_memory_bytes` plus what its
 step holds (``held``).
 """
@@ -121,12 +126,16 @@ def fit_constants(rows: list[dict], shape: dict) -> dict[str, tuple[float, float
     return out
 
 
-if __name__ == "__main__":  # python -m signal_diagnostics.pipeline.cost RESULTS.json: fit the steps' constants
+if __name__ == "__main__":  # python -m signal_diagnostics.pipeline.cost RESULTS.json...: fit the steps' constants
     import json
     import sys
 
-    res = json.loads(open(sys.argv[1]).read())
-    shape = dict(res.get("shape") or {})
-    rows = [{"n": r["n"], "units": r.get("cpu") or r["units"]} for r in res["units"]]  # CPU seconds where measured
+    files = [json.loads(open(path).read()) for path in sys.argv[1:]]
+    shape = dict(files[0].get("shape") or {})
+    by_n: dict = {}  # CPU seconds where measured; several files: a later file's unit replaces an earlier one's
+    for res in files:
+        for r in res["units"]:
+            by_n.setdefault(r["n"], {}).update(r.get("cpu") or r["units"])
+    rows = [{"n": n, "units": units} for n, units in sorted(by_n.items())]
     for unit, (fixed, scale) in fit_constants(rows, shape).items():
         print(f'    "{unit}": ({fixed}, {scale}),')

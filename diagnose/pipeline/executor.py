@@ -209,7 +209,7 @@ class Executor:
     ) -> Iterator[tuple[int, bool, Any]]:
         if not units:
             return
-        if self.kind == "inprocess" or len(units) == 1 and self.kind == "processes":
+        if self.kind == "inprocess":
             threads = available_cores()
             for i, u in zip(index, units):
                 with reporting_to(note, labels[i]):

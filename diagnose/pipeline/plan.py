@@ -19,7 +19,7 @@ Every subsample is recorded (``plan`` in the document: ``n_used``, ``n_total``, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -66,6 +66,7 @@ class Plan:
     predicted : per unit ``{"predicted_s", "predicted_mb", "n_used"}``.
     predicted_s : predicted wall time of the signal units together.
     reasons : why a unit was shrunk, per unit.
+    threads : threads each unit has (the cores over the workers).
     """
 
     n_total: int
@@ -77,6 +78,7 @@ class Plan:
     predicted: dict
     predicted_s: float
     reasons: dict = field(default_factory=dict)
+    threads: int = 1
 
     def indices(self, unit: str, y, groups=None) -> np.ndarray | None:
         """The series ``unit`` runs on (None: all of them)."""
@@ -131,12 +133,12 @@ def signal_units(cfg, shape: dict) -> list[str]:
 
 def _predict(units: list[str], sizes: dict, shape: dict, threads: int) -> dict:
     out = {}
-    caps = steps.caps()
     for u in units:
         m = sizes.get(u, sizes["_all"])
         unit_shape = dict(shape)
-        if u in caps:  # the subsample lowers their own caps too
-            unit_shape[caps[u][0]] = min(caps[u][1], m)
+        cap = steps.find(u).cap
+        if cap is not None:  # the subsample lowers their own caps too
+            unit_shape[cap[0]] = min(cap[1], m)
         out[u] = {
             "predicted_s": round(cost.unit_seconds(u, m, unit_shape, threads), 2),
             "predicted_mb": round(cost.unit_megabytes(u, m, unit_shape)),
@@ -219,7 +221,19 @@ def make_plan(ds, cfg, workers: int = 1, cores: int | None = None, budget_minute
         predicted=predicted,
         predicted_s=cost.wall_seconds({u: p["predicted_s"] for u, p in predicted.items()}, workers),
         reasons=reasons,
+        threads=threads,
     )
+
+
+def priced_curve(plan: Plan, ds, cfg, model: str) -> Plan:
+    """``plan`` with the learning curve priced for ``model``, known once the baselines ran (the plan said before
+    the work priced MiniRocket's curve); the run's predicted total stays the one said before."""
+    if "learning_curve" not in plan.predicted:
+        return plan
+    name = f"learning_curve:{model}"
+    sizes = {"_all": plan.n_total, name: plan.sizes.get("learning_curve", plan.n_total)}
+    pred = _predict([name], sizes, run_shape(ds, cfg, plan.label_kernels), plan.threads)[name]
+    return replace(plan, predicted={**plan.predicted, "learning_curve": {**pred, "model": model}})
 
 
 def _words(unit: str) -> str:
@@ -265,4 +279,4 @@ def cost_line(plan: Plan) -> str:
     return head
 
 
-__all__ = ["Plan", "make_plan", "cost_line", "subsample", "run_shape", "signal_units"]
+__all__ = ["Plan", "make_plan", "priced_curve", "cost_line", "subsample", "run_shape", "signal_units"]

@@ -178,6 +178,23 @@ def run_limited(threads: int, fn: Callable, *args) -> Any:
             numba.set_num_threads(before)
 
 
+def workers_can_start() -> bool:
+    """Whether worker processes can start from this program: a spawned worker imports the main module again, so a
+    script must keep its run under ``if __name__ == "__main__":`` (``python -m``, the ``diagnose`` command, a
+    notebook and the interpreter are safe). A script is read for that guard, not run."""
+    import ast
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if getattr(main, "__spec__", None) is not None or not path:
+        return True
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    return any(isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) for node in tree.body)
+
+
 __all__ = [
     "available_cores",
     "gpu_ids",
@@ -187,6 +204,7 @@ __all__ = [
     "quiet_openmp",
     "run_limited",
     "unit_memory_bytes",
+    "workers_can_start",
     "THREAD_VARIABLES",
     "QUIET_OPENMP",
 ]

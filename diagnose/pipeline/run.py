@@ -22,6 +22,10 @@ from signal_diagnostics.pipeline.config import DEFAULT_MODELS, PROFILES, Config,
 
 COMMANDS = ("signal", "compare", "explain", "report")
 PLANNED = ("signal", "report")  # commands whose signal units are planned to fit the budget (pipeline.plan)
+# A planned run predicted to take this long runs its units in a worker process even with one worker: a unit in
+# this process may hold the GIL for minutes (aeon's numba MiniRocket transform at 32,000 series: 117 s), and the
+# progress heartbeat (signal_diagnostics.progress) could not print.
+ISOLATE_S = 60.0
 # options that choose how a run executes, not what it computes (none of them is a Config field)
 RUN_OPTIONS = ("workers", "scheduler", "cache")
 # how the data are read: table columns (signal_diagnostics.data.loaders.load) and padding/layout (as_dataset)
@@ -58,13 +62,14 @@ class Run:
     cache_root: Path | None = None
     cache_use: tuple = field(default=(None, 0, 0), init=False)  # after execute: (cache, units computed, failed)
 
-    def executor(self):
-        """The (not yet started) executor: in-process, a local process pool, or Dask with a scheduler."""
+    def executor(self, isolated: bool = False):
+        """The (not yet started) executor: in-process, a local process pool (also for one worker when
+        ``isolated``), or Dask with a scheduler."""
         from signal_diagnostics.pipeline.cache import Cache
         from signal_diagnostics.pipeline.executor import Executor
 
         cache = Cache.for_dataset(self.cache_root, self.dataset) if self.cache_root is not None else None
-        kind = "dask" if self.scheduler else "inprocess" if self.workers == 1 else "processes"
+        kind = "dask" if self.scheduler else "inprocess" if self.workers == 1 and not isolated else "processes"
         return Executor(kind, n_workers=self.workers, scheduler=self.scheduler, cache=cache)
 
     def execute(self, progress=None, executor=None, say: Callable[[str], None] | None = None) -> dict:
@@ -77,14 +82,18 @@ class Run:
         from signal_diagnostics.pipeline import assemble
 
         document = getattr(assemble, f"run_{self.command}_document")
-        extra = {}
+        extra, isolated = {}, False
         if self.command in PLANNED:
             from signal_diagnostics.pipeline.plan import cost_line, make_plan
+            from signal_diagnostics.pipeline.resources import workers_can_start
 
             extra["plan"] = plan = make_plan(self.dataset, self.config, workers=self.workers)
+            isolated = (
+                plan.predicted_s >= ISOLATE_S and _units_travel(self.config, self.command) and workers_can_start()
+            )
             if say is not None:
                 say(cost_line(plan))
-        with (executor or self.executor()).start() as ex:
+        with (executor or self.executor(isolated)).start() as ex:
             doc = document(self.dataset, self.config, progress=progress, executor=ex, **extra)
             self.cache_use = (ex.cache, ex.computed, ex.failed)
         return doc
@@ -133,20 +142,26 @@ def read_data(data: Any, options: dict) -> Dataset:
 
 
 def _workers(options: dict, ds: Dataset, trains: bool) -> int:
-    from signal_diagnostics.pipeline.resources import available_cores, default_workers
+    from signal_diagnostics.pipeline.resources import available_cores, default_workers, workers_can_start
 
     workers = options.get("workers")
     if workers is None:
-        return available_cores() if options.get("scheduler") else default_workers(ds, trains)
+        if options.get("scheduler"):
+            return available_cores()
+        return default_workers(ds, trains) if workers_can_start() else 1  # an unguarded script: this process
     return int(workers)
 
 
 def _trains_by_name(cfg: Config, command: str) -> bool:
     """Whether the run trains several deep models, each named (a zoo name or a file): a worker process can
     build those; a builder or model given as a Python object stays in this process (it may not pickle)."""
-    if not (command == "compare" or (command == "report" and cfg.deep)):
-        return False
-    return all(isinstance(m, str) for m in cfg.models or DEFAULT_MODELS)
+    return (command == "compare" or (command == "report" and cfg.deep)) and _units_travel(cfg, command)
+
+
+def _units_travel(cfg: Config, command: str) -> bool:
+    """Whether every unit of the run can go to a worker process: no deep model given as a Python object."""
+    trains = command == "compare" or (command == "report" and cfg.deep)
+    return not trains or all(isinstance(m, str) for m in cfg.models or DEFAULT_MODELS)
 
 
 def _cache_root(cache: Any, out: Path | None, face: str) -> Path | None:
@@ -239,6 +254,14 @@ def _check_scale(options: dict, face: str) -> None:
     workers = options.get("workers")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
         raise DataError(f"{spell('workers', face)} must be a positive integer; got {workers!r}")
+    if workers is not None and workers > 1 and options.get("scheduler") is None:
+        from signal_diagnostics.pipeline.resources import workers_can_start
+
+        if not workers_can_start():
+            raise DataError(
+                f"{spell('workers', face)} {workers} starts worker processes, which import this script again: "
+                'put the call under `if __name__ == "__main__":`, or use 1 worker'
+            )
     if options.get("budget") is not None and not options["budget"] > 0:
         raise DataError(f"{spell('budget', face)} must be a positive number of minutes; got {options['budget']!r}")
     if options.get("scheduler") is not None:

@@ -4,34 +4,36 @@ the cost model.
 How to add a check to the run: write it in ``checks/`` (a top-level function of plain arrays returning a
 ``Result``: it is its own unit) and add one ``Step`` in :data:`STEPS` below: the check, the named arguments it
 takes (:class:`Given` holds the series and options; parameters with defaults may be left out), its ``section``
-of the document, its work formula with the fitted ``constants`` beside it, and how the plan may shrink it
-(``kind``). Nothing else: the cache key, the calls, the plan, the predicted cost and the document's section all
-come from the Step. (``pipeline/units.py`` holds adapters only for checks that need more than their arguments:
-splits made first, inner progress.)
+of the document, its work formula (:mod:`~signal_diagnostics.pipeline.work`) with the fitted ``constants``, and
+how the plan may shrink it (``kind``). Nothing else: the cache key, the calls, the plan, the predicted cost and
+the document's section all come from the Step. (``pipeline/units.py`` holds adapters only for checks that need
+more than their arguments: splits made first, inner progress.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from signal_diagnostics.checks.ceiling import bayes_error_bounds
 from signal_diagnostics.checks.curves import learning_curve
 from signal_diagnostics.checks.timemap import timestep_signal
 from signal_diagnostics.pipeline import units
-from signal_diagnostics.pipeline.verdicts.thresholds import PAIR_ALPHA
 from signal_diagnostics.pipeline.work import (
-    BYTES_PER_FEATURE,
-    FLOP_S,
-    MINIROCKET_FEATURES,
-    bootstrap,
-    features,
-    permutations,
-    ridge,
-    split_sizes,
-    streamed_features,
-    transform,
+    DTW_S,
+    ceiling_work,
+    curve_fits_work,
+    curve_work,
+    labels_held,
+    labels_work,
+    minirocket_held,
+    minirocket_work,
+    pairs_held,
+    pairs_work,
+    shuffle_work,
+    values_work,
 )
 
 # How the plan may shrink a step to fit a budget (signal_diagnostics.pipeline.plan):
@@ -111,83 +113,6 @@ class Step:
         return self.switch is None or bool(getattr(cfg, self.switch))
 
 
-# --- work formulas, each beside what it costs ------------------------------------------------------------------
-
-DTW_S = 2e-9  # seconds per n^2 T^2 of 1-NN DTW (cross-validated)
-
-
-def _values(rate: float, n: int, shape: dict) -> float:
-    """Units that read each value (series x timesteps x channels) a few times."""
-    return rate * n * shape["T"] * shape["C"]
-
-
-def _label_columns(shape: dict) -> int:
-    return (shape["n_permutations"] + 1) * (1 if shape["K"] == 2 else shape["K"])
-
-
-def _shuffle_work(n: int, shape: dict) -> float:
-    """Every fold: MiniRocket + ridge and its label columns, plus each raw-value ridge head's."""
-    T, C, F = shape["T"], shape["C"], shape["folds"]
-    n_tr, n_te = split_sizes(n, F)
-    cols = _label_columns(shape)
-    head = transform(n, T, C, 10_000) + ridge(n_tr, MINIROCKET_FEATURES, n_te)
-    head += permutations(n_tr, MINIROCKET_FEATURES, cols)
-    others = (len(shape.get("heads", ())) or 3) - 1
-    raw = ridge(n_tr, T * C, n_te) + permutations(n_tr, T * C, cols)
-    return F * (head + others * raw)
-
-
-def _minirocket_work(n: int, shape: dict) -> float:
-    n_tr, n_te = split_sizes(n, shape["folds"])
-    fold = transform(n, shape["T"], shape["C"], 10_000) + ridge(n_tr, MINIROCKET_FEATURES, n_te)
-    return shape["folds"] * shape["repeats"] * fold
-
-
-def _minirocket_held(n: int, shape: dict) -> float:
-    return streamed_features(n, MINIROCKET_FEATURES, 2, split_sizes(n, shape["folds"])[0])
-
-
-def _labels_work(n: int, shape: dict) -> float:
-    F, kernels = shape["folds"], shape["label_kernels"]
-    n_tr, n_te = split_sizes(n, F)
-    heads = transform(n, shape["T"], shape["C"], kernels) + shape["seeds"] * F * ridge(n_tr, features(kernels), n_te)
-    return heads + bootstrap(n, shape["K"])
-
-
-def _labels_held(n: int, shape: dict) -> float:
-    return streamed_features(n, features(shape["label_kernels"]), 3, split_sizes(n, shape["folds"])[0])
-
-
-def _pairs_work(n: int, shape: dict) -> float:
-    """A transform per fold; per pair a two-class ridge and its permutations on the pair's ``class_shares``."""
-    K, F = shape["K"], shape["folds"]
-    m = min(n, shape.get("pair_cap") or n)
-    p = features(shape["pair_kernels"])
-    shares = shape.get("class_shares") or [1.0 / K] * K
-    perms = max(shape["n_permutations"], K * (K - 1) / 2 / PAIR_ALPHA)  # checks.pairs.pair_permutations
-    work = F * transform(m, shape["T"], shape["C"], shape["pair_kernels"])
-    for i in range(K):
-        for j in range(i + 1, K):
-            size = (shares[i] + shares[j]) * m * (F - 1) / F
-            work += F * (ridge(size, p) + permutations(size, p, perms))
-    return work
-
-
-def _pairs_held(n: int, shape: dict) -> float:
-    return min(n, shape.get("pair_cap") or n) * features(shape["pair_kernels"]) * BYTES_PER_FEATURE * 2
-
-
-def _ceiling_work(n: int, shape: dict) -> float:
-    m = min(n, shape.get("ceiling_cap") or n)
-    return shape["folds"] * transform(m, shape["T"], shape["C"], 10_000) + FLOP_S * m * m * MINIROCKET_FEATURES
-
-
-def _curve_work(n: int, shape: dict) -> float:
-    m = min(n, shape.get("curve_cap") or n)
-    sizes = 8 * shape["curve_repeats"]
-    return transform(m, shape["T"], shape["C"], 10_000) + sizes * ridge(0.55 * m, MINIROCKET_FEATURES, 0.2 * m)
-
-
 # --- arguments: each unit's parameters by name -----------------------------------------------------------------
 
 
@@ -259,7 +184,13 @@ def _curve_args(g: Given) -> dict:
 # --- the declarations ------------------------------------------------------------------------------------------
 
 HEALTH = Step(
-    "health", "health", "signal.health", None, None, lambda n, s: _values(2e-8, n, s) * s["repeats"], (0.795, 1.6322)
+    "health",
+    "health",
+    "signal.health",
+    None,
+    None,
+    lambda n, s: values_work(2e-8, n, s) * s["repeats"],
+    (0.505, 7.368),  # fitted with the whole runs' health times at 8,000 and 100,000 series (scale_8k, scale_100k)
 )
 SHUFFLE = Step(
     "shuffle_test",
@@ -267,10 +198,10 @@ SHUFFLE = Step(
     "signal.shuffle_test",
     units.shuffle_unit,
     _shuffle_args,
-    _shuffle_work,
-    (0.0, 0.6933),
+    shuffle_work,
+    (0.0, 0.4111),
     section="shuffle_test",
-    held=_minirocket_held,
+    held=minirocket_held,
     kind="permutation",
 )
 # The baselines: the run's list (plan.run_shape "baselines") takes this entry's place in STEPS, each one as its
@@ -289,9 +220,9 @@ BASELINES = {
     name: replace(BASELINE, name=f"baseline:{name}", model=name, work=work, constants=constants, held=held)
     for name, work, constants, held in (
         ("chance_prior", _nothing, (0.107, 0.0), _nothing),
-        ("logistic", lambda n, s: _values(2e-7, n, s) * s["repeats"] * s["folds"], (0.707, 0.6787), _nothing),
-        ("features_gb", lambda n, s: _values(5e-7, n, s) * s["repeats"] * s["folds"], (3.915, 3.0772), _nothing),
-        ("minirocket", _minirocket_work, (0.0, 0.3082), _minirocket_held),
+        ("logistic", lambda n, s: values_work(2e-7, n, s) * s["repeats"] * s["folds"], (0.707, 0.6787), _nothing),
+        ("features_gb", lambda n, s: values_work(5e-7, n, s) * s["repeats"] * s["folds"], (3.915, 3.0772), _nothing),
+        ("minirocket", minirocket_work, (0.0, 0.3082), minirocket_held),
         ("dtw_1nn", lambda n, s: DTW_S * n**2 * s["T"] ** 2, (1.0, 1.0), _nothing),  # not calibrated
     )
 }
@@ -301,7 +232,7 @@ CEILING = Step(
     "signal.ceiling",
     bayes_error_bounds,
     _ceiling_args,
-    _ceiling_work,
+    ceiling_work,
     (0.0, 0.222),
     section="ceiling",
     kind="capped",
@@ -313,7 +244,7 @@ TIMEMAP = Step(
     "signal.timestep_map",
     timestep_signal,
     _timemap_args,
-    lambda n, s: _values(5e-9, n, s) * (1 + s["n_permutations"] / 100),
+    lambda n, s: values_work(5e-9, n, s) * (1 + s["n_permutations"] / 100),
     (0.144, 42.4045),
     section="timestep_map",
     kind="permutation",
@@ -325,10 +256,10 @@ LABELS = Step(
     "signal.label_issues",
     units.labels_unit,
     _labels_args,
-    _labels_work,
+    labels_work,
     (3.366, 0.5963),  # fitted with the 100,000-series point too (scale_100k.json, 1,000 kernels)
     section="label_issues",
-    held=_labels_held,
+    held=labels_held,
     kind="head",
     switch="label_checks",
     key_extra={"shared_features": True},
@@ -339,10 +270,10 @@ PAIRS = Step(
     "signal.class_pairs",
     units.pairs_unit,
     _pairs_args,
-    _pairs_work,
-    (2.984, 1.8193),
+    pairs_work,
+    (3.312, 0.8512),
     section="class_pairs",
-    held=_pairs_held,
+    held=pairs_held,
     kind="permutation",
     cap=("pair_cap", 5_000),  # checks.pairs.PAIRS_MAX_SERIES
     switch="label_checks",
@@ -353,7 +284,7 @@ CURVE = Step(
     "signal.learning_curve",
     learning_curve,
     _curve_args,
-    _curve_work,
+    curve_work,
     (6.106, 0.3508),
     section="learning_curve",
     kind="capped",
@@ -361,6 +292,15 @@ CURVE = Step(
     switch="learning_curve",
     after_baselines=True,
 )
+# The learning curve of a baseline without a fast curve refits it at each size (``learning_curve:NAME``): the run
+# prices it so once the baselines chose its model (the plan said before the work prices MiniRocket's curve).
+CURVES = {
+    name: replace(CURVE, name=f"learning_curve:{name}", model=name, work=partial(curve_fits_work, fit), constants=c)
+    for name, fit, c in (
+        ("logistic", BASELINES["logistic"].work, (13.125, 0.4167)),
+        ("features_gb", BASELINES["features_gb"].work, (15.854, 3.3495)),
+    )
+}
 # Run order: the plan, the cost section and the progress display list the steps in this order.
 STEPS: tuple[Step, ...] = (HEALTH, SHUFFLE, BASELINE, CEILING, TIMEMAP, LABELS, PAIRS, CURVE)
 
@@ -382,13 +322,16 @@ def run_steps(cfg, shape: dict) -> list[Step]:
 
 
 def find(name: str) -> Step:
-    """The step called ``name`` (a ``baseline:NAME`` without its own declaration, or any unknown name: the
-    uncalibrated baseline's constants and no work)."""
+    """The step called ``name``: ``learning_curve:NAME`` is the curve of the model NAME (MiniRocket's without its
+    own declaration); a ``baseline:NAME`` without its own declaration, or any unknown name, has the uncalibrated
+    baseline's constants and no work."""
     for step in STEPS:
         if step.name == name and step is not BASELINE:
             return step
     if name.startswith("baseline:"):
         return baseline_step(name.split(":", 1)[1])
+    if name.startswith("learning_curve:"):
+        return CURVES.get(name.split(":", 1)[1], CURVE)
     return replace(BASELINE, name=name)
 
 
@@ -397,4 +340,16 @@ def caps() -> dict[str, tuple[str, int]]:
     return {s.name: s.cap for s in STEPS if s.cap is not None}
 
 
-__all__ = ["Step", "Given", "STEPS", "BASELINES", "KINDS", "DATA", "baseline_step", "run_steps", "find", "caps"]
+__all__ = [
+    "Step",
+    "Given",
+    "STEPS",
+    "BASELINES",
+    "CURVES",
+    "KINDS",
+    "DATA",
+    "baseline_step",
+    "run_steps",
+    "find",
+    "caps",
+]
