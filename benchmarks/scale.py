@@ -1,7 +1,7 @@
 """How ``diagnose signal`` scales with the number of series (issue 21, part 7), and how well its cost model predicts.
 
 Data: ``signal_diagnostics.data.synthetic.imbalanced`` at ``n`` series x T 200 x C 6, 8 classes, class 0 at 60 %,
-a weak bump (``--amplitude``) in steps 80-120 on every channel, zero padding (variable lengths). Three modes:
+a weak bump (``--amplitude``) in steps 80-120 on every channel, zero padding (variable lengths). Four modes:
 
 - default: the whole ``diagnose signal DATA --n-permutations 200 --json OUT`` in a subprocess at each size of
   ``--sizes`` (``--budget M`` adds ``--budget M``; ``--budget-sizes`` names the sizes that get it), wall time and
@@ -15,7 +15,9 @@ a weak bump (``--amplitude``) in steps 80-120 on every channel, zero padding (va
 - ``--by-hand N``: at ``N`` series, what a user would do by hand: aeon's MiniRocket features (computed once, not
   per fold) + scikit-learn's ``permutation_test_score`` of ``StandardScaler`` + ``RidgeClassifierCV`` (5 folds,
   ``--hand-permutations`` label permutations, default 200; with ``--hand-measure K`` only K are run and the time of
-  200 is extrapolated linearly, stated in the row), beside the timed ``diagnose signal`` of the same size.
+  200 is extrapolated linearly, stated in the row), beside the timed ``diagnose signal`` of the same size;
+- ``--repredict RESULT``: the whole runs of a result file priced again by the cost model as it is now, after a
+  recalibration (``predicted_now_s``, ``ratio_now``); nothing is timed again.
 
 Usage::
 
@@ -185,6 +187,33 @@ def by_hand(n: int, args, work: Path) -> dict:
     }
 
 
+def repredicted(path: Path, args, work: Path) -> dict:
+    """The runs of a result file priced again by the cost model as it is now (after a recalibration): each unit's
+    ``predicted_now_s`` and ``ratio_now`` beside its measured time, on the same generated data and workers."""
+    import re
+
+    from signal_diagnostics.data.loaders import load
+    from signal_diagnostics.pipeline.config import Config
+    from signal_diagnostics.pipeline.plan import make_plan, priced_curve
+
+    res = json.loads(path.read_text())
+    for row in res["runs"]:
+        data = work / f"scale_{row['n']}.npz"
+        make_data(data, row["n"], res["amplitude"], args.random_state)
+        ds = load(str(data))
+        cfg = Config(n_permutations=args.n_permutations, random_state=args.random_state, budget=row["budget_min"])
+        workers = int(re.search(r"on (\d+) worker", row["said_before"]).group(1))
+        plan = make_plan(ds, cfg, workers=workers, cores=res["cores"])
+        if row.get("best_baseline"):
+            plan = priced_curve(plan, ds, cfg, row["best_baseline"])
+        row["predicted_now_s"] = round(plan.predicted_s, 1)
+        for unit, u in row.get("units", {}).items():
+            u["predicted_now_s"] = plan.predicted[unit]["predicted_s"]
+            u["ratio_now"] = round(u["measured_s"] / u["predicted_now_s"], 2) if u["predicted_now_s"] else None
+        data.unlink()
+    return res
+
+
 def exponents(rows: list[dict]) -> list[dict]:
     """Growth exponent of the wall time between consecutive sizes run without a budget."""
     plain = sorted((r for r in rows if r.get("budget_min") is None and r.get("exit_code") == 0), key=lambda r: r["n"])
@@ -213,6 +242,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--by-hand", type=int, default=0, help="also time aeon + permutation_test_score at this size")
     ap.add_argument("--hand-permutations", type=int, default=200)
     ap.add_argument("--hand-measure", type=int, default=0, help="run only this many and extrapolate")
+    ap.add_argument("--repredict", default=None, help="a result file of whole runs: price its units again")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -222,7 +252,9 @@ def main(argv=None) -> dict:
     result["load_average_before"] = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if args.units:
+        if args.repredict:
+            result = repredicted(Path(args.repredict), args, work)
+        elif args.units:
             result["units"] = [unit_times(n, args, work) for n in sizes]
             result["shape"] = result["units"][0]["shape"]
         else:

@@ -153,3 +153,14 @@ def test_a_dataset_of_named_labels_gives_the_coded_estimate_under_its_own_names(
     for key in ("n_issues", "share", "interval", "noise_matrix", "model_error", "health_score"):
         assert named[key] == coded[key], key
     assert [s["index"] for s in named["suspects"]] == [s["index"] for s in coded["suspects"]]
+
+
+def test_label_issues_report_each_transform_and_fold_then_each_bootstrap_resample():
+    """So a long label-issue unit is never silent: at 8,000 series it ran 11 min with only the heartbeat."""
+    ds = synthetic.bump(n=120, T=30, C=1, classes=3, amplitude=3.0, seed=0)
+    seen = []
+    label_issues(ds.X, ds.y_codes, seeds=2, folds=3, n_kernels=500, n_bootstrap=20, progress=lambda *a: seen.append(a))
+    head = [a for a in seen if len(a) == 2]
+    boot = [a for a in seen if len(a) == 3]
+    assert head == [(k, 8) for k in range(1, 9)]  # per seed: its transform, then its 3 folds
+    assert [a[:2] for a in boot] == [(k, 20) for k in range(1, 21)] and {a[2] for a in boot} == {"bootstrap resamples"}

@@ -120,12 +120,19 @@ def cannot_tell(rows: list[dict]) -> str | None:
 
 
 def bootstrap_shares(
-    y: np.ndarray, probs: np.ndarray, method: str, inside: np.ndarray, groups, n_bootstrap: int, seed: int
+    y: np.ndarray,
+    probs: np.ndarray,
+    method: str,
+    inside: np.ndarray,
+    groups,
+    n_bootstrap: int,
+    seed: int,
+    progress=None,
 ) -> tuple[list[float], bool]:
     """Shares of issues on ``n_bootstrap`` resamples of the series, or of whole groups (a cluster bootstrap).
 
     Resamples missing a class are skipped (cleanlab needs every class). Returns the shares and whether
-    groups were resampled.
+    groups were resampled. ``progress(done, total)`` after each resample.
     """
     n, K = probs.shape
     rng = np.random.default_rng(seed)
@@ -135,7 +142,9 @@ def bootstrap_shares(
         order = np.argsort(codes, kind="stable")
         members = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
     shares = []
-    for _ in range(int(n_bootstrap)):
+    for b in range(int(n_bootstrap)):
+        if progress is not None and b:
+            progress(b, int(n_bootstrap))
         if members is None:
             idx = rng.integers(0, n, size=n)
         else:
@@ -143,4 +152,6 @@ def bootstrap_shares(
         if len(np.unique(y[idx])) < K:  # cleanlab needs every class in the sample
             continue
         shares.append(num_issues(y[idx], probs[idx], method, inside) / len(idx))
+    if progress is not None:
+        progress(int(n_bootstrap), int(n_bootstrap))
     return shares, bool(members)

@@ -9,6 +9,8 @@ Several seeds (folds and kernels) are averaged. Used by :func:`signal_diagnostic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 # MiniRocket kernels of the head (aeon rounds down to a multiple of 84).
@@ -83,8 +85,10 @@ def out_of_fold_probabilities(
     n_kernels: int = DEFAULT_KERNELS,
     random_state: int = 0,
     share_features: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """Out-of-fold class probabilities ``(n, K)`` of the calibrated MiniRocket + ridge head.
+    """Out-of-fold class probabilities ``(n, K)`` of the calibrated MiniRocket + ridge head; ``progress(done,
+    total)`` after each seed's transform and each fold.
 
     Seed ``s`` uses folds ``make_splits(y, folds, groups=groups, random_state=random_state + s)`` and MiniRocket
     kernels drawn with ``random_state + s``; the probabilities are averaged over ``seeds``. With
@@ -100,10 +104,14 @@ def out_of_fold_probabilities(
     y = np.asarray(y)
     K = int(y.max()) + 1
     P = np.zeros((len(y), K))
+    steps = iter(range(1, int(seeds) * (int(folds) + 1) + 1))  # a seed's transform, then each of its folds
+    tick = (lambda: None) if progress is None else (lambda: progress(next(steps), int(seeds) * (int(folds) + 1)))
     for s in range(int(seeds)):
         F = shared_features(X, n_kernels, random_state + s) if share_features else None
+        tick()
         for tr, te in make_splits(y, folds=folds, groups=groups, random_state=random_state + s):
             P[te] += calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s, features=F)
+            tick()
     return P / int(seeds)
 
 

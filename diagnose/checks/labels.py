@@ -49,7 +49,7 @@ from signal_diagnostics.checks.label_head import (
 from signal_diagnostics.data.loaders import as_check_input
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.verdicts.thresholds import RESTATE_SHARE, SEPARABLE_ALPHA
-from signal_diagnostics.results import Result
+from signal_diagnostics.results import Progress, Result
 
 # Top suspect series reported (most confidently mislabelled first).
 N_SUSPECTS = 20
@@ -138,6 +138,7 @@ def estimate_label_issues(
     random_state: int = 0,
     seeds: int = 1,
     method_note: str = "",
+    progress: Progress | None = None,
 ) -> LabelIssuesResult:
     """Confident-learning estimate of the label issues among the separable classes, from out-of-fold probabilities.
 
@@ -149,11 +150,11 @@ def estimate_label_issues(
     groups : optional group id per series: the bootstrap resamples whole groups (a cluster bootstrap),
         since the series of a group share their errors.
     ids : optional series id per row, shown with the suspects (default: the row index).
-    n_bootstrap : resamples of the series (or of the groups), with replacement, for the percentile interval
-        on the share.
+    n_bootstrap : resamples of the series (or groups), with replacement, for the share's percentile interval.
     random_state : seed of the bootstrap.
     seeds : how many seeds the probabilities average (recorded).
     method_note : how the probabilities were made (recorded in ``method``).
+    progress : ``progress(done, total, "bootstrap resamples")`` after each resample.
 
     Returns
     -------
@@ -176,13 +177,12 @@ def estimate_label_issues(
     inside = np.array([r["separable"] for r in separability])
     estimable = bool(inside.any())
     n_issues, shares, by_groups, noise, ranked, health = _cleanlab(
-        y, probs, method, inside if estimable else None, groups, n_bootstrap, random_state
+        y, probs, method, inside if estimable else None, groups, n_bootstrap, random_state, progress
     )
     pred = probs.argmax(axis=1)
     share = n_issues / n if estimable else None
     interval = _interval(share, shares, by_groups)
-    error = float(np.mean(pred != y))
-    error_inside = int(np.sum((pred != y) & inside[y]))
+    error, error_inside = float(np.mean(pred != y)), int(np.sum((pred != y) & inside[y]))
     restates = bool(estimable and n_issues > 0 and n_issues >= RESTATE_SHARE * error_inside)
     why = cannot_tell(separability)
     return LabelIssuesResult(
@@ -209,7 +209,7 @@ def estimate_label_issues(
     )
 
 
-def _cleanlab(y, probs, method: str, inside, groups, n_bootstrap: int, seed: int):
+def _cleanlab(y, probs, method: str, inside, groups, n_bootstrap: int, seed: int, progress=None):
     """cleanlab's figures: issues among the classes ``inside`` with their bootstrap shares (none when ``inside``
     is None: no class separable), the noise matrix, the ranked issues and the health score."""
     import warnings
@@ -223,7 +223,8 @@ def _cleanlab(y, probs, method: str, inside, groups, n_bootstrap: int, seed: int
         warnings.simplefilter("ignore")
         if inside is not None:
             n_issues = num_issues(y, probs, method, inside)
-            shares, by_groups = bootstrap_shares(y, probs, method, inside, groups, n_bootstrap, seed)
+            tick = None if progress is None else (lambda d, t: progress(d, t, "bootstrap resamples"))
+            shares, by_groups = bootstrap_shares(y, probs, method, inside, groups, n_bootstrap, seed, tick)
         _, noise, _, _ = estimate_py_and_noise_matrices_from_probabilities(y, probs)
         ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)  # no child processes
         health = float(overall_label_health_score(y, probs, verbose=False))
@@ -310,6 +311,7 @@ def label_issues(
     n_bootstrap: int = N_BOOTSTRAP,
     random_state: int = 0,
     share_features: bool = True,
+    progress: Progress | None = None,
 ) -> LabelIssuesResult:
     """Estimate wrong labels: out-of-fold probabilities of a calibrated head, then confident learning.
 
@@ -328,6 +330,8 @@ def label_issues(
     share_features : one MiniRocket transform per seed, fitted on all series without their labels, shared by
         the seed's folds (only the ridge head, its scaler and its calibrator are refitted per fold); False:
         kernels fitted per fold on its training series (:func:`out_of_fold_probabilities`).
+    progress : ``progress(done, total)`` over the head's transforms and folds, then ``progress(done, total,
+        "bootstrap resamples")`` over the bootstrap.
 
     Returns
     -------
@@ -346,6 +350,7 @@ def label_issues(
         n_kernels=n_kernels,
         random_state=random_state,
         share_features=share_features,
+        progress=progress,
     )
     seconds = time.perf_counter() - t0
     res = estimate_label_issues(
@@ -358,6 +363,7 @@ def label_issues(
         random_state=random_state,
         seeds=seeds,
         method_note=head_note(len(data.X), n_kernels, share_features, folds, data.groups is not None, seeds),
+        progress=progress,
     )
     return LabelIssuesResult(**{**res.__dict__, "fit_seconds": float(seconds)})
 

@@ -63,11 +63,11 @@ def unit_seconds(unit: str, n: int, shape: dict, threads: int = 2) -> float:
     """Predicted wall seconds of ``unit`` on ``n`` series with ``threads`` threads, alone on an idle machine.
 
     The constants are CPU seconds (all threads); with two threads or more the BLAS-bound parts run in
-    parallel, so the wall time is :data:`WALL_PER_CPU` of them.
+    parallel, so the wall time is :data:`WALL_PER_CPU` of them. A step that is not ``threaded`` has wall seconds.
     """
     step = steps.find(unit)
     fixed, scale = step.constants
-    return (fixed + scale * step.work(n, shape)) * (WALL_PER_CPU if threads >= 2 else 1.0)
+    return (fixed + scale * step.work(n, shape)) * (WALL_PER_CPU if threads >= 2 and step.threaded else 1.0)
 
 
 def unit_megabytes(unit: str, n: int, shape: dict) -> float:
@@ -132,10 +132,13 @@ if __name__ == "__main__":  # python -m signal_diagnostics.pipeline.cost RESULTS
 
     files = [json.loads(open(path).read()) for path in sys.argv[1:]]
     shape = dict(files[0].get("shape") or {})
-    by_n: dict = {}  # CPU seconds where measured; several files: a later file's unit replaces an earlier one's
+    by_n: dict = {}  # CPU seconds where measured (wall for a step not threaded); a later file's unit replaces
     for res in files:
         for r in res["units"]:
-            by_n.setdefault(r["n"], {}).update(r.get("cpu") or r["units"])
+            cpu = r.get("cpu") or r["units"]
+            by_n.setdefault(r["n"], {}).update(
+                {u: cpu[u] if steps.find(u).threaded else wall for u, wall in r["units"].items()}
+            )
     rows = [{"n": n, "units": units} for n, units in sorted(by_n.items())]
     for unit, (fixed, scale) in fit_constants(rows, shape).items():
         print(f'    "{unit}": ({fixed}, {scale}),')

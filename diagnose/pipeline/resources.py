@@ -183,13 +183,14 @@ def workers_can_start() -> bool:
     script must keep its run under ``if __name__ == "__main__":`` (``python -m``, the ``diagnose`` command, a
     notebook and the interpreter are safe). A script is read for that guard, not run."""
     import ast
+    from pathlib import Path
 
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if getattr(main, "__spec__", None) is not None or not path:
         return True
     try:
-        tree = ast.parse(open(path, encoding="utf-8").read())
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return False
     return any(isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) for node in tree.body)

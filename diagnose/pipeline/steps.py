@@ -81,7 +81,10 @@ class Step:
         checks); called with ``arguments`` by name.
     arguments : ``Given -> {parameter: value}``, every parameter of ``unit``.
     work : ``(n, shape) -> seconds`` at the reference rates (:mod:`~signal_diagnostics.pipeline.work`).
-    constants : fitted ``(fixed seconds, scale of the work)`` (CPU seconds, ``benchmarks/scale.py --units``).
+    constants : fitted ``(fixed seconds, scale of the work)`` (CPU seconds, ``benchmarks/scale.py --units``; wall
+        seconds when not ``threaded``).
+    threaded : its work uses every thread it is given (BLAS, numba); False: one thread does it and more only
+        spin (logistic regression, one-thread boosting), so its constants are wall seconds for any thread count.
     section : key of its result under the document's ``signal`` (None: none of its own).
     held : ``(n, shape) -> bytes`` it holds beyond its copy of the data (features, Gram matrices).
     kind : how the plan may shrink it (:data:`KINDS`).
@@ -107,6 +110,7 @@ class Step:
     after_baselines: bool = False
     key_extra: dict = field(default_factory=dict)
     model: str | None = None
+    threaded: bool = True
 
     def enabled(self, cfg) -> bool:
         """Whether ``cfg`` runs this step."""
@@ -191,6 +195,7 @@ HEALTH = Step(
     None,
     lambda n, s: values_work(2e-8, n, s) * s["repeats"],
     (0.505, 7.368),  # fitted with the whole runs' health times at 8,000 and 100,000 series (scale_8k, scale_100k)
+    threaded=False,
 )
 SHUFFLE = Step(
     "shuffle_test",
@@ -217,13 +222,25 @@ BASELINE = Step(
     kind="baseline",
 )
 BASELINES = {
-    name: replace(BASELINE, name=f"baseline:{name}", model=name, work=work, constants=constants, held=held)
-    for name, work, constants, held in (
-        ("chance_prior", _nothing, (0.107, 0.0), _nothing),
-        ("logistic", lambda n, s: values_work(2e-7, n, s) * s["repeats"] * s["folds"], (0.707, 0.6787), _nothing),
-        ("features_gb", lambda n, s: values_work(5e-7, n, s) * s["repeats"] * s["folds"], (3.915, 3.0772), _nothing),
-        ("minirocket", minirocket_work, (0.0, 0.3082), minirocket_held),
-        ("dtw_1nn", lambda n, s: DTW_S * n**2 * s["T"] ** 2, (1.0, 1.0), _nothing),  # not calibrated
+    name: replace(BASELINE, name=f"baseline:{name}", model=name, work=work, constants=c, held=held, threaded=threaded)
+    for name, work, c, held, threaded in (
+        ("chance_prior", _nothing, (0.053, 0.0), _nothing, False),
+        (
+            "logistic",
+            lambda n, s: values_work(2e-7, n, s) * s["repeats"] * s["folds"],
+            (0.35, 0.3436),
+            _nothing,
+            False,
+        ),
+        (
+            "features_gb",
+            lambda n, s: values_work(5e-7, n, s) * s["repeats"] * s["folds"],
+            (3.912, 3.0725),
+            _nothing,
+            False,
+        ),
+        ("minirocket", minirocket_work, (0.0, 0.3082), minirocket_held, True),
+        ("dtw_1nn", lambda n, s: DTW_S * n**2 * s["T"] ** 2, (1.0, 1.0), _nothing, True),  # not calibrated
     )
 }
 CEILING = Step(
@@ -295,10 +312,17 @@ CURVE = Step(
 # The learning curve of a baseline without a fast curve refits it at each size (``learning_curve:NAME``): the run
 # prices it so once the baselines chose its model (the plan said before the work prices MiniRocket's curve).
 CURVES = {
-    name: replace(CURVE, name=f"learning_curve:{name}", model=name, work=partial(curve_fits_work, fit), constants=c)
+    name: replace(
+        CURVE,
+        name=f"learning_curve:{name}",
+        model=name,
+        work=partial(curve_fits_work, fit),
+        constants=c,
+        threaded=False,
+    )
     for name, fit, c in (
-        ("logistic", BASELINES["logistic"].work, (13.125, 0.4167)),
-        ("features_gb", BASELINES["features_gb"].work, (15.854, 3.3495)),
+        ("logistic", BASELINES["logistic"].work, (7.751, 0.2024)),
+        ("features_gb", BASELINES["features_gb"].work, (15.816, 3.3531)),
     )
 }
 # Run order: the plan, the cost section and the progress display list the steps in this order.

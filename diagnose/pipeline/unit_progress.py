@@ -20,16 +20,17 @@ _SEND_EVERY_S = 0.2  # a worker sends at most one progress line per this many se
 _INNER: list[tuple[Progress, str]] = []
 
 
-def inner_progress(what: str) -> Callable[[int, int], None] | None:
-    """``progress(done, total)`` for the inside of the unit running now, shown as ``"<unit label>: <what>"``.
+def inner_progress(what: str) -> Progress | None:
+    """``progress(done, total)`` for the inside of the unit running now, shown as ``"<unit label>: <what>"``; a
+    check names a later part of its work as ``progress(done, total, part)``.
 
-    None outside an in-process executor's unit (a worker process or a Dask worker: the parent's heartbeat
-    still says which unit runs, :class:`signal_diagnostics.console.ProgressLines`).
+    None outside a unit run by this process or a local worker (a Dask worker: the parent's heartbeat still
+    says which unit runs, :class:`signal_diagnostics.console.ProgressLines`).
     """
     if not _INNER:
         return None
     note, label = _INNER[-1]
-    return lambda done, total: note(done, total, f"{label}: {what}")
+    return lambda done, total, part=what: note(done, total, f"{label}: {part}")
 
 
 @contextmanager

@@ -78,9 +78,18 @@ def labels_unit(
 ) -> dict:
     """Estimated label issues (calibrated out-of-fold MiniRocket + ridge probabilities, cleanlab)."""
     from signal_diagnostics.checks.labels import label_issues
+    from signal_diagnostics.pipeline.unit_progress import inner_progress
 
     return label_issues(
-        X, y, classes=classes, folds=folds, seeds=seeds, groups=groups, n_kernels=kernels, random_state=random_state
+        X,
+        y,
+        classes=classes,
+        folds=folds,
+        seeds=seeds,
+        groups=groups,
+        n_kernels=kernels,
+        random_state=random_state,
+        progress=inner_progress("seeds' transforms and folds"),
     ).to_dict()
 
 
