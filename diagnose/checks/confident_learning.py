@@ -143,15 +143,12 @@ def bootstrap_shares(
         members = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
     shares = []
     for b in range(int(n_bootstrap)):
-        if progress is not None and b:
-            progress(b, int(n_bootstrap))
         if members is None:
             idx = rng.integers(0, n, size=n)
         else:
             idx = np.concatenate([members[g] for g in rng.integers(0, len(members), size=len(members))])
-        if len(np.unique(y[idx])) < K:  # cleanlab needs every class in the sample
-            continue
-        shares.append(num_issues(y[idx], probs[idx], method, inside) / len(idx))
-    if progress is not None:
-        progress(int(n_bootstrap), int(n_bootstrap))
+        if len(np.unique(y[idx])) == K:  # cleanlab needs every class in the sample
+            shares.append(num_issues(y[idx], probs[idx], method, inside) / len(idx))
+        if progress is not None:
+            progress(b + 1, int(n_bootstrap))
     return shares, bool(members)

@@ -104,14 +104,16 @@ def out_of_fold_probabilities(
     y = np.asarray(y)
     K = int(y.max()) + 1
     P = np.zeros((len(y), K))
-    steps = iter(range(1, int(seeds) * (int(folds) + 1) + 1))  # a seed's transform, then each of its folds
-    tick = (lambda: None) if progress is None else (lambda: progress(next(steps), int(seeds) * (int(folds) + 1)))
+    report = progress or (lambda done, total: None)
+    total, done = int(seeds) * (int(folds) + 1), 0  # per seed: its transform, then each of its folds
     for s in range(int(seeds)):
         F = shared_features(X, n_kernels, random_state + s) if share_features else None
-        tick()
+        done += 1
+        report(done, total)
         for tr, te in make_splits(y, folds=folds, groups=groups, random_state=random_state + s):
             P[te] += calibrated_fold(X, y, tr, te, K, n_kernels, random_state + s, features=F)
-            tick()
+            done += 1
+            report(done, total)
     return P / int(seeds)
 
 

@@ -129,8 +129,9 @@ def fit_constants(rows: list[dict], shape: dict) -> dict[str, tuple[float, float
 if __name__ == "__main__":  # python -m signal_diagnostics.pipeline.cost RESULTS.json...: fit the steps' constants
     import json
     import sys
+    from pathlib import Path
 
-    files = [json.loads(open(path).read()) for path in sys.argv[1:]]
+    files = [json.loads(Path(path).read_text()) for path in sys.argv[1:]]
     shape = dict(files[0].get("shape") or {})
     by_n: dict = {}  # CPU seconds where measured (wall for a step not threaded); a later file's unit replaces
     for res in files:

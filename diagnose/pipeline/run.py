@@ -152,16 +152,19 @@ def _workers(options: dict, ds: Dataset, trains: bool) -> int:
     return int(workers)
 
 
+def _trains(cfg: Config, command: str) -> bool:
+    return command == "compare" or (command == "report" and cfg.deep)
+
+
 def _trains_by_name(cfg: Config, command: str) -> bool:
     """Whether the run trains several deep models, each named (a zoo name or a file): a worker process can
     build those; a builder or model given as a Python object stays in this process (it may not pickle)."""
-    return (command == "compare" or (command == "report" and cfg.deep)) and _units_travel(cfg, command)
+    return _trains(cfg, command) and _units_travel(cfg, command)
 
 
 def _units_travel(cfg: Config, command: str) -> bool:
     """Whether every unit of the run can go to a worker process: no deep model given as a Python object."""
-    trains = command == "compare" or (command == "report" and cfg.deep)
-    return not trains or all(isinstance(m, str) for m in cfg.models or DEFAULT_MODELS)
+    return not _trains(cfg, command) or all(isinstance(m, str) for m in cfg.models or DEFAULT_MODELS)
 
 
 def _cache_root(cache: Any, out: Path | None, face: str) -> Path | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from signal_diagnostics.checks.curves import DEFAULT_N_SIZES
 from signal_diagnostics.checks.shuffle_rounds import round_ends
 from signal_diagnostics.evaluation.exchange import SEQUENTIAL_H
 from signal_diagnostics.pipeline.verdicts.thresholds import PAIR_ALPHA
@@ -152,16 +153,16 @@ def ceiling_work(n: int, shape: dict) -> float:
 def curve_work(n: int, shape: dict) -> float:
     """MiniRocket's learning curve: its features once, a ridge at each size and repeat."""
     m = min(n, shape.get("curve_cap") or n)
-    sizes = 8 * shape["curve_repeats"]
+    sizes = DEFAULT_N_SIZES * shape["curve_repeats"]
     return transform(m, shape["T"], shape["C"], 10_000) + sizes * ridge(0.55 * m, MINIROCKET_FEATURES, 0.2 * m)
 
 
 def curve_fits_work(fit_work, n: int, shape: dict) -> float:
-    """A learning curve that refits its model at each size (checks.curves: 8 log-spaced sizes from a tenth of the
-    data to the training three quarters, ``curve_repeats`` times): ``fit_work`` (the model's baseline work, per
-    fold and repeat) at the mean size fitted and scored, about 0.6 of the curve's series."""
+    """A learning curve that refits its model at each size (checks.curves: ``DEFAULT_N_SIZES`` log-spaced sizes
+    from a tenth of the data to the training three quarters, ``curve_repeats`` times): ``fit_work`` (the model's
+    baseline work, per fold and repeat) at the mean size fitted and scored, about 0.6 of the curve's series."""
     m = min(n, shape.get("curve_cap") or n)
-    return fit_work(0.6 * m, {**shape, "folds": 8, "repeats": shape["curve_repeats"]})
+    return fit_work(0.6 * m, {**shape, "folds": DEFAULT_N_SIZES, "repeats": shape["curve_repeats"]})
 
 
 __all__ = [
