@@ -28,7 +28,8 @@ from .series import numba_threads, to_aeon
 MIN_LENGTH = 9
 
 # A feature matrix (float32) up to this size is computed once and held; a larger one is recomputed block
-# by block on each pass over the rows (a fit reads them three times), so memory does not grow with n.
+# by block on each pass over the rows (a fit reads them four times: pipeline.work.STREAMED_PASSES), so memory
+# does not grow with n.
 # 512 MiB holds ~13,000 series x 9,996 MiniRocket features.
 FEATURE_CACHE_BYTES = 1 << 29
 
@@ -111,17 +112,17 @@ def standardised_rows(
     X,
     rows: np.ndarray | None = None,
     scaler: StandardScaler | None = None,
-    cache_bytes: int = FEATURE_CACHE_BYTES,
+    cache_bytes: int | None = None,
 ) -> tuple[FeatureRows, StandardScaler]:
     """MiniRocket features of ``X`` (or ``X[rows]``) standardised by ``scaler`` (fitted here when None).
 
-    Held when they take at most ``cache_bytes`` (float32); otherwise recomputed block by block on
-    each pass, the scaler fitted by ``partial_fit`` over the blocks. Standardised values are float32
-    (scikit-learn's ``StandardScaler`` keeps the input's dtype), as in the held case.
+    Held when they take at most ``cache_bytes`` (float32; None: :data:`FEATURE_CACHE_BYTES` as it is now);
+    otherwise recomputed block by block on each pass, the scaler fitted by ``partial_fit`` over the blocks.
+    Standardised values are float32 (scikit-learn's ``StandardScaler`` keeps the input's dtype), as in the held case.
     """
     n = len(X) if rows is None else len(rows)
     p = features.n_features_out_
-    if n * p * 4 <= cache_bytes:
+    if n * p * 4 <= (FEATURE_CACHE_BYTES if cache_bytes is None else cache_bytes):
         F = features.transform(X, rows)
         if scaler is None:
             scaler = fit_scaler(F)

@@ -45,7 +45,8 @@ class ProgressLines:
     call), e.g. ``[   12.4 s] baselines: 3/5 (about 8 s left)``. With ``heartbeat`` (seconds), a thread
     prints ``still working on <label>`` (its last known count and time left) whenever nothing was printed
     for that long, so a long unit that reports nothing from inside (a worker process) never goes quiet;
-    :meth:`close` stops it.
+    :meth:`close` stops it. An executor that says when a unit begins (:meth:`started`) lets the heartbeat name the
+    units running and the rest as queued, instead of every open task.
 
     Examples
     --------
@@ -75,6 +76,7 @@ class ProgressLines:
         self.state: dict[str, tuple[int, int]] = {}  # label -> last (done, total)
         self.began: dict[str, tuple[float, int]] = {}  # label -> (time, done) of its first call
         self.current: str | None = None
+        self.running: dict[str, tuple[int, float]] = {}  # label -> (its units running now, when the last began)
         self.printed = self.start
         self.lock = threading.Lock()
         self.stopped = threading.Event()
@@ -100,6 +102,10 @@ class ProgressLines:
             end = total > 0 and done >= total
             first = label not in self.last
             self.began.setdefault(label, (now, done))
+            before = self.state.get(label, (done, total))[0]
+            if label in self.running and done > before:  # units of it finished
+                count, since = self.running[label]
+                self.running[label] = (max(0, count - (done - before)), since)
             self.state[label] = (done, total)
             if not end and not (first and done == 0):  # a task announced at 0 may not have started
                 self.current = label
@@ -124,15 +130,26 @@ class ProgressLines:
                     continue
                 open_ = [lab for lab in self.state if lab not in self.finished]
                 label = self.current if self.current in open_ else None
-                if label is None:  # no task reported from inside: name every open one
-                    self._print(
-                        f"still working on {', '.join(open_) or 'the run'} ({_duration(now - self.start)})", now
-                    )
+                if label is None:  # no task reported from inside: those said to have started, else every open one
+                    self._print(self._running_line(open_, now), now)
                     continue
                 done, total = self.state[label]
-                since = now - self.began[label][0]
+                since = now - (self.running[label][1] if label in self.running else self.began[label][0])
                 left = self._left(label, done, total, now)
                 self._print(f"still working on {label}: {done}/{total}, {_duration(since)} in it{left}", now)
+
+    def started(self, label: str) -> None:
+        """A unit of ``label`` began (an executor says so): the heartbeat names it as running, the others as queued."""
+        with self.lock:
+            self.running[label] = (self.running.get(label, (0, 0.0))[0] + 1, self.clock())
+
+    def _running_line(self, open_: list[str], now: float) -> str:
+        running = [lab for lab in open_ if self.running.get(lab, (0, 0.0))[0] > 0]
+        if not running:
+            return f"still working on {', '.join(open_) or 'the run'} ({_duration(now - self.start)})"
+        named = ", ".join(f"{lab} ({_duration(now - self.running[lab][1])} in it)" for lab in running)
+        queued = [lab for lab in open_ if lab not in running]
+        return f"still working on {named}" + (f"; queued: {', '.join(queued)}" if queued else "")
 
     def close(self) -> None:
         """Stop the heartbeat thread."""

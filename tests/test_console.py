@@ -232,3 +232,25 @@ def test_the_heartbeat_names_the_running_task_with_its_count_and_time_left_when_
     count = len(out.getvalue().splitlines())
     time.sleep(0.5)
     assert len(out.getvalue().splitlines()) == count  # closed: no more beats
+
+
+def test_the_heartbeat_names_the_units_that_began_and_the_rest_as_queued():
+    # 32,000 series on one worker said "still working on label-shuffle test, baselines, ceiling, ..." for minutes
+    import time
+
+    out = io.StringIO()
+    show = ProgressLines(out, every=60, heartbeat=0.2)
+    for label in ("label-shuffle test", "baselines", "ceiling"):
+        show(0, 1 if label != "baselines" else 4, label)
+    time.sleep(0.3)
+    show.started("label-shuffle test")
+    time.sleep(0.4)
+    show(1, 1, "label-shuffle test")
+    show.started("baselines")
+    time.sleep(0.4)
+    show.close()
+    beats = [line for line in out.getvalue().splitlines() if "still working on" in line]
+    first_started = beats.index(next(b for b in beats if "in it)" in b))
+    assert "on label-shuffle test, baselines, ceiling (" in beats[first_started - 1]  # none began yet: every open one
+    assert "on label-shuffle test (" in beats[first_started] and "queued: baselines, ceiling" in beats[first_started]
+    assert "on baselines (" in beats[-1] and beats[-1].endswith("queued: ceiling"), beats

@@ -141,6 +141,27 @@ def test_minirocket_ridge_streams_features_when_they_exceed_the_cache(monkeypatc
     np.testing.assert_array_equal(streamed.predict(d.X[120:]), held.predict(d.X[120:]))
 
 
+def test_a_streamed_fit_transforms_its_training_series_as_often_as_the_cost_model_prices(monkeypatch):
+    # pipeline.work.fold_transform: held features are computed once; streamed ones on each of STREAMED_PASSES
+    from signal_diagnostics.pipeline.work import STREAMED_PASSES
+
+    d = synthetic.bump(n=160, T=30, C=2, classes=3, amplitude=0.8, seed=2)
+    calls = []
+    transform = MiniRocketFeatures.iter_transform
+
+    def counted(self, X, rows=None):
+        calls.append(len(X) if rows is None else len(rows))
+        return transform(self, X, rows)
+
+    monkeypatch.setattr(MiniRocketFeatures, "iter_transform", counted)
+    MiniRocketRidge(n_kernels=84).fit(d.X[:120], d.y_codes[:120])
+    assert calls == [120]
+    calls.clear()
+    monkeypatch.setattr(mr, "FEATURE_CACHE_BYTES", 0)
+    MiniRocketRidge(n_kernels=84).fit(d.X[:120], d.y_codes[:120])
+    assert calls == [120] * STREAMED_PASSES
+
+
 @pytest.mark.parametrize("n_kernels", [840, 84])
 def test_minirocket_fast_path_equals_permutation_test_score_on_the_old_pipeline(n_kernels):
     d = synthetic.bump(n=150, T=30, C=2, classes=3, amplitude=0.6, seed=0)

@@ -3,22 +3,24 @@
 Each unit's time is a fixed part plus a multiple of its *work*, counted from what the unit does (its
 step's ``work`` formula, :mod:`signal_diagnostics.pipeline.steps`, on the blocks of
 :mod:`signal_diagnostics.pipeline.work`): MiniRocket transforms cost ``n x T x kernels`` (x sqrt(C), an
-assumption: the calibration varied n only), the leave-one-out ridge costs its floating-point operations (the
-dual ``n^2 p + 9 n^3`` up to ``n = p`` features, the primal ``n p^2 + 9 p^3`` past it: the Gram or covariance
-and its eigendecomposition), each label permutation ``alphas x n x rank`` per column, and the
+assumption: the calibration varied n only; training rows streamed past the feature cache are transformed on
+each of the fit's passes), the leave-one-out ridge its matrix products and its eigendecomposition, priced apart
+(the dual's ``n x n`` Gram matrix and ``n^3`` up to ``n = p`` features, the primal's ``p x p`` covariance,
+projection and ``p^3`` past it), each label permutation ``alphas x n x rank`` per column, and the
 per-timestep map ``n x T x C`` per permutation. Work is in seconds at the reference rates
-(:data:`TRANSFORM_S`, :data:`FLOP_S`), and each unit's ``(fixed, scale)`` (its step's ``constants``) was fitted
-to times measured on the development machine (2 cores, T 200, C 6, 8 classes, unit alone with 2 BLAS
-threads, CPU seconds) by::
+(:data:`TRANSFORM_S`, :data:`GEMM_S`, :data:`EIGH_S`, measured), and each unit's ``(fixed, scale)`` (its step's
+``constants``) was fitted to times measured on the development machine (2 cores, T 200, C 6, 8 classes,
+unit alone with 2 BLAS threads, CPU seconds) by::
 
     python benchmarks/scale.py --units --sizes 1000,2000,4000 --out benchmarks/results/scale_units.json
 
-then ``python -m signal_diagnostics.pipeline.cost benchmarks/results/scale_units.json`` (prints the fitted
-constants, to copy into the steps); the learning curves of the baselines that refit at each size
-(``learning_curve:NAME``, priced once the baselines chose the curve's model) by the same two commands with
-``--only learning_curve:logistic,learning_curve:features_gb`` and ``scale_units_curves.json``; the shuffle test and
-the class pairs again once a short last round joined the one before (``--only shuffle_test,class_pairs``,
-``scale_units_rounds.json``). Given several files, a later file's unit replaces an earlier one's. A run with
+the learning curves of the baselines that refit at each size (``learning_curve:NAME``, priced once the baselines
+chose the curve's model) by the same command with ``--only learning_curve:logistic,learning_curve:features_gb``
+(``scale_units_curves.json``), the shuffle test and the class pairs again once a short last round joined the one
+before (``--only shuffle_test,class_pairs``, ``scale_units_rounds.json``), then ``python -m
+signal_diagnostics.pipeline.cost`` on the three files (a later file's unit replaces an earlier one's; it prints
+the constants to copy into the steps). Whole runs check them at 8,000 and 32,000 series (``scale_8k.json``,
+``scale_32k.json``), outside the sizes fitted. A run with
 ``w`` workers on ``c`` cores gives each unit ``c / w`` threads; the wall time of the whole run is the larger of
 the longest unit and the sum over :data:`PARALLEL_GAIN` per
 extra worker. Memory follows :func:`signal_diagnostics.pipeline.resources.unit_memory_bytes` plus what its
@@ -32,7 +34,8 @@ from signal_diagnostics.pipeline.resources import UNIT_BASE_BYTES, UNIT_BYTES_PE
 from signal_diagnostics.pipeline.work import (  # noqa: F401  (the blocks, named here as before)
     ALPHAS,
     BYTES_PER_FEATURE,
-    FLOP_S,
+    EIGH_S,
+    GEMM_S,
     MINIROCKET_FEATURES,
     TRANSFORM_S,
     features,

@@ -28,7 +28,13 @@ from typing import Any
 from signal_diagnostics.errors import DataError
 from signal_diagnostics.pipeline.cache import Cache, as_json, unit_key
 from signal_diagnostics.pipeline.resources import available_cores, gpu_ids, quiet_openmp, run_limited
-from signal_diagnostics.pipeline.unit_progress import drain, init_pool_worker, reporting_to, run_reporting
+from signal_diagnostics.pipeline.unit_progress import (
+    announce_start,
+    drain,
+    init_pool_worker,
+    reporting_to,
+    run_reporting,
+)
 from signal_diagnostics.results import Progress
 
 KINDS = ("inprocess", "processes", "dask")
@@ -212,6 +218,7 @@ class Executor:
         if self.kind == "inprocess":
             threads = available_cores()
             for i, u in zip(index, units):
+                announce_start(note, labels[i])
                 with reporting_to(note, labels[i]):
                     outcome = _attempt(u.fn, u.args, threads)
                 yield (i, *outcome)

@@ -47,10 +47,24 @@ def reporting_to(note: Progress, label: str) -> Iterator[None]:
 _WORKER_QUEUE: list = []
 
 
+# What nearly every unit imports first (scikit-learn: 1-2 s): loaded as the worker starts, after its thread share is
+# set, so that a unit's measured time (pipeline.units.timed) is its own work; the first unit of a fresh worker
+# measured 2 s for a 0.05 s chance baseline (benchmarks/results/scale_8k.json).
+WORKER_IMPORTS = ("sklearn.model_selection", "sklearn.metrics")
+
+
 def init_pool_worker(threads: int, gpu_queue, progress_queue) -> None:
-    """A pool worker's initializer: its thread share, its GPU (:func:`init_worker`) and the progress queue."""
+    """A pool worker's initializer: its thread share, its GPU (:func:`init_worker`), the progress queue, and
+    :data:`WORKER_IMPORTS`."""
+    import importlib
+
     init_worker(threads, gpu_queue)
     _WORKER_QUEUE[:] = [progress_queue]
+    for name in WORKER_IMPORTS:
+        importlib.import_module(name)
+
+
+STARTED = -1  # a worker's message "a unit of this label began", in place of a count
 
 
 def run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
@@ -71,18 +85,32 @@ def run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
         except Exception:  # a closed queue loses a progress line, never the unit
             pass
 
+    try:
+        queue.put((STARTED, 0, label))  # the parent's heartbeat names the running unit, the rest as queued
+    except Exception:
+        pass
     with reporting_to(send, label):
         return run_limited(threads, fn, *args)
 
 
+def announce_start(note: Progress, label: str) -> None:
+    """Tell ``note`` that a unit of ``label`` began, when it listens (:meth:`ProgressLines.started`)."""
+    started = getattr(note, "started", None)
+    if started is not None:
+        started(label)
+
+
 def drain(queue, note: Progress) -> None:
-    """Show the progress lines worker processes have sent so far."""
+    """Show the progress lines worker processes have sent so far, and which units they began."""
     try:
         while queue is not None and not queue.empty():
             done, total, label = queue.get()
-            note(done, total, label)
+            if done == STARTED:
+                announce_start(note, label)
+            else:
+                note(done, total, label)
     except (OSError, ValueError, EOFError):  # a closed queue: no more progress, the run goes on
         return
 
 
-__all__ = ["drain", "init_pool_worker", "inner_progress", "reporting_to", "run_reporting"]
+__all__ = ["STARTED", "announce_start", "drain", "init_pool_worker", "inner_progress", "reporting_to", "run_reporting"]
