@@ -146,6 +146,11 @@ def one_openmp_thread():
     return threadpool_limits(1, user_api="openmp")
 
 
+def histogram_bins(n_train: int) -> int:
+    """The boosting's histogram bins for ``n_train`` training series: one per :data:`SERIES_PER_BIN`, 64 to 255."""
+    return int(np.clip(n_train // SERIES_PER_BIN, 64, 255))
+
+
 class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
     """:class:`SummaryFeatures` + ``sklearn.ensemble.HistGradientBoostingClassifier``.
 
@@ -194,7 +199,7 @@ class SummaryFeaturesGB(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         self.features_ = SummaryFeatures(lags=self.lags, bands=self.bands).fit(X)
         F = self.features_.transform(X)
-        bins = self.max_bins or int(np.clip(len(F) // SERIES_PER_BIN, 64, 255))
+        bins = self.max_bins or histogram_bins(len(F))
         self.model_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,

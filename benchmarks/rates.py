@@ -24,8 +24,12 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import CLASSES, MAJORITY, C, T  # noqa: E402  (benchmarks/scale.py's data: the user's regime)
 
 
 def measure(n: int, p: int, threads: int) -> dict:
@@ -37,7 +41,6 @@ def measure(n: int, p: int, threads: int) -> dict:
     from signal_diagnostics.baselines.ridge_algebra import symmetric_eigh
 
     rng = np.random.default_rng(0)
-    T, C = 200, 6
     X = rng.standard_normal((n, T, C)).astype(np.float32)
     with threadpool_limits(threads):
         feats = MiniRocketFeatures(n_kernels=10_000, random_state=0, n_jobs=threads).fit(X[: min(n, 1000)])
@@ -71,13 +74,8 @@ def measure(n: int, p: int, threads: int) -> dict:
 
 def measure_gb(sizes: list[int]) -> dict:
     """features_gb's rates (see the module's docstring) at ``sizes`` (three: two without early stopping, one with)."""
-    import sys
-
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from scale import CLASSES, MAJORITY, C, T
 
     from signal_diagnostics.baselines.features import SummaryFeatures, SummaryFeaturesGB, one_openmp_thread
     from signal_diagnostics.data import synthetic

@@ -75,20 +75,20 @@ def run_reporting(label: str, threads: int, fn: Callable, *args) -> Any:
 
     queue, last = _WORKER_QUEUE[0], [0.0]
 
+    def put(message: tuple[int, int, str]) -> None:
+        try:  # written before the unit returns, so the parent reads it before the result
+            queue.put(message)
+        except Exception:  # a closed queue loses a progress line, never the unit
+            pass
+
     def send(done: int, total: int, lab: str) -> None:
         now = time.monotonic()
         if done < total and now - last[0] < _SEND_EVERY_S:
             return  # the parent prints a few lines a minute; the pipe must never fill
         last[0] = now
-        try:  # written before the unit returns, so the parent reads it before the result
-            queue.put((int(done), int(total), lab))
-        except Exception:  # a closed queue loses a progress line, never the unit
-            pass
+        put((int(done), int(total), lab))
 
-    try:
-        queue.put((STARTED, 0, label))  # the parent's heartbeat names the running unit, the rest as queued
-    except Exception:
-        pass
+    put((STARTED, 0, label))  # the parent's heartbeat names the running unit, the others as queued
     with reporting_to(send, label):
         return run_limited(threads, fn, *args)
 

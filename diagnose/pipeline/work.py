@@ -119,8 +119,10 @@ GB_EARLY_ROUNDS = 57
 
 def gb_work(n: int, shape: dict) -> float:
     """features_gb cross-validated: per fold and repeat, the summary features of every series and the boosting."""
+    from signal_diagnostics.baselines.features import histogram_bins
+
     n_tr, _ = split_sizes(n, shape["folds"])
-    bins = min(255, max(64, n_tr // 8))  # baselines.features.SERIES_PER_BIN
+    bins = histogram_bins(int(n_tr))
     rounds = GB_ROUNDS if n_tr <= GB_EARLY_ROWS else GB_EARLY_ROUNDS
     boost = rounds * shape["K"] * (GB_BIN_S * bins + GB_ROW_S * n_tr)
     return shape["folds"] * shape["repeats"] * (GB_EXTRACT_S * n * shape["T"] * shape["C"] + boost)
